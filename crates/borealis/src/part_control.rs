@@ -1,0 +1,52 @@
+//! `borealis stop PART` / `borealis start PART`: fault-test controls for a
+//! running local cluster. A stop marker tells the supervisor to keep the
+//! part down (and the part is killed at once, like a crash: SIGKILL);
+//! removing it lets the supervisor start the part again.
+
+use crate::layout::Layout;
+use std::path::Path;
+
+fn check_part(layout: &Layout, part: &str) -> anyhow::Result<()> {
+    let state = layout.load_state()?;
+    if !state.parts.iter().any(|p| p.name == part) {
+        let names: Vec<&str> = state.parts.iter().map(|p| p.name.as_str()).collect();
+        anyhow::bail!("no part named {part:?}; parts are {}", names.join(", "));
+    }
+    if !part.starts_with("storage-") {
+        anyhow::bail!("only storage parts can be stopped and started so far");
+    }
+    Ok(())
+}
+
+pub fn stop(data_dir: &Path, part: &str) -> anyhow::Result<()> {
+    let layout = Layout::new(data_dir);
+    check_part(&layout, part)?;
+    std::fs::write(layout.stop_marker(part), b"")?;
+    let state = layout.load_state()?;
+    if let Some(pid) = state
+        .parts
+        .iter()
+        .find(|p| p.name == part)
+        .and_then(|p| p.pid)
+    {
+        if let Ok(pid) = i32::try_from(pid) {
+            // SAFETY: sending a signal to a pid we recorded as our child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+    println!("stopped {part}");
+    Ok(())
+}
+
+pub fn start(data_dir: &Path, part: &str) -> anyhow::Result<()> {
+    let layout = Layout::new(data_dir);
+    check_part(&layout, part)?;
+    match std::fs::remove_file(layout.stop_marker(part)) {
+        Ok(()) => println!("starting {part}"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("{part} was not stopped"),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! The volume under real faults: six `borealis storage` processes on
+//! loopback, a writer committing continuously, and kill -9.
+//!
+//! The story: with both replicas of one AZ dead, commits keep succeeding
+//! (4 of 6 remain); one more dead and commits wait, acknowledging nothing
+//! that is not on 4 replicas, while reads still answer; the dead come back,
+//! catch up by gossip and commits resume; then the writer itself dies, a new
+//! one recovers the volume, and every acknowledged commit is there.
+
+mod support;
+
+use borealis_common::Lsn;
+use borealis_volume_client::Volume;
+use borealis_wire::Mutation;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::StorageCluster;
+
+fn key(i: u64) -> Vec<u8> {
+    // Spread keys over every PG (the first byte picks the PG).
+    let mut key = vec![(i.wrapping_mul(37) % 256) as u8];
+    key.extend_from_slice(format!("key-{i:08}").as_bytes());
+    key
+}
+
+/// Commits key i = "value i" one after another; records each acknowledged i.
+fn start_committer(
+    volume: Volume,
+    acked: Arc<Mutex<Vec<(u64, Lsn)>>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut i = 0u64;
+        loop {
+            let mutation = Mutation {
+                key: key(i),
+                value: Some(format!("value {i}").into_bytes()),
+            };
+            match volume.commit(vec![mutation]).await {
+                Ok(lsn) => acked.lock().unwrap().push((i, lsn)),
+                Err(error) => panic!("commit {i} failed: {error}"),
+            }
+            i += 1;
+        }
+    })
+}
+
+async fn acked_count_after(acked: &Arc<Mutex<Vec<(u64, Lsn)>>>, wait: Duration) -> usize {
+    tokio::time::sleep(wait).await;
+    acked.lock().unwrap().len()
+}
+
+async fn wait_for_progress(
+    acked: &Arc<Mutex<Vec<(u64, Lsn)>>>,
+    from: usize,
+    by: usize,
+    within: Duration,
+) {
+    let deadline = Instant::now() + within;
+    while acked.lock().unwrap().len() < from + by {
+        assert!(
+            Instant::now() < deadline,
+            "commits made no progress: {} acked, wanted {}",
+            acked.lock().unwrap().len(),
+            from + by
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commits_survive_az_loss_quorum_loss_and_writer_crash() {
+    let mut cluster = StorageCluster::start(2);
+    let volume = Volume::open(cluster.volume_config())
+        .await
+        .expect("open volume");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let committer = start_committer(volume.clone(), acked.clone());
+    wait_for_progress(&acked, 0, 20, Duration::from_secs(20)).await;
+
+    // AZ a (replicas 0 and 1) dies: commits keep succeeding on 4 of 6.
+    cluster.kill_replica(0);
+    cluster.kill_replica(1);
+    let before = acked.lock().unwrap().len();
+    wait_for_progress(&acked, before, 20, Duration::from_secs(20)).await;
+
+    // One more: only 3 left, so nothing more may be acknowledged...
+    cluster.kill_replica(2);
+    tokio::time::sleep(Duration::from_millis(500)).await; // let in-flight acks land
+    let stalled_at = acked.lock().unwrap().len();
+    let later = acked_count_after(&acked, Duration::from_secs(2)).await;
+    assert_eq!(
+        later, stalled_at,
+        "a commit was acknowledged with only 3 replicas alive"
+    );
+    // ...while reads still answer from the survivors.
+    let (last_i, _) = *acked.lock().unwrap().last().expect("some commits");
+    let value = volume
+        .get(&key(last_i), volume.read_point())
+        .await
+        .expect("read with 3 replicas");
+    assert_eq!(value, Some(format!("value {last_i}").into_bytes()));
+
+    // The dead return: they catch up by gossip and commits resume.
+    for replica in 0..3 {
+        cluster.start_replica(replica);
+    }
+    wait_for_progress(&acked, stalled_at, 20, Duration::from_secs(30)).await;
+
+    // The writer dies (its tasks stop mid-commit); a new writer recovers.
+    committer.abort();
+    let _ = committer.await;
+    let old_epoch = volume.epoch();
+    drop(volume);
+    let acknowledged: Vec<(u64, Lsn)> = acked.lock().unwrap().clone();
+    let recovered = Volume::open(cluster.volume_config())
+        .await
+        .expect("recover volume");
+    assert!(recovered.epoch() > old_epoch);
+    let read_point = recovered.read_point();
+    let (_, last_lsn) = *acknowledged.last().unwrap();
+    assert!(
+        read_point >= last_lsn,
+        "recovered VDL {read_point} is below an acknowledged commit {last_lsn}"
+    );
+    for (i, _) in &acknowledged {
+        let value = recovered
+            .get(&key(*i), read_point)
+            .await
+            .expect("read after recovery");
+        assert_eq!(
+            value,
+            Some(format!("value {i}").into_bytes()),
+            "acknowledged commit {i} lost"
+        );
+    }
+    // The new writer commits too.
+    recovered
+        .commit(vec![Mutation {
+            key: key(1 << 40),
+            value: Some(b"after".to_vec()),
+        }])
+        .await
+        .expect("commit after recovery");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_writer_cannot_commit() {
+    let cluster = StorageCluster::start(1);
+    let old = Volume::open(cluster.volume_config())
+        .await
+        .expect("open volume");
+    old.commit(vec![Mutation {
+        key: key(1),
+        value: Some(b"one".to_vec()),
+    }])
+    .await
+    .expect("first commit");
+    let new = Volume::open(cluster.volume_config())
+        .await
+        .expect("second writer");
+    assert!(new.epoch() > old.epoch());
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        old.commit(vec![Mutation {
+            key: key(2),
+            value: Some(b"zombie".to_vec()),
+        }]),
+    )
+    .await
+    .expect("a fenced commit must fail, not hang");
+    assert!(
+        result.is_err(),
+        "the old writer committed after being fenced"
+    );
+    let at = new.read_point();
+    assert_eq!(new.get(&key(1), at).await.unwrap(), Some(b"one".to_vec()));
+    assert_eq!(new.get(&key(2), at).await.unwrap(), None);
+}

@@ -1,0 +1,583 @@
+//! One protection group's segment on one replica: the replica half of the
+//! volume protocol, without I/O of its own.
+//!
+//! The caller (the server's segment thread, or the simulator) feeds it
+//! requests and calls [`Segment::sync`] to make received records durable;
+//! only durable records count toward the SCL, so an ack never claims more
+//! than a crash would leave.
+//!
+//! Invariants (checked with assertions in `check_invariants`):
+//! - every indexed record with LSN <= SCL is on the PG's backlink chain from
+//!   `Lsn::ZERO` to SCL; every one above SCL is waiting for its gap to fill;
+//! - no indexed record is void under the segment's epoch history;
+//! - versions are applied only through min(SCL, VDL hint), so nothing that
+//!   a later writer could truncate is ever readable (reads go no higher
+//!   than the VDL either).
+//!
+//! Left out on purpose: garbage collection of old versions (PGMRPL) and log
+//! trimming below a snapshot; see docs/storage.md.
+
+use crate::meta::SegmentMeta;
+use borealis_common::limits::{HOLD_RECORDS_MAX, LSN_ALLOCATION_LIMIT};
+use borealis_common::{Epoch, Lsn, PgId};
+use borealis_wire::{EpochHistory, LogRecord, RecordHeader, Response};
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+
+/// Where a segment's log lives: appended, synced, read back by location.
+pub trait SegmentLog {
+    /// Reads the metadata (if any) and calls `visit` with the header and
+    /// location of every intact record, in log order. A torn or corrupt
+    /// record ends the log: it and everything after it are cut off.
+    fn load(&mut self, visit: &mut dyn FnMut(RecordHeader, u64))
+        -> io::Result<Option<SegmentMeta>>;
+    /// Appends a record (not yet durable); returns its location.
+    fn append(&mut self, record: &LogRecord) -> io::Result<u64>;
+    /// Makes every appended record durable.
+    fn sync(&mut self) -> io::Result<()>;
+    /// Reads the record at `location`.
+    fn read(&mut self, location: u64) -> io::Result<LogRecord>;
+    /// Replaces the metadata durably.
+    fn persist_meta(&mut self, meta: &SegmentMeta) -> io::Result<()>;
+}
+
+/// A page of scan results (key, value) and whether more rows follow.
+pub type ScanPage = (Vec<(Vec<u8>, Vec<u8>)>, bool);
+
+/// Row versions by (key, LSN): the materialized result of applying the log.
+/// A cache of log application: it can be rebuilt from the log.
+pub trait VersionStore {
+    /// Every record at or below this LSN is applied.
+    fn applied_lsn(&self) -> Lsn;
+    /// Applies `records` (ascending, all above `applied_lsn`) and moves
+    /// `applied_lsn` to `through`.
+    fn apply(&mut self, records: &[LogRecord], through: Lsn) -> io::Result<()>;
+    /// Removes the versions `records` created and moves `applied_lsn` back
+    /// to `through` (a voided tail that had been applied).
+    fn unapply(&mut self, records: &[LogRecord], through: Lsn) -> io::Result<()>;
+    fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>>;
+    /// Keys in `[start, end)`, newest version at or below `at`, deletes
+    /// skipped; at most `limit` rows, and whether more follow.
+    fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        limit: usize,
+    ) -> io::Result<ScanPage>;
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    header: RecordHeader,
+    location: u64,
+    synced: bool,
+}
+
+/// Why a write or seal was not taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request's epoch is older than the segment's.
+    StaleEpoch(Epoch),
+    /// The request is inconsistent (wrong PG, history not ending at its
+    /// epoch, too many held records); `Response::Error` carries the text.
+    Invalid(String),
+}
+
+impl Refusal {
+    pub fn into_response(self) -> Response {
+        match self {
+            Refusal::StaleEpoch(epoch) => Response::Refused { epoch },
+            Refusal::Invalid(message) => Response::Error { message },
+        }
+    }
+}
+
+pub struct Segment<L: SegmentLog, V: VersionStore> {
+    pg: PgId,
+    log: L,
+    versions: V,
+    meta: SegmentMeta,
+    /// The VDL hint last persisted in `meta` on disk.
+    vdl_hint_persisted: Lsn,
+    index: BTreeMap<Lsn, Entry>,
+    /// Synced records above the SCL, by their PG backlink.
+    waiting_by_prev: HashMap<Lsn, Lsn>,
+    unsynced: Vec<Lsn>,
+    scl: Lsn,
+}
+
+impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
+    /// Opens a segment from its log and version store (after a restart or a
+    /// crash): rebuilds the index and the SCL from the log.
+    pub fn open(pg: PgId, mut log: L, versions: V) -> io::Result<Self> {
+        let mut loaded: Vec<(RecordHeader, u64)> = Vec::new();
+        let meta = log
+            .load(&mut |header, location| loaded.push((header, location)))?
+            .unwrap_or_default();
+        let mut segment = Segment {
+            pg,
+            log,
+            versions,
+            vdl_hint_persisted: meta.vdl_hint,
+            meta,
+            index: BTreeMap::new(),
+            waiting_by_prev: HashMap::new(),
+            unsynced: Vec::new(),
+            scl: Lsn::ZERO,
+        };
+        for (header, location) in loaded {
+            if header.pg != pg || segment.meta.history.voids(header.epoch, header.lsn) {
+                continue;
+            }
+            segment.index.entry(header.lsn).or_insert(Entry {
+                header,
+                location,
+                synced: true,
+            });
+        }
+        segment.rebuild_chain();
+        segment.check_invariants();
+        Ok(segment)
+    }
+
+    pub fn pg(&self) -> PgId {
+        self.pg
+    }
+    pub fn scl(&self) -> Lsn {
+        self.scl
+    }
+    pub fn epoch(&self) -> Epoch {
+        self.meta.epoch
+    }
+    pub fn history(&self) -> &EpochHistory {
+        &self.meta.history
+    }
+    pub fn vdl_hint(&self) -> Lsn {
+        self.meta.vdl_hint
+    }
+    pub fn applied_lsn(&self) -> Lsn {
+        self.versions.applied_lsn()
+    }
+    pub fn record_count(&self) -> usize {
+        self.index.len()
+    }
+    /// Whether records wait above the SCL for a gap to fill (gossip needed).
+    pub fn has_gap(&self) -> bool {
+        !self.waiting_by_prev.is_empty()
+    }
+
+    /// Takes a write from the writer of `epoch` (not yet durable: call
+    /// [`Segment::sync`] before acknowledging).
+    pub fn write(
+        &mut self,
+        epoch: Epoch,
+        history: &EpochHistory,
+        vdl: Lsn,
+        records: &[LogRecord],
+    ) -> Result<io::Result<()>, Refusal> {
+        if epoch < self.meta.epoch {
+            return Err(Refusal::StaleEpoch(self.meta.epoch));
+        }
+        if history.epoch() != epoch {
+            return Err(Refusal::Invalid(format!(
+                "write of epoch {epoch} carries the history of epoch {}",
+                history.epoch()
+            )));
+        }
+        if let Some(record) = records.iter().find(|r| r.header.pg != self.pg) {
+            return Err(Refusal::Invalid(format!(
+                "record {} of {} sent to segment of {}",
+                record.lsn(),
+                record.header.pg,
+                self.pg
+            )));
+        }
+        if let Some(record) = records.iter().find(|r| r.header.epoch > epoch) {
+            return Err(Refusal::Invalid(format!(
+                "record {} of epoch {} in a write of epoch {epoch}",
+                record.lsn(),
+                record.header.epoch
+            )));
+        }
+        Ok(self.write_checked(epoch, history, vdl, records))
+    }
+
+    fn write_checked(
+        &mut self,
+        epoch: Epoch,
+        history: &EpochHistory,
+        vdl: Lsn,
+        records: &[LogRecord],
+    ) -> io::Result<()> {
+        let mut meta_changed = false;
+        if epoch > self.meta.epoch {
+            self.meta.epoch = epoch;
+            meta_changed = true;
+        }
+        if history.epoch() > self.meta.history.epoch() {
+            self.adopt_history(history.clone())?;
+            meta_changed = true;
+        }
+        if meta_changed {
+            self.persist_meta()?;
+        }
+        self.raise_vdl_hint(vdl);
+        for record in records {
+            self.receive(record)?;
+        }
+        Ok(())
+    }
+
+    /// Takes records a peer sent (gossip, re-replication), under the peer's
+    /// history. Not yet durable: call [`Segment::sync`].
+    pub fn receive_from_peer(
+        &mut self,
+        history: &EpochHistory,
+        records: &[LogRecord],
+    ) -> io::Result<()> {
+        if history.epoch() > self.meta.history.epoch() {
+            if history.epoch() > self.meta.epoch {
+                self.meta.epoch = history.epoch();
+            }
+            self.adopt_history(history.clone())?;
+            self.persist_meta()?;
+        }
+        if history.epoch() < self.meta.history.epoch() {
+            // The peer has not heard of our newer writer yet: its records may
+            // be void under our history; `receive` drops those.
+        }
+        let pg = self.pg;
+        for record in records.iter().filter(|r| r.header.pg == pg) {
+            self.receive(record)?;
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, record: &LogRecord) -> io::Result<()> {
+        let lsn = record.lsn();
+        if self.meta.history.voids(record.header.epoch, lsn) || self.index.contains_key(&lsn) {
+            return Ok(());
+        }
+        if lsn <= self.scl {
+            // Every record of the chain up to the SCL is here already: this
+            // one cannot belong to it (a bug elsewhere, or a forged message).
+            tracing::warn!(pg = %self.pg, %lsn, scl = %self.scl, "dropping a record below the SCL that is not on the chain");
+            return Ok(());
+        }
+        if self.waiting_by_prev.len() + self.unsynced.len() >= HOLD_RECORDS_MAX {
+            // Bounded: a replica far behind refills through gossip instead.
+            return Ok(());
+        }
+        let location = self.log.append(record)?;
+        self.index.insert(
+            lsn,
+            Entry {
+                header: record.header,
+                location,
+                synced: false,
+            },
+        );
+        self.unsynced.push(lsn);
+        Ok(())
+    }
+
+    /// Makes every received record durable and advances the SCL.
+    pub fn sync(&mut self) -> io::Result<()> {
+        if !self.unsynced.is_empty() {
+            self.log.sync()?;
+            for lsn in std::mem::take(&mut self.unsynced) {
+                if let Some(entry) = self.index.get_mut(&lsn) {
+                    entry.synced = true;
+                    self.waiting_by_prev.insert(entry.header.prev_pg_lsn, lsn);
+                }
+            }
+            self.extend_chain();
+        }
+        if self.meta.vdl_hint.distance_from(self.vdl_hint_persisted) > LSN_ALLOCATION_LIMIT / 4 {
+            // Keep recovery's work bounded: the seal answer lists records
+            // above the persisted hint.
+            self.persist_meta()?;
+        }
+        self.check_invariants();
+        Ok(())
+    }
+
+    fn extend_chain(&mut self) {
+        while let Some(next) = self.waiting_by_prev.remove(&self.scl) {
+            assert!(next > self.scl, "backlink chain goes backwards");
+            self.scl = next;
+        }
+        // Waiting records at or below the SCL can never join the chain.
+        let scl = self.scl;
+        let stale: Vec<Lsn> = self
+            .waiting_by_prev
+            .iter()
+            .filter(|(_, lsn)| **lsn <= scl)
+            .map(|(prev, _)| *prev)
+            .collect();
+        for prev in stale {
+            if let Some(lsn) = self.waiting_by_prev.remove(&prev) {
+                self.index.remove(&lsn);
+            }
+        }
+    }
+
+    fn rebuild_chain(&mut self) {
+        self.waiting_by_prev.clear();
+        self.scl = Lsn::ZERO;
+        for (lsn, entry) in &self.index {
+            if entry.synced {
+                self.waiting_by_prev.insert(entry.header.prev_pg_lsn, *lsn);
+            }
+        }
+        self.extend_chain();
+    }
+
+    fn adopt_history(&mut self, history: EpochHistory) -> io::Result<()> {
+        assert!(history.epoch() > self.meta.history.epoch());
+        let voided: Vec<Lsn> = self
+            .index
+            .iter()
+            .filter(|(lsn, entry)| history.voids(entry.header.epoch, **lsn))
+            .map(|(lsn, _)| *lsn)
+            .collect();
+        let applied = self.versions.applied_lsn();
+        let mut unapply = Vec::new();
+        for lsn in &voided {
+            if *lsn <= applied {
+                // Applied only when a reader claimed a read point above the
+                // new epoch's start: remove what it created.
+                let location = self.index[lsn].location;
+                unapply.push(self.log.read(location)?);
+            }
+        }
+        if !unapply.is_empty() {
+            self.versions.unapply(&unapply, history.start_vdl())?;
+        }
+        for lsn in voided {
+            self.index.remove(&lsn);
+        }
+        self.unsynced.retain(|lsn| self.index.contains_key(lsn));
+        self.meta.history = history;
+        self.rebuild_chain();
+        Ok(())
+    }
+
+    fn raise_vdl_hint(&mut self, vdl: Lsn) {
+        if vdl > self.meta.vdl_hint {
+            self.meta.vdl_hint = vdl;
+        }
+    }
+
+    fn persist_meta(&mut self) -> io::Result<()> {
+        self.log.persist_meta(&self.meta)?;
+        self.vdl_hint_persisted = self.meta.vdl_hint;
+        Ok(())
+    }
+
+    /// Applies committed records (through min(SCL, VDL hint)) into versions.
+    pub fn apply(&mut self) -> io::Result<()> {
+        let through = self.scl.min(self.meta.vdl_hint);
+        let applied = self.versions.applied_lsn();
+        if through <= applied {
+            return Ok(());
+        }
+        let mut batch = Vec::new();
+        let lsns: Vec<(Lsn, u64)> = self
+            .index
+            .range(applied.next()..=through)
+            .map(|(lsn, entry)| (*lsn, entry.location))
+            .collect();
+        for (_, location) in lsns {
+            batch.push(self.log.read(location)?);
+            if batch.len() >= 1024 {
+                let last = batch.last().map_or(applied, LogRecord::lsn);
+                self.versions.apply(&batch, last)?;
+                batch.clear();
+            }
+        }
+        self.versions.apply(&batch, through)
+    }
+
+    /// Promises to refuse epochs below `epoch`; reports what recovery needs.
+    pub fn seal(&mut self, epoch: Epoch) -> Result<io::Result<Response>, Refusal> {
+        if epoch < self.meta.epoch {
+            return Err(Refusal::StaleEpoch(self.meta.epoch));
+        }
+        Ok(self.seal_checked(epoch))
+    }
+
+    fn seal_checked(&mut self, epoch: Epoch) -> io::Result<Response> {
+        let epoch_before = self.meta.epoch;
+        if epoch > self.meta.epoch {
+            self.meta.epoch = epoch;
+            self.persist_meta()?;
+        }
+        let hint = self.meta.vdl_hint;
+        let headers = self
+            .index
+            .range(hint.next()..)
+            .filter(|(_, entry)| entry.synced)
+            .map(|(_, entry)| entry.header)
+            .collect();
+        let last_lsn_at_or_below_hint = self
+            .index
+            .range(..=hint)
+            .rev()
+            .find(|(_, entry)| entry.synced)
+            .map_or(Lsn::ZERO, |(lsn, _)| *lsn);
+        Ok(Response::Sealed {
+            pg: self.pg,
+            epoch_before,
+            history: self.meta.history.clone(),
+            scl: self.scl,
+            vdl_hint: hint,
+            last_lsn_at_or_below_hint,
+            headers,
+        })
+    }
+
+    /// A read can be served when the segment holds the PG's log through
+    /// `need`. The read point itself is proof that everything at or below it
+    /// is committed (writers read at or below their VDL).
+    fn prepare_read(&mut self, at: Lsn, need: Lsn) -> io::Result<bool> {
+        if self.scl < need || need > at {
+            return Ok(false);
+        }
+        self.raise_vdl_hint(at);
+        self.apply()?;
+        Ok(true)
+    }
+
+    pub fn get(&mut self, key: &[u8], at: Lsn, need: Lsn) -> io::Result<Response> {
+        if !self.prepare_read(at, need)? {
+            return Ok(Response::NotCaughtUp { scl: self.scl });
+        }
+        Ok(Response::Value {
+            value: self.versions.get(key, at)?,
+        })
+    }
+
+    pub fn scan(
+        &mut self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        need: Lsn,
+        limit: usize,
+    ) -> io::Result<Response> {
+        if !self.prepare_read(at, need)? {
+            return Ok(Response::NotCaughtUp { scl: self.scl });
+        }
+        let (rows, more) = self.versions.scan(start, end, at, limit)?;
+        Ok(Response::Rows { rows, more })
+    }
+
+    /// Chain records after `after` (through the SCL), about `bytes_max`.
+    pub fn fetch(&mut self, after: Lsn, bytes_max: usize) -> io::Result<Response> {
+        let mut records = Vec::new();
+        let mut bytes = 0usize;
+        if after >= self.scl {
+            // The asker holds everything we do (gossip asks after its own
+            // SCL). Without this, `range` below panics on an empty range
+            // (start > end): a peer at or behind the asker crashed on every
+            // gossip round (found by the simulation, every seed).
+            return Ok(Response::Records {
+                scl: self.scl,
+                history: self.meta.history.clone(),
+                records,
+            });
+        }
+        let locations: Vec<u64> = self
+            .index
+            .range(after.next()..=self.scl)
+            .map(|(_, entry)| entry.location)
+            .collect();
+        for location in locations {
+            let record = self.log.read(location)?;
+            bytes += record.encoded_len();
+            records.push(record);
+            if bytes >= bytes_max {
+                break;
+            }
+        }
+        Ok(Response::Records {
+            scl: self.scl,
+            history: self.meta.history.clone(),
+            records,
+        })
+    }
+
+    /// The records at exactly `lsns` that this segment holds durably.
+    pub fn fetch_exact(&mut self, lsns: &[Lsn]) -> io::Result<Response> {
+        let mut records = Vec::new();
+        for lsn in lsns {
+            if let Some(entry) = self.index.get(lsn).filter(|entry| entry.synced) {
+                let location = entry.location;
+                records.push(self.log.read(location)?);
+            }
+        }
+        Ok(Response::Records {
+            scl: self.scl,
+            history: self.meta.history.clone(),
+            records,
+        })
+    }
+
+    pub fn status(&self) -> Response {
+        Response::Status {
+            pg: self.pg,
+            epoch: self.meta.epoch,
+            scl: self.scl,
+            vdl_hint: self.meta.vdl_hint,
+            applied_lsn: self.versions.applied_lsn(),
+            records: self.index.len() as u64,
+        }
+    }
+
+    /// Costly checks of the invariants in the module doc.
+    pub fn check_invariants(&self) {
+        if !cfg!(debug_assertions) {
+            return;
+        }
+        let mut tail = Lsn::ZERO;
+        for (lsn, entry) in self.index.range(..=self.scl) {
+            assert!(entry.synced, "unsynced record {lsn} at or below SCL");
+            assert_eq!(
+                entry.header.prev_pg_lsn, tail,
+                "record {lsn} is off the chain"
+            );
+            tail = *lsn;
+        }
+        assert_eq!(tail, self.scl, "chain does not end at the SCL");
+        for (lsn, entry) in &self.index {
+            assert!(
+                !self.meta.history.voids(entry.header.epoch, *lsn),
+                "void record {lsn} kept"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{MemDisk, MemLog, MemVersions};
+
+    #[test]
+    fn fetch_at_or_above_the_scl_is_empty() {
+        let mut segment = Segment::open(
+            PgId(0),
+            MemLog::new(MemDisk::default()),
+            MemVersions::default(),
+        )
+        .unwrap();
+        for after in [Lsn::ZERO, Lsn(5)] {
+            match segment.fetch(after, 1 << 20).unwrap() {
+                Response::Records { records, .. } => assert!(records.is_empty()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}

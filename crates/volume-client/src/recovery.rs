@@ -1,0 +1,302 @@
+//! Recovery of the volume by a new writer, as a pure function of what the
+//! replicas report when sealed.
+//!
+//! The new writer seals a read quorum of every PG at a new epoch (they will
+//! refuse the old writer from then on), and each sealed segment reports its
+//! epoch history, the VDL it last heard of, its last record at or below that
+//! VDL, and the headers of every record it holds above it. From those
+//! reports [`plan_recovery`] computes:
+//!
+//! - the merged epoch history (every truncation any of them knows), and the
+//!   headers it does not void;
+//! - H, the highest VDL any replica heard of: everything at or below it is
+//!   committed and durable;
+//! - VCL: following volume backlinks up from H through the reported
+//!   records, as far as the chain goes. Every durable record is on at least
+//!   one replica of any read quorum (3 + 4 > 6), so no acknowledged commit
+//!   is missed;
+//! - VDL: the last CPL on that chain (or H). Everything above it is voided
+//!   by the new epoch's truncation `(epoch, VDL)`;
+//! - the records in (H, VDL] to write again under the new epoch, so they are
+//!   durable on a write quorum before anything new is acknowledged;
+//! - each PG's last record at or below VDL (the next record's backlink).
+//!
+//! It reads nothing below H: recovery time is bounded by the LSN allocation
+//! limit, not by the length of the log.
+
+use borealis_common::limits::{LSN_ALLOCATION_LIMIT, READ_QUORUM};
+use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
+use borealis_wire::{EpochHistory, RecordHeader, Truncation};
+use std::collections::HashMap;
+
+/// What one sealed segment reported.
+#[derive(Clone, Debug)]
+pub struct SealReport {
+    pub pg: PgId,
+    pub replica: ReplicaId,
+    pub history: EpochHistory,
+    pub vdl_hint: Lsn,
+    pub last_lsn_at_or_below_hint: Lsn,
+    pub headers: Vec<RecordHeader>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecoveryPlan {
+    pub epoch: Epoch,
+    /// H: the highest VDL any replica heard of (committed and durable).
+    pub committed: Lsn,
+    /// The merged history extended by `(epoch, vdl)`.
+    pub history: EpochHistory,
+    pub vdl: Lsn,
+    /// The first LSN the new writer allocates.
+    pub next_lsn: Lsn,
+    /// Per PG: its last record at or below VDL.
+    pub pg_tails: Vec<Lsn>,
+    /// Records in (H, VDL] to write again, by PG, ascending.
+    pub records_to_rewrite: Vec<(PgId, Vec<Lsn>)>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecoveryError {
+    #[error("{pg} has {reports} sealed replicas, fewer than a read quorum")]
+    NoReadQuorum { pg: PgId, reports: usize },
+    #[error("replicas report conflicting epoch histories")]
+    ConflictingHistories,
+}
+
+impl RecoveryPlan {
+    /// The plan for an empty volume (tests).
+    pub fn fresh_for_tests(pg_count: usize) -> RecoveryPlan {
+        RecoveryPlan {
+            epoch: Epoch(1),
+            committed: Lsn::ZERO,
+            history: EpochHistory::starting(Epoch(1), Lsn::ZERO),
+            vdl: Lsn::ZERO,
+            next_lsn: Lsn(1),
+            pg_tails: vec![Lsn::ZERO; pg_count],
+            records_to_rewrite: vec![],
+        }
+    }
+}
+
+/// Computes the recovery of a volume of `pg_count` PGs by a writer of
+/// `epoch` from the sealed segments' reports.
+pub fn plan_recovery(
+    epoch: Epoch,
+    pg_count: u32,
+    reports: &[SealReport],
+) -> Result<RecoveryPlan, RecoveryError> {
+    for pg in 0..pg_count {
+        let mut replicas: Vec<ReplicaId> = reports
+            .iter()
+            .filter(|r| r.pg == PgId(pg))
+            .map(|r| r.replica)
+            .collect();
+        replicas.sort();
+        replicas.dedup();
+        if replicas.len() < READ_QUORUM {
+            return Err(RecoveryError::NoReadQuorum {
+                pg: PgId(pg),
+                reports: replicas.len(),
+            });
+        }
+    }
+    let truncations: Vec<Truncation> = reports
+        .iter()
+        .flat_map(|r| r.history.truncations().iter().copied())
+        .collect();
+    let merged =
+        EpochHistory::from_truncations(truncations).ok_or(RecoveryError::ConflictingHistories)?;
+    assert!(
+        merged.epoch() < epoch,
+        "sealed at an epoch not above every history"
+    );
+
+    let committed = reports
+        .iter()
+        .map(|r| r.vdl_hint)
+        .max()
+        .unwrap_or(Lsn::ZERO);
+    // Valid records above H, by their volume backlink. Two valid records
+    // never share a backlink; if a bug made them, the newer epoch wins.
+    let mut by_prev: HashMap<Lsn, RecordHeader> = HashMap::new();
+    let mut pg_tails = vec![Lsn::ZERO; pg_count as usize];
+    for report in reports {
+        let tail = &mut pg_tails[report.pg.0 as usize];
+        *tail = (*tail).max(report.last_lsn_at_or_below_hint);
+        for header in &report.headers {
+            if header.pg != report.pg || merged.voids(header.epoch, header.lsn) {
+                continue;
+            }
+            if header.lsn <= committed {
+                let tail = &mut pg_tails[header.pg.0 as usize];
+                *tail = (*tail).max(header.lsn);
+                continue;
+            }
+            let slot = by_prev.entry(header.prev_volume_lsn).or_insert(*header);
+            if header.epoch > slot.epoch {
+                *slot = *header;
+            }
+        }
+    }
+
+    let mut chain = Vec::new();
+    let mut cursor = committed;
+    let mut vdl = committed;
+    while let Some(header) = by_prev.get(&cursor) {
+        chain.push(*header);
+        cursor = header.lsn;
+        if header.cpl {
+            vdl = header.lsn;
+        }
+    }
+    let mut rewrite: HashMap<PgId, Vec<Lsn>> = HashMap::new();
+    for header in chain.iter().filter(|h| h.lsn <= vdl) {
+        rewrite.entry(header.pg).or_default().push(header.lsn);
+        let tail = &mut pg_tails[header.pg.0 as usize];
+        *tail = (*tail).max(header.lsn);
+    }
+    let max_seen = reports
+        .iter()
+        .flat_map(|r| r.headers.iter().map(|h| h.lsn))
+        .max()
+        .unwrap_or(Lsn::ZERO);
+    // Above anything seen, and above what the old writer allocated in the
+    // common case (it stays within LAL of max(its VDL, the LSNs its own
+    // recovery skipped); see `WriterState`). Should an older epoch's
+    // record share an LSN with one of ours, it is above our VDL and so void
+    // under our history, which a replica adopts before it takes our records.
+    let next_lsn = Lsn((vdl.0 + LSN_ALLOCATION_LIMIT).max(max_seen.0) + 1);
+    let mut records_to_rewrite: Vec<(PgId, Vec<Lsn>)> = rewrite.into_iter().collect();
+    records_to_rewrite.sort();
+    Ok(RecoveryPlan {
+        epoch,
+        committed,
+        history: merged.extended(epoch, vdl),
+        vdl,
+        next_lsn,
+        pg_tails,
+        records_to_rewrite,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(lsn: u64, prev_pg: u64, prev_volume: u64, cpl: bool, epoch: u64) -> RecordHeader {
+        RecordHeader {
+            lsn: Lsn(lsn),
+            epoch: Epoch(epoch),
+            pg: PgId(0),
+            prev_pg_lsn: Lsn(prev_pg),
+            prev_volume_lsn: Lsn(prev_volume),
+            cpl,
+        }
+    }
+
+    fn report(replica: u8, hint: u64, last: u64, headers: Vec<RecordHeader>) -> SealReport {
+        SealReport {
+            pg: PgId(0),
+            replica: ReplicaId(replica),
+            history: EpochHistory::starting(Epoch(1), Lsn::ZERO),
+            vdl_hint: Lsn(hint),
+            last_lsn_at_or_below_hint: Lsn(last),
+            headers,
+        }
+    }
+
+    #[test]
+    fn empty_volume_recovers_to_zero() {
+        let reports: Vec<_> = (0..3).map(|r| report(r, 0, 0, vec![])).collect();
+        let plan = plan_recovery(Epoch(2), 1, &reports).unwrap();
+        assert_eq!(plan.vdl, Lsn::ZERO);
+        assert_eq!(plan.pg_tails, vec![Lsn::ZERO]);
+        assert_eq!(plan.history.epoch(), Epoch(2));
+    }
+
+    #[test]
+    fn recovery_stops_at_the_last_complete_group_and_needs_a_quorum() {
+        // Records 3 (CPL), 4 (not CPL), 5 (CPL, but 4's group... 5 is its own
+        // group's end) and 7 whose predecessor 6 nobody has.
+        let h3 = header(3, 2, 2, true, 1);
+        let h4 = header(4, 3, 3, false, 1);
+        let h5 = header(5, 4, 4, true, 1);
+        let h7 = header(7, 6, 6, true, 1);
+        let reports = vec![
+            report(0, 2, 2, vec![h3, h4]),
+            report(1, 2, 2, vec![h3, h4, h5, h7]),
+            report(2, 1, 1, vec![header(2, 1, 1, true, 1), h3]),
+        ];
+        let plan = plan_recovery(Epoch(2), 1, &reports).unwrap();
+        assert_eq!(plan.vdl, Lsn(5));
+        assert_eq!(plan.pg_tails, vec![Lsn(5)]);
+        assert_eq!(
+            plan.records_to_rewrite,
+            vec![(PgId(0), vec![Lsn(3), Lsn(4), Lsn(5)])]
+        );
+        assert!(plan.next_lsn > Lsn(7));
+        assert!(plan.history.voids(Epoch(1), Lsn(7)));
+        assert_eq!(
+            plan_recovery(Epoch(2), 1, &reports[..2]),
+            Err(RecoveryError::NoReadQuorum {
+                pg: PgId(0),
+                reports: 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_writer_that_died_mid_rewrite_does_not_block_the_next() {
+        // Epoch 1 wrote a group across two PGs: 3 (pg0) and 4 (pg1, CPL),
+        // above the committed 2. Epoch 2 found both, planned VDL 4, rewrote
+        // pg0 (whose replicas now carry its truncation (2, 4)) and died
+        // before pg1. Record 4 was on one replica of pg1 only, down now.
+        let pg = |p: u32, h: RecordHeader| RecordHeader { pg: PgId(p), ..h };
+        let h3 = pg(0, header(3, 1, 2, false, 1));
+        let mut reports = Vec::new();
+        for replica in 3..6 {
+            let mut r0 = report(replica, 2, 1, vec![h3]);
+            r0.history = EpochHistory::starting(Epoch(1), Lsn::ZERO).extended(Epoch(2), Lsn(4));
+            reports.push(r0);
+            let mut r1 = report(replica, 2, 2, vec![]);
+            r1.pg = PgId(1);
+            reports.push(r1);
+        }
+        // Epoch 3 can only recover to 2. Epoch 2's truncation at 4 proves
+        // nothing: it never finished, so it never allocated or acknowledged
+        // anything, and (3, 2) voids everything (2, 4) did.
+        let plan = plan_recovery(Epoch(3), 2, &reports).unwrap();
+        assert_eq!(plan.vdl, Lsn(2));
+        assert!(plan.history.voids(Epoch(1), Lsn(3)));
+        assert_eq!(
+            plan.history.truncations(),
+            &[
+                Truncation {
+                    epoch: Epoch(1),
+                    vdl: Lsn::ZERO
+                },
+                Truncation {
+                    epoch: Epoch(3),
+                    vdl: Lsn(2)
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn voided_records_are_not_recovered() {
+        // Epoch 2 began at VDL 3: epoch-1 record 4 is void even though a
+        // stale replica still reports it.
+        let h4_old = header(4, 3, 3, true, 1);
+        let mut knows = report(0, 3, 3, vec![]);
+        knows.history = EpochHistory::starting(Epoch(1), Lsn::ZERO).extended(Epoch(2), Lsn(3));
+        let reports = vec![
+            knows,
+            report(1, 3, 3, vec![h4_old]),
+            report(2, 3, 3, vec![]),
+        ];
+        let plan = plan_recovery(Epoch(3), 1, &reports).unwrap();
+        assert_eq!(plan.vdl, Lsn(3));
+    }
+}

@@ -1,0 +1,654 @@
+//! The volume client over TCP: what the compute calls to commit and read.
+//!
+//! One [`Volume`] per writer. It recovers the volume when it opens (a new
+//! epoch; see [`crate::recovery`]), then:
+//! - `commit` builds the group's records under the state lock, sends each
+//!   record to the six replicas of its PG (pipelined connections; replicas
+//!   group-commit), and returns once VDL covers the group's CPL;
+//! - `get` and `scan` go to ONE replica whose SCL covers the read (the
+//!   writer knows every replica's SCL from its acks), trying the next on a
+//!   miss, an error or a timeout;
+//! - a heartbeat re-sends the writer's VDL and collects SCLs from replicas
+//!   that lag, so a replica that caught up by gossip counts toward quorum.
+
+use crate::partitioning::Partitioning;
+use crate::recovery::{plan_recovery, RecoveryError, RecoveryPlan, SealReport};
+use crate::writer_state::WriterState;
+use borealis_common::limits::{REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
+use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
+use borealis_wire::client::{ClientError, ReplicaClient};
+use borealis_wire::{LogRecord, Mutation, Request, Response};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+#[derive(Clone, Debug)]
+pub struct VolumeConfig {
+    /// The six storage replicas, in placement order (2 per AZ).
+    pub replicas: Vec<SocketAddr>,
+    pub pg_count: u32,
+    /// How long one replica request may take before another is tried.
+    pub request_timeout: Duration,
+    /// How long a read keeps trying before it reports the volume unavailable.
+    pub read_deadline: Duration,
+}
+
+impl VolumeConfig {
+    pub fn new(replicas: Vec<SocketAddr>, pg_count: u32) -> VolumeConfig {
+        VolumeConfig {
+            replicas,
+            pg_count,
+            request_timeout: Duration::from_millis(500),
+            read_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VolumeError {
+    #[error("volume configuration: {0}")]
+    Config(String),
+    #[error("no replica could serve the read within the deadline")]
+    ReadUnavailable,
+    #[error("recovery failed: {0}")]
+    Recovery(#[from] RecoveryError),
+    #[error("this writer was fenced out by a newer writer (epoch {0})")]
+    Fenced(Epoch),
+    #[error("key of {0} bytes exceeds the limit")]
+    KeyTooLarge(usize),
+    #[error("the volume client is shutting down")]
+    Closed,
+}
+
+/// A connection to one replica, re-established on demand.
+struct ReplicaLink {
+    address: SocketAddr,
+    client: tokio::sync::Mutex<Option<Arc<ReplicaClient>>>,
+}
+
+impl ReplicaLink {
+    async fn call(&self, request: &Request, timeout: Duration) -> Result<Response, ClientError> {
+        let client = {
+            let mut slot = self.client.lock().await;
+            match slot.as_ref() {
+                Some(client) if !client.is_closed() => client.clone(),
+                _ => {
+                    let connect = ReplicaClient::connect(self.address);
+                    let client = match tokio::time::timeout(timeout, connect).await {
+                        Ok(Ok(client)) => Arc::new(client),
+                        Ok(Err(error)) => return Err(ClientError::Disconnected(error.to_string())),
+                        Err(_) => {
+                            return Err(ClientError::Disconnected("connect timed out".into()))
+                        }
+                    };
+                    *slot = Some(client.clone());
+                    client
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, client.call(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(ClientError::Disconnected("request timed out".into())),
+        }
+    }
+}
+
+struct Shared {
+    config: VolumeConfig,
+    partitioning: Partitioning,
+    links: Vec<ReplicaLink>,
+    state: Mutex<WriterState>,
+    vdl: watch::Sender<Lsn>,
+    fenced_by: Mutex<Option<Epoch>>,
+    read_turn: AtomicUsize,
+}
+
+/// The writer's handle on the cluster volume. Cheap to clone.
+#[derive(Clone)]
+pub struct Volume {
+    shared: Arc<Shared>,
+}
+
+impl Volume {
+    /// Connects to the replicas, recovers the volume under a new epoch, and
+    /// starts the heartbeat.
+    pub async fn open(config: VolumeConfig) -> Result<Volume, VolumeError> {
+        if config.replicas.len() != REPLICAS_PER_PG {
+            return Err(VolumeError::Config(format!(
+                "a volume needs {REPLICAS_PER_PG} replica addresses, got {}",
+                config.replicas.len()
+            )));
+        }
+        let links = config
+            .replicas
+            .iter()
+            .map(|address| ReplicaLink {
+                address: *address,
+                client: tokio::sync::Mutex::new(None),
+            })
+            .collect();
+        let partitioning = Partitioning::even(config.pg_count);
+        let plan_placeholder = RecoveryPlan::fresh_for_tests(config.pg_count as usize);
+        let (vdl, _) = watch::channel(Lsn::ZERO);
+        let shared = Arc::new(Shared {
+            partitioning,
+            links,
+            state: Mutex::new(WriterState::after_recovery(&plan_placeholder)),
+            vdl,
+            fenced_by: Mutex::new(None),
+            read_turn: AtomicUsize::new(0),
+            config,
+        });
+        let volume = Volume { shared };
+        volume.recover().await?;
+        let heartbeat = Arc::downgrade(&volume.shared);
+        tokio::spawn(async move { heartbeat_loop(heartbeat).await });
+        Ok(volume)
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, WriterState> {
+        self.shared.state.lock().expect("writer state lock")
+    }
+
+    /// Every commit acknowledged so far is visible at this read point.
+    pub fn read_point(&self) -> Lsn {
+        *self.shared.vdl.borrow()
+    }
+
+    pub fn epoch(&self) -> Epoch {
+        self.lock_state().epoch()
+    }
+
+    pub fn pg_count(&self) -> u32 {
+        self.shared.config.pg_count
+    }
+
+    /// Per PG, per replica: the SCL last reported (for status and tests).
+    pub fn replica_scls(&self) -> Vec<Vec<Lsn>> {
+        let state = self.lock_state();
+        (0..self.shared.config.pg_count)
+            .map(|pg| {
+                ReplicaId::all()
+                    .map(|r| state.replica_scl(PgId(pg), r))
+                    .collect()
+            })
+            .collect()
+    }
+
+    async fn recover(&self) -> Result<(), VolumeError> {
+        let started = Instant::now();
+        let pg_count = self.shared.config.pg_count;
+        let mut epoch = Epoch(self.highest_epoch().await.0 + 1);
+        let plan = loop {
+            let (reports, refused) = self.seal_all(epoch).await;
+            if let Some(newer) = refused {
+                epoch = Epoch(newer.0.max(epoch.0) + 1);
+                continue;
+            }
+            match plan_recovery(epoch, pg_count, &reports) {
+                Ok(plan) => break plan,
+                Err(RecoveryError::NoReadQuorum { pg, reports }) => {
+                    tracing::warn!(%pg, reports, "waiting for a read quorum to recover the volume");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        };
+        tracing::info!(epoch = %plan.epoch, vdl = %plan.vdl, committed = %plan.committed, "recovery plan made");
+        self.rewrite(&plan).await?;
+        {
+            let mut state = self.lock_state();
+            let mut fresh = WriterState::after_recovery(&plan);
+            for pg in 0..pg_count {
+                for replica in ReplicaId::all() {
+                    fresh.on_ack(PgId(pg), replica, state.replica_scl(PgId(pg), replica));
+                }
+            }
+            *state = fresh;
+        }
+        self.shared.vdl.send_replace(plan.vdl);
+        tracing::info!(epoch = %plan.epoch, vdl = %plan.vdl, elapsed_ms = started.elapsed().as_millis() as u64, "volume recovered");
+        Ok(())
+    }
+
+    async fn highest_epoch(&self) -> Epoch {
+        let mut calls = Vec::new();
+        for link in &self.shared.links {
+            for pg in 0..self.shared.config.pg_count {
+                let request = Request::Status { pg: PgId(pg) };
+                let timeout = self.shared.config.request_timeout;
+                calls.push(async move { link.call(&request, timeout).await });
+            }
+        }
+        let mut highest = Epoch(0);
+        for result in futures_join_all(calls).await {
+            if let Ok(Response::Status { epoch, .. }) = result {
+                highest = highest.max(epoch);
+            }
+        }
+        highest
+    }
+
+    /// Seals every segment at `epoch`; returns the reports, or the newer
+    /// epoch a replica refused with.
+    async fn seal_all(&self, epoch: Epoch) -> (Vec<SealReport>, Option<Epoch>) {
+        let mut calls = Vec::new();
+        let mut whom = Vec::new();
+        for (index, link) in self.shared.links.iter().enumerate() {
+            for pg in 0..self.shared.config.pg_count {
+                let request = Request::Seal {
+                    epoch,
+                    pg: PgId(pg),
+                };
+                let timeout = self.shared.config.request_timeout * 4;
+                calls.push(async move { link.call(&request, timeout).await });
+                whom.push((ReplicaId(index as u8), PgId(pg)));
+            }
+        }
+        let mut reports = Vec::new();
+        let mut refused = None;
+        for ((replica, pg), result) in whom.into_iter().zip(futures_join_all(calls).await) {
+            match result {
+                Ok(Response::Sealed {
+                    history,
+                    vdl_hint,
+                    last_lsn_at_or_below_hint,
+                    headers,
+                    ..
+                }) => reports.push(SealReport {
+                    pg,
+                    replica,
+                    history,
+                    vdl_hint,
+                    last_lsn_at_or_below_hint,
+                    headers,
+                }),
+                Ok(Response::Refused { epoch }) => refused = Some(epoch),
+                Ok(other) => tracing::warn!(%replica, %pg, ?other, "unexpected answer to seal"),
+                Err(error) => tracing::debug!(%replica, %pg, %error, "seal failed"),
+            }
+        }
+        (reports, refused)
+    }
+
+    /// Makes the plan durable: writes the recovered records and the new
+    /// history to every replica until a write quorum of each PG holds the
+    /// PG's chain through its tail under the new epoch.
+    async fn rewrite(&self, plan: &RecoveryPlan) -> Result<(), VolumeError> {
+        let timeout = self.shared.config.request_timeout;
+        for pg in 0..self.shared.config.pg_count {
+            let pg = PgId(pg);
+            let lsns: Vec<Lsn> = plan
+                .records_to_rewrite
+                .iter()
+                .find(|(p, _)| *p == pg)
+                .map(|(_, lsns)| lsns.clone())
+                .unwrap_or_default();
+            let mut records: Vec<LogRecord> = Vec::new();
+            if !lsns.is_empty() {
+                for link in &self.shared.links {
+                    let missing: Vec<Lsn> = lsns
+                        .iter()
+                        .copied()
+                        .filter(|l| !records.iter().any(|r| r.lsn() == *l))
+                        .collect();
+                    if missing.is_empty() {
+                        break;
+                    }
+                    let request = Request::FetchExact { pg, lsns: missing };
+                    if let Ok(Response::Records { records: found, .. }) =
+                        link.call(&request, timeout).await
+                    {
+                        records.extend(found.into_iter().filter(|r| lsns.contains(&r.lsn())));
+                    }
+                }
+                records.sort_by_key(LogRecord::lsn);
+                records.dedup_by_key(|r| r.lsn());
+                if records.len() != lsns.len() {
+                    // A replica that reported a record lost it since: start over.
+                    return Err(VolumeError::Recovery(RecoveryError::NoReadQuorum {
+                        pg,
+                        reports: 0,
+                    }));
+                }
+            }
+            let tail = plan.pg_tails[pg.0 as usize];
+            let mut caught_up = [false; REPLICAS_PER_PG];
+            let mut first = true;
+            loop {
+                let mut calls = Vec::new();
+                let mut whom = Vec::new();
+                for (index, link) in self.shared.links.iter().enumerate() {
+                    if caught_up[index] {
+                        continue;
+                    }
+                    let request = Request::Write {
+                        epoch: plan.epoch,
+                        history: plan.history.clone(),
+                        pg,
+                        // Not yet plan.vdl: it is durable only once this
+                        // rewrite reaches a write quorum.
+                        vdl: plan.committed,
+                        min_read_lsn: Lsn::ZERO,
+                        records: if first { records.clone() } else { Vec::new() },
+                    };
+                    whom.push(index);
+                    calls.push(async move { link.call(&request, timeout).await });
+                }
+                first = false;
+                for (index, result) in whom.into_iter().zip(futures_join_all(calls).await) {
+                    match result {
+                        Ok(Response::WriteAck { scl, .. }) => {
+                            self.lock_state().on_ack(pg, ReplicaId(index as u8), scl);
+                            if scl >= tail {
+                                caught_up[index] = true;
+                            }
+                        }
+                        Ok(Response::Refused { epoch }) => return Err(VolumeError::Fenced(epoch)),
+                        _ => {}
+                    }
+                }
+                if caught_up.iter().filter(|c| **c).count() >= WRITE_QUORUM {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_fenced(&self) -> Result<(), VolumeError> {
+        match *self.shared.fenced_by.lock().expect("fence lock") {
+            Some(epoch) => Err(VolumeError::Fenced(epoch)),
+            None => Ok(()),
+        }
+    }
+
+    /// Commits `mutations` as one atomic group; returns its commit LSN once
+    /// it is durable (VDL has reached it).
+    pub async fn commit(&self, mutations: Vec<Mutation>) -> Result<Lsn, VolumeError> {
+        self.check_fenced()?;
+        if let Some(m) = mutations
+            .iter()
+            .find(|m| m.key.len() > borealis_common::limits::KEY_BYTES_MAX)
+        {
+            return Err(VolumeError::KeyTooLarge(m.key.len()));
+        }
+        let mut by_pg: Vec<(PgId, Vec<Mutation>)> = Vec::new();
+        for mutation in mutations {
+            let pg = self.shared.partitioning.pg_of(&mutation.key);
+            match by_pg.iter_mut().find(|(p, _)| *p == pg) {
+                Some((_, list)) => list.push(mutation),
+                None => by_pg.push((pg, vec![mutation])),
+            }
+        }
+        if by_pg.is_empty() {
+            // An empty group still takes an LSN, so the commit is ordered.
+            by_pg.push((PgId(0), Vec::new()));
+        }
+        let mut vdl_rx = self.shared.vdl.subscribe();
+        let (records, epoch, history, vdl) = loop {
+            let allocated = {
+                let mut state = self.lock_state();
+                state
+                    .allocate_group(by_pg.clone())
+                    .map(|records| (records, state.epoch(), state.history().clone(), state.vdl()))
+            };
+            match allocated {
+                Ok(done) => break done,
+                Err(_) => {
+                    // Back-pressure: wait for VDL to move.
+                    if vdl_rx.changed().await.is_err() {
+                        return Err(VolumeError::Closed);
+                    }
+                }
+            }
+        };
+        let commit_lsn = records
+            .last()
+            .map(LogRecord::lsn)
+            .expect("a group has records");
+        for record in records {
+            let pg = record.header.pg;
+            let request = Arc::new(Request::Write {
+                epoch,
+                history: history.clone(),
+                pg,
+                vdl,
+                min_read_lsn: Lsn::ZERO,
+                records: vec![record],
+            });
+            for index in 0..REPLICAS_PER_PG {
+                let volume = self.clone();
+                let request = request.clone();
+                tokio::spawn(async move { volume.send_write(index, pg, &request).await });
+            }
+        }
+        loop {
+            self.check_fenced()?;
+            if *vdl_rx.borrow_and_update() >= commit_lsn {
+                return Ok(commit_lsn);
+            }
+            if vdl_rx.changed().await.is_err() {
+                return Err(VolumeError::Closed);
+            }
+        }
+    }
+
+    async fn send_write(&self, index: usize, pg: PgId, request: &Request) {
+        let link = &self.shared.links[index];
+        match link.call(request, self.shared.config.request_timeout).await {
+            Ok(Response::WriteAck { scl, .. }) => self.on_ack(pg, ReplicaId(index as u8), scl),
+            Ok(Response::Refused { epoch }) => {
+                tracing::error!(%epoch, "a newer writer fenced this one out");
+                *self.shared.fenced_by.lock().expect("fence lock") = Some(epoch);
+                // Wake every waiting commit so it reports the fence.
+                self.shared.vdl.send_modify(|_| {});
+            }
+            Ok(other) => tracing::warn!(replica = index, ?other, "unexpected answer to a write"),
+            // The replica is down or slow: gossip will fill it in, and the
+            // heartbeat collects its SCL when it answers again.
+            Err(error) => tracing::debug!(replica = index, %error, "write not delivered"),
+        }
+    }
+
+    fn on_ack(&self, pg: PgId, replica: ReplicaId, scl: Lsn) {
+        let vdl = {
+            let mut state = self.lock_state();
+            if !state.on_ack(pg, replica, scl) {
+                return;
+            }
+            state.vdl()
+        };
+        self.shared.vdl.send_if_modified(|current| {
+            if vdl > *current {
+                *current = vdl;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// The newest value of `key` at or below `at` (a read point no higher
+    /// than [`Volume::read_point`]).
+    pub async fn get(&self, key: &[u8], at: Lsn) -> Result<Option<Vec<u8>>, VolumeError> {
+        let pg = self.shared.partitioning.pg_of(key);
+        let request_for = |need| Request::Get {
+            pg,
+            key: key.to_vec(),
+            at,
+            need,
+        };
+        match self.read(pg, at, request_for).await? {
+            Response::Value { value } => Ok(value),
+            _ => Err(VolumeError::ReadUnavailable),
+        }
+    }
+
+    /// Keys in `[start, end)` at `at`, ascending, at most `limit` rows.
+    pub async fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, VolumeError> {
+        let mut rows = Vec::new();
+        for pg in self.shared.partitioning.pgs_for_range(start, end) {
+            let (pg_start, pg_end) = self.shared.partitioning.range_of(pg);
+            let mut cursor = start.to_vec().max(pg_start);
+            let stop: Option<Vec<u8>> = match (end, pg_end) {
+                (Some(a), Some(b)) => Some(a.to_vec().min(b)),
+                (Some(a), None) => Some(a.to_vec()),
+                (None, b) => b,
+            };
+            loop {
+                let want = (limit - rows.len()).min(SCAN_ROWS_MAX);
+                if want == 0 {
+                    return Ok(rows);
+                }
+                let request_for = |need| Request::Scan {
+                    pg,
+                    start: cursor.clone(),
+                    end: stop.clone(),
+                    at,
+                    need,
+                    limit: want as u32,
+                };
+                let (page, more) = match self.read(pg, at, request_for).await? {
+                    Response::Rows { rows, more } => (rows, more),
+                    _ => return Err(VolumeError::ReadUnavailable),
+                };
+                let last = page.last().map(|(key, _)| key.clone());
+                rows.extend(page);
+                match (more, last) {
+                    (true, Some(mut last)) => {
+                        last.push(0);
+                        cursor = last;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Sends a read to one replica covering it, then the next, until one
+    /// answers or the deadline passes.
+    async fn read(
+        &self,
+        pg: PgId,
+        at: Lsn,
+        request_for: impl Fn(Lsn) -> Request,
+    ) -> Result<Response, VolumeError> {
+        let deadline = Instant::now() + self.shared.config.read_deadline;
+        loop {
+            let (need, covering) = {
+                let state = self.lock_state();
+                let need = state.read_need(pg, at);
+                (need, state.replicas_covering(pg, need))
+            };
+            let request = request_for(need);
+            let turn = self.shared.read_turn.fetch_add(1, Ordering::Relaxed);
+            for offset in 0..covering.len() {
+                let replica = covering[(turn + offset) % covering.len()];
+                let link = &self.shared.links[replica.index()];
+                match link
+                    .call(&request, self.shared.config.request_timeout)
+                    .await
+                {
+                    Ok(response @ (Response::Value { .. } | Response::Rows { .. })) => {
+                        return Ok(response)
+                    }
+                    Ok(Response::NotCaughtUp { .. }) | Ok(_) | Err(_) => continue,
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(VolumeError::ReadUnavailable);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Every 50 ms: re-send the VDL to lagging replicas (an empty write) and
+/// collect their SCLs, so replicas that caught up by gossip count again.
+async fn heartbeat_loop(shared: std::sync::Weak<Shared>) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(50));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = 0u32;
+    loop {
+        ticker.tick().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let volume = Volume { shared };
+        if volume.check_fenced().is_err() {
+            return;
+        }
+        ticks += 1;
+        let (epoch, history, vdl, lagging) = {
+            let state = volume.lock_state();
+            let lagging: Vec<(PgId, Vec<ReplicaId>)> = (0..state.pg_count() as u32)
+                .map(|pg| (PgId(pg), state.lagging_replicas(PgId(pg))))
+                .collect();
+            (state.epoch(), state.history().clone(), state.vdl(), lagging)
+        };
+        // Everyone hears the VDL once a second; laggards every tick.
+        let everyone = ticks.is_multiple_of(20);
+        for (pg, laggards) in lagging {
+            let targets: Vec<ReplicaId> = if everyone {
+                ReplicaId::all().collect()
+            } else {
+                laggards
+            };
+            for replica in targets {
+                let request = Request::Write {
+                    epoch,
+                    history: history.clone(),
+                    pg,
+                    vdl,
+                    min_read_lsn: Lsn::ZERO,
+                    records: Vec::new(),
+                };
+                let volume = volume.clone();
+                tokio::spawn(async move {
+                    volume.send_write(replica.index(), pg, &request).await;
+                });
+            }
+        }
+    }
+}
+
+/// Awaits every future (in order of the input) on the current task.
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut set = Vec::with_capacity(futures.len());
+    for future in futures {
+        set.push(Box::pin(future));
+    }
+    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (index, future) in set.iter_mut().enumerate() {
+            if outputs[index].is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => outputs[index] = Some(output),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs
+        .into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
+}
