@@ -36,15 +36,39 @@ pub fn stop(data_dir: &Path, part: &str) -> anyhow::Result<()> {
             }
         }
     }
+    wait_for_state(&layout, part, "stopped")?;
     println!("stopped {part}");
     Ok(())
+}
+
+/// Waits (a few seconds at most) until the supervisor reports `part` in
+/// `state`, so a script can rely on the part being down or up afterwards.
+fn wait_for_state(layout: &Layout, part: &str, state: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let current = layout.load_state()?;
+        if current
+            .parts
+            .iter()
+            .any(|p| p.name == part && p.state == state)
+        {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("{part} did not reach state {state:?}: is `borealis up` running?");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 pub fn start(data_dir: &Path, part: &str) -> anyhow::Result<()> {
     let layout = Layout::new(data_dir);
     check_part(&layout, part)?;
     match std::fs::remove_file(layout.stop_marker(part)) {
-        Ok(()) => println!("starting {part}"),
+        Ok(()) => {
+            wait_for_state(&layout, part, "running")?;
+            println!("started {part}");
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("{part} was not stopped"),
         Err(e) => return Err(e.into()),
     }

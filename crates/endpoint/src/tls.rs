@@ -162,6 +162,20 @@ pub fn generate_self_signed(
     Ok(files)
 }
 
+/// Reuses the certificate files in `dir` when all three exist (so clients
+/// keep trusting the same CA across restarts), else generates them.
+pub fn load_or_generate(dir: &Path, hostnames: &[&str]) -> Result<SelfSignedFiles, EndpointError> {
+    let files = SelfSignedFiles {
+        ca_cert: dir.join("ca.pem"),
+        server_cert: dir.join("server.pem"),
+        server_key: dir.join("server.key"),
+    };
+    if files.ca_cert.exists() && files.server_cert.exists() && files.server_key.exists() {
+        return Ok(files);
+    }
+    generate_self_signed(dir, hostnames)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,177 @@
+//! The catalog: table, column, index, constraint and sequence definitions,
+//! their persistent form under the reserved catalog key prefix, and the
+//! in-memory snapshot every statement binds against.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::{prefix_end, CATALOG_PREFIX};
+use crate::error::{SqlError, SqlResult};
+use crate::store::{Mutation, Store};
+use crate::types::ColType;
+
+const TABLE_TAG: u8 = b'T';
+const SEQUENCE_TAG: u8 = b'S';
+const NEXT_ID_TAG: u8 = b'N';
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: ColType,
+    pub not_null: bool,
+    /// Default expression as SQL text, bound when used.
+    pub default: Option<String>,
+}
+
+/// A unique index (the primary key is one too). Index id 0 is the row index.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct IndexDef {
+    pub id: u8,
+    pub name: String,
+    pub columns: Vec<usize>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CheckDef {
+    pub name: String,
+    /// Boolean expression as SQL text over the table's columns.
+    pub expr: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TableDef {
+    pub id: u32,
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    /// Row key columns. `None`: rows are keyed by a hidden row id from `rowid_sequence`.
+    pub primary_key: Option<IndexDef>,
+    pub unique: Vec<IndexDef>,
+    /// Sorted by name: PostgreSQL checks constraints in name order.
+    pub checks: Vec<CheckDef>,
+    pub rowid_sequence: Option<String>,
+    /// Sequences created for SERIAL columns (dropped with the table).
+    pub owned_sequences: Vec<String>,
+}
+
+impl TableDef {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+/// One immutable version of the catalog; replaced wholesale by DDL.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    pub tables: BTreeMap<String, Arc<TableDef>>,
+    pub sequences: BTreeMap<String, ()>,
+    pub next_table_id: u32,
+    /// Bumped by every DDL; prepared statements re-bind when it moves.
+    pub version: u64,
+}
+
+pub fn table_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, TABLE_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn sequence_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, SEQUENCE_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn next_id_key() -> Vec<u8> {
+    vec![CATALOG_PREFIX, NEXT_ID_TAG]
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> SqlError {
+    SqlError::internal(format!("corrupt catalog entry {what}: {e}"))
+}
+
+impl Catalog {
+    pub fn table(&self, name: &str) -> SqlResult<Arc<TableDef>> {
+        self.tables
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SqlError::undefined_table(name))
+    }
+
+    /// Mutations that persist a new table.
+    pub fn table_mutation(def: &TableDef) -> SqlResult<Mutation> {
+        let json = serde_json::to_vec(def).map_err(|e| SqlError::internal(e.to_string()))?;
+        Ok(Mutation {
+            key: table_key(&def.name),
+            value: Some(json),
+        })
+    }
+
+    pub fn next_id_mutation(next: u32) -> Mutation {
+        Mutation {
+            key: next_id_key(),
+            value: Some(next.to_le_bytes().to_vec()),
+        }
+    }
+
+    /// Loads the catalog and sequence high-water marks from the store.
+    pub async fn load(store: &dyn Store) -> SqlResult<(Catalog, BTreeMap<String, i64>)> {
+        let at = store.read_point();
+        let mut cat = Catalog {
+            next_table_id: 1,
+            ..Catalog::default()
+        };
+        let mut seqs = BTreeMap::new();
+        let start = vec![CATALOG_PREFIX];
+        let end = prefix_end(&start);
+        let mut cursor = start;
+        loop {
+            let page = store
+                .scan(&cursor, &end, at, borealis_common::limits::SCAN_ROWS_MAX)
+                .await?;
+            let Some((last, _)) = page.last() else { break };
+            let mut next = last.clone();
+            next.push(0);
+            let full = page.len() >= borealis_common::limits::SCAN_ROWS_MAX;
+            for (k, v) in page {
+                match k.get(1) {
+                    Some(&TABLE_TAG) => {
+                        let def: TableDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("table", e))?;
+                        cat.tables.insert(def.name.clone(), Arc::new(def));
+                    }
+                    Some(&SEQUENCE_TAG) => {
+                        let name = String::from_utf8_lossy(&k[2..]).to_string();
+                        let mut a = [0u8; 8];
+                        if v.len() != 8 {
+                            return Err(corrupt("sequence", "bad length"));
+                        }
+                        a.copy_from_slice(&v);
+                        cat.sequences.insert(name.clone(), ());
+                        seqs.insert(name, i64::from_le_bytes(a));
+                    }
+                    Some(&NEXT_ID_TAG) => {
+                        if v.len() != 4 {
+                            return Err(corrupt("next id", "bad length"));
+                        }
+                        cat.next_table_id = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                    }
+                    _ => {}
+                }
+            }
+            if !full {
+                break;
+            }
+            cursor = next;
+        }
+        Ok((cat, seqs))
+    }
+}
+
+pub fn sequence_mutation(name: &str, value: i64) -> Mutation {
+    Mutation {
+        key: sequence_key(name),
+        value: Some(value.to_le_bytes().to_vec()),
+    }
+}

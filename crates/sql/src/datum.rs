@@ -1,0 +1,615 @@
+//! `Datum`: one SQL value at run time; PostgreSQL text input and output for
+//! every supported type, casts between types, and the total order used by
+//! comparisons, ORDER BY, DISTINCT and grouping.
+
+use std::cmp::Ordering;
+
+use crate::error::{SqlError, SqlResult};
+use crate::numeric::Numeric;
+use crate::types::{numeric_typmod, ColType, SqlType};
+
+/// A run-time value. Text-like types (text, varchar, bpchar, unknown) share `Text`;
+/// the static type travels with the expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Datum {
+    Null,
+    Bool(bool),
+    Int2(i16),
+    Int4(i32),
+    Int8(i64),
+    Float4(f32),
+    Float8(f64),
+    Numeric(Numeric),
+    Text(String),
+}
+
+/// Which cast rules apply (PostgreSQL's COERCION_IMPLICIT/ASSIGNMENT/EXPLICIT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CastContext {
+    Implicit,
+    Assignment,
+    Explicit,
+}
+
+impl Datum {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Datum::Null)
+    }
+
+    /// The natural type of a non-null datum (text-likes report Text).
+    pub fn natural_type(&self) -> SqlType {
+        match self {
+            Datum::Null => SqlType::Unknown,
+            Datum::Bool(_) => SqlType::Bool,
+            Datum::Int2(_) => SqlType::Int2,
+            Datum::Int4(_) => SqlType::Int4,
+            Datum::Int8(_) => SqlType::Int8,
+            Datum::Float4(_) => SqlType::Float4,
+            Datum::Float8(_) => SqlType::Float8,
+            Datum::Numeric(_) => SqlType::Numeric,
+            Datum::Text(_) => SqlType::Text,
+        }
+    }
+
+    /// PostgreSQL text output; None for NULL.
+    pub fn to_text(&self, extra_float_digits: i32) -> Option<String> {
+        Some(match self {
+            Datum::Null => return None,
+            Datum::Bool(b) => if *b { "t" } else { "f" }.to_string(),
+            Datum::Int2(v) => v.to_string(),
+            Datum::Int4(v) => v.to_string(),
+            Datum::Int8(v) => v.to_string(),
+            Datum::Float4(v) => format_float(*v as f64, true, extra_float_digits),
+            Datum::Float8(v) => format_float(*v, false, extra_float_digits),
+            Datum::Numeric(n) => n.to_pg_string(),
+            Datum::Text(s) => s.clone(),
+        })
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Datum::Int2(v) => Some(*v as i64),
+            Datum::Int4(v) => Some(*v as i64),
+            Datum::Int8(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Datum::Int2(v) => Some(*v as f64),
+            Datum::Int4(v) => Some(*v as f64),
+            Datum::Int8(v) => Some(*v as f64),
+            Datum::Float4(v) => Some(*v as f64),
+            Datum::Float8(v) => Some(*v),
+            Datum::Numeric(n) => Some(n.to_f64()),
+            _ => None,
+        }
+    }
+
+    pub fn as_numeric(&self) -> Option<Numeric> {
+        match self {
+            Datum::Int2(v) => Some(Numeric::from_i64(*v as i64)),
+            Datum::Int4(v) => Some(Numeric::from_i64(*v as i64)),
+            Datum::Int8(v) => Some(Numeric::from_i64(*v)),
+            Datum::Numeric(n) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Datum::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// float4/float8 output. With extra_float_digits > 0 (the default, 1) the
+/// shortest digits that round-trip, as PostgreSQL 12+; otherwise %.{N}g.
+pub fn format_float(v: f64, single: bool, extra_float_digits: i32) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let max_exp: i32 = if single { 6 } else { 15 };
+    let sci = if extra_float_digits > 0 {
+        if single {
+            format!("{:e}", v as f32)
+        } else {
+            format!("{v:e}")
+        }
+    } else {
+        let precision = (max_exp + extra_float_digits).max(1) as usize;
+        format!("{:.*e}", precision - 1, v)
+    };
+    // sci looks like "-1.2345e-7"
+    let (mantissa, exp) = match sci.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (sci.as_str(), 0),
+    };
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let mut digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    let threshold = if extra_float_digits > 0 {
+        max_exp
+    } else {
+        (max_exp + extra_float_digits).max(1)
+    };
+    if exp < -4 || exp >= threshold {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+    } else if exp < 0 {
+        out.push_str("0.");
+        out.push_str(&"0".repeat((-exp - 1) as usize));
+        out.push_str(&digits);
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.push_str(&digits);
+            out.push_str(&"0".repeat(int_len - digits.len()));
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
+}
+
+fn parse_int(s: &str, ty: SqlType) -> SqlResult<i64> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SqlError::invalid_text(ty.display_name(), s));
+    }
+    let out_of_range = || {
+        SqlError::new(
+            "22003",
+            format!(
+                "value \"{s}\" is out of range for type {}",
+                ty.display_name()
+            ),
+        )
+    };
+    let mut v: i128 = 0;
+    for b in digits.bytes() {
+        v = v * 10 + (b - b'0') as i128;
+        if v > i64::MAX as i128 + 1 {
+            return Err(out_of_range());
+        }
+    }
+    if neg {
+        v = -v;
+    }
+    let (lo, hi) = match ty {
+        SqlType::Int2 => (i16::MIN as i128, i16::MAX as i128),
+        SqlType::Int4 => (i32::MIN as i128, i32::MAX as i128),
+        _ => (i64::MIN as i128, i64::MAX as i128),
+    };
+    if v < lo || v > hi {
+        return Err(out_of_range());
+    }
+    Ok(v as i64)
+}
+
+fn parse_float(s: &str, ty: SqlType) -> SqlResult<f64> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let lower = t.to_ascii_lowercase();
+    let v = match lower.as_str() {
+        "nan" => f64::NAN,
+        "infinity" | "+infinity" | "inf" | "+inf" => f64::INFINITY,
+        "-infinity" | "-inf" => f64::NEG_INFINITY,
+        _ => {
+            if lower.contains("inf") || lower.contains("nan") || t.is_empty() {
+                return Err(SqlError::invalid_text(ty.display_name(), s));
+            }
+            let v: f64 = t
+                .parse()
+                .map_err(|_| SqlError::invalid_text(ty.display_name(), s))?;
+            let overflow = if ty == SqlType::Float4 {
+                (v as f32).is_infinite()
+            } else {
+                v.is_infinite()
+            };
+            let mantissa = lower.split('e').next().unwrap_or("");
+            let nonzero_input = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+            let underflow = nonzero_input
+                && if ty == SqlType::Float4 {
+                    (v as f32) == 0.0
+                } else {
+                    v == 0.0
+                };
+            if overflow || underflow {
+                return Err(SqlError::new(
+                    "22003",
+                    format!("\"{s}\" is out of range for type {}", ty.display_name()),
+                ));
+            }
+            v
+        }
+    };
+    Ok(v)
+}
+
+pub fn parse_bool(s: &str) -> Option<bool> {
+    let t = s.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    let prefix = |word: &str, min: usize| t.len() >= min && word.starts_with(t.as_str());
+    if prefix("true", 1) || prefix("yes", 1) || t == "on" || t == "1" {
+        Some(true)
+    } else if prefix("false", 1) || prefix("no", 1) || prefix("off", 2) || t == "0" {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Parses PostgreSQL text input for a type (with its typmod applied).
+pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
+    let d = match target.ty {
+        SqlType::Bool => {
+            Datum::Bool(parse_bool(s).ok_or_else(|| SqlError::invalid_text("boolean", s))?)
+        }
+        SqlType::Int2 => Datum::Int2(parse_int(s, SqlType::Int2)? as i16),
+        SqlType::Int4 => Datum::Int4(parse_int(s, SqlType::Int4)? as i32),
+        SqlType::Int8 => Datum::Int8(parse_int(s, SqlType::Int8)?),
+        SqlType::Float4 => Datum::Float4(parse_float(s, SqlType::Float4)? as f32),
+        SqlType::Float8 => Datum::Float8(parse_float(s, SqlType::Float8)?),
+        SqlType::Numeric => Datum::Numeric(Numeric::parse(s)?),
+        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
+            Datum::Text(s.to_string())
+        }
+    };
+    apply_typmod(d, target, CastContext::Assignment)
+}
+
+/// Enforces varchar(n)/char(n)/numeric(p,s) on a value already of the target type.
+pub fn apply_typmod(d: Datum, target: ColType, ctx: CastContext) -> SqlResult<Datum> {
+    match (&d, target.ty) {
+        (Datum::Text(s), SqlType::Varchar | SqlType::Bpchar) => {
+            let Some(n) = target.char_len() else {
+                return Ok(d);
+            };
+            let len = s.chars().count();
+            if len > n {
+                let cut: String = s.chars().take(n).collect();
+                let rest_is_spaces = s.chars().skip(n).all(|c| c == ' ');
+                if ctx != CastContext::Explicit && !rest_is_spaces {
+                    return Err(SqlError::new(
+                        "22001",
+                        format!("value too long for type {}", target.display()),
+                    ));
+                }
+                return Ok(Datum::Text(cut));
+            }
+            if target.ty == SqlType::Bpchar && len < n {
+                let mut padded = s.clone();
+                padded.extend(std::iter::repeat_n(' ', n - len));
+                return Ok(Datum::Text(padded));
+            }
+            Ok(d)
+        }
+        (Datum::Numeric(v), SqlType::Numeric) if target.typmod >= 0 => {
+            let (p, s) = numeric_typmod(target.typmod);
+            Ok(Datum::Numeric(v.apply_typmod(p, s)?))
+        }
+        _ => Ok(d),
+    }
+}
+
+fn int_range(v: i64, to: SqlType) -> SqlResult<Datum> {
+    match to {
+        SqlType::Int2 => i16::try_from(v)
+            .map(Datum::Int2)
+            .map_err(|_| SqlError::out_of_range("smallint")),
+        SqlType::Int4 => i32::try_from(v)
+            .map(Datum::Int4)
+            .map_err(|_| SqlError::out_of_range("integer")),
+        _ => Ok(Datum::Int8(v)),
+    }
+}
+
+fn type_range_name(to: SqlType) -> &'static str {
+    match to {
+        SqlType::Int2 => "smallint",
+        SqlType::Int4 => "integer",
+        _ => "bigint",
+    }
+}
+
+/// Converts `d` (of static type `from`) to `to`. The binder has already checked
+/// that the cast exists in the given context.
+pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult<Datum> {
+    if d.is_null() {
+        return Ok(Datum::Null);
+    }
+    let t = to.ty;
+    let converted = match (d, t) {
+        (Datum::Text(s), SqlType::Text | SqlType::Varchar) if from == SqlType::Bpchar => {
+            Datum::Text(s.trim_end_matches(' ').to_string())
+        }
+        (Datum::Text(s), SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown) => {
+            Datum::Text(s)
+        }
+        (Datum::Text(s), _) => return parse_text(&s, to),
+        (Datum::Bool(b), SqlType::Text | SqlType::Varchar | SqlType::Bpchar) => {
+            Datum::Text(if b { "true" } else { "false" }.into())
+        }
+        (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar) => {
+            Datum::Text(other.to_text(1).unwrap_or_default())
+        }
+        (Datum::Bool(b), SqlType::Bool) => Datum::Bool(b),
+        (Datum::Bool(b), SqlType::Int4) => Datum::Int4(b as i32),
+        (Datum::Int4(v), SqlType::Bool) => Datum::Bool(v != 0),
+        (d @ (Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_)), _) => {
+            let v = d.as_i64().unwrap_or(0);
+            match t {
+                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => int_range(v, t)?,
+                SqlType::Float4 => Datum::Float4(v as f32),
+                SqlType::Float8 => Datum::Float8(v as f64),
+                SqlType::Numeric => Datum::Numeric(Numeric::from_i64(v)),
+                _ => return Err(cannot_cast(from, to)),
+            }
+        }
+        (d @ (Datum::Float4(_) | Datum::Float8(_)), _) => {
+            let v = d.as_f64().unwrap_or(0.0);
+            match t {
+                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => {
+                    let r = v.round_ties_even();
+                    if !r.is_finite() || !(-9.223372036854776e18..9.223372036854776e18).contains(&r)
+                    {
+                        return Err(SqlError::out_of_range(type_range_name(t)));
+                    }
+                    int_range(r as i64, t)?
+                }
+                SqlType::Float4 => {
+                    let f = v as f32;
+                    if f.is_infinite() && v.is_finite() {
+                        return Err(SqlError::new("22003", "value out of range: overflow"));
+                    }
+                    if f == 0.0 && v != 0.0 {
+                        return Err(SqlError::new("22003", "value out of range: underflow"));
+                    }
+                    Datum::Float4(f)
+                }
+                SqlType::Float8 => Datum::Float8(v),
+                SqlType::Numeric => Datum::Numeric(Numeric::from_f64(
+                    v,
+                    if from == SqlType::Float4 { 6 } else { 15 },
+                )?),
+                _ => return Err(cannot_cast(from, to)),
+            }
+        }
+        (Datum::Numeric(n), _) => match t {
+            SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => {
+                let v = n
+                    .to_i64()
+                    .ok_or_else(|| SqlError::out_of_range(type_range_name(t)))?;
+                int_range(v, t)?
+            }
+            SqlType::Float4 | SqlType::Float8 => {
+                let v = n.to_f64();
+                let out_of_range = if t == SqlType::Float4 {
+                    (v as f32).is_infinite()
+                } else {
+                    v.is_infinite()
+                };
+                if out_of_range {
+                    return Err(SqlError::new(
+                        "22003",
+                        format!("\"{n}\" is out of range for type {}", t.display_name()),
+                    ));
+                }
+                if t == SqlType::Float4 {
+                    Datum::Float4(v as f32)
+                } else {
+                    Datum::Float8(v)
+                }
+            }
+            SqlType::Numeric => Datum::Numeric(n),
+            _ => return Err(cannot_cast(from, to)),
+        },
+        _ => return Err(cannot_cast(from, to)),
+    };
+    apply_typmod(converted, to, ctx)
+}
+
+fn cannot_cast(from: SqlType, to: ColType) -> SqlError {
+    SqlError::new(
+        "42846",
+        format!(
+            "cannot cast type {} to {}",
+            from.display_name(),
+            to.display()
+        ),
+    )
+}
+
+fn cmp_f64(a: f64, b: f64) -> Ordering {
+    // PostgreSQL: NaN is equal to itself and greater than everything; -0 = 0.
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// Compares two non-null values of the same type family. `bpchar` ignores trailing spaces.
+pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
+    match (a, b) {
+        (Datum::Null, Datum::Null) => Ordering::Equal,
+        (Datum::Null, _) => Ordering::Greater,
+        (_, Datum::Null) => Ordering::Less,
+        (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
+        (Datum::Text(x), Datum::Text(y)) => {
+            if ty == SqlType::Bpchar {
+                x.trim_end_matches(' ').cmp(y.trim_end_matches(' '))
+            } else {
+                x.as_bytes().cmp(y.as_bytes())
+            }
+        }
+        (Datum::Numeric(x), Datum::Numeric(y)) => x.cmp(y),
+        (Datum::Float4(_) | Datum::Float8(_), _) | (_, Datum::Float4(_) | Datum::Float8(_)) => {
+            cmp_f64(
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            )
+        }
+        (Datum::Numeric(_), _) | (_, Datum::Numeric(_)) => match (a.as_numeric(), b.as_numeric()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => Ordering::Equal,
+        },
+        _ => match (a.as_i64(), b.as_i64()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => Ordering::Equal,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_output_matches_postgres() {
+        assert_eq!(format_float(1e15, false, 1), "1e+15");
+        assert_eq!(format_float(1e14, false, 1), "100000000000000");
+        assert_eq!(format_float(0.0001, false, 1), "0.0001");
+        assert_eq!(format_float(0.00001, false, 1), "1e-05");
+        assert_eq!(format_float(1e6, true, 1), "1e+06");
+        assert_eq!(format_float(123456.0, true, 1), "123456");
+        assert_eq!(format_float(1.5e-7, true, 1), "1.5e-07");
+        assert_eq!(format_float(0.1f32 as f64, false, 1), "0.10000000149011612");
+        assert_eq!(format_float(-0.0, false, 1), "-0");
+        assert_eq!(format_float(1.0 / 3.0, false, 1), "0.3333333333333333");
+        assert_eq!(
+            format_float(123456789012345678.0, false, 1),
+            "1.2345678901234568e+17"
+        );
+        assert_eq!(format_float(1e100, false, 1), "1e+100");
+        assert_eq!(format_float(1.5, false, 1), "1.5");
+        assert_eq!(format_float(1.0 / 3.0, false, 0), "0.333333333333333");
+        assert_eq!(format_float(f64::NAN, false, 1), "NaN");
+    }
+
+    #[test]
+    fn text_input() {
+        let i4 = SqlType::Int4.plain();
+        assert_eq!(parse_text("  12 ", i4).unwrap(), Datum::Int4(12));
+        assert_eq!(
+            parse_text("abc", i4).unwrap_err().message,
+            "invalid input syntax for type integer: \"abc\""
+        );
+        assert_eq!(parse_text("99999999999", i4).unwrap_err().sqlstate, "22003");
+        assert_eq!(
+            parse_text("yes", SqlType::Bool.plain()).unwrap(),
+            Datum::Bool(true)
+        );
+        assert_eq!(
+            parse_text("of", SqlType::Bool.plain()).unwrap(),
+            Datum::Bool(false)
+        );
+        assert!(parse_text("o", SqlType::Bool.plain()).is_err());
+        assert_eq!(
+            parse_text("-Infinity", SqlType::Float8.plain()).unwrap(),
+            Datum::Float8(f64::NEG_INFINITY)
+        );
+        assert_eq!(
+            parse_text("1e400", SqlType::Float8.plain())
+                .unwrap_err()
+                .sqlstate,
+            "22003"
+        );
+        let v3 = ColType {
+            ty: SqlType::Varchar,
+            typmod: 7,
+        };
+        assert_eq!(parse_text("abcd", v3).unwrap_err().sqlstate, "22001");
+        assert_eq!(parse_text("abc  ", v3).unwrap(), Datum::Text("abc".into()));
+        let c3 = ColType {
+            ty: SqlType::Bpchar,
+            typmod: 7,
+        };
+        assert_eq!(parse_text("a", c3).unwrap(), Datum::Text("a  ".into()));
+    }
+
+    #[test]
+    fn casts() {
+        let c =
+            |d: Datum, from: SqlType, to: SqlType| cast(d, from, to.plain(), CastContext::Explicit);
+        assert_eq!(
+            c(Datum::Float8(2.5), SqlType::Float8, SqlType::Int4).unwrap(),
+            Datum::Int4(2)
+        );
+        assert_eq!(
+            c(Datum::Float8(3.5), SqlType::Float8, SqlType::Int4).unwrap(),
+            Datum::Int4(4)
+        );
+        assert_eq!(
+            c(
+                Datum::Numeric(Numeric::parse("2.5").unwrap()),
+                SqlType::Numeric,
+                SqlType::Int4
+            )
+            .unwrap(),
+            Datum::Int4(3)
+        );
+        assert_eq!(
+            c(Datum::Int8(1 << 40), SqlType::Int8, SqlType::Int4)
+                .unwrap_err()
+                .message,
+            "integer out of range"
+        );
+        assert_eq!(
+            c(Datum::Bool(true), SqlType::Bool, SqlType::Text).unwrap(),
+            Datum::Text("true".into())
+        );
+        assert_eq!(
+            c(Datum::Text("a  ".into()), SqlType::Bpchar, SqlType::Text).unwrap(),
+            Datum::Text("a".into())
+        );
+        assert_eq!(
+            c(Datum::Float8(0.1), SqlType::Float8, SqlType::Numeric).unwrap(),
+            Datum::Numeric(Numeric::parse("0.1").unwrap())
+        );
+        let v2 = ColType {
+            ty: SqlType::Varchar,
+            typmod: 6,
+        };
+        assert_eq!(
+            cast(
+                Datum::Text("abc".into()),
+                SqlType::Text,
+                v2,
+                CastContext::Explicit
+            )
+            .unwrap(),
+            Datum::Text("ab".into())
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! `Engine`: the state shared by every session of one compute instance: the
+//! store, the current catalog, the row lock table, the commit write log and
+//! sequences. Opening it loads (or bootstraps) the catalog from the store.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::catalog::Catalog;
+use crate::error::{SqlError, SqlResult};
+use crate::sequence::Sequences;
+use crate::session::Session;
+use crate::store::{Mutation, Store};
+use crate::txn::{LockManager, Txn, TxnDdl, WriteLog};
+
+pub struct EngineInner {
+    pub store: Arc<dyn Store>,
+    catalog: RwLock<Arc<Catalog>>,
+    /// Serialises DDL (catalog read-modify-write).
+    pub ddl_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Serialises commits that persist sequence marks.
+    commit_lock: tokio::sync::Mutex<()>,
+    pub locks: LockManager,
+    pub write_log: WriteLog,
+    pub sequences: Sequences,
+    next_txn: AtomicU64,
+}
+
+/// The SQL engine: cheap to clone, shared by all sessions.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+impl Engine {
+    /// Loads the catalog from `store` (an empty store is an empty database).
+    pub async fn open(store: Arc<dyn Store>) -> Result<Engine, SqlError> {
+        let (catalog, seqs) = Catalog::load(store.as_ref()).await?;
+        let sequences = Sequences::default();
+        for name in catalog.sequences.keys() {
+            sequences.load(name, seqs.get(name).copied().unwrap_or(0))?;
+        }
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                store,
+                catalog: RwLock::new(Arc::new(catalog)),
+                ddl_lock: Arc::new(tokio::sync::Mutex::new(())),
+                commit_lock: tokio::sync::Mutex::new(()),
+                locks: LockManager::default(),
+                write_log: WriteLog::default(),
+                sequences,
+                next_txn: AtomicU64::new(1),
+            }),
+        })
+    }
+
+    /// A new session (one per client connection).
+    pub fn session(&self) -> Session {
+        Session::new(self.inner.clone())
+    }
+}
+
+impl EngineInner {
+    pub fn catalog(&self) -> Arc<Catalog> {
+        match self.catalog.read() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Installs a new catalog version (call with `ddl_lock` held, after the store commit).
+    pub fn set_catalog(&self, mut c: Catalog) {
+        c.version = self.catalog().version + 1;
+        match self.catalog.write() {
+            Ok(mut g) => *g = Arc::new(c),
+            Err(p) => *p.into_inner() = Arc::new(c),
+        }
+    }
+
+    pub fn new_txn_id(&self) -> u64 {
+        self.next_txn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Makes a transaction's writes durable as one commit group, then releases its locks.
+    pub async fn commit(&self, mut txn: Txn) -> SqlResult<()> {
+        let result = self.commit_writes(&mut txn).await;
+        self.end(&txn);
+        result
+    }
+
+    async fn commit_writes(&self, txn: &mut Txn) -> SqlResult<()> {
+        if txn.writes.is_empty() && !txn.used_sequences && txn.ddl.is_none() {
+            return Ok(());
+        }
+        let writes = std::mem::take(&mut txn.writes);
+        let keys: Vec<Vec<u8>> = writes.keys().cloned().collect();
+        let mut mutations: Vec<Mutation> = writes
+            .into_iter()
+            .map(|(key, value)| Mutation { key, value })
+            .collect();
+        let ddl = txn.ddl.take();
+        let final_catalog = match &ddl {
+            Some(d) => d.catalog.clone(),
+            None => self.catalog(),
+        };
+        if let Some(d) = &ddl {
+            mutations.extend(d.mutations.iter().cloned());
+        }
+        let _guard = if txn.used_sequences {
+            Some(self.commit_lock.lock().await)
+        } else {
+            None
+        };
+        let dirty: Vec<_> = if txn.used_sequences {
+            // Only sequences that exist once this commit lands.
+            self.sequences
+                .dirty_mutations()?
+                .into_iter()
+                .filter(|(name, _, _)| final_catalog.sequences.contains_key(name))
+                .collect()
+        } else {
+            vec![]
+        };
+        mutations.extend(dirty.iter().map(|(_, _, m)| m.clone()));
+        let result = self.store.commit(mutations).await;
+        let lsn = match result {
+            Ok(lsn) => lsn,
+            Err(e) => {
+                if let Some(d) = ddl {
+                    self.undo_ddl(&d);
+                }
+                return Err(e.into());
+            }
+        };
+        // Record before the locks go, so a waiter sees that the row moved.
+        self.write_log.record(keys.iter(), lsn);
+        for (name, value, _) in dirty {
+            self.sequences.mark_persisted(&name, value)?;
+        }
+        if let Some(d) = ddl {
+            for s in &d.dropped_sequences {
+                self.sequences.drop_sequence(s)?;
+            }
+            self.set_catalog((*d.catalog).clone());
+            // d.guard drops here: the next DDL sees the new catalog.
+        }
+        Ok(())
+    }
+
+    /// Forgets sequences created by DDL that will never commit.
+    fn undo_ddl(&self, d: &TxnDdl) {
+        for s in &d.created_sequences {
+            let _ = self.sequences.drop_sequence(s);
+        }
+    }
+
+    /// Discards a transaction's writes and releases its locks.
+    pub fn rollback(&self, txn: Txn) {
+        if let Some(d) = &txn.ddl {
+            self.undo_ddl(d);
+        }
+        self.end(&txn);
+    }
+
+    fn end(&self, txn: &Txn) {
+        self.locks.release(&txn.locks, txn.id);
+        self.write_log.unregister(txn.id);
+    }
+}

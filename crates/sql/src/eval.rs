@@ -1,0 +1,820 @@
+//! Expression evaluation: operators with PostgreSQL overflow and NULL rules,
+//! scalar functions, LIKE. Synchronous: subquery results are computed by the
+//! executor beforehand and handed in through `Env`.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
+use crate::datum::{cast, compare, Datum};
+use crate::error::{SqlError, SqlResult};
+use crate::numeric::Numeric;
+use crate::plan::{BinOp, Expr, Func, SubqueryKind};
+use crate::sequence::Sequences;
+use crate::types::SqlType;
+
+/// Result of one subquery for the row being evaluated.
+#[derive(Clone, Debug)]
+pub enum SubResult {
+    Scalar(Datum),
+    Exists(bool),
+    /// Values of the single output column (for IN).
+    Set(Vec<Datum>),
+}
+
+/// Everything an expression can read besides its row.
+pub struct Env<'a> {
+    pub params: &'a [Datum],
+    /// Enclosing queries' rows, nearest first.
+    pub outer: &'a [Vec<Datum>],
+    pub subqueries: &'a HashMap<usize, SubResult>,
+    pub sequences: &'a Sequences,
+    pub sequence_used: &'a AtomicBool,
+}
+
+pub fn truth(d: &Datum) -> Option<bool> {
+    match d {
+        Datum::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
+    Ok(match e {
+        Expr::Const(d, _) => d.clone(),
+        Expr::Column(i, _) => row
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| SqlError::internal("column offset out of row"))?,
+        Expr::Outer { depth, index, .. } => env
+            .outer
+            .get(depth - 1)
+            .and_then(|r| r.get(*index))
+            .cloned()
+            .ok_or_else(|| SqlError::internal("outer reference out of range"))?,
+        Expr::Param(i, _) => env.params.get(*i).cloned().unwrap_or(Datum::Null),
+        Expr::Cast {
+            expr,
+            from,
+            to,
+            ctx,
+        } => cast(eval(expr, row, env)?, *from, *to, *ctx)?,
+        Expr::Neg(x, _) => negate(eval(x, row, env)?)?,
+        Expr::Not(x) => match truth(&eval(x, row, env)?) {
+            Some(b) => Datum::Bool(!b),
+            None => Datum::Null,
+        },
+        Expr::Binary {
+            op: BinOp::And,
+            left,
+            right,
+            ..
+        } => {
+            let l = truth(&eval(left, row, env)?);
+            if l == Some(false) {
+                return Ok(Datum::Bool(false));
+            }
+            match (l, truth(&eval(right, row, env)?)) {
+                (_, Some(false)) => Datum::Bool(false),
+                (Some(true), Some(true)) => Datum::Bool(true),
+                _ => Datum::Null,
+            }
+        }
+        Expr::Binary {
+            op: BinOp::Or,
+            left,
+            right,
+            ..
+        } => {
+            let l = truth(&eval(left, row, env)?);
+            if l == Some(true) {
+                return Ok(Datum::Bool(true));
+            }
+            match (l, truth(&eval(right, row, env)?)) {
+                (_, Some(true)) => Datum::Bool(true),
+                (Some(false), Some(false)) => Datum::Bool(false),
+                _ => Datum::Null,
+            }
+        }
+        Expr::Binary {
+            op,
+            left,
+            right,
+            operand,
+            ty,
+        } => {
+            let l = eval(left, row, env)?;
+            let r = eval(right, row, env)?;
+            if l.is_null() || r.is_null() {
+                return Ok(Datum::Null);
+            }
+            if op.is_comparison() {
+                let c = compare(&l, &r, *operand);
+                Datum::Bool(match op {
+                    BinOp::Eq => c == Ordering::Equal,
+                    BinOp::NotEq => c != Ordering::Equal,
+                    BinOp::Lt => c == Ordering::Less,
+                    BinOp::LtEq => c != Ordering::Greater,
+                    BinOp::Gt => c == Ordering::Greater,
+                    _ => c != Ordering::Less,
+                })
+            } else if *op == BinOp::Concat {
+                let mut s = text_of(&l, left.ty().ty);
+                s.push_str(&text_of(&r, right.ty().ty));
+                Datum::Text(s)
+            } else {
+                arith(*op, l, r, ty.ty)?
+            }
+        }
+        Expr::IsNull { expr, negated } => Datum::Bool(eval(expr, row, env)?.is_null() != *negated),
+        Expr::IsBool {
+            expr,
+            value,
+            negated,
+        } => {
+            let v = truth(&eval(expr, row, env)?);
+            Datum::Bool((v == *value) != *negated)
+        }
+        Expr::IsDistinct {
+            left,
+            right,
+            operand,
+            negated,
+        } => {
+            let l = eval(left, row, env)?;
+            let r = eval(right, row, env)?;
+            let distinct = match (l.is_null(), r.is_null()) {
+                (true, true) => false,
+                (true, false) | (false, true) => true,
+                _ => compare(&l, &r, *operand) != Ordering::Equal,
+            };
+            Datum::Bool(distinct != *negated)
+        }
+        Expr::Like {
+            expr,
+            pattern,
+            negated,
+            case_insensitive,
+        } => {
+            let v = eval(expr, row, env)?;
+            let p = eval(pattern, row, env)?;
+            match (v, p) {
+                (Datum::Text(v), Datum::Text(p)) => {
+                    let m = if *case_insensitive {
+                        like(&v.to_lowercase(), &p.to_lowercase())?
+                    } else {
+                        like(&v, &p)?
+                    };
+                    Datum::Bool(m != *negated)
+                }
+                _ => Datum::Null,
+            }
+        }
+        Expr::InList {
+            expr,
+            list,
+            operand,
+            negated,
+        } => {
+            let v = eval(expr, row, env)?;
+            if v.is_null() {
+                return Ok(Datum::Null);
+            }
+            let mut saw_null = false;
+            for item in list {
+                let x = eval(item, row, env)?;
+                if x.is_null() {
+                    saw_null = true;
+                } else if compare(&v, &x, *operand) == Ordering::Equal {
+                    return Ok(Datum::Bool(!negated));
+                }
+            }
+            if saw_null {
+                Datum::Null
+            } else {
+                Datum::Bool(*negated)
+            }
+        }
+        Expr::Case {
+            operand,
+            operand_ty,
+            whens,
+            otherwise,
+            ..
+        } => {
+            let op = match operand {
+                Some(o) => Some(eval(o, row, env)?),
+                None => None,
+            };
+            for (w, then) in whens {
+                let c = eval(w, row, env)?;
+                let hit = match &op {
+                    Some(o) => {
+                        !o.is_null()
+                            && !c.is_null()
+                            && compare(o, &c, *operand_ty) == Ordering::Equal
+                    }
+                    None => truth(&c) == Some(true),
+                };
+                if hit {
+                    return eval(then, row, env);
+                }
+            }
+            match otherwise {
+                Some(o) => eval(o, row, env)?,
+                None => Datum::Null,
+            }
+        }
+        Expr::Func { func, args, ty } => call(*func, args, ty.ty, row, env)?,
+        Expr::Subquery {
+            id,
+            kind,
+            lhs,
+            operand,
+            negated,
+            ..
+        } => {
+            let res = env
+                .subqueries
+                .get(id)
+                .ok_or_else(|| SqlError::internal("subquery not evaluated"))?;
+            match (kind, res) {
+                (SubqueryKind::Scalar, SubResult::Scalar(d)) => d.clone(),
+                (SubqueryKind::Exists, SubResult::Exists(b)) => Datum::Bool(*b != *negated),
+                (SubqueryKind::In, SubResult::Set(values)) => {
+                    let Some(lhs) = lhs else {
+                        return Err(SqlError::internal("IN without operand"));
+                    };
+                    let v = eval(lhs, row, env)?;
+                    if values.is_empty() {
+                        return Ok(Datum::Bool(*negated));
+                    }
+                    if v.is_null() {
+                        return Ok(Datum::Null);
+                    }
+                    let mut saw_null = false;
+                    for x in values {
+                        if x.is_null() {
+                            saw_null = true;
+                        } else if compare(&v, x, *operand) == Ordering::Equal {
+                            return Ok(Datum::Bool(!negated));
+                        }
+                    }
+                    if saw_null {
+                        Datum::Null
+                    } else {
+                        Datum::Bool(*negated)
+                    }
+                }
+                _ => return Err(SqlError::internal("subquery result of the wrong kind")),
+            }
+        }
+    })
+}
+
+/// Text form used by `||` and concat(): output functions, bpchar without padding.
+fn text_of(d: &Datum, ty: SqlType) -> String {
+    match d {
+        Datum::Text(s) if ty == SqlType::Bpchar => s.trim_end_matches(' ').to_string(),
+        _ => d.to_text(1).unwrap_or_default(),
+    }
+}
+
+fn negate(d: Datum) -> SqlResult<Datum> {
+    Ok(match d {
+        Datum::Null => Datum::Null,
+        Datum::Int2(v) => Datum::Int2(
+            v.checked_neg()
+                .ok_or_else(|| SqlError::out_of_range("smallint"))?,
+        ),
+        Datum::Int4(v) => Datum::Int4(
+            v.checked_neg()
+                .ok_or_else(|| SqlError::out_of_range("integer"))?,
+        ),
+        Datum::Int8(v) => Datum::Int8(
+            v.checked_neg()
+                .ok_or_else(|| SqlError::out_of_range("bigint"))?,
+        ),
+        Datum::Float4(v) => Datum::Float4(-v),
+        Datum::Float8(v) => Datum::Float8(-v),
+        Datum::Numeric(n) => Datum::Numeric(n.neg()),
+        other => return Err(SqlError::internal(format!("cannot negate {other:?}"))),
+    })
+}
+
+fn float_result(v: f64, l: f64, r: f64, op: BinOp) -> SqlResult<f64> {
+    if v.is_infinite() && l.is_finite() && r.is_finite() {
+        return Err(SqlError::new("22003", "value out of range: overflow"));
+    }
+    if v == 0.0
+        && matches!(op, BinOp::Mul | BinOp::Div)
+        && l != 0.0
+        && l.is_finite()
+        && r.is_finite()
+        && (op == BinOp::Div || r != 0.0)
+    {
+        return Err(SqlError::new("22003", "value out of range: underflow"));
+    }
+    Ok(v)
+}
+
+/// Arithmetic on two non-null operands already coerced to `ty`.
+pub fn arith(op: BinOp, l: Datum, r: Datum, ty: SqlType) -> SqlResult<Datum> {
+    match ty {
+        SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => {
+            let (a, b) = (l.as_i64().unwrap_or(0), r.as_i64().unwrap_or(0));
+            let (lo, hi, name) = match ty {
+                SqlType::Int2 => (i16::MIN as i64, i16::MAX as i64, "smallint"),
+                SqlType::Int4 => (i32::MIN as i64, i32::MAX as i64, "integer"),
+                _ => (i64::MIN, i64::MAX, "bigint"),
+            };
+            let v = match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::Div => {
+                    if b == 0 {
+                        return Err(SqlError::division_by_zero());
+                    }
+                    a.checked_div(b)
+                }
+                BinOp::Mod => {
+                    if b == 0 {
+                        return Err(SqlError::division_by_zero());
+                    }
+                    Some(a.checked_rem(b).unwrap_or(0))
+                }
+                _ => return Err(SqlError::internal("bad arithmetic operator")),
+            };
+            let v = v
+                .filter(|v| *v >= lo && *v <= hi)
+                .ok_or_else(|| SqlError::out_of_range(name))?;
+            Ok(match ty {
+                SqlType::Int2 => Datum::Int2(v as i16),
+                SqlType::Int4 => Datum::Int4(v as i32),
+                _ => Datum::Int8(v),
+            })
+        }
+        SqlType::Float4 | SqlType::Float8 => {
+            let (a, b) = (
+                l.as_f64().unwrap_or(f64::NAN),
+                r.as_f64().unwrap_or(f64::NAN),
+            );
+            if matches!(op, BinOp::Div | BinOp::Mod) && b == 0.0 {
+                return Err(SqlError::division_by_zero());
+            }
+            let v = if ty == SqlType::Float4 {
+                let (x, y) = (a as f32, b as f32);
+                (match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => x / y,
+                    _ => x % y,
+                }) as f64
+            } else {
+                match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div => a / b,
+                    _ => a % b,
+                }
+            };
+            let v = float_result(v, a, b, op)?;
+            Ok(if ty == SqlType::Float4 {
+                Datum::Float4(v as f32)
+            } else {
+                Datum::Float8(v)
+            })
+        }
+        SqlType::Numeric => {
+            let (a, b) = match (l.as_numeric(), r.as_numeric()) {
+                (Some(a), Some(b)) => (a, b),
+                _ => return Err(SqlError::internal("numeric operand expected")),
+            };
+            Ok(Datum::Numeric(match op {
+                BinOp::Add => a.add(&b),
+                BinOp::Sub => a.sub(&b),
+                BinOp::Mul => a.mul(&b)?,
+                BinOp::Div => a.div(&b)?,
+                BinOp::Mod => a.rem(&b)?,
+                _ => return Err(SqlError::internal("bad arithmetic operator")),
+            }))
+        }
+        _ => Err(SqlError::internal(format!(
+            "arithmetic on {}",
+            ty.display_name()
+        ))),
+    }
+}
+
+/// SQL LIKE with `%`, `_` and backslash escapes.
+pub fn like(value: &str, pattern: &str) -> SqlResult<bool> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Tok {
+        Any,
+        One,
+        Ch(char),
+    }
+    let mut toks = Vec::new();
+    let mut it = pattern.chars();
+    while let Some(c) = it.next() {
+        toks.push(match c {
+            '%' => Tok::Any,
+            '_' => Tok::One,
+            '\\' => match it.next() {
+                Some(n) => Tok::Ch(n),
+                None => {
+                    return Err(SqlError::new(
+                        "22025",
+                        "LIKE pattern must not end with escape character",
+                    ))
+                }
+            },
+            c => Tok::Ch(c),
+        });
+    }
+    let v: Vec<char> = value.chars().collect();
+    // Iterative matcher with backtracking to the last '%'.
+    let (mut vi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while vi < v.len() {
+        match toks.get(ti) {
+            Some(Tok::Any) => {
+                star = Some((ti, vi));
+                ti += 1;
+                continue;
+            }
+            Some(Tok::One) => {
+                vi += 1;
+                ti += 1;
+                continue;
+            }
+            Some(Tok::Ch(c)) if *c == v[vi] => {
+                vi += 1;
+                ti += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((st, sv)) => {
+                ti = st + 1;
+                vi = sv + 1;
+                star = Some((st, sv + 1));
+            }
+            None => return Ok(false),
+        }
+    }
+    Ok(toks[ti.min(toks.len())..].iter().all(|t| *t == Tok::Any))
+}
+
+fn int_arg(d: &Datum) -> SqlResult<i64> {
+    d.as_i64()
+        .ok_or_else(|| SqlError::internal("integer argument expected"))
+}
+
+fn text_arg(d: &Datum) -> String {
+    d.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| d.to_text(1).unwrap_or_default())
+}
+
+fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> SqlResult<Datum> {
+    // Lazy functions first.
+    match func {
+        Func::Coalesce => {
+            for a in args {
+                let v = eval(a, row, env)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            return Ok(Datum::Null);
+        }
+        Func::NextVal => {
+            let name = eval(&args[0], row, env)?;
+            let Datum::Text(name) = name else {
+                return Ok(Datum::Null);
+            };
+            env.sequence_used.store(true, AtomicOrdering::Relaxed);
+            return Ok(Datum::Int8(env.sequences.nextval(&name)?));
+        }
+        Func::Version => return Ok(Datum::Text("PostgreSQL 15.0 (Borealis)".into())),
+        Func::CurrentDatabase => return Ok(Datum::Text("postgres".into())),
+        Func::CurrentSchema => return Ok(Datum::Text("public".into())),
+        _ => {}
+    }
+    let vals: Vec<Datum> = args
+        .iter()
+        .map(|a| eval(a, row, env))
+        .collect::<SqlResult<_>>()?;
+    match func {
+        Func::Concat => {
+            let mut s = String::new();
+            for (v, a) in vals.iter().zip(args) {
+                if !v.is_null() {
+                    s.push_str(&text_of(v, a.ty().ty));
+                }
+            }
+            return Ok(Datum::Text(s));
+        }
+        Func::Greatest | Func::Least => {
+            let mut best: Option<Datum> = None;
+            for v in vals {
+                if v.is_null() {
+                    continue;
+                }
+                best = Some(match best {
+                    None => v,
+                    Some(b) => {
+                        let c = compare(&v, &b, ty);
+                        let take = if func == Func::Greatest {
+                            c == Ordering::Greater
+                        } else {
+                            c == Ordering::Less
+                        };
+                        if take {
+                            v
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            return Ok(best.unwrap_or(Datum::Null));
+        }
+        Func::NullIf => {
+            let (a, b) = (&vals[0], &vals[1]);
+            if !a.is_null() && !b.is_null() && compare(a, b, args[0].ty().ty) == Ordering::Equal {
+                return Ok(Datum::Null);
+            }
+            return Ok(a.clone());
+        }
+        _ => {}
+    }
+    // Strict functions: NULL in, NULL out.
+    if vals.iter().any(Datum::is_null) {
+        return Ok(Datum::Null);
+    }
+    let a0 = &vals[0];
+    Ok(match func {
+        Func::Abs => match a0 {
+            Datum::Int2(v) => Datum::Int2(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::out_of_range("smallint"))?,
+            ),
+            Datum::Int4(v) => Datum::Int4(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::out_of_range("integer"))?,
+            ),
+            Datum::Int8(v) => Datum::Int8(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::out_of_range("bigint"))?,
+            ),
+            Datum::Float4(v) => Datum::Float4(v.abs()),
+            Datum::Float8(v) => Datum::Float8(v.abs()),
+            Datum::Numeric(n) => Datum::Numeric(n.abs()),
+            _ => Datum::Null,
+        },
+        Func::Lower => Datum::Text(text_arg(a0).to_lowercase()),
+        Func::Upper => Datum::Text(text_arg(a0).to_uppercase()),
+        Func::Length => {
+            let s = text_arg(a0);
+            let s = if args[0].ty().ty == SqlType::Bpchar {
+                s.trim_end_matches(' ').to_string()
+            } else {
+                s
+            };
+            Datum::Int4(s.chars().count() as i32)
+        }
+        Func::OctetLength => Datum::Int4(text_arg(a0).len() as i32),
+        Func::Substring => {
+            let s: Vec<char> = text_arg(a0).chars().collect();
+            let start = int_arg(&vals[1])?;
+            let end = match vals.get(2) {
+                Some(l) => {
+                    let l = int_arg(l)?;
+                    if l < 0 {
+                        return Err(SqlError::new(
+                            "22011",
+                            "negative substring length not allowed",
+                        ));
+                    }
+                    start.saturating_add(l)
+                }
+                None => i64::MAX,
+            };
+            let from = (start.max(1) - 1) as usize;
+            let to = (end.max(1) - 1).min(s.len() as i64) as usize;
+            Datum::Text(if from >= to || from >= s.len() {
+                String::new()
+            } else {
+                s[from..to].iter().collect()
+            })
+        }
+        Func::Round | Func::Trunc => {
+            let places = match vals.get(1) {
+                Some(p) => int_arg(p)?,
+                None => 0,
+            };
+            match a0 {
+                Datum::Float8(v) => Datum::Float8(if func == Func::Round {
+                    v.round_ties_even()
+                } else {
+                    v.trunc()
+                }),
+                Datum::Numeric(n) => Datum::Numeric(if func == Func::Round {
+                    n.round(places)
+                } else {
+                    n.trunc(places)
+                }),
+                _ => Datum::Null,
+            }
+        }
+        Func::Ceil | Func::Floor => match a0 {
+            Datum::Float8(v) => Datum::Float8(if func == Func::Ceil {
+                v.ceil()
+            } else {
+                v.floor()
+            }),
+            Datum::Numeric(n) => Datum::Numeric(if func == Func::Ceil {
+                n.ceil()
+            } else {
+                n.floor()
+            }),
+            _ => Datum::Null,
+        },
+        Func::Sign => match a0 {
+            Datum::Float8(v) => Datum::Float8(if *v > 0.0 {
+                1.0
+            } else if *v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }),
+            Datum::Numeric(n) => Datum::Numeric(Numeric::from_i64(if n.is_zero() {
+                0
+            } else if n.is_negative() {
+                -1
+            } else {
+                1
+            })),
+            _ => Datum::Null,
+        },
+        Func::Sqrt => {
+            let v = a0.as_f64().unwrap_or(f64::NAN);
+            if v < 0.0 {
+                return Err(SqlError::new(
+                    "2201F",
+                    "cannot take square root of a negative number",
+                ));
+            }
+            Datum::Float8(v.sqrt())
+        }
+        Func::Power => {
+            let (a, b) = (
+                a0.as_f64().unwrap_or(f64::NAN),
+                vals[1].as_f64().unwrap_or(f64::NAN),
+            );
+            if a == 0.0 && b < 0.0 {
+                return Err(SqlError::new(
+                    "2201F",
+                    "zero raised to a negative power is undefined",
+                ));
+            }
+            let v = a.powf(b);
+            if v.is_nan() && !a.is_nan() && !b.is_nan() {
+                return Err(SqlError::new(
+                    "2201F",
+                    "a negative number raised to a non-integer power yields a complex result",
+                ));
+            }
+            Datum::Float8(float_result(v, a, b, BinOp::Mul)?)
+        }
+        Func::Mod => arith(BinOp::Mod, a0.clone(), vals[1].clone(), ty)?,
+        Func::Replace => {
+            Datum::Text(text_arg(a0).replace(&text_arg(&vals[1]), &text_arg(&vals[2])))
+        }
+        Func::Btrim | Func::Ltrim | Func::Rtrim => {
+            let s = text_arg(a0);
+            let set: Vec<char> = match vals.get(1) {
+                Some(c) => text_arg(c).chars().collect(),
+                None => vec![' '],
+            };
+            let t = match func {
+                Func::Btrim => s.trim_matches(set.as_slice()),
+                Func::Ltrim => s.trim_start_matches(set.as_slice()),
+                _ => s.trim_end_matches(set.as_slice()),
+            };
+            Datum::Text(t.to_string())
+        }
+        Func::Left | Func::Right => {
+            let s: Vec<char> = text_arg(a0).chars().collect();
+            let n = int_arg(&vals[1])?;
+            let len = s.len() as i64;
+            let take = if n >= 0 { n.min(len) } else { (len + n).max(0) } as usize;
+            Datum::Text(if func == Func::Left {
+                s[..take].iter().collect()
+            } else {
+                s[s.len() - take..].iter().collect()
+            })
+        }
+        Func::Repeat => {
+            let n = int_arg(&vals[1])?.max(0) as usize;
+            let s = text_arg(a0);
+            if s.len().saturating_mul(n) > (1 << 28) {
+                return Err(SqlError::new("54000", "requested length too large"));
+            }
+            Datum::Text(s.repeat(n))
+        }
+        Func::Reverse => Datum::Text(text_arg(a0).chars().rev().collect()),
+        Func::Strpos => {
+            let s = text_arg(a0);
+            let sub = text_arg(&vals[1]);
+            Datum::Int4(match s.find(&sub) {
+                Some(b) => s[..b].chars().count() as i32 + 1,
+                None => 0,
+            })
+        }
+        Func::Coalesce
+        | Func::NullIf
+        | Func::Concat
+        | Func::Greatest
+        | Func::Least
+        | Func::NextVal
+        | Func::Version
+        | Func::CurrentDatabase
+        | Func::CurrentSchema => return Err(SqlError::internal("unreachable function dispatch")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like("hello", "h%o").unwrap());
+        assert!(like("hello", "h_llo").unwrap());
+        assert!(!like("hello", "h_lo").unwrap());
+        assert!(like("", "%").unwrap());
+        assert!(like("a%b", "a\\%b").unwrap());
+        assert!(!like("axb", "a\\%b").unwrap());
+        assert!(like("abcabc", "%bc").unwrap());
+        assert!(like("mississippi", "%iss%ppi").unwrap());
+        assert!(like("x", "\\").is_err());
+    }
+
+    #[test]
+    fn integer_overflow_and_division() {
+        assert_eq!(
+            arith(
+                BinOp::Add,
+                Datum::Int4(i32::MAX),
+                Datum::Int4(1),
+                SqlType::Int4
+            )
+            .unwrap_err()
+            .message,
+            "integer out of range"
+        );
+        assert_eq!(
+            arith(BinOp::Div, Datum::Int4(1), Datum::Int4(0), SqlType::Int4)
+                .unwrap_err()
+                .sqlstate,
+            "22012"
+        );
+        assert_eq!(
+            arith(BinOp::Div, Datum::Int4(7), Datum::Int4(-2), SqlType::Int4).unwrap(),
+            Datum::Int4(-3)
+        );
+        assert_eq!(
+            arith(BinOp::Mod, Datum::Int4(-7), Datum::Int4(2), SqlType::Int4).unwrap(),
+            Datum::Int4(-1)
+        );
+        assert_eq!(
+            arith(
+                BinOp::Mul,
+                Datum::Float8(1e308),
+                Datum::Float8(10.0),
+                SqlType::Float8
+            )
+            .unwrap_err()
+            .sqlstate,
+            "22003"
+        );
+        assert_eq!(
+            arith(
+                BinOp::Div,
+                Datum::Float8(1.0),
+                Datum::Float8(0.0),
+                SqlType::Float8
+            )
+            .unwrap_err()
+            .sqlstate,
+            "22012"
+        );
+    }
+}

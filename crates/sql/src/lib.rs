@@ -1,0 +1,37 @@
+//! `borealis-sql` owns Borealis's SQL engine with PostgreSQL semantics: it
+//! parses statements with sqlparser's PostgreSQL dialect, binds and types them
+//! against a catalog kept in the cluster volume, plans primary-key lookups,
+//! and executes them in transactions whose snapshots are LSNs of the
+//! multi-versioned [`Store`]; it also defines that storage interface and an
+//! in-memory implementation ([`MemStore`]) for tests.
+//!
+//! ```text
+//! SQL text -> sqlparser AST -> binder (names, types) -> plan (+ access path)
+//!          -> executor (snapshot reads + session write set) -> Store::commit at COMMIT
+//! ```
+
+mod binder;
+mod catalog;
+mod datum;
+mod ddl;
+mod encoding;
+mod engine;
+mod error;
+mod eval;
+mod executor;
+mod mem_store;
+mod numeric;
+mod plan;
+mod planner;
+mod sequence;
+mod session;
+mod settings;
+mod store;
+mod txn;
+mod types;
+
+pub use engine::Engine;
+pub use error::SqlError;
+pub use mem_store::MemStore;
+pub use session::{Column, Prepared, Session, StatementOutput, TransactionStatus};
+pub use store::{Mutation, Store, StoreError};

@@ -1,0 +1,375 @@
+//! Bound statements: typed expressions and query plans produced by the binder
+//! and planner and run by the executor. Columns are resolved to row offsets.
+
+use std::sync::Arc;
+
+use crate::catalog::TableDef;
+use crate::datum::{CastContext, Datum};
+use crate::types::{ColType, SqlType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+    Concat,
+}
+
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Abs,
+    Lower,
+    Upper,
+    Length,
+    OctetLength,
+    Coalesce,
+    NullIf,
+    Concat,
+    Substring,
+    Round,
+    Trunc,
+    Ceil,
+    Floor,
+    Greatest,
+    Least,
+    Mod,
+    NextVal,
+    Replace,
+    Btrim,
+    Ltrim,
+    Rtrim,
+    Left,
+    Right,
+    Repeat,
+    Reverse,
+    Strpos,
+    Sqrt,
+    Power,
+    Sign,
+    Version,
+    CurrentDatabase,
+    CurrentSchema,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubqueryKind {
+    Scalar,
+    Exists,
+    /// `lhs IN (subquery)`: the left operand is the first argument of the node.
+    In,
+}
+
+/// A typed expression over an input row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Const(Datum, ColType),
+    Column(usize, ColType),
+    /// A column of an enclosing query's row; depth 1 is the nearest.
+    Outer {
+        depth: usize,
+        index: usize,
+        ty: ColType,
+    },
+    Param(usize, ColType),
+    Cast {
+        expr: Box<Expr>,
+        from: SqlType,
+        to: ColType,
+        ctx: CastContext,
+    },
+    Neg(Box<Expr>, ColType),
+    Not(Box<Expr>),
+    /// Operands of comparisons already have a common type (`operand`).
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        operand: SqlType,
+        ty: ColType,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    /// `IS [NOT] TRUE/FALSE/UNKNOWN`; value None = UNKNOWN.
+    IsBool {
+        expr: Box<Expr>,
+        value: Option<bool>,
+        negated: bool,
+    },
+    IsDistinct {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        operand: SqlType,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        operand: SqlType,
+        negated: bool,
+    },
+    Case {
+        operand: Option<Box<Expr>>,
+        operand_ty: SqlType,
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+        ty: ColType,
+    },
+    Func {
+        func: Func,
+        args: Vec<Expr>,
+        ty: ColType,
+    },
+    Subquery {
+        id: usize,
+        kind: SubqueryKind,
+        plan: Arc<QueryPlan>,
+        lhs: Option<Box<Expr>>,
+        operand: SqlType,
+        negated: bool,
+        correlated: bool,
+        ty: ColType,
+    },
+}
+
+impl Expr {
+    pub fn ty(&self) -> ColType {
+        match self {
+            Expr::Const(_, t) | Expr::Column(_, t) | Expr::Param(_, t) => *t,
+            Expr::Outer { ty, .. } => *ty,
+            Expr::Cast { to, .. } => *to,
+            Expr::Neg(_, t) => *t,
+            Expr::Binary { ty, .. } | Expr::Case { ty, .. } | Expr::Func { ty, .. } => *ty,
+            Expr::Subquery { ty, .. } => *ty,
+            Expr::Not(_)
+            | Expr::IsNull { .. }
+            | Expr::IsBool { .. }
+            | Expr::IsDistinct { .. }
+            | Expr::Like { .. }
+            | Expr::InList { .. } => SqlType::Bool.plain(),
+        }
+    }
+
+    /// Calls `f` on every direct child expression (not into subquery plans).
+    pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        match self {
+            Expr::Const(..) | Expr::Column(..) | Expr::Outer { .. } | Expr::Param(..) => {}
+            Expr::Cast { expr, .. } | Expr::Neg(expr, _) | Expr::Not(expr) => f(expr),
+            Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } => f(expr),
+            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
+                f(left);
+                f(right)
+            }
+            Expr::Like { expr, pattern, .. } => {
+                f(expr);
+                f(pattern)
+            }
+            Expr::InList { expr, list, .. } => {
+                f(expr);
+                list.iter().for_each(&mut *f)
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                ..
+            } => {
+                if let Some(o) = operand {
+                    f(o)
+                }
+                for (w, t) in whens {
+                    f(w);
+                    f(t)
+                }
+                if let Some(o) = otherwise {
+                    f(o)
+                }
+            }
+            Expr::Func { args, .. } => args.iter().for_each(f),
+            Expr::Subquery { lhs, .. } => {
+                if let Some(l) = lhs {
+                    f(l)
+                }
+            }
+        }
+    }
+
+    pub fn has_subquery(&self) -> bool {
+        if matches!(self, Expr::Subquery { .. }) {
+            return true;
+        }
+        let mut found = false;
+        self.for_each_child(&mut |c| found = found || c.has_subquery());
+        found
+    }
+
+    /// True if the expression reads no column of the current row (constants,
+    /// parameters, outer references): usable as a key for an index lookup.
+    pub fn is_row_independent(&self) -> bool {
+        match self {
+            Expr::Column(..) | Expr::Subquery { .. } => false,
+            Expr::Func {
+                func: Func::NextVal,
+                ..
+            } => false,
+            _ => {
+                let mut ok = true;
+                self.for_each_child(&mut |c| ok = ok && c.is_row_independent());
+                ok
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFunc {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    BoolAnd,
+    BoolOr,
+    StringAgg,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggCall {
+    pub func: AggFunc,
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+    pub ty: ColType,
+    /// `FILTER (WHERE ...)`: only rows where this is true are aggregated.
+    pub filter: Option<Expr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// How a table scan reaches its rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Access {
+    Full,
+    /// Equality on every primary-key column: one `Store::get`.
+    Point(Vec<Expr>),
+    /// `key IN (...)` completing the primary key: one `Store::get` per distinct key, in key order.
+    Points(Vec<Vec<Expr>>),
+    /// Equality on a primary-key prefix, optional bounds on the next column.
+    Range {
+        prefix: Vec<Expr>,
+        lower: Option<(Expr, bool)>,
+        upper: Option<(Expr, bool)>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Plan {
+    /// Literal rows; `SELECT` without FROM is one empty row.
+    Values {
+        rows: Vec<Vec<Expr>>,
+        width: usize,
+    },
+    Scan {
+        table: Arc<TableDef>,
+        access: Access,
+        filter: Option<Expr>,
+        /// SELECT ... FOR UPDATE/SHARE: lock each returned row like a writer.
+        lock: bool,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        on: Option<Expr>,
+        right_width: usize,
+    },
+    Aggregate {
+        input: Box<Plan>,
+        groups: Vec<Expr>,
+        aggs: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Distinct {
+        input: Box<Plan>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<Expr>,
+        offset: Option<Expr>,
+    },
+    /// UNION / INTERSECT / EXCEPT; `all` keeps duplicates.
+    SetOp {
+        op: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+        types: Vec<SqlType>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutColumn {
+    pub name: String,
+    pub ty: ColType,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryPlan {
+    pub plan: Plan,
+    pub columns: Vec<OutColumn>,
+}

@@ -1,0 +1,215 @@
+//! Access-path selection: turns WHERE conjuncts on primary-key columns into
+//! point lookups (`Store::get`) and key-range scans instead of full scans.
+//! The full predicate is still applied to every row, so a chosen path only
+//! narrows what is read and can never change a result.
+
+use crate::catalog::TableDef;
+use crate::plan::{Access, BinOp, Expr};
+use crate::types::SqlType;
+
+fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Binary {
+            op: BinOp::And,
+            left,
+            right,
+            ..
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn same_key_type(col: SqlType, e: SqlType) -> bool {
+    col == e
+        || (matches!(col, SqlType::Text | SqlType::Varchar)
+            && matches!(e, SqlType::Text | SqlType::Varchar))
+}
+
+/// `column <op> key-expression` for table column `col`, normalised so the column is on the left.
+fn column_comparison(e: &Expr, col: usize, col_ty: SqlType) -> Option<(BinOp, &Expr)> {
+    let Expr::Binary {
+        op, left, right, ..
+    } = e
+    else {
+        return None;
+    };
+    if !op.is_comparison() || *op == BinOp::NotEq {
+        return None;
+    }
+    let flip = |op: BinOp| match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::LtEq => BinOp::GtEq,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::GtEq => BinOp::LtEq,
+        o => o,
+    };
+    match (left.as_ref(), right.as_ref()) {
+        (Expr::Column(c, _), other)
+            if *c == col && other.is_row_independent() && same_key_type(col_ty, other.ty().ty) =>
+        {
+            Some((*op, other))
+        }
+        (other, Expr::Column(c, _))
+            if *c == col && other.is_row_independent() && same_key_type(col_ty, other.ty().ty) =>
+        {
+            Some((flip(*op), other))
+        }
+        _ => None,
+    }
+}
+
+/// Chooses how to read `table` given a predicate over its columns.
+pub fn choose_access(table: &TableDef, predicate: &Expr) -> Access {
+    let Some(pk) = &table.primary_key else {
+        return Access::Full;
+    };
+    let mut cs = Vec::new();
+    conjuncts(predicate, &mut cs);
+    let mut prefix = Vec::new();
+    for &col in &pk.columns {
+        let ty = table.columns[col].ty.ty;
+        let eq = cs.iter().find_map(|c| match column_comparison(c, col, ty) {
+            Some((BinOp::Eq, e)) => Some(e.clone()),
+            _ => None,
+        });
+        match eq {
+            Some(e) => prefix.push(e),
+            None => {
+                // `last_key_column IN (constants)` completing the key: several point lookups.
+                if prefix.len() + 1 == pk.columns.len() {
+                    let list = cs.iter().find_map(|c| match c {
+                        Expr::InList { expr, list, negated: false, .. }
+                            if matches!(expr.as_ref(), Expr::Column(i, t) if *i == col && same_key_type(ty, t.ty))
+                                && list.iter().all(|e| e.is_row_independent() && same_key_type(ty, e.ty().ty)) =>
+                        {
+                            Some(list.clone())
+                        }
+                        _ => None,
+                    });
+                    if let Some(list) = list {
+                        let keys = list
+                            .into_iter()
+                            .map(|e| {
+                                let mut k = prefix.clone();
+                                k.push(e);
+                                k
+                            })
+                            .collect();
+                        return Access::Points(keys);
+                    }
+                }
+                let mut lower = None;
+                let mut upper = None;
+                for c in &cs {
+                    match column_comparison(c, col, ty) {
+                        Some((BinOp::Gt, e)) if lower.is_none() => lower = Some((e.clone(), false)),
+                        Some((BinOp::GtEq, e)) if lower.is_none() => {
+                            lower = Some((e.clone(), true))
+                        }
+                        Some((BinOp::Lt, e)) if upper.is_none() => upper = Some((e.clone(), false)),
+                        Some((BinOp::LtEq, e)) if upper.is_none() => {
+                            upper = Some((e.clone(), true))
+                        }
+                        _ => {}
+                    }
+                }
+                if prefix.is_empty() && lower.is_none() && upper.is_none() {
+                    return Access::Full;
+                }
+                return Access::Range {
+                    prefix,
+                    lower,
+                    upper,
+                };
+            }
+        }
+    }
+    Access::Point(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ColumnDef, IndexDef};
+    use crate::datum::Datum;
+
+    fn table() -> TableDef {
+        let col = |n: &str| ColumnDef {
+            name: n.into(),
+            ty: SqlType::Int4.plain(),
+            not_null: true,
+            default: None,
+        };
+        TableDef {
+            id: 1,
+            name: "t".into(),
+            columns: vec![col("a"), col("b"), col("c")],
+            primary_key: Some(IndexDef {
+                id: 0,
+                name: "t_pkey".into(),
+                columns: vec![0, 1],
+            }),
+            unique: vec![],
+            checks: vec![],
+            rowid_sequence: None,
+            owned_sequences: vec![],
+        }
+    }
+
+    fn cmp(op: BinOp, col: usize, v: i32) -> Expr {
+        Expr::Binary {
+            op,
+            left: Box::new(Expr::Column(col, SqlType::Int4.plain())),
+            right: Box::new(Expr::Const(Datum::Int4(v), SqlType::Int4.plain())),
+            operand: SqlType::Int4,
+            ty: SqlType::Bool.plain(),
+        }
+    }
+
+    fn and(a: Expr, b: Expr) -> Expr {
+        Expr::Binary {
+            op: BinOp::And,
+            left: Box::new(a),
+            right: Box::new(b),
+            operand: SqlType::Bool,
+            ty: SqlType::Bool.plain(),
+        }
+    }
+
+    #[test]
+    fn full_key_equality_is_a_point_lookup() {
+        let t = table();
+        assert!(
+            matches!(choose_access(&t, &and(cmp(BinOp::Eq, 1, 2), cmp(BinOp::Eq, 0, 1))), Access::Point(v) if v.len() == 2)
+        );
+        assert!(
+            matches!(choose_access(&t, &cmp(BinOp::Eq, 0, 1)), Access::Range { prefix, lower: None, upper: None } if prefix.len() == 1)
+        );
+        assert!(matches!(
+            choose_access(&t, &cmp(BinOp::Gt, 0, 1)),
+            Access::Range {
+                lower: Some((_, false)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            choose_access(&t, &cmp(BinOp::Eq, 2, 1)),
+            Access::Full
+        ));
+        let in_list = Expr::InList {
+            expr: Box::new(Expr::Column(1, SqlType::Int4.plain())),
+            list: vec![
+                Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
+                Expr::Const(Datum::Int4(2), SqlType::Int4.plain()),
+            ],
+            operand: SqlType::Int4,
+            negated: false,
+        };
+        assert!(
+            matches!(choose_access(&t, &and(cmp(BinOp::Eq, 0, 1), in_list)), Access::Points(k) if k.len() == 2)
+        );
+    }
+}

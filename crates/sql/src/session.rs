@@ -1,0 +1,954 @@
+//! `Session`: one client connection's state (transaction, settings) and the
+//! statement dispatcher behind the simple and extended query protocols.
+
+use std::sync::{Arc, Mutex};
+
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
+
+use crate::binder::{Binder, DeletePlan, InsertPlan, UpdatePlan};
+use crate::catalog::Catalog;
+use crate::datum::{parse_text, Datum};
+use crate::ddl;
+use crate::engine::EngineInner;
+use crate::error::{SqlError, SqlResult};
+use crate::executor::{Ctx, Row};
+use crate::plan::{OutColumn, QueryPlan};
+use crate::settings::Settings;
+use crate::txn::{Isolation, Txn, TxnDdl};
+use crate::types::{ColType, SqlType};
+
+/// A result column as RowDescription describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub type_oid: u32,
+    pub type_modifier: i32,
+}
+
+/// What one statement produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatementOutput {
+    /// Rows in PostgreSQL text format (None = NULL) and the command tag ("SELECT 3").
+    Rows {
+        columns: Vec<Column>,
+        rows: Vec<Vec<Option<String>>>,
+        tag: String,
+    },
+    Command {
+        tag: String,
+    },
+}
+
+impl StatementOutput {
+    pub fn tag(&self) -> &str {
+        match self {
+            StatementOutput::Rows { tag, .. } | StatementOutput::Command { tag } => tag,
+        }
+    }
+}
+
+/// ReadyForQuery status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionStatus {
+    Idle,
+    InBlock,
+    Failed,
+}
+
+/// A statement parsed (and bound) by `Session::prepare`.
+#[derive(Clone)]
+pub struct Prepared {
+    pub param_types: Vec<u32>,
+    pub columns: Vec<Column>,
+    inner: Arc<PreparedInner>,
+}
+
+struct PreparedInner {
+    sql: String,
+    stmt: Option<ast::Statement>,
+    param_types: Vec<ColType>,
+    /// Bound plan and the catalog version it was bound against.
+    cache: Mutex<Option<(u64, Arc<Bound>)>>,
+}
+
+/// A bound data statement.
+#[derive(Clone, Debug)]
+pub enum Bound {
+    Query(QueryPlan),
+    Insert(InsertPlan),
+    Update(UpdatePlan),
+    Delete(DeletePlan),
+    Truncate(Vec<Arc<crate::catalog::TableDef>>),
+}
+
+impl Bound {
+    fn columns(&self) -> Vec<OutColumn> {
+        match self {
+            Bound::Query(q) => q.columns.clone(),
+            Bound::Truncate(_) => vec![],
+            Bound::Insert(InsertPlan { returning, .. })
+            | Bound::Update(UpdatePlan { returning, .. })
+            | Bound::Delete(DeletePlan { returning, .. }) => returning
+                .as_ref()
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn is_data_statement(s: &ast::Statement) -> bool {
+    matches!(
+        s,
+        ast::Statement::Query(_)
+            | ast::Statement::Insert(_)
+            | ast::Statement::Update(_)
+            | ast::Statement::Delete(_)
+            | ast::Statement::Truncate(_)
+    )
+}
+
+fn is_transaction_control(s: &ast::Statement) -> bool {
+    matches!(
+        s,
+        ast::Statement::StartTransaction { .. }
+            | ast::Statement::Commit { .. }
+            | ast::Statement::Rollback { .. }
+    )
+}
+
+fn out_columns(cols: &[OutColumn]) -> Vec<Column> {
+    cols.iter()
+        .map(|c| {
+            let ty = if c.ty.ty == SqlType::Unknown {
+                SqlType::Text
+            } else {
+                c.ty.ty
+            };
+            Column {
+                name: c.name.clone(),
+                type_oid: ty.oid(),
+                type_modifier: c.ty.typmod,
+            }
+        })
+        .collect()
+}
+
+/// Maps a sqlparser error to PostgreSQL's 42601 `syntax error at or near "X"`.
+pub fn parse_error(sql: &str, e: ParserError) -> SqlError {
+    let text = match &e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s.clone(),
+        ParserError::RecursionLimitExceeded => {
+            return SqlError::new("54001", "stack depth limit exceeded");
+        }
+    };
+    // "Expected: ..., found: X at Line: l, Column: c"
+    let position = text.rfind("Line: ").and_then(|i| {
+        let rest = &text[i + 6..];
+        let (line, rest) = rest.split_once(", Column: ")?;
+        let line: u64 = line.trim().parse().ok()?;
+        let col: u64 = rest
+            .trim()
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .ok()?;
+        let loc = sqlparser::tokenizer::Location { line, column: col };
+        crate::binder::span_position(sql, sqlparser::tokenizer::Span::new(loc, loc))
+    });
+    let found = text
+        .split_once("found: ")
+        .map(|(_, f)| f.split(" at Line:").next().unwrap_or(f).trim().to_string());
+    match found {
+        Some(f) if f == "EOF" => SqlError::syntax("syntax error at end of input")
+            .at(Some(sql.chars().count() as u32 + 1)),
+        Some(f) => {
+            let token = f.trim_matches('\'').trim_matches('"');
+            SqlError::syntax(format!("syntax error at or near \"{token}\"")).at(position)
+        }
+        None => SqlError::syntax(format!("syntax error: {text}")).at(position),
+    }
+}
+
+/// Deepest expression the engine accepts (operator chains plus nesting).
+/// Binding and evaluation recurse per level; deeper input gets 54001, as
+/// PostgreSQL does past max_stack_depth, instead of overflowing the stack.
+pub const MAX_EXPRESSION_DEPTH: usize = 1000;
+
+fn stack_depth_exceeded() -> SqlError {
+    SqlError::new("54001", "stack depth limit exceeded").with_hint(
+        "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.",
+    )
+}
+
+/// Rejects token streams whose operator chains would parse into trees deeper
+/// than `MAX_EXPRESSION_DEPTH` (sqlparser builds left-deep chains without
+/// recursing, but dropping and binding them recurses).
+fn check_expression_depth(tokens: &[TokenWithSpan]) -> SqlResult<()> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::Token;
+    let mut runs: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    for t in tokens {
+        match &t.token {
+            Token::LParen => runs.push(0),
+            Token::RParen if runs.len() > 1 => {
+                total -= runs.pop().unwrap_or(0);
+            }
+            Token::Comma | Token::SemiColon => {
+                if let Some(last) = runs.last_mut() {
+                    total -= *last;
+                    *last = 0;
+                }
+            }
+            Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::Eq
+            | Token::DoubleEq
+            | Token::Neq
+            | Token::Lt
+            | Token::Gt
+            | Token::LtEq
+            | Token::GtEq
+            | Token::StringConcat
+            | Token::Caret => {
+                if let Some(last) = runs.last_mut() {
+                    *last += 1;
+                    total += 1;
+                }
+            }
+            Token::Word(w) if w.keyword == Keyword::AND || w.keyword == Keyword::OR => {
+                if let Some(last) = runs.last_mut() {
+                    *last += 1;
+                    total += 1;
+                }
+            }
+            _ => {}
+        }
+        if total > MAX_EXPRESSION_DEPTH {
+            return Err(stack_depth_exceeded());
+        }
+    }
+    Ok(())
+}
+
+fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| parse_error(sql, ParserError::TokenizerError(e.to_string())))?;
+    check_expression_depth(&tokens)?;
+    Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|e| parse_error(sql, e))
+}
+
+/// One client connection.
+pub struct Session {
+    engine: Arc<EngineInner>,
+    txn: Option<Txn>,
+    settings: Settings,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(t) = self.txn.take() {
+            self.engine.rollback(t);
+        }
+    }
+}
+
+impl Session {
+    pub(crate) fn new(engine: Arc<EngineInner>) -> Session {
+        Session {
+            engine,
+            txn: None,
+            settings: Settings::default(),
+        }
+    }
+
+    pub fn transaction_status(&self) -> TransactionStatus {
+        match &self.txn {
+            Some(t) if t.explicit && t.failed => TransactionStatus::Failed,
+            Some(t) if t.explicit => TransactionStatus::InBlock,
+            _ => TransactionStatus::Idle,
+        }
+    }
+
+    /// Simple-query protocol: runs each ';'-separated statement in order, stopping after the first error.
+    /// Several statements without explicit transaction control run as one implicit transaction.
+    pub async fn execute_simple(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
+        let stmts = match parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail_block();
+                return vec![Err(e)];
+            }
+        };
+        let implicit =
+            stmts.len() > 1 && self.txn.is_none() && !stmts.iter().any(is_transaction_control);
+        if implicit {
+            let iso = self.settings.default_isolation();
+            self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
+        }
+        let mut out = Vec::with_capacity(stmts.len());
+        let mut failed = false;
+        for s in &stmts {
+            let r = self.run_statement(s, sql).await;
+            failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        if implicit {
+            if let Some(t) = self.txn.take() {
+                if failed || t.failed {
+                    self.engine.rollback(t);
+                } else if let Err(e) = self.engine.commit(t).await {
+                    out.push(Err(e));
+                }
+            }
+        }
+        out
+    }
+
+    /// Extended protocol: parse and bind-type one statement with $n parameters.
+    /// `param_types` are PG type OIDs (0 = infer).
+    pub async fn prepare(&mut self, sql: &str, param_types: &[u32]) -> Result<Prepared, SqlError> {
+        let mut stmts = parse(sql)?;
+        if stmts.len() > 1 {
+            return Err(SqlError::syntax(
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let mut hinted = Vec::with_capacity(param_types.len());
+        for &oid in param_types {
+            let t = if oid == 0 {
+                SqlType::Unknown
+            } else {
+                SqlType::from_oid(oid)
+                    .ok_or_else(|| SqlError::unsupported(format!("parameter type oid {oid}")))?
+            };
+            hinted.push(t.plain());
+        }
+        let stmt = stmts.pop();
+        let (params, columns, bound) = match &stmt {
+            Some(s) if is_data_statement(s) => {
+                let catalog = self.catalog();
+                let mut b = Binder::new(&catalog, sql, hinted.clone());
+                let bound = bind_data(&mut b, s)?;
+                let params: Vec<ColType> = b
+                    .params
+                    .iter()
+                    .map(|t| {
+                        if t.ty == SqlType::Unknown {
+                            SqlType::Text.plain()
+                        } else {
+                            *t
+                        }
+                    })
+                    .collect();
+                let cols = bound.columns();
+                (
+                    params,
+                    out_columns(&cols),
+                    Some((catalog.version, Arc::new(bound))),
+                )
+            }
+            Some(ast::Statement::ShowVariable { variable }) => {
+                let name = variable
+                    .iter()
+                    .map(|i| i.value.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = if name == "transaction isolation level" {
+                    "transaction_isolation".to_string()
+                } else {
+                    name
+                };
+                let (canon, _) = self.settings.get(&name)?;
+                (
+                    hinted.clone(),
+                    vec![Column {
+                        name: canon.into(),
+                        type_oid: SqlType::Text.oid(),
+                        type_modifier: -1,
+                    }],
+                    None,
+                )
+            }
+            _ => (hinted.clone(), vec![], None),
+        };
+        Ok(Prepared {
+            param_types: params.iter().map(|t| t.ty.oid()).collect(),
+            columns,
+            inner: Arc::new(PreparedInner {
+                sql: sql.to_string(),
+                stmt,
+                param_types: params,
+                cache: Mutex::new(bound),
+            }),
+        })
+    }
+
+    /// Runs a prepared statement with parameters in PostgreSQL text format (None = NULL).
+    pub async fn execute_prepared(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Option<String>],
+    ) -> Result<StatementOutput, SqlError> {
+        let inner = &prepared.inner;
+        if params.len() != inner.param_types.len() {
+            return Err(SqlError::new(
+                "08P01",
+                format!(
+                    "bind message supplies {} parameters, but prepared statement \"\" requires {}",
+                    params.len(),
+                    inner.param_types.len()
+                ),
+            ));
+        }
+        let Some(stmt) = &inner.stmt else {
+            return Ok(StatementOutput::Command { tag: String::new() });
+        };
+        if !is_data_statement(stmt) {
+            return self.run_statement(stmt, &inner.sql).await;
+        }
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let mut values = Vec::with_capacity(params.len());
+        for (p, t) in params.iter().zip(&inner.param_types) {
+            values.push(match p {
+                None => Datum::Null,
+                Some(s) => match parse_text(s, *t) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.fail_block();
+                        return Err(e);
+                    }
+                },
+            });
+        }
+        let catalog = self.catalog();
+        let cached = inner.cache.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(v, _)| *v == catalog.version)
+                .map(|(_, b)| b.clone())
+        });
+        let bound = match cached {
+            Some(b) => b,
+            None => {
+                let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone());
+                let bound = match bind_data(&mut b, stmt) {
+                    Ok(x) => Arc::new(x),
+                    Err(e) => {
+                        self.fail_block();
+                        return Err(e);
+                    }
+                };
+                if let Ok(mut c) = inner.cache.lock() {
+                    *c = Some((catalog.version, bound.clone()));
+                }
+                bound
+            }
+        };
+        use futures::FutureExt;
+        match std::panic::AssertUnwindSafe(self.run_bound(&bound, &values))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(panic) => Err(self.after_panic(panic)),
+        }
+    }
+
+    /// Marks an explicit block failed after an error.
+    fn fail_block(&mut self) {
+        if let Some(t) = self.txn.as_mut() {
+            t.failed = true;
+        }
+    }
+
+    /// Runs one statement; a panic (a bug) becomes an XX000 error that ends the
+    /// transaction, never a dead connection or server.
+    async fn run_statement(
+        &mut self,
+        stmt: &ast::Statement,
+        sql: &str,
+    ) -> SqlResult<StatementOutput> {
+        use futures::FutureExt;
+        let r = std::panic::AssertUnwindSafe(self.run_statement_inner(stmt, sql))
+            .catch_unwind()
+            .await;
+        match r {
+            Ok(r) => r,
+            Err(panic) => Err(self.after_panic(panic)),
+        }
+    }
+
+    fn after_panic(&mut self, panic: Box<dyn std::any::Any + Send>) -> SqlError {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if let Some(t) = self.txn.take() {
+            self.engine.rollback(t);
+        }
+        SqlError::internal(format!("internal error: {what}"))
+    }
+
+    async fn run_statement_inner(
+        &mut self,
+        stmt: &ast::Statement,
+        sql: &str,
+    ) -> SqlResult<StatementOutput> {
+        let failed = self.txn.as_ref().is_some_and(|t| t.failed);
+        let control = is_transaction_control(stmt);
+        if failed && !control {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let r = self.dispatch(stmt, sql).await;
+        if r.is_err() && !control {
+            self.fail_block();
+        }
+        r
+    }
+
+    async fn dispatch(&mut self, stmt: &ast::Statement, sql: &str) -> SqlResult<StatementOutput> {
+        use ast::Statement as S;
+        let cmd = |tag: &str| {
+            Ok(StatementOutput::Command {
+                tag: tag.to_string(),
+            })
+        };
+        match stmt {
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Truncate(_) => {
+                let catalog = self.catalog();
+                let bound = {
+                    let mut b = Binder::new(&catalog, sql, vec![]);
+                    bind_data(&mut b, stmt)?
+                };
+                self.run_bound(&bound, &[]).await
+            }
+            S::StartTransaction { modes, .. } => {
+                if self.txn.is_none() {
+                    let (iso, read_only) = isolation_of(modes)?;
+                    let iso = iso.unwrap_or(self.settings.default_isolation());
+                    let mut t = Txn::new(self.engine.new_txn_id(), iso, true);
+                    t.read_only = read_only.unwrap_or(false);
+                    self.txn = Some(t);
+                }
+                cmd("BEGIN")
+            }
+            S::Commit { chain, .. } => {
+                if *chain {
+                    return Err(SqlError::unsupported("COMMIT AND CHAIN"));
+                }
+                match self.txn.take() {
+                    None => cmd("COMMIT"),
+                    Some(t) if t.failed => {
+                        self.engine.rollback(t);
+                        cmd("ROLLBACK")
+                    }
+                    Some(t) => {
+                        self.engine.commit(t).await?;
+                        cmd("COMMIT")
+                    }
+                }
+            }
+            S::Rollback { chain, savepoint } => {
+                if *chain || savepoint.is_some() {
+                    return Err(SqlError::unsupported("savepoints"));
+                }
+                if let Some(t) = self.txn.take() {
+                    self.engine.rollback(t);
+                }
+                cmd("ROLLBACK")
+            }
+            S::CreateTable(ct) => {
+                self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql))
+                    .await
+            }
+            S::Drop {
+                object_type: ast::ObjectType::Table,
+                if_exists,
+                names,
+                ..
+            } => {
+                self.run_ddl("DROP TABLE", |c| ddl::drop_table(c, names, *if_exists))
+                    .await
+            }
+            S::Set(set) => self.set(set),
+            S::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|i| i.value.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = if name == "transaction isolation level" {
+                    "transaction_isolation".to_string()
+                } else {
+                    name
+                };
+                let (canon, mut value) = self.settings.get(&name)?;
+                if canon == "transaction_isolation" {
+                    value = match &self.txn {
+                        Some(t) => t.isolation.name().to_string(),
+                        None => self.settings.default_isolation().name().to_string(),
+                    };
+                }
+                Ok(StatementOutput::Rows {
+                    columns: vec![Column {
+                        name: canon.to_string(),
+                        type_oid: SqlType::Text.oid(),
+                        type_modifier: -1,
+                    }],
+                    rows: vec![vec![Some(value)]],
+                    tag: "SHOW".into(),
+                })
+            }
+            S::Reset(r) => {
+                let name = format!("{r}");
+                let name = name.trim_start_matches("RESET").trim().to_string();
+                if name.eq_ignore_ascii_case("all") {
+                    self.settings = Settings::default();
+                } else {
+                    self.settings.set(&name, None)?;
+                }
+                cmd("RESET")
+            }
+            other => {
+                let text = other.to_string();
+                let words: Vec<&str> = text.split_whitespace().take(2).collect();
+                Err(SqlError::unsupported(words.join(" ")))
+            }
+        }
+    }
+
+    /// The catalog this session binds against: its own DDL's, if any.
+    fn catalog(&self) -> Arc<Catalog> {
+        self.txn
+            .as_ref()
+            .and_then(|t| t.ddl.as_ref())
+            .map(|d| d.catalog.clone())
+            .unwrap_or_else(|| self.engine.catalog())
+    }
+
+    /// Runs DDL in the open transaction (or its own): the change becomes
+    /// visible to other sessions only when the transaction commits.
+    async fn run_ddl(
+        &mut self,
+        tag: &str,
+        f: impl FnOnce(&Catalog) -> SqlResult<Option<ddl::DdlChange>>,
+    ) -> SqlResult<StatementOutput> {
+        let autocommit = self.txn.is_none();
+        if autocommit {
+            let iso = self.settings.default_isolation();
+            self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
+        }
+        let result = self.ddl_in_txn(f).await;
+        if autocommit {
+            if let Some(t) = self.txn.take() {
+                match &result {
+                    Ok(_) => self.engine.commit(t).await?,
+                    Err(_) => self.engine.rollback(t),
+                }
+            }
+        }
+        result.map(|_| StatementOutput::Command {
+            tag: tag.to_string(),
+        })
+    }
+
+    async fn ddl_in_txn(
+        &mut self,
+        f: impl FnOnce(&Catalog) -> SqlResult<Option<ddl::DdlChange>>,
+    ) -> SqlResult<()> {
+        let engine = self.engine.clone();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("no transaction"))?;
+        if txn.read_only {
+            return Err(SqlError::new(
+                "25006",
+                "cannot execute DDL in a read-only transaction",
+            ));
+        }
+        if txn.ddl.is_none() {
+            let guard = engine.ddl_lock.clone().lock_owned().await;
+            txn.ddl = Some(TxnDdl {
+                _lock: guard,
+                catalog: engine.catalog(),
+                mutations: vec![],
+                created_sequences: vec![],
+                dropped_sequences: vec![],
+            });
+        }
+        let d = txn
+            .ddl
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("no DDL state"))?;
+        if let Some(mut change) = f(&d.catalog)? {
+            for s in &change.created_sequences {
+                engine.sequences.load(s, 0)?;
+            }
+            // A private version number, so prepared plans bound here are never
+            // reused against another catalog.
+            change.catalog.version = (1 << 63) | engine.new_txn_id();
+            d.catalog = Arc::new(change.catalog);
+            d.mutations.extend(change.mutations);
+            d.created_sequences.extend(change.created_sequences);
+            d.dropped_sequences.extend(change.dropped_sequences);
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, set: &ast::Set) -> SqlResult<StatementOutput> {
+        let cmd = |tag: &str| {
+            Ok(StatementOutput::Command {
+                tag: tag.to_string(),
+            })
+        };
+        match set {
+            ast::Set::SingleAssignment {
+                variable, values, ..
+            } => {
+                let name = variable.to_string().to_lowercase();
+                let value = set_value(values)?;
+                if name == "transaction_isolation" {
+                    return self.set_transaction(value.as_deref().and_then(Isolation::parse));
+                }
+                self.settings.set(&name, value)?;
+                cmd("SET")
+            }
+            ast::Set::SetTimeZone { value, .. } => {
+                let v = set_value(std::slice::from_ref(value))?;
+                self.settings.set("TimeZone", v)?;
+                cmd("SET")
+            }
+            ast::Set::SetNames { charset_name, .. } => {
+                self.settings
+                    .set("client_encoding", Some(charset_name.value.clone()))?;
+                cmd("SET")
+            }
+            ast::Set::SetTransaction { modes, session, .. } => {
+                let (iso, read_only) = isolation_of(modes)?;
+                if *session {
+                    if let Some(i) = iso {
+                        self.settings
+                            .set("default_transaction_isolation", Some(i.name().into()))?;
+                    }
+                    return cmd("SET");
+                }
+                if let (Some(t), Some(ro)) = (self.txn.as_mut(), read_only) {
+                    t.read_only = ro;
+                }
+                self.set_transaction(iso)
+            }
+            other => Err(SqlError::unsupported(
+                format!("{other}")
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+        }
+    }
+
+    fn set_transaction(&mut self, iso: Option<Isolation>) -> SqlResult<StatementOutput> {
+        if let (Some(t), Some(i)) = (self.txn.as_mut(), iso) {
+            if t.started {
+                return Err(SqlError::new(
+                    "25001",
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                ));
+            }
+            t.isolation = i;
+        }
+        Ok(StatementOutput::Command { tag: "SET".into() })
+    }
+
+    /// Runs a bound data statement in the open transaction, or in its own.
+    async fn run_bound(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+        let autocommit = self.txn.is_none();
+        if autocommit {
+            let iso = self.settings.default_isolation();
+            self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
+        }
+        let result = self.run_in_txn(bound, params).await;
+        if autocommit {
+            if let Some(t) = self.txn.take() {
+                match &result {
+                    Ok(_) => self.engine.commit(t).await?,
+                    Err(_) => self.engine.rollback(t),
+                }
+            }
+        } else if result.is_err() {
+            self.fail_block();
+        }
+        result
+    }
+
+    async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+        let engine = self.engine.clone();
+        let digits = self.settings.extra_float_digits();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("no transaction"))?;
+        if txn.read_only {
+            let what = match bound {
+                Bound::Query(_) => None,
+                Bound::Insert(_) => Some("INSERT"),
+                Bound::Update(_) => Some("UPDATE"),
+                Bound::Delete(_) => Some("DELETE"),
+                Bound::Truncate(_) => Some("TRUNCATE TABLE"),
+            };
+            if let Some(what) = what {
+                return Err(SqlError::new(
+                    "25006",
+                    format!("cannot execute {what} in a read-only transaction"),
+                ));
+            }
+        }
+        txn.started = true;
+        let snapshot = if txn.isolation.transaction_snapshot() {
+            *txn.snapshot
+                .get_or_insert_with(|| engine.store.read_point())
+        } else {
+            engine.store.read_point()
+        };
+        engine.write_log.register_snapshot(txn.id, snapshot);
+        let mut ctx = Ctx::new(&engine, txn, snapshot, params);
+        let (rows, tag, cols): (Option<Vec<Row>>, String, Vec<OutColumn>) = match bound {
+            Bound::Query(q) => {
+                let rows = ctx.exec_query(q).await;
+                ctx.finish();
+                let rows = rows?;
+                let tag = format!("SELECT {}", rows.len());
+                (Some(rows), tag, q.columns.clone())
+            }
+            Bound::Insert(p) => {
+                let r = ctx.insert(p).await;
+                ctx.finish();
+                let (n, rows) = r?;
+                (
+                    p.returning.as_ref().map(|_| rows),
+                    format!("INSERT 0 {n}"),
+                    bound.columns(),
+                )
+            }
+            Bound::Update(p) => {
+                let r = ctx.update(p).await;
+                ctx.finish();
+                let (n, rows) = r?;
+                (
+                    p.returning.as_ref().map(|_| rows),
+                    format!("UPDATE {n}"),
+                    bound.columns(),
+                )
+            }
+            Bound::Truncate(tables) => {
+                let r = ctx.truncate(tables).await;
+                ctx.finish();
+                r?;
+                (None, "TRUNCATE TABLE".to_string(), vec![])
+            }
+            Bound::Delete(p) => {
+                let r = ctx.delete(p).await;
+                ctx.finish();
+                let (n, rows) = r?;
+                (
+                    p.returning.as_ref().map(|_| rows),
+                    format!("DELETE {n}"),
+                    bound.columns(),
+                )
+            }
+        };
+        Ok(match rows {
+            None => StatementOutput::Command { tag },
+            Some(rows) => StatementOutput::Rows {
+                columns: out_columns(&cols),
+                rows: rows
+                    .into_iter()
+                    .map(|r| r.iter().map(|d| d.to_text(digits)).collect())
+                    .collect(),
+                tag,
+            },
+        })
+    }
+}
+
+fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
+    Ok(match stmt {
+        ast::Statement::Query(q) => Bound::Query(b.bind_query(q)?),
+        ast::Statement::Insert(i) => Bound::Insert(b.bind_insert(i)?),
+        ast::Statement::Update(u) => Bound::Update(b.bind_update(u)?),
+        ast::Statement::Delete(d) => Bound::Delete(b.bind_delete(d)?),
+        ast::Statement::Truncate(t) => Bound::Truncate(b.bind_truncate(t)?),
+        _ => return Err(SqlError::internal("not a data statement")),
+    })
+}
+
+/// Isolation level and READ ONLY flag named by transaction modes.
+fn isolation_of(modes: &[ast::TransactionMode]) -> SqlResult<(Option<Isolation>, Option<bool>)> {
+    let mut iso = None;
+    let mut read_only = None;
+    for m in modes {
+        match m {
+            ast::TransactionMode::IsolationLevel(l) => {
+                iso = Some(match l {
+                    ast::TransactionIsolationLevel::ReadUncommitted
+                    | ast::TransactionIsolationLevel::ReadCommitted => Isolation::ReadCommitted,
+                    ast::TransactionIsolationLevel::RepeatableRead => Isolation::RepeatableRead,
+                    ast::TransactionIsolationLevel::Serializable => Isolation::Serializable,
+                    ast::TransactionIsolationLevel::Snapshot => Isolation::RepeatableRead,
+                })
+            }
+            ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {
+                read_only = Some(false)
+            }
+            ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
+                read_only = Some(true)
+            }
+        }
+    }
+    Ok((iso, read_only))
+}
+
+/// The value of `SET x = ...` as text; None for DEFAULT.
+fn set_value(values: &[ast::Expr]) -> SqlResult<Option<String>> {
+    let mut parts = Vec::new();
+    for v in values {
+        parts.push(match v {
+            ast::Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") =>
+            {
+                return Ok(None)
+            }
+            ast::Expr::Identifier(i) => i.value.clone(),
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
+                other => other.to_string(),
+            },
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => format!("-{expr}"),
+            other => other.to_string(),
+        });
+    }
+    Ok(Some(parts.join(", ")))
+}

@@ -1,0 +1,253 @@
+//! Transactions: isolation levels, the per-transaction write set, the row
+//! lock table (waits, deadlock detection), and the record of which keys each
+//! commit wrote (for first-committer-wins and READ COMMITTED re-checks).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use borealis_common::Lsn;
+use tokio::sync::Notify;
+
+use crate::catalog::Catalog;
+use crate::error::{SqlError, SqlResult};
+use crate::store::Mutation;
+use std::sync::Arc;
+
+pub type TxnId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    ReadCommitted,
+    /// Snapshot isolation; also what SERIALIZABLE runs as for now.
+    RepeatableRead,
+    Serializable,
+}
+
+impl Isolation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::ReadCommitted => "read committed",
+            Isolation::RepeatableRead => "repeatable read",
+            Isolation::Serializable => "serializable",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Isolation> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read committed" | "read uncommitted" => Some(Isolation::ReadCommitted),
+            "repeatable read" => Some(Isolation::RepeatableRead),
+            "serializable" => Some(Isolation::Serializable),
+            _ => None,
+        }
+    }
+    /// One snapshot for the whole transaction?
+    pub fn transaction_snapshot(self) -> bool {
+        self != Isolation::ReadCommitted
+    }
+}
+
+/// An open transaction of one session.
+#[derive(Debug)]
+pub struct Txn {
+    pub id: TxnId,
+    pub isolation: Isolation,
+    /// Transaction snapshot (REPEATABLE READ), taken by the first statement.
+    pub snapshot: Option<Lsn>,
+    /// Pending mutations (None = delete), applied as one commit group at COMMIT.
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Row/index keys locked by this transaction.
+    pub locks: Vec<Vec<u8>>,
+    pub used_sequences: bool,
+    /// Opened by BEGIN (false: autocommit or an implicit multi-statement block).
+    pub explicit: bool,
+    /// An error happened inside the block: only ROLLBACK/COMMIT are accepted.
+    pub failed: bool,
+    /// A statement has run (SET TRANSACTION must come first).
+    pub started: bool,
+    /// Catalog changes made by DDL in this transaction, published at COMMIT.
+    pub ddl: Option<TxnDdl>,
+    /// BEGIN READ ONLY: writes fail with 25006.
+    pub read_only: bool,
+}
+
+/// DDL of an open transaction. The engine's DDL lock is held from the first
+/// DDL statement until the transaction ends, so the catalog cannot move under it.
+#[derive(Debug)]
+pub struct TxnDdl {
+    pub _lock: tokio::sync::OwnedMutexGuard<()>,
+    pub catalog: Arc<Catalog>,
+    pub mutations: Vec<Mutation>,
+    pub created_sequences: Vec<String>,
+    pub dropped_sequences: Vec<String>,
+}
+
+impl Txn {
+    pub fn new(id: TxnId, isolation: Isolation, explicit: bool) -> Txn {
+        Txn {
+            id,
+            isolation,
+            snapshot: None,
+            writes: BTreeMap::new(),
+            locks: Vec::new(),
+            used_sequences: false,
+            explicit,
+            failed: false,
+            started: false,
+            ddl: None,
+            read_only: false,
+        }
+    }
+}
+
+#[derive(Default)]
+struct LockState {
+    owners: HashMap<Vec<u8>, TxnId>,
+    waits_for: HashMap<TxnId, TxnId>,
+}
+
+/// Exclusive row locks held until the owning transaction ends. A waiter sleeps
+/// until the owner releases; a cycle in the wait-for graph fails the
+/// transaction that would close it with 40P01.
+#[derive(Default)]
+pub struct LockManager {
+    state: Mutex<LockState>,
+    released: Notify,
+}
+
+impl LockManager {
+    fn state(&self) -> SqlResult<std::sync::MutexGuard<'_, LockState>> {
+        self.state
+            .lock()
+            .map_err(|_| SqlError::internal("lock table poisoned"))
+    }
+
+    /// Takes the lock on `key` for `me`, waiting for its owner to finish.
+    /// Returns true if the lock is newly taken (the caller records it).
+    pub async fn lock(&self, key: &[u8], me: TxnId) -> SqlResult<bool> {
+        loop {
+            let notified = self.released.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut st = self.state()?;
+                match st.owners.get(key).copied() {
+                    None => {
+                        st.owners.insert(key.to_vec(), me);
+                        st.waits_for.remove(&me);
+                        return Ok(true);
+                    }
+                    Some(owner) if owner == me => return Ok(false),
+                    Some(owner) => {
+                        st.waits_for.insert(me, owner);
+                        // Follow the wait-for chain; reaching `me` is a deadlock.
+                        let mut cur = owner;
+                        let mut steps = 0usize;
+                        while let Some(&next) = st.waits_for.get(&cur) {
+                            if next == me {
+                                st.waits_for.remove(&me);
+                                return Err(SqlError::new("40P01", "deadlock detected")
+                                    .with_detail(format!("Process {me} waits for ShareLock on transaction {owner}; blocked by process {owner}.")));
+                            }
+                            cur = next;
+                            steps += 1;
+                            if steps > st.waits_for.len() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Releases every lock of `me` and wakes the waiters.
+    pub fn release(&self, keys: &[Vec<u8>], me: TxnId) {
+        if let Ok(mut st) = self.state.lock() {
+            for k in keys {
+                if st.owners.get(k) == Some(&me) {
+                    st.owners.remove(k);
+                }
+            }
+            st.waits_for.remove(&me);
+        }
+        self.released.notify_waiters();
+    }
+}
+
+/// Which commit last wrote each key, for keys written while some snapshot
+/// that could care was open. Pruned below the oldest open snapshot.
+#[derive(Default)]
+pub struct WriteLog {
+    state: Mutex<WriteLogState>,
+}
+
+#[derive(Default)]
+struct WriteLogState {
+    last: HashMap<Vec<u8>, Lsn>,
+    snapshots: HashMap<TxnId, Lsn>,
+}
+
+const WRITE_LOG_PRUNE_AT: usize = 1 << 16;
+
+impl WriteLog {
+    pub fn register_snapshot(&self, txn: TxnId, at: Lsn) {
+        if let Ok(mut s) = self.state.lock() {
+            s.snapshots.insert(txn, at);
+        }
+    }
+    pub fn unregister(&self, txn: TxnId) {
+        if let Ok(mut s) = self.state.lock() {
+            s.snapshots.remove(&txn);
+        }
+    }
+    pub fn record<'a>(&self, keys: impl Iterator<Item = &'a Vec<u8>>, lsn: Lsn) {
+        if let Ok(mut s) = self.state.lock() {
+            for k in keys {
+                s.last.insert(k.clone(), lsn);
+            }
+            if s.last.len() > WRITE_LOG_PRUNE_AT {
+                let oldest = s.snapshots.values().min().copied().unwrap_or(Lsn::MAX);
+                s.last.retain(|_, l| *l > oldest);
+            }
+        }
+    }
+    /// Was `key` written by a commit after `snapshot`?
+    pub fn changed_since(&self, key: &[u8], snapshot: Lsn) -> bool {
+        self.state
+            .lock()
+            .map(|s| s.last.get(key).is_some_and(|l| *l > snapshot))
+            .unwrap_or(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn second_locker_waits_for_release() {
+        let lm = Arc::new(LockManager::default());
+        assert!(lm.lock(b"k", 1).await.unwrap());
+        assert!(!lm.lock(b"k", 1).await.unwrap());
+        let lm2 = lm.clone();
+        let waiter = tokio::spawn(async move { lm2.lock(b"k", 2).await });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        lm.release(&[b"k".to_vec()], 1);
+        assert!(waiter.await.unwrap().unwrap());
+    }
+
+    #[tokio::test]
+    async fn deadlock_is_detected() {
+        let lm = Arc::new(LockManager::default());
+        lm.lock(b"a", 1).await.unwrap();
+        lm.lock(b"b", 2).await.unwrap();
+        let lm2 = lm.clone();
+        let t1 = tokio::spawn(async move { lm2.lock(b"b", 1).await });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let err = lm.lock(b"a", 2).await.unwrap_err();
+        assert_eq!(err.sqlstate, "40P01");
+        lm.release(&[b"b".to_vec()], 2);
+        assert!(t1.await.unwrap().unwrap());
+    }
+}
