@@ -211,9 +211,10 @@ pub async fn run_writer(
         .map_err(|e| anyhow::anyhow!("open the SQL engine: {}", e.message))?;
 
     let tls_dir = layout.root.join("tls");
-    let tls_files = tls::load_or_generate(&tls_dir, &["localhost", "127.0.0.1"])
-        .context("set up TLS")?;
-    let endpoint_config = EndpointConfig::new(&args.user, password)?.with_tls(tls_files.tls_source());
+    let tls_files =
+        tls::load_or_generate(&tls_dir, &["localhost", "127.0.0.1"]).context("set up TLS")?;
+    let endpoint_config =
+        EndpointConfig::new(&args.user, password)?.with_tls(tls_files.tls_source());
     let address = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -239,7 +240,10 @@ pub async fn run_writer(
         })?;
     }
     println!("Borealis is up.");
-    println!("  PostgreSQL endpoint: {bound} (user {}, TLS available)", args.user);
+    println!(
+        "  PostgreSQL endpoint: {bound} (user {}, TLS available)",
+        args.user
+    );
     println!("  TLS CA certificate:  {}", tls_files.ca_cert.display());
     println!("  Data directory:      {}", args.data_dir.display());
     println!(
@@ -248,8 +252,13 @@ pub async fn run_writer(
         bound.port(),
         args.user
     );
-    borealis_endpoint::serve(listener, endpoint_config, Arc::new(SqlBackend::new(engine)), std::future::pending())
-        .await
-        .context("PostgreSQL endpoint")?;
+    borealis_endpoint::serve(
+        listener,
+        endpoint_config,
+        Arc::new(SqlBackend::new(engine)),
+        std::future::pending(),
+    )
+    .await
+    .context("PostgreSQL endpoint")?;
     Ok(())
 }

@@ -35,6 +35,9 @@ pub struct BenchArgs {
     /// Megabytes of log to write before measuring recovery (0: skip).
     #[arg(long, default_value_t = 1024)]
     pub recovery_log_mb: u64,
+    /// Protection groups in the benchmark volume.
+    #[arg(long, default_value_t = 1)]
+    pub pg_count: u32,
     /// Write the results as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -141,7 +144,10 @@ async fn measure_commits(
             let mut mine = Vec::new();
             let mut i = 0u64;
             while Instant::now() < deadline {
-                let key = format!("{:02x}bench-{committer}-{i}", (i * 7 + committer as u64) % 256);
+                let key = format!(
+                    "{:02x}bench-{committer}-{i}",
+                    (i * 7 + committer as u64) % 256
+                );
                 let mutation = Mutation {
                     key: key.into_bytes(),
                     value: Some(vec![b'v'; value_bytes]),
@@ -220,12 +226,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir)?;
     let dir = args.dir.canonicalize()?;
     let fdatasync = measure_fdatasync(&dir)?;
-    let replicas = start_replicas(&dir, 4)?;
+    let replicas = start_replicas(&dir, args.pg_count)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let config = VolumeConfig::new(replicas.addresses.clone(), 4);
+    let config = VolumeConfig::new(replicas.addresses.clone(), args.pg_count);
     let (rows, recovery) = runtime.block_on(async {
         let volume = Volume::open(config.clone()).await?;
         let mut rows = Vec::new();
@@ -241,8 +247,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     })?;
     drop(replicas);
 
-    println!("Borealis volume: 6 local replicas (3 AZs, 4 PGs), commits durable on 4 of 6");
-    println!("plain fdatasync of 4 KiB (p50, same disk): {:.3} ms", ms(fdatasync));
+    println!(
+        "Borealis volume: 6 local replicas (3 AZs, {} PG{}), commits durable on 4 of 6",
+        args.pg_count,
+        if args.pg_count == 1 { "" } else { "s" }
+    );
+    println!(
+        "plain fdatasync of 4 KiB (p50, same disk): {:.3} ms",
+        ms(fdatasync)
+    );
     println!();
     println!(
         "{:>10} {:>10} {:>14} {:>10} {:>10} {:>14}",
@@ -259,7 +272,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             ms(row.p50) / ms(fdatasync).max(1e-9)
         );
     }
-    let base = rows.iter().find(|r| r.committers == 1).map(|r| r.throughput);
+    let base = rows
+        .iter()
+        .find(|r| r.committers == 1)
+        .map(|r| r.throughput);
     if let (Some(base), Some(top)) = (base, rows.iter().max_by_key(|r| r.committers)) {
         println!(
             "\nthroughput at {} committers / at 1: {:.1}x (target >= 20x)",

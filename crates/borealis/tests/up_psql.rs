@@ -161,6 +161,8 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
     // Bad SQL gets PostgreSQL's error, and the server goes on serving.
     let out = cluster.psql_raw("select * from no_such_table");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("relation \"no_such_table\" does not exist"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("relation \"no_such_table\" does not exist")
+    );
     assert_eq!(cluster.psql("select count(*) from accounts"), "3");
 }

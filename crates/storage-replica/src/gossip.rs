@@ -8,7 +8,7 @@
 //! lost its unsynced tail in a crash, or cut a corrupt record, catches up
 //! this way.
 
-use crate::server::{Command, Segments};
+use crate::server::{Command, Reply, Segments};
 use borealis_common::limits::GOSSIP_BYTES_MAX;
 use borealis_common::PgId;
 use borealis_wire::client::ReplicaClient;
@@ -52,7 +52,7 @@ async fn pull(
     segment
         .send(Command::Request {
             request: Request::Status { pg },
-            reply,
+            reply: Reply::Local(reply),
         })
         .await
         .map_err(|_| "segment stopped".to_string())?;

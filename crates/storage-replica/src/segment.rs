@@ -58,13 +58,8 @@ pub trait VersionStore {
     fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>>;
     /// Keys in `[start, end)`, newest version at or below `at`, deletes
     /// skipped; at most `limit` rows, and whether more follow.
-    fn scan(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        at: Lsn,
-        limit: usize,
-    ) -> io::Result<ScanPage>;
+    fn scan(&self, start: &[u8], end: Option<&[u8]>, at: Lsn, limit: usize)
+        -> io::Result<ScanPage>;
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -401,8 +396,16 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     }
 
     /// Promises to refuse epochs below `epoch`; reports what recovery needs.
+    ///
+    /// An epoch is sealed once: a seal at the segment's own epoch is refused
+    /// too. A writer picks its epoch as one above the highest it hears of,
+    /// and may hear only from stale replicas; accepting an equal epoch let
+    /// it seal everyone at the epoch of a live zombie and run beside it
+    /// (found by the simulation: `a_new_writer_never_shares_its_epoch_with_a_zombie`).
+    /// Refused, it retries above (volume.rs), which fences the zombie. A
+    /// writer re-sealing after a failed attempt moves up an epoch likewise.
     pub fn seal(&mut self, epoch: Epoch) -> Result<io::Result<Response>, Refusal> {
-        if epoch < self.meta.epoch {
+        if epoch <= self.meta.epoch {
             return Err(Refusal::StaleEpoch(self.meta.epoch));
         }
         Ok(self.seal_checked(epoch))

@@ -26,13 +26,49 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+
+/// Where a segment thread sends its answer.
+pub enum Reply {
+    /// To a task in this process (gossip).
+    Local(oneshot::Sender<Response>),
+    /// Straight into a connection's outgoing frames: no task hop per
+    /// request. The permit bounds the connection's requests in flight, so
+    /// the frame queue (as deep as the permits) always has room.
+    Connection {
+        request_id: u64,
+        frames: mpsc::Sender<Vec<u8>>,
+        permit: OwnedSemaphorePermit,
+    },
+}
+
+impl Reply {
+    pub fn send(self, response: Response) {
+        match self {
+            Reply::Local(sender) => {
+                let _ = sender.send(response);
+            }
+            Reply::Connection {
+                request_id,
+                frames,
+                permit,
+            } => {
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    frames.try_send(encode_response(request_id, &response))
+                {
+                    unreachable!("a connection's frame queue is as deep as its permits");
+                }
+                drop(permit);
+            }
+        }
+    }
+}
 
 /// Commands a segment thread executes.
 pub enum Command {
     Request {
         request: Request,
-        reply: oneshot::Sender<Response>,
+        reply: Reply,
     },
     /// Records fetched from a peer by gossip.
     PeerRecords {
@@ -92,7 +128,7 @@ fn fail_stop(error: std::io::Error) -> ! {
 
 fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::Receiver<Command>) {
     let mut batch = Vec::with_capacity(256);
-    let mut acks: Vec<oneshot::Sender<Response>> = Vec::new();
+    let mut acks: Vec<Reply> = Vec::new();
     while let Some(first) = commands.blocking_recv() {
         batch.push(first);
         while batch.len() < 4096 {
@@ -116,9 +152,7 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
                 } => match segment.write(epoch, &history, vdl, &records) {
                     Ok(Ok(())) => acks.push(reply),
                     Ok(Err(error)) => fail_stop(error),
-                    Err(refusal) => {
-                        let _ = reply.send(refusal.into_response());
-                    }
+                    Err(refusal) => reply.send(refusal.into_response()),
                 },
                 Command::PeerRecords { history, records } => {
                     if let Err(error) = segment.receive_from_peer(&history, &records) {
@@ -128,7 +162,7 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
                 Command::Request { request, reply } => {
                     flush(&mut segment, &mut acks);
                     let response = execute(&mut segment, request);
-                    let _ = reply.send(response);
+                    reply.send(response);
                 }
             }
         }
@@ -137,13 +171,13 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
 }
 
 /// Syncs received records and acknowledges the writes waiting on them.
-fn flush(segment: &mut Segment<FileLog, RedbVersions>, acks: &mut Vec<oneshot::Sender<Response>>) {
+fn flush(segment: &mut Segment<FileLog, RedbVersions>, acks: &mut Vec<Reply>) {
     if let Err(error) = segment.sync() {
         fail_stop(error);
     }
     let scl = segment.scl();
     for ack in acks.drain(..) {
-        let _ = ack.send(Response::WriteAck {
+        ack.send(Response::WriteAck {
             pg: segment.pg(),
             scl,
         });
@@ -235,31 +269,31 @@ async fn serve_connection(stream: TcpStream, segments: Segments) -> Result<(), F
             Err(FrameError::Closed) => break Ok(()),
             Err(error) => break Err(error),
         };
+        // Every request holds a permit until its answer is queued: bounds
+        // the requests in flight and keeps the frame queue from filling.
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            break Ok(());
+        };
+        let reply = Reply::Connection {
+            request_id: raw.request_id,
+            frames: responses.clone(),
+            permit,
+        };
         let request = match Request::decode_body(raw.kind, &raw.body) {
             Ok(request) => request,
             Err(error) => {
-                let response = Response::Error {
+                reply.send(Response::Error {
                     message: format!("bad request: {error}"),
-                };
-                let _ = responses
-                    .send(encode_response(raw.request_id, &response))
-                    .await;
+                });
                 continue;
             }
         };
         let Some(segment) = segments.get(request.pg()).cloned() else {
-            let response = Response::Error {
+            reply.send(Response::Error {
                 message: format!("this replica hosts no {}", request.pg()),
-            };
-            let _ = responses
-                .send(encode_response(raw.request_id, &response))
-                .await;
+            });
             continue;
         };
-        let Ok(permit) = in_flight.clone().acquire_owned().await else {
-            break Ok(());
-        };
-        let (reply, reply_rx) = oneshot::channel();
         if segment
             .send(Command::Request { request, reply })
             .await
@@ -267,14 +301,6 @@ async fn serve_connection(stream: TcpStream, segments: Segments) -> Result<(), F
         {
             break Ok(());
         }
-        let responses = responses.clone();
-        let request_id = raw.request_id;
-        tokio::spawn(async move {
-            if let Ok(response) = reply_rx.await {
-                let _ = responses.send(encode_response(request_id, &response)).await;
-            }
-            drop(permit);
-        });
     };
     drop(responses);
     let _ = writer.await;

@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch, Semaphore};
 
 #[derive(Clone, Debug)]
 pub struct VolumeConfig {
@@ -95,8 +95,17 @@ impl ReplicaLink {
     }
 }
 
+/// Records waiting to go to one replica. Bounded: when a replica is too
+/// slow to drain it, records for it are dropped (it refills by gossip), so
+/// one slow replica never stalls commits.
+const OUTBOX_RECORDS_MAX: usize = 8192;
+/// Write batches in flight to one replica at once.
+const OUTBOX_BATCHES_IN_FLIGHT: usize = 64;
+
 struct Shared {
     config: VolumeConfig,
+    /// Per replica: records to send, batched by its sender task.
+    outboxes: Vec<mpsc::Sender<LogRecord>>,
     partitioning: Partitioning,
     links: Vec<ReplicaLink>,
     state: Mutex<WriterState>,
@@ -132,7 +141,15 @@ impl Volume {
         let partitioning = Partitioning::even(config.pg_count);
         let plan_placeholder = RecoveryPlan::fresh_for_tests(config.pg_count as usize);
         let (vdl, _) = watch::channel(Lsn::ZERO);
+        let mut outboxes = Vec::new();
+        let mut outbox_receivers = Vec::new();
+        for _ in 0..REPLICAS_PER_PG {
+            let (tx, rx) = mpsc::channel(OUTBOX_RECORDS_MAX);
+            outboxes.push(tx);
+            outbox_receivers.push(rx);
+        }
         let shared = Arc::new(Shared {
+            outboxes,
             partitioning,
             links,
             state: Mutex::new(WriterState::after_recovery(&plan_placeholder)),
@@ -141,6 +158,10 @@ impl Volume {
             read_turn: AtomicUsize::new(0),
             config,
         });
+        for (index, receiver) in outbox_receivers.into_iter().enumerate() {
+            let shared = Arc::downgrade(&shared);
+            tokio::spawn(async move { outbox_loop(shared, index, receiver).await });
+        }
         let volume = Volume { shared };
         volume.recover().await?;
         let heartbeat = Arc::downgrade(&volume.shared);
@@ -389,15 +410,10 @@ impl Volume {
             by_pg.push((PgId(0), Vec::new()));
         }
         let mut vdl_rx = self.shared.vdl.subscribe();
-        let (records, epoch, history, vdl) = loop {
-            let allocated = {
-                let mut state = self.lock_state();
-                state
-                    .allocate_group(by_pg.clone())
-                    .map(|records| (records, state.epoch(), state.history().clone(), state.vdl()))
-            };
+        let records = loop {
+            let allocated = self.lock_state().allocate_group(by_pg.clone());
             match allocated {
-                Ok(done) => break done,
+                Ok(records) => break records,
                 Err(_) => {
                     // Back-pressure: wait for VDL to move.
                     if vdl_rx.changed().await.is_err() {
@@ -411,19 +427,10 @@ impl Volume {
             .map(LogRecord::lsn)
             .expect("a group has records");
         for record in records {
-            let pg = record.header.pg;
-            let request = Arc::new(Request::Write {
-                epoch,
-                history: history.clone(),
-                pg,
-                vdl,
-                min_read_lsn: Lsn::ZERO,
-                records: vec![record],
-            });
-            for index in 0..REPLICAS_PER_PG {
-                let volume = self.clone();
-                let request = request.clone();
-                tokio::spawn(async move { volume.send_write(index, pg, &request).await });
+            for outbox in &self.shared.outboxes {
+                if outbox.try_send(record.clone()).is_err() {
+                    tracing::debug!(lsn = %record.lsn(), "a replica's outbox is full; it will catch up by gossip");
+                }
             }
         }
         loop {
@@ -570,6 +577,59 @@ impl Volume {
                 return Err(VolumeError::ReadUnavailable);
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Sends one replica its records: drains whatever is queued into one write
+/// per PG (batching under load), several batches in flight at once.
+async fn outbox_loop(
+    shared: std::sync::Weak<Shared>,
+    index: usize,
+    mut outbox: mpsc::Receiver<LogRecord>,
+) {
+    let in_flight = Arc::new(Semaphore::new(OUTBOX_BATCHES_IN_FLIGHT));
+    while let Some(first) = outbox.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < borealis_common::limits::BATCH_RECORDS_MAX {
+            match outbox.try_recv() {
+                Ok(record) => batch.push(record),
+                Err(_) => break,
+            }
+        }
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let volume = Volume { shared };
+        let (epoch, history, vdl) = {
+            let state = volume.lock_state();
+            (state.epoch(), state.history().clone(), state.vdl())
+        };
+        let mut by_pg: Vec<(PgId, Vec<LogRecord>)> = Vec::new();
+        for record in batch {
+            let pg = record.header.pg;
+            match by_pg.iter_mut().find(|(p, _)| *p == pg) {
+                Some((_, records)) => records.push(record),
+                None => by_pg.push((pg, vec![record])),
+            }
+        }
+        for (pg, records) in by_pg {
+            let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                return;
+            };
+            let request = Request::Write {
+                epoch,
+                history: history.clone(),
+                pg,
+                vdl,
+                min_read_lsn: Lsn::ZERO,
+                records,
+            };
+            let volume = volume.clone();
+            tokio::spawn(async move {
+                volume.send_write(index, pg, &request).await;
+                drop(permit);
+            });
         }
     }
 }
