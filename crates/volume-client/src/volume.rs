@@ -6,8 +6,8 @@
 //!   record to the six replicas of its PG (pipelined connections; replicas
 //!   group-commit), and returns once VDL covers the group's CPL;
 //! - `get` and `scan` go to ONE replica whose SCL covers the read (the
-//!   writer knows every replica's SCL from its acks), trying the next on a
-//!   miss, an error or a timeout;
+//!   writer knows every replica's SCL from its acks), hedged: if it has not
+//!   answered within `hedge_delay`, or misses, the next one is asked too;
 //! - a heartbeat re-sends the writer's VDL and collects SCLs from replicas
 //!   that lag, so a replica that caught up by gossip counts toward quorum.
 
@@ -33,6 +33,8 @@ pub struct VolumeConfig {
     pub request_timeout: Duration,
     /// How long a read keeps trying before it reports the volume unavailable.
     pub read_deadline: Duration,
+    /// How long a read waits for one replica before asking another too.
+    pub hedge_delay: Duration,
 }
 
 impl VolumeConfig {
@@ -42,6 +44,7 @@ impl VolumeConfig {
             pg_count,
             request_timeout: Duration::from_millis(500),
             read_deadline: Duration::from_secs(10),
+            hedge_delay: Duration::from_millis(20),
         }
     }
 }
@@ -543,8 +546,9 @@ impl Volume {
         Ok(rows)
     }
 
-    /// Sends a read to one replica covering it, then the next, until one
-    /// answers or the deadline passes.
+    /// Sends a read to one replica covering it; if it has not answered
+    /// within the hedge delay (or answers with a miss), to the next as well,
+    /// and takes the first answer. Retries until the read deadline.
     async fn read(
         &self,
         pg: PgId,
@@ -558,19 +562,42 @@ impl Volume {
                 let need = state.read_need(pg, at);
                 (need, state.replicas_covering(pg, need))
             };
-            let request = request_for(need);
+            let request = Arc::new(request_for(need));
             let turn = self.shared.read_turn.fetch_add(1, Ordering::Relaxed);
-            for offset in 0..covering.len() {
-                let replica = covering[(turn + offset) % covering.len()];
-                let link = &self.shared.links[replica.index()];
-                match link
-                    .call(&request, self.shared.config.request_timeout)
-                    .await
-                {
-                    Ok(response @ (Response::Value { .. } | Response::Rows { .. })) => {
-                        return Ok(response)
+            let mut attempts = tokio::task::JoinSet::new();
+            let mut launched = 0usize;
+            let launch = |attempts: &mut tokio::task::JoinSet<_>, launched: &mut usize| {
+                let replica = covering[(turn + *launched) % covering.len()];
+                *launched += 1;
+                let shared = self.shared.clone();
+                let request = request.clone();
+                attempts.spawn(async move {
+                    shared.links[replica.index()]
+                        .call(&request, shared.config.request_timeout)
+                        .await
+                });
+            };
+            if !covering.is_empty() {
+                launch(&mut attempts, &mut launched);
+            }
+            while !attempts.is_empty() {
+                let can_hedge = launched < covering.len();
+                tokio::select! {
+                    joined = attempts.join_next() => match joined {
+                        Some(Ok(Ok(response @ (Response::Value { .. } | Response::Rows { .. })))) => {
+                            attempts.abort_all();
+                            return Ok(response);
+                        }
+                        // A miss, an error or a timeout: try the next one now.
+                        _ => {
+                            if can_hedge {
+                                launch(&mut attempts, &mut launched);
+                            }
+                        }
+                    },
+                    _ = tokio::time::sleep(self.shared.config.hedge_delay), if can_hedge => {
+                        launch(&mut attempts, &mut launched);
                     }
-                    Ok(Response::NotCaughtUp { .. }) | Ok(_) | Err(_) => continue,
                 }
             }
             if Instant::now() >= deadline {

@@ -39,26 +39,45 @@ impl EpochHistory {
     }
 
     /// Builds a history from truncations gathered anywhere (a recovery's
-    /// read quorum): sorted, deduplicated. `None` if two entries disagree
-    /// about one epoch, or VDLs go backwards, which no correct writer makes.
+    /// read quorum): sorted, deduplicated, superseded ones dropped (see
+    /// [`EpochHistory::extended`]). `None` if two entries disagree about
+    /// one epoch, which no correct writer makes.
     pub fn from_truncations(mut truncations: Vec<Truncation>) -> Option<EpochHistory> {
         truncations.sort();
         truncations.dedup();
-        for pair in truncations.windows(2) {
-            if pair[0].epoch == pair[1].epoch || pair[0].vdl > pair[1].vdl {
-                return None;
-            }
+        if truncations
+            .windows(2)
+            .any(|pair| pair[0].epoch == pair[1].epoch)
+        {
+            return None;
         }
-        Some(EpochHistory { truncations })
+        Some(EpochHistory {
+            truncations: drop_superseded(truncations),
+        })
     }
 
     /// This history extended by a new epoch's start.
+    ///
+    /// A truncation above `vdl` is dropped: a newer writer recovering to a
+    /// lower VDL proves that the older one never finished its recovery (a
+    /// finished recovery made its VDL durable on a write quorum of every
+    /// PG, which every later read quorum sees), so it never allocated or
+    /// acknowledged anything, and every record its truncation voids (older
+    /// epoch, LSN above its VDL) the new one voids too. This happens when a
+    /// writer dies mid-rewrite: the PGs it had rewritten carry its
+    /// truncation, the others may not hold its tail. Asserting VDLs
+    /// non-decreasing instead made every later recovery panic, and
+    /// `from_truncations` refuse the mixed histories, until the replica
+    /// holding that tail came back (found with the simulation's scenario
+    /// `a_writer_dying_mid_rewrite_does_not_wedge_recovery`; see also
+    /// `recovery::tests`).
     pub fn extended(&self, epoch: Epoch, vdl: Lsn) -> EpochHistory {
-        let last = self.truncations.last();
-        assert!(last.is_none_or(|t| t.epoch < epoch && t.vdl <= vdl));
+        assert!(self.epoch() < epoch, "a new epoch is above every old one");
         let mut truncations = self.truncations.clone();
         truncations.push(Truncation { epoch, vdl });
-        EpochHistory { truncations }
+        EpochHistory {
+            truncations: drop_superseded(truncations),
+        }
     }
 
     /// The epoch whose writer wrote this history (`Epoch(0)`: none yet).
@@ -108,6 +127,19 @@ impl EpochHistory {
     }
 }
 
+/// Drops every truncation whose VDL is above that of a newer one (epochs
+/// ascending in, epochs ascending and VDLs non-decreasing out).
+fn drop_superseded(truncations: Vec<Truncation>) -> Vec<Truncation> {
+    let mut kept: Vec<Truncation> = Vec::with_capacity(truncations.len());
+    for truncation in truncations {
+        while kept.last().is_some_and(|last| last.vdl > truncation.vdl) {
+            kept.pop();
+        }
+        kept.push(truncation);
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +168,24 @@ mod tests {
         };
         assert!(EpochHistory::from_truncations(vec![a, b]).is_none());
         assert!(EpochHistory::from_truncations(vec![a, a]).is_some());
+    }
+
+    #[test]
+    fn an_unfinished_epochs_truncation_is_superseded() {
+        let t = |epoch, vdl| Truncation {
+            epoch: Epoch(epoch),
+            vdl: Lsn(vdl),
+        };
+        // Epoch 2 planned VDL 40 and died; epoch 3 recovered to 30.
+        let merged = EpochHistory::from_truncations(vec![t(3, 30), t(1, 0), t(2, 40)]).unwrap();
+        assert_eq!(merged.truncations(), &[t(1, 0), t(3, 30)]);
+        let extended = EpochHistory::starting(Epoch(1), Lsn(0))
+            .extended(Epoch(2), Lsn(40))
+            .extended(Epoch(3), Lsn(30));
+        assert_eq!(extended, merged);
+        // Everything the dropped truncation voided is still void.
+        assert!(extended.voids(Epoch(1), Lsn(41)));
+        assert!(extended.voids(Epoch(1), Lsn(31)));
+        assert!(!extended.voids(Epoch(1), Lsn(30)));
     }
 }

@@ -1,0 +1,2355 @@
+//! The simulated world: six replicas hosting one segment of every PG, the
+//! writers (the current one, zombies, dead ones), the network between them,
+//! the fault injector, the workload and the checkers.
+//!
+//! Everything runs on one thread in ticks of a virtual clock. Each tick the
+//! network delivers what is due, every live replica drains its inbox the way
+//! `server.rs` does (writes appended, then one sync, then acks; any other
+//! request flushes first), every writer steps its state machine (recovery as
+//! `volume.rs` does it, then commits, reads and heartbeats), and the fault
+//! injector may strike. All choices come from one [`Rng`].
+
+use crate::rng::Rng;
+use borealis_common::limits::{GOSSIP_BYTES_MAX, REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
+use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
+use borealis_storage_replica::memory::{MemDisk, MemLog, MemVersions};
+use borealis_storage_replica::Segment;
+use borealis_volume_client::partitioning::Partitioning;
+use borealis_volume_client::recovery::{plan_recovery, RecoveryError, RecoveryPlan, SealReport};
+use borealis_volume_client::writer_state::WriterState;
+use borealis_wire::{EpochHistory, LogRecord, Mutation, Request, Response};
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+type Seg = Segment<MemLog, MemVersions>;
+
+/// How long a writer waits for one answer (volume.rs: 500 ms).
+const REQUEST_TIMEOUT: u64 = 60;
+/// Seals get four times as long (volume.rs).
+const SEAL_TIMEOUT: u64 = 4 * REQUEST_TIMEOUT;
+const HEARTBEAT_TICKS: u64 = 50;
+/// Every this many heartbeats, every replica hears the VDL (volume.rs: 1 s).
+const HEARTBEATS_TO_EVERYONE: u64 = 20;
+const NO_QUORUM_RETRY_TICKS: u64 = 200;
+const REWRITE_RETRY_TICKS: u64 = 100;
+const GOSSIP_TICKS: u64 = 25;
+/// At most this many replicas impaired at once in the design envelope: an
+/// AZ plus one more.
+const IMPAIRED_MAX: usize = 3;
+/// Commits a writer keeps in flight at once (concurrent clients).
+const TXNS_IN_FLIGHT_MAX: usize = 6;
+/// Ticks the final phase may take to recover and converge.
+const FINAL_TICKS_MAX: u64 = 30_000;
+
+// ---------------------------------------------------------------- config
+
+/// The fault mix of a run: per-tick probabilities and durations.
+#[derive(Clone, Debug)]
+pub struct Faults {
+    pub loss: f64,
+    pub duplicate: f64,
+    pub delay_max: u64,
+    /// A flush (sync + acks) is put off to a later tick: the window in which
+    /// a crash loses or tears unsynced appends.
+    pub slow_sync: f64,
+    pub replica_crash: f64,
+    pub replica_down_ticks: (u64, u64),
+    /// A crash leaves a torn prefix of the unsynced appends.
+    pub torn_write: f64,
+    pub az_partition: f64,
+    pub az_partition_ticks: (u64, u64),
+    pub link_cut: f64,
+    pub link_cut_ticks: (u64, u64),
+    pub corruption: f64,
+    pub writer_replace: f64,
+    /// A replaced writer keeps running (a zombie) instead of dying.
+    pub zombie: f64,
+    pub background_apply: f64,
+}
+
+impl Faults {
+    /// A quiet network and no faults (scripted scenarios add their own).
+    pub fn none() -> Faults {
+        Faults {
+            loss: 0.0,
+            duplicate: 0.0,
+            delay_max: 5,
+            slow_sync: 0.0,
+            replica_crash: 0.0,
+            replica_down_ticks: (50, 400),
+            torn_write: 0.0,
+            az_partition: 0.0,
+            az_partition_ticks: (100, 800),
+            link_cut: 0.0,
+            link_cut_ticks: (50, 400),
+            corruption: 0.0,
+            writer_replace: 0.0,
+            zombie: 0.0,
+            background_apply: 0.05,
+        }
+    }
+
+    /// A random mix: each kind of fault is on or off, at a random rate, so
+    /// that seeds explore very different weather.
+    pub fn random(rng: &mut Rng) -> Faults {
+        let on = |p: f64, lo: f64, hi: f64, rng: &mut Rng| {
+            if rng.chance(p) {
+                rng.float(lo, hi)
+            } else {
+                0.0
+            }
+        };
+        Faults {
+            loss: on(0.7, 0.0, 0.08, rng),
+            duplicate: on(0.5, 0.0, 0.05, rng),
+            delay_max: rng.between(1, 25),
+            slow_sync: on(0.7, 0.0, 0.6, rng),
+            replica_crash: on(0.7, 0.0, 0.004, rng),
+            replica_down_ticks: (20, rng.between(50, 600)),
+            torn_write: on(0.6, 0.2, 1.0, rng),
+            az_partition: on(0.6, 0.0, 0.002, rng),
+            az_partition_ticks: (50, rng.between(100, 1000)),
+            link_cut: on(0.5, 0.0, 0.004, rng),
+            link_cut_ticks: (20, rng.between(50, 500)),
+            corruption: on(0.4, 0.0, 0.002, rng),
+            writer_replace: on(0.7, 0.0, 0.002, rng),
+            zombie: on(0.7, 0.2, 1.0, rng),
+            background_apply: rng.float(0.0, 0.2),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub pg_count: u32,
+    pub keys_per_pg: u8,
+    /// Chance per tick that the current writer starts a transaction.
+    pub txn_rate: f64,
+    /// Chance per tick that a writer reads a key at its VDL.
+    pub read_rate: f64,
+    /// Ticks of the faulty phase in [`Sim::run_seed`].
+    pub ticks: u64,
+    pub faults: Faults,
+    /// Print every event to stderr.
+    pub verbose: bool,
+}
+
+impl Config {
+    /// Failover storms: like [`Config::random`], with writers replaced (or
+    /// left as zombies) every few hundred ticks, often in mid-recovery.
+    pub fn storm(seed: u64, ticks: u64) -> Config {
+        let mut cfg = Config::random(seed, ticks);
+        let mut rng = Rng::new(seed ^ 0x5707_3000_0000_0000);
+        cfg.pg_count = rng.between(2, 3) as u32;
+        cfg.faults.writer_replace = rng.float(0.002, 0.012);
+        cfg.faults.zombie = rng.float(0.3, 0.9);
+        cfg
+    }
+
+    /// A fault-free configuration for scripted scenarios.
+    pub fn quiet(seed: u64, pg_count: u32) -> Config {
+        Config {
+            seed,
+            pg_count,
+            keys_per_pg: 4,
+            txn_rate: 0.3,
+            read_rate: 0.2,
+            ticks: 0,
+            faults: Faults::none(),
+            verbose: false,
+        }
+    }
+
+    /// The configuration a seed stands for: everything drawn from it.
+    pub fn random(seed: u64, ticks: u64) -> Config {
+        let mut rng = Rng::new(seed ^ 0x5eed_c0f1_6000_0000);
+        Config {
+            seed,
+            pg_count: rng.between(1, 3) as u32,
+            keys_per_pg: rng.between(2, 6) as u8,
+            txn_rate: rng.float(0.02, 0.2),
+            read_rate: rng.float(0.0, 0.2),
+            ticks,
+            faults: Faults::random(&mut rng),
+            verbose: false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- event log
+
+/// Every event is hashed (FNV-1a over its text) so that two runs of one seed
+/// can be compared; with `verbose` it is also printed.
+struct EventLog {
+    hash: u64,
+    events: u64,
+    verbose: bool,
+}
+
+impl fmt::Write for EventLog {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            self.hash ^= u64::from(byte);
+            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        if self.verbose {
+            eprint!("{s}");
+        }
+        Ok(())
+    }
+}
+
+macro_rules! event {
+    ($sim:expr, $($arg:tt)*) => {{
+        let now = $sim.now;
+        let log = &mut $sim.log;
+        log.events += 1;
+        let _ = write!(log, "[{now:>6}] ");
+        let _ = write!(log, $($arg)*);
+        let _ = log.write_str("\n");
+    }};
+}
+
+// ---------------------------------------------------------------- network
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Node {
+    Replica(u8),
+    Writer(u32),
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Replica(r) => write!(f, "r{r}"),
+            Node::Writer(w) => write!(f, "w{w}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Payload {
+    Request(Request),
+    Response(Response),
+}
+
+#[derive(Clone, Debug)]
+struct Envelope {
+    from: Node,
+    to: Node,
+    pg: PgId,
+    id: u64,
+    payload: Payload,
+}
+
+#[derive(Default)]
+struct Net {
+    queue: BTreeMap<(u64, u64), Envelope>,
+    seq: u64,
+    az_cut: Option<(u8, u64)>,
+    link_cuts: Vec<(Node, Node, u64)>,
+}
+
+fn az_of(node: Node) -> Option<u8> {
+    match node {
+        Node::Replica(r) => Some(ReplicaId(r).az().0),
+        Node::Writer(_) => None,
+    }
+}
+
+impl Net {
+    fn connected(&self, a: Node, b: Node) -> bool {
+        if let Some((az, _)) = self.az_cut {
+            if (az_of(a) == Some(az)) != (az_of(b) == Some(az)) {
+                return false;
+            }
+        }
+        !self
+            .link_cuts
+            .iter()
+            .any(|(x, y, _)| (*x == a && *y == b) || (*x == b && *y == a))
+    }
+}
+
+// ---------------------------------------------------------------- replicas
+
+struct Replica {
+    id: u8,
+    disks: Vec<MemDisk>,
+    /// `None` while crashed.
+    segments: Option<Vec<Seg>>,
+    inbox: Vec<Envelope>,
+    /// Per PG: writes appended but not yet synced, to ack after the sync.
+    pending_acks: Vec<Vec<(Node, u64)>>,
+    restart_at: u64,
+    /// Per PG: after a corruption, the SCL the replica must regain before
+    /// it counts as healthy again (`None`: healthy).
+    repairing: Vec<Option<Lsn>>,
+    next_gossip: u64,
+}
+
+impl Replica {
+    fn is_up(&self) -> bool {
+        self.segments.is_some()
+    }
+    fn scl(&self, pg: usize) -> Option<Lsn> {
+        self.segments.as_ref().map(|s| s[pg].scl())
+    }
+}
+
+// ---------------------------------------------------------------- writers
+
+#[derive(Clone, Debug)]
+enum Tag {
+    /// A request of a recovery phase (answers of an older phase are late).
+    Phase(u64),
+    /// A write of the active writer (commit or heartbeat).
+    Write,
+    Read {
+        op: ReadOp,
+        at: Lsn,
+        need: Lsn,
+        candidates: Vec<ReplicaId>,
+    },
+}
+
+/// A read the writer sends to one replica covering it.
+#[derive(Clone, Debug)]
+enum ReadOp {
+    Get(Vec<u8>),
+    /// Keys in `[start, end)` of one PG, at most `limit` rows.
+    Scan {
+        pg: PgId,
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        limit: u32,
+    },
+}
+
+enum Phase {
+    Status {
+        deadline: u64,
+        waiting: usize,
+        highest: Epoch,
+    },
+    Seal {
+        epoch: Epoch,
+        deadline: u64,
+        waiting: usize,
+        reports: Vec<SealReport>,
+        refused: Option<Epoch>,
+    },
+    SealRetry {
+        epoch: Epoch,
+        at: u64,
+    },
+    Fetch {
+        plan: Box<RecoveryPlan>,
+        deadline: u64,
+        waiting: usize,
+        found: BTreeMap<Lsn, LogRecord>,
+    },
+    Rewrite {
+        plan: Box<RecoveryPlan>,
+        records: Vec<Vec<LogRecord>>,
+        pg: u32,
+        caught_up: [bool; REPLICAS_PER_PG],
+        first: bool,
+        deadline: u64,
+        waiting: usize,
+        retry_at: Option<u64>,
+    },
+    Active(Box<WriterState>),
+    Dead,
+}
+
+impl Phase {
+    fn name(&self) -> &'static str {
+        match self {
+            Phase::Status { .. } => "status",
+            Phase::Seal { .. } => "seal",
+            Phase::SealRetry { .. } => "seal-retry",
+            Phase::Fetch { .. } => "fetch",
+            Phase::Rewrite { .. } => "rewrite",
+            Phase::Active(_) => "active",
+            Phase::Dead => "dead",
+        }
+    }
+}
+
+struct Writer {
+    phase: Phase,
+    /// Bumped at every phase change; requests carry it in their tag.
+    generation: u64,
+    outstanding: BTreeMap<u64, (Tag, u64)>,
+    /// Per PG, per replica: SCLs acked under this writer's epoch during
+    /// recovery (volume.rs keeps them in its state and copies them over).
+    rewrite_scls: Vec<[Lsn; REPLICAS_PER_PG]>,
+    fenced: bool,
+    inbox: Vec<Envelope>,
+    next_heartbeat: u64,
+    heartbeats: u64,
+    /// Transactions (indexes into `Sim::txns`) waiting for VDL.
+    pending: Vec<usize>,
+    last_vdl: Lsn,
+    workload: bool,
+}
+
+// ---------------------------------------------------------------- model
+
+struct Txn {
+    writer: u32,
+    epoch: Epoch,
+    commit_lsn: Lsn,
+    /// (key, new value: Some(txn id) or None for a delete).
+    writes: Vec<(Vec<u8>, Option<u64>)>,
+    sent_at: u64,
+    acked_at: Option<u64>,
+}
+
+struct PlanMade {
+    writer: u32,
+    epoch: Epoch,
+    vdl: Lsn,
+    at: u64,
+    /// The recovery went on to make the plan durable (the writer became
+    /// active). Only then is its truncation part of every later history.
+    completed: bool,
+}
+
+struct Observation {
+    op: ReadOp,
+    at: Lsn,
+    seen: Seen,
+    replica: u8,
+    writer: u32,
+}
+
+/// What a read returned.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Value(Option<Vec<u8>>),
+    Rows(Vec<(Vec<u8>, Vec<u8>)>, bool),
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub seed: u64,
+    pub ticks: u64,
+    pub events: u64,
+    pub event_hash: u64,
+    pub txns: usize,
+    pub acked: usize,
+    pub committed: usize,
+    pub writers: usize,
+    pub recoveries: usize,
+    pub reads: usize,
+    pub scans: usize,
+    pub final_vdl: Lsn,
+}
+
+// ---------------------------------------------------------------- the world
+
+pub struct Sim {
+    cfg: Config,
+    rng: Rng,
+    pub now: u64,
+    net: Net,
+    replicas: Vec<Replica>,
+    writers: Vec<Writer>,
+    current: Option<usize>,
+    start_writer_at: Option<u64>,
+    next_id: u64,
+    partitioning: Partitioning,
+    keys: Vec<Vec<u8>>,
+    txns: Vec<Txn>,
+    plans: Vec<PlanMade>,
+    recoveries: usize,
+    observations: Vec<Observation>,
+    max_acked_lsn: Lsn,
+    max_vdl_seen: Lsn,
+    failure: Option<String>,
+    log: EventLog,
+    faults_on: bool,
+    loss: f64,
+    duplicate: f64,
+}
+
+fn encode_txn(id: u64) -> Vec<u8> {
+    id.to_le_bytes().to_vec()
+}
+
+fn decode_txn(value: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(value.try_into().ok()?))
+}
+
+impl Sim {
+    pub fn new(cfg: Config) -> Sim {
+        let pg_count = cfg.pg_count as usize;
+        let partitioning = Partitioning::even(cfg.pg_count);
+        let mut keys = Vec::new();
+        for pg in 0..cfg.pg_count {
+            let (start, _) = partitioning.range_of(PgId(pg));
+            let first = start.first().copied().unwrap_or(0);
+            for k in 0..cfg.keys_per_pg {
+                let key = vec![first, b'k', k];
+                assert_eq!(partitioning.pg_of(&key), PgId(pg));
+                keys.push(key);
+            }
+        }
+        let mut rng = Rng::new(cfg.seed);
+        let replicas = (0..REPLICAS_PER_PG as u8)
+            .map(|id| {
+                let disks: Vec<MemDisk> = (0..pg_count).map(|_| MemDisk::default()).collect();
+                let segments = disks
+                    .iter()
+                    .enumerate()
+                    .map(|(pg, disk)| {
+                        Segment::open(
+                            PgId(pg as u32),
+                            MemLog::new(disk.clone()),
+                            MemVersions::default(),
+                        )
+                        .expect("open an empty segment")
+                    })
+                    .collect();
+                Replica {
+                    id,
+                    disks,
+                    segments: Some(segments),
+                    inbox: Vec::new(),
+                    pending_acks: vec![Vec::new(); pg_count],
+                    restart_at: 0,
+                    repairing: vec![None; pg_count],
+                    next_gossip: rng.below(GOSSIP_TICKS),
+                }
+            })
+            .collect();
+        let verbose = cfg.verbose;
+        let loss = cfg.faults.loss;
+        let duplicate = cfg.faults.duplicate;
+        let mut sim = Sim {
+            cfg,
+            rng,
+            now: 0,
+            net: Net::default(),
+            replicas,
+            writers: Vec::new(),
+            current: None,
+            start_writer_at: None,
+            next_id: 1,
+            partitioning,
+            keys,
+            txns: Vec::new(),
+            plans: Vec::new(),
+            recoveries: 0,
+            observations: Vec::new(),
+            max_acked_lsn: Lsn::ZERO,
+            max_vdl_seen: Lsn::ZERO,
+            failure: None,
+            log: EventLog {
+                hash: 0xcbf2_9ce4_8422_2325,
+                events: 0,
+                verbose,
+            },
+            faults_on: false,
+            loss,
+            duplicate,
+        };
+        event!(sim, "start {:?}", sim.cfg);
+        sim.start_writer();
+        sim
+    }
+
+    /// One seed, end to end: the faulty phase, then healing and the final
+    /// checks. `Err` names the seed and the first violated invariant.
+    pub fn run_seed(cfg: Config) -> Result<Summary, String> {
+        let seed = cfg.seed;
+        let ticks = cfg.ticks;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let mut sim = Sim::new(cfg);
+            sim.set_faults(true);
+            sim.run(ticks)?;
+            sim.finish()
+        }));
+        match outcome {
+            Ok(result) => result.map_err(|e| format!("seed {seed}: {e}")),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(format!("seed {seed}: panicked: {message}"))
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ control
+
+    /// Turns the random fault injector on or off (scripted faults work
+    /// either way).
+    pub fn set_faults(&mut self, on: bool) {
+        self.faults_on = on;
+        self.loss = if on { self.cfg.faults.loss } else { 0.0 };
+        self.duplicate = if on { self.cfg.faults.duplicate } else { 0.0 };
+    }
+
+    /// Runs `ticks` ticks; stops at the first violated invariant.
+    pub fn run(&mut self, ticks: u64) -> Result<(), String> {
+        for _ in 0..ticks {
+            self.tick();
+            if let Some(failure) = &self.failure {
+                return Err(failure.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until `done` holds (checked every tick) or `ticks` pass.
+    pub fn run_until(
+        &mut self,
+        ticks: u64,
+        mut done: impl FnMut(&Sim) -> bool,
+    ) -> Result<bool, String> {
+        for _ in 0..ticks {
+            if done(self) {
+                return Ok(true);
+            }
+            self.tick();
+            if let Some(failure) = &self.failure {
+                return Err(failure.clone());
+            }
+        }
+        Ok(done(self))
+    }
+
+    fn fail(&mut self, message: String) {
+        event!(self, "FAILURE {message}");
+        if self.failure.is_none() {
+            self.failure = Some(format!("at tick {}: {message}", self.now));
+        }
+    }
+
+    pub fn cut_az(&mut self, az: u8, ticks: u64) {
+        event!(
+            self,
+            "fault: az-{} cut off for {ticks}",
+            (b'a' + az) as char
+        );
+        self.net.az_cut = Some((az, self.now + ticks));
+    }
+
+    pub fn cut_link(&mut self, a: Node, b: Node, ticks: u64) {
+        event!(self, "fault: link {a}-{b} cut for {ticks}");
+        self.net.link_cuts.push((a, b, self.now + ticks));
+    }
+
+    pub fn heal_network(&mut self) {
+        event!(self, "heal network");
+        self.net.az_cut = None;
+        self.net.link_cuts.clear();
+    }
+
+    /// Crashes a replica: it loses its unsynced appends (leaving a torn
+    /// prefix of `tear_bytes` of them, if set), its inbox and its pending
+    /// acks; it restarts after `down_ticks`.
+    pub fn crash_replica(&mut self, r: u8, tear_bytes: Option<usize>, down_ticks: u64) {
+        event!(
+            self,
+            "fault: crash r{r} tear={tear_bytes:?} down={down_ticks}"
+        );
+        let replica = &mut self.replicas[r as usize];
+        replica.segments = None;
+        replica.inbox.clear();
+        for acks in &mut replica.pending_acks {
+            acks.clear();
+        }
+        for disk in &replica.disks {
+            disk.crash(tear_bytes);
+        }
+        replica.restart_at = self.now + down_ticks.max(1);
+    }
+
+    pub fn restart_replica(&mut self, r: u8) {
+        if self.replicas[r as usize].is_up() {
+            return;
+        }
+        let mut segments = Vec::new();
+        for (pg, disk) in self.replicas[r as usize].disks.iter().enumerate() {
+            match Segment::open(
+                PgId(pg as u32),
+                MemLog::new(disk.clone()),
+                MemVersions::default(),
+            ) {
+                Ok(segment) => segments.push(segment),
+                Err(error) => {
+                    self.fail(format!("r{r} pg{pg} failed to reopen: {error}"));
+                    return;
+                }
+            }
+        }
+        let scls: Vec<u64> = segments.iter().map(|s| s.scl().0).collect();
+        self.replicas[r as usize].segments = Some(segments);
+        event!(self, "restart r{r} scls={scls:?}");
+    }
+
+    /// Flips a bit of a durable log and restarts the replica so that the
+    /// corruption is found when it loads its log; it counts as impaired
+    /// until it regains the SCL it had.
+    pub fn corrupt_replica(&mut self, r: u8, pg: u32, position: usize) {
+        let had = self.replicas[r as usize]
+            .scl(pg as usize)
+            .unwrap_or(Lsn::ZERO);
+        event!(
+            self,
+            "fault: corrupt r{r} pg{pg} at byte {position} (scl {had})"
+        );
+        self.replicas[r as usize].disks[pg as usize].corrupt(position);
+        if had > Lsn::ZERO {
+            self.replicas[r as usize].repairing[pg as usize] = Some(had);
+        }
+        self.crash_replica(r, None, 5);
+    }
+
+    /// Replaces the current writer: it crashes, or goes on as a zombie.
+    /// A new writer starts recovering at once.
+    pub fn replace_writer(&mut self, keep_zombie: bool) {
+        if let Some(current) = self.current.take() {
+            let active = matches!(self.writers[current].phase, Phase::Active(_));
+            if keep_zombie && active {
+                event!(self, "fault: w{current} becomes a zombie");
+            } else {
+                event!(self, "fault: w{current} crashes");
+                self.writers[current].phase = Phase::Dead;
+            }
+        }
+        // Keep at most two zombies around.
+        let live: Vec<usize> = (0..self.writers.len())
+            .filter(|w| !matches!(self.writers[*w].phase, Phase::Dead))
+            .collect();
+        if live.len() > 2 {
+            let oldest = live[0];
+            event!(self, "w{oldest} (zombie) crashes");
+            self.writers[oldest].phase = Phase::Dead;
+        }
+        self.start_writer();
+    }
+
+    fn start_writer(&mut self) {
+        let id = self.writers.len() as u32;
+        event!(self, "w{id} starts recovery");
+        let pg_count = self.cfg.pg_count as usize;
+        self.writers.push(Writer {
+            phase: Phase::Dead,
+            generation: 0,
+            outstanding: BTreeMap::new(),
+            rewrite_scls: vec![[Lsn::ZERO; REPLICAS_PER_PG]; pg_count],
+            fenced: false,
+            inbox: Vec::new(),
+            next_heartbeat: 0,
+            heartbeats: 0,
+            pending: Vec::new(),
+            last_vdl: Lsn::ZERO,
+            workload: true,
+        });
+        self.current = Some(id as usize);
+        self.start_writer_at = None;
+        self.begin_status(id as usize);
+    }
+
+    pub fn set_workload(&mut self, on: bool) {
+        for writer in &mut self.writers {
+            writer.workload = on;
+        }
+    }
+
+    // ------------------------------------------------------------ queries
+
+    pub fn acked_count(&self) -> usize {
+        self.txns.iter().filter(|t| t.acked_at.is_some()).count()
+    }
+
+    /// Transactions acknowledged by writer `w`.
+    pub fn acked_by(&self, w: u32) -> usize {
+        self.txns
+            .iter()
+            .filter(|t| t.writer == w && t.acked_at.is_some())
+            .count()
+    }
+
+    pub fn current_writer(&self) -> Option<u32> {
+        self.current.map(|w| w as u32)
+    }
+
+    pub fn writer_is_active(&self, w: u32) -> bool {
+        matches!(self.writers[w as usize].phase, Phase::Active(_))
+    }
+
+    pub fn writer_is_dead(&self, w: u32) -> bool {
+        matches!(self.writers[w as usize].phase, Phase::Dead)
+    }
+
+    /// The phase of writer `w`: status, seal, seal-retry, fetch, rewrite,
+    /// active or dead.
+    pub fn writer_phase(&self, w: u32) -> &'static str {
+        self.writers[w as usize].phase.name()
+    }
+
+    /// Recovery plans made so far (a read quorum of every PG was sealed).
+    pub fn plans_made(&self) -> usize {
+        self.plans.len()
+    }
+
+    pub fn writer_fenced(&self, w: u32) -> bool {
+        self.writers[w as usize].fenced
+    }
+
+    pub fn writer_vdl(&self, w: u32) -> Option<Lsn> {
+        match &self.writers[w as usize].phase {
+            Phase::Active(state) => Some(state.vdl()),
+            _ => None,
+        }
+    }
+
+    pub fn replica_scl(&self, r: u8, pg: u32) -> Option<Lsn> {
+        self.replicas[r as usize].scl(pg as usize)
+    }
+
+    pub fn replica_is_up(&self, r: u8) -> bool {
+        self.replicas[r as usize].is_up()
+    }
+
+    pub fn recoveries(&self) -> usize {
+        self.recoveries
+    }
+
+    pub fn event_hash(&self) -> u64 {
+        self.log.hash
+    }
+
+    // ------------------------------------------------------------ the tick
+
+    fn tick(&mut self) {
+        self.now += 1;
+        self.deliver();
+        for r in 0..self.replicas.len() {
+            self.replica_step(r);
+        }
+        for w in 0..self.writers.len() {
+            self.writer_step(w);
+        }
+        self.timers();
+        if self.faults_on {
+            self.inject_faults();
+        }
+    }
+
+    fn send(&mut self, envelope: Envelope) {
+        if !self.net.connected(envelope.from, envelope.to) {
+            return;
+        }
+        if self.rng.chance(self.loss) {
+            return;
+        }
+        let copies = if self.rng.chance(self.duplicate) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let delay = self.rng.between(1, self.cfg.faults.delay_max.max(1));
+            self.net.seq += 1;
+            self.net
+                .queue
+                .insert((self.now + delay, self.net.seq), envelope.clone());
+        }
+    }
+
+    fn request(&mut self, from: Node, to: Node, pg: PgId, request: Request) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(Envelope {
+            from,
+            to,
+            pg,
+            id,
+            payload: Payload::Request(request),
+        });
+        id
+    }
+
+    fn respond(&mut self, to_request: &Envelope, response: Response) {
+        self.send(Envelope {
+            from: to_request.to,
+            to: to_request.from,
+            pg: to_request.pg,
+            id: to_request.id,
+            payload: Payload::Response(response),
+        });
+    }
+
+    fn deliver(&mut self) {
+        while let Some(entry) = self.net.queue.first_entry() {
+            if entry.key().0 > self.now {
+                break;
+            }
+            let envelope = entry.remove();
+            if !self.net.connected(envelope.from, envelope.to) {
+                continue;
+            }
+            match envelope.to {
+                Node::Replica(r) => {
+                    let replica = &mut self.replicas[r as usize];
+                    if replica.is_up() {
+                        replica.inbox.push(envelope);
+                    }
+                }
+                Node::Writer(w) => {
+                    let writer = &mut self.writers[w as usize];
+                    if !matches!(writer.phase, Phase::Dead) {
+                        writer.inbox.push(envelope);
+                    }
+                }
+            }
+        }
+    }
+
+    fn timers(&mut self) {
+        let now = self.now;
+        if self.net.az_cut.is_some_and(|(_, until)| until <= now) {
+            event!(self, "az partition heals");
+            self.net.az_cut = None;
+        }
+        self.net.link_cuts.retain(|(_, _, until)| *until > now);
+        for r in 0..self.replicas.len() {
+            if !self.replicas[r].is_up() && self.replicas[r].restart_at <= now {
+                self.restart_replica(r as u8);
+            }
+            for pg in 0..self.cfg.pg_count as usize {
+                if let Some(target) = self.replicas[r].repairing[pg] {
+                    if self.replicas[r].scl(pg).is_some_and(|scl| scl >= target) {
+                        event!(self, "r{r} pg{pg} repaired (scl >= {target})");
+                        self.replicas[r].repairing[pg] = None;
+                    }
+                }
+            }
+        }
+        let current_dead = self
+            .current
+            .is_none_or(|w| matches!(self.writers[w].phase, Phase::Dead));
+        if current_dead {
+            match self.start_writer_at {
+                None => self.start_writer_at = Some(now + 20),
+                Some(at) if at <= now => self.start_writer(),
+                Some(_) => {}
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ faults
+
+    fn impaired(&self, r: u8) -> bool {
+        let replica = &self.replicas[r as usize];
+        !replica.is_up()
+            || replica.repairing.iter().any(Option::is_some)
+            || self
+                .net
+                .az_cut
+                .is_some_and(|(az, _)| ReplicaId(r).az().0 == az)
+            || self.net.link_cuts.iter().any(|(a, b, _)| {
+                matches!((a, b), (Node::Writer(_), Node::Replica(x)) | (Node::Replica(x), Node::Writer(_)) if *x == r)
+            })
+    }
+
+    fn impaired_count_with(&self, extra: &[u8]) -> usize {
+        (0..REPLICAS_PER_PG as u8)
+            .filter(|r| self.impaired(*r) || extra.contains(r))
+            .count()
+    }
+
+    fn inject_faults(&mut self) {
+        let f = self.cfg.faults.clone();
+        if self.rng.chance(f.replica_crash) {
+            let r = self.rng.below(REPLICAS_PER_PG as u64) as u8;
+            if self.replicas[r as usize].is_up() && self.impaired_count_with(&[r]) <= IMPAIRED_MAX {
+                let tear = if self.rng.chance(f.torn_write) {
+                    Some(self.rng.below(300) as usize)
+                } else {
+                    None
+                };
+                let down = self
+                    .rng
+                    .between(f.replica_down_ticks.0, f.replica_down_ticks.1);
+                self.crash_replica(r, tear, down);
+            }
+        }
+        if self.net.az_cut.is_none() && self.rng.chance(f.az_partition) {
+            let az = self.rng.below(3) as u8;
+            if self.impaired_count_with(&[2 * az, 2 * az + 1]) <= IMPAIRED_MAX {
+                let ticks = self
+                    .rng
+                    .between(f.az_partition_ticks.0, f.az_partition_ticks.1);
+                self.cut_az(az, ticks);
+            }
+        }
+        if self.rng.chance(f.link_cut) {
+            let r = self.rng.below(REPLICAS_PER_PG as u64) as u8;
+            let ticks = self.rng.between(f.link_cut_ticks.0, f.link_cut_ticks.1);
+            if self.rng.chance(0.5) {
+                let other = self.rng.below(REPLICAS_PER_PG as u64) as u8;
+                if other != r {
+                    self.cut_link(Node::Replica(r), Node::Replica(other), ticks);
+                }
+            } else if let Some(w) = self.current {
+                if self.impaired_count_with(&[r]) <= IMPAIRED_MAX {
+                    self.cut_link(Node::Writer(w as u32), Node::Replica(r), ticks);
+                }
+            }
+        }
+        if self.rng.chance(f.corruption) {
+            let r = self.rng.below(REPLICAS_PER_PG as u64) as u8;
+            let pg = self.rng.below(u64::from(self.cfg.pg_count)) as u32;
+            // Only where a good copy survives: nobody else impaired, and
+            // every other replica holds this one's whole chain.
+            let mine = self.replicas[r as usize].scl(pg as usize);
+            let safe = self.impaired_count_with(&[]) == 0
+                && mine.is_some_and(|mine| {
+                    (0..REPLICAS_PER_PG as u8).filter(|s| *s != r).all(|s| {
+                        self.replicas[s as usize]
+                            .scl(pg as usize)
+                            .is_some_and(|scl| scl >= mine)
+                    })
+                });
+            let bytes = self.replicas[r as usize].disks[pg as usize].durable_bytes();
+            if safe && bytes > 0 {
+                let position = self.rng.below(bytes as u64) as usize;
+                self.corrupt_replica(r, pg, position);
+            }
+        }
+        if self.rng.chance(f.writer_replace) {
+            let zombie = self.rng.chance(f.zombie);
+            self.replace_writer(zombie);
+        }
+    }
+
+    // ------------------------------------------------------------ replicas
+
+    fn fail_stop(&mut self, r: usize, what: &str, error: std::io::Error) {
+        event!(self, "r{r} fail-stop on {what}: {error}");
+        let down = self.rng.between(5, 50);
+        self.crash_replica(r as u8, None, down);
+    }
+
+    /// One turn of a replica, as `server.rs` runs a segment thread: take
+    /// every queued command; writes are appended and acked after a sync,
+    /// other requests flush first and are answered in order.
+    fn replica_step(&mut self, r: usize) {
+        if !self.replicas[r].is_up() {
+            return;
+        }
+        let inbox = std::mem::take(&mut self.replicas[r].inbox);
+        let pg_count = self.cfg.pg_count as usize;
+        let mut touched = vec![false; pg_count];
+        for envelope in inbox {
+            let pg = envelope.pg.0 as usize;
+            if pg >= pg_count || !self.replicas[r].is_up() {
+                continue;
+            }
+            match &envelope.payload {
+                Payload::Request(Request::Write {
+                    epoch,
+                    history,
+                    vdl,
+                    records,
+                    ..
+                }) => {
+                    touched[pg] = true;
+                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    match segment.write(*epoch, history, *vdl, records) {
+                        Ok(Ok(())) => {
+                            self.replicas[r].pending_acks[pg].push((envelope.from, envelope.id))
+                        }
+                        Ok(Err(error)) => self.fail_stop(r, "write", error),
+                        Err(refusal) => {
+                            let response = refusal.into_response();
+                            event!(
+                                self,
+                                "r{r} pg{pg} refuses {} epoch {epoch}: {response:?}",
+                                envelope.from
+                            );
+                            self.respond(&envelope, response);
+                        }
+                    }
+                }
+                Payload::Request(request) => {
+                    if !self.flush(r, pg) {
+                        continue;
+                    }
+                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    let result = match request {
+                        Request::Write { .. } => unreachable!(),
+                        Request::Seal { epoch, .. } => match segment.seal(*epoch) {
+                            Ok(result) => result,
+                            Err(refusal) => Ok(refusal.into_response()),
+                        },
+                        Request::Get { key, at, need, .. } => segment.get(key, *at, *need),
+                        Request::Scan {
+                            start,
+                            end,
+                            at,
+                            need,
+                            limit,
+                            ..
+                        } => {
+                            let limit = (*limit as usize).clamp(1, SCAN_ROWS_MAX);
+                            segment.scan(start, end.as_deref(), *at, *need, limit)
+                        }
+                        Request::Fetch {
+                            after, bytes_max, ..
+                        } => segment.fetch(*after, (*bytes_max as usize).min(GOSSIP_BYTES_MAX)),
+                        Request::FetchExact { lsns, .. } => segment.fetch_exact(lsns),
+                        Request::Status { .. } => Ok(segment.status()),
+                    };
+                    match result {
+                        Ok(response) => {
+                            if let Request::Seal { epoch, .. } = request {
+                                event!(
+                                    self,
+                                    "r{r} pg{pg} seal {epoch} by {}: {}",
+                                    envelope.from,
+                                    brief(&response)
+                                );
+                            }
+                            self.respond(&envelope, response);
+                        }
+                        Err(error) => self.fail_stop(r, "request", error),
+                    }
+                }
+                Payload::Response(Response::Records {
+                    history, records, ..
+                }) => {
+                    // Gossip: what a peer sent after our SCL.
+                    if records.is_empty() {
+                        continue;
+                    }
+                    touched[pg] = true;
+                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    let before = segment.scl();
+                    if let Err(error) = segment.receive_from_peer(history, records) {
+                        self.fail_stop(r, "gossip", error);
+                        continue;
+                    }
+                    event!(
+                        self,
+                        "r{r} pg{pg} gossip from {}: {} records (scl {before})",
+                        envelope.from,
+                        records.len()
+                    );
+                }
+                Payload::Response(_) => {}
+            }
+        }
+        if !self.replicas[r].is_up() {
+            return;
+        }
+        for (pg, touched) in touched.iter_mut().enumerate() {
+            let has_work = !self.replicas[r].pending_acks[pg].is_empty() || *touched;
+            if has_work && !self.rng.chance(self.cfg.faults.slow_sync) && !self.flush(r, pg) {
+                return;
+            }
+            if self.rng.chance(self.cfg.faults.background_apply) {
+                let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                if let Err(error) = segment.apply() {
+                    self.fail_stop(r, "apply", error);
+                    return;
+                }
+                *touched = true;
+            }
+            if *touched {
+                self.replicas[r].segments.as_ref().unwrap()[pg].check_invariants();
+            }
+        }
+        if self.now >= self.replicas[r].next_gossip {
+            self.replicas[r].next_gossip = self.now + GOSSIP_TICKS + self.rng.below(GOSSIP_TICKS);
+            for pg in 0..pg_count {
+                let mut peer = self.rng.below(REPLICAS_PER_PG as u64 - 1) as u8;
+                if peer >= r as u8 {
+                    peer += 1;
+                }
+                let after = self.replicas[r].segments.as_ref().unwrap()[pg].scl();
+                self.request(
+                    Node::Replica(r as u8),
+                    Node::Replica(peer),
+                    PgId(pg as u32),
+                    Request::Fetch {
+                        pg: PgId(pg as u32),
+                        after,
+                        bytes_max: GOSSIP_BYTES_MAX as u32,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Syncs a segment and acks the writes waiting on it. False if the
+    /// replica fail-stopped.
+    fn flush(&mut self, r: usize, pg: usize) -> bool {
+        let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+        if let Err(error) = segment.sync() {
+            self.fail_stop(r, "sync", error);
+            return false;
+        }
+        let scl = segment.scl();
+        let acks = std::mem::take(&mut self.replicas[r].pending_acks[pg]);
+        for (to, id) in acks {
+            self.send(Envelope {
+                from: Node::Replica(r as u8),
+                to,
+                pg: PgId(pg as u32),
+                id,
+                payload: Payload::Response(Response::WriteAck {
+                    pg: PgId(pg as u32),
+                    scl,
+                }),
+            });
+        }
+        true
+    }
+
+    // ------------------------------------------------------------ writers
+
+    fn set_phase(&mut self, w: usize, phase: Phase) {
+        let writer = &mut self.writers[w];
+        writer.generation += 1;
+        writer
+            .outstanding
+            .retain(|_, (tag, _)| !matches!(tag, Tag::Phase(_)));
+        event!(self, "w{w} -> {}", phase.name());
+        self.writers[w].phase = phase;
+    }
+
+    fn phase_request(&mut self, w: usize, r: u8, pg: PgId, request: Request, timeout: u64) {
+        let id = self.request(Node::Writer(w as u32), Node::Replica(r), pg, request);
+        let generation = self.writers[w].generation;
+        self.writers[w]
+            .outstanding
+            .insert(id, (Tag::Phase(generation), self.now + timeout));
+    }
+
+    fn begin_status(&mut self, w: usize) {
+        let pg_count = self.cfg.pg_count;
+        self.set_phase(
+            w,
+            Phase::Status {
+                deadline: self.now + REQUEST_TIMEOUT,
+                waiting: REPLICAS_PER_PG * pg_count as usize,
+                highest: Epoch(0),
+            },
+        );
+        for r in 0..REPLICAS_PER_PG as u8 {
+            for pg in 0..pg_count {
+                self.phase_request(
+                    w,
+                    r,
+                    PgId(pg),
+                    Request::Status { pg: PgId(pg) },
+                    REQUEST_TIMEOUT,
+                );
+            }
+        }
+    }
+
+    fn begin_seal(&mut self, w: usize, epoch: Epoch) {
+        let pg_count = self.cfg.pg_count;
+        self.set_phase(
+            w,
+            Phase::Seal {
+                epoch,
+                deadline: self.now + SEAL_TIMEOUT,
+                waiting: REPLICAS_PER_PG * pg_count as usize,
+                reports: Vec::new(),
+                refused: None,
+            },
+        );
+        event!(self, "w{w} seals at epoch {epoch}");
+        for r in 0..REPLICAS_PER_PG as u8 {
+            for pg in 0..pg_count {
+                self.phase_request(
+                    w,
+                    r,
+                    PgId(pg),
+                    Request::Seal {
+                        epoch,
+                        pg: PgId(pg),
+                    },
+                    SEAL_TIMEOUT,
+                );
+            }
+        }
+    }
+
+    fn writer_step(&mut self, w: usize) {
+        if matches!(self.writers[w].phase, Phase::Dead) {
+            self.writers[w].inbox.clear();
+            return;
+        }
+        let inbox = std::mem::take(&mut self.writers[w].inbox);
+        for envelope in inbox {
+            self.writer_receive(w, envelope);
+            if matches!(self.writers[w].phase, Phase::Dead) {
+                return;
+            }
+        }
+        // Time-outs: a request not answered in time counts as failed.
+        let now = self.now;
+        let expired: Vec<(u64, Tag)> = self.writers[w]
+            .outstanding
+            .iter()
+            .filter(|(_, (_, deadline))| *deadline <= now)
+            .map(|(id, (tag, _))| (*id, tag.clone()))
+            .collect();
+        for (id, tag) in expired {
+            self.writers[w].outstanding.remove(&id);
+            match tag {
+                Tag::Phase(generation) if generation == self.writers[w].generation => {
+                    self.phase_answered(w);
+                }
+                Tag::Read {
+                    op,
+                    at,
+                    need,
+                    candidates,
+                } => self.send_read(w, op, at, need, candidates),
+                _ => {}
+            }
+        }
+        self.writer_advance(w);
+    }
+
+    fn phase_answered(&mut self, w: usize) {
+        match &mut self.writers[w].phase {
+            Phase::Status { waiting, .. }
+            | Phase::Seal { waiting, .. }
+            | Phase::Fetch { waiting, .. }
+            | Phase::Rewrite { waiting, .. } => *waiting = waiting.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    fn writer_receive(&mut self, w: usize, envelope: Envelope) {
+        let Payload::Response(response) = envelope.payload else {
+            return;
+        };
+        let Node::Replica(r) = envelope.from else {
+            return;
+        };
+        let pg = envelope.pg;
+        let tag = self.writers[w]
+            .outstanding
+            .remove(&envelope.id)
+            .map(|(tag, _)| tag);
+        // Acks of this writer's writes count whenever they come (volume.rs
+        // feeds every WriteAck to its state).
+        if let Response::WriteAck { scl, .. } = response {
+            self.on_write_ack(w, pg, ReplicaId(r), scl);
+        }
+        if let Response::Refused { epoch } = response {
+            if !matches!(self.writers[w].phase, Phase::Seal { .. }) {
+                if !self.writers[w].fenced {
+                    event!(self, "w{w} fenced by epoch {epoch} (from r{r})");
+                }
+                self.writers[w].fenced = true;
+            }
+        }
+        let Some(tag) = tag else {
+            return; // late or duplicate answer
+        };
+        match tag {
+            Tag::Phase(generation) if generation == self.writers[w].generation => {
+                self.phase_answered(w);
+                self.phase_response(w, ReplicaId(r), pg, response);
+            }
+            Tag::Phase(_) | Tag::Write => {}
+            Tag::Read {
+                op,
+                at,
+                need,
+                candidates,
+            } => {
+                let seen = match response {
+                    Response::Value { value } if matches!(op, ReadOp::Get(_)) => Seen::Value(value),
+                    Response::Rows { rows, more } if matches!(op, ReadOp::Scan { .. }) => {
+                        Seen::Rows(rows, more)
+                    }
+                    _ => return self.send_read(w, op, at, need, candidates),
+                };
+                // Invariant 2, at once: nothing committed above the read
+                // point is visible (the whole answer is checked at the end).
+                let values: Vec<&[u8]> = match &seen {
+                    Seen::Value(value) => value.iter().map(Vec::as_slice).collect(),
+                    Seen::Rows(rows, _) => rows.iter().map(|(_, v)| v.as_slice()).collect(),
+                };
+                for value in values {
+                    let txn = decode_txn(value);
+                    let lsn = txn
+                        .and_then(|t| self.txns.get(t as usize))
+                        .map(|t| t.commit_lsn);
+                    if lsn.is_none_or(|lsn| lsn > at) {
+                        let message = format!(
+                            "w{w} {op:?} at {at} from r{r}: saw txn {txn:?} committed at {lsn:?}, above the read point"
+                        );
+                        self.fail(message);
+                    }
+                }
+                self.observations.push(Observation {
+                    op,
+                    at,
+                    seen,
+                    replica: r,
+                    writer: w as u32,
+                });
+            }
+        }
+    }
+
+    fn phase_response(&mut self, w: usize, replica: ReplicaId, pg: PgId, response: Response) {
+        if let (Phase::Rewrite { .. }, Response::Refused { epoch }) =
+            (&self.writers[w].phase, &response)
+        {
+            // volume.rs: the open fails with Fenced.
+            event!(self, "w{w} fenced during recovery by epoch {epoch}");
+            self.set_phase(w, Phase::Dead);
+            return;
+        }
+        let writer = &mut self.writers[w];
+        match (&mut writer.phase, response) {
+            (Phase::Status { highest, .. }, Response::Status { epoch, .. }) => {
+                *highest = (*highest).max(epoch);
+            }
+            (
+                Phase::Seal {
+                    reports, refused, ..
+                },
+                response,
+            ) => match response {
+                Response::Sealed {
+                    history,
+                    vdl_hint,
+                    last_lsn_at_or_below_hint,
+                    headers,
+                    ..
+                } => reports.push(SealReport {
+                    pg,
+                    replica,
+                    history,
+                    vdl_hint,
+                    last_lsn_at_or_below_hint,
+                    headers,
+                }),
+                Response::Refused { epoch } => *refused = Some(epoch),
+                _ => {}
+            },
+            (Phase::Fetch { plan, found, .. }, Response::Records { records, .. }) => {
+                let wanted = plan
+                    .records_to_rewrite
+                    .iter()
+                    .find(|(p, _)| *p == pg)
+                    .map(|(_, lsns)| lsns.clone())
+                    .unwrap_or_default();
+                for record in records {
+                    if wanted.contains(&record.lsn()) {
+                        found.entry(record.lsn()).or_insert(record);
+                    }
+                }
+            }
+            (
+                Phase::Rewrite {
+                    plan,
+                    pg: current,
+                    caught_up,
+                    ..
+                },
+                Response::WriteAck { scl, .. },
+            ) if pg.0 == *current && scl >= plan.pg_tails[pg.0 as usize] => {
+                caught_up[replica.index()] = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_write_ack(&mut self, w: usize, pg: PgId, replica: ReplicaId, scl: Lsn) {
+        let writer = &mut self.writers[w];
+        if let Some(slot) = writer.rewrite_scls.get_mut(pg.0 as usize) {
+            slot[replica.index()] = slot[replica.index()].max(scl);
+        }
+        let advanced = match &mut writer.phase {
+            Phase::Active(state) => state.on_ack(pg, replica, scl),
+            _ => false,
+        };
+        if advanced {
+            self.on_vdl_advanced(w);
+        }
+    }
+
+    fn on_vdl_advanced(&mut self, w: usize) {
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return;
+        };
+        let vdl = state.vdl();
+        let epoch = state.epoch();
+        if vdl < self.writers[w].last_vdl {
+            self.fail(format!(
+                "w{w} VDL went back from {} to {vdl}",
+                self.writers[w].last_vdl
+            ));
+        }
+        self.writers[w].last_vdl = vdl;
+        self.max_vdl_seen = self.max_vdl_seen.max(vdl);
+        // Invariant 3: a newer writer's plan bounds what an older one may
+        // still call durable.
+        for plan in &self.plans {
+            if plan.epoch > epoch && vdl > plan.vdl {
+                let message = format!(
+                    "w{w} (epoch {epoch}) reached VDL {vdl} above the VDL {} that w{} (epoch {}) recovered to",
+                    plan.vdl, plan.writer, plan.epoch
+                );
+                self.fail(message);
+                return;
+            }
+        }
+        if self.writers[w].fenced {
+            // volume.rs: a commit that wakes up fenced reports the fence.
+            return;
+        }
+        let pending = std::mem::take(&mut self.writers[w].pending);
+        let mut still = Vec::new();
+        for index in pending {
+            if self.txns[index].commit_lsn <= vdl {
+                self.txns[index].acked_at = Some(self.now);
+                self.max_acked_lsn = self.max_acked_lsn.max(self.txns[index].commit_lsn);
+                event!(
+                    self,
+                    "w{w} ack txn {index} at {}",
+                    self.txns[index].commit_lsn
+                );
+            } else {
+                still.push(index);
+            }
+        }
+        self.writers[w].pending = still;
+    }
+
+    /// Moves a writer's state machine along (timers, phase completion,
+    /// workload).
+    fn writer_advance(&mut self, w: usize) {
+        let now = self.now;
+        let pg_count = self.cfg.pg_count;
+        match &self.writers[w].phase {
+            Phase::Dead => {}
+            Phase::Status {
+                deadline,
+                waiting,
+                highest,
+            } => {
+                if *waiting == 0 || *deadline <= now {
+                    let epoch = Epoch(highest.0 + 1);
+                    self.begin_seal(w, epoch);
+                }
+            }
+            Phase::SealRetry { epoch, at } => {
+                if *at <= now {
+                    let epoch = *epoch;
+                    self.begin_seal(w, epoch);
+                }
+            }
+            Phase::Seal {
+                epoch,
+                deadline,
+                waiting,
+                reports,
+                refused,
+            } => {
+                if *waiting > 0 && *deadline > now {
+                    return;
+                }
+                let epoch = *epoch;
+                if let Some(newer) = *refused {
+                    let next = Epoch(newer.0.max(epoch.0) + 1);
+                    event!(
+                        self,
+                        "w{w} seal at {epoch} refused by {newer}: trying {next}"
+                    );
+                    self.begin_seal(w, next);
+                    return;
+                }
+                match plan_recovery(epoch, pg_count, reports) {
+                    Ok(plan) => self.plan_made(w, plan),
+                    Err(RecoveryError::NoReadQuorum { pg, reports }) => {
+                        event!(
+                            self,
+                            "w{w} no read quorum for {pg} ({reports} reports): waiting"
+                        );
+                        self.set_phase(
+                            w,
+                            Phase::SealRetry {
+                                epoch,
+                                at: now + NO_QUORUM_RETRY_TICKS,
+                            },
+                        );
+                    }
+                    Err(error) => {
+                        let message = format!("w{w} recovery at epoch {epoch} failed: {error}");
+                        self.fail(message);
+                    }
+                }
+            }
+            Phase::Fetch {
+                plan,
+                deadline,
+                waiting,
+                found,
+            } => {
+                if *waiting > 0 && *deadline > now {
+                    return;
+                }
+                let mut records = vec![Vec::new(); pg_count as usize];
+                let mut missing = 0;
+                for (pg, lsns) in &plan.records_to_rewrite {
+                    for lsn in lsns {
+                        match found.get(lsn) {
+                            Some(record) => records[pg.0 as usize].push(record.clone()),
+                            None => missing += 1,
+                        }
+                    }
+                }
+                if missing > 0 {
+                    // volume.rs: the open fails; the caller opens again.
+                    event!(
+                        self,
+                        "w{w} {missing} records to rewrite not found: recovering again"
+                    );
+                    self.begin_status(w);
+                    return;
+                }
+                let plan = plan.clone();
+                self.set_phase(
+                    w,
+                    Phase::Rewrite {
+                        plan,
+                        records,
+                        pg: 0,
+                        caught_up: [false; REPLICAS_PER_PG],
+                        first: true,
+                        deadline: 0,
+                        waiting: 0,
+                        retry_at: Some(now),
+                    },
+                );
+                self.writer_advance(w);
+            }
+            Phase::Rewrite {
+                plan,
+                pg,
+                caught_up,
+                deadline,
+                waiting,
+                retry_at,
+                ..
+            } => {
+                let pg_now = *pg;
+                if let Some(at) = *retry_at {
+                    if at > now {
+                        return;
+                    }
+                    // Send a round of writes to the replicas not caught up;
+                    // answers to an earlier round no longer count.
+                    let plan = plan.clone();
+                    let caught_up = *caught_up;
+                    self.writers[w].generation += 1;
+                    let (records, first) = match &mut self.writers[w].phase {
+                        Phase::Rewrite {
+                            records,
+                            first,
+                            deadline,
+                            waiting,
+                            retry_at,
+                            ..
+                        } => {
+                            let sent = if *first {
+                                records[pg_now as usize].clone()
+                            } else {
+                                Vec::new()
+                            };
+                            let was_first = *first;
+                            *first = false;
+                            *deadline = now + REQUEST_TIMEOUT;
+                            *waiting = caught_up.iter().filter(|c| !**c).count();
+                            *retry_at = None;
+                            (sent, was_first)
+                        }
+                        _ => unreachable!(),
+                    };
+                    if first {
+                        event!(
+                            self,
+                            "w{w} rewrites pg{pg_now}: {} records, tail {}",
+                            records.len(),
+                            plan.pg_tails[pg_now as usize]
+                        );
+                    }
+                    for (r, done) in caught_up.iter().enumerate() {
+                        if *done {
+                            continue;
+                        }
+                        let request = Request::Write {
+                            epoch: plan.epoch,
+                            history: plan.history.clone(),
+                            pg: PgId(pg_now),
+                            // Not yet plan.vdl: durable only once the
+                            // rewrite reaches a write quorum.
+                            vdl: plan.committed,
+                            min_read_lsn: Lsn::ZERO,
+                            records: records.clone(),
+                        };
+                        self.phase_request(w, r as u8, PgId(pg_now), request, REQUEST_TIMEOUT);
+                    }
+                    return;
+                }
+                if *waiting > 0 && *deadline > now {
+                    return;
+                }
+                if caught_up.iter().filter(|c| **c).count() < WRITE_QUORUM {
+                    if let Phase::Rewrite { retry_at, .. } = &mut self.writers[w].phase {
+                        *retry_at = Some(now + REWRITE_RETRY_TICKS);
+                    }
+                    return;
+                }
+                if pg_now + 1 < pg_count {
+                    if let Phase::Rewrite {
+                        pg,
+                        caught_up,
+                        first,
+                        retry_at,
+                        ..
+                    } = &mut self.writers[w].phase
+                    {
+                        *pg += 1;
+                        *caught_up = [false; REPLICAS_PER_PG];
+                        *first = true;
+                        *retry_at = Some(now);
+                    }
+                    self.writer_advance(w);
+                    return;
+                }
+                let plan = plan.clone();
+                self.recovered(w, &plan);
+            }
+            Phase::Active(_) => self.active_step(w),
+        }
+    }
+
+    fn plan_made(&mut self, w: usize, plan: RecoveryPlan) {
+        event!(
+            self,
+            "w{w} plan: epoch {} committed {} vdl {} next {} tails {:?} rewrite {:?} history {:?}",
+            plan.epoch,
+            plan.committed,
+            plan.vdl,
+            plan.next_lsn,
+            plan.pg_tails,
+            plan.records_to_rewrite,
+            plan.history.truncations()
+        );
+        // Invariant 5: no acknowledged commit and no VDL ever published is
+        // above the new VDL.
+        if plan.vdl < self.max_acked_lsn || plan.vdl < self.max_vdl_seen {
+            let message = format!(
+                "w{w} recovered to VDL {} below an acknowledged commit ({}) or a published VDL ({})",
+                plan.vdl, self.max_acked_lsn, self.max_vdl_seen
+            );
+            self.fail(message);
+            return;
+        }
+        self.plans.push(PlanMade {
+            writer: w as u32,
+            epoch: plan.epoch,
+            vdl: plan.vdl,
+            at: self.now,
+            completed: false,
+        });
+        let wanted: Vec<(PgId, Vec<Lsn>)> = plan.records_to_rewrite.clone();
+        let requests = wanted.iter().filter(|(_, lsns)| !lsns.is_empty()).count();
+        self.set_phase(
+            w,
+            Phase::Fetch {
+                plan: Box::new(plan),
+                deadline: self.now + REQUEST_TIMEOUT,
+                waiting: requests * REPLICAS_PER_PG,
+                found: BTreeMap::new(),
+            },
+        );
+        for (pg, lsns) in wanted {
+            if lsns.is_empty() {
+                continue;
+            }
+            for r in 0..REPLICAS_PER_PG as u8 {
+                let request = Request::FetchExact {
+                    pg,
+                    lsns: lsns.clone(),
+                };
+                self.phase_request(w, r, pg, request, REQUEST_TIMEOUT);
+            }
+        }
+    }
+
+    fn recovered(&mut self, w: usize, plan: &RecoveryPlan) {
+        let mut state = WriterState::after_recovery(plan);
+        let scls = self.writers[w].rewrite_scls.clone();
+        for (pg, scls) in scls.iter().enumerate() {
+            for (r, scl) in scls.iter().enumerate() {
+                state.on_ack(PgId(pg as u32), ReplicaId(r as u8), *scl);
+            }
+        }
+        self.recoveries += 1;
+        if let Some(made) = self
+            .plans
+            .iter_mut()
+            .rev()
+            .find(|p| p.writer == w as u32 && p.epoch == plan.epoch)
+        {
+            made.completed = true;
+        }
+        event!(
+            self,
+            "w{w} recovered: epoch {} vdl {}",
+            plan.epoch,
+            state.vdl()
+        );
+        self.writers[w].last_vdl = state.vdl();
+        self.max_vdl_seen = self.max_vdl_seen.max(state.vdl());
+        self.writers[w].next_heartbeat = self.now + HEARTBEAT_TICKS;
+        self.set_phase(w, Phase::Active(Box::new(state)));
+    }
+
+    fn active_step(&mut self, w: usize) {
+        if self.writers[w].fenced {
+            // volume.rs: every commit now fails, the heartbeat stops.
+            self.set_phase(w, Phase::Dead);
+            return;
+        }
+        let now = self.now;
+        if now >= self.writers[w].next_heartbeat {
+            self.writers[w].next_heartbeat = now + HEARTBEAT_TICKS;
+            self.writers[w].heartbeats += 1;
+            let everyone = self.writers[w]
+                .heartbeats
+                .is_multiple_of(HEARTBEATS_TO_EVERYONE);
+            let Phase::Active(state) = &self.writers[w].phase else {
+                unreachable!()
+            };
+            let mut sends = Vec::new();
+            for pg in 0..state.pg_count() as u32 {
+                let targets: Vec<ReplicaId> = if everyone {
+                    ReplicaId::all().collect()
+                } else {
+                    state.lagging_replicas(PgId(pg))
+                };
+                for replica in targets {
+                    sends.push((
+                        replica,
+                        PgId(pg),
+                        Request::Write {
+                            epoch: state.epoch(),
+                            history: state.history().clone(),
+                            pg: PgId(pg),
+                            vdl: state.vdl(),
+                            min_read_lsn: Lsn::ZERO,
+                            records: Vec::new(),
+                        },
+                    ));
+                }
+            }
+            for (replica, pg, request) in sends {
+                self.write_request(w, replica.0, pg, request);
+            }
+        }
+        if self.writers[w].workload
+            && self.writers[w].pending.len() < TXNS_IN_FLIGHT_MAX
+            && self.rng.chance(self.cfg.txn_rate)
+        {
+            self.start_txn(w);
+        }
+        if self.rng.chance(self.cfg.read_rate) {
+            self.start_read(w);
+        }
+    }
+
+    fn write_request(&mut self, w: usize, r: u8, pg: PgId, request: Request) {
+        let id = self.request(Node::Writer(w as u32), Node::Replica(r), pg, request);
+        self.writers[w]
+            .outstanding
+            .insert(id, (Tag::Write, self.now + REQUEST_TIMEOUT));
+    }
+
+    fn start_txn(&mut self, w: usize) {
+        let count = self.rng.between(1, 3.min(self.keys.len() as u64)) as usize;
+        let mut chosen: Vec<Vec<u8>> = Vec::new();
+        while chosen.len() < count {
+            let key = self.rng.pick(&self.keys).clone();
+            if !chosen.contains(&key) {
+                chosen.push(key);
+            }
+        }
+        self.commit_keys(w, chosen);
+    }
+
+    /// Starts a transaction on the current (active) writer that writes
+    /// `keys` (distinct keys of [`Sim::keys_of_pg`]).
+    pub fn commit(&mut self, keys: Vec<Vec<u8>>) {
+        let w = self.current.expect("a current writer");
+        assert!(matches!(self.writers[w].phase, Phase::Active(_)));
+        self.commit_keys(w, keys);
+    }
+
+    /// The keys the workload uses in `pg`.
+    pub fn keys_of_pg(&self, pg: u32) -> Vec<Vec<u8>> {
+        self.keys
+            .iter()
+            .filter(|k| self.partitioning.pg_of(k) == PgId(pg))
+            .cloned()
+            .collect()
+    }
+
+    /// The PG writer `w` is re-replicating, if it is in that phase.
+    pub fn rewriting_pg(&self, w: u32) -> Option<u32> {
+        match &self.writers[w as usize].phase {
+            Phase::Rewrite { pg, .. } => Some(*pg),
+            _ => None,
+        }
+    }
+
+    fn commit_keys(&mut self, w: usize, chosen: Vec<Vec<u8>>) {
+        let index = self.txns.len();
+        let mut writes = Vec::new();
+        let mut by_pg: Vec<(PgId, Vec<Mutation>)> = Vec::new();
+        for key in chosen {
+            let value = if self.rng.chance(0.15) {
+                None
+            } else {
+                Some(index as u64)
+            };
+            let pg = self.partitioning.pg_of(&key);
+            let mutation = Mutation {
+                key: key.clone(),
+                value: value.map(encode_txn),
+            };
+            match by_pg.iter_mut().find(|(p, _)| *p == pg) {
+                Some((_, list)) => list.push(mutation),
+                None => by_pg.push((pg, vec![mutation])),
+            }
+            writes.push((key, value));
+        }
+        let Phase::Active(state) = &mut self.writers[w].phase else {
+            unreachable!()
+        };
+        let Ok(records) = state.allocate_group(by_pg) else {
+            return; // over the LSN allocation limit: wait for VDL
+        };
+        let epoch = state.epoch();
+        let history = state.history().clone();
+        let vdl = state.vdl();
+        let commit_lsn = records.last().expect("a group has records").lsn();
+        event!(
+            self,
+            "w{w} txn {index}: lsns {}..={commit_lsn} writes {writes:?}",
+            records[0].lsn()
+        );
+        self.txns.push(Txn {
+            writer: w as u32,
+            epoch,
+            commit_lsn,
+            writes,
+            sent_at: self.now,
+            acked_at: None,
+        });
+        self.writers[w].pending.push(index);
+        for record in records {
+            let pg = record.header.pg;
+            for r in 0..REPLICAS_PER_PG as u8 {
+                let request = Request::Write {
+                    epoch,
+                    history: history.clone(),
+                    pg,
+                    vdl,
+                    min_read_lsn: Lsn::ZERO,
+                    records: vec![record.clone()],
+                };
+                self.write_request(w, r, pg, request);
+            }
+        }
+    }
+
+    fn start_read(&mut self, w: usize) {
+        let key = self.rng.pick(&self.keys).clone();
+        let pg = self.partitioning.pg_of(&key);
+        let op = if self.rng.chance(0.3) {
+            let (range_start, range_end) = self.partitioning.range_of(pg);
+            let start = if self.rng.chance(0.5) {
+                range_start
+            } else {
+                key
+            };
+            let limit = self.rng.between(1, u64::from(self.cfg.keys_per_pg) + 1) as u32;
+            ReadOp::Scan {
+                pg,
+                start,
+                end: range_end,
+                limit,
+            }
+        } else {
+            ReadOp::Get(key)
+        };
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return;
+        };
+        let at = state.vdl();
+        let need = state.read_need(pg, at);
+        let mut candidates = state.replicas_covering(pg, need);
+        if candidates.is_empty() {
+            return;
+        }
+        let turn = self.rng.below(candidates.len() as u64) as usize;
+        candidates.rotate_left(turn);
+        self.send_read(w, op, at, need, candidates);
+    }
+
+    /// Sends a read to the next candidate replica (volume.rs tries them in
+    /// turn until one answers).
+    fn send_read(
+        &mut self,
+        w: usize,
+        op: ReadOp,
+        at: Lsn,
+        need: Lsn,
+        mut candidates: Vec<ReplicaId>,
+    ) {
+        if candidates.is_empty() || matches!(self.writers[w].phase, Phase::Dead) {
+            return;
+        }
+        let replica = candidates.remove(0);
+        let (pg, request) = match &op {
+            ReadOp::Get(key) => {
+                let pg = self.partitioning.pg_of(key);
+                let request = Request::Get {
+                    pg,
+                    key: key.clone(),
+                    at,
+                    need,
+                };
+                (pg, request)
+            }
+            ReadOp::Scan {
+                pg,
+                start,
+                end,
+                limit,
+            } => {
+                let request = Request::Scan {
+                    pg: *pg,
+                    start: start.clone(),
+                    end: end.clone(),
+                    at,
+                    need,
+                    limit: *limit,
+                };
+                (*pg, request)
+            }
+        };
+        let id = self.request(
+            Node::Writer(w as u32),
+            Node::Replica(replica.0),
+            pg,
+            request,
+        );
+        self.writers[w].outstanding.insert(
+            id,
+            (
+                Tag::Read {
+                    op,
+                    at,
+                    need,
+                    candidates,
+                },
+                self.now + REQUEST_TIMEOUT,
+            ),
+        );
+    }
+
+    // ------------------------------------------------------------ the end
+
+    /// Heals everything, lets a new writer recover and the replicas
+    /// converge, then checks every invariant against the model.
+    pub fn finish(&mut self) -> Result<Summary, String> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        event!(self, "final phase: heal, recover, converge, check");
+        self.set_faults(false);
+        self.heal_network();
+        for r in 0..REPLICAS_PER_PG as u8 {
+            self.restart_replica(r);
+        }
+        for w in 0..self.writers.len() {
+            if !matches!(self.writers[w].phase, Phase::Dead) {
+                self.writers[w].phase = Phase::Dead;
+            }
+        }
+        self.current = None;
+        self.start_writer();
+        let w = self.current.expect("a final writer");
+        let recovered = self.run_until(FINAL_TICKS_MAX, |sim| sim.writer_is_active(w as u32))?;
+        if !recovered {
+            return Err(format!(
+                "the final writer did not recover within {FINAL_TICKS_MAX} ticks after healing (phase {})",
+                self.writers[w].phase.name()
+            ));
+        }
+        // Writes go on once everything is healed.
+        let acked_before = self.acked_by(w as u32);
+        let progressed =
+            self.run_until(FINAL_TICKS_MAX, |sim| sim.acked_by(w as u32) > acked_before)?;
+        if !progressed {
+            return Err("no commit was acknowledged after healing".into());
+        }
+        self.set_workload(false);
+        let pg_count = self.cfg.pg_count;
+        let converged = self.run_until(FINAL_TICKS_MAX, |sim| {
+            let Phase::Active(state) = &sim.writers[w].phase else {
+                return false;
+            };
+            state.in_flight_count() == 0
+                && (0..pg_count).all(|pg| {
+                    let tail = state.read_need(PgId(pg), state.vdl());
+                    sim.replicas.iter().all(|replica| {
+                        replica.segments.as_ref().is_some_and(|s| {
+                            s[pg as usize].scl() == tail
+                                && s[pg as usize].history() == state.history()
+                        })
+                    })
+                })
+        })?;
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return Err(format!(
+                "the final writer is {}",
+                self.writers[w].phase.name()
+            ));
+        };
+        if !converged {
+            let scls: Vec<Vec<Option<Lsn>>> = (0..pg_count)
+                .map(|pg| self.replicas.iter().map(|r| r.scl(pg as usize)).collect())
+                .collect();
+            let tails: Vec<Lsn> = (0..pg_count)
+                .map(|pg| state.read_need(PgId(pg), state.vdl()))
+                .collect();
+            return Err(format!(
+                "replicas did not converge: scls {scls:?}, tails {tails:?}, in flight {}",
+                state.in_flight_count()
+            ));
+        }
+        let vdl = state.vdl();
+        let history = state.history().clone();
+        let needs: Vec<Lsn> = (0..pg_count)
+            .map(|pg| state.read_need(PgId(pg), vdl))
+            .collect();
+        self.check_final(vdl, &history, &needs)?;
+        Ok(Summary {
+            seed: self.cfg.seed,
+            ticks: self.now,
+            events: self.log.events,
+            event_hash: self.log.hash,
+            txns: self.txns.len(),
+            acked: self.acked_count(),
+            committed: self
+                .txns
+                .iter()
+                .filter(|t| t.commit_lsn <= vdl && !history.voids(t.epoch, t.commit_lsn))
+                .count(),
+            writers: self.writers.len(),
+            recoveries: self.recoveries,
+            reads: self.observations.len(),
+            scans: self
+                .observations
+                .iter()
+                .filter(|o| matches!(o.op, ReadOp::Scan { .. }))
+                .count(),
+            final_vdl: vdl,
+        })
+    }
+
+    fn check_final(
+        &mut self,
+        vdl: Lsn,
+        history: &EpochHistory,
+        needs: &[Lsn],
+    ) -> Result<(), String> {
+        // Which transactions the volume holds: at or below the final VDL and
+        // not voided by any writer's truncation.
+        let committed: Vec<bool> = self
+            .txns
+            .iter()
+            .map(|t| t.commit_lsn <= vdl && !history.voids(t.epoch, t.commit_lsn))
+            .collect();
+        for (index, txn) in self.txns.iter().enumerate() {
+            if txn.acked_at.is_some() && !committed[index] {
+                return Err(format!(
+                    "acknowledged txn {index} (w{}, epoch {}, lsn {}) was lost: final VDL {vdl}, history {:?}",
+                    txn.writer,
+                    txn.epoch,
+                    txn.commit_lsn,
+                    history.truncations()
+                ));
+            }
+            // Invariant 3: once a newer writer sealed a read quorum (and
+            // went on to make its recovery durable), an older one's new
+            // writes never become part of the volume. (A seal alone fences
+            // the old writer's acknowledgements, checked as they happen; if
+            // the sealing writer dies before its rewrite, a later one may
+            // legitimately recover the old writer's unacknowledged tail.)
+            if committed[index] {
+                if let Some(plan) = self
+                    .plans
+                    .iter()
+                    .find(|p| p.completed && p.epoch > txn.epoch && p.at < txn.sent_at)
+                {
+                    return Err(format!(
+                        "zombie txn {index} (w{}, epoch {}, lsn {}) sent at {} after w{} (epoch {}) sealed at {} became committed",
+                        txn.writer, txn.epoch, txn.commit_lsn, txn.sent_at, plan.writer, plan.epoch, plan.at
+                    ));
+                }
+            }
+        }
+        // The model: per key, its committed writes in LSN order.
+        let mut order: Vec<usize> = (0..self.txns.len()).filter(|i| committed[*i]).collect();
+        order.sort_by_key(|i| self.txns[*i].commit_lsn);
+        let mut model: BTreeMap<Vec<u8>, Vec<(Lsn, Option<u64>)>> = BTreeMap::new();
+        for index in order {
+            let txn = &self.txns[index];
+            for (key, value) in &txn.writes {
+                model
+                    .entry(key.clone())
+                    .or_default()
+                    .push((txn.commit_lsn, *value));
+            }
+        }
+        let expect = |key: &[u8], at: Lsn| -> Option<Vec<u8>> {
+            model
+                .get(key)
+                .and_then(|writes| writes.iter().rev().find(|(lsn, _)| *lsn <= at))
+                .and_then(|(_, value)| value.map(encode_txn))
+        };
+        // Invariant 2: every read during the run saw exactly the committed
+        // state at its read point.
+        for observation in &self.observations {
+            let expected = match &observation.op {
+                ReadOp::Get(key) => Seen::Value(expect(key, observation.at)),
+                ReadOp::Scan {
+                    start, end, limit, ..
+                } => {
+                    let mut rows: Vec<(Vec<u8>, Vec<u8>)> = self
+                        .keys
+                        .iter()
+                        .filter(|k| {
+                            k.as_slice() >= start.as_slice()
+                                && end.as_ref().is_none_or(|end| k.as_slice() < end.as_slice())
+                        })
+                        .filter_map(|k| expect(k, observation.at).map(|v| (k.clone(), v)))
+                        .collect();
+                    rows.sort();
+                    let more = rows.len() > *limit as usize;
+                    rows.truncate(*limit as usize);
+                    Seen::Rows(rows, more)
+                }
+            };
+            if observation.seen != expected {
+                return Err(format!(
+                    "w{} read {:?} at {} from r{}: got {:?}, the committed state holds {:?}",
+                    observation.writer,
+                    observation.op,
+                    observation.at,
+                    observation.replica,
+                    observation.seen,
+                    expected
+                ));
+            }
+        }
+        // Invariants 1 and 4: every replica answers every key, at the final
+        // VDL and at earlier committed read points, with the model's value.
+        let mut read_points: Vec<Lsn> = vec![vdl];
+        let committed_lsns: Vec<Lsn> = self
+            .txns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| committed[*i])
+            .map(|(_, t)| t.commit_lsn)
+            .collect();
+        for _ in 0..4 {
+            if !committed_lsns.is_empty() {
+                read_points.push(*self.rng.pick(&committed_lsns));
+            }
+        }
+        let keys = self.keys.clone();
+        for replica in &mut self.replicas {
+            let r = replica.id;
+            let segments = replica.segments.as_mut().expect("every replica is up");
+            for key in &keys {
+                let pg = self.partitioning.pg_of(key).0 as usize;
+                for at in &read_points {
+                    let need = needs[pg].min(*at);
+                    let got = segments[pg]
+                        .get(key, *at, need)
+                        .map_err(|e| e.to_string())?;
+                    let expected = expect(key, *at);
+                    match got {
+                        Response::Value { value } if value == expected => {}
+                        other => {
+                            return Err(format!(
+                                "r{r} pg{pg} key {key:?} at {at}: got {other:?} (txn {:?}), expected txn {:?}",
+                                match &other {
+                                    Response::Value { value } => value.as_deref().and_then(decode_txn),
+                                    _ => None,
+                                },
+                                expected.as_deref().and_then(decode_txn)
+                            ))
+                        }
+                    }
+                }
+            }
+            for segment in segments.iter() {
+                segment.check_invariants();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn brief(response: &Response) -> String {
+    match response {
+        Response::Sealed {
+            epoch_before,
+            history,
+            scl,
+            vdl_hint,
+            last_lsn_at_or_below_hint,
+            headers,
+            ..
+        } => format!(
+            "sealed (before {epoch_before}, history {:?}, scl {scl}, hint {vdl_hint}, last {last_lsn_at_or_below_hint}, headers {:?})",
+            history.truncations(),
+            headers.iter().map(|h| (h.lsn.0, h.epoch.0, h.cpl)).collect::<Vec<_>>()
+        ),
+        other => format!("{other:?}"),
+    }
+}
