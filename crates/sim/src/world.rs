@@ -1460,7 +1460,7 @@ impl Sim {
                     .map(|(_, lsns)| lsns.clone())
                     .unwrap_or_default();
                 for record in records {
-                    if wanted.contains(&record.lsn()) {
+                    if wanted.contains(&record.lsn()) && plan.is_recovered_record(&record) {
                         found.entry(record.lsn()).or_insert(record);
                     }
                 }

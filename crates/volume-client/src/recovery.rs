@@ -54,19 +54,23 @@ pub struct RecoveryPlan {
     pub pg_tails: Vec<Lsn>,
     /// Records in (H, VDL] to write again, by PG, ascending.
     pub records_to_rewrite: Vec<(PgId, Vec<Lsn>)>,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RecoveryError {
-    #[error("{pg} has {reports} sealed replicas, fewer than a read quorum")]
-    NoReadQuorum { pg: PgId, reports: usize },
-    #[error("replicas report conflicting epoch histories")]
-    ConflictingHistories,
+    /// Their headers, ascending by LSN: a fetched record is used only if it
+    /// is exactly the one recovery chose (a void record of an older epoch
+    /// may share its LSN).
+    pub rewrite_headers: Vec<RecordHeader>,
 }
 
 impl RecoveryPlan {
-    /// The plan for an empty volume (tests).
-    pub fn fresh_for_tests(pg_count: usize) -> RecoveryPlan {
+    /// Whether `record` is one of the records this plan rewrites.
+    pub fn is_recovered_record(&self, record: &borealis_wire::LogRecord) -> bool {
+        self.rewrite_headers
+            .binary_search_by_key(&record.lsn(), |h| h.lsn)
+            .is_ok_and(|index| self.rewrite_headers[index] == record.header)
+    }
+
+    /// The plan for an empty volume (also the placeholder state a writer
+    /// holds until its recovery finishes).
+    pub fn empty_volume(pg_count: usize) -> RecoveryPlan {
         RecoveryPlan {
             epoch: Epoch(1),
             committed: Lsn::ZERO,
@@ -75,8 +79,17 @@ impl RecoveryPlan {
             next_lsn: Lsn(1),
             pg_tails: vec![Lsn::ZERO; pg_count],
             records_to_rewrite: vec![],
+            rewrite_headers: vec![],
         }
     }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecoveryError {
+    #[error("{pg} has {reports} sealed replicas, fewer than a read quorum")]
+    NoReadQuorum { pg: PgId, reports: usize },
+    #[error("replicas report conflicting epoch histories")]
+    ConflictingHistories,
 }
 
 /// Computes the recovery of a volume of `pg_count` PGs by a writer of
@@ -151,6 +164,8 @@ pub fn plan_recovery(
         }
     }
     let mut rewrite: HashMap<PgId, Vec<Lsn>> = HashMap::new();
+    let rewrite_headers: Vec<RecordHeader> =
+        chain.iter().filter(|h| h.lsn <= vdl).copied().collect();
     for header in chain.iter().filter(|h| h.lsn <= vdl) {
         rewrite.entry(header.pg).or_default().push(header.lsn);
         let tail = &mut pg_tails[header.pg.0 as usize];
@@ -177,6 +192,7 @@ pub fn plan_recovery(
         next_lsn,
         pg_tails,
         records_to_rewrite,
+        rewrite_headers,
     })
 }
 

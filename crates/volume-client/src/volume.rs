@@ -142,7 +142,7 @@ impl Volume {
             })
             .collect();
         let partitioning = Partitioning::even(config.pg_count);
-        let plan_placeholder = RecoveryPlan::fresh_for_tests(config.pg_count as usize);
+        let plan_placeholder = RecoveryPlan::empty_volume(config.pg_count as usize);
         let (vdl, _) = watch::channel(Lsn::ZERO);
         let mut outboxes = Vec::new();
         let mut outbox_receivers = Vec::new();
@@ -325,7 +325,7 @@ impl Volume {
                     if let Ok(Response::Records { records: found, .. }) =
                         link.call(&request, timeout).await
                     {
-                        records.extend(found.into_iter().filter(|r| lsns.contains(&r.lsn())));
+                        records.extend(found.into_iter().filter(|r| plan.is_recovered_record(r)));
                     }
                 }
                 records.sort_by_key(LogRecord::lsn);

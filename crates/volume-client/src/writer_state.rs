@@ -214,7 +214,7 @@ mod tests {
     use super::*;
 
     fn fresh(pgs: usize) -> WriterState {
-        WriterState::after_recovery(&RecoveryPlan::fresh_for_tests(pgs))
+        WriterState::after_recovery(&RecoveryPlan::empty_volume(pgs))
     }
 
     fn put(key: &str) -> Vec<Mutation> {
@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn a_recovered_writer_can_allocate() {
         // Recovery starts the epoch LAL above the recovered VDL.
-        let mut plan = RecoveryPlan::fresh_for_tests(1);
+        let mut plan = RecoveryPlan::empty_volume(1);
         plan.epoch = Epoch(2);
         plan.vdl = Lsn(10);
         plan.pg_tails = vec![Lsn(10)];
