@@ -56,6 +56,17 @@ pub trait VersionStore {
     /// to `through` (a voided tail that had been applied).
     fn unapply(&mut self, records: &[LogRecord], through: Lsn) -> io::Result<()>;
     fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>>;
+    /// Garbage collection of up to `keys_max` keys from `from` on: of each
+    /// key's versions at or below `horizon`, only the newest is kept (and
+    /// not even that if it is a delete). Reads at or above `horizon` see
+    /// exactly what they saw before. Returns where to go on, or `None` at
+    /// the end of the key space.
+    fn collect_garbage(
+        &mut self,
+        horizon: Lsn,
+        from: &[u8],
+        keys_max: usize,
+    ) -> io::Result<Option<Vec<u8>>>;
     /// Keys in `[start, end)`, newest version at or below `at`, deletes
     /// skipped; at most `limit` rows, and whether more follow.
     fn scan(&self, start: &[u8], end: Option<&[u8]>, at: Lsn, limit: usize)
@@ -100,6 +111,11 @@ pub struct Segment<L: SegmentLog, V: VersionStore> {
     waiting_by_prev: HashMap<Lsn, Lsn>,
     unsynced: Vec<Lsn>,
     scl: Lsn,
+    /// No read comes below this LSN (the PGMRPL the writer sent, capped at
+    /// what is applied): older versions may be collected.
+    gc_horizon: Lsn,
+    /// The next key of a garbage-collection pass in progress.
+    gc_cursor: Option<Vec<u8>>,
 }
 
 impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
@@ -120,6 +136,8 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             waiting_by_prev: HashMap::new(),
             unsynced: Vec::new(),
             scl: Lsn::ZERO,
+            gc_horizon: Lsn::ZERO,
+            gc_cursor: None,
         };
         for (header, location) in loaded {
             if header.pg != pg || segment.meta.history.voids(header.epoch, header.lsn) {
@@ -373,26 +391,51 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
 
     /// Applies committed records (through min(SCL, VDL hint)) into versions.
     pub fn apply(&mut self) -> io::Result<()> {
+        while self.apply_step(1024)? {}
+        Ok(())
+    }
+
+    /// Applies at most `records_max` committed records; returns whether
+    /// more wait.
+    pub fn apply_step(&mut self, records_max: usize) -> io::Result<bool> {
         let through = self.scl.min(self.meta.vdl_hint);
         let applied = self.versions.applied_lsn();
         if through <= applied {
-            return Ok(());
+            return Ok(false);
         }
-        let mut batch = Vec::new();
-        let lsns: Vec<(Lsn, u64)> = self
+        let locations: Vec<(Lsn, u64)> = self
             .index
             .range(applied.next()..=through)
+            .take(records_max)
             .map(|(lsn, entry)| (*lsn, entry.location))
             .collect();
-        for (_, location) in lsns {
-            batch.push(self.log.read(location)?);
-            if batch.len() >= 1024 {
-                let last = batch.last().map_or(applied, LogRecord::lsn);
-                self.versions.apply(&batch, last)?;
-                batch.clear();
-            }
+        let more = locations.len() == records_max
+            && locations.last().is_some_and(|(lsn, _)| *lsn < through);
+        let mut batch = Vec::with_capacity(locations.len());
+        for (_, location) in &locations {
+            batch.push(self.log.read(*location)?);
         }
-        self.versions.apply(&batch, through)
+        let applied_to = if more {
+            locations.last().map_or(applied, |(lsn, _)| *lsn)
+        } else {
+            through
+        };
+        self.versions.apply(&batch, applied_to)?;
+        Ok(more)
+    }
+
+    /// Whether applying or garbage collection has work left (done when the
+    /// segment has nothing else to do).
+    pub fn has_background_work(&self) -> bool {
+        self.versions.applied_lsn() < self.scl.min(self.meta.vdl_hint) || self.gc_pending()
+    }
+
+    /// One bounded step of background work.
+    pub fn background_step(&mut self) -> io::Result<()> {
+        if !self.apply_step(256)? {
+            self.collect_garbage(256)?;
+        }
+        Ok(())
     }
 
     /// Promises to refuse epochs below `epoch`; reports what recovery needs.
@@ -441,6 +484,38 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         })
     }
 
+    /// The writer's PG minimum read point: no read will come below it.
+    pub fn raise_gc_horizon(&mut self, min_read_lsn: Lsn) {
+        let horizon = min_read_lsn.min(self.versions.applied_lsn());
+        if horizon > self.gc_horizon {
+            self.gc_horizon = horizon;
+            if self.gc_cursor.is_none() {
+                self.gc_cursor = Some(Vec::new());
+            }
+        }
+    }
+
+    pub fn gc_horizon(&self) -> Lsn {
+        self.gc_horizon
+    }
+
+    /// Whether a garbage-collection pass has keys left.
+    pub fn gc_pending(&self) -> bool {
+        self.gc_cursor.is_some()
+    }
+
+    /// One bounded step of garbage collection (run when the segment is
+    /// otherwise idle).
+    pub fn collect_garbage(&mut self, keys_max: usize) -> io::Result<()> {
+        let Some(cursor) = self.gc_cursor.take() else {
+            return Ok(());
+        };
+        self.gc_cursor = self
+            .versions
+            .collect_garbage(self.gc_horizon, &cursor, keys_max)?;
+        Ok(())
+    }
+
     /// A read can be served when the segment holds the PG's log through
     /// `need`. The read point itself is proof that everything at or below it
     /// is committed (writers read at or below their VDL).
@@ -453,7 +528,19 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         Ok(true)
     }
 
+    fn below_gc_horizon(&self, at: Lsn) -> Option<Response> {
+        (at < self.gc_horizon).then(|| Response::Error {
+            message: format!(
+                "read point {at} is below the garbage-collection horizon {}",
+                self.gc_horizon
+            ),
+        })
+    }
+
     pub fn get(&mut self, key: &[u8], at: Lsn, need: Lsn) -> io::Result<Response> {
+        if let Some(refusal) = self.below_gc_horizon(at) {
+            return Ok(refusal);
+        }
         if !self.prepare_read(at, need)? {
             return Ok(Response::NotCaughtUp { scl: self.scl });
         }
@@ -470,6 +557,9 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         need: Lsn,
         limit: usize,
     ) -> io::Result<Response> {
+        if let Some(refusal) = self.below_gc_horizon(at) {
+            return Ok(refusal);
+        }
         if !self.prepare_read(at, need)? {
             return Ok(Response::NotCaughtUp { scl: self.scl });
         }

@@ -129,7 +129,26 @@ fn fail_stop(error: std::io::Error) -> ! {
 fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::Receiver<Command>) {
     let mut batch = Vec::with_capacity(256);
     let mut acks: Vec<Reply> = Vec::new();
-    while let Some(first) = commands.blocking_recv() {
+    loop {
+        // Idle time goes to applying the log and collecting old versions;
+        // commands always come first.
+        let first = if segment.has_background_work() {
+            match commands.try_recv() {
+                Ok(command) => command,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if let Err(error) = segment.background_step() {
+                        fail_stop(error);
+                    }
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match commands.blocking_recv() {
+                Some(command) => command,
+                None => break,
+            }
+        };
         batch.push(first);
         while batch.len() < 4096 {
             match commands.try_recv() {
@@ -145,12 +164,16 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
                             epoch,
                             history,
                             vdl,
+                            min_read_lsn,
                             records,
                             ..
                         },
                     reply,
                 } => match segment.write(epoch, &history, vdl, &records) {
-                    Ok(Ok(())) => acks.push(reply),
+                    Ok(Ok(())) => {
+                        segment.raise_gc_horizon(min_read_lsn);
+                        acks.push(reply);
+                    }
                     Ok(Err(error)) => fail_stop(error),
                     Err(refusal) => reply.send(refusal.into_response()),
                 },

@@ -115,6 +115,10 @@ struct Shared {
     vdl: watch::Sender<Lsn>,
     fenced_by: Mutex<Option<Epoch>>,
     read_turn: AtomicUsize,
+    /// The PGMRPL: no read of this writer's users comes below it, so
+    /// replicas may collect older versions. 0 (collect nothing) until the
+    /// compute reports its oldest snapshot.
+    min_read_lsn: std::sync::atomic::AtomicU64,
 }
 
 /// The writer's handle on the cluster volume. Cheap to clone.
@@ -159,6 +163,7 @@ impl Volume {
             vdl,
             fenced_by: Mutex::new(None),
             read_turn: AtomicUsize::new(0),
+            min_read_lsn: std::sync::atomic::AtomicU64::new(0),
             config,
         });
         for (index, receiver) in outbox_receivers.into_iter().enumerate() {
@@ -183,6 +188,20 @@ impl Volume {
 
     pub fn epoch(&self) -> Epoch {
         self.lock_state().epoch()
+    }
+
+    /// Reports the oldest read point any user of this writer may still read
+    /// at (the PGMRPL). Replicas may then collect versions no read at or
+    /// above it needs. It never moves back, and never above the read point.
+    pub fn set_min_read_lsn(&self, lsn: Lsn) {
+        let capped = lsn.min(self.read_point());
+        self.shared
+            .min_read_lsn
+            .fetch_max(capped.0, Ordering::AcqRel);
+    }
+
+    pub fn min_read_lsn(&self) -> Lsn {
+        Lsn(self.shared.min_read_lsn.load(Ordering::Acquire))
     }
 
     pub fn pg_count(&self) -> u32 {
@@ -649,7 +668,7 @@ async fn outbox_loop(
                 history: history.clone(),
                 pg,
                 vdl,
-                min_read_lsn: Lsn::ZERO,
+                min_read_lsn: volume.min_read_lsn(),
                 records,
             };
             let volume = volume.clone();
@@ -698,7 +717,7 @@ async fn heartbeat_loop(shared: std::sync::Weak<Shared>) {
                     history: history.clone(),
                     pg,
                     vdl,
-                    min_read_lsn: Lsn::ZERO,
+                    min_read_lsn: volume.min_read_lsn(),
                     records: Vec::new(),
                 };
                 let volume = volume.clone();
