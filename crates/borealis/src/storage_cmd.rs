@@ -34,6 +34,9 @@ pub fn run(args: StorageArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // sqlparser and the engine recurse on nested expressions; debug
+        // builds need more than tokio's default 2 MiB to reach their limits.
+        .thread_stack_size(8 << 20)
         .enable_all()
         .build()?;
     tracing::info!(az = %args.az, data_dir = %args.data_dir.display(), "starting storage replica");

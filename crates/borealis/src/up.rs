@@ -228,6 +228,9 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let password = resolve_password(&args, &layout)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // sqlparser and the engine recurse on nested expressions; debug
+        // builds need more than tokio's default 2 MiB to reach their limits.
+        .thread_stack_size(8 << 20)
         .enable_all()
         .build()?;
     let supervisor = Arc::new(Mutex::new(Supervisor {

@@ -23,6 +23,9 @@ pub struct ColumnDef {
     pub not_null: bool,
     /// Default expression as SQL text, bound when used.
     pub default: Option<String>,
+    /// Value (text form) of rows written before the column was added; None = NULL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
 }
 
 /// A unique index (the primary key is one too). Index id 0 is the row index.
@@ -53,11 +56,46 @@ pub struct TableDef {
     pub rowid_sequence: Option<String>,
     /// Sequences created for SERIAL columns (dropped with the table).
     pub owned_sequences: Vec<String>,
+    /// Non-unique secondary indexes (CREATE INDEX).
+    #[serde(default)]
+    pub indexes: Vec<IndexDef>,
+    /// Index ids are never reused: entries of a dropped index may remain.
+    #[serde(default)]
+    pub next_index_id: u16,
 }
 
 impl TableDef {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// A fresh index id (1..=255).
+    pub fn alloc_index_id(&mut self) -> SqlResult<u8> {
+        let used = self
+            .unique
+            .iter()
+            .chain(self.indexes.iter())
+            .map(|i| i.id as u16)
+            .max()
+            .unwrap_or(0);
+        let id = self.next_index_id.max(used + 1);
+        if id > 255 {
+            return Err(SqlError::new(
+                "54000",
+                format!("table \"{}\" has had too many indexes", self.name),
+            ));
+        }
+        self.next_index_id = id + 1;
+        Ok(id as u8)
+    }
+
+    /// Every index name of the table (constraints included).
+    pub fn index_names(&self) -> impl Iterator<Item = &str> {
+        self.primary_key
+            .iter()
+            .chain(self.unique.iter())
+            .chain(self.indexes.iter())
+            .map(|i| i.name.as_str())
     }
 }
 

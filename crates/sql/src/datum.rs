@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use crate::datetime;
 use crate::error::{SqlError, SqlResult};
 use crate::numeric::Numeric;
 use crate::types::{numeric_typmod, ColType, SqlType};
@@ -21,6 +22,12 @@ pub enum Datum {
     Float8(f64),
     Numeric(Numeric),
     Text(String),
+    /// Days since 2000-01-01.
+    Date(i32),
+    /// Microseconds since 2000-01-01 00:00:00 (no time zone).
+    Timestamp(i64),
+    /// Microseconds since 2000-01-01 00:00:00 UTC.
+    TimestampTz(i64),
 }
 
 /// Which cast rules apply (PostgreSQL's COERCION_IMPLICIT/ASSIGNMENT/EXPLICIT).
@@ -48,6 +55,9 @@ impl Datum {
             Datum::Float8(_) => SqlType::Float8,
             Datum::Numeric(_) => SqlType::Numeric,
             Datum::Text(_) => SqlType::Text,
+            Datum::Date(_) => SqlType::Date,
+            Datum::Timestamp(_) => SqlType::Timestamp,
+            Datum::TimestampTz(_) => SqlType::TimestampTz,
         }
     }
 
@@ -63,6 +73,9 @@ impl Datum {
             Datum::Float8(v) => format_float(*v, false, extra_float_digits),
             Datum::Numeric(n) => n.to_pg_string(),
             Datum::Text(s) => s.clone(),
+            Datum::Date(d) => datetime::format_date(*d),
+            Datum::Timestamp(t) => datetime::format_timestamp(*t),
+            Datum::TimestampTz(t) => datetime::format_timestamptz(*t),
         })
     }
 
@@ -280,6 +293,9 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Float4 => Datum::Float4(parse_float(s, SqlType::Float4)? as f32),
         SqlType::Float8 => Datum::Float8(parse_float(s, SqlType::Float8)?),
         SqlType::Numeric => Datum::Numeric(Numeric::parse(s)?),
+        SqlType::Date => Datum::Date(datetime::parse_date(s)?),
+        SqlType::Timestamp => Datum::Timestamp(datetime::parse_timestamp(s)?),
+        SqlType::TimestampTz => Datum::TimestampTz(datetime::parse_timestamptz(s)?),
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
             Datum::Text(s.to_string())
         }
@@ -313,6 +329,12 @@ pub fn apply_typmod(d: Datum, target: ColType, ctx: CastContext) -> SqlResult<Da
             }
             Ok(d)
         }
+        (Datum::Timestamp(t), SqlType::Timestamp) if target.typmod >= 0 => Ok(Datum::Timestamp(
+            datetime::round_precision(*t, target.typmod),
+        )),
+        (Datum::TimestampTz(t), SqlType::TimestampTz) if target.typmod >= 0 => Ok(
+            Datum::TimestampTz(datetime::round_precision(*t, target.typmod)),
+        ),
         (Datum::Numeric(v), SqlType::Numeric) if target.typmod >= 0 => {
             let (p, s) = numeric_typmod(target.typmod);
             Ok(Datum::Numeric(v.apply_typmod(p, s)?))
@@ -361,6 +383,20 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
         }
         (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar) => {
             Datum::Text(other.to_text(1).unwrap_or_default())
+        }
+        (Datum::Date(d), SqlType::Date) => Datum::Date(d),
+        (Datum::Date(d), SqlType::Timestamp) => {
+            Datum::Timestamp(d as i64 * datetime::USECS_PER_DAY)
+        }
+        (Datum::Date(d), SqlType::TimestampTz) => {
+            Datum::TimestampTz(d as i64 * datetime::USECS_PER_DAY)
+        }
+        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Date) => Datum::Date(
+            datetime::check_date_range(v.div_euclid(datetime::USECS_PER_DAY))?,
+        ),
+        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Timestamp) => Datum::Timestamp(v),
+        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::TimestampTz) => {
+            Datum::TimestampTz(v)
         }
         (Datum::Bool(b), SqlType::Bool) => Datum::Bool(b),
         (Datum::Bool(b), SqlType::Int4) => Datum::Int4(b as i32),
@@ -474,6 +510,17 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
             }
         }
         (Datum::Numeric(x), Datum::Numeric(y)) => x.cmp(y),
+        (Datum::Date(x), Datum::Date(y)) => x.cmp(y),
+        (
+            Datum::Timestamp(x) | Datum::TimestampTz(x),
+            Datum::Timestamp(y) | Datum::TimestampTz(y),
+        ) => x.cmp(y),
+        (Datum::Date(x), Datum::Timestamp(y) | Datum::TimestampTz(y)) => {
+            (*x as i64 * datetime::USECS_PER_DAY).cmp(y)
+        }
+        (Datum::Timestamp(x) | Datum::TimestampTz(x), Datum::Date(y)) => {
+            x.cmp(&(*y as i64 * datetime::USECS_PER_DAY))
+        }
         (Datum::Float4(_) | Datum::Float8(_), _) | (_, Datum::Float4(_) | Datum::Float8(_)) => {
             cmp_f64(
                 a.as_f64().unwrap_or(f64::NAN),

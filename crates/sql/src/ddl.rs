@@ -78,13 +78,37 @@ pub struct DdlChange {
     pub mutations: Vec<Mutation>,
     pub created_sequences: Vec<String>,
     pub dropped_sequences: Vec<String>,
+    /// Checks against existing rows the change depends on (run before it applies).
+    pub validations: Vec<Validation>,
+    /// Index entries to build for existing rows (CREATE INDEX).
+    pub backfill: Vec<Backfill>,
+}
+
+/// Builds one new index over a table's existing rows.
+pub struct Backfill {
+    pub table: std::sync::Arc<TableDef>,
+    pub index: IndexDef,
+    pub unique: bool,
+}
+
+/// A condition existing rows must meet for an ALTER TABLE to apply.
+pub enum Validation {
+    /// No row may hold NULL in this column (SET NOT NULL, ADD COLUMN ... NOT NULL).
+    NoNulls {
+        table: std::sync::Arc<TableDef>,
+        column: Option<usize>,
+        name: String,
+    },
 }
 
 /// CREATE TABLE against `catalog`; None when IF NOT EXISTS found the table.
+/// `id` comes from the engine's allocator, so concurrent transactions never
+/// share a table id (nor the names derived from it).
 pub fn create_table(
     catalog: &Catalog,
     ct: &ast::CreateTable,
     sql: &str,
+    id: u32,
 ) -> SqlResult<Option<DdlChange>> {
     if ct.or_replace || ct.external || ct.query.is_some() || ct.like.is_some() || ct.clone.is_some()
     {
@@ -100,7 +124,6 @@ pub fn create_table(
             format!("relation \"{name}\" already exists"),
         ));
     }
-    let id = catalog.next_table_id.max(1);
     let mut t = TableDef {
         id,
         name: name.clone(),
@@ -110,6 +133,8 @@ pub fn create_table(
         checks: vec![],
         rowid_sequence: None,
         owned_sequences: vec![],
+        indexes: vec![],
+        next_index_id: 1,
     };
     let mut names = BTreeSet::new();
     let mut pending_pk: Option<(Option<String>, Vec<usize>)> = None;
@@ -134,6 +159,7 @@ pub fn create_table(
             ty: SqlType::Int4.plain(),
             not_null: false,
             default: None,
+            missing: None,
         };
         if let Some(st) = serial_type(&col.data_type) {
             let seq = format!("{name}_{cname}_seq");
@@ -275,7 +301,7 @@ pub fn create_table(
     }
     let mut mutations = vec![
         Catalog::table_mutation(&t)?,
-        Catalog::next_id_mutation(id + 1),
+        Catalog::next_id_mutation(catalog.next_table_id.max(id + 1)),
     ];
     for s in t.owned_sequences.iter().chain(t.rowid_sequence.iter()) {
         mutations.push(sequence_mutation(s, 0));
@@ -288,12 +314,14 @@ pub fn create_table(
         .collect();
     let mut next = scratch;
     next.tables.insert(name, std::sync::Arc::new(t));
-    next.next_table_id = id + 1;
+    next.next_table_id = next.next_table_id.max(id + 1);
     Ok(Some(DdlChange {
         catalog: next,
         mutations,
         created_sequences,
         dropped_sequences: vec![],
+        validations: vec![],
+        backfill: vec![],
     }))
 }
 
@@ -339,5 +367,367 @@ pub fn drop_table(
         mutations,
         created_sequences: vec![],
         dropped_sequences,
+        validations: vec![],
+        backfill: vec![],
+    }))
+}
+
+/// ALTER TABLE: the catalog-only subset (ADD COLUMN with a constant default,
+/// RENAME, column defaults and NOT NULL, DROP CONSTRAINT for checks).
+pub fn alter_table(
+    catalog: &Catalog,
+    at: &ast::AlterTable,
+    sql: &str,
+) -> SqlResult<Option<DdlChange>> {
+    let name = object_name(&at.name)?;
+    let Some(old) = catalog.tables.get(&name).cloned() else {
+        if at.if_exists {
+            return Ok(None);
+        }
+        return Err(SqlError::undefined_table(&name));
+    };
+    let mut t = (*old).clone();
+    let mut validations = Vec::new();
+    let mut new_name = None;
+    for op in &at.operations {
+        match op {
+            ast::AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def,
+                ..
+            } => {
+                let cname = ident_name(&column_def.name);
+                if t.column_index(&cname).is_some() {
+                    if *if_not_exists {
+                        continue;
+                    }
+                    return Err(SqlError::new(
+                        "42701",
+                        format!(
+                            "column \"{cname}\" of relation \"{}\" already exists",
+                            t.name
+                        ),
+                    ));
+                }
+                if serial_type(&column_def.data_type).is_some() {
+                    return Err(SqlError::unsupported("ADD COLUMN of a serial column"));
+                }
+                let ty = types::from_ast(&column_def.data_type)?;
+                let mut def = ColumnDef {
+                    name: cname.clone(),
+                    ty,
+                    not_null: false,
+                    default: None,
+                    missing: None,
+                };
+                for opt in &column_def.options {
+                    match &opt.option {
+                        ast::ColumnOption::Null => {}
+                        ast::ColumnOption::NotNull => def.not_null = true,
+                        ast::ColumnOption::Default(e) => def.default = Some(e.to_string()),
+                        other => {
+                            return Err(SqlError::unsupported(format!("ADD COLUMN with {other}")))
+                        }
+                    }
+                }
+                if let Some(text) = &def.default {
+                    let mut b = Binder::new(catalog, sql, vec![]);
+                    let probe = TableDef {
+                        columns: vec![def.clone()],
+                        ..t.clone()
+                    };
+                    let bound = b.defaults(&probe)?;
+                    match bound.into_iter().next().flatten() {
+                        Some(crate::plan::Expr::Const(d, _)) => def.missing = d.to_text(1),
+                        _ => {
+                            return Err(SqlError::unsupported(format!(
+                                "ADD COLUMN with the non-constant default {text}"
+                            )))
+                        }
+                    }
+                }
+                if def.not_null && def.missing.is_none() {
+                    validations.push(Validation::NoNulls {
+                        table: old.clone(),
+                        column: None,
+                        name: cname,
+                    });
+                }
+                t.columns.push(def);
+            }
+            ast::AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                let from = ident_name(old_column_name);
+                let to = ident_name(new_column_name);
+                let i = t
+                    .column_index(&from)
+                    .ok_or_else(|| SqlError::undefined_column(&from))?;
+                if t.column_index(&to).is_some() {
+                    return Err(SqlError::new(
+                        "42701",
+                        format!("column \"{to}\" of relation \"{}\" already exists", t.name),
+                    ));
+                }
+                let mut refs = BTreeSet::new();
+                for c in &t.checks {
+                    if let Ok(e) = crate::binder::parse_expr(&c.expr) {
+                        referenced_columns(&e, &t, &mut refs);
+                    }
+                }
+                if refs.contains(&i) {
+                    return Err(SqlError::unsupported(
+                        "renaming a column used by a CHECK constraint",
+                    ));
+                }
+                t.columns[i].name = to;
+            }
+            ast::AlterTableOperation::RenameTable { table_name } => {
+                let n = match table_name {
+                    ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => {
+                        object_name(n)?
+                    }
+                };
+                if catalog.tables.contains_key(&n) || catalog.sequences.contains_key(&n) {
+                    return Err(SqlError::new(
+                        "42P07",
+                        format!("relation \"{n}\" already exists"),
+                    ));
+                }
+                new_name = Some(n);
+            }
+            ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                let cname = ident_name(column_name);
+                let i = t.column_index(&cname).ok_or_else(|| {
+                    SqlError::new(
+                        "42703",
+                        format!(
+                            "column \"{cname}\" of relation \"{}\" does not exist",
+                            t.name
+                        ),
+                    )
+                })?;
+                match op {
+                    ast::AlterColumnOperation::SetNotNull => {
+                        if !t.columns[i].not_null {
+                            validations.push(Validation::NoNulls {
+                                table: old.clone(),
+                                column: Some(i),
+                                name: cname,
+                            });
+                            t.columns[i].not_null = true;
+                        }
+                    }
+                    ast::AlterColumnOperation::DropNotNull => {
+                        if t.primary_key
+                            .as_ref()
+                            .is_some_and(|pk| pk.columns.contains(&i))
+                        {
+                            return Err(SqlError::new(
+                                "42P16",
+                                format!("column \"{cname}\" is in a primary key"),
+                            ));
+                        }
+                        t.columns[i].not_null = false;
+                    }
+                    ast::AlterColumnOperation::SetDefault { value } => {
+                        let mut probe_col = t.columns[i].clone();
+                        probe_col.default = Some(value.to_string());
+                        let probe = TableDef {
+                            columns: vec![probe_col],
+                            ..t.clone()
+                        };
+                        Binder::new(catalog, sql, vec![]).defaults(&probe)?;
+                        t.columns[i].default = Some(value.to_string());
+                    }
+                    ast::AlterColumnOperation::DropDefault => t.columns[i].default = None,
+                    other => {
+                        return Err(SqlError::unsupported(format!("ALTER COLUMN ... {other}")))
+                    }
+                }
+            }
+            ast::AlterTableOperation::DropConstraint {
+                if_exists,
+                name: cname,
+                ..
+            } => {
+                let cname = ident_name(cname);
+                if let Some(pos) = t.checks.iter().position(|c| c.name == cname) {
+                    t.checks.remove(pos);
+                } else if t.unique.iter().any(|u| u.name == cname)
+                    || t.primary_key.as_ref().is_some_and(|p| p.name == cname)
+                {
+                    return Err(SqlError::unsupported(
+                        "dropping a UNIQUE or PRIMARY KEY constraint",
+                    ));
+                } else if !*if_exists {
+                    return Err(SqlError::new(
+                        "42704",
+                        format!(
+                            "constraint \"{cname}\" of relation \"{}\" does not exist",
+                            t.name
+                        ),
+                    ));
+                }
+            }
+            other => {
+                let text = other.to_string();
+                let words: Vec<&str> = text.split_whitespace().take(3).collect();
+                return Err(SqlError::unsupported(format!(
+                    "ALTER TABLE ... {}",
+                    words.join(" ")
+                )));
+            }
+        }
+    }
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    if let Some(n) = new_name {
+        next.tables.remove(&t.name);
+        mutations.push(Mutation {
+            key: table_key(&t.name),
+            value: None,
+        });
+        t.name = n;
+    }
+    mutations.push(Catalog::table_mutation(&t)?);
+    next.tables.insert(t.name.clone(), std::sync::Arc::new(t));
+    Ok(Some(DdlChange {
+        catalog: next,
+        mutations,
+        created_sequences: vec![],
+        dropped_sequences: vec![],
+        validations,
+        backfill: vec![],
+    }))
+}
+
+/// Is `name` taken by a relation (table, sequence or index) in the catalog?
+fn relation_exists(catalog: &Catalog, name: &str) -> bool {
+    catalog.tables.contains_key(name)
+        || catalog.sequences.contains_key(name)
+        || catalog
+            .tables
+            .values()
+            .any(|t| t.index_names().any(|n| n == name))
+}
+
+/// CREATE [UNIQUE] INDEX: a new index, built over existing rows in the same transaction.
+pub fn create_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Option<DdlChange>> {
+    if ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
+        return Err(SqlError::unsupported(
+            "partial, INCLUDE or CONCURRENTLY indexes",
+        ));
+    }
+    let table_name = object_name(&ci.table_name)?;
+    let old = catalog.table(&table_name)?;
+    let mut t = (*old).clone();
+    let columns = index_columns(&ci.columns, &t)?;
+    let name = match &ci.name {
+        Some(n) => object_name(n)?,
+        None => {
+            let base = columns
+                .iter()
+                .map(|c| t.columns[*c].name.as_str())
+                .collect::<Vec<_>>()
+                .join("_");
+            let mut taken = BTreeSet::new();
+            for tt in catalog.tables.values() {
+                taken.extend(tt.index_names().map(str::to_string));
+                taken.insert(tt.name.clone());
+            }
+            unique_name(format!("{}_{base}_idx", t.name), &mut taken)
+        }
+    };
+    if relation_exists(catalog, &name) {
+        if ci.if_not_exists {
+            return Ok(None);
+        }
+        return Err(SqlError::new(
+            "42P07",
+            format!("relation \"{name}\" already exists"),
+        ));
+    }
+    let index = IndexDef {
+        id: t.alloc_index_id()?,
+        name,
+        columns,
+    };
+    if ci.unique {
+        t.unique.push(index.clone());
+    } else {
+        t.indexes.push(index.clone());
+    }
+    let t = std::sync::Arc::new(t);
+    let mut next = catalog.clone();
+    next.tables.insert(t.name.clone(), t.clone());
+    Ok(Some(DdlChange {
+        catalog: next,
+        mutations: vec![Catalog::table_mutation(&t)?],
+        created_sequences: vec![],
+        dropped_sequences: vec![],
+        validations: vec![],
+        backfill: vec![Backfill {
+            table: t,
+            index,
+            unique: ci.unique,
+        }],
+    }))
+}
+
+/// DROP INDEX. Its entries stay under the (never reused) index id.
+pub fn drop_index(
+    catalog: &Catalog,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+) -> SqlResult<Option<DdlChange>> {
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    for n in names {
+        let name = object_name(n)?;
+        let owner = next
+            .tables
+            .values()
+            .find(|t| t.index_names().any(|x| x == name))
+            .cloned();
+        let Some(owner) = owner else {
+            if if_exists {
+                continue;
+            }
+            return Err(SqlError::new(
+                "42704",
+                format!("index \"{name}\" does not exist"),
+            ));
+        };
+        if owner.primary_key.as_ref().is_some_and(|p| p.name == name) {
+            return Err(SqlError::new(
+                "2BP01",
+                format!(
+                    "cannot drop index {name} because constraint {name} on table {} requires it",
+                    owner.name
+                ),
+            )
+            .with_hint(format!(
+                "You can drop constraint {name} on table {} instead.",
+                owner.name
+            )));
+        }
+        let mut t = (*owner).clone();
+        t.unique.retain(|i| i.name != name);
+        t.indexes.retain(|i| i.name != name);
+        mutations.push(Catalog::table_mutation(&t)?);
+        next.tables.insert(t.name.clone(), std::sync::Arc::new(t));
+    }
+    if mutations.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(DdlChange {
+        catalog: next,
+        mutations,
+        created_sequences: vec![],
+        dropped_sequences: vec![],
+        validations: vec![],
+        backfill: vec![],
     }))
 }

@@ -69,6 +69,10 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
             out.extend_from_slice(&enc.to_be_bytes());
         }
         Datum::Numeric(n) => encode_numeric(out, n),
+        Datum::Date(v) => out.extend_from_slice(&((*v as i64 as u64) ^ (1 << 63)).to_be_bytes()),
+        Datum::Timestamp(v) | Datum::TimestampTz(v) => {
+            out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes())
+        }
         Datum::Text(s) => {
             let s = if ty == SqlType::Bpchar {
                 s.trim_end_matches(' ')
@@ -152,6 +156,14 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
                 SqlType::Int2 => Datum::Int2(v as i16),
                 SqlType::Int4 => Datum::Int4(v as i32),
                 _ => Datum::Int8(v),
+            }
+        }
+        SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => {
+            let v = (be8(take(input, 8)?) ^ (1 << 63)) as i64;
+            match ty {
+                SqlType::Date => Datum::Date(v as i32),
+                SqlType::Timestamp => Datum::Timestamp(v),
+                _ => Datum::TimestampTz(v),
             }
         }
         SqlType::Float4 | SqlType::Float8 => {
@@ -249,6 +261,18 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
                 out.extend_from_slice(s.as_bytes());
             }
+            Datum::Date(v) => {
+                out.push(10);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Datum::Timestamp(v) => {
+                out.push(11);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Datum::TimestampTz(v) => {
+                out.push(12);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
             Datum::Text(s) => {
                 out.push(9);
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -296,6 +320,17 @@ pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
                     Datum::Numeric(Numeric::parse(s)?)
                 } else {
                     Datum::Text(s.to_string())
+                }
+            }
+            10 => Datum::Date(le4(take(input, 4)?) as i32),
+            11 | 12 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(take(input, 8)?);
+                let v = i64::from_le_bytes(a);
+                if tag == 11 {
+                    Datum::Timestamp(v)
+                } else {
+                    Datum::TimestampTz(v)
                 }
             }
             _ => return Err(corrupt()),

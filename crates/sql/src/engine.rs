@@ -12,17 +12,41 @@ use crate::session::Session;
 use crate::store::{Mutation, Store};
 use crate::txn::{LockManager, Txn, TxnDdl, WriteLog};
 
+/// Releases a transaction's row locks and snapshot registration on drop.
+struct EndGuard<'a> {
+    engine: &'a EngineInner,
+    id: u64,
+    locks: Vec<Vec<u8>>,
+}
+
+impl Drop for EndGuard<'_> {
+    fn drop(&mut self) {
+        self.engine.locks.release(&self.locks, self.id);
+        self.engine.write_log.unregister(self.id);
+    }
+}
+
+fn concurrent_ddl(relation: &str) -> SqlError {
+    SqlError::new(
+        "40001",
+        format!("could not serialize access due to concurrent DDL on relation \"{relation}\""),
+    )
+}
+
 pub struct EngineInner {
     pub store: Arc<dyn Store>,
     catalog: RwLock<Arc<Catalog>>,
     /// Serialises DDL (catalog read-modify-write).
-    pub ddl_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Taken for write while a transaction with DDL commits, for read while
+    /// a transaction that wrote rows commits (it re-checks the definitions).
+    pub ddl_lock: Arc<tokio::sync::RwLock<()>>,
     /// Serialises commits that persist sequence marks.
     commit_lock: tokio::sync::Mutex<()>,
     pub locks: LockManager,
     pub write_log: WriteLog,
     pub sequences: Sequences,
     next_txn: AtomicU64,
+    next_table_id: std::sync::atomic::AtomicU32,
 }
 
 /// The SQL engine: cheap to clone, shared by all sessions.
@@ -35,6 +59,15 @@ impl Engine {
     /// Loads the catalog from `store` (an empty store is an empty database).
     pub async fn open(store: Arc<dyn Store>) -> Result<Engine, SqlError> {
         let (catalog, seqs) = Catalog::load(store.as_ref()).await?;
+        // Never below an existing table id, whatever the persisted counter says.
+        let next_table_id = catalog
+            .tables
+            .values()
+            .map(|t| t.id + 1)
+            .max()
+            .unwrap_or(1)
+            .max(catalog.next_table_id)
+            .max(1);
         let sequences = Sequences::default();
         for name in catalog.sequences.keys() {
             sequences.load(name, seqs.get(name).copied().unwrap_or(0))?;
@@ -43,12 +76,13 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
-                ddl_lock: Arc::new(tokio::sync::Mutex::new(())),
+                ddl_lock: Arc::new(tokio::sync::RwLock::new(())),
                 commit_lock: tokio::sync::Mutex::new(()),
                 locks: LockManager::default(),
                 write_log: WriteLog::default(),
                 sequences,
                 next_txn: AtomicU64::new(1),
+                next_table_id: std::sync::atomic::AtomicU32::new(next_table_id),
             }),
         })
     }
@@ -76,15 +110,25 @@ impl EngineInner {
         }
     }
 
+    /// A table id no other transaction will get (gaps are fine).
+    pub fn alloc_table_id(&self) -> u32 {
+        self.next_table_id.fetch_add(1, Ordering::Relaxed)
+    }
+
     pub fn new_txn_id(&self) -> u64 {
         self.next_txn.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Makes a transaction's writes durable as one commit group, then releases its locks.
+    /// If the caller's future is dropped mid-commit (client gone), the guard
+    /// still releases the locks.
     pub async fn commit(&self, mut txn: Txn) -> SqlResult<()> {
-        let result = self.commit_writes(&mut txn).await;
-        self.end(&txn);
-        result
+        let _end = EndGuard {
+            engine: self,
+            id: txn.id,
+            locks: std::mem::take(&mut txn.locks),
+        };
+        self.commit_writes(&mut txn).await
     }
 
     async fn commit_writes(&self, txn: &mut Txn) -> SqlResult<()> {
@@ -104,6 +148,37 @@ impl EngineInner {
         };
         if let Some(d) = &ddl {
             mutations.extend(d.mutations.iter().cloned());
+        }
+        // DDL commits exclusively; commits that wrote rows share the lock and
+        // re-check the table definitions they wrote against.
+        let _ddl_write;
+        let _ddl_read;
+        if let Some(d) = &ddl {
+            _ddl_write = self.ddl_lock.write().await;
+            if let Err(e) = self.check_ddl(d) {
+                self.undo_ddl(d);
+                return Err(e);
+            }
+        } else if !txn.tables_written.is_empty() {
+            _ddl_read = self.ddl_lock.read().await;
+            let current = self.catalog();
+            for (id, used) in &txn.tables_written {
+                let now = current.tables.values().find(|t| t.id == *id);
+                if let Some(now) = now {
+                    let same = now.primary_key == used.primary_key
+                        && now.unique == used.unique
+                        && now.indexes == used.indexes
+                        && now.checks == used.checks
+                        && now
+                            .columns
+                            .iter()
+                            .zip(used.columns.iter())
+                            .all(|(a, b)| a.not_null == b.not_null);
+                    if !same {
+                        return Err(concurrent_ddl(&now.name));
+                    }
+                }
+            }
         }
         let _guard = if txn.used_sequences {
             Some(self.commit_lock.lock().await)
@@ -133,6 +208,7 @@ impl EngineInner {
         };
         // Record before the locks go, so a waiter sees that the row moved.
         self.write_log.record(keys.iter(), lsn);
+        self.write_log.record_tables(txn.tables_written.keys(), lsn);
         for (name, value, _) in dirty {
             self.sequences.mark_persisted(&name, value)?;
         }
@@ -142,6 +218,30 @@ impl EngineInner {
             }
             self.set_catalog((*d.catalog).clone());
             // d.guard drops here: the next DDL sees the new catalog.
+        }
+        Ok(())
+    }
+
+    /// A transaction's DDL may commit only on the catalog it started from,
+    /// and only if the rows it read (index builds, NOT NULL checks) are unchanged.
+    fn check_ddl(&self, d: &TxnDdl) -> SqlResult<()> {
+        let current = self.catalog();
+        if current.version != d.base_version {
+            return Err(SqlError::new(
+                "40001",
+                "could not serialize access due to concurrent DDL",
+            ));
+        }
+        for (id, snapshot) in &d.checked {
+            if self.write_log.table_changed_since(*id, *snapshot) {
+                let name = current
+                    .tables
+                    .values()
+                    .find(|t| t.id == *id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                return Err(concurrent_ddl(&name));
+            }
         }
         Ok(())
     }

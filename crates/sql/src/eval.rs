@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
+use crate::datetime;
 use crate::datum::{cast, compare, Datum};
 use crate::error::{SqlError, SqlResult};
 use crate::numeric::Numeric;
@@ -30,6 +31,8 @@ pub struct Env<'a> {
     pub subqueries: &'a HashMap<usize, SubResult>,
     pub sequences: &'a Sequences,
     pub sequence_used: &'a AtomicBool,
+    /// Transaction start time (now()), microseconds since 2000-01-01 UTC.
+    pub now: i64,
 }
 
 pub fn truth(d: &Datum) -> Option<bool> {
@@ -65,67 +68,10 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             None => Datum::Null,
         },
         Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
+            op: op @ (BinOp::And | BinOp::Or),
             ..
-        } => {
-            let l = truth(&eval(left, row, env)?);
-            if l == Some(false) {
-                return Ok(Datum::Bool(false));
-            }
-            match (l, truth(&eval(right, row, env)?)) {
-                (_, Some(false)) => Datum::Bool(false),
-                (Some(true), Some(true)) => Datum::Bool(true),
-                _ => Datum::Null,
-            }
-        }
-        Expr::Binary {
-            op: BinOp::Or,
-            left,
-            right,
-            ..
-        } => {
-            let l = truth(&eval(left, row, env)?);
-            if l == Some(true) {
-                return Ok(Datum::Bool(true));
-            }
-            match (l, truth(&eval(right, row, env)?)) {
-                (_, Some(true)) => Datum::Bool(true),
-                (Some(false), Some(false)) => Datum::Bool(false),
-                _ => Datum::Null,
-            }
-        }
-        Expr::Binary {
-            op,
-            left,
-            right,
-            operand,
-            ty,
-        } => {
-            let l = eval(left, row, env)?;
-            let r = eval(right, row, env)?;
-            if l.is_null() || r.is_null() {
-                return Ok(Datum::Null);
-            }
-            if op.is_comparison() {
-                let c = compare(&l, &r, *operand);
-                Datum::Bool(match op {
-                    BinOp::Eq => c == Ordering::Equal,
-                    BinOp::NotEq => c != Ordering::Equal,
-                    BinOp::Lt => c == Ordering::Less,
-                    BinOp::LtEq => c != Ordering::Greater,
-                    BinOp::Gt => c == Ordering::Greater,
-                    _ => c != Ordering::Less,
-                })
-            } else if *op == BinOp::Concat {
-                let mut s = text_of(&l, left.ty().ty);
-                s.push_str(&text_of(&r, right.ty().ty));
-                Datum::Text(s)
-            } else {
-                arith(*op, l, r, ty.ty)?
-            }
-        }
+        } => logic_chain(e, *op, row, env)?,
+        Expr::Binary { .. } => binary_chain(e, row, env)?,
         Expr::IsNull { expr, negated } => Datum::Bool(eval(expr, row, env)?.is_null() != *negated),
         Expr::IsBool {
             expr,
@@ -269,6 +215,94 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
                 _ => return Err(SqlError::internal("subquery result of the wrong kind")),
             }
         }
+    })
+}
+
+/// Non-logical binary operators over a left-deep chain (`a + b + c ...`),
+/// folded left to right without recursing per operator.
+fn binary_chain(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
+    let mut spine = Vec::new();
+    let mut cur = e;
+    while let Expr::Binary { op, left, .. } = cur {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            break;
+        }
+        spine.push(cur);
+        cur = left;
+    }
+    let mut acc = eval(cur, row, env)?;
+    for node in spine.into_iter().rev() {
+        let Expr::Binary { right, .. } = node else {
+            continue;
+        };
+        let r = eval(right, row, env)?;
+        acc = binary_apply(node, acc, r)?;
+    }
+    Ok(acc)
+}
+
+/// Applies one non-logical binary operator node to evaluated operands.
+fn binary_apply(node: &Expr, l: Datum, r: Datum) -> SqlResult<Datum> {
+    let Expr::Binary {
+        op,
+        left,
+        right,
+        operand,
+        ty,
+    } = node
+    else {
+        return Err(SqlError::internal("binary operator expected"));
+    };
+    if l.is_null() || r.is_null() {
+        return Ok(Datum::Null);
+    }
+    Ok(if op.is_comparison() {
+        let c = compare(&l, &r, *operand);
+        Datum::Bool(match op {
+            BinOp::Eq => c == Ordering::Equal,
+            BinOp::NotEq => c != Ordering::Equal,
+            BinOp::Lt => c == Ordering::Less,
+            BinOp::LtEq => c != Ordering::Greater,
+            BinOp::Gt => c == Ordering::Greater,
+            _ => c != Ordering::Less,
+        })
+    } else if *op == BinOp::Concat {
+        let mut s = text_of(&l, left.ty().ty);
+        s.push_str(&text_of(&r, right.ty().ty));
+        Datum::Text(s)
+    } else {
+        arith(*op, l, r, ty.ty)?
+    })
+}
+
+/// AND/OR over a left-deep chain, evaluated left to right without recursing
+/// per operator; same three-valued result and short-circuit as nesting.
+fn logic_chain(e: &Expr, op: BinOp, row: &[Datum], env: &Env) -> SqlResult<Datum> {
+    let mut rights = Vec::new();
+    let mut cur = e;
+    while let Expr::Binary {
+        op: o, left, right, ..
+    } = cur
+    {
+        if *o != op {
+            break;
+        }
+        rights.push(right.as_ref());
+        cur = left;
+    }
+    let decisive = op == BinOp::Or;
+    let mut saw_null = false;
+    for operand in std::iter::once(cur).chain(rights.into_iter().rev()) {
+        match truth(&eval(operand, row, env)?) {
+            Some(v) if v == decisive => return Ok(Datum::Bool(decisive)),
+            Some(_) => {}
+            None => saw_null = true,
+        }
+    }
+    Ok(if saw_null {
+        Datum::Null
+    } else {
+        Datum::Bool(!decisive)
     })
 }
 
@@ -502,6 +536,13 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             return Ok(Datum::Int8(env.sequences.nextval(&name)?));
         }
         Func::Version => return Ok(Datum::Text("PostgreSQL 15.0 (Borealis)".into())),
+        Func::Now => return Ok(Datum::TimestampTz(env.now)),
+        Func::LocalTimestamp => return Ok(Datum::Timestamp(env.now)),
+        Func::CurrentDate => {
+            return Ok(Datum::Date(
+                env.now.div_euclid(datetime::USECS_PER_DAY) as i32
+            ))
+        }
         Func::CurrentDatabase => return Ok(Datum::Text("postgres".into())),
         Func::CurrentSchema => return Ok(Datum::Text("public".into())),
         _ => {}
@@ -738,6 +779,37 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 None => 0,
             })
         }
+        Func::DateAddDays => {
+            let Datum::Date(d) = a0 else {
+                return Ok(Datum::Null);
+            };
+            let n = int_arg(&vals[1])?;
+            Datum::Date(datetime::check_date_range(*d as i64 + n)?)
+        }
+        Func::DateDiff => match (a0, &vals[1]) {
+            (Datum::Date(a), Datum::Date(b)) => Datum::Int4(a - b),
+            _ => Datum::Null,
+        },
+        Func::DateTrunc => {
+            let unit = text_arg(a0);
+            match &vals[1] {
+                Datum::Timestamp(t) => Datum::Timestamp(datetime::trunc(&unit, *t)?),
+                Datum::TimestampTz(t) => Datum::TimestampTz(datetime::trunc(&unit, *t)?),
+                _ => Datum::Null,
+            }
+        }
+        Func::Extract => {
+            let unit = text_arg(a0);
+            let usecs = match &vals[1] {
+                Datum::Date(d) => *d as i64 * datetime::USECS_PER_DAY,
+                Datum::Timestamp(t) | Datum::TimestampTz(t) => *t,
+                _ => return Ok(Datum::Null),
+            };
+            extract(&unit, usecs)?
+        }
+        Func::Now | Func::LocalTimestamp | Func::CurrentDate => {
+            return Err(SqlError::internal("unreachable function dispatch"))
+        }
         Func::Coalesce
         | Func::NullIf
         | Func::Concat
@@ -747,6 +819,37 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Version
         | Func::CurrentDatabase
         | Func::CurrentSchema => return Err(SqlError::internal("unreachable function dispatch")),
+    })
+}
+
+/// extract(field FROM timestamp) as numeric, PostgreSQL 14+ style.
+fn extract(unit: &str, usecs: i64) -> SqlResult<Datum> {
+    let (y, m, d, h, mi, us) = datetime::fields(usecs);
+    let int = |v: i64| Datum::Numeric(Numeric::from_i64(v));
+    let micro_scaled = |v: i64| Numeric::from_i64(v).div_scaled(&Numeric::from_i64(1_000_000), 6);
+    Ok(match unit {
+        "year" | "years" => int(y),
+        "month" | "months" => int(m),
+        "day" | "days" => int(d),
+        "hour" | "hours" => int(h),
+        "minute" | "minutes" => int(mi),
+        "second" | "seconds" => Datum::Numeric(micro_scaled(us)?),
+        "milliseconds" => {
+            Datum::Numeric(Numeric::from_i64(us).div_scaled(&Numeric::from_i64(1000), 3)?)
+        }
+        "microseconds" => int(us),
+        "epoch" => Datum::Numeric(micro_scaled(usecs + 946_684_800_000_000)?),
+        "dow" => int((usecs.div_euclid(datetime::USECS_PER_DAY) + 6).rem_euclid(7)),
+        "isodow" => int((usecs.div_euclid(datetime::USECS_PER_DAY) + 5).rem_euclid(7) + 1),
+        "quarter" => int((m - 1) / 3 + 1),
+        "decade" => int(y.div_euclid(10)),
+        "century" => int((y + 99) / 100),
+        other => {
+            return Err(SqlError::new(
+                "22023",
+                format!("unit \"{other}\" not supported for type timestamp without time zone"),
+            ))
+        }
     })
 }
 

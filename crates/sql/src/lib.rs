@@ -12,6 +12,7 @@
 
 mod binder;
 mod catalog;
+mod datetime;
 mod datum;
 mod ddl;
 mod encoding;
@@ -19,6 +20,7 @@ mod engine;
 mod error;
 mod eval;
 mod executor;
+mod explain;
 mod mem_store;
 mod numeric;
 mod plan;

@@ -68,6 +68,13 @@ pub enum Func {
     Version,
     CurrentDatabase,
     CurrentSchema,
+    Now,
+    LocalTimestamp,
+    CurrentDate,
+    DateTrunc,
+    Extract,
+    DateAddDays,
+    DateDiff,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +298,11 @@ pub enum Access {
     Point(Vec<Expr>),
     /// `key IN (...)` completing the primary key: one `Store::get` per distinct key, in key order.
     Points(Vec<Vec<Expr>>),
+    /// Equality on a prefix of a secondary (unique or non-unique) index's columns.
+    Index {
+        index_id: u8,
+        prefix: Vec<Expr>,
+    },
     /// Equality on a primary-key prefix, optional bounds on the next column.
     Range {
         prefix: Vec<Expr>,
@@ -339,6 +351,11 @@ pub enum Plan {
     },
     Distinct {
         input: Box<Plan>,
+    },
+    /// DISTINCT ON: keeps the first row (in input order) of each value of `columns`.
+    DistinctOn {
+        input: Box<Plan>,
+        columns: Vec<usize>,
     },
     Limit {
         input: Box<Plan>,

@@ -63,11 +63,43 @@ fn column_comparison(e: &Expr, col: usize, col_ty: SqlType) -> Option<(BinOp, &E
 
 /// Chooses how to read `table` given a predicate over its columns.
 pub fn choose_access(table: &TableDef, predicate: &Expr) -> Access {
+    let mut cs = Vec::new();
+    conjuncts(predicate, &mut cs);
+    match primary_access(table, &cs) {
+        Access::Full => secondary_access(table, &cs),
+        a => a,
+    }
+}
+
+/// Equality on the longest prefix of some secondary index.
+fn secondary_access(table: &TableDef, cs: &[&Expr]) -> Access {
+    let mut best: Option<(u8, Vec<Expr>)> = None;
+    for idx in table.unique.iter().chain(table.indexes.iter()) {
+        let mut prefix = Vec::new();
+        for &col in &idx.columns {
+            let ty = table.columns[col].ty.ty;
+            match cs.iter().find_map(|c| match column_comparison(c, col, ty) {
+                Some((BinOp::Eq, e)) => Some(e.clone()),
+                _ => None,
+            }) {
+                Some(e) => prefix.push(e),
+                None => break,
+            }
+        }
+        if !prefix.is_empty() && best.as_ref().is_none_or(|(_, b)| prefix.len() > b.len()) {
+            best = Some((idx.id, prefix));
+        }
+    }
+    match best {
+        Some((index_id, prefix)) => Access::Index { index_id, prefix },
+        None => Access::Full,
+    }
+}
+
+fn primary_access(table: &TableDef, cs: &[&Expr]) -> Access {
     let Some(pk) = &table.primary_key else {
         return Access::Full;
     };
-    let mut cs = Vec::new();
-    conjuncts(predicate, &mut cs);
     let mut prefix = Vec::new();
     for &col in &pk.columns {
         let ty = table.columns[col].ty.ty;
@@ -103,7 +135,7 @@ pub fn choose_access(table: &TableDef, predicate: &Expr) -> Access {
                 }
                 let mut lower = None;
                 let mut upper = None;
-                for c in &cs {
+                for c in cs {
                     match column_comparison(c, col, ty) {
                         Some((BinOp::Gt, e)) if lower.is_none() => lower = Some((e.clone(), false)),
                         Some((BinOp::GtEq, e)) if lower.is_none() => {
@@ -142,6 +174,7 @@ mod tests {
             ty: SqlType::Int4.plain(),
             not_null: true,
             default: None,
+            missing: None,
         };
         TableDef {
             id: 1,
@@ -156,6 +189,8 @@ mod tests {
             checks: vec![],
             rowid_sequence: None,
             owned_sequences: vec![],
+            indexes: vec![],
+            next_index_id: 1,
         }
     }
 

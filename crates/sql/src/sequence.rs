@@ -36,6 +36,17 @@ impl Sequences {
         Ok(())
     }
 
+    /// Registers a new sequence unless one of that name exists; true if created.
+    pub fn create(&self, name: &str) -> SqlResult<bool> {
+        let mut s = self.lock()?;
+        if s.last.contains_key(name) {
+            return Ok(false);
+        }
+        s.last.insert(name.to_string(), 0);
+        s.persisted.insert(name.to_string(), 0);
+        Ok(true)
+    }
+
     pub fn drop_sequence(&self, name: &str) -> SqlResult<()> {
         let mut s = self.lock()?;
         s.last.remove(name);

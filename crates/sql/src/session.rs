@@ -284,6 +284,7 @@ impl Session {
     /// Simple-query protocol: runs each ';'-separated statement in order, stopping after the first error.
     /// Several statements without explicit transaction control run as one implicit transaction.
     pub async fn execute_simple(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
+        self.discard_stale_txn();
         let stmts = match parse(sql) {
             Ok(s) => s,
             Err(e) => {
@@ -404,6 +405,7 @@ impl Session {
         prepared: &Prepared,
         params: &[Option<String>],
     ) -> Result<StatementOutput, SqlError> {
+        self.discard_stale_txn();
         let inner = &prepared.inner;
         if params.len() != inner.param_types.len() {
             return Err(SqlError::new(
@@ -467,6 +469,16 @@ impl Session {
         {
             Ok(r) => r,
             Err(panic) => Err(self.after_panic(panic)),
+        }
+    }
+
+    /// A transaction that is not an explicit block can only be left over from
+    /// a statement whose future was dropped (cancelled); roll it back.
+    fn discard_stale_txn(&mut self) {
+        if self.txn.as_ref().is_some_and(|t| !t.explicit) {
+            if let Some(t) = self.txn.take() {
+                self.engine.rollback(t);
+            }
         }
     }
 
@@ -575,7 +587,8 @@ impl Session {
                 cmd("ROLLBACK")
             }
             S::CreateTable(ct) => {
-                self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql))
+                let id = self.engine.alloc_table_id();
+                self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql, id))
                     .await
             }
             S::Drop {
@@ -585,6 +598,51 @@ impl Session {
                 ..
             } => {
                 self.run_ddl("DROP TABLE", |c| ddl::drop_table(c, names, *if_exists))
+                    .await
+            }
+            S::Explain {
+                analyze, statement, ..
+            } => {
+                if *analyze {
+                    return Err(SqlError::unsupported("EXPLAIN ANALYZE"));
+                }
+                if !is_data_statement(statement) {
+                    return Err(SqlError::unsupported("EXPLAIN of this statement"));
+                }
+                let catalog = self.catalog();
+                let bound = {
+                    let mut b = Binder::new(&catalog, sql, vec![]);
+                    bind_data(&mut b, statement)?
+                };
+                let rows = crate::explain::explain(&bound)
+                    .into_iter()
+                    .map(|l| vec![Some(l)])
+                    .collect();
+                Ok(StatementOutput::Rows {
+                    columns: vec![Column {
+                        name: "QUERY PLAN".into(),
+                        type_oid: SqlType::Text.oid(),
+                        type_modifier: -1,
+                    }],
+                    rows,
+                    tag: "EXPLAIN".into(),
+                })
+            }
+            S::CreateIndex(ci) => {
+                self.run_ddl("CREATE INDEX", |c| ddl::create_index(c, ci))
+                    .await
+            }
+            S::Drop {
+                object_type: ast::ObjectType::Index,
+                if_exists,
+                names,
+                ..
+            } => {
+                self.run_ddl("DROP INDEX", |c| ddl::drop_index(c, names, *if_exists))
+                    .await
+            }
+            S::AlterTable(at) => {
+                self.run_ddl("ALTER TABLE", |c| ddl::alter_table(c, at, sql))
                     .await
             }
             S::Set(set) => self.set(set),
@@ -685,31 +743,74 @@ impl Session {
             ));
         }
         if txn.ddl.is_none() {
-            let guard = engine.ddl_lock.clone().lock_owned().await;
+            let catalog = engine.catalog();
             txn.ddl = Some(TxnDdl {
-                _lock: guard,
-                catalog: engine.catalog(),
+                base_version: catalog.version,
+                checked: vec![],
+                catalog,
                 mutations: vec![],
                 created_sequences: vec![],
                 dropped_sequences: vec![],
             });
         }
+        let base = txn
+            .ddl
+            .as_ref()
+            .map(|d| d.catalog.clone())
+            .ok_or_else(|| SqlError::internal("no DDL state"))?;
+        let Some(mut change) = f(&base)? else {
+            return Ok(());
+        };
+        let mut checked = Vec::new();
+        for b in std::mem::take(&mut change.backfill) {
+            let snapshot = engine.store.read_point();
+            checked.push((b.table.id, snapshot));
+            let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+            let r = ctx.backfill_index(&b.table, &b.index, b.unique).await;
+            ctx.finish();
+            r?;
+        }
+        for v in std::mem::take(&mut change.validations) {
+            let ddl::Validation::NoNulls {
+                table,
+                column,
+                name,
+            } = v;
+            let snapshot = engine.store.read_point();
+            checked.push((table.id, snapshot));
+            let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+            let bad = ctx.any_row(&table, column).await;
+            ctx.finish();
+            if bad? {
+                return Err(SqlError::new(
+                    "23502",
+                    format!(
+                        "column \"{name}\" of relation \"{}\" contains null values",
+                        table.name
+                    ),
+                ));
+            }
+        }
         let d = txn
             .ddl
             .as_mut()
             .ok_or_else(|| SqlError::internal("no DDL state"))?;
-        if let Some(mut change) = f(&d.catalog)? {
-            for s in &change.created_sequences {
-                engine.sequences.load(s, 0)?;
+        // Only sequences this transaction really created are undone on rollback
+        // (a concurrent transaction may own one with the same name).
+        let mut created = Vec::new();
+        for s in std::mem::take(&mut change.created_sequences) {
+            if engine.sequences.create(&s)? {
+                created.push(s);
             }
-            // A private version number, so prepared plans bound here are never
-            // reused against another catalog.
-            change.catalog.version = (1 << 63) | engine.new_txn_id();
-            d.catalog = Arc::new(change.catalog);
-            d.mutations.extend(change.mutations);
-            d.created_sequences.extend(change.created_sequences);
-            d.dropped_sequences.extend(change.dropped_sequences);
         }
+        // A private version number, so prepared plans bound here are never
+        // reused against another catalog.
+        change.catalog.version = (1 << 63) | engine.new_txn_id();
+        d.catalog = Arc::new(change.catalog);
+        d.mutations.extend(change.mutations);
+        d.created_sequences.extend(created);
+        d.dropped_sequences.extend(change.dropped_sequences);
+        d.checked.extend(checked);
         Ok(())
     }
 

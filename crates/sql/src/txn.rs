@@ -67,13 +67,20 @@ pub struct Txn {
     pub ddl: Option<TxnDdl>,
     /// BEGIN READ ONLY: writes fail with 25006.
     pub read_only: bool,
+    /// Start time: what now() returns throughout the transaction.
+    pub start_usecs: i64,
+    /// Definitions of the tables this transaction wrote rows to, as bound.
+    pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
 }
 
-/// DDL of an open transaction. The engine's DDL lock is held from the first
-/// DDL statement until the transaction ends, so the catalog cannot move under it.
+/// DDL of an open transaction: a private catalog version published at
+/// COMMIT, which fails with 40001 if another DDL committed since `base_version`
+/// or rows of a table it read (backfill, validation) changed since then.
 #[derive(Debug)]
 pub struct TxnDdl {
-    pub _lock: tokio::sync::OwnedMutexGuard<()>,
+    pub base_version: u64,
+    /// Tables whose existing rows this DDL read, and the snapshot it read at.
+    pub checked: Vec<(u32, Lsn)>,
     pub catalog: Arc<Catalog>,
     pub mutations: Vec<Mutation>,
     pub created_sequences: Vec<String>,
@@ -94,6 +101,8 @@ impl Txn {
             started: false,
             ddl: None,
             read_only: false,
+            start_usecs: crate::datetime::now(),
+            tables_written: BTreeMap::new(),
         }
     }
 }
@@ -185,6 +194,8 @@ pub struct WriteLog {
 struct WriteLogState {
     last: HashMap<Vec<u8>, Lsn>,
     snapshots: HashMap<TxnId, Lsn>,
+    /// Last commit that wrote rows of each table (by table id).
+    tables: HashMap<u32, Lsn>,
 }
 
 const WRITE_LOG_PRUNE_AT: usize = 1 << 16;
@@ -211,6 +222,22 @@ impl WriteLog {
             }
         }
     }
+    pub fn record_tables<'a>(&self, tables: impl Iterator<Item = &'a u32>, lsn: Lsn) {
+        if let Ok(mut s) = self.state.lock() {
+            for t in tables {
+                s.tables.insert(*t, lsn);
+            }
+        }
+    }
+
+    /// Did a commit after `snapshot` write rows of table `id`?
+    pub fn table_changed_since(&self, id: u32, snapshot: Lsn) -> bool {
+        self.state
+            .lock()
+            .map(|s| s.tables.get(&id).is_some_and(|l| *l > snapshot))
+            .unwrap_or(true)
+    }
+
     /// Was `key` written by a commit after `snapshot`?
     pub fn changed_since(&self, key: &[u8], snapshot: Lsn) -> bool {
         self.state

@@ -2,7 +2,7 @@
 //! type modifiers, and how sqlparser's `DataType` maps onto them.
 
 use serde::{Deserialize, Serialize};
-use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo};
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo as ast_tz};
 
 use crate::error::{SqlError, SqlResult};
 
@@ -20,6 +20,9 @@ pub enum SqlType {
     Text,
     Varchar,
     Bpchar,
+    Date,
+    Timestamp,
+    TimestampTz,
     Unknown,
 }
 
@@ -36,6 +39,7 @@ pub enum Category {
     Bool,
     Numeric,
     String,
+    DateTime,
     Unknown,
 }
 
@@ -52,6 +56,9 @@ impl SqlType {
             SqlType::Text => 25,
             SqlType::Varchar => 1043,
             SqlType::Bpchar => 1042,
+            SqlType::Date => 1082,
+            SqlType::Timestamp => 1114,
+            SqlType::TimestampTz => 1184,
             SqlType::Unknown => 705,
         }
     }
@@ -68,6 +75,9 @@ impl SqlType {
             25 => SqlType::Text,
             1043 => SqlType::Varchar,
             1042 => SqlType::Bpchar,
+            1082 => SqlType::Date,
+            1114 => SqlType::Timestamp,
+            1184 => SqlType::TimestampTz,
             705 => SqlType::Unknown,
             _ => return None,
         })
@@ -86,6 +96,9 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar => "character varying",
             SqlType::Bpchar => "character",
+            SqlType::Date => "date",
+            SqlType::Timestamp => "timestamp without time zone",
+            SqlType::TimestampTz => "timestamp with time zone",
             SqlType::Unknown => "unknown",
         }
     }
@@ -103,6 +116,9 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar => "varchar",
             SqlType::Bpchar => "bpchar",
+            SqlType::Date => "date",
+            SqlType::Timestamp => "timestamp",
+            SqlType::TimestampTz => "timestamptz",
             SqlType::Unknown => "unknown",
         }
     }
@@ -117,6 +133,7 @@ impl SqlType {
             | SqlType::Float8
             | SqlType::Numeric => Category::Numeric,
             SqlType::Text | SqlType::Varchar | SqlType::Bpchar => Category::String,
+            SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => Category::DateTime,
             SqlType::Unknown => Category::Unknown,
         }
     }
@@ -130,6 +147,16 @@ impl SqlType {
             SqlType::Numeric => 4,
             SqlType::Float4 => 5,
             SqlType::Float8 => 6,
+            _ => 0,
+        }
+    }
+
+    /// Rank in the implicit-cast chain date < timestamp < timestamptz.
+    pub fn datetime_rank(self) -> u8 {
+        match self {
+            SqlType::Date => 1,
+            SqlType::Timestamp => 2,
+            SqlType::TimestampTz => 3,
             _ => 0,
         }
     }
@@ -238,6 +265,19 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
             })
         }
         DataType::Text | DataType::String(None) => plain(SqlType::Text),
+        DataType::Date => plain(SqlType::Date),
+        DataType::Timestamp(p, tz) => {
+            let ty = match tz {
+                ast_tz::WithTimeZone | ast_tz::Tz => SqlType::TimestampTz,
+                _ => SqlType::Timestamp,
+            };
+            let typmod = match p {
+                None => -1,
+                Some(p) if *p <= 6 => *p as i32,
+                Some(_) => 6,
+            };
+            Ok(ColType { ty, typmod })
+        }
         DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => {
             Ok(ColType {
                 ty: SqlType::Varchar,
@@ -263,6 +303,7 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
                 "int8" => plain(SqlType::Int8),
                 "bool" => plain(SqlType::Bool),
                 "varchar" => plain(SqlType::Varchar),
+                "timestamptz" => plain(SqlType::TimestampTz),
                 _ => Err(SqlError::new(
                     "42704",
                     format!("type \"{n}\" does not exist"),

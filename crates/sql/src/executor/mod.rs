@@ -2,6 +2,9 @@
 //! (its snapshot plus its own pending writes), and performs INSERT, UPDATE
 //! and DELETE with constraint checks, row locks and conflict handling.
 
+mod aggregate;
+mod dml;
+
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -121,6 +124,7 @@ impl<'a> Ctx<'a> {
             subqueries,
             sequences: &self.engine.sequences,
             sequence_used: &self.sequence_used,
+            now: self.txn.start_usecs,
         }
     }
 
@@ -387,6 +391,20 @@ impl<'a> Ctx<'a> {
                     });
                     Ok(keyed.into_iter().map(|(_, r)| r).collect())
                 }
+                Plan::DistinctOn { input, columns } => {
+                    let rows = self.exec_plan(input, outer).await?;
+                    let mut seen = HashSet::new();
+                    Ok(rows
+                        .into_iter()
+                        .filter(|r| {
+                            let key: Vec<Datum> = columns
+                                .iter()
+                                .map(|c| r.get(*c).cloned().unwrap_or(Datum::Null))
+                                .collect();
+                            seen.insert(row_key(&key))
+                        })
+                        .collect())
+                }
                 Plan::Distinct { input } => {
                     let rows = self.exec_plan(input, outer).await?;
                     let mut seen = HashSet::new();
@@ -448,56 +466,6 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    async fn aggregate(
-        &mut self,
-        rows: Vec<Row>,
-        groups: &[Expr],
-        aggs: &[AggCall],
-        outer: &[Row],
-    ) -> SqlResult<Vec<Row>> {
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
-        for r in rows {
-            let mut g = Vec::with_capacity(groups.len());
-            for e in groups {
-                g.push(self.eval_row(e, &r, outer).await?);
-            }
-            let key = row_key(&g);
-            let slot = match index.get(&key) {
-                Some(i) => *i,
-                None => {
-                    states.push((g, aggs.iter().map(AggState::new).collect()));
-                    index.insert(key, states.len() - 1);
-                    states.len() - 1
-                }
-            };
-            for (ai, a) in aggs.iter().enumerate() {
-                if let Some(f) = &a.filter {
-                    if !self.predicate(f, &r, outer).await? {
-                        continue;
-                    }
-                }
-                let mut args = Vec::with_capacity(a.args.len());
-                for e in &a.args {
-                    args.push(self.eval_row(e, &r, outer).await?);
-                }
-                states[slot].1[ai].update(a, args)?;
-            }
-        }
-        if states.is_empty() && groups.is_empty() {
-            states.push((vec![], aggs.iter().map(AggState::new).collect()));
-        }
-        let mut out = Vec::with_capacity(states.len());
-        for (g, st) in states {
-            let mut row = g;
-            for (a, s) in aggs.iter().zip(st) {
-                row.push(s.finish(a)?);
-            }
-            out.push(row);
-        }
-        Ok(out)
-    }
-
     /// Rows of a table (with their keys) matching `filter`, reached through `access`.
     pub async fn scan_table(
         &mut self,
@@ -527,6 +495,35 @@ impl<'a> Ctx<'a> {
                     Some(v) => vec![(key, v)],
                     None => vec![],
                 }
+            }
+            Access::Index {
+                index_id,
+                prefix: eqs,
+            } => {
+                let Some(idx) = table
+                    .unique
+                    .iter()
+                    .chain(table.indexes.iter())
+                    .find(|i| i.id == *index_id)
+                else {
+                    return Err(SqlError::internal("index vanished from its table"));
+                };
+                let mut start = index_prefix(table.id, idx.id);
+                for (e, c) in eqs.iter().zip(&idx.columns) {
+                    let d = self.eval_row(e, &[], outer).await?;
+                    if d.is_null() {
+                        return Ok(vec![]);
+                    }
+                    encode_key_into(&mut start, &d, table.columns[*c].ty.ty);
+                }
+                let end = prefix_end(&start);
+                let mut out = Vec::new();
+                for (_, row_key) in self.scan(&start, &end).await? {
+                    if let Some(v) = self.get_at(&row_key, self.snapshot).await? {
+                        out.push((row_key, v));
+                    }
+                }
+                out
             }
             Access::Points(keys) => {
                 let mut encoded = std::collections::BTreeSet::new();
@@ -604,7 +601,7 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::with_capacity(raw.len());
         for (k, v) in raw {
             let row = decode_row(&v)?;
-            let row = fit_width(row, table.columns.len());
+            let row = fill_row(row, table)?;
             if let Some(f) = filter {
                 if !self.predicate(f, &row, outer).await? {
                     continue;
@@ -614,440 +611,6 @@ impl<'a> Ctx<'a> {
         }
         Ok(out)
     }
-
-    // ------------------------------------------------------------ writes
-
-    async fn lock(&mut self, key: &[u8]) -> SqlResult<()> {
-        if self.engine.locks.lock(key, self.txn.id).await? {
-            self.txn.locks.push(key.to_vec());
-        }
-        Ok(())
-    }
-
-    /// The newest committed (or own) version: what uniqueness is checked against.
-    async fn get_latest(&self, key: &[u8]) -> SqlResult<Option<Vec<u8>>> {
-        let at = self.engine.store.read_point();
-        self.get_at(key, at).await
-    }
-
-    fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        self.txn.writes.insert(key, value);
-    }
-
-    async fn check_row(
-        &mut self,
-        table: &TableDef,
-        row: &[Datum],
-        checks: &[(String, Expr)],
-    ) -> SqlResult<()> {
-        for (i, c) in table.columns.iter().enumerate() {
-            if c.not_null && row[i].is_null() {
-                return Err(SqlError::new("23502", format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name))
-                    .with_detail(failing_row(row, self.float_digits())));
-            }
-        }
-        for (name, e) in checks {
-            let v = self.eval_row(e, row, &[]).await?;
-            if truth(&v) == Some(false) {
-                return Err(SqlError::new(
-                    "23514",
-                    format!(
-                        "new row for relation \"{}\" violates check constraint \"{name}\"",
-                        table.name
-                    ),
-                )
-                .with_detail(failing_row(row, self.float_digits())));
-            }
-        }
-        Ok(())
-    }
-
-    fn float_digits(&self) -> i32 {
-        1
-    }
-
-    fn index_key(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> Option<Vec<u8>> {
-        let mut k = index_prefix(table.id, idx.id);
-        for &c in &idx.columns {
-            if row[c].is_null() {
-                return None;
-            }
-            encode_key_into(&mut k, &row[c], table.columns[c].ty.ty);
-        }
-        Some(k)
-    }
-
-    fn duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
-        let names: Vec<&str> = idx
-            .columns
-            .iter()
-            .map(|c| table.columns[*c].name.as_str())
-            .collect();
-        let vals: Vec<String> = idx
-            .columns
-            .iter()
-            .map(|c| row[*c].to_text(1).unwrap_or_else(|| "null".into()))
-            .collect();
-        SqlError::new(
-            "23505",
-            format!(
-                "duplicate key value violates unique constraint \"{}\"",
-                idx.name
-            ),
-        )
-        .with_detail(format!(
-            "Key ({})=({}) already exists.",
-            names.join(", "),
-            vals.join(", ")
-        ))
-    }
-
-    /// Locks and claims a unique key; fails if a live row already holds it.
-    async fn claim(
-        &mut self,
-        key: &[u8],
-        table: &TableDef,
-        idx: &IndexDef,
-        row: &[Datum],
-    ) -> SqlResult<()> {
-        self.lock(key).await?;
-        if self.get_latest(key).await?.is_some() {
-            return Err(Self::duplicate(table, idx, row));
-        }
-        Ok(())
-    }
-
-    async fn insert_row(
-        &mut self,
-        table: &TableDef,
-        row: Row,
-        checks: &[(String, Expr)],
-    ) -> SqlResult<(Vec<u8>, Row)> {
-        self.check_row(table, &row, checks).await?;
-        let key = match &table.primary_key {
-            Some(pk) => {
-                let key = Self::index_key(table, pk, &row)
-                    .ok_or_else(|| SqlError::internal("null in primary key"))?;
-                self.claim(&key, table, pk, &row).await?;
-                key
-            }
-            None => {
-                let seq = table
-                    .rowid_sequence
-                    .as_deref()
-                    .ok_or_else(|| SqlError::internal("table without row id sequence"))?;
-                let id = self.engine.sequences.nextval(seq)?;
-                self.sequence_used.store(true, AtomicOrdering::Relaxed);
-                let mut k = index_prefix(table.id, PRIMARY_INDEX);
-                encode_key_into(&mut k, &Datum::Int8(id), SqlType::Int8);
-                k
-            }
-        };
-        for idx in &table.unique {
-            if let Some(ik) = Self::index_key(table, idx, &row) {
-                self.claim(&ik, table, idx, &row).await?;
-                self.put(ik, Some(key.clone()));
-            }
-        }
-        self.put(key.clone(), Some(encode_row(&row)));
-        Ok((key, row))
-    }
-
-    async fn returning(
-        &mut self,
-        ret: &Option<(Vec<Expr>, Vec<OutColumn>)>,
-        row: &[Datum],
-        out: &mut Vec<Row>,
-    ) -> SqlResult<()> {
-        if let Some((exprs, _)) = ret {
-            let mut vals = Vec::with_capacity(exprs.len());
-            for e in exprs {
-                vals.push(self.eval_row(e, row, &[]).await?);
-            }
-            out.push(vals);
-        }
-        Ok(())
-    }
-
-    pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
-        let width = p.table.columns.len();
-        let mut new_rows: Vec<Row> = Vec::new();
-        match &p.source {
-            InsertSource::Values(rows) => {
-                for r in rows {
-                    let mut row = Vec::with_capacity(width);
-                    for (i, e) in r.iter().enumerate() {
-                        let e = e.as_ref().or(p.defaults[i].as_ref());
-                        row.push(match e {
-                            Some(e) => self.eval_row(e, &[], &[]).await?,
-                            None => Datum::Null,
-                        });
-                    }
-                    new_rows.push(row);
-                }
-            }
-            InsertSource::Query {
-                plan,
-                targets,
-                casts,
-            } => {
-                let rows = self.exec_query(plan).await?;
-                for src in rows {
-                    let mut row = vec![Datum::Null; width];
-                    let mut supplied = vec![false; width];
-                    for (t, c) in targets.iter().zip(casts) {
-                        row[*t] = self.eval_row(c, &src, &[]).await?;
-                        supplied[*t] = true;
-                    }
-                    for i in 0..width {
-                        if !supplied[i] {
-                            if let Some(d) = &p.defaults[i] {
-                                row[i] = self.eval_row(d, &[], &[]).await?;
-                            }
-                        }
-                    }
-                    new_rows.push(row);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        let mut n = 0;
-        // Row keys written by this statement (ON CONFLICT may not touch one twice).
-        let mut touched: HashSet<Vec<u8>> = HashSet::new();
-        for row in new_rows {
-            if let Some(oc) = &p.on_conflict {
-                match self
-                    .on_conflict(&p.table, &row, oc, &p.checks, &touched)
-                    .await?
-                {
-                    Conflict::None => {}
-                    Conflict::Skipped => continue,
-                    Conflict::Updated(key, new) => {
-                        touched.insert(key);
-                        n += 1;
-                        self.returning(&p.returning, &new, &mut out).await?;
-                        continue;
-                    }
-                }
-            }
-            let (key, row) = self.insert_row(&p.table, row, &p.checks).await?;
-            touched.insert(key);
-            n += 1;
-            self.returning(&p.returning, &row, &mut out).await?;
-        }
-        Ok((n, out))
-    }
-
-    /// Probes the arbiter indexes for a row that `row` conflicts with.
-    async fn on_conflict(
-        &mut self,
-        t: &TableDef,
-        row: &[Datum],
-        oc: &OnConflictPlan,
-        checks: &[(String, Expr)],
-        touched: &HashSet<Vec<u8>>,
-    ) -> SqlResult<Conflict> {
-        self.check_row(t, row, checks).await?;
-        for idx in &oc.arbiters {
-            let Some(ik) = Self::index_key(t, idx, row) else {
-                continue;
-            };
-            self.lock(&ik).await?;
-            let Some(v) = self.get_latest(&ik).await? else {
-                continue;
-            };
-            let row_key = if idx.id == PRIMARY_INDEX { ik } else { v };
-            if self.txn.isolation != Isolation::ReadCommitted
-                && !self.txn.writes.contains_key(&row_key)
-                && self.engine.write_log.changed_since(&row_key, self.snapshot)
-            {
-                return Err(SqlError::serialization_failure());
-            }
-            let ConflictAction::Update {
-                assignments,
-                filter,
-            } = &oc.action
-            else {
-                return Ok(Conflict::Skipped);
-            };
-            if touched.contains(&row_key) {
-                return Err(SqlError::new("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time")
-                    .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
-            }
-            self.lock(&row_key).await?;
-            let Some(bytes) = self.get_latest(&row_key).await? else {
-                continue;
-            };
-            let old = fit_width(decode_row(&bytes)?, t.columns.len());
-            let mut combined = old.clone();
-            combined.extend(row.iter().cloned());
-            if let Some(f) = filter {
-                if !self.predicate(f, &combined, &[]).await? {
-                    return Ok(Conflict::Skipped);
-                }
-            }
-            let mut new = old.clone();
-            for (ci, e) in assignments {
-                new[*ci] = self.eval_row(e, &combined, &[]).await?;
-            }
-            let key = self.write_update(t, &row_key, &old, &new, checks).await?;
-            return Ok(Conflict::Updated(key, new));
-        }
-        Ok(Conflict::None)
-    }
-
-    /// TRUNCATE: deletes every row and index entry of the tables.
-    pub async fn truncate(&mut self, tables: &[std::sync::Arc<TableDef>]) -> SqlResult<()> {
-        for t in tables {
-            let mut prefix = vec![crate::encoding::DATA_PREFIX];
-            prefix.extend_from_slice(&t.id.to_be_bytes());
-            let primary = index_prefix(t.id, PRIMARY_INDEX);
-            for (k, _) in self.scan(&prefix, &prefix_end(&prefix)).await? {
-                if k.starts_with(&primary) {
-                    self.lock(&k).await?;
-                }
-                self.put(k, None);
-            }
-        }
-        Ok(())
-    }
-
-    /// Locks a row found at the statement snapshot. Returns the version to act
-    /// on: the same row, the newest version (READ COMMITTED re-check), or None
-    /// if it is gone or no longer matches.
-    async fn lock_for_write(
-        &mut self,
-        table: &TableDef,
-        key: &[u8],
-        row: Row,
-        filter: Option<&Expr>,
-    ) -> SqlResult<Option<Row>> {
-        self.lock(key).await?;
-        if self.txn.writes.contains_key(key)
-            || !self.engine.write_log.changed_since(key, self.snapshot)
-        {
-            return Ok(Some(row));
-        }
-        if self.txn.isolation != Isolation::ReadCommitted {
-            return Err(SqlError::serialization_failure());
-        }
-        let Some(v) = self.get_latest(key).await? else {
-            return Ok(None);
-        };
-        let newest = fit_width(decode_row(&v)?, table.columns.len());
-        if let Some(f) = filter {
-            if !self.predicate(f, &newest, &[]).await? {
-                return Ok(None);
-            }
-        }
-        Ok(Some(newest))
-    }
-
-    pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
-        let t = p.table.clone();
-        let targets = self
-            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
-            .await?;
-        let mut out = Vec::new();
-        let mut n = 0;
-        for (key, row) in targets {
-            let Some(old) = self
-                .lock_for_write(&t, &key, row, p.filter.as_ref())
-                .await?
-            else {
-                continue;
-            };
-            let mut new = old.clone();
-            for (ci, e) in &p.assignments {
-                new[*ci] = self.eval_row(e, &old, &[]).await?;
-            }
-            self.write_update(&t, &key, &old, &new, &p.checks).await?;
-            n += 1;
-            self.returning(&p.returning, &new, &mut out).await?;
-        }
-        Ok((n, out))
-    }
-
-    /// Replaces row `old` (at `key`, already locked) by `new`: constraint
-    /// checks, primary-key moves and unique-index maintenance.
-    async fn write_update(
-        &mut self,
-        t: &TableDef,
-        key: &[u8],
-        old: &[Datum],
-        new: &[Datum],
-        checks: &[(String, Expr)],
-    ) -> SqlResult<Vec<u8>> {
-        {
-            let (t, key, old, new) = (t, key.to_vec(), old, new);
-            self.check_row(t, new, checks).await?;
-            let new_key = match &t.primary_key {
-                Some(pk) => Self::index_key(t, pk, new)
-                    .ok_or_else(|| SqlError::internal("null in primary key"))?,
-                None => key.clone(),
-            };
-            if new_key != key {
-                self.put(key.clone(), None);
-                if let Some(pk) = &t.primary_key {
-                    self.claim(&new_key, t, pk, new).await?;
-                }
-            }
-            for idx in &t.unique {
-                let ok = Self::index_key(t, idx, old);
-                let nk = Self::index_key(t, idx, new);
-                if ok == nk && new_key == key {
-                    continue;
-                }
-                if let Some(ok) = ok {
-                    if Some(&ok) != nk.as_ref() {
-                        self.put(ok, None);
-                    }
-                }
-                if let Some(nk) = nk {
-                    if Self::index_key(t, idx, old).as_ref() != Some(&nk) {
-                        self.claim(&nk, t, idx, new).await?;
-                    }
-                    self.put(nk, Some(new_key.clone()));
-                }
-            }
-            self.put(new_key.clone(), Some(encode_row(new)));
-            Ok(new_key)
-        }
-    }
-
-    pub async fn delete(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
-        let t = p.table.clone();
-        let targets = self
-            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
-            .await?;
-        let mut out = Vec::new();
-        let mut n = 0;
-        for (key, row) in targets {
-            let Some(old) = self
-                .lock_for_write(&t, &key, row, p.filter.as_ref())
-                .await?
-            else {
-                continue;
-            };
-            for idx in &t.unique {
-                if let Some(ik) = Self::index_key(&t, idx, &old) {
-                    self.put(ik, None);
-                }
-            }
-            self.put(key, None);
-            n += 1;
-            self.returning(&p.returning, &old, &mut out).await?;
-        }
-        Ok((n, out))
-    }
-}
-
-/// Outcome of probing ON CONFLICT arbiters.
-enum Conflict {
-    None,
-    Skipped,
-    /// The existing row was updated (its key, its new value).
-    Updated(Vec<u8>, Row),
 }
 
 /// `left.col = right.col` conjuncts of a join condition: (left column,
@@ -1103,10 +666,19 @@ fn collect_subqueries<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     e.for_each_child(&mut |c| collect_subqueries(c, out));
 }
 
-/// Rows written before a column existed read it as NULL.
-fn fit_width(mut row: Row, width: usize) -> Row {
-    row.resize(width, Datum::Null);
-    row
+/// Completes a stored row to the table's current width: columns added
+/// after it was written read as their recorded `missing` value (or NULL).
+fn fill_row(mut row: Row, table: &TableDef) -> SqlResult<Row> {
+    if row.len() < table.columns.len() {
+        for c in &table.columns[row.len()..] {
+            row.push(match &c.missing {
+                Some(text) => crate::datum::parse_text(text, c.ty)?,
+                None => Datum::Null,
+            });
+        }
+    }
+    row.truncate(table.columns.len());
+    Ok(row)
 }
 
 /// Equality key of a row for DISTINCT, GROUP BY and set operations.
@@ -1164,171 +736,4 @@ fn set_op(op: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
             out
         }
     }
-}
-
-fn failing_row(row: &[Datum], digits: i32) -> String {
-    let vals: Vec<String> = row
-        .iter()
-        .map(|d| d.to_text(digits).unwrap_or_else(|| "null".into()))
-        .collect();
-    format!("Failing row contains ({}).", vals.join(", "))
-}
-
-/// Running state of one aggregate call.
-enum AggState {
-    Count(i64),
-    SumInt(i128, i64),
-    SumNumeric(Option<Numeric>, i64),
-    SumFloat(f64, bool, i64),
-    Extreme(Option<Datum>),
-    Bool(Option<bool>),
-    Str(Option<String>),
-    Distinct(HashSet<Vec<u8>>, Box<AggState>),
-}
-
-impl AggState {
-    fn new(a: &AggCall) -> AggState {
-        let base = match a.func {
-            AggFunc::CountStar | AggFunc::Count => AggState::Count(0),
-            AggFunc::Sum | AggFunc::Avg => match a.args[0].ty().ty {
-                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => AggState::SumInt(0, 0),
-                SqlType::Float4 | SqlType::Float8 => AggState::SumFloat(0.0, false, 0),
-                _ => AggState::SumNumeric(None, 0),
-            },
-            AggFunc::Min | AggFunc::Max => AggState::Extreme(None),
-            AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
-            AggFunc::StringAgg => AggState::Str(None),
-        };
-        if a.distinct {
-            AggState::Distinct(HashSet::new(), Box::new(base))
-        } else {
-            base
-        }
-    }
-
-    fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
-        if a.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
-            return Ok(());
-        }
-        let v = args.first().cloned().unwrap_or(Datum::Null);
-        match self {
-            AggState::Distinct(seen, inner) => {
-                if seen.insert(row_key(&args)) {
-                    inner.update(a, args)?;
-                }
-            }
-            AggState::Count(n) => *n += 1,
-            AggState::SumInt(s, n) => {
-                *s += v.as_i64().unwrap_or(0) as i128;
-                *n += 1;
-            }
-            AggState::SumNumeric(s, n) => {
-                let x = v.as_numeric().unwrap_or_else(Numeric::zero);
-                *s = Some(match s.take() {
-                    Some(acc) => acc.add(&x),
-                    None => x,
-                });
-                *n += 1;
-            }
-            AggState::SumFloat(s, any, n) => {
-                *s += v.as_f64().unwrap_or(0.0);
-                *any = true;
-                *n += 1;
-            }
-            AggState::Extreme(cur) => {
-                let take = match cur {
-                    None => true,
-                    Some(c) => {
-                        let o = compare(&v, c, a.ty.ty);
-                        // On ties PostgreSQL keeps the newer value (numeric_larger & co.).
-                        if a.func == AggFunc::Min {
-                            o != Ordering::Greater
-                        } else {
-                            o != Ordering::Less
-                        }
-                    }
-                };
-                if take {
-                    *cur = Some(v);
-                }
-            }
-            AggState::Bool(cur) => {
-                let b = truth(&v).unwrap_or(false);
-                *cur = Some(match (*cur, a.func) {
-                    (None, _) => b,
-                    (Some(c), AggFunc::BoolOr) => c || b,
-                    (Some(c), _) => c && b,
-                });
-            }
-            AggState::Str(cur) => {
-                let s = v.as_str().unwrap_or_default().to_string();
-                *cur = Some(match cur.take() {
-                    None => s,
-                    Some(mut acc) => {
-                        if let Some(Datum::Text(d)) = args.get(1) {
-                            acc.push_str(d);
-                        }
-                        acc.push_str(&s);
-                        acc
-                    }
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self, a: &AggCall) -> SqlResult<Datum> {
-        match self {
-            AggState::Distinct(_, inner) => inner.finish_with(a),
-            other => other.finish_with(a),
-        }
-    }
-
-    fn finish_with(self, a: &AggCall) -> SqlResult<Datum> {
-        Ok(match self {
-            AggState::Count(n) => Datum::Int8(n),
-            AggState::SumInt(s, n) => {
-                if n == 0 {
-                    return Ok(Datum::Null);
-                }
-                match (a.func, a.ty.ty) {
-                    (AggFunc::Avg, _) => avg_int(s, true, n)?,
-                    (_, SqlType::Int8) => {
-                        Datum::Int8(i64::try_from(s).map_err(|_| SqlError::out_of_range("bigint"))?)
-                    }
-                    _ => Datum::Numeric(Numeric::from_i128(s)),
-                }
-            }
-            AggState::SumNumeric(s, n) => match s {
-                None => Datum::Null,
-                Some(s) if a.func == AggFunc::Avg => Datum::Numeric(s.div(&Numeric::from_i64(n))?),
-                Some(s) => Datum::Numeric(s),
-            },
-            AggState::SumFloat(s, any, n) => {
-                if !any {
-                    return Ok(Datum::Null);
-                }
-                if a.func == AggFunc::Avg {
-                    Datum::Float8(s / n as f64)
-                } else if a.ty.ty == SqlType::Float4 {
-                    Datum::Float4(s as f32)
-                } else {
-                    Datum::Float8(s)
-                }
-            }
-            AggState::Extreme(v) => v.unwrap_or(Datum::Null),
-            AggState::Bool(b) => b.map(Datum::Bool).unwrap_or(Datum::Null),
-            AggState::Str(s) => s.map(Datum::Text).unwrap_or(Datum::Null),
-            AggState::Distinct(..) => return Err(SqlError::internal("nested distinct state")),
-        })
-    }
-}
-
-fn avg_int(sum: i128, any: bool, n: i64) -> SqlResult<Datum> {
-    if !any || n == 0 {
-        return Ok(Datum::Null);
-    }
-    Ok(Datum::Numeric(
-        Numeric::from_i128(sum).div(&Numeric::from_i64(n))?,
-    ))
 }

@@ -1,0 +1,1311 @@
+//! Binding of expressions: names, literals, operators and their type
+//! resolution, casts, scalar functions, aggregates and subqueries.
+
+use super::*;
+
+impl<'a> Binder<'a> {
+    // ---------------------------------------------------------------- expressions
+
+    pub fn bind_expr(&mut self, e: &ast::Expr, scope: &Scope) -> SqlResult<Expr> {
+        // Backstop for the token-level check in `session::parse`.
+        if self.depth >= crate::session::MAX_EXPRESSION_DEPTH + 64 {
+            return Err(SqlError::new("54001", "stack depth limit exceeded"));
+        }
+        self.depth += 1;
+        let r = self.bind_expr_depth(e, scope);
+        self.depth -= 1;
+        r
+    }
+
+    pub(super) fn bind_expr_depth(&mut self, e: &ast::Expr, scope: &Scope) -> SqlResult<Expr> {
+        if self.agg.is_some()
+            && !self.in_agg_arg
+            && !is_aggregate_call(e)
+            && !matches!(
+                e,
+                ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::In { .. }
+            )
+        {
+            // An expression equal to a GROUP BY expression reads the group's value.
+            let saved = self.agg.take();
+            let trial = self.bind_expr_inner(e, scope);
+            self.agg = saved;
+            if let (Ok(b), Some(agg)) = (&trial, &self.agg) {
+                if !matches!(b, Expr::Const(..) | Expr::Param(..)) {
+                    if let Some(i) = agg.groups.iter().position(|g| g == b) {
+                        return Ok(Expr::Column(i, b.ty()));
+                    }
+                }
+            }
+        }
+        self.bind_expr_inner(e, scope)
+    }
+
+    pub(super) fn resolve_column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &str,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        let matches = |s: &Scope| -> Vec<usize> {
+            (0..s.cols.len())
+                .filter(|i| {
+                    s.cols[*i].name == name
+                        && qualifier.is_none_or(|q| s.cols[*i].qualifier.as_deref() == Some(q))
+                })
+                .collect()
+        };
+        let hits = matches(scope);
+        if hits.len() > 1 {
+            return self.err_at(
+                SqlError::new("42702", format!("column reference \"{name}\" is ambiguous")),
+                span,
+            );
+        }
+        if let Some(&i) = hits.first() {
+            return self.column_expr(i, scope, span);
+        }
+        for (level, s) in self.outer.iter().rev().enumerate() {
+            let hits = matches(s);
+            if hits.len() > 1 {
+                return self.err_at(
+                    SqlError::new("42702", format!("column reference \"{name}\" is ambiguous")),
+                    span,
+                );
+            }
+            if let Some(&i) = hits.first() {
+                self.outer_refs += 1;
+                return Ok(Expr::Outer {
+                    depth: level + 1,
+                    index: i,
+                    ty: s.cols[i].ty,
+                });
+            }
+        }
+        let full = match qualifier {
+            Some(q) => {
+                let known = scope.cols.iter().any(|c| c.qualifier.as_deref() == Some(q))
+                    || self
+                        .outer
+                        .iter()
+                        .any(|s| s.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)));
+                if !known {
+                    return self.err_at(
+                        SqlError::new(
+                            "42P01",
+                            format!("missing FROM-clause entry for table \"{q}\""),
+                        ),
+                        span,
+                    );
+                }
+                return self.err_at(
+                    SqlError::new("42703", format!("column {q}.{name} does not exist")),
+                    span,
+                );
+            }
+            None => name.to_string(),
+        };
+        self.err_at(SqlError::undefined_column(&full), span)
+    }
+
+    pub(super) fn bind_expr_inner(&mut self, e: &ast::Expr, scope: &Scope) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let span = start_span(e);
+        match e {
+            E::Identifier(_) => self.bind_arm_0(e, scope, span),
+            E::CompoundIdentifier(_) => self.bind_arm_1(e, scope, span),
+            E::Value(_) => self.bind_arm_2(e, scope, span),
+            E::Nested(_) => self.bind_arm_3(e, scope, span),
+            E::UnaryOp { .. } => self.bind_arm_4(e, scope, span),
+            E::BinaryOp { .. } => self.bind_arm_5(e, scope, span),
+            E::IsNull(_) | E::IsNotNull(_) => self.bind_arm_6(e, scope, span),
+            E::IsTrue(_)
+            | E::IsNotTrue(_)
+            | E::IsFalse(_)
+            | E::IsNotFalse(_)
+            | E::IsUnknown(_)
+            | E::IsNotUnknown(_) => self.bind_arm_7(e, scope, span),
+            E::IsDistinctFrom(_, _) | E::IsNotDistinctFrom(_, _) => self.bind_arm_8(e, scope, span),
+            E::Between { .. } => self.bind_arm_9(e, scope, span),
+            E::Like { .. } | E::ILike { .. } => self.bind_arm_10(e, scope, span),
+            E::In { .. } => self.bind_arm_11(e, scope, span),
+            E::Case { .. } => self.bind_arm_12(e, scope, span),
+            E::Cast { .. } => self.bind_arm_13(e, scope, span),
+            E::TypedString(_) => self.bind_arm_14(e, scope, span),
+            E::Function(_) => self.bind_arm_15(e, scope, span),
+            E::Substring { .. } => self.bind_arm_16(e, scope, span),
+            E::Trim { .. } => self.bind_arm_17(e, scope, span),
+            E::Ceil { .. } | E::Floor { .. } => self.bind_arm_18(e, scope, span),
+            E::Position { .. } => self.bind_arm_19(e, scope, span),
+            E::Extract { .. } => self.bind_extract(e, scope, span),
+            E::Exists { .. } => self.bind_arm_20(e, scope, span),
+            E::Subquery(_) => self.bind_arm_21(e, scope, span),
+            E::AnyOp { .. } | E::AllOp { .. } => self.bind_any_all(e, scope, span),
+            other => self.err_at(
+                SqlError::unsupported(format!(
+                    "expression {}",
+                    other.to_string().chars().take(40).collect::<String>()
+                )),
+                span,
+            ),
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn bind_extract(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Extract { field, expr, .. } = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+
+        let x = self.bind_expr(expr, scope)?;
+        let t = match x.ty().ty {
+            SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => x.ty().ty,
+            SqlType::Unknown => SqlType::Timestamp,
+            other => {
+                return self.err_at(
+                    SqlError::undefined_function(&format!(
+                        "extract(unknown, {})",
+                        other.display_name()
+                    )),
+                    span,
+                )
+            }
+        };
+        let x = self.coerce_implicit(x, t, span)?;
+        let unit = field.to_string().to_lowercase();
+        Ok(Expr::Func {
+            func: Func::Extract,
+            args: vec![Expr::Const(Datum::Text(unit), SqlType::Text.plain()), x],
+            ty: SqlType::Numeric.plain(),
+        })
+    }
+
+    #[inline(never)]
+    pub(super) fn bind_any_all(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        match e {
+            E::AnyOp {
+                left,
+                compare_op: ast::BinaryOperator::Eq,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op: ast::BinaryOperator::NotEq,
+                right,
+            } if matches!(right.as_ref(), E::Subquery(_)) => {
+                // `x = ANY (subquery)` is IN; `x <> ALL (subquery)` is NOT IN.
+                let E::Subquery(q) = right.as_ref() else {
+                    return Err(SqlError::internal("ANY/ALL dispatch"));
+                };
+                let as_in = E::In {
+                    expr: left.clone(),
+                    target: ast::InTarget::Subquery(q.clone()),
+                    negated: matches!(e, E::AllOp { .. }),
+                    global: false,
+                };
+                self.bind_expr_depth(&as_in, scope)
+            }
+            other => self.err_at(
+                SqlError::unsupported(format!(
+                    "expression {}",
+                    other.to_string().chars().take(40).collect::<String>()
+                )),
+                span,
+            ),
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_0(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Identifier(i) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            if i.quote_style.is_none() {
+                let lower = i.value.to_lowercase();
+                // Niladic SQL functions.
+                if lower == "current_schema" {
+                    return Ok(Expr::Func {
+                        func: Func::CurrentSchema,
+                        args: vec![],
+                        ty: SqlType::Text.plain(),
+                    });
+                }
+            }
+            self.resolve_column(None, &ident_name(i), scope, span)
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_1(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::CompoundIdentifier(parts) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        match parts.as_slice() {
+            [q, c] => self.resolve_column(Some(&ident_name(q)), &ident_name(c), scope, span),
+            [s, q, c] if ident_name(s) == "public" => {
+                self.resolve_column(Some(&ident_name(q)), &ident_name(c), scope, span)
+            }
+            _ => self.err_at(SqlError::unsupported("this column reference"), span),
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_2(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Value(v) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        self.bind_value(&v.value, false, span)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_3(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Nested(inner) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        self.bind_expr(inner, scope)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_4(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::UnaryOp { op, expr } = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        match op {
+            ast::UnaryOperator::Minus => {
+                if let E::Value(v) = expr.as_ref() {
+                    if matches!(v.value, ast::Value::Number(..)) {
+                        return self.bind_value(&v.value, true, span);
+                    }
+                }
+                let x = self.bind_expr(expr, scope)?;
+                let t = x.ty().ty;
+                let x = if t == SqlType::Unknown {
+                    self.coerce_implicit(x, SqlType::Numeric, span)?
+                } else {
+                    x
+                };
+                if x.ty().ty.category() != Category::Numeric {
+                    return self.err_at(no_operator("-", None, x.ty().ty), span);
+                }
+                let ty = x.ty();
+                if let Expr::Const(d, _) = &x {
+                    return Ok(Expr::Const(
+                        crate::eval::arith(BinOp::Sub, zero_of(ty.ty), d.clone(), ty.ty)
+                            .unwrap_or(Datum::Null),
+                        ty,
+                    ));
+                }
+                Ok(Expr::Neg(Box::new(x), ty.ty.plain()))
+            }
+            ast::UnaryOperator::Plus => self.bind_expr(expr, scope),
+            ast::UnaryOperator::Not => {
+                let x = self.bind_expr(expr, scope)?;
+                Ok(Expr::Not(Box::new(self.coerce_bool(x, "NOT", span)?)))
+            }
+            other => self.err_at(SqlError::unsupported(format!("operator {other}")), span),
+        }
+    }
+
+    /// Binary operators. Left-deep chains (`a OR b OR c ...`, `x + y + z ...`)
+    /// are bound iteratively so their length costs no stack; under GROUP BY
+    /// every sub-chain must stay matchable against grouping expressions, so
+    /// there each level goes through `bind_expr`.
+    #[inline(never)]
+    pub(super) fn bind_arm_5(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        if self.agg.is_some() && !self.in_agg_arg {
+            return self.bind_binary(e, None, scope, span);
+        }
+        let mut spine = Vec::new();
+        let mut cur = e;
+        while let E::BinaryOp { left, .. } = cur {
+            spine.push(cur);
+            cur = left;
+        }
+        let mut acc = self.bind_expr(cur, scope)?;
+        for node in spine.into_iter().rev() {
+            acc = self.bind_binary(node, Some(acc), scope, span)?;
+        }
+        Ok(acc)
+    }
+
+    /// One binary operator; `bound_left` is its left operand if already bound.
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_binary(
+        &mut self,
+        e: &ast::Expr,
+        bound_left: Option<Expr>,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::BinaryOp { left, op, right } = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        let mut bound_left = bound_left;
+        {
+            let (bop, sym) = match op {
+                ast::BinaryOperator::Plus => (BinOp::Add, "+"),
+                ast::BinaryOperator::Minus => (BinOp::Sub, "-"),
+                ast::BinaryOperator::Multiply => (BinOp::Mul, "*"),
+                ast::BinaryOperator::Divide => (BinOp::Div, "/"),
+                ast::BinaryOperator::Modulo => (BinOp::Mod, "%"),
+                ast::BinaryOperator::Eq => (BinOp::Eq, "="),
+                ast::BinaryOperator::NotEq => (BinOp::NotEq, "<>"),
+                ast::BinaryOperator::Lt => (BinOp::Lt, "<"),
+                ast::BinaryOperator::LtEq => (BinOp::LtEq, "<="),
+                ast::BinaryOperator::Gt => (BinOp::Gt, ">"),
+                ast::BinaryOperator::GtEq => (BinOp::GtEq, ">="),
+                ast::BinaryOperator::And => (BinOp::And, "AND"),
+                ast::BinaryOperator::Or => (BinOp::Or, "OR"),
+                ast::BinaryOperator::StringConcat => (BinOp::Concat, "||"),
+                ast::BinaryOperator::PGExp => {
+                    // float8 ^ float8 (numeric operands are computed in float8 too).
+                    let l = match bound_left.take() {
+                        Some(l) => l,
+                        None => self.bind_expr(left, scope)?,
+                    };
+                    let r = self.bind_expr(right, scope)?;
+                    let l = self.coerce_implicit(l, SqlType::Float8, start_span(left))?;
+                    let r = self.coerce_implicit(r, SqlType::Float8, start_span(right))?;
+                    return Ok(Expr::Func {
+                        func: Func::Power,
+                        args: vec![l, r],
+                        ty: SqlType::Float8.plain(),
+                    });
+                }
+                other => {
+                    return self.err_at(SqlError::unsupported(format!("operator {other}")), span)
+                }
+            };
+            let l = match bound_left.take() {
+                Some(l) => l,
+                None => self.bind_expr(left, scope)?,
+            };
+            let r = self.bind_expr(right, scope)?;
+            if matches!(bop, BinOp::And | BinOp::Or) {
+                let l = self.coerce_bool(l, sym, start_span(left))?;
+                let r = self.coerce_bool(r, sym, start_span(right))?;
+                return Ok(Expr::Binary {
+                    op: bop,
+                    left: Box::new(l),
+                    right: Box::new(r),
+                    operand: SqlType::Bool,
+                    ty: SqlType::Bool.plain(),
+                });
+            }
+            self.make_binary(bop, l, r, (start_span(left), start_span(right)), sym)
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_6(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let (E::IsNull(x) | E::IsNotNull(x)) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let b = self.bind_expr(x, scope)?;
+            Ok(Expr::IsNull {
+                expr: Box::new(b),
+                negated: matches!(e, E::IsNotNull(_)),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_7(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let (E::IsTrue(x)
+        | E::IsNotTrue(x)
+        | E::IsFalse(x)
+        | E::IsNotFalse(x)
+        | E::IsUnknown(x)
+        | E::IsNotUnknown(x)) = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let b = self.bind_expr(x, scope)?;
+            let b = self.coerce_bool(b, "IS", start_span(x))?;
+            let (value, negated) = match e {
+                E::IsTrue(_) => (Some(true), false),
+                E::IsNotTrue(_) => (Some(true), true),
+                E::IsFalse(_) => (Some(false), false),
+                E::IsNotFalse(_) => (Some(false), true),
+                E::IsUnknown(_) => (None, false),
+                _ => (None, true),
+            };
+            Ok(Expr::IsBool {
+                expr: Box::new(b),
+                value,
+                negated,
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_8(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let (E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b)) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let l = self.bind_expr(a, scope)?;
+            let r = self.bind_expr(b, scope)?;
+            let (l, r, t) = self.unify(l, r, (start_span(a), start_span(b)), "=")?;
+            Ok(Expr::IsDistinct {
+                left: Box::new(l),
+                right: Box::new(r),
+                operand: t,
+                negated: matches!(e, E::IsNotDistinctFrom(..)),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_9(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let x = self.bind_expr(expr, scope)?;
+            let lo = self.bind_expr(low, scope)?;
+            let hi = self.bind_expr(high, scope)?;
+            let ge = self.make_binary(
+                BinOp::GtEq,
+                x.clone(),
+                lo,
+                (start_span(expr), start_span(low)),
+                ">=",
+            )?;
+            let le = self.make_binary(
+                BinOp::LtEq,
+                x,
+                hi,
+                (start_span(expr), start_span(high)),
+                "<=",
+            )?;
+            let both = and(ge, le);
+            Ok(if *negated {
+                Expr::Not(Box::new(both))
+            } else {
+                both
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_10(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let (E::Like {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        }
+        | E::ILike {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        }) = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            if *any || escape_char.is_some() {
+                return self.err_at(SqlError::unsupported("LIKE ANY/ESCAPE"), span);
+            }
+            let x = self.bind_expr(expr, scope)?;
+            let p = self.bind_expr(pattern, scope)?;
+            let x = self.coerce_text(x, start_span(expr), "~~")?;
+            let p = self.coerce_text(p, start_span(pattern), "~~")?;
+            Ok(Expr::Like {
+                expr: Box::new(x),
+                pattern: Box::new(p),
+                negated: *negated,
+                case_insensitive: matches!(e, E::ILike { .. }),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_11(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::In {
+            expr,
+            target,
+            negated,
+            ..
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        match target {
+            ast::InTarget::List(list) => {
+                let x = self.bind_expr(expr, scope)?;
+                let items: Vec<Expr> = list
+                    .iter()
+                    .map(|i| self.bind_expr(i, scope))
+                    .collect::<SqlResult<_>>()?;
+                let mut tys: Vec<SqlType> = items.iter().map(|i| i.ty().ty).collect();
+                tys.push(x.ty().ty);
+                let t = common_type(&tys).ok_or_else(|| {
+                    no_operator(
+                        "=",
+                        Some(x.ty().ty),
+                        items
+                            .iter()
+                            .map(|i| i.ty().ty)
+                            .find(|t| t.category() != x.ty().ty.category())
+                            .unwrap_or(SqlType::Unknown),
+                    )
+                    .at(self.pos(span))
+                })?;
+                let x = self.coerce_implicit(x, t, start_span(expr))?;
+                let items = items
+                    .into_iter()
+                    .map(|i| self.coerce_implicit(i, t, span))
+                    .collect::<SqlResult<_>>()?;
+                Ok(Expr::InList {
+                    expr: Box::new(x),
+                    list: items,
+                    operand: cmp_operand(t),
+                    negated: *negated,
+                })
+            }
+            ast::InTarget::Subquery(q) => {
+                let x = self.bind_expr(expr, scope)?;
+                let (plan, correlated) = self.bind_subquery(q, scope)?;
+                if plan.columns.len() != 1 {
+                    return self.err_at(SqlError::syntax("subquery has too many columns"), span);
+                }
+                let st = plan.columns[0].ty.ty;
+                let t = common_type(&[x.ty().ty, st])
+                    .ok_or_else(|| no_operator("=", Some(x.ty().ty), st).at(self.pos(span)))?;
+                let x = self.coerce_implicit(x, t, start_span(expr))?;
+                let plan = self.cast_single_column(plan, t)?;
+                let id = self.next_id();
+                Ok(Expr::Subquery {
+                    id,
+                    kind: SubqueryKind::In,
+                    plan: Arc::new(plan),
+                    lhs: Some(Box::new(x)),
+                    operand: cmp_operand(t),
+                    negated: *negated,
+                    correlated,
+                    ty: SqlType::Bool.plain(),
+                })
+            }
+            _ => self.err_at(SqlError::unsupported("this IN form"), span),
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_12(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let op = match operand {
+                Some(o) => Some(self.bind_expr(o, scope)?),
+                None => None,
+            };
+            let mut whens = Vec::new();
+            let mut results = Vec::new();
+            for w in conditions {
+                let c = self.bind_expr(&w.condition, scope)?;
+                whens.push(c);
+                results.push(self.bind_expr(&w.result, scope)?);
+            }
+            let otherwise = match else_result {
+                Some(x) => Some(self.bind_expr(x, scope)?),
+                None => None,
+            };
+            let mut rtys: Vec<SqlType> = results.iter().map(|r| r.ty().ty).collect();
+            if let Some(o) = &otherwise {
+                rtys.push(o.ty().ty);
+            }
+            let rt = common_type(&rtys).ok_or_else(|| {
+                SqlError::datatype_mismatch("CASE types cannot be matched").at(self.pos(span))
+            })?;
+            let mut operand_ty = SqlType::Bool;
+            let mut op_expr = None;
+            if let Some(o) = op {
+                let mut tys: Vec<SqlType> = whens.iter().map(|w| w.ty().ty).collect();
+                tys.push(o.ty().ty);
+                let t = common_type(&tys).ok_or_else(|| {
+                    SqlError::datatype_mismatch("CASE types cannot be matched").at(self.pos(span))
+                })?;
+                op_expr = Some(Box::new(self.coerce_implicit(o, t, span)?));
+                whens = whens
+                    .into_iter()
+                    .map(|w| self.coerce_implicit(w, t, span))
+                    .collect::<SqlResult<_>>()?;
+                operand_ty = cmp_operand(t);
+            } else {
+                whens = whens
+                    .into_iter()
+                    .map(|w| self.coerce_bool(w, "CASE/WHEN", span))
+                    .collect::<SqlResult<_>>()?;
+            }
+            let results: Vec<Expr> = results
+                .into_iter()
+                .map(|r| self.coerce_implicit(r, rt, span))
+                .collect::<SqlResult<_>>()?;
+            let otherwise = match otherwise {
+                Some(o) => Some(Box::new(self.coerce_implicit(o, rt, span)?)),
+                None => None,
+            };
+            Ok(Expr::Case {
+                operand: op_expr,
+                operand_ty,
+                whens: whens.into_iter().zip(results).collect(),
+                otherwise,
+                ty: rt.plain(),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_13(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Cast {
+            kind,
+            expr,
+            data_type,
+            ..
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            if !matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon) {
+                return self.err_at(SqlError::unsupported("TRY_CAST/SAFE_CAST"), span);
+            }
+            let to = types::from_ast(data_type).map_err(|e| e.at(self.pos(span)))?;
+            let x = self.bind_expr(expr, scope)?;
+            self.explicit_cast(x, to, start_span(expr))
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_14(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::TypedString(ts) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let to = types::from_ast(&ts.data_type).map_err(|e| e.at(self.pos(span)))?;
+            let x = self.bind_value(&ts.value.value, false, span)?;
+            self.explicit_cast(x, to, span)
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_15(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Function(f) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        self.bind_function(f, scope, span)
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_16(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let first = self.bind_expr(expr, scope)?;
+            let mut args = vec![self.coerce_text(first, start_span(expr), "substring")?];
+            let from = match substring_from {
+                Some(f) => self.bind_expr(f, scope)?,
+                None => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
+            };
+            args.push(self.coerce_implicit(from, SqlType::Int8, span)?);
+            if let Some(n) = substring_for {
+                let n = self.bind_expr(n, scope)?;
+                args.push(self.coerce_implicit(n, SqlType::Int8, span)?);
+            }
+            Ok(Expr::Func {
+                func: Func::Substring,
+                args,
+                ty: SqlType::Text.plain(),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_17(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Trim {
+            expr,
+            trim_where,
+            trim_what,
+            trim_characters,
+        } = e
+        else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            if trim_characters.is_some() {
+                return self.err_at(SqlError::unsupported("TRIM with characters list"), span);
+            }
+            let func = match trim_where {
+                Some(ast::TrimWhereField::Leading) => Func::Ltrim,
+                Some(ast::TrimWhereField::Trailing) => Func::Rtrim,
+                _ => Func::Btrim,
+            };
+            let x = self.bind_expr(expr, scope)?;
+            let mut args = vec![self.coerce_text(x, start_span(expr), "btrim")?];
+            if let Some(w) = trim_what {
+                let w = self.bind_expr(w, scope)?;
+                args.push(self.coerce_text(w, span, "btrim")?);
+            }
+            Ok(Expr::Func {
+                func,
+                args,
+                ty: SqlType::Text.plain(),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_18(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let (E::Ceil { expr, .. } | E::Floor { expr, .. }) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let x = self.bind_expr(expr, scope)?;
+            let func = if matches!(e, E::Ceil { .. }) {
+                Func::Ceil
+            } else {
+                Func::Floor
+            };
+            self.numeric_or_float_fn(func, vec![x], span)
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_19(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Position { expr, r#in } = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let needle = self.bind_expr(expr, scope)?;
+            let hay = self.bind_expr(r#in, scope)?;
+            let hay = self.coerce_text(hay, span, "strpos")?;
+            let needle = self.coerce_text(needle, span, "strpos")?;
+            Ok(Expr::Func {
+                func: Func::Strpos,
+                args: vec![hay, needle],
+                ty: SqlType::Int4.plain(),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_20(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Exists { subquery, negated } = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let (plan, correlated) = self.bind_subquery(subquery, scope)?;
+            let id = self.next_id();
+            Ok(Expr::Subquery {
+                id,
+                kind: SubqueryKind::Exists,
+                plan: Arc::new(plan),
+                lhs: None,
+                operand: SqlType::Bool,
+                negated: *negated,
+                correlated,
+                ty: SqlType::Bool.plain(),
+            })
+        }
+    }
+
+    #[inline(never)]
+    #[allow(unused_variables)]
+    pub(super) fn bind_arm_21(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Expr as E;
+        let E::Subquery(q) = e else {
+            return Err(SqlError::internal("binder dispatch"));
+        };
+        {
+            let (plan, correlated) = self.bind_subquery(q, scope)?;
+            if plan.columns.len() != 1 {
+                return self.err_at(
+                    SqlError::syntax("subquery must return only one column"),
+                    span,
+                );
+            }
+            let ty = plan.columns[0].ty;
+            let id = self.next_id();
+            Ok(Expr::Subquery {
+                id,
+                kind: SubqueryKind::Scalar,
+                plan: Arc::new(plan),
+                lhs: None,
+                operand: ty.ty,
+                negated: false,
+                correlated,
+                ty,
+            })
+        }
+    }
+
+    pub(super) fn next_id(&mut self) -> usize {
+        self.next_subquery += 1;
+        self.next_subquery
+    }
+
+    pub(super) fn bind_subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+    ) -> SqlResult<(QueryPlan, bool)> {
+        let before = self.outer_refs;
+        let saved_agg = self.agg.take();
+        let saved_in_arg = self.in_agg_arg;
+        self.in_agg_arg = false;
+        self.outer.push(scope.clone());
+        let r = self.bind_query(q);
+        self.outer.pop();
+        self.agg = saved_agg;
+        self.in_agg_arg = saved_in_arg;
+        Ok((r?, self.outer_refs > before))
+    }
+
+    pub(super) fn explicit_cast(&mut self, x: Expr, to: ColType, span: Span) -> SqlResult<Expr> {
+        let from = x.ty().ty;
+        match self.try_coerce(x, to, CastContext::Explicit, span) {
+            Ok(Some(e)) => Ok(e),
+            Ok(None) => self.err_at(
+                SqlError::new(
+                    "42846",
+                    format!(
+                        "cannot cast type {} to {}",
+                        from.display_name(),
+                        to.display()
+                    ),
+                ),
+                span,
+            ),
+            Err(err) => Err(err),
+        }
+    }
+
+    pub(super) fn coerce_text(&mut self, x: Expr, span: Span, fname: &str) -> SqlResult<Expr> {
+        let t = x.ty().ty;
+        if matches!(t, SqlType::Text | SqlType::Varchar | SqlType::Unknown) || t == SqlType::Bpchar
+        {
+            return self.coerce_implicit(x, SqlType::Text, span);
+        }
+        self.err_at(
+            SqlError::undefined_function(&format!("{fname}({})", t.display_name())),
+            span,
+        )
+    }
+
+    pub(super) fn bind_value(
+        &mut self,
+        v: &ast::Value,
+        negate: bool,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use ast::Value as V;
+        Ok(match v {
+            V::Number(s, _) => {
+                let text = if negate { format!("-{s}") } else { s.clone() };
+                if !text.contains(['.', 'e', 'E']) {
+                    if let Ok(i) = text.parse::<i32>() {
+                        return Ok(Expr::Const(Datum::Int4(i), SqlType::Int4.plain()));
+                    }
+                    if let Ok(i) = text.parse::<i64>() {
+                        return Ok(Expr::Const(Datum::Int8(i), SqlType::Int8.plain()));
+                    }
+                }
+                let n = Numeric::parse(&text).map_err(|e| e.at(self.pos(span)))?;
+                Expr::Const(Datum::Numeric(n), SqlType::Numeric.plain())
+            }
+            V::SingleQuotedString(s)
+            | V::EscapedStringLiteral(s)
+            | V::UnicodeStringLiteral(s)
+            | V::NationalStringLiteral(s) => {
+                Expr::Const(Datum::Text(s.clone()), SqlType::Unknown.plain())
+            }
+            V::DollarQuotedString(d) => {
+                Expr::Const(Datum::Text(d.value.clone()), SqlType::Unknown.plain())
+            }
+            V::Boolean(b) => Expr::Const(Datum::Bool(*b), SqlType::Bool.plain()),
+            V::Null => Expr::Const(Datum::Null, SqlType::Unknown.plain()),
+            V::Placeholder(p) => {
+                let n: usize = p.trim_start_matches('$').parse().map_err(|_| {
+                    SqlError::syntax(format!("syntax error at or near \"{p}\"")).at(self.pos(span))
+                })?;
+                if n == 0 || n > 65535 {
+                    return self.err_at(
+                        SqlError::new("42P02", format!("there is no parameter ${n}")),
+                        span,
+                    );
+                }
+                while self.params.len() < n {
+                    self.params.push(SqlType::Unknown.plain());
+                }
+                Expr::Param(n - 1, self.params[n - 1])
+            }
+            other => return self.err_at(SqlError::unsupported(format!("literal {other}")), span),
+        })
+    }
+
+    /// Resolves operand types of a comparison (unknown adopts the other side).
+    pub(super) fn unify(
+        &mut self,
+        l: Expr,
+        r: Expr,
+        (ls, rs): (Span, Span),
+        sym: &str,
+    ) -> SqlResult<(Expr, Expr, SqlType)> {
+        let (lt, rt) = (l.ty().ty, r.ty().ty);
+        let t = if lt == SqlType::Unknown && rt == SqlType::Unknown {
+            SqlType::Text
+        } else {
+            common_type(&[lt, rt])
+                .map(|t| float4_mix(t, lt, rt))
+                .ok_or_else(|| no_operator(sym, Some(lt), rt).at(self.op_pos((ls, rs), sym)))?
+        };
+        let l = self.coerce_implicit(l, t, ls)?;
+        let r = self.coerce_implicit(r, t, rs)?;
+        Ok((l, r, t))
+    }
+
+    /// Position of the operator `sym` between the operands (PostgreSQL points
+    /// operator errors there): its last occurrence between the two spans.
+    pub(super) fn op_pos(&self, (left, right): (Span, Span), sym: &str) -> Option<u32> {
+        let from =
+            span_position(self.sql, Span::new(left.end, left.end))?.saturating_sub(1) as usize;
+        let to = span_position(self.sql, right)
+            .map(|p| p.saturating_sub(1) as usize)
+            .unwrap_or(from + 64);
+        let chars: Vec<char> = self.sql.chars().collect();
+        let window: String = chars.get(from..to.min(chars.len()))?.iter().collect();
+        let found = window.to_lowercase().rfind(&sym.to_lowercase())?;
+        Some((from + window[..found].chars().count()) as u32 + 1)
+    }
+
+    pub(super) fn make_binary(
+        &mut self,
+        op: BinOp,
+        l: Expr,
+        r: Expr,
+        (ls, rs): (Span, Span),
+        sym: &str,
+    ) -> SqlResult<Expr> {
+        let (lt, rt) = (l.ty().ty, r.ty().ty);
+        let op_pos = self.op_pos((ls, rs), sym);
+        if op == BinOp::Concat {
+            let stringy = |t: SqlType| t.category() == Category::String || t == SqlType::Unknown;
+            if !stringy(lt) && !stringy(rt) {
+                return Err(no_operator(sym, Some(lt), rt).at(op_pos));
+            }
+            let l = if stringy(lt) {
+                self.coerce_implicit(l, SqlType::Text, ls)?
+            } else {
+                l
+            };
+            let r = if stringy(rt) {
+                self.coerce_implicit(r, SqlType::Text, rs)?
+            } else {
+                r
+            };
+            return Ok(Expr::Binary {
+                op,
+                left: Box::new(l),
+                right: Box::new(r),
+                operand: SqlType::Text,
+                ty: SqlType::Text.plain(),
+            });
+        }
+        if op.is_comparison() {
+            let (l, r, t) = self.unify(l, r, (ls, rs), sym)?;
+            return Ok(Expr::Binary {
+                op,
+                left: Box::new(l),
+                right: Box::new(r),
+                operand: cmp_operand(t),
+                ty: SqlType::Bool.plain(),
+            });
+        }
+        // date ± integer, date - date.
+        if lt.category() == Category::DateTime || rt.category() == Category::DateTime {
+            return self.datetime_arith(op, l, r, (ls, rs), sym, op_pos);
+        }
+        // Arithmetic.
+        if lt == SqlType::Unknown && rt == SqlType::Unknown {
+            return Err(SqlError::new(
+                "42725",
+                format!("operator is not unique: unknown {sym} unknown"),
+            )
+            .at(op_pos));
+        }
+        let t = common_type(&[lt, rt])
+            .filter(|t| t.category() == Category::Numeric)
+            .map(|t| float4_mix(t, lt, rt));
+        let Some(t) = t else {
+            return Err(no_operator(sym, Some(lt), rt).at(op_pos));
+        };
+        let l = self.coerce_implicit(l, t, ls)?;
+        let r = self.coerce_implicit(r, t, rs)?;
+        if let (Expr::Const(a, _), Expr::Const(b, _)) = (&l, &r) {
+            if !a.is_null() && !b.is_null() {
+                let v = crate::eval::arith(op, a.clone(), b.clone(), t)?;
+                return Ok(Expr::Const(v, t.plain()));
+            }
+        }
+        Ok(Expr::Binary {
+            op,
+            left: Box::new(l),
+            right: Box::new(r),
+            operand: t,
+            ty: t.plain(),
+        })
+    }
+
+    /// Date arithmetic: `date + int`, `int + date`, `date - int`, `date - date`.
+    /// Timestamp arithmetic needs intervals, which are not supported yet.
+    pub(super) fn datetime_arith(
+        &mut self,
+        op: BinOp,
+        l: Expr,
+        r: Expr,
+        (ls, rs): (Span, Span),
+        sym: &str,
+        op_pos: Option<u32>,
+    ) -> SqlResult<Expr> {
+        let (lt, rt) = (l.ty().ty, r.ty().ty);
+        let int = |t: SqlType| {
+            matches!(
+                t,
+                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Unknown
+            )
+        };
+        match (op, lt, rt) {
+            (BinOp::Add | BinOp::Sub, SqlType::Date, t) if int(t) => {
+                let r = self.coerce_implicit(r, SqlType::Int8, rs)?;
+                let r = if op == BinOp::Sub {
+                    Expr::Neg(Box::new(r), SqlType::Int8.plain())
+                } else {
+                    r
+                };
+                Ok(Expr::Func {
+                    func: Func::DateAddDays,
+                    args: vec![l, r],
+                    ty: SqlType::Date.plain(),
+                })
+            }
+            (BinOp::Add, t, SqlType::Date) if int(t) => {
+                let l = self.coerce_implicit(l, SqlType::Int8, ls)?;
+                Ok(Expr::Func {
+                    func: Func::DateAddDays,
+                    args: vec![r, l],
+                    ty: SqlType::Date.plain(),
+                })
+            }
+            (BinOp::Sub, SqlType::Date, SqlType::Date | SqlType::Unknown) => {
+                let r = self.coerce_implicit(r, SqlType::Date, rs)?;
+                Ok(Expr::Func {
+                    func: Func::DateDiff,
+                    args: vec![l, r],
+                    ty: SqlType::Int4.plain(),
+                })
+            }
+            (BinOp::Sub, SqlType::Timestamp | SqlType::TimestampTz, _)
+            | (_, _, SqlType::Timestamp | SqlType::TimestampTz)
+                if rt.category() == Category::DateTime || lt.category() == Category::DateTime =>
+            {
+                Err(SqlError::unsupported("interval arithmetic").at(op_pos))
+            }
+            _ => Err(no_operator(sym, Some(lt), rt).at(op_pos)),
+        }
+    }
+}

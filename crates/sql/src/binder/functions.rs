@@ -1,0 +1,629 @@
+//! Binding of function calls: scalar functions with PostgreSQL's argument
+//! resolution and result types, and aggregates (count, sum, avg, min, max,
+//! bool_and/or, string_agg) with DISTINCT and FILTER.
+
+use super::*;
+
+impl<'a> Binder<'a> {
+    pub(super) fn numeric_or_float_fn(
+        &mut self,
+        func: Func,
+        mut args: Vec<Expr>,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        let t = args[0].ty().ty;
+        let target = match t {
+            SqlType::Numeric => SqlType::Numeric,
+            SqlType::Unknown
+            | SqlType::Int2
+            | SqlType::Int4
+            | SqlType::Int8
+            | SqlType::Float4
+            | SqlType::Float8 => SqlType::Float8,
+            _ => {
+                return self.err_at(
+                    SqlError::undefined_function(&format!(
+                        "{}({})",
+                        func_name(func),
+                        t.display_name()
+                    )),
+                    span,
+                )
+            }
+        };
+        let a0 = args.remove(0);
+        args.insert(0, self.coerce_implicit(a0, target, span)?);
+        Ok(Expr::Func {
+            func,
+            args,
+            ty: target.plain(),
+        })
+    }
+
+    pub(super) fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        if f.over.is_some() {
+            return self.err_at(SqlError::unsupported("window functions"), span);
+        }
+        if !f.within_group.is_empty() {
+            return self.err_at(SqlError::unsupported("WITHIN GROUP"), span);
+        }
+        let name = match f.name.0.as_slice() {
+            [p] => p.as_ident().map(ident_name),
+            [s, p]
+                if s.as_ident()
+                    .map(ident_name)
+                    .is_some_and(|s| s == "pg_catalog" || s == "public") =>
+            {
+                p.as_ident().map(ident_name)
+            }
+            _ => None,
+        }
+        .ok_or_else(|| SqlError::unsupported("qualified function names").at(self.pos(span)))?;
+        let distinct = matches!(&f.args, ast::FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
+        let raw = function_args(f);
+        if AGGREGATES.contains(&name.as_str()) {
+            return self.bind_aggregate(&name, &raw, distinct, f.filter.as_deref(), scope, span);
+        }
+        if f.filter.is_some() {
+            return self.err_at(
+                SqlError::syntax(format!(
+                    "FILTER specified, but {name} is not an aggregate function"
+                )),
+                span,
+            );
+        }
+        if !KNOWN_FUNCTIONS.contains(&name.as_str()) {
+            // Type the arguments (outside any GROUP BY check) for PostgreSQL's message.
+            let saved = self.in_agg_arg;
+            self.in_agg_arg = true;
+            let mut tys = Vec::new();
+            for a in &raw {
+                if let FnArg::Expr(e) = a {
+                    match self.bind_expr(e, scope) {
+                        Ok(x) => tys.push(x.ty().ty.display_name()),
+                        Err(err) => {
+                            self.in_agg_arg = saved;
+                            return Err(err);
+                        }
+                    }
+                }
+            }
+            self.in_agg_arg = saved;
+            return self.err_at(
+                SqlError::undefined_function(&format!("{name}({})", tys.join(", "))),
+                span,
+            );
+        }
+        if distinct {
+            return self.err_at(
+                SqlError::syntax(format!(
+                    "DISTINCT specified, but {name} is not an aggregate function"
+                )),
+                span,
+            );
+        }
+        let mut args = Vec::new();
+        for a in &raw {
+            match a {
+                FnArg::Expr(e) => args.push(self.bind_expr(e, scope)?),
+                FnArg::Star => {
+                    return self.err_at(
+                        SqlError::syntax("syntax error at or near \"*\"".to_string()),
+                        span,
+                    )
+                }
+            }
+        }
+        let sig = || {
+            format!(
+                "{name}({})",
+                args.iter()
+                    .map(|a| a.ty().ty.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let n = args.len();
+        let text = SqlType::Text.plain();
+        macro_rules! arity {
+            ($ok:expr) => {
+                if !$ok {
+                    return self.err_at(SqlError::undefined_function(&sig()), span);
+                }
+            };
+        }
+        let func = match name.as_str() {
+            "abs" => {
+                arity!(n == 1);
+                let t = args[0].ty().ty;
+                let t = if t == SqlType::Unknown {
+                    SqlType::Float8
+                } else {
+                    t
+                };
+                if t.category() != Category::Numeric {
+                    return self.err_at(SqlError::undefined_function(&sig()), span);
+                }
+                let a = self.coerce_implicit(args.remove(0), t, span)?;
+                return Ok(Expr::Func {
+                    func: Func::Abs,
+                    args: vec![a],
+                    ty: t.plain(),
+                });
+            }
+            "lower" | "upper" | "reverse" | "btrim" | "ltrim" | "rtrim" | "replace"
+            | "md5_unsupported" => {
+                let func = match name.as_str() {
+                    "lower" => Func::Lower,
+                    "upper" => Func::Upper,
+                    "reverse" => Func::Reverse,
+                    "btrim" => Func::Btrim,
+                    "ltrim" => Func::Ltrim,
+                    "rtrim" => Func::Rtrim,
+                    _ => Func::Replace,
+                };
+                let want = match func {
+                    Func::Replace => n == 3,
+                    Func::Btrim | Func::Ltrim | Func::Rtrim => n == 1 || n == 2,
+                    _ => n == 1,
+                };
+                arity!(want);
+                let mut out = Vec::new();
+                for a in args.drain(..) {
+                    out.push(self.coerce_text(a, span, &name)?);
+                }
+                return Ok(Expr::Func {
+                    func,
+                    args: out,
+                    ty: text,
+                });
+            }
+            "length" | "char_length" | "character_length" | "octet_length" => {
+                arity!(n == 1);
+                let t = args[0].ty().ty;
+                let a = if t == SqlType::Bpchar {
+                    args.remove(0)
+                } else {
+                    self.coerce_text(args.remove(0), span, &name)?
+                };
+                let func = if name == "octet_length" {
+                    Func::OctetLength
+                } else {
+                    Func::Length
+                };
+                return Ok(Expr::Func {
+                    func,
+                    args: vec![a],
+                    ty: SqlType::Int4.plain(),
+                });
+            }
+            "substring" | "substr" => {
+                arity!(n == 2 || n == 3);
+                let mut out = vec![self.coerce_text(args.remove(0), span, &name)?];
+                for a in args.drain(..) {
+                    out.push(self.coerce_implicit(a, SqlType::Int8, span)?);
+                }
+                return Ok(Expr::Func {
+                    func: Func::Substring,
+                    args: out,
+                    ty: text,
+                });
+            }
+            "left" | "right" | "repeat" => {
+                arity!(n == 2);
+                let s = self.coerce_text(args.remove(0), span, &name)?;
+                let k = self.coerce_implicit(args.remove(0), SqlType::Int8, span)?;
+                let func = match name.as_str() {
+                    "left" => Func::Left,
+                    "right" => Func::Right,
+                    _ => Func::Repeat,
+                };
+                return Ok(Expr::Func {
+                    func,
+                    args: vec![s, k],
+                    ty: text,
+                });
+            }
+            "strpos" => {
+                arity!(n == 2);
+                let mut out = Vec::new();
+                for a in args.drain(..) {
+                    out.push(self.coerce_text(a, span, &name)?);
+                }
+                return Ok(Expr::Func {
+                    func: Func::Strpos,
+                    args: out,
+                    ty: SqlType::Int4.plain(),
+                });
+            }
+            "concat" => {
+                let mut out = Vec::new();
+                for a in args.drain(..) {
+                    out.push(if a.ty().ty == SqlType::Unknown {
+                        self.coerce_implicit(a, SqlType::Text, span)?
+                    } else {
+                        a
+                    });
+                }
+                return Ok(Expr::Func {
+                    func: Func::Concat,
+                    args: out,
+                    ty: text,
+                });
+            }
+            "coalesce" | "greatest" | "least" => {
+                arity!(n >= 1);
+                let tys: Vec<SqlType> = args.iter().map(|a| a.ty().ty).collect();
+                let t = common_type(&tys).ok_or_else(|| {
+                    SqlError::datatype_mismatch(format!(
+                        "{} types cannot be matched",
+                        name.to_uppercase()
+                    ))
+                    .at(self.pos(span))
+                })?;
+                let out: Vec<Expr> = args
+                    .into_iter()
+                    .map(|a| self.coerce_implicit(a, t, span))
+                    .collect::<SqlResult<_>>()?;
+                let func = match name.as_str() {
+                    "coalesce" => Func::Coalesce,
+                    "greatest" => Func::Greatest,
+                    _ => Func::Least,
+                };
+                return Ok(Expr::Func {
+                    func,
+                    args: out,
+                    ty: t.plain(),
+                });
+            }
+            "nullif" => {
+                arity!(n == 2);
+                let b = args
+                    .pop()
+                    .unwrap_or(Expr::Const(Datum::Null, SqlType::Unknown.plain()));
+                let a = args
+                    .pop()
+                    .unwrap_or(Expr::Const(Datum::Null, SqlType::Unknown.plain()));
+                let (a, b, t) = self.unify(a, b, (span, span), "=")?;
+                return Ok(Expr::Func {
+                    func: Func::NullIf,
+                    args: vec![a, b],
+                    ty: t.plain(),
+                });
+            }
+            "round" | "trunc" => {
+                arity!(n == 1 || n == 2);
+                let func = if name == "round" {
+                    Func::Round
+                } else {
+                    Func::Trunc
+                };
+                if n == 2 {
+                    let a = self.coerce_implicit(args.remove(0), SqlType::Numeric, span)?;
+                    let p = self.coerce_implicit(args.remove(0), SqlType::Int8, span)?;
+                    return Ok(Expr::Func {
+                        func,
+                        args: vec![a, p],
+                        ty: SqlType::Numeric.plain(),
+                    });
+                }
+                return self.numeric_or_float_fn(func, args, span);
+            }
+            "ceil" | "ceiling" => Func::Ceil,
+            "floor" => Func::Floor,
+            "sign" => Func::Sign,
+            "sqrt" | "power" | "pow" => {
+                arity!((name == "sqrt" && n == 1) || (name != "sqrt" && n == 2));
+                let out: Vec<Expr> = args
+                    .into_iter()
+                    .map(|a| self.coerce_implicit(a, SqlType::Float8, span))
+                    .collect::<SqlResult<_>>()?;
+                let func = if name == "sqrt" {
+                    Func::Sqrt
+                } else {
+                    Func::Power
+                };
+                return Ok(Expr::Func {
+                    func,
+                    args: out,
+                    ty: SqlType::Float8.plain(),
+                });
+            }
+            "mod" => {
+                arity!(n == 2);
+                let tys: Vec<SqlType> = args.iter().map(|a| a.ty().ty).collect();
+                let t = common_type(&tys).filter(|t| {
+                    matches!(
+                        t,
+                        SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Numeric
+                    )
+                });
+                let Some(t) = t else {
+                    return self.err_at(SqlError::undefined_function(&sig()), span);
+                };
+                let out: Vec<Expr> = args
+                    .into_iter()
+                    .map(|a| self.coerce_implicit(a, t, span))
+                    .collect::<SqlResult<_>>()?;
+                return Ok(Expr::Func {
+                    func: Func::Mod,
+                    args: out,
+                    ty: t.plain(),
+                });
+            }
+            "nextval" => {
+                arity!(n == 1);
+                let a = self.coerce_text(args.remove(0), span, &name)?;
+                if let Expr::Const(Datum::Text(s), _) = &a {
+                    let seq = s.strip_prefix("public.").unwrap_or(s).to_string();
+                    if !self.catalog.sequences.contains_key(&seq) {
+                        return self.err_at(SqlError::undefined_table(s), span);
+                    }
+                    return Ok(Expr::Func {
+                        func: Func::NextVal,
+                        args: vec![Expr::Const(Datum::Text(seq), text)],
+                        ty: SqlType::Int8.plain(),
+                    });
+                }
+                return Ok(Expr::Func {
+                    func: Func::NextVal,
+                    args: vec![a],
+                    ty: SqlType::Int8.plain(),
+                });
+            }
+            "now"
+            | "current_timestamp"
+            | "transaction_timestamp"
+            | "statement_timestamp"
+            | "clock_timestamp" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::Now,
+                    args: vec![],
+                    ty: SqlType::TimestampTz.plain(),
+                });
+            }
+            "localtimestamp" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::LocalTimestamp,
+                    args: vec![],
+                    ty: SqlType::Timestamp.plain(),
+                });
+            }
+            "current_date" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::CurrentDate,
+                    args: vec![],
+                    ty: SqlType::Date.plain(),
+                });
+            }
+            "date_trunc" => {
+                arity!(n == 2);
+                let unit = self.coerce_text(args.remove(0), span, &name)?;
+                let v = args.remove(0);
+                let t = match v.ty().ty {
+                    SqlType::TimestampTz => SqlType::TimestampTz,
+                    SqlType::Date | SqlType::Timestamp | SqlType::Unknown => SqlType::Timestamp,
+                    other => {
+                        return self.err_at(
+                            SqlError::undefined_function(&format!(
+                                "date_trunc(text, {})",
+                                other.display_name()
+                            )),
+                            span,
+                        )
+                    }
+                };
+                let v = self.coerce_implicit(v, t, span)?;
+                return Ok(Expr::Func {
+                    func: Func::DateTrunc,
+                    args: vec![unit, v],
+                    ty: t.plain(),
+                });
+            }
+            "version" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::Version,
+                    args: vec![],
+                    ty: text,
+                });
+            }
+            "current_database" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::CurrentDatabase,
+                    args: vec![],
+                    ty: text,
+                });
+            }
+            "current_schema" => {
+                arity!(n == 0);
+                return Ok(Expr::Func {
+                    func: Func::CurrentSchema,
+                    args: vec![],
+                    ty: text,
+                });
+            }
+            _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+        };
+        arity!(n == 1);
+        self.numeric_or_float_fn(func, args, span)
+    }
+
+    pub(super) fn bind_aggregate(
+        &mut self,
+        name: &str,
+        raw: &[FnArg],
+        distinct: bool,
+        filter: Option<&ast::Expr>,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        if self.in_agg_arg {
+            return self.err_at(
+                SqlError::new("42803", "aggregate function calls cannot be nested"),
+                span,
+            );
+        }
+        if self.agg.is_none() {
+            return self.err_at(
+                SqlError::new("42803", "aggregate functions are not allowed here"),
+                span,
+            );
+        }
+        self.in_agg_arg = true;
+        let mut args = Vec::new();
+        let mut star = false;
+        for a in raw {
+            match a {
+                FnArg::Expr(e) => match self.bind_expr(e, scope) {
+                    Ok(x) => args.push(x),
+                    Err(err) => {
+                        self.in_agg_arg = false;
+                        return Err(err);
+                    }
+                },
+                FnArg::Star => star = true,
+            }
+        }
+        let filter = match filter {
+            None => None,
+            Some(fe) => match self.bind_expr(fe, scope) {
+                Ok(x) => Some(x),
+                Err(err) => {
+                    self.in_agg_arg = false;
+                    return Err(err);
+                }
+            },
+        };
+        self.in_agg_arg = false;
+        let filter = match filter {
+            Some(x) => Some(self.coerce_bool(x, "FILTER", span)?),
+            None => None,
+        };
+        let sig = || {
+            format!(
+                "{name}({})",
+                args.iter()
+                    .map(|a| a.ty().ty.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let (func, ty) = match (name, args.len(), star) {
+            ("count", 0, true) => (AggFunc::CountStar, SqlType::Int8.plain()),
+            ("count", 1, false) => (AggFunc::Count, SqlType::Int8.plain()),
+            ("sum", 1, false) => {
+                let t = args[0].ty().ty;
+                let rt = match t {
+                    SqlType::Int2 | SqlType::Int4 => SqlType::Int8,
+                    SqlType::Int8 | SqlType::Numeric | SqlType::Unknown => SqlType::Numeric,
+                    SqlType::Float4 => SqlType::Float4,
+                    SqlType::Float8 => SqlType::Float8,
+                    _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+                };
+                if t == SqlType::Unknown {
+                    args[0] =
+                        self.coerce_implicit(take_first(&mut args), SqlType::Numeric, span)?;
+                }
+                (AggFunc::Sum, rt.plain())
+            }
+            ("avg", 1, false) => {
+                let t = args[0].ty().ty;
+                let rt = match t {
+                    SqlType::Int2
+                    | SqlType::Int4
+                    | SqlType::Int8
+                    | SqlType::Numeric
+                    | SqlType::Unknown => SqlType::Numeric,
+                    SqlType::Float4 | SqlType::Float8 => SqlType::Float8,
+                    _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+                };
+                if t == SqlType::Unknown {
+                    args[0] =
+                        self.coerce_implicit(take_first(&mut args), SqlType::Numeric, span)?;
+                }
+                (AggFunc::Avg, rt.plain())
+            }
+            ("min" | "max", 1, false) => {
+                let mut t = args[0].ty();
+                if t.ty == SqlType::Unknown {
+                    args[0] = self.coerce_implicit(take_first(&mut args), SqlType::Text, span)?;
+                    t = SqlType::Text.plain();
+                }
+                let t = if t.ty == SqlType::Varchar {
+                    SqlType::Text.plain()
+                } else {
+                    t
+                };
+                (
+                    if name == "min" {
+                        AggFunc::Min
+                    } else {
+                        AggFunc::Max
+                    },
+                    ColType {
+                        ty: t.ty,
+                        typmod: if t.ty == SqlType::Bpchar {
+                            t.typmod
+                        } else {
+                            -1
+                        },
+                    },
+                )
+            }
+            ("bool_and" | "bool_or" | "every", 1, false) => {
+                args[0] = self.coerce_bool(take_first(&mut args), name, span)?;
+                (
+                    if name == "bool_or" {
+                        AggFunc::BoolOr
+                    } else {
+                        AggFunc::BoolAnd
+                    },
+                    SqlType::Bool.plain(),
+                )
+            }
+            ("string_agg", 2, false) => {
+                let d = args
+                    .pop()
+                    .unwrap_or(Expr::Const(Datum::Null, SqlType::Unknown.plain()));
+                let v = args
+                    .pop()
+                    .unwrap_or(Expr::Const(Datum::Null, SqlType::Unknown.plain()));
+                args = vec![
+                    self.coerce_text(v, span, name)?,
+                    self.coerce_text(d, span, name)?,
+                ];
+                (AggFunc::StringAgg, SqlType::Text.plain())
+            }
+            _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+        };
+        let call = AggCall {
+            func,
+            args,
+            distinct,
+            ty,
+            filter,
+        };
+        let agg = self
+            .agg
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("aggregate state lost"))?;
+        let idx = match agg.aggs.iter().position(|a| *a == call) {
+            Some(i) => i,
+            None => {
+                agg.aggs.push(call);
+                agg.aggs.len() - 1
+            }
+        };
+        Ok(Expr::Column(agg.groups.len() + idx, ty))
+    }
+}

@@ -1,0 +1,215 @@
+//! Aggregation: grouping rows and the running state of each aggregate
+//! (PostgreSQL result types: sum(int4) is int8, avg(int) numeric...).
+
+use super::*;
+
+impl<'a> Ctx<'a> {
+    pub(super) async fn aggregate(
+        &mut self,
+        rows: Vec<Row>,
+        groups: &[Expr],
+        aggs: &[AggCall],
+        outer: &[Row],
+    ) -> SqlResult<Vec<Row>> {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
+        for r in rows {
+            let mut g = Vec::with_capacity(groups.len());
+            for e in groups {
+                g.push(self.eval_row(e, &r, outer).await?);
+            }
+            let key = row_key(&g);
+            let slot = match index.get(&key) {
+                Some(i) => *i,
+                None => {
+                    states.push((g, aggs.iter().map(AggState::new).collect()));
+                    index.insert(key, states.len() - 1);
+                    states.len() - 1
+                }
+            };
+            for (ai, a) in aggs.iter().enumerate() {
+                if let Some(f) = &a.filter {
+                    if !self.predicate(f, &r, outer).await? {
+                        continue;
+                    }
+                }
+                let mut args = Vec::with_capacity(a.args.len());
+                for e in &a.args {
+                    args.push(self.eval_row(e, &r, outer).await?);
+                }
+                states[slot].1[ai].update(a, args)?;
+            }
+        }
+        if states.is_empty() && groups.is_empty() {
+            states.push((vec![], aggs.iter().map(AggState::new).collect()));
+        }
+        let mut out = Vec::with_capacity(states.len());
+        for (g, st) in states {
+            let mut row = g;
+            for (a, s) in aggs.iter().zip(st) {
+                row.push(s.finish(a)?);
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Running state of one aggregate call.
+enum AggState {
+    Count(i64),
+    SumInt(i128, i64),
+    SumNumeric(Option<Numeric>, i64),
+    SumFloat(f64, bool, i64),
+    Extreme(Option<Datum>),
+    Bool(Option<bool>),
+    Str(Option<String>),
+    Distinct(HashSet<Vec<u8>>, Box<AggState>),
+}
+
+impl AggState {
+    fn new(a: &AggCall) -> AggState {
+        let base = match a.func {
+            AggFunc::CountStar | AggFunc::Count => AggState::Count(0),
+            AggFunc::Sum | AggFunc::Avg => match a.args[0].ty().ty {
+                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => AggState::SumInt(0, 0),
+                SqlType::Float4 | SqlType::Float8 => AggState::SumFloat(0.0, false, 0),
+                _ => AggState::SumNumeric(None, 0),
+            },
+            AggFunc::Min | AggFunc::Max => AggState::Extreme(None),
+            AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
+            AggFunc::StringAgg => AggState::Str(None),
+        };
+        if a.distinct {
+            AggState::Distinct(HashSet::new(), Box::new(base))
+        } else {
+            base
+        }
+    }
+
+    fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
+        if a.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
+            return Ok(());
+        }
+        let v = args.first().cloned().unwrap_or(Datum::Null);
+        match self {
+            AggState::Distinct(seen, inner) => {
+                if seen.insert(row_key(&args)) {
+                    inner.update(a, args)?;
+                }
+            }
+            AggState::Count(n) => *n += 1,
+            AggState::SumInt(s, n) => {
+                *s += v.as_i64().unwrap_or(0) as i128;
+                *n += 1;
+            }
+            AggState::SumNumeric(s, n) => {
+                let x = v.as_numeric().unwrap_or_else(Numeric::zero);
+                *s = Some(match s.take() {
+                    Some(acc) => acc.add(&x),
+                    None => x,
+                });
+                *n += 1;
+            }
+            AggState::SumFloat(s, any, n) => {
+                *s += v.as_f64().unwrap_or(0.0);
+                *any = true;
+                *n += 1;
+            }
+            AggState::Extreme(cur) => {
+                let take = match cur {
+                    None => true,
+                    Some(c) => {
+                        let o = compare(&v, c, a.ty.ty);
+                        // On ties PostgreSQL keeps the newer value (numeric_larger & co.).
+                        if a.func == AggFunc::Min {
+                            o != Ordering::Greater
+                        } else {
+                            o != Ordering::Less
+                        }
+                    }
+                };
+                if take {
+                    *cur = Some(v);
+                }
+            }
+            AggState::Bool(cur) => {
+                let b = truth(&v).unwrap_or(false);
+                *cur = Some(match (*cur, a.func) {
+                    (None, _) => b,
+                    (Some(c), AggFunc::BoolOr) => c || b,
+                    (Some(c), _) => c && b,
+                });
+            }
+            AggState::Str(cur) => {
+                let s = v.as_str().unwrap_or_default().to_string();
+                *cur = Some(match cur.take() {
+                    None => s,
+                    Some(mut acc) => {
+                        if let Some(Datum::Text(d)) = args.get(1) {
+                            acc.push_str(d);
+                        }
+                        acc.push_str(&s);
+                        acc
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, a: &AggCall) -> SqlResult<Datum> {
+        match self {
+            AggState::Distinct(_, inner) => inner.finish_with(a),
+            other => other.finish_with(a),
+        }
+    }
+
+    fn finish_with(self, a: &AggCall) -> SqlResult<Datum> {
+        Ok(match self {
+            AggState::Count(n) => Datum::Int8(n),
+            AggState::SumInt(s, n) => {
+                if n == 0 {
+                    return Ok(Datum::Null);
+                }
+                match (a.func, a.ty.ty) {
+                    (AggFunc::Avg, _) => avg_int(s, true, n)?,
+                    (_, SqlType::Int8) => {
+                        Datum::Int8(i64::try_from(s).map_err(|_| SqlError::out_of_range("bigint"))?)
+                    }
+                    _ => Datum::Numeric(Numeric::from_i128(s)),
+                }
+            }
+            AggState::SumNumeric(s, n) => match s {
+                None => Datum::Null,
+                Some(s) if a.func == AggFunc::Avg => Datum::Numeric(s.div(&Numeric::from_i64(n))?),
+                Some(s) => Datum::Numeric(s),
+            },
+            AggState::SumFloat(s, any, n) => {
+                if !any {
+                    return Ok(Datum::Null);
+                }
+                if a.func == AggFunc::Avg {
+                    Datum::Float8(s / n as f64)
+                } else if a.ty.ty == SqlType::Float4 {
+                    Datum::Float4(s as f32)
+                } else {
+                    Datum::Float8(s)
+                }
+            }
+            AggState::Extreme(v) => v.unwrap_or(Datum::Null),
+            AggState::Bool(b) => b.map(Datum::Bool).unwrap_or(Datum::Null),
+            AggState::Str(s) => s.map(Datum::Text).unwrap_or(Datum::Null),
+            AggState::Distinct(..) => return Err(SqlError::internal("nested distinct state")),
+        })
+    }
+}
+
+fn avg_int(sum: i128, any: bool, n: i64) -> SqlResult<Datum> {
+    if !any || n == 0 {
+        return Ok(Datum::Null);
+    }
+    Ok(Datum::Numeric(
+        Numeric::from_i128(sum).div(&Numeric::from_i64(n))?,
+    ))
+}

@@ -1,0 +1,547 @@
+//! Writes: INSERT (with ON CONFLICT), UPDATE, DELETE, TRUNCATE and index
+//! builds, with constraint checks, row locks, unique-key claims, secondary
+//! index maintenance and the READ COMMITTED / REPEATABLE READ conflict rules.
+
+use super::*;
+
+impl<'a> Ctx<'a> {
+    // ------------------------------------------------------------ writes
+
+    pub(super) async fn lock(&mut self, key: &[u8]) -> SqlResult<()> {
+        if self.engine.locks.lock(key, self.txn.id).await? {
+            self.txn.locks.push(key.to_vec());
+        }
+        Ok(())
+    }
+
+    /// The newest committed (or own) version: what uniqueness is checked against.
+    pub(super) async fn get_latest(&self, key: &[u8]) -> SqlResult<Option<Vec<u8>>> {
+        let at = self.engine.store.read_point();
+        self.get_at(key, at).await
+    }
+
+    /// Records the definition a write was made against (checked at commit).
+    pub(super) fn note_write(&mut self, table: &TableDef) {
+        self.txn
+            .tables_written
+            .entry(table.id)
+            .or_insert_with(|| std::sync::Arc::new(table.clone()));
+    }
+
+    pub(super) fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        self.txn.writes.insert(key, value);
+    }
+
+    pub(super) async fn check_row(
+        &mut self,
+        table: &TableDef,
+        row: &[Datum],
+        checks: &[(String, Expr)],
+    ) -> SqlResult<()> {
+        for (i, c) in table.columns.iter().enumerate() {
+            if c.not_null && row[i].is_null() {
+                return Err(SqlError::new("23502", format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name))
+                    .with_detail(failing_row(row, self.float_digits())));
+            }
+        }
+        for (name, e) in checks {
+            let v = self.eval_row(e, row, &[]).await?;
+            if truth(&v) == Some(false) {
+                return Err(SqlError::new(
+                    "23514",
+                    format!(
+                        "new row for relation \"{}\" violates check constraint \"{name}\"",
+                        table.name
+                    ),
+                )
+                .with_detail(failing_row(row, self.float_digits())));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn float_digits(&self) -> i32 {
+        1
+    }
+
+    pub(super) fn index_key(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> Option<Vec<u8>> {
+        let mut k = index_prefix(table.id, idx.id);
+        for &c in &idx.columns {
+            if row[c].is_null() {
+                return None;
+            }
+            encode_key_into(&mut k, &row[c], table.columns[c].ty.ty);
+        }
+        Some(k)
+    }
+
+    pub(super) fn duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
+        let names: Vec<&str> = idx
+            .columns
+            .iter()
+            .map(|c| table.columns[*c].name.as_str())
+            .collect();
+        let vals: Vec<String> = idx
+            .columns
+            .iter()
+            .map(|c| row[*c].to_text(1).unwrap_or_else(|| "null".into()))
+            .collect();
+        SqlError::new(
+            "23505",
+            format!(
+                "duplicate key value violates unique constraint \"{}\"",
+                idx.name
+            ),
+        )
+        .with_detail(format!(
+            "Key ({})=({}) already exists.",
+            names.join(", "),
+            vals.join(", ")
+        ))
+    }
+
+    /// Locks and claims a unique key; fails if a live row already holds it.
+    pub(super) async fn claim(
+        &mut self,
+        key: &[u8],
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<()> {
+        self.lock(key).await?;
+        if self.get_latest(key).await?.is_some() {
+            return Err(Self::duplicate(table, idx, row));
+        }
+        Ok(())
+    }
+
+    pub(super) async fn insert_row(
+        &mut self,
+        table: &TableDef,
+        row: Row,
+        checks: &[(String, Expr)],
+    ) -> SqlResult<(Vec<u8>, Row)> {
+        self.note_write(table);
+        self.check_row(table, &row, checks).await?;
+        let key = match &table.primary_key {
+            Some(pk) => {
+                let key = Self::index_key(table, pk, &row)
+                    .ok_or_else(|| SqlError::internal("null in primary key"))?;
+                self.claim(&key, table, pk, &row).await?;
+                key
+            }
+            None => {
+                let seq = table
+                    .rowid_sequence
+                    .as_deref()
+                    .ok_or_else(|| SqlError::internal("table without row id sequence"))?;
+                let id = self.engine.sequences.nextval(seq)?;
+                self.sequence_used.store(true, AtomicOrdering::Relaxed);
+                let mut k = index_prefix(table.id, PRIMARY_INDEX);
+                encode_key_into(&mut k, &Datum::Int8(id), SqlType::Int8);
+                k
+            }
+        };
+        for idx in &table.unique {
+            if let Some(ik) = Self::index_key(table, idx, &row) {
+                self.claim(&ik, table, idx, &row).await?;
+                self.put(ik, Some(key.clone()));
+            }
+        }
+        for idx in &table.indexes {
+            self.put(
+                Self::secondary_key(table, idx, &row, &key),
+                Some(key.clone()),
+            );
+        }
+        self.put(key.clone(), Some(encode_row(&row)));
+        Ok((key, row))
+    }
+
+    /// Entry of a non-unique index: the indexed values, then the row's own
+    /// key suffix (so equal values stay distinct and ordered by row key).
+    pub(super) fn secondary_key(
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+        row_key: &[u8],
+    ) -> Vec<u8> {
+        let mut k = index_prefix(table.id, idx.id);
+        for &c in &idx.columns {
+            encode_key_into(&mut k, &row[c], table.columns[c].ty.ty);
+        }
+        let own = index_prefix(table.id, PRIMARY_INDEX).len();
+        k.extend_from_slice(row_key.get(own..).unwrap_or_default());
+        k
+    }
+
+    /// Builds a new index over the table's existing rows (CREATE INDEX).
+    pub async fn backfill_index(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        unique: bool,
+    ) -> SqlResult<()> {
+        for (key, row) in self.scan_table(table, &Access::Full, None, &[]).await? {
+            if !unique {
+                self.put(Self::secondary_key(table, idx, &row, &key), Some(key));
+                continue;
+            }
+            let Some(ik) = Self::index_key(table, idx, &row) else {
+                continue;
+            };
+            self.lock(&ik).await?;
+            if self.get_latest(&ik).await?.is_some() {
+                let names: Vec<&str> = idx
+                    .columns
+                    .iter()
+                    .map(|c| table.columns[*c].name.as_str())
+                    .collect();
+                let vals: Vec<String> = idx
+                    .columns
+                    .iter()
+                    .map(|c| row[*c].to_text(1).unwrap_or_else(|| "null".into()))
+                    .collect();
+                return Err(SqlError::new(
+                    "23505",
+                    format!("could not create unique index \"{}\"", idx.name),
+                )
+                .with_detail(format!(
+                    "Key ({})=({}) is duplicated.",
+                    names.join(", "),
+                    vals.join(", ")
+                )));
+            }
+            self.put(ik, Some(key));
+        }
+        Ok(())
+    }
+
+    pub(super) async fn returning(
+        &mut self,
+        ret: &Option<(Vec<Expr>, Vec<OutColumn>)>,
+        row: &[Datum],
+        out: &mut Vec<Row>,
+    ) -> SqlResult<()> {
+        if let Some((exprs, _)) = ret {
+            let mut vals = Vec::with_capacity(exprs.len());
+            for e in exprs {
+                vals.push(self.eval_row(e, row, &[]).await?);
+            }
+            out.push(vals);
+        }
+        Ok(())
+    }
+
+    pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
+        let width = p.table.columns.len();
+        let mut new_rows: Vec<Row> = Vec::new();
+        match &p.source {
+            InsertSource::Values(rows) => {
+                for r in rows {
+                    let mut row = Vec::with_capacity(width);
+                    for (i, e) in r.iter().enumerate() {
+                        let e = e.as_ref().or(p.defaults[i].as_ref());
+                        row.push(match e {
+                            Some(e) => self.eval_row(e, &[], &[]).await?,
+                            None => Datum::Null,
+                        });
+                    }
+                    new_rows.push(row);
+                }
+            }
+            InsertSource::Query {
+                plan,
+                targets,
+                casts,
+            } => {
+                let rows = self.exec_query(plan).await?;
+                for src in rows {
+                    let mut row = vec![Datum::Null; width];
+                    let mut supplied = vec![false; width];
+                    for (t, c) in targets.iter().zip(casts) {
+                        row[*t] = self.eval_row(c, &src, &[]).await?;
+                        supplied[*t] = true;
+                    }
+                    for i in 0..width {
+                        if !supplied[i] {
+                            if let Some(d) = &p.defaults[i] {
+                                row[i] = self.eval_row(d, &[], &[]).await?;
+                            }
+                        }
+                    }
+                    new_rows.push(row);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut n = 0;
+        // Row keys written by this statement (ON CONFLICT may not touch one twice).
+        let mut touched: HashSet<Vec<u8>> = HashSet::new();
+        for row in new_rows {
+            if let Some(oc) = &p.on_conflict {
+                match self
+                    .on_conflict(&p.table, &row, oc, &p.checks, &touched)
+                    .await?
+                {
+                    Conflict::None => {}
+                    Conflict::Skipped => continue,
+                    Conflict::Updated(key, new) => {
+                        touched.insert(key);
+                        n += 1;
+                        self.returning(&p.returning, &new, &mut out).await?;
+                        continue;
+                    }
+                }
+            }
+            let (key, row) = self.insert_row(&p.table, row, &p.checks).await?;
+            touched.insert(key);
+            n += 1;
+            self.returning(&p.returning, &row, &mut out).await?;
+        }
+        Ok((n, out))
+    }
+
+    /// Probes the arbiter indexes for a row that `row` conflicts with.
+    async fn on_conflict(
+        &mut self,
+        t: &TableDef,
+        row: &[Datum],
+        oc: &OnConflictPlan,
+        checks: &[(String, Expr)],
+        touched: &HashSet<Vec<u8>>,
+    ) -> SqlResult<Conflict> {
+        self.check_row(t, row, checks).await?;
+        for idx in &oc.arbiters {
+            let Some(ik) = Self::index_key(t, idx, row) else {
+                continue;
+            };
+            self.lock(&ik).await?;
+            let Some(v) = self.get_latest(&ik).await? else {
+                continue;
+            };
+            let row_key = if idx.id == PRIMARY_INDEX { ik } else { v };
+            if self.txn.isolation != Isolation::ReadCommitted
+                && !self.txn.writes.contains_key(&row_key)
+                && self.engine.write_log.changed_since(&row_key, self.snapshot)
+            {
+                return Err(SqlError::serialization_failure());
+            }
+            let ConflictAction::Update {
+                assignments,
+                filter,
+            } = &oc.action
+            else {
+                return Ok(Conflict::Skipped);
+            };
+            if touched.contains(&row_key) {
+                return Err(SqlError::new("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time")
+                    .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
+            }
+            self.lock(&row_key).await?;
+            let Some(bytes) = self.get_latest(&row_key).await? else {
+                continue;
+            };
+            let old = fill_row(decode_row(&bytes)?, t)?;
+            let mut combined = old.clone();
+            combined.extend(row.iter().cloned());
+            if let Some(f) = filter {
+                if !self.predicate(f, &combined, &[]).await? {
+                    return Ok(Conflict::Skipped);
+                }
+            }
+            let mut new = old.clone();
+            for (ci, e) in assignments {
+                new[*ci] = self.eval_row(e, &combined, &[]).await?;
+            }
+            let key = self.write_update(t, &row_key, &old, &new, checks).await?;
+            return Ok(Conflict::Updated(key, new));
+        }
+        Ok(Conflict::None)
+    }
+
+    /// Does any row of `table` hold NULL in `column` (any row at all if None)?
+    pub async fn any_row(&mut self, table: &TableDef, column: Option<usize>) -> SqlResult<bool> {
+        let rows = self.scan_table(table, &Access::Full, None, &[]).await?;
+        Ok(match column {
+            None => !rows.is_empty(),
+            Some(c) => rows
+                .iter()
+                .any(|(_, r)| r.get(c).is_none_or(Datum::is_null)),
+        })
+    }
+
+    /// TRUNCATE: deletes every row and index entry of the tables.
+    pub async fn truncate(&mut self, tables: &[std::sync::Arc<TableDef>]) -> SqlResult<()> {
+        for t in tables {
+            let mut prefix = vec![crate::encoding::DATA_PREFIX];
+            prefix.extend_from_slice(&t.id.to_be_bytes());
+            let primary = index_prefix(t.id, PRIMARY_INDEX);
+            for (k, _) in self.scan(&prefix, &prefix_end(&prefix)).await? {
+                if k.starts_with(&primary) {
+                    self.lock(&k).await?;
+                }
+                self.put(k, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks a row found at the statement snapshot. Returns the version to act
+    /// on: the same row, the newest version (READ COMMITTED re-check), or None
+    /// if it is gone or no longer matches.
+    pub(super) async fn lock_for_write(
+        &mut self,
+        table: &TableDef,
+        key: &[u8],
+        row: Row,
+        filter: Option<&Expr>,
+    ) -> SqlResult<Option<Row>> {
+        self.lock(key).await?;
+        if self.txn.writes.contains_key(key)
+            || !self.engine.write_log.changed_since(key, self.snapshot)
+        {
+            return Ok(Some(row));
+        }
+        if self.txn.isolation != Isolation::ReadCommitted {
+            return Err(SqlError::serialization_failure());
+        }
+        let Some(v) = self.get_latest(key).await? else {
+            return Ok(None);
+        };
+        let newest = fill_row(decode_row(&v)?, table)?;
+        if let Some(f) = filter {
+            if !self.predicate(f, &newest, &[]).await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(newest))
+    }
+
+    pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
+        let t = p.table.clone();
+        let targets = self
+            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
+            .await?;
+        let mut out = Vec::new();
+        let mut n = 0;
+        for (key, row) in targets {
+            let Some(old) = self
+                .lock_for_write(&t, &key, row, p.filter.as_ref())
+                .await?
+            else {
+                continue;
+            };
+            let mut new = old.clone();
+            for (ci, e) in &p.assignments {
+                new[*ci] = self.eval_row(e, &old, &[]).await?;
+            }
+            self.write_update(&t, &key, &old, &new, &p.checks).await?;
+            n += 1;
+            self.returning(&p.returning, &new, &mut out).await?;
+        }
+        Ok((n, out))
+    }
+
+    /// Replaces row `old` (at `key`, already locked) by `new`: constraint
+    /// checks, primary-key moves and unique-index maintenance.
+    pub(super) async fn write_update(
+        &mut self,
+        t: &TableDef,
+        key: &[u8],
+        old: &[Datum],
+        new: &[Datum],
+        checks: &[(String, Expr)],
+    ) -> SqlResult<Vec<u8>> {
+        self.note_write(t);
+        {
+            let (t, key, old, new) = (t, key.to_vec(), old, new);
+            self.check_row(t, new, checks).await?;
+            let new_key = match &t.primary_key {
+                Some(pk) => Self::index_key(t, pk, new)
+                    .ok_or_else(|| SqlError::internal("null in primary key"))?,
+                None => key.clone(),
+            };
+            if new_key != key {
+                self.put(key.clone(), None);
+                if let Some(pk) = &t.primary_key {
+                    self.claim(&new_key, t, pk, new).await?;
+                }
+            }
+            for idx in &t.unique {
+                let ok = Self::index_key(t, idx, old);
+                let nk = Self::index_key(t, idx, new);
+                if ok == nk && new_key == key {
+                    continue;
+                }
+                if let Some(ok) = ok {
+                    if Some(&ok) != nk.as_ref() {
+                        self.put(ok, None);
+                    }
+                }
+                if let Some(nk) = nk {
+                    if Self::index_key(t, idx, old).as_ref() != Some(&nk) {
+                        self.claim(&nk, t, idx, new).await?;
+                    }
+                    self.put(nk, Some(new_key.clone()));
+                }
+            }
+            for idx in &t.indexes {
+                let ok = Self::secondary_key(t, idx, old, &key);
+                let nk = Self::secondary_key(t, idx, new, &new_key);
+                if ok != nk {
+                    self.put(ok, None);
+                    self.put(nk, Some(new_key.clone()));
+                }
+            }
+            self.put(new_key.clone(), Some(encode_row(new)));
+            Ok(new_key)
+        }
+    }
+
+    pub async fn delete(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
+        let t = p.table.clone();
+        let targets = self
+            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
+            .await?;
+        let mut out = Vec::new();
+        let mut n = 0;
+        self.note_write(&t);
+        for (key, row) in targets {
+            let Some(old) = self
+                .lock_for_write(&t, &key, row, p.filter.as_ref())
+                .await?
+            else {
+                continue;
+            };
+            for idx in &t.unique {
+                if let Some(ik) = Self::index_key(&t, idx, &old) {
+                    self.put(ik, None);
+                }
+            }
+            for idx in &t.indexes {
+                self.put(Self::secondary_key(&t, idx, &old, &key), None);
+            }
+            self.put(key, None);
+            n += 1;
+            self.returning(&p.returning, &old, &mut out).await?;
+        }
+        Ok((n, out))
+    }
+}
+
+/// Outcome of probing ON CONFLICT arbiters.
+enum Conflict {
+    None,
+    Skipped,
+    /// The existing row was updated (its key, its new value).
+    Updated(Vec<u8>, Row),
+}
+
+fn failing_row(row: &[Datum], digits: i32) -> String {
+    let vals: Vec<String> = row
+        .iter()
+        .map(|d| d.to_text(digits).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("Failing row contains ({}).", vals.join(", "))
+}
