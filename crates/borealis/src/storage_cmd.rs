@@ -18,7 +18,7 @@ pub struct StorageArgs {
     #[arg(long, value_delimiter = ',')]
     pub peers: Vec<SocketAddr>,
     /// Protection groups in the volume.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 1)]
     pub pg_count: u32,
     /// Availability zone label (informational).
     #[arg(long, default_value = "a")]

@@ -33,9 +33,14 @@ pub struct UpArgs {
     /// start, printed once and kept in DATA_DIR/password with mode 0600).
     #[arg(long, env = "BOREALIS_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
-    /// Protection groups in a new volume.
-    #[arg(long, default_value_t = 4)]
+    /// Protection groups in a new volume (key ranges split evenly by first
+    /// key byte). One is right until PGs split by size: Aurora, too, starts
+    /// a volume with one 10 GB protection group.
+    #[arg(long, default_value_t = 1)]
     pub pg_count: u32,
+    /// Client connections served at once; more get SQLSTATE 53300.
+    #[arg(long, default_value_t = 100)]
+    pub max_connections: usize,
 }
 
 /// A storage child process under supervision.
