@@ -625,6 +625,7 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             scl: self.scl,
             vdl_hint: self.meta.vdl_hint,
             applied_lsn: self.versions.applied_lsn(),
+            gc_horizon: self.gc_horizon,
             records: self.index.len() as u64,
         }
     }

@@ -245,6 +245,7 @@ mod tests {
                 scl: Lsn(2),
                 vdl_hint: Lsn(2),
                 applied_lsn: Lsn(1),
+                gc_horizon: Lsn(1),
                 records: 5,
             },
             Response::Error {

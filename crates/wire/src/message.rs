@@ -115,6 +115,8 @@ pub enum Response {
         scl: Lsn,
         vdl_hint: Lsn,
         applied_lsn: Lsn,
+        /// Versions below this LSN may have been garbage-collected.
+        gc_horizon: Lsn,
         records: u64,
     },
     /// The request could not be served (bad request, I/O failure).
@@ -393,6 +395,7 @@ impl Response {
                 scl,
                 vdl_hint,
                 applied_lsn,
+                gc_horizon,
                 records,
             } => {
                 writer.u32(pg.0);
@@ -400,6 +403,7 @@ impl Response {
                 writer.u64(scl.0);
                 writer.u64(vdl_hint.0);
                 writer.u64(applied_lsn.0);
+                writer.u64(gc_horizon.0);
                 writer.u64(*records);
                 kind::STATUS_REPORT
             }
@@ -472,6 +476,7 @@ impl Response {
                 scl: Lsn(reader.u64()?),
                 vdl_hint: Lsn(reader.u64()?),
                 applied_lsn: Lsn(reader.u64()?),
+                gc_horizon: Lsn(reader.u64()?),
                 records: reader.u64()?,
             },
             kind::ERROR => Response::Error {
