@@ -193,6 +193,26 @@ impl BackendSession for SqlSession {
     }
 }
 
+/// Tells the volume, once a second, the oldest read point any session may
+/// still read at (the PGMRPL), so replicas can collect older versions.
+/// It publishes the value computed one tick earlier: a statement that took
+/// its snapshot just before a tick has registered it by the next one.
+async fn report_min_read_point(engine: Engine, volume: Volume) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut previous: Option<Lsn> = None;
+    loop {
+        ticker.tick().await;
+        let read_point = volume.read_point();
+        let candidate = engine
+            .oldest_snapshot()
+            .map_or(read_point, |oldest| oldest.min(read_point));
+        if let Some(previous) = previous {
+            volume.set_min_read_lsn(previous.min(candidate));
+        }
+        previous = Some(candidate);
+    }
+}
+
 /// Opens the volume, the engine and the endpoint, and serves until the
 /// process is stopped.
 pub async fn run_writer(
@@ -209,6 +229,8 @@ pub async fn run_writer(
     let engine = Engine::open(Arc::new(VolumeStore::new(volume.clone())))
         .await
         .map_err(|e| anyhow::anyhow!("open the SQL engine: {}", e.message))?;
+
+    tokio::spawn(report_min_read_point(engine.clone(), volume.clone()));
 
     let tls_dir = layout.root.join("tls");
     let tls_files =

@@ -70,6 +70,36 @@ impl Cluster {
             .expect("run psql")
     }
 
+    /// Runs a psql script (meta-commands allowed) from standard input.
+    fn psql_script(&self, script: &str) -> String {
+        use std::io::Write;
+        let mut child = Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
+                self.port
+            ))
+            .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"])
+            .env("PGPASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write script");
+        let out = child.wait_with_output().expect("psql output");
+        assert!(
+            out.status.success(),
+            "psql script failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn psql(&self, sql: &str) -> String {
         let out = self.psql_raw(sql);
         assert!(
@@ -158,6 +188,26 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
         cluster.psql("select id, owner, balance from accounts order by id"),
         "1|ada|101\n2|grace|250\n3|edsger|7"
     );
+    // A REPEATABLE READ transaction keeps reading its snapshot while other
+    // sessions update the row and garbage collection runs (the compute
+    // reports its oldest snapshot every second; replicas collect below it).
+    let update = format!(
+        "psql \"host=127.0.0.1 port={port} user=postgres dbname=postgres\" -X -q -c \"update accounts set balance = balance + 1 where id = 2\""
+    );
+    let script = format!(
+        "begin isolation level repeatable read;\n\
+         select balance from accounts where id = 2;\n\
+         \\! {update} && {update} && {update}\n\
+         \\! sleep 3\n\
+         select balance from accounts where id = 2;\n\
+         commit;\n"
+    );
+    assert_eq!(cluster.psql_script(&script), "250\n250");
+    assert_eq!(
+        cluster.psql("select balance from accounts where id = 2"),
+        "253"
+    );
+
     // Bad SQL gets PostgreSQL's error, and the server goes on serving.
     let out = cluster.psql_raw("select * from no_such_table");
     assert!(!out.status.success());

@@ -176,3 +176,74 @@ async fn a_fenced_writer_cannot_commit() {
     assert_eq!(new.get(&key(1), at).await.unwrap(), Some(b"one".to_vec()));
     assert_eq!(new.get(&key(2), at).await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_collect_versions_below_the_minimum_read_point() {
+    use borealis_common::PgId;
+    use borealis_wire::client::ReplicaClient;
+    use borealis_wire::{Request, Response};
+
+    let cluster = StorageCluster::start(1);
+    let volume = Volume::open(cluster.volume_config())
+        .await
+        .expect("open volume");
+    let mut lsns = Vec::new();
+    for version in 0..5 {
+        let lsn = volume
+            .commit(vec![Mutation {
+                key: key(7),
+                value: Some(format!("v{version}").into_bytes()),
+            }])
+            .await
+            .expect("commit");
+        lsns.push(lsn);
+    }
+    // Before any minimum read point, every version stays readable.
+    let first = lsns[0];
+    assert_eq!(
+        volume.get(&key(7), first).await.unwrap(),
+        Some(b"v0".to_vec())
+    );
+
+    // The compute reports that nothing reads below the newest version.
+    let newest = *lsns.last().unwrap();
+    volume.set_min_read_lsn(newest);
+    let client = ReplicaClient::connect(cluster.addresses[0])
+        .await
+        .expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // The horizon travels with writes and heartbeats (once a second).
+        match client
+            .call(&Request::Status { pg: PgId(0) })
+            .await
+            .expect("status")
+        {
+            Response::Status { gc_horizon, .. } if gc_horizon >= newest => break,
+            _ => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica never raised its horizon"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A read below the horizon is refused, not answered from a partial history...
+    let old_read = Request::Get {
+        pg: PgId(0),
+        key: key(7),
+        at: first,
+        need: Lsn::ZERO,
+    };
+    match client.call(&old_read).await.expect("get") {
+        Response::Error { message } => {
+            assert!(message.contains("garbage-collection horizon"), "{message}")
+        }
+        other => panic!("a read below the horizon was answered: {other:?}"),
+    }
+    // ...and reads at or above it see exactly what they saw before.
+    assert_eq!(
+        volume.get(&key(7), newest).await.unwrap(),
+        Some(b"v4".to_vec())
+    );
+}

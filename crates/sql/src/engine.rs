@@ -88,6 +88,13 @@ impl Engine {
     }
 
     /// A new session (one per client connection).
+    /// The oldest read point any session may still read at, if any
+    /// statement or transaction is running (the compute reports it to the
+    /// volume as the minimum read point for garbage collection).
+    pub fn oldest_snapshot(&self) -> Option<borealis_common::Lsn> {
+        self.inner.write_log.oldest_snapshot()
+    }
+
     pub fn session(&self) -> Session {
         Session::new(self.inner.clone())
     }

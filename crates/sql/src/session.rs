@@ -764,6 +764,8 @@ impl Session {
         let mut checked = Vec::new();
         for b in std::mem::take(&mut change.backfill) {
             let snapshot = engine.store.read_point();
+            // Registered, so garbage collection keeps what it reads.
+            engine.write_log.register_extra_snapshot(txn.id, snapshot);
             checked.push((b.table.id, snapshot));
             let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
             let r = ctx.backfill_index(&b.table, &b.index, b.unique).await;
@@ -777,6 +779,7 @@ impl Session {
                 name,
             } = v;
             let snapshot = engine.store.read_point();
+            engine.write_log.register_extra_snapshot(txn.id, snapshot);
             checked.push((table.id, snapshot));
             let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
             let bad = ctx.any_row(&table, column).await;

@@ -206,6 +206,22 @@ impl WriteLog {
             s.snapshots.insert(txn, at);
         }
     }
+    /// Registers an extra read point of `txn` (a DDL backfill) without
+    /// moving an older one it already holds.
+    pub fn register_extra_snapshot(&self, txn: TxnId, at: Lsn) {
+        if let Ok(mut s) = self.state.lock() {
+            let slot = s.snapshots.entry(txn).or_insert(at);
+            *slot = (*slot).min(at);
+        }
+    }
+    /// The oldest snapshot a running statement or transaction reads at:
+    /// no version it can see may be garbage-collected.
+    pub fn oldest_snapshot(&self) -> Option<Lsn> {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.snapshots.values().min().copied())
+    }
     pub fn unregister(&self, txn: TxnId) {
         if let Ok(mut s) = self.state.lock() {
             s.snapshots.remove(&txn);
