@@ -19,6 +19,7 @@
 //! the same code the production path uses.
 
 pub mod partitioning;
+pub mod read_cache;
 pub mod recovery;
 pub mod volume;
 pub mod writer_state;

@@ -8,10 +8,13 @@
 //! - `get` and `scan` go to ONE replica whose SCL covers the read (the
 //!   writer knows every replica's SCL from its acks), hedged: if it has not
 //!   answered within `hedge_delay`, or misses, the next one is asked too;
+//! - point reads go through [`ReadCache`] first, which the writer keeps
+//!   coherent with its own commits;
 //! - a heartbeat re-sends the writer's VDL and collects SCLs from replicas
 //!   that lag, so a replica that caught up by gossip counts toward quorum.
 
 use crate::partitioning::Partitioning;
+use crate::read_cache::{CacheStats, ReadCache};
 use crate::recovery::{plan_recovery, RecoveryError, RecoveryPlan, SealReport};
 use crate::writer_state::WriterState;
 use borealis_common::limits::{REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
@@ -35,6 +38,8 @@ pub struct VolumeConfig {
     pub read_deadline: Duration,
     /// How long a read waits for one replica before asking another too.
     pub hedge_delay: Duration,
+    /// Bytes of point reads the writer caches (resizable while running).
+    pub cache_bytes: usize,
 }
 
 impl VolumeConfig {
@@ -45,6 +50,7 @@ impl VolumeConfig {
             request_timeout: Duration::from_millis(500),
             read_deadline: Duration::from_secs(10),
             hedge_delay: Duration::from_millis(20),
+            cache_bytes: 64 << 20,
         }
     }
 }
@@ -107,6 +113,7 @@ const OUTBOX_BATCHES_IN_FLIGHT: usize = 64;
 
 struct Shared {
     config: VolumeConfig,
+    cache: ReadCache,
     /// Per replica: records to send, batched by its sender task.
     outboxes: Vec<mpsc::Sender<LogRecord>>,
     partitioning: Partitioning,
@@ -156,6 +163,7 @@ impl Volume {
             outbox_receivers.push(rx);
         }
         let shared = Arc::new(Shared {
+            cache: ReadCache::new(config.cache_bytes),
             outboxes,
             partitioning,
             links,
@@ -433,7 +441,23 @@ impl Volume {
         }
         let mut vdl_rx = self.shared.vdl.subscribe();
         let records = loop {
-            let allocated = self.lock_state().allocate_group(by_pg.clone());
+            let allocated = {
+                let mut state = self.lock_state();
+                let allocated = state.allocate_group(by_pg.clone());
+                // Under the state lock, so the cache sees commits in LSN order.
+                if let Ok(records) = &allocated {
+                    for record in records {
+                        for mutation in &record.mutations {
+                            self.shared.cache.on_commit(
+                                &mutation.key,
+                                record.lsn(),
+                                mutation.value.as_deref(),
+                            );
+                        }
+                    }
+                }
+                allocated
+            };
             match allocated {
                 Ok(records) => break records,
                 Err(_) => {
@@ -504,6 +528,25 @@ impl Volume {
     /// The newest value of `key` at or below `at` (a read point no higher
     /// than [`Volume::read_point`]).
     pub async fn get(&self, key: &[u8], at: Lsn) -> Result<Option<Vec<u8>>, VolumeError> {
+        if let Some(value) = self.shared.cache.lookup(key, at) {
+            return Ok(value);
+        }
+        let value = self.get_from_replica(key, at).await?;
+        self.shared.cache.on_read(key, at, value.as_deref());
+        Ok(value)
+    }
+
+    /// The read cache's counters (hit ratio, bytes).
+    pub fn cache_stats(&self) -> CacheStats {
+        self.shared.cache.stats()
+    }
+
+    /// Resizes the read cache in place.
+    pub fn set_cache_capacity(&self, bytes: usize) {
+        self.shared.cache.set_capacity(bytes);
+    }
+
+    async fn get_from_replica(&self, key: &[u8], at: Lsn) -> Result<Option<Vec<u8>>, VolumeError> {
         let pg = self.shared.partitioning.pg_of(key);
         let request_for = |need| Request::Get {
             pg,

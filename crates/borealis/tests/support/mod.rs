@@ -81,6 +81,8 @@ impl StorageCluster {
     pub fn volume_config(&self) -> VolumeConfig {
         let mut config = VolumeConfig::new(self.addresses.clone(), self.pg_count);
         config.request_timeout = Duration::from_millis(300);
+        // Reads must reach the replicas in fault tests.
+        config.cache_bytes = 0;
         config
     }
 
