@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, watch};
 
 #[derive(Clone, Debug)]
 pub struct VolumeConfig {
@@ -78,28 +78,46 @@ struct ReplicaLink {
 }
 
 impl ReplicaLink {
-    async fn call(&self, request: &Request, timeout: Duration) -> Result<Response, ClientError> {
-        let client = {
-            let mut slot = self.client.lock().await;
-            match slot.as_ref() {
-                Some(client) if !client.is_closed() => client.clone(),
-                _ => {
-                    let connect = ReplicaClient::connect(self.address);
-                    let client = match tokio::time::timeout(timeout, connect).await {
-                        Ok(Ok(client)) => Arc::new(client),
-                        Ok(Err(error)) => return Err(ClientError::Disconnected(error.to_string())),
-                        Err(_) => {
-                            return Err(ClientError::Disconnected("connect timed out".into()))
-                        }
-                    };
-                    *slot = Some(client.clone());
-                    client
-                }
-            }
+    /// The connection, made anew if there is none or it failed.
+    async fn client(&self, timeout: Duration) -> Result<Arc<ReplicaClient>, ClientError> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(client.clone());
+        }
+        let connect = ReplicaClient::connect(self.address);
+        let client = match tokio::time::timeout(timeout, connect).await {
+            Ok(Ok(client)) => Arc::new(client),
+            Ok(Err(error)) => return Err(ClientError::Disconnected(error.to_string())),
+            Err(_) => return Err(ClientError::Disconnected("connect timed out".into())),
         };
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    async fn call(&self, request: &Request, timeout: Duration) -> Result<Response, ClientError> {
+        let client = self.client(timeout).await?;
         match tokio::time::timeout(timeout, client.call(request)).await {
             Ok(result) => result,
-            Err(_) => Err(ClientError::Disconnected("request timed out".into())),
+            Err(_) => {
+                // A replica that does not answer in time is treated as
+                // gone: its connection is closed (failing everything in
+                // flight on it) and the next request connects anew.
+                client.close();
+                Err(ClientError::Disconnected("request timed out".into()))
+            }
+        }
+    }
+
+    /// Sends without waiting; `on_answer` runs on the connection's reader.
+    async fn send(
+        &self,
+        request: &Request,
+        timeout: Duration,
+        on_answer: impl FnOnce(Result<Response, ClientError>) + Send + 'static,
+    ) {
+        match self.client(timeout).await {
+            Ok(client) => client.send(request, on_answer).await,
+            Err(error) => on_answer(Err(error)),
         }
     }
 }
@@ -108,8 +126,6 @@ impl ReplicaLink {
 /// slow to drain it, records for it are dropped (it refills by gossip), so
 /// one slow replica never stalls commits.
 const OUTBOX_RECORDS_MAX: usize = 8192;
-/// Write batches in flight to one replica at once.
-const OUTBOX_BATCHES_IN_FLIGHT: usize = 64;
 
 struct Shared {
     config: VolumeConfig,
@@ -492,7 +508,12 @@ impl Volume {
 
     async fn send_write(&self, index: usize, pg: PgId, request: &Request) {
         let link = &self.shared.links[index];
-        match link.call(request, self.shared.config.request_timeout).await {
+        let result = link.call(request, self.shared.config.request_timeout).await;
+        self.on_write_answer(index, pg, result);
+    }
+
+    fn on_write_answer(&self, index: usize, pg: PgId, result: Result<Response, ClientError>) {
+        match result {
             Ok(Response::WriteAck { scl, .. }) => self.on_ack(pg, ReplicaId(index as u8), scl),
             Ok(Response::Refused { epoch }) => {
                 tracing::error!(%epoch, "a newer writer fenced this one out");
@@ -671,13 +692,13 @@ impl Volume {
 }
 
 /// Sends one replica its records: drains whatever is queued into one write
-/// per PG (batching under load), several batches in flight at once.
+/// per PG (batching under load), many batches in flight at once (bounded
+/// by the connection's requests in flight).
 async fn outbox_loop(
     shared: std::sync::Weak<Shared>,
     index: usize,
     mut outbox: mpsc::Receiver<LogRecord>,
 ) {
-    let in_flight = Arc::new(Semaphore::new(OUTBOX_BATCHES_IN_FLIGHT));
     while let Some(first) = outbox.recv().await {
         let mut batch = vec![first];
         while batch.len() < borealis_common::limits::BATCH_RECORDS_MAX {
@@ -703,9 +724,6 @@ async fn outbox_loop(
             }
         }
         for (pg, records) in by_pg {
-            let Ok(permit) = in_flight.clone().acquire_owned().await else {
-                return;
-            };
             let request = Request::Write {
                 epoch,
                 history: history.clone(),
@@ -714,11 +732,14 @@ async fn outbox_loop(
                 min_read_lsn: volume.min_read_lsn(),
                 records,
             };
-            let volume = volume.clone();
-            tokio::spawn(async move {
-                volume.send_write(index, pg, &request).await;
-                drop(permit);
-            });
+            // The answer is handled on the connection's reader task: no
+            // task per batch. The client bounds batches in flight.
+            let answer_to = volume.clone();
+            volume.shared.links[index]
+                .send(&request, volume.shared.config.request_timeout, move |result| {
+                    answer_to.on_write_answer(index, pg, result)
+                })
+                .await;
         }
     }
 }

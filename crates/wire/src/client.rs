@@ -25,7 +25,26 @@ pub enum ClientError {
     BadFrame(String),
 }
 
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Response, ClientError>>>>>;
+/// Who waits for an answer: a task (`call`), or a callback run on the
+/// connection's reader task (`send`), which saves a task wake-up per
+/// request on the commit path.
+enum Waiter {
+    Task(oneshot::Sender<Result<Response, ClientError>>),
+    Callback(Box<dyn FnOnce(Result<Response, ClientError>) + Send>),
+}
+
+impl Waiter {
+    fn answer(self, result: Result<Response, ClientError>) {
+        match self {
+            Waiter::Task(sender) => {
+                let _ = sender.send(result);
+            }
+            Waiter::Callback(callback) => callback(result),
+        }
+    }
+}
+
+type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 
 pub struct ReplicaClient {
     address: SocketAddr,
@@ -80,7 +99,7 @@ impl ReplicaClient {
                                 .expect("pending lock")
                                 .remove(&raw.request_id);
                             if let Some(waiter) = waiter {
-                                let _ = waiter.send(Ok(response));
+                                waiter.answer(Ok(response));
                             }
                             continue;
                         }
@@ -108,6 +127,15 @@ impl ReplicaClient {
         self.address
     }
 
+    /// Closes the connection from this side: everything in flight fails.
+    pub fn close(&self) {
+        fail_all(
+            &self.pending,
+            &self.closed,
+            ClientError::Disconnected("closed by its owner".into()),
+        );
+    }
+
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
@@ -119,23 +147,57 @@ impl ReplicaClient {
             .acquire()
             .await
             .map_err(|_| ClientError::Disconnected("client dropped".into()))?;
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(request, Waiter::Task(tx)).await;
+        rx.await
+            .unwrap_or_else(|_| Err(ClientError::Disconnected("connection closed".into())))
+    }
+
+    /// Sends `request`; `on_answer` runs on the connection's reader task
+    /// with the answer (or the connection's failure). It must be quick and
+    /// must not block.
+    pub async fn send(
+        &self,
+        request: &Request,
+        on_answer: impl FnOnce(Result<Response, ClientError>) + Send + 'static,
+    ) {
+        let permit = match self.in_flight.clone().acquire_owned().await {
+            Ok(permit) => permit,
+            Err(_) => {
+                on_answer(Err(ClientError::Disconnected("client dropped".into())));
+                return;
+            }
+        };
+        let callback = move |result| {
+            drop(permit);
+            on_answer(result);
+        };
+        self.enqueue(request, Waiter::Callback(Box::new(callback)))
+            .await;
+    }
+
+    async fn enqueue(&self, request: &Request, waiter: Waiter) {
+        let closed = || Err(ClientError::Disconnected("connection closed".into()));
         if self.is_closed() {
-            return Err(ClientError::Disconnected("connection closed".into()));
+            waiter.answer(closed());
+            return;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.pending.lock().expect("pending lock").insert(id, tx);
+        self.pending.lock().expect("pending lock").insert(id, waiter);
+        // A failure between the check and the insert drained the map before
+        // our waiter was in it: answer it ourselves.
         if self.is_closed() {
-            self.pending.lock().expect("pending lock").remove(&id);
-            return Err(ClientError::Disconnected("connection closed".into()));
+            if let Some(waiter) = self.pending.lock().expect("pending lock").remove(&id) {
+                waiter.answer(closed());
+            }
+            return;
         }
         let frame = encode_request(id, request);
         if self.frames.send(frame).await.is_err() {
-            self.pending.lock().expect("pending lock").remove(&id);
-            return Err(ClientError::Disconnected("connection closed".into()));
+            if let Some(waiter) = self.pending.lock().expect("pending lock").remove(&id) {
+                waiter.answer(closed());
+            }
         }
-        rx.await
-            .unwrap_or_else(|_| Err(ClientError::Disconnected("connection closed".into())))
     }
 }
 
@@ -148,6 +210,6 @@ fn fail_all(pending: &Pending, closed: &AtomicBool, error: ClientError) {
         .map(|(_, w)| w)
         .collect();
     for waiter in waiters {
-        let _ = waiter.send(Err(error.clone()));
+        waiter.answer(Err(error.clone()));
     }
 }
