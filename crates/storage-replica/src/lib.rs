@@ -15,6 +15,7 @@
 //! [`gossip`] pulls missing records from peer replicas, without the writer.
 //! Formats are in `docs/storage.md`.
 
+pub mod gc;
 pub mod gossip;
 pub mod log_file;
 pub mod memory;

@@ -3,6 +3,7 @@
 //! loses every record appended since the last sync, and may tear the last
 //! one (leaving a prefix of its bytes), as a real disk can.
 
+use crate::gc::GcPass;
 use crate::meta::SegmentMeta;
 use crate::segment::{ScanPage, SegmentLog, VersionStore};
 use borealis_common::Lsn;
@@ -167,42 +168,13 @@ impl VersionStore for MemVersions {
         from: &[u8],
         keys_max: usize,
     ) -> io::Result<Option<Vec<u8>>> {
-        let mut doomed: Vec<(Vec<u8>, Lsn)> = Vec::new();
-        let mut keys = 0usize;
-        let mut current: Option<Vec<u8>> = None;
-        // Versions at or below the horizon of the key being read.
-        let mut old: Vec<(Lsn, bool)> = Vec::new();
-        let finish = |key: &[u8], old: &mut Vec<(Lsn, bool)>, doomed: &mut Vec<(Vec<u8>, Lsn)>| {
-            if let Some(&(newest, newest_is_delete)) = old.last() {
-                for (lsn, _) in old.iter().filter(|(lsn, _)| *lsn < newest) {
-                    doomed.push((key.to_vec(), *lsn));
-                }
-                if newest_is_delete {
-                    doomed.push((key.to_vec(), newest));
-                }
-            }
-            old.clear();
-        };
-        let mut next = None;
+        let mut pass = GcPass::new(horizon, keys_max);
         for ((key, lsn), value) in self.versions.range((from.to_vec(), Lsn::ZERO)..) {
-            if current.as_deref() != Some(key.as_slice()) {
-                if let Some(done) = current.take() {
-                    finish(&done, &mut old, &mut doomed);
-                }
-                if keys == keys_max {
-                    next = Some(key.clone());
-                    break;
-                }
-                keys += 1;
-                current = Some(key.clone());
-            }
-            if *lsn <= horizon {
-                old.push((*lsn, value.is_none()));
+            if !pass.visit(key, *lsn, value.is_none()) {
+                break;
             }
         }
-        if let Some(done) = current.take() {
-            finish(&done, &mut old, &mut doomed);
-        }
+        let (doomed, next) = pass.finish();
         for version in doomed {
             self.versions.remove(&version);
         }

@@ -11,6 +11,7 @@
 //! Tables: `versions`: (key bytes, lsn u64) -> tag u8 (0 delete, 1 value)
 //! ++ value bytes; `meta`: "applied_lsn" -> u64.
 
+use crate::gc::GcPass;
 use crate::segment::{ScanPage, VersionStore};
 use borealis_common::Lsn;
 use borealis_wire::LogRecord;
@@ -144,51 +145,19 @@ impl VersionStore for RedbVersions {
             .map_err(storage_error)?;
         let next = {
             let mut table = txn.open_table(VERSIONS).map_err(storage_error)?;
-            let mut doomed: Vec<(Vec<u8>, u64)> = Vec::new();
-            let mut next = None;
-            {
-                let mut keys = 0usize;
-                let mut current: Option<Vec<u8>> = None;
-                // Versions at or below the horizon of the key being read.
-                let mut old: Vec<(u64, bool)> = Vec::new();
-                let finish =
-                    |key: &[u8], old: &mut Vec<(u64, bool)>, doomed: &mut Vec<(Vec<u8>, u64)>| {
-                        if let Some(&(newest, newest_is_delete)) = old.last() {
-                            for (lsn, _) in old.iter().filter(|(lsn, _)| *lsn < newest) {
-                                doomed.push((key.to_vec(), *lsn));
-                            }
-                            if newest_is_delete {
-                                doomed.push((key.to_vec(), newest));
-                            }
-                        }
-                        old.clear();
-                    };
-                let range = table.range((from, 0u64)..).map_err(storage_error)?;
-                for entry in range {
-                    let (key_guard, value_guard) = entry.map_err(storage_error)?;
-                    let (key, lsn) = key_guard.value();
-                    if current.as_deref() != Some(key) {
-                        if let Some(done) = current.take() {
-                            finish(&done, &mut old, &mut doomed);
-                        }
-                        if keys == keys_max {
-                            next = Some(key.to_vec());
-                            break;
-                        }
-                        keys += 1;
-                        current = Some(key.to_vec());
-                    }
-                    if lsn <= horizon.0 {
-                        old.push((lsn, value_guard.value().first() == Some(&0)));
-                    }
-                }
-                if let Some(done) = current.take() {
-                    finish(&done, &mut old, &mut doomed);
+            let mut pass = GcPass::new(horizon, keys_max);
+            for entry in table.range((from, 0u64)..).map_err(storage_error)? {
+                let (key_guard, value_guard) = entry.map_err(storage_error)?;
+                let (key, lsn) = key_guard.value();
+                let is_delete = value_guard.value().first() == Some(&0);
+                if !pass.visit(key, Lsn(lsn), is_delete) {
+                    break;
                 }
             }
+            let (doomed, next) = pass.finish();
             for (key, lsn) in &doomed {
                 table
-                    .remove((key.as_slice(), *lsn))
+                    .remove((key.as_slice(), lsn.0))
                     .map_err(storage_error)?;
             }
             next
