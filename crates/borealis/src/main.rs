@@ -13,6 +13,7 @@ mod layout;
 mod part_control;
 mod status;
 mod storage_cmd;
+mod storage_process;
 mod up;
 mod volume_bench;
 

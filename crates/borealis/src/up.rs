@@ -8,10 +8,10 @@
 //! cleanly; a restart on the same data directory keeps every committed row.
 
 use crate::layout::{ClusterConfig, ClusterState, Layout, PartState, StoragePart};
+use crate::storage_process::StorageProcess;
 use anyhow::Context;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,46 +60,24 @@ pub struct Supervisor {
 
 impl Supervisor {
     fn spawn_storage(&self, part: &StoragePart) -> anyhow::Result<Child> {
-        let exe = std::env::current_exe().context("find the borealis executable")?;
         let log_path = self.layout.logs_dir().join(format!("{}.log", part.name));
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log_path)
             .with_context(|| format!("open {}", log_path.display()))?;
-        let peers: Vec<String> = self
-            .config
-            .storage
-            .iter()
-            .map(|p| p.address.to_string())
-            .collect();
-        let mut command = Command::new(exe);
-        command
-            .arg("storage")
-            .arg("--data-dir")
-            .arg(self.layout.storage_dir(part))
-            .arg("--listen")
-            .arg(part.address.to_string())
-            .arg("--peers")
-            .arg(peers.join(","))
-            .arg("--pg-count")
-            .arg(self.config.pg_count.to_string())
-            .arg("--az")
-            .arg(&part.az)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        // SAFETY: prctl in the child before exec; it only asks the kernel to
-        // kill the child if this supervisor dies, so no replica outlives it.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
+        let peers: Vec<_> = self.config.storage.iter().map(|p| p.address).collect();
+        let child = StorageProcess {
+            data_dir: &self.layout.storage_dir(part),
+            listen: part.address,
+            peers: &peers,
+            pg_count: self.config.pg_count,
+            az: &part.az,
+            log,
         }
-        let child = command
-            .spawn()
-            .with_context(|| format!("start {}", part.name))?;
+        .command()?
+        .spawn()
+        .with_context(|| format!("start {}", part.name))?;
         tracing::info!(part = %part.name, pid = child.id(), address = %part.address, "storage replica started");
         Ok(child)
     }

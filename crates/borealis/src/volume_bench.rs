@@ -7,13 +7,14 @@
 //! 2x one fdatasync; 64 committers >= 20x the throughput of 1 (group
 //! commit); recovery of a volume holding 1 GB of log in < 1 s.
 
+use crate::storage_process::StorageProcess;
 use anyhow::Context;
+use borealis_common::ReplicaId;
 use borealis_volume_client::{Volume, VolumeConfig};
 use borealis_wire::Mutation;
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,35 +59,24 @@ impl Drop for Replicas {
 }
 
 fn start_replicas(dir: &Path, pg_count: u32) -> anyhow::Result<Replicas> {
-    let exe = std::env::current_exe()?;
     let addresses: Vec<_> = (0..6)
         .map(|_| crate::layout::free_loopback_address())
         .collect::<anyhow::Result<_>>()?;
-    let peers: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
     let mut children = Vec::new();
     for (index, address) in addresses.iter().enumerate() {
-        let log = std::fs::File::create(dir.join(format!("storage-{index}.log")))?;
-        let mut command = Command::new(&exe);
-        command
-            .args(["storage", "--listen", &address.to_string()])
-            .arg("--data-dir")
-            .arg(dir.join(format!("storage-{index}")))
-            .arg("--peers")
-            .arg(peers.join(","))
-            .arg("--pg-count")
-            .arg(pg_count.to_string())
-            .env("BOREALIS_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        // SAFETY: prctl before exec; replicas die with the benchmark.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
+        let command = StorageProcess {
+            data_dir: &dir.join(format!("storage-{index}")),
+            listen: *address,
+            peers: &addresses,
+            pg_count,
+            az: &ReplicaId(index as u8).az().name().to_string(),
+            log: std::fs::File::create(dir.join(format!("storage-{index}.log")))?,
         }
-        children.push(command.spawn().context("start a storage replica")?);
+        .command()?
+        .env("BOREALIS_LOG", "warn")
+        .spawn()
+        .context("start a storage replica")?;
+        children.push(command);
     }
     Ok(Replicas {
         children,
