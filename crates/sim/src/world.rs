@@ -1063,6 +1063,7 @@ impl Sim {
                     epoch,
                     history,
                     vdl,
+                    min_read_lsn,
                     records,
                     ..
                 }) => {
@@ -1070,6 +1071,7 @@ impl Sim {
                     let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
                     match segment.write(*epoch, history, *vdl, records) {
                         Ok(Ok(())) => {
+                            segment.raise_gc_horizon(*min_read_lsn);
                             self.replicas[r].pending_acks[pg].push((envelope.from, envelope.id))
                         }
                         Ok(Err(error)) => self.fail_stop(r, "write", error),
@@ -1162,7 +1164,9 @@ impl Sim {
             }
             if self.rng.chance(self.cfg.faults.background_apply) {
                 let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
-                if let Err(error) = segment.apply() {
+                // Idle work, as the server's segment thread does it:
+                // applying, then bounded garbage collection.
+                if let Err(error) = segment.apply().and_then(|()| segment.collect_garbage(4)) {
                     self.fail_stop(r, "apply", error);
                     return;
                 }
@@ -1834,6 +1838,22 @@ impl Sim {
         self.set_phase(w, Phase::Active(Box::new(state)));
     }
 
+    /// The writer's PGMRPL: the oldest read point of its reads in flight,
+    /// or its VDL (volume.rs gets it from the compute's oldest snapshot).
+    fn min_read_lsn(&self, w: usize) -> Lsn {
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return Lsn::ZERO;
+        };
+        self.writers[w]
+            .outstanding
+            .values()
+            .filter_map(|(tag, _)| match tag {
+                Tag::Read { at, .. } => Some(*at),
+                _ => None,
+            })
+            .fold(state.vdl(), Lsn::min)
+    }
+
     fn active_step(&mut self, w: usize) {
         if self.writers[w].fenced {
             // volume.rs: every commit now fails, the heartbeat stops.
@@ -1847,6 +1867,7 @@ impl Sim {
             let everyone = self.writers[w]
                 .heartbeats
                 .is_multiple_of(HEARTBEATS_TO_EVERYONE);
+            let min_read_lsn = self.min_read_lsn(w);
             let Phase::Active(state) = &self.writers[w].phase else {
                 unreachable!()
             };
@@ -1866,7 +1887,7 @@ impl Sim {
                             history: state.history().clone(),
                             pg: PgId(pg),
                             vdl: state.vdl(),
-                            min_read_lsn: Lsn::ZERO,
+                            min_read_lsn,
                             records: Vec::new(),
                         },
                     ));
@@ -1952,6 +1973,7 @@ impl Sim {
             }
             writes.push((key, value));
         }
+        let min_read_lsn = self.min_read_lsn(w);
         let Phase::Active(state) = &mut self.writers[w].phase else {
             unreachable!()
         };
@@ -1984,7 +2006,7 @@ impl Sim {
                     history: history.clone(),
                     pg,
                     vdl,
-                    min_read_lsn: Lsn::ZERO,
+                    min_read_lsn,
                     records: vec![record.clone()],
                 };
                 self.write_request(w, r, pg, request);
@@ -2312,8 +2334,12 @@ impl Sim {
                         .get(key, *at, need)
                         .map_err(|e| e.to_string())?;
                     let expected = expect(key, *at);
+                    let collected = *at < segments[pg].gc_horizon();
                     match got {
                         Response::Value { value } if value == expected => {}
+                        // Below the garbage-collection horizon a read must
+                        // be refused, never answered from a partial history.
+                        Response::Error { .. } if collected => {}
                         other => {
                             return Err(format!(
                                 "r{r} pg{pg} key {key:?} at {at}: got {other:?} (txn {:?}), expected txn {:?}",
