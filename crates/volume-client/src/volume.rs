@@ -455,6 +455,7 @@ impl Volume {
             // An empty group still takes an LSN, so the commit is ordered.
             by_pg.push((PgId(0), Vec::new()));
         }
+        let by_pg = split_records(by_pg);
         let mut vdl_rx = self.shared.vdl.subscribe();
         let records = loop {
             let allocated = {
@@ -691,6 +692,32 @@ impl Volume {
     }
 }
 
+/// Mutation bytes per log record: a large commit (a bulk load) becomes several
+/// records of its PG in the same atomic group, each far below the record,
+/// frame and gossip bounds.
+const RECORD_SPLIT_BYTES: usize = 4 << 20;
+/// Record bytes in one write batch to a replica (one frame).
+const OUTBOX_BATCH_BYTES: usize = 16 << 20;
+
+fn split_records(by_pg: Vec<(PgId, Vec<Mutation>)>) -> Vec<(PgId, Vec<Mutation>)> {
+    let mut parts = Vec::with_capacity(by_pg.len());
+    for (pg, list) in by_pg {
+        let mut current = Vec::new();
+        let mut bytes = 0;
+        for m in list {
+            let len = 4 + m.key.len() + 1 + m.value.as_ref().map_or(0, |v| 4 + v.len());
+            if !current.is_empty() && bytes + len > RECORD_SPLIT_BYTES {
+                parts.push((pg, std::mem::take(&mut current)));
+                bytes = 0;
+            }
+            bytes += len;
+            current.push(m);
+        }
+        parts.push((pg, current));
+    }
+    parts
+}
+
 /// Sends one replica its records: drains whatever is queued into one write
 /// per PG (batching under load), many batches in flight at once (bounded
 /// by the connection's requests in flight).
@@ -700,10 +727,15 @@ async fn outbox_loop(
     mut outbox: mpsc::Receiver<LogRecord>,
 ) {
     while let Some(first) = outbox.recv().await {
+        let mut bytes = first.encoded_len();
         let mut batch = vec![first];
-        while batch.len() < borealis_common::limits::BATCH_RECORDS_MAX {
+        while batch.len() < borealis_common::limits::BATCH_RECORDS_MAX && bytes < OUTBOX_BATCH_BYTES
+        {
             match outbox.try_recv() {
-                Ok(record) => batch.push(record),
+                Ok(record) => {
+                    bytes += record.encoded_len();
+                    batch.push(record);
+                }
                 Err(_) => break,
             }
         }
@@ -736,9 +768,11 @@ async fn outbox_loop(
             // task per batch. The client bounds batches in flight.
             let answer_to = volume.clone();
             volume.shared.links[index]
-                .send(&request, volume.shared.config.request_timeout, move |result| {
-                    answer_to.on_write_answer(index, pg, result)
-                })
+                .send(
+                    &request,
+                    volume.shared.config.request_timeout,
+                    move |result| answer_to.on_write_answer(index, pg, result),
+                )
                 .await;
         }
     }

@@ -183,7 +183,10 @@ impl ReplicaClient {
             return;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.pending.lock().expect("pending lock").insert(id, waiter);
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .insert(id, waiter);
         // A failure between the check and the insert drained the map before
         // our waiter was in it: answer it ourselves.
         if self.is_closed() {
