@@ -15,6 +15,7 @@ use crate::types::ColType;
 const TABLE_TAG: u8 = b'T';
 const SEQUENCE_TAG: u8 = b'S';
 const NEXT_ID_TAG: u8 = b'N';
+const VIEW_TAG: u8 = b'V';
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ColumnDef {
@@ -43,6 +44,26 @@ pub struct CheckDef {
     pub expr: String,
 }
 
+/// What a FOREIGN KEY does when a referenced row is deleted or its key updated.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+}
+
+/// FOREIGN KEY (columns) REFERENCES ref_table (ref_columns), MATCH SIMPLE.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ForeignKeyDef {
+    pub name: String,
+    pub columns: Vec<usize>,
+    pub ref_table: String,
+    pub ref_columns: Vec<usize>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TableDef {
     pub id: u32,
@@ -62,9 +83,32 @@ pub struct TableDef {
     /// Index ids are never reused: entries of a dropped index may remain.
     #[serde(default)]
     pub next_index_id: u16,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKeyDef>,
+    /// Physical slot of each column in stored rows, once a column has been
+    /// dropped (empty: column i is slot i). Slots are never reused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layout: Vec<usize>,
+    /// Slots allocated so far (meaningful when `layout` is set).
+    #[serde(default)]
+    pub slots: usize,
 }
 
 impl TableDef {
+    /// Logical row -> stored (physical) row: dropped slots hold NULL.
+    pub fn to_physical(&self, row: &[crate::datum::Datum]) -> Vec<crate::datum::Datum> {
+        if self.layout.is_empty() {
+            return row.to_vec();
+        }
+        let mut out = vec![crate::datum::Datum::Null; self.slots];
+        for (d, s) in row.iter().zip(&self.layout) {
+            if let Some(x) = out.get_mut(*s) {
+                *x = d.clone();
+            }
+        }
+        out
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
@@ -104,6 +148,7 @@ impl TableDef {
 pub struct Catalog {
     pub tables: BTreeMap<String, Arc<TableDef>>,
     pub sequences: BTreeMap<String, ()>,
+    pub views: BTreeMap<String, Arc<crate::view::ViewDef>>,
     pub next_table_id: u32,
     /// Bumped by every DDL; prepared statements re-bind when it moves.
     pub version: u64,
@@ -111,6 +156,12 @@ pub struct Catalog {
 
 pub fn table_key(name: &str) -> Vec<u8> {
     let mut k = vec![CATALOG_PREFIX, TABLE_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn view_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, VIEW_TAG];
     k.extend_from_slice(name.as_bytes());
     k
 }
@@ -178,6 +229,11 @@ impl Catalog {
                         let def: TableDef =
                             serde_json::from_slice(&v).map_err(|e| corrupt("table", e))?;
                         cat.tables.insert(def.name.clone(), Arc::new(def));
+                    }
+                    Some(&VIEW_TAG) => {
+                        let def: crate::view::ViewDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("view", e))?;
+                        cat.views.insert(def.name.clone(), Arc::new(def));
                     }
                     Some(&SEQUENCE_TAG) => {
                         let name = String::from_utf8_lossy(&k[2..]).to_string();

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 
 use crate::datetime;
 use crate::error::{SqlError, SqlResult};
+use crate::interval::{self, Interval};
 use crate::numeric::Numeric;
 use crate::types::{numeric_typmod, ColType, SqlType};
 
@@ -28,6 +29,17 @@ pub enum Datum {
     Timestamp(i64),
     /// Microseconds since 2000-01-01 00:00:00 UTC.
     TimestampTz(i64),
+    Bytea(Vec<u8>),
+    Uuid(u128),
+    Interval(Interval),
+    /// Microseconds since midnight.
+    Time(i64),
+    /// json: the input text, validated.
+    Json(String),
+    /// jsonb: normalized text (`crate::json`).
+    Jsonb(String),
+    /// A one-dimensional array (lower bound 1).
+    Array(Vec<Datum>),
 }
 
 /// Which cast rules apply (PostgreSQL's COERCION_IMPLICIT/ASSIGNMENT/EXPLICIT).
@@ -58,6 +70,19 @@ impl Datum {
             Datum::Date(_) => SqlType::Date,
             Datum::Timestamp(_) => SqlType::Timestamp,
             Datum::TimestampTz(_) => SqlType::TimestampTz,
+            Datum::Bytea(_) => SqlType::Bytea,
+            Datum::Uuid(_) => SqlType::Uuid,
+            Datum::Interval(_) => SqlType::Interval,
+            Datum::Time(_) => SqlType::Time,
+            Datum::Json(_) => SqlType::Json,
+            Datum::Jsonb(_) => SqlType::Jsonb,
+            Datum::Array(items) => SqlType::Array(
+                items
+                    .iter()
+                    .find(|x| !x.is_null())
+                    .and_then(|x| crate::types::Elem::of(x.natural_type()))
+                    .unwrap_or(crate::types::Elem::Text),
+            ),
         }
     }
 
@@ -76,6 +101,12 @@ impl Datum {
             Datum::Date(d) => datetime::format_date(*d),
             Datum::Timestamp(t) => datetime::format_timestamp(*t),
             Datum::TimestampTz(t) => datetime::format_timestamptz(*t),
+            Datum::Bytea(b) => interval::format_bytea(b),
+            Datum::Uuid(u) => interval::format_uuid(*u),
+            Datum::Interval(iv) => interval::format_interval(iv),
+            Datum::Time(t) => interval::format_time(*t),
+            Datum::Json(s) | Datum::Jsonb(s) => s.clone(),
+            Datum::Array(items) => format_array(items, extra_float_digits),
         })
     }
 
@@ -296,6 +327,13 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Date => Datum::Date(datetime::parse_date(s)?),
         SqlType::Timestamp => Datum::Timestamp(datetime::parse_timestamp(s)?),
         SqlType::TimestampTz => Datum::TimestampTz(datetime::parse_timestamptz(s)?),
+        SqlType::Bytea => Datum::Bytea(interval::parse_bytea(s)?),
+        SqlType::Uuid => Datum::Uuid(interval::parse_uuid(s)?),
+        SqlType::Interval => Datum::Interval(interval::parse_interval(s)?),
+        SqlType::Time => Datum::Time(interval::parse_time(s)?),
+        SqlType::Json => Datum::Json(crate::json::parse_json(s)?),
+        SqlType::Jsonb => Datum::Jsonb(crate::json::parse_jsonb(s)?),
+        SqlType::Array(e) => parse_array(s, e.ty())?,
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
             Datum::Text(s.to_string())
         }
@@ -399,6 +437,39 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             Datum::TimestampTz(v)
         }
         (Datum::Bool(b), SqlType::Bool) => Datum::Bool(b),
+        (
+            d @ (Datum::Bytea(_)
+            | Datum::Uuid(_)
+            | Datum::Interval(_)
+            | Datum::Time(_)
+            | Datum::Json(_)
+            | Datum::Jsonb(_)),
+            _,
+        ) if d.natural_type() == t => d,
+        (Datum::Array(items), SqlType::Array(e)) => {
+            let from_elem = match from {
+                SqlType::Array(f) => f.ty(),
+                _ => e.ty(),
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                out.push(cast(x, from_elem, e.ty().plain(), ctx)?);
+            }
+            Datum::Array(out)
+        }
+        (Datum::Json(s), SqlType::Jsonb) => Datum::Jsonb(crate::json::parse_jsonb(&s)?),
+        (Datum::Jsonb(s), SqlType::Json) => Datum::Json(s),
+        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Time) => {
+            Datum::Time(v.rem_euclid(datetime::USECS_PER_DAY))
+        }
+        (Datum::Interval(iv), SqlType::Time) => {
+            Datum::Time(iv.micros.rem_euclid(datetime::USECS_PER_DAY))
+        }
+        (Datum::Time(v), SqlType::Interval) => Datum::Interval(Interval {
+            months: 0,
+            days: 0,
+            micros: v,
+        }),
         (Datum::Bool(b), SqlType::Int4) => Datum::Int4(b as i32),
         (Datum::Int4(v), SqlType::Bool) => Datum::Bool(v != 0),
         (d @ (Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_)), _) => {
@@ -474,6 +545,121 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
     apply_typmod(converted, to, ctx)
 }
 
+/// Array output: `{1,2,NULL,"a b"}` (elements quoted when PostgreSQL would).
+fn format_array(items: &[Datum], extra_float_digits: i32) -> String {
+    let mut out = String::from("{");
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match x.to_text(extra_float_digits) {
+            None => out.push_str("NULL"),
+            Some(t) => {
+                let quote = t.is_empty()
+                    || t.eq_ignore_ascii_case("null")
+                    || t.chars().any(|c| {
+                        matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_ascii_whitespace()
+                    });
+                if quote {
+                    out.push('"');
+                    for c in t.chars() {
+                        if c == '"' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push('"');
+                } else {
+                    out.push_str(&t);
+                }
+            }
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// Array input: `{1, 2, NULL, "a b"}` (one dimension).
+fn parse_array(s: &str, elem: SqlType) -> SqlResult<Datum> {
+    let malformed = || SqlError::new("22P02", format!("malformed array literal: \"{s}\""));
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let inner = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .ok_or_else(|| {
+            malformed().with_detail("Array value must start with \"{\" or dimension information.")
+        })?;
+    let mut items = Vec::new();
+    if inner.trim().is_empty() {
+        return Ok(Datum::Array(items));
+    }
+    let chars: Vec<char> = inner.chars().collect();
+    let mut i = 0;
+    loop {
+        while i < chars.len() && chars[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut text = String::new();
+        let mut quoted = false;
+        if chars.get(i) == Some(&'"') {
+            quoted = true;
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(malformed()),
+                    Some('"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some('\\') => {
+                        text.push(*chars.get(i + 1).ok_or_else(malformed)?);
+                        i += 2;
+                    }
+                    Some(c) => {
+                        text.push(*c);
+                        i += 1;
+                    }
+                }
+            }
+            while i < chars.len() && chars[i].is_ascii_whitespace() {
+                i += 1;
+            }
+        } else {
+            while i < chars.len() && chars[i] != ',' {
+                match chars[i] {
+                    '{' => {
+                        return Err(SqlError::unsupported("multidimensional arrays"));
+                    }
+                    '}' | '"' => return Err(malformed()),
+                    '\\' => {
+                        text.push(*chars.get(i + 1).ok_or_else(malformed)?);
+                        i += 2;
+                        continue;
+                    }
+                    c => text.push(c),
+                }
+                i += 1;
+            }
+            let trimmed = text.trim_end_matches(|c: char| c.is_ascii_whitespace());
+            text = trimmed.to_string();
+            if text.is_empty() {
+                return Err(malformed());
+            }
+        }
+        if !quoted && text.eq_ignore_ascii_case("null") {
+            items.push(Datum::Null);
+        } else {
+            items.push(parse_text(&text, elem.plain())?);
+        }
+        match chars.get(i) {
+            None => break,
+            Some(',') => i += 1,
+            Some(_) => return Err(malformed()),
+        }
+    }
+    Ok(Datum::Array(items))
+}
+
 fn cannot_cast(from: SqlType, to: ColType) -> SqlError {
     SqlError::new(
         "42846",
@@ -511,6 +697,24 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         }
         (Datum::Numeric(x), Datum::Numeric(y)) => x.cmp(y),
         (Datum::Date(x), Datum::Date(y)) => x.cmp(y),
+        (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
+        (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
+        (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
+        (Datum::Time(x), Datum::Time(y)) => x.cmp(y),
+        (Datum::Json(x) | Datum::Jsonb(x), Datum::Json(y) | Datum::Jsonb(y)) => x.cmp(y),
+        (Datum::Array(x), Datum::Array(y)) => {
+            let et = match ty {
+                SqlType::Array(e) => e.ty(),
+                _ => SqlType::Unknown,
+            };
+            for (a, b) in x.iter().zip(y) {
+                let c = compare(a, b, et);
+                if c != Ordering::Equal {
+                    return c;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
         (
             Datum::Timestamp(x) | Datum::TimestampTz(x),
             Datum::Timestamp(y) | Datum::TimestampTz(y),

@@ -82,6 +82,15 @@ pub struct DdlChange {
     pub validations: Vec<Validation>,
     /// Index entries to build for existing rows (CREATE INDEX).
     pub backfill: Vec<Backfill>,
+    /// Rows to move to a new key layout (ADD PRIMARY KEY).
+    pub rekey: Option<Rekey>,
+}
+
+/// ADD PRIMARY KEY: every row of `from` is copied into `to` (a new table id keyed by the
+/// primary key); rows under the old id are left for the sweep, like a dropped table's.
+pub struct Rekey {
+    pub from: std::sync::Arc<TableDef>,
+    pub to: std::sync::Arc<TableDef>,
 }
 
 /// Builds one new index over a table's existing rows.
@@ -99,6 +108,16 @@ pub enum Validation {
         column: Option<usize>,
         name: String,
     },
+    /// Every existing row of `table` must pass its check constraint `name`.
+    Check {
+        table: std::sync::Arc<TableDef>,
+        name: String,
+    },
+    /// Every existing row of `table` must satisfy the new foreign key.
+    ForeignKey {
+        table: std::sync::Arc<TableDef>,
+        fk: crate::catalog::ForeignKeyDef,
+    },
 }
 
 /// CREATE TABLE against `catalog`; None when IF NOT EXISTS found the table.
@@ -115,7 +134,7 @@ pub fn create_table(
         return Err(SqlError::unsupported("this form of CREATE TABLE"));
     }
     let name = object_name(&ct.name)?;
-    if catalog.tables.contains_key(&name) {
+    if catalog.tables.contains_key(&name) || catalog.views.contains_key(&name) {
         if ct.if_not_exists {
             return Ok(None);
         }
@@ -135,7 +154,11 @@ pub fn create_table(
         owned_sequences: vec![],
         indexes: vec![],
         next_index_id: 1,
+        foreign_keys: vec![],
+        layout: vec![],
+        slots: 0,
     };
+    let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
     let mut pending_pk: Option<(Option<String>, Vec<usize>)> = None;
     let mut pending_unique: Vec<(Option<String>, Vec<usize>)> = vec![];
@@ -195,6 +218,13 @@ pub fn create_table(
                     (*c.expr).clone(),
                     Some(ci),
                 )),
+                ast::ColumnOption::ForeignKey(fk) => {
+                    pending_fks.push((
+                        fk.name.as_ref().map(ident_name).or(cons_name),
+                        vec![ci],
+                        fk.clone(),
+                    ));
+                }
                 ast::ColumnOption::Generated {
                     generation_expr: None,
                     ..
@@ -226,6 +256,19 @@ pub fn create_table(
             )),
             ast::TableConstraint::Check(ch) => {
                 pending_checks.push((ch.name.as_ref().map(ident_name), (*ch.expr).clone(), None))
+            }
+            ast::TableConstraint::ForeignKey(fk) => {
+                let mut cols = Vec::new();
+                for c in &fk.columns {
+                    let n = ident_name(c);
+                    cols.push(t.column_index(&n).ok_or_else(|| {
+                        SqlError::new(
+                            "42703",
+                            format!("column \"{n}\" referenced in foreign key constraint does not exist"),
+                        )
+                    })?);
+                }
+                pending_fks.push((fk.name.as_ref().map(ident_name), cols, fk.clone()));
             }
             other => return Err(SqlError::unsupported(format!("table constraint {other}"))),
         }
@@ -289,6 +332,10 @@ pub fn create_table(
         });
     }
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    for (cname, cols, fk) in pending_fks {
+        let def = foreign_key(catalog, &t, cname, cols, &fk, &mut names)?;
+        t.foreign_keys.push(def);
+    }
     // Validate defaults and checks by binding them.
     let mut scratch = catalog.clone();
     for s in t.owned_sequences.iter().chain(t.rowid_sequence.iter()) {
@@ -322,7 +369,206 @@ pub fn create_table(
         dropped_sequences: vec![],
         validations: vec![],
         backfill: vec![],
+        rekey: None,
     }))
+}
+
+/// ALTER TABLE DROP COLUMN of logical column `i`: indexes, unique
+/// constraints, foreign keys and checks using it go with it (as PostgreSQL
+/// does without CASCADE); the primary key and columns other tables' foreign
+/// keys reference cannot be dropped. Stored rows keep the slot (see
+/// `TableDef::layout`). `earlier` are columns dropped earlier in the statement.
+fn drop_column(catalog: &Catalog, t: &mut TableDef, i: usize, earlier: &[usize]) -> SqlResult<()> {
+    let cname = t.columns[i].name.clone();
+    if t.primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.contains(&i))
+    {
+        return Err(SqlError::unsupported(
+            "dropping a column of the primary key",
+        ));
+    }
+    // Other tables' foreign keys on this column (positions as in the catalog).
+    let mut orig = i;
+    for d in earlier.iter().rev() {
+        if orig >= *d {
+            orig += 1;
+        }
+    }
+    for o in catalog.tables.values() {
+        for fk in &o.foreign_keys {
+            if fk.ref_table == t.name && fk.ref_columns.contains(&orig) && o.name != t.name {
+                return Err(SqlError::new(
+                    "2BP01",
+                    format!(
+                        "cannot drop column {cname} of table {} because other objects depend on it",
+                        t.name
+                    ),
+                )
+                .with_detail(format!(
+                    "constraint {} on table {} depends on column {cname} of table {}",
+                    fk.name, o.name, t.name
+                ))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
+        }
+    }
+    if t.layout.is_empty() {
+        t.layout = (0..t.columns.len()).collect();
+        t.slots = t.columns.len();
+    }
+    t.layout.remove(i);
+    t.columns.remove(i);
+    let shift = |cols: &mut Vec<usize>| {
+        for c in cols.iter_mut() {
+            if *c > i {
+                *c -= 1;
+            }
+        }
+    };
+    t.unique.retain(|u| !u.columns.contains(&i));
+    t.indexes.retain(|u| !u.columns.contains(&i));
+    t.foreign_keys.retain(|f| {
+        !(f.columns.contains(&i) || (f.ref_table == t.name && f.ref_columns.contains(&i)))
+    });
+    if let Some(pk) = t.primary_key.as_mut() {
+        shift(&mut pk.columns);
+    }
+    for u in t.unique.iter_mut().chain(t.indexes.iter_mut()) {
+        shift(&mut u.columns);
+    }
+    let own = t.name.clone();
+    for f in t.foreign_keys.iter_mut() {
+        shift(&mut f.columns);
+        if f.ref_table == own {
+            shift(&mut f.ref_columns);
+        }
+    }
+    // Checks naming the column are dropped with it.
+    t.checks.retain(|c| {
+        !c.expr
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .any(|w| w.eq_ignore_ascii_case(&cname) || w == cname)
+    });
+    Ok(())
+}
+
+/// Resolves a FOREIGN KEY of table `t` (which may reference itself).
+fn foreign_key(
+    catalog: &Catalog,
+    t: &TableDef,
+    cname: Option<String>,
+    cols: Vec<usize>,
+    fk: &ast::ForeignKeyConstraint,
+    names: &mut BTreeSet<String>,
+) -> SqlResult<crate::catalog::ForeignKeyDef> {
+    use crate::catalog::FkAction;
+    let ref_name = object_name(&fk.foreign_table)?;
+    let parent: &TableDef = if ref_name == t.name {
+        t
+    } else {
+        catalog
+            .tables
+            .get(&ref_name)
+            .map(|a| a.as_ref())
+            .ok_or_else(|| SqlError::undefined_table(&ref_name))?
+    };
+    let ref_cols: Vec<usize> = if fk.referred_columns.is_empty() {
+        match &parent.primary_key {
+            Some(pk) => pk.columns.clone(),
+            None => {
+                return Err(SqlError::new(
+                    "42830",
+                    format!("there is no primary key for referenced table \"{ref_name}\""),
+                ))
+            }
+        }
+    } else {
+        let mut v = Vec::new();
+        for c in &fk.referred_columns {
+            let n = ident_name(c);
+            v.push(parent.column_index(&n).ok_or_else(|| {
+                SqlError::new(
+                    "42703",
+                    format!("column \"{n}\" referenced in foreign key constraint does not exist"),
+                )
+            })?);
+        }
+        v
+    };
+    if ref_cols.len() != cols.len() {
+        return Err(SqlError::new(
+            "42830",
+            "number of referencing and referenced columns for foreign key disagree",
+        ));
+    }
+    let mut sorted = ref_cols.clone();
+    sorted.sort_unstable();
+    let unique = parent
+        .primary_key
+        .iter()
+        .chain(parent.unique.iter())
+        .any(|i| {
+            let mut c = i.columns.clone();
+            c.sort_unstable();
+            c == sorted
+        });
+    if !unique {
+        return Err(SqlError::new(
+            "42830",
+            format!("there is no unique constraint matching given keys for referenced table \"{ref_name}\""),
+        ));
+    }
+    let base = format!(
+        "{}_{}_fkey",
+        t.name,
+        cols.iter()
+            .map(|c| t.columns[*c].name.as_str())
+            .collect::<Vec<_>>()
+            .join("_")
+    );
+    let name = unique_name(cname.unwrap_or(base), names);
+    for (c, r) in cols.iter().zip(&ref_cols) {
+        let (ct, rt) = (t.columns[*c].ty.ty, parent.columns[*r].ty.ty);
+        if ct.category() != rt.category() || crate::binder::common_type(&[ct, rt]).is_none() {
+            return Err(SqlError::new(
+                "42804",
+                format!("foreign key constraint \"{name}\" cannot be implemented"),
+            )
+            .with_detail(format!(
+                "Key columns \"{}\" and \"{}\" are of incompatible types: {} and {}.",
+                t.columns[*c].name,
+                parent.columns[*r].name,
+                ct.display_name(),
+                rt.display_name()
+            )));
+        }
+    }
+    if matches!(
+        fk.match_kind,
+        Some(ast::ConstraintReferenceMatchKind::Full | ast::ConstraintReferenceMatchKind::Partial)
+    ) {
+        return Err(SqlError::unsupported("MATCH FULL/PARTIAL"));
+    }
+    let action = |a: Option<ast::ReferentialAction>| -> SqlResult<FkAction> {
+        Ok(match a {
+            None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+            Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
+            Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+            Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+            Some(ast::ReferentialAction::SetDefault) => {
+                return Err(SqlError::unsupported("ON DELETE/UPDATE SET DEFAULT"))
+            }
+        })
+    };
+    Ok(crate::catalog::ForeignKeyDef {
+        name,
+        columns: cols,
+        ref_table: ref_name,
+        ref_columns: ref_cols,
+        on_delete: action(fk.on_delete)?,
+        on_update: action(fk.on_update)?,
+    })
 }
 
 /// DROP TABLE against `catalog`. Row data of dropped tables stays under their
@@ -337,7 +583,32 @@ pub fn drop_table(
     let mut dropped_sequences = Vec::new();
     for n in names {
         let name = object_name(n)?;
+        let dropping: Vec<String> = names.iter().filter_map(|n| object_name(n).ok()).collect();
+        let mut deps = Vec::new();
+        for other in catalog.tables.values() {
+            if other.name == name || dropping.contains(&other.name) {
+                continue;
+            }
+            for fk in other.foreign_keys.iter().filter(|f| f.ref_table == name) {
+                deps.push(format!(
+                    "constraint {} on table {} depends on table {name}",
+                    fk.name, other.name
+                ));
+            }
+        }
+        if !deps.is_empty() {
+            return Err(SqlError::new(
+                "2BP01",
+                format!("cannot drop table {name} because other objects depend on it"),
+            )
+            .with_detail(deps.join("\n"))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
         let Some(t) = next.tables.remove(&name) else {
+            if catalog.views.contains_key(&name) {
+                return Err(SqlError::new("42809", format!("\"{name}\" is not a table"))
+                    .with_hint("Use DROP VIEW to remove a view."));
+            }
             if if_exists {
                 continue;
             }
@@ -369,6 +640,7 @@ pub fn drop_table(
         dropped_sequences,
         validations: vec![],
         backfill: vec![],
+        rekey: None,
     }))
 }
 
@@ -389,8 +661,122 @@ pub fn alter_table(
     let mut t = (*old).clone();
     let mut validations = Vec::new();
     let mut new_name = None;
+    // Logical positions dropped (in order), for other tables' foreign keys.
+    let mut dropped: Vec<usize> = Vec::new();
+    let mut new_unique: Vec<IndexDef> = Vec::new();
+    let mut new_checks: Vec<String> = Vec::new();
     for op in &at.operations {
         match op {
+            ast::AlterTableOperation::AddConstraint {
+                constraint: ast::TableConstraint::Unique(u),
+                ..
+            } => {
+                let columns = index_columns(&u.columns, &t)?;
+                let name = match &u.name {
+                    Some(n) => ident_name(n),
+                    None => {
+                        let base = columns
+                            .iter()
+                            .map(|c| t.columns[*c].name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("_");
+                        let mut taken = BTreeSet::new();
+                        for tt in catalog.tables.values() {
+                            taken.extend(tt.index_names().map(str::to_string));
+                            taken.insert(tt.name.clone());
+                        }
+                        taken.extend(t.index_names().map(str::to_string));
+                        unique_name(format!("{}_{base}_key", t.name), &mut taken)
+                    }
+                };
+                if relation_exists(catalog, &name) || t.index_names().any(|n| n == name) {
+                    return Err(SqlError::new(
+                        "42P07",
+                        format!("relation \"{name}\" already exists"),
+                    ));
+                }
+                let index = IndexDef {
+                    id: t.alloc_index_id()?,
+                    name,
+                    columns,
+                };
+                t.unique.push(index.clone());
+                new_unique.push(index);
+            }
+            ast::AlterTableOperation::AddConstraint {
+                constraint: ast::TableConstraint::Check(ch),
+                ..
+            } => {
+                let mut names: BTreeSet<String> = t
+                    .index_names()
+                    .map(str::to_string)
+                    .chain(t.checks.iter().map(|c| c.name.clone()))
+                    .chain(t.foreign_keys.iter().map(|f| f.name.clone()))
+                    .collect();
+                let name = match &ch.name {
+                    Some(n) => {
+                        let n = ident_name(n);
+                        if names.contains(&n) {
+                            return Err(SqlError::new(
+                                "42710",
+                                format!(
+                                    "constraint \"{n}\" for relation \"{}\" already exists",
+                                    t.name
+                                ),
+                            ));
+                        }
+                        n
+                    }
+                    None => {
+                        let mut refs = BTreeSet::new();
+                        referenced_columns(&ch.expr, &t, &mut refs);
+                        let base = if refs.len() == 1 {
+                            let c = refs.iter().next().copied().unwrap_or(0);
+                            format!("{}_{}_check", t.name, t.columns[c].name)
+                        } else {
+                            format!("{}_check", t.name)
+                        };
+                        unique_name(base, &mut names)
+                    }
+                };
+                t.checks.push(CheckDef {
+                    name: name.clone(),
+                    expr: ch.expr.to_string(),
+                });
+                t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+                {
+                    let mut b = Binder::new(catalog, sql, vec![]);
+                    b.checks(&t)?;
+                }
+                new_checks.push(name);
+            }
+            ast::AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                drop_behavior,
+                ..
+            } => {
+                if matches!(drop_behavior, Some(ast::DropBehavior::Cascade)) {
+                    return Err(SqlError::unsupported("DROP COLUMN ... CASCADE"));
+                }
+                for cn in column_names {
+                    let cname = ident_name(cn);
+                    let Some(i) = t.column_index(&cname) else {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(SqlError::new(
+                            "42703",
+                            format!(
+                                "column \"{cname}\" of relation \"{}\" does not exist",
+                                t.name
+                            ),
+                        ));
+                    };
+                    drop_column(catalog, &mut t, i, &dropped)?;
+                    dropped.push(i);
+                }
+            }
             ast::AlterTableOperation::AddColumn {
                 if_not_exists,
                 column_def,
@@ -452,6 +838,10 @@ pub fn alter_table(
                         column: None,
                         name: cname,
                     });
+                }
+                if !t.layout.is_empty() {
+                    t.layout.push(t.slots);
+                    t.slots += 1;
                 }
                 t.columns.push(def);
             }
@@ -547,6 +937,45 @@ pub fn alter_table(
                     }
                 }
             }
+            ast::AlterTableOperation::AddConstraint {
+                constraint: ast::TableConstraint::ForeignKey(fk),
+                ..
+            } => {
+                let mut cols = Vec::new();
+                for c in &fk.columns {
+                    let n = ident_name(c);
+                    cols.push(t.column_index(&n).ok_or_else(|| {
+                        SqlError::new(
+                            "42703",
+                            format!("column \"{n}\" referenced in foreign key constraint does not exist"),
+                        )
+                    })?);
+                }
+                let mut names: BTreeSet<String> = t
+                    .index_names()
+                    .map(str::to_string)
+                    .chain(t.checks.iter().map(|c| c.name.clone()))
+                    .chain(t.foreign_keys.iter().map(|f| f.name.clone()))
+                    .collect();
+                let cname = fk.name.as_ref().map(ident_name);
+                if let Some(n) = &cname {
+                    if names.contains(n) {
+                        return Err(SqlError::new(
+                            "42710",
+                            format!(
+                                "constraint \"{n}\" for relation \"{}\" already exists",
+                                t.name
+                            ),
+                        ));
+                    }
+                }
+                let def = foreign_key(catalog, &t, cname, cols, fk, &mut names)?;
+                validations.push(Validation::ForeignKey {
+                    table: old.clone(),
+                    fk: def.clone(),
+                });
+                t.foreign_keys.push(def);
+            }
             ast::AlterTableOperation::DropConstraint {
                 if_exists,
                 name: cname,
@@ -555,12 +984,46 @@ pub fn alter_table(
                 let cname = ident_name(cname);
                 if let Some(pos) = t.checks.iter().position(|c| c.name == cname) {
                     t.checks.remove(pos);
-                } else if t.unique.iter().any(|u| u.name == cname)
-                    || t.primary_key.as_ref().is_some_and(|p| p.name == cname)
-                {
-                    return Err(SqlError::unsupported(
-                        "dropping a UNIQUE or PRIMARY KEY constraint",
-                    ));
+                } else if let Some(pos) = t.foreign_keys.iter().position(|c| c.name == cname) {
+                    t.foreign_keys.remove(pos);
+                } else if let Some(pos) = t.unique.iter().position(|u| u.name == cname) {
+                    let mut cols = t.unique[pos].columns.clone();
+                    cols.sort_unstable();
+                    let same = |c: &Vec<usize>| {
+                        let mut c = c.clone();
+                        c.sort_unstable();
+                        c == cols
+                    };
+                    let others = t
+                        .primary_key
+                        .iter()
+                        .chain(t.unique.iter())
+                        .filter(|u| same(&u.columns))
+                        .count();
+                    let dependent = catalog
+                        .tables
+                        .values()
+                        .flat_map(|o| o.foreign_keys.iter().map(move |f| (o, f)))
+                        .chain(t.foreign_keys.iter().map(|f| (&old, f)))
+                        .find(|(_, f)| f.ref_table == t.name && same(&f.ref_columns));
+                    if let (Some((o, f)), 1) = (dependent, others) {
+                        return Err(SqlError::new(
+                            "2BP01",
+                            format!(
+                                "cannot drop constraint {cname} on table {} because other objects depend on it",
+                                t.name
+                            ),
+                        )
+                        .with_detail(format!(
+                            "constraint {} on table {} depends on index {cname}",
+                            f.name, o.name
+                        ))
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    // Its entries stay under the (never reused) index id.
+                    t.unique.remove(pos);
+                } else if t.primary_key.as_ref().is_some_and(|p| p.name == cname) {
+                    return Err(SqlError::unsupported("dropping a PRIMARY KEY constraint"));
                 } else if !*if_exists {
                     return Err(SqlError::new(
                         "42704",
@@ -583,23 +1046,79 @@ pub fn alter_table(
     }
     let mut next = catalog.clone();
     let mut mutations = Vec::new();
+    if !dropped.is_empty() {
+        let referencing: Vec<std::sync::Arc<TableDef>> = next
+            .tables
+            .values()
+            .filter(|o| o.name != t.name && o.foreign_keys.iter().any(|f| f.ref_table == t.name))
+            .cloned()
+            .collect();
+        for o in referencing {
+            let mut o = (*o).clone();
+            for fk in o.foreign_keys.iter_mut().filter(|f| f.ref_table == t.name) {
+                for d in &dropped {
+                    for r in fk.ref_columns.iter_mut() {
+                        if *r > *d {
+                            *r -= 1;
+                        }
+                    }
+                }
+            }
+            mutations.push(Catalog::table_mutation(&o)?);
+            next.tables.insert(o.name.clone(), std::sync::Arc::new(o));
+        }
+    }
     if let Some(n) = new_name {
         next.tables.remove(&t.name);
         mutations.push(Mutation {
             key: table_key(&t.name),
             value: None,
         });
+        // Foreign keys name their referenced table: follow the rename.
+        for fk in t.foreign_keys.iter_mut().filter(|f| f.ref_table == t.name) {
+            fk.ref_table = n.clone();
+        }
+        let referencing: Vec<std::sync::Arc<TableDef>> = next
+            .tables
+            .values()
+            .filter(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.name))
+            .cloned()
+            .collect();
+        for o in referencing {
+            let mut o = (*o).clone();
+            for fk in o.foreign_keys.iter_mut().filter(|f| f.ref_table == t.name) {
+                fk.ref_table = n.clone();
+            }
+            mutations.push(Catalog::table_mutation(&o)?);
+            next.tables.insert(o.name.clone(), std::sync::Arc::new(o));
+        }
         t.name = n;
     }
     mutations.push(Catalog::table_mutation(&t)?);
-    next.tables.insert(t.name.clone(), std::sync::Arc::new(t));
+    let t = std::sync::Arc::new(t);
+    next.tables.insert(t.name.clone(), t.clone());
+    for name in new_checks {
+        validations.push(Validation::Check {
+            table: t.clone(),
+            name,
+        });
+    }
+    let backfill = new_unique
+        .into_iter()
+        .map(|index| Backfill {
+            table: t.clone(),
+            index,
+            unique: true,
+        })
+        .collect();
     Ok(Some(DdlChange {
         catalog: next,
         mutations,
         created_sequences: vec![],
         dropped_sequences: vec![],
         validations,
-        backfill: vec![],
+        backfill,
+        rekey: None,
     }))
 }
 
@@ -673,6 +1192,7 @@ pub fn create_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Optio
             index,
             unique: ci.unique,
         }],
+        rekey: None,
     }))
 }
 
@@ -729,5 +1249,71 @@ pub fn drop_index(
         dropped_sequences: vec![],
         validations: vec![],
         backfill: vec![],
+        rekey: None,
+    }))
+}
+
+/// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols)`: the table gets the new id `id`,
+/// keyed by the primary key; its rows move there in the same transaction (`Rekey`).
+pub fn add_primary_key(
+    catalog: &Catalog,
+    at: &ast::AlterTable,
+    pk: &ast::PrimaryKeyConstraint,
+    id: u32,
+) -> SqlResult<Option<DdlChange>> {
+    let name = object_name(&at.name)?;
+    let Some(old) = catalog.tables.get(&name).cloned() else {
+        if at.if_exists {
+            return Ok(None);
+        }
+        return Err(SqlError::undefined_table(&name));
+    };
+    if old.primary_key.is_some() {
+        return Err(SqlError::new(
+            "42P16",
+            format!("multiple primary keys for table \"{name}\" are not allowed"),
+        ));
+    }
+    let columns = index_columns(&pk.columns, &old)?;
+    let cname = pk
+        .name
+        .as_ref()
+        .map(ident_name)
+        .unwrap_or_else(|| format!("{name}_pkey"));
+    if relation_exists(catalog, &cname) {
+        return Err(SqlError::new(
+            "42P07",
+            format!("relation \"{cname}\" already exists"),
+        ));
+    }
+    let mut t = (*old).clone();
+    t.id = id;
+    // Rows are rewritten under the new id in logical layout.
+    t.layout.clear();
+    t.slots = 0;
+    for &c in &columns {
+        t.columns[c].not_null = true;
+    }
+    t.primary_key = Some(IndexDef {
+        id: PRIMARY_INDEX,
+        name: cname,
+        columns,
+    });
+    let t = std::sync::Arc::new(t);
+    let mut next = catalog.clone();
+    next.tables.insert(name, t.clone());
+    next.next_table_id = next.next_table_id.max(id + 1);
+    let mutations = vec![
+        Catalog::table_mutation(&t)?,
+        Catalog::next_id_mutation(next.next_table_id),
+    ];
+    Ok(Some(DdlChange {
+        catalog: next,
+        mutations,
+        created_sequences: vec![],
+        dropped_sequences: vec![],
+        validations: vec![],
+        backfill: vec![],
+        rekey: Some(Rekey { from: old, to: t }),
     }))
 }

@@ -73,6 +73,45 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
         Datum::Timestamp(v) | Datum::TimestampTz(v) => {
             out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes())
         }
+        Datum::Bytea(b) => {
+            for &x in b {
+                out.push(x);
+                if x == 0 {
+                    out.push(0xFF);
+                }
+            }
+            out.extend_from_slice(&[0x00, 0x01]);
+        }
+        Datum::Json(s) | Datum::Jsonb(s) => {
+            for &x in s.as_bytes() {
+                out.push(x);
+                if x == 0 {
+                    out.push(0xFF);
+                }
+            }
+            out.extend_from_slice(&[0x00, 0x01]);
+        }
+        Datum::Uuid(u) => out.extend_from_slice(&u.to_be_bytes()),
+        Datum::Array(items) => {
+            let et = match ty {
+                SqlType::Array(e) => e.ty(),
+                _ => SqlType::Unknown,
+            };
+            for x in items {
+                out.push(0x01);
+                let et = if et == SqlType::Unknown {
+                    x.natural_type()
+                } else {
+                    et
+                };
+                encode_key_into(out, x, et);
+            }
+            out.push(0x00);
+        }
+        Datum::Interval(iv) => {
+            out.extend_from_slice(&((iv.span() as u128) ^ (1 << 127)).to_be_bytes())
+        }
+        Datum::Time(v) => out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes()),
         Datum::Text(s) => {
             let s = if ty == SqlType::Bpchar {
                 s.trim_end_matches(' ')
@@ -166,6 +205,46 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
                 _ => Datum::TimestampTz(v),
             }
         }
+        SqlType::Time => Datum::Time((be8(take(input, 8)?) ^ (1 << 63)) as i64),
+        SqlType::Array(e) => {
+            let mut items = Vec::new();
+            while take(input, 1)?[0] == 0x01 {
+                items.push(decode_key_datum(input, e.ty())?);
+            }
+            Datum::Array(items)
+        }
+        SqlType::Uuid => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(take(input, 16)?);
+            Datum::Uuid(u128::from_be_bytes(a))
+        }
+        SqlType::Interval => {
+            // Only the span is kept in keys: equal spans are equal intervals.
+            let mut a = [0u8; 16];
+            a.copy_from_slice(take(input, 16)?);
+            let span = (u128::from_be_bytes(a) ^ (1 << 127)) as i128;
+            Datum::Interval(crate::interval::Interval {
+                months: 0,
+                days: (span / crate::datetime::USECS_PER_DAY as i128) as i32,
+                micros: (span % crate::datetime::USECS_PER_DAY as i128) as i64,
+            })
+        }
+        SqlType::Bytea => {
+            let mut out = Vec::new();
+            loop {
+                let b = take(input, 1)?[0];
+                if b == 0 {
+                    match take(input, 1)?[0] {
+                        0x01 => break,
+                        0xFF => out.push(0),
+                        _ => return Err(corrupt()),
+                    }
+                } else {
+                    out.push(b);
+                }
+            }
+            Datum::Bytea(out)
+        }
         SqlType::Float4 | SqlType::Float8 => {
             let enc = be8(take(input, 8)?);
             let bits = if enc >> 63 == 1 {
@@ -206,7 +285,12 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
                 _ => return Err(corrupt()),
             }
         }
-        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
+        SqlType::Text
+        | SqlType::Varchar
+        | SqlType::Bpchar
+        | SqlType::Unknown
+        | SqlType::Json
+        | SqlType::Jsonb => {
             let mut bytes = Vec::new();
             loop {
                 let b = take(input, 1)?[0];
@@ -221,7 +305,12 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
                     bytes.push(b);
                 }
             }
-            Datum::Text(String::from_utf8(bytes).map_err(|_| corrupt())?)
+            let s = String::from_utf8(bytes).map_err(|_| corrupt())?;
+            match ty {
+                SqlType::Json => Datum::Json(s),
+                SqlType::Jsonb => Datum::Jsonb(s),
+                _ => Datum::Text(s),
+            }
         }
     })
 }
@@ -232,7 +321,22 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
     out.push(1);
     out.extend_from_slice(&(row.len() as u32).to_le_bytes());
     for d in row {
+        encode_field(&mut out, d);
+    }
+    out
+}
+
+/// One tagged field of a row (array elements are fields too).
+fn encode_field(out: &mut Vec<u8>, d: &Datum) {
+    {
         match d {
+            Datum::Array(items) => {
+                out.push(19);
+                out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+                for x in items {
+                    encode_field(out, x);
+                }
+            }
             Datum::Null => out.push(0),
             Datum::Bool(b) => out.push(1 + *b as u8),
             Datum::Int2(v) => {
@@ -273,6 +377,30 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
                 out.push(12);
                 out.extend_from_slice(&v.to_le_bytes());
             }
+            Datum::Bytea(b) => {
+                out.push(13);
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+            Datum::Json(s) | Datum::Jsonb(s) => {
+                out.push(if matches!(d, Datum::Json(_)) { 17 } else { 18 });
+                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Datum::Uuid(u) => {
+                out.push(14);
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            Datum::Interval(iv) => {
+                out.push(15);
+                out.extend_from_slice(&iv.months.to_le_bytes());
+                out.extend_from_slice(&iv.days.to_le_bytes());
+                out.extend_from_slice(&iv.micros.to_le_bytes());
+            }
+            Datum::Time(v) => {
+                out.push(16);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
             Datum::Text(s) => {
                 out.push(9);
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -280,7 +408,6 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
             }
         }
     }
-    out
 }
 
 pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
@@ -292,6 +419,14 @@ pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
     let n = le4(take(input, 4)?) as usize;
     let mut row = Vec::with_capacity(n.min(1600));
     for _ in 0..n {
+        row.push(decode_field(input)?);
+    }
+    Ok(row)
+}
+
+fn decode_field(input: &mut &[u8]) -> SqlResult<Datum> {
+    let le4 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    {
         let tag = take(input, 1)?[0];
         let d = match tag {
             0 => Datum::Null,
@@ -333,11 +468,54 @@ pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
                     Datum::TimestampTz(v)
                 }
             }
+            13 => {
+                let len = le4(take(input, 4)?) as usize;
+                Datum::Bytea(take(input, len)?.to_vec())
+            }
+            14 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(take(input, 16)?);
+                Datum::Uuid(u128::from_le_bytes(a))
+            }
+            15 => {
+                let months = le4(take(input, 4)?) as i32;
+                let days = le4(take(input, 4)?) as i32;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(take(input, 8)?);
+                Datum::Interval(crate::interval::Interval {
+                    months,
+                    days,
+                    micros: i64::from_le_bytes(a),
+                })
+            }
+            17 | 18 => {
+                let len = le4(take(input, 4)?) as usize;
+                let s = std::str::from_utf8(take(input, len)?)
+                    .map_err(|_| corrupt())?
+                    .to_string();
+                if tag == 17 {
+                    Datum::Json(s)
+                } else {
+                    Datum::Jsonb(s)
+                }
+            }
+            16 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(take(input, 8)?);
+                Datum::Time(i64::from_le_bytes(a))
+            }
+            19 => {
+                let n = le4(take(input, 4)?) as usize;
+                let mut items = Vec::with_capacity(n.min(4096));
+                for _ in 0..n {
+                    items.push(decode_field(input)?);
+                }
+                Datum::Array(items)
+            }
             _ => return Err(corrupt()),
         };
-        row.push(d);
+        Ok(d)
     }
-    Ok(row)
 }
 
 #[cfg(test)]

@@ -171,6 +171,10 @@ impl EngineInner {
             let current = self.catalog();
             for (id, used) in &txn.tables_written {
                 let now = current.tables.values().find(|t| t.id == *id);
+                // The table moved to a new id (ADD PRIMARY KEY): these rows would be lost.
+                if now.is_none() && current.tables.contains_key(&used.name) {
+                    return Err(concurrent_ddl(&used.name));
+                }
                 if let Some(now) = now {
                     let same = now.primary_key == used.primary_key
                         && now.unique == used.unique
@@ -258,6 +262,16 @@ impl EngineInner {
         for s in &d.created_sequences {
             let _ = self.sequences.drop_sequence(s);
         }
+    }
+
+    /// ROLLBACK TO SAVEPOINT: releases the locks and drops the sequences
+    /// taken since the savepoint.
+    pub fn rollback_to_savepoint(&self, txn: &mut Txn, i: usize) {
+        let (locks, sequences) = txn.rollback_to(i);
+        for s in &sequences {
+            let _ = self.sequences.drop_sequence(s);
+        }
+        self.locks.release(&locks, txn.id);
     }
 
     /// Discards a transaction's writes and releases its locks.

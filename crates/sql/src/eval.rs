@@ -332,6 +332,7 @@ fn negate(d: Datum) -> SqlResult<Datum> {
         Datum::Float4(v) => Datum::Float4(-v),
         Datum::Float8(v) => Datum::Float8(-v),
         Datum::Numeric(n) => Datum::Numeric(n.neg()),
+        Datum::Interval(iv) => Datum::Interval(iv.neg()?),
         other => return Err(SqlError::internal(format!("cannot negate {other:?}"))),
     })
 }
@@ -551,6 +552,9 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         .iter()
         .map(|a| eval(a, row, env))
         .collect::<SqlResult<_>>()?;
+    if let Func::Sys(f) = func {
+        return crate::pg_catalog::call(f, &vals);
+    }
     match func {
         Func::Concat => {
             let mut s = String::new();
@@ -585,6 +589,40 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 });
             }
             return Ok(best.unwrap_or(Datum::Null));
+        }
+        Func::MakeArray => return Ok(Datum::Array(vals.to_vec())),
+        Func::AnyArray | Func::AllArray => {
+            let all = func == Func::AllArray;
+            let Datum::Array(items) = &vals[1] else {
+                return Ok(Datum::Null);
+            };
+            let op = vals[2].as_i64().unwrap_or(0);
+            let lhs = &vals[0];
+            let ty = args[0].ty().ty;
+            let mut saw_null = false;
+            for x in items {
+                if lhs.is_null() || x.is_null() {
+                    saw_null = true;
+                    continue;
+                }
+                let c = compare(lhs, x, ty);
+                let hit = match op {
+                    0 => c == Ordering::Equal,
+                    1 => c != Ordering::Equal,
+                    2 => c == Ordering::Less,
+                    3 => c != Ordering::Greater,
+                    4 => c == Ordering::Greater,
+                    _ => c != Ordering::Less,
+                };
+                if hit != all {
+                    return Ok(Datum::Bool(!all));
+                }
+            }
+            return Ok(if saw_null {
+                Datum::Null
+            } else {
+                Datum::Bool(all)
+            });
         }
         Func::NullIf => {
             let (a, b) = (&vals[0], &vals[1]);
@@ -786,6 +824,87 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             let n = int_arg(&vals[1])?;
             Datum::Date(datetime::check_date_range(*d as i64 + n)?)
         }
+        Func::IntervalAdd => match (a0, &vals[1]) {
+            (Datum::Interval(a), Datum::Interval(b)) => Datum::Interval(a.add(b)?),
+            _ => Datum::Null,
+        },
+        Func::IntervalMul | Func::IntervalDiv => match (a0, vals[1].as_f64()) {
+            (Datum::Interval(a), Some(f)) => Datum::Interval(if func == Func::IntervalMul {
+                a.mul(f)?
+            } else {
+                a.div(f)?
+            }),
+            _ => Datum::Null,
+        },
+        Func::TsAddInterval => match (a0, &vals[1]) {
+            (Datum::Timestamp(t), Datum::Interval(iv)) => {
+                Datum::Timestamp(crate::interval::timestamp_add(*t, iv)?)
+            }
+            (Datum::TimestampTz(t), Datum::Interval(iv)) => {
+                Datum::TimestampTz(crate::interval::timestamp_add(*t, iv)?)
+            }
+            _ => Datum::Null,
+        },
+        Func::TsDiff => match (a0, &vals[1]) {
+            (
+                Datum::Timestamp(a) | Datum::TimestampTz(a),
+                Datum::Timestamp(b) | Datum::TimestampTz(b),
+            ) => Datum::Interval(crate::interval::timestamp_diff(*a, *b)?),
+            _ => Datum::Null,
+        },
+        Func::TimeAddInterval => match (a0, &vals[1]) {
+            (Datum::Time(t), Datum::Interval(iv)) => Datum::Time(crate::interval::time_add(*t, iv)),
+            _ => Datum::Null,
+        },
+        Func::TimeDiff => match (a0, &vals[1]) {
+            (Datum::Time(a), Datum::Time(b)) => Datum::Interval(crate::interval::Interval {
+                months: 0,
+                days: 0,
+                micros: a - b,
+            }),
+            _ => Datum::Null,
+        },
+        Func::DateAddTime => match (a0, &vals[1]) {
+            (Datum::Date(d), Datum::Time(t)) => {
+                Datum::Timestamp(*d as i64 * datetime::USECS_PER_DAY + t)
+            }
+            _ => Datum::Null,
+        },
+        Func::JsonGet | Func::JsonGetText => {
+            let (Datum::Json(doc) | Datum::Jsonb(doc)) = a0 else {
+                return Ok(Datum::Null);
+            };
+            let step = match &vals[1] {
+                Datum::Text(k) => crate::json::Step::Key(k),
+                d => crate::json::Step::Index(d.as_i64().unwrap_or(0)),
+            };
+            let text = func == Func::JsonGetText;
+            match crate::json::get(doc, step, text)? {
+                None => Datum::Null,
+                Some(s) if text => Datum::Text(s),
+                Some(s) if matches!(a0, Datum::Jsonb(_)) => Datum::Jsonb(s),
+                Some(s) => Datum::Json(s),
+            }
+        }
+        Func::MakeArray | Func::AnyArray | Func::AllArray => {
+            return Err(SqlError::internal(
+                "non-strict function reached strict path",
+            ))
+        }
+        Func::ArraySubscript => match (a0, vals[1].as_i64()) {
+            (Datum::Array(items), Some(i)) if i >= 1 => {
+                items.get(i as usize - 1).cloned().unwrap_or(Datum::Null)
+            }
+            _ => Datum::Null,
+        },
+        Func::Cardinality => match a0 {
+            Datum::Array(items) => Datum::Int4(items.len() as i32),
+            _ => Datum::Null,
+        },
+        Func::ArrayLength => match (a0, vals[1].as_i64()) {
+            (Datum::Array(items), Some(1)) if !items.is_empty() => Datum::Int4(items.len() as i32),
+            _ => Datum::Null,
+        },
         Func::DateDiff => match (a0, &vals[1]) {
             (Datum::Date(a), Datum::Date(b)) => Datum::Int4(a - b),
             _ => Datum::Null,
@@ -817,6 +936,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Least
         | Func::NextVal
         | Func::Version
+        | Func::Sys(_)
         | Func::CurrentDatabase
         | Func::CurrentSchema => return Err(SqlError::internal("unreachable function dispatch")),
     })

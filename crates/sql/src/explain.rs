@@ -108,6 +108,8 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             let k = match kind {
                 JoinKind::Inner => "Inner",
                 JoinKind::Left => "Left",
+                JoinKind::Right => "Right",
+                JoinKind::Full => "Full",
             };
             line(
                 out,
@@ -120,6 +122,44 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             plan_lines(left, depth + 1, out);
             plan_lines(right, depth + 1, out);
         }
+        Plan::LateralJoin {
+            left,
+            right,
+            left_outer,
+            ..
+        } => {
+            line(
+                out,
+                depth,
+                format!(
+                    "Nested Loop {}Join (lateral)",
+                    if *left_outer { "Left " } else { "" }
+                ),
+            );
+            plan_lines(left, depth + 1, out);
+            plan_lines(right, depth + 1, out);
+        }
+        Plan::Window { input, calls } => {
+            line(
+                out,
+                depth,
+                format!(
+                    "WindowAgg ({} call{})",
+                    calls.len(),
+                    if calls.len() == 1 { "" } else { "s" }
+                ),
+            );
+            plan_lines(input, depth + 1, out);
+        }
+        Plan::RecursiveUnion {
+            base, recursive, ..
+        } => {
+            line(out, depth, "Recursive Union".into());
+            plan_lines(base, depth + 1, out);
+            plan_lines(recursive, depth + 1, out);
+        }
+        Plan::WorkTable { .. } => line(out, depth, "WorkTable Scan".into()),
+        Plan::Series { .. } => line(out, depth, "Function Scan on generate_series".into()),
         Plan::Aggregate {
             input,
             groups,

@@ -12,6 +12,7 @@
 
 mod binder;
 mod catalog;
+mod copy;
 mod datetime;
 mod datum;
 mod ddl;
@@ -21,8 +22,11 @@ mod error;
 mod eval;
 mod executor;
 mod explain;
+mod interval;
+mod json;
 mod mem_store;
 mod numeric;
+mod pg_catalog;
 mod plan;
 mod planner;
 mod sequence;
@@ -31,9 +35,10 @@ mod settings;
 mod store;
 mod txn;
 mod types;
+mod view;
 
 pub use engine::Engine;
 pub use error::SqlError;
 pub use mem_store::MemStore;
-pub use session::{Column, Prepared, Session, StatementOutput, TransactionStatus};
+pub use session::{Column, CopyStart, Prepared, Session, StatementOutput, TransactionStatus};
 pub use store::{Mutation, Store, StoreError};

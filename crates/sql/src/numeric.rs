@@ -429,6 +429,36 @@ impl Numeric {
         Ok(Numeric::make(self.neg != o.neg, q, rscale))
     }
 
+    /// Square root of a non-negative value, rounded (half up) to `rscale`
+    /// fractional digits; negative input gives zero.
+    pub fn sqrt_scaled(&self, rscale: u32) -> Numeric {
+        if self.neg || self.mag.is_zero() {
+            return Numeric::make(false, Mag::default(), rscale);
+        }
+        // sqrt(M / 10^s) * 10^k = sqrt(M * 10^(2k - s)), with one guard digit.
+        let k = (rscale + 1).max(self.scale.div_ceil(2));
+        let n = self.mag.scale_up(2 * k - self.scale);
+        // Integer square root by Newton's method from an overestimate.
+        let digits = n.to_decimal().len() as u32;
+        let mut x = Mag::pow10(digits.div_ceil(2));
+        let two = Mag::from_u128(2);
+        loop {
+            let (q, _) = n.divrem(&x);
+            let (y, _) = x.add(&q).divrem(&two);
+            if y.cmp(&x) != Ordering::Less {
+                break;
+            }
+            x = y;
+        }
+        let (mut q, last) = x.divrem(&Mag::pow10(k - rscale));
+        let half = Mag::pow10(k - rscale).mul_small(5);
+        let (half, _) = half.divrem(&Mag::from_u128(10));
+        if last.cmp(&half) != Ordering::Less {
+            q = q.add(&Mag::from_u128(1));
+        }
+        Numeric::make(false, q, rscale)
+    }
+
     /// Truncating division to an integer (used by mod and div()).
     fn trunc_div(&self, o: &Numeric) -> SqlResult<Numeric> {
         if o.is_zero() {

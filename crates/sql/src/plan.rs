@@ -75,6 +75,37 @@ pub enum Func {
     Extract,
     DateAddDays,
     DateDiff,
+    /// interval + interval.
+    IntervalAdd,
+    /// interval * float8, interval / float8.
+    IntervalMul,
+    IntervalDiv,
+    /// timestamp[tz] + interval (result type as the expression's).
+    TsAddInterval,
+    /// timestamp - timestamp (interval).
+    TsDiff,
+    /// time + interval.
+    TimeAddInterval,
+    /// time - time (interval).
+    TimeDiff,
+    /// date + time (timestamp).
+    DateAddTime,
+    /// json/jsonb `->` (text key or int4 index).
+    JsonGet,
+    /// json/jsonb `->>`.
+    JsonGetText,
+    /// ARRAY[...] (not strict: NULL elements stay).
+    MakeArray,
+    /// `lhs op ANY/ALL (array)`: args lhs, array, op code (Const int4, see `eval::any_op`).
+    AnyArray,
+    AllArray,
+    /// array[i] (1-based).
+    ArraySubscript,
+    /// cardinality(array), array_length(array, dim).
+    Cardinality,
+    ArrayLength,
+    /// System-catalog functions (`crate::pg_catalog`).
+    Sys(crate::pg_catalog::SysFn),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -227,6 +258,59 @@ impl Expr {
         }
     }
 
+    /// Calls `f` on every direct child expression, mutably (not into subquery plans).
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match self {
+            Expr::Const(..) | Expr::Column(..) | Expr::Outer { .. } | Expr::Param(..) => {}
+            Expr::Cast { expr, .. } | Expr::Neg(expr, _) | Expr::Not(expr) => f(expr),
+            Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } => f(expr),
+            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
+                f(left);
+                f(right)
+            }
+            Expr::Like { expr, pattern, .. } => {
+                f(expr);
+                f(pattern)
+            }
+            Expr::InList { expr, list, .. } => {
+                f(expr);
+                list.iter_mut().for_each(&mut *f)
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                ..
+            } => {
+                if let Some(o) = operand {
+                    f(o)
+                }
+                for (w, t) in whens {
+                    f(w);
+                    f(t)
+                }
+                if let Some(o) = otherwise {
+                    f(o)
+                }
+            }
+            Expr::Func { args, .. } => args.iter_mut().for_each(f),
+            Expr::Subquery { lhs, .. } => {
+                if let Some(l) = lhs {
+                    f(l)
+                }
+            }
+        }
+    }
+
+    /// Rewrites every `Column(i)` of this row (not inside subqueries) to `Column(m(i))`.
+    pub fn map_columns(&mut self, m: &dyn Fn(usize) -> usize) {
+        if let Expr::Column(i, _) = self {
+            *i = m(*i);
+            return;
+        }
+        self.for_each_child_mut(&mut |c| c.map_columns(m));
+    }
+
     pub fn has_subquery(&self) -> bool {
         if matches!(self, Expr::Subquery { .. }) {
             return true;
@@ -265,6 +349,11 @@ pub enum AggFunc {
     BoolAnd,
     BoolOr,
     StringAgg,
+    VarSamp,
+    VarPop,
+    StddevSamp,
+    StddevPop,
+    ArrayAgg,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -281,6 +370,8 @@ pub struct AggCall {
 pub enum JoinKind {
     Inner,
     Left,
+    Right,
+    Full,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -338,7 +429,40 @@ pub enum Plan {
         right: Box<Plan>,
         kind: JoinKind,
         on: Option<Expr>,
+        left_width: usize,
         right_width: usize,
+    },
+    /// LATERAL: the right side runs once per left row, which it sees as its
+    /// nearest outer row (`Expr::Outer { depth: 1 }`).
+    LateralJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        left_outer: bool,
+        on: Option<Expr>,
+        right_width: usize,
+    },
+    /// Window functions: each output row is the input row followed by one
+    /// value per call. Rows come out in the order of the last window.
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
+    /// WITH RECURSIVE: the base rows, then the recursive term repeatedly over
+    /// the rows of the previous round (`WorkTable { id }`) until none are new.
+    RecursiveUnion {
+        id: usize,
+        all: bool,
+        base: Box<Plan>,
+        recursive: Box<Plan>,
+    },
+    /// The working table of the enclosing `RecursiveUnion` with this id.
+    WorkTable {
+        id: usize,
+    },
+    /// `generate_series(start, stop [, step])` in FROM (int4 or int8): one column.
+    Series {
+        args: Vec<Expr>,
+        ty: SqlType,
     },
     Aggregate {
         input: Box<Plan>,
@@ -370,6 +494,59 @@ pub enum Plan {
         right: Box<Plan>,
         types: Vec<SqlType>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WinFunc {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// An aggregate over the frame (`args`/`filter` as in `AggCall`).
+    Agg(AggFunc),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameUnits {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// A frame bound. For ROWS/GROUPS `Offset.offset` is the (int8) count; for
+/// RANGE `Offset.bound` is the order key shifted by the offset, per row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding { offset: Expr, bound: Option<Expr> },
+    CurrentRow,
+    Following { offset: Expr, bound: Option<Expr> },
+    UnboundedFollowing,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub units: FrameUnits,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowCall {
+    pub func: WinFunc,
+    pub args: Vec<Expr>,
+    pub filter: Option<Expr>,
+    pub partition: Vec<Expr>,
+    pub order: Vec<SortKey>,
+    pub frame: Frame,
+    pub ty: ColType,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

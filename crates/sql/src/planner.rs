@@ -191,6 +191,9 @@ mod tests {
             owned_sequences: vec![],
             indexes: vec![],
             next_index_id: 1,
+            foreign_keys: vec![],
+            layout: vec![],
+            slots: 0,
         }
     }
 

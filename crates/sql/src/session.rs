@@ -249,11 +249,19 @@ fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
         .map_err(|e| parse_error(sql, e))
 }
 
+#[path = "session_copy.rs"]
+mod session_copy;
+#[path = "session_savepoint.rs"]
+mod session_savepoint;
+pub use session_copy::CopyStart;
+
 /// One client connection.
 pub struct Session {
     engine: Arc<EngineInner>,
     txn: Option<Txn>,
     settings: Settings,
+    /// COPY FROM STDIN in progress (see `session_copy.rs`).
+    copy: Option<session_copy::CopyIn>,
 }
 
 impl Drop for Session {
@@ -270,6 +278,7 @@ impl Session {
             engine,
             txn: None,
             settings: Settings::default(),
+            copy: None,
         }
     }
 
@@ -285,6 +294,9 @@ impl Session {
     /// Several statements without explicit transaction control run as one implicit transaction.
     pub async fn execute_simple(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
         self.discard_stale_txn();
+        if let Some(r) = self.maintenance(sql) {
+            return vec![r];
+        }
         let stmts = match parse(sql) {
             Ok(s) => s,
             Err(e) => {
@@ -577,9 +589,15 @@ impl Session {
                     }
                 }
             }
-            S::Rollback { chain, savepoint } => {
-                if *chain || savepoint.is_some() {
-                    return Err(SqlError::unsupported("savepoints"));
+            S::Savepoint { name } => self.savepoint(name),
+            S::ReleaseSavepoint { name } => self.release_savepoint(name),
+            S::Rollback {
+                chain: false,
+                savepoint: Some(name),
+            } => self.rollback_to_savepoint(name),
+            S::Rollback { chain, .. } => {
+                if *chain {
+                    return Err(SqlError::unsupported("ROLLBACK AND CHAIN"));
                 }
                 if let Some(t) = self.txn.take() {
                     self.engine.rollback(t);
@@ -590,6 +608,21 @@ impl Session {
                 let id = self.engine.alloc_table_id();
                 self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql, id))
                     .await
+            }
+            S::CreateView(cv) => {
+                self.run_ddl("CREATE VIEW", |c| crate::view::create_view(c, cv, sql))
+                    .await
+            }
+            S::Drop {
+                object_type: ast::ObjectType::View,
+                if_exists,
+                names,
+                ..
+            } => {
+                self.run_ddl("DROP VIEW", |c| {
+                    crate::view::drop_view(c, names, *if_exists)
+                })
+                .await
             }
             S::Drop {
                 object_type: ast::ObjectType::Table,
@@ -642,6 +675,16 @@ impl Session {
                     .await
             }
             S::AlterTable(at) => {
+                if let [ast::AlterTableOperation::AddConstraint {
+                    constraint: ast::TableConstraint::PrimaryKey(pk),
+                    ..
+                }] = at.operations.as_slice()
+                {
+                    let id = self.engine.alloc_table_id();
+                    return self
+                        .run_ddl("ALTER TABLE", |c| ddl::add_primary_key(c, at, pk, id))
+                        .await;
+                }
                 self.run_ddl("ALTER TABLE", |c| ddl::alter_table(c, at, sql))
                     .await
             }
@@ -683,6 +726,11 @@ impl Session {
                     self.settings.set(&name, None)?;
                 }
                 cmd("RESET")
+            }
+            // No SQL-level prepared statements exist, so there is nothing to drop
+            // (drivers such as SQLAlchemy's psycopg dialect send it on reset).
+            S::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
+                cmd("DEALLOCATE ALL")
             }
             other => {
                 let text = other.to_string();
@@ -762,6 +810,14 @@ impl Session {
             return Ok(());
         };
         let mut checked = Vec::new();
+        if let Some(r) = change.rekey.take() {
+            let snapshot = engine.store.read_point();
+            checked.push((r.from.id, snapshot));
+            let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+            let res = ctx.rekey_table(&r.from, &r.to).await;
+            ctx.finish();
+            res?;
+        }
         for b in std::mem::take(&mut change.backfill) {
             let snapshot = engine.store.read_point();
             // Registered, so garbage collection keeps what it reads.
@@ -773,11 +829,33 @@ impl Session {
             r?;
         }
         for v in std::mem::take(&mut change.validations) {
-            let ddl::Validation::NoNulls {
-                table,
-                column,
-                name,
-            } = v;
+            let (table, column, name) = match v {
+                ddl::Validation::NoNulls {
+                    table,
+                    column,
+                    name,
+                } => (table, column, name),
+                ddl::Validation::Check { table, name } => {
+                    let snapshot = engine.store.read_point();
+                    engine.write_log.register_extra_snapshot(txn.id, snapshot);
+                    checked.push((table.id, snapshot));
+                    let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+                    let r = ctx.validate_check(&table, &name).await;
+                    ctx.finish();
+                    r?;
+                    continue;
+                }
+                ddl::Validation::ForeignKey { table, fk } => {
+                    let snapshot = engine.store.read_point();
+                    engine.write_log.register_extra_snapshot(txn.id, snapshot);
+                    checked.push((table.id, snapshot));
+                    let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+                    let r = ctx.validate_foreign_key(&table, &fk).await;
+                    ctx.finish();
+                    r?;
+                    continue;
+                }
+            };
             let snapshot = engine.store.read_point();
             engine.write_log.register_extra_snapshot(txn.id, snapshot);
             checked.push((table.id, snapshot));

@@ -71,6 +71,82 @@ pub struct Txn {
     pub start_usecs: i64,
     /// Definitions of the tables this transaction wrote rows to, as bound.
     pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
+    /// Open savepoints, oldest first.
+    pub savepoints: Vec<Savepoint>,
+}
+
+/// The state a ROLLBACK TO SAVEPOINT returns to.
+#[derive(Debug)]
+pub struct Savepoint {
+    pub name: String,
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Locks taken after the savepoint are `locks[locks_len..]`.
+    pub locks_len: usize,
+    pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
+    pub ddl: Option<DdlMark>,
+}
+
+/// How far a transaction's DDL had got at a savepoint.
+#[derive(Debug)]
+pub struct DdlMark {
+    pub catalog: Arc<Catalog>,
+    pub checked: usize,
+    pub mutations: usize,
+    pub created_sequences: usize,
+    pub dropped_sequences: usize,
+}
+
+impl Txn {
+    /// Records a savepoint (PostgreSQL allows repeating a name; the newest wins).
+    pub fn savepoint(&mut self, name: String) {
+        let ddl = self.ddl.as_ref().map(|d| DdlMark {
+            catalog: d.catalog.clone(),
+            checked: d.checked.len(),
+            mutations: d.mutations.len(),
+            created_sequences: d.created_sequences.len(),
+            dropped_sequences: d.dropped_sequences.len(),
+        });
+        self.savepoints.push(Savepoint {
+            name,
+            writes: self.writes.clone(),
+            locks_len: self.locks.len(),
+            tables_written: self.tables_written.clone(),
+            ddl,
+        });
+    }
+
+    /// Index of the newest savepoint with this name.
+    pub fn find_savepoint(&self, name: &str) -> Option<usize> {
+        self.savepoints.iter().rposition(|s| s.name == name)
+    }
+
+    /// ROLLBACK TO savepoint `i` (which stays defined): restores the write set
+    /// and DDL state and returns the locks taken since, for the caller to
+    /// release, and the sequences created since, for the caller to drop.
+    pub fn rollback_to(&mut self, i: usize) -> (Vec<Vec<u8>>, Vec<String>) {
+        self.savepoints.truncate(i + 1);
+        let sp = &self.savepoints[i];
+        self.writes = sp.writes.clone();
+        self.tables_written = sp.tables_written.clone();
+        let released = self.locks.split_off(sp.locks_len.min(self.locks.len()));
+        let mut created = Vec::new();
+        match (&sp.ddl, self.ddl.as_mut()) {
+            (None, Some(d)) => {
+                created = std::mem::take(&mut d.created_sequences);
+                self.ddl = None;
+            }
+            (Some(m), Some(d)) => {
+                d.catalog = m.catalog.clone();
+                d.checked.truncate(m.checked);
+                d.mutations.truncate(m.mutations);
+                created = d.created_sequences.split_off(m.created_sequences);
+                d.dropped_sequences.truncate(m.dropped_sequences);
+            }
+            _ => {}
+        }
+        self.failed = false;
+        (released, created)
+    }
 }
 
 /// DDL of an open transaction: a private catalog version published at
@@ -103,6 +179,7 @@ impl Txn {
             read_only: false,
             start_usecs: crate::datetime::now(),
             tables_written: BTreeMap::new(),
+            savepoints: Vec::new(),
         }
     }
 }

@@ -24,6 +24,187 @@ pub enum SqlType {
     Timestamp,
     TimestampTz,
     Unknown,
+    Bytea,
+    Uuid,
+    Interval,
+    Time,
+    Json,
+    Jsonb,
+    /// A one-dimensional array.
+    Array(Elem),
+}
+
+/// Element type of a one-dimensional array type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Elem {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Numeric,
+    Text,
+    Varchar,
+    Bpchar,
+    Date,
+    Timestamp,
+    TimestampTz,
+    Bytea,
+    Uuid,
+    Interval,
+    Time,
+    Json,
+    Jsonb,
+}
+
+impl Elem {
+    pub fn ty(self) -> SqlType {
+        match self {
+            Elem::Bool => SqlType::Bool,
+            Elem::Int2 => SqlType::Int2,
+            Elem::Int4 => SqlType::Int4,
+            Elem::Int8 => SqlType::Int8,
+            Elem::Float4 => SqlType::Float4,
+            Elem::Float8 => SqlType::Float8,
+            Elem::Numeric => SqlType::Numeric,
+            Elem::Text => SqlType::Text,
+            Elem::Varchar => SqlType::Varchar,
+            Elem::Bpchar => SqlType::Bpchar,
+            Elem::Date => SqlType::Date,
+            Elem::Timestamp => SqlType::Timestamp,
+            Elem::TimestampTz => SqlType::TimestampTz,
+            Elem::Bytea => SqlType::Bytea,
+            Elem::Uuid => SqlType::Uuid,
+            Elem::Interval => SqlType::Interval,
+            Elem::Time => SqlType::Time,
+            Elem::Json => SqlType::Json,
+            Elem::Jsonb => SqlType::Jsonb,
+        }
+    }
+
+    /// The element kind of a scalar type (None for unknown and arrays).
+    pub fn of(t: SqlType) -> Option<Elem> {
+        Some(match t {
+            SqlType::Bool => Elem::Bool,
+            SqlType::Int2 => Elem::Int2,
+            SqlType::Int4 => Elem::Int4,
+            SqlType::Int8 => Elem::Int8,
+            SqlType::Float4 => Elem::Float4,
+            SqlType::Float8 => Elem::Float8,
+            SqlType::Numeric => Elem::Numeric,
+            SqlType::Text => Elem::Text,
+            SqlType::Varchar => Elem::Varchar,
+            SqlType::Bpchar => Elem::Bpchar,
+            SqlType::Date => Elem::Date,
+            SqlType::Timestamp => Elem::Timestamp,
+            SqlType::TimestampTz => Elem::TimestampTz,
+            SqlType::Bytea => Elem::Bytea,
+            SqlType::Uuid => Elem::Uuid,
+            SqlType::Interval => Elem::Interval,
+            SqlType::Time => Elem::Time,
+            SqlType::Json => Elem::Json,
+            SqlType::Jsonb => Elem::Jsonb,
+            SqlType::Unknown | SqlType::Array(_) => return None,
+        })
+    }
+
+    fn oid(self) -> u32 {
+        match self {
+            Elem::Bool => 1000,
+            Elem::Int2 => 1005,
+            Elem::Int4 => 1007,
+            Elem::Int8 => 1016,
+            Elem::Float4 => 1021,
+            Elem::Float8 => 1022,
+            Elem::Numeric => 1231,
+            Elem::Text => 1009,
+            Elem::Varchar => 1015,
+            Elem::Bpchar => 1014,
+            Elem::Date => 1182,
+            Elem::Timestamp => 1115,
+            Elem::TimestampTz => 1185,
+            Elem::Bytea => 1001,
+            Elem::Uuid => 2951,
+            Elem::Interval => 1187,
+            Elem::Time => 1183,
+            Elem::Json => 199,
+            Elem::Jsonb => 3807,
+        }
+    }
+
+    fn display_name(self) -> &'static str {
+        match self {
+            Elem::Bool => "boolean[]",
+            Elem::Int2 => "smallint[]",
+            Elem::Int4 => "integer[]",
+            Elem::Int8 => "bigint[]",
+            Elem::Float4 => "real[]",
+            Elem::Float8 => "double precision[]",
+            Elem::Numeric => "numeric[]",
+            Elem::Text => "text[]",
+            Elem::Varchar => "character varying[]",
+            Elem::Bpchar => "character[]",
+            Elem::Date => "date[]",
+            Elem::Timestamp => "timestamp without time zone[]",
+            Elem::TimestampTz => "timestamp with time zone[]",
+            Elem::Bytea => "bytea[]",
+            Elem::Uuid => "uuid[]",
+            Elem::Interval => "interval[]",
+            Elem::Time => "time without time zone[]",
+            Elem::Json => "json[]",
+            Elem::Jsonb => "jsonb[]",
+        }
+    }
+
+    fn typname(self) -> &'static str {
+        match self {
+            Elem::Bool => "_bool",
+            Elem::Int2 => "_int2",
+            Elem::Int4 => "_int4",
+            Elem::Int8 => "_int8",
+            Elem::Float4 => "_float4",
+            Elem::Float8 => "_float8",
+            Elem::Numeric => "_numeric",
+            Elem::Text => "_text",
+            Elem::Varchar => "_varchar",
+            Elem::Bpchar => "_bpchar",
+            Elem::Date => "_date",
+            Elem::Timestamp => "_timestamp",
+            Elem::TimestampTz => "_timestamptz",
+            Elem::Bytea => "_bytea",
+            Elem::Uuid => "_uuid",
+            Elem::Interval => "_interval",
+            Elem::Time => "_time",
+            Elem::Json => "_json",
+            Elem::Jsonb => "_jsonb",
+        }
+    }
+
+    fn from_oid(oid: u32) -> Option<Elem> {
+        Some(match oid {
+            1000 => Elem::Bool,
+            1005 => Elem::Int2,
+            1007 => Elem::Int4,
+            1016 => Elem::Int8,
+            1021 => Elem::Float4,
+            1022 => Elem::Float8,
+            1231 => Elem::Numeric,
+            1009 => Elem::Text,
+            1015 => Elem::Varchar,
+            1014 => Elem::Bpchar,
+            1182 => Elem::Date,
+            1115 => Elem::Timestamp,
+            1185 => Elem::TimestampTz,
+            1001 => Elem::Bytea,
+            2951 => Elem::Uuid,
+            1187 => Elem::Interval,
+            1183 => Elem::Time,
+            199 => Elem::Json,
+            3807 => Elem::Jsonb,
+            _ => return None,
+        })
+    }
 }
 
 /// A type with its modifier (-1 = none), as PostgreSQL's atttypmod.
@@ -41,6 +222,13 @@ pub enum Category {
     String,
     DateTime,
     Unknown,
+    Bytea,
+    Uuid,
+    Timespan,
+    Time,
+    Json,
+    Jsonb,
+    Array,
 }
 
 impl SqlType {
@@ -60,6 +248,13 @@ impl SqlType {
             SqlType::Timestamp => 1114,
             SqlType::TimestampTz => 1184,
             SqlType::Unknown => 705,
+            SqlType::Bytea => 17,
+            SqlType::Uuid => 2950,
+            SqlType::Interval => 1186,
+            SqlType::Time => 1083,
+            SqlType::Json => 114,
+            SqlType::Jsonb => 3802,
+            SqlType::Array(e) => e.oid(),
         }
     }
 
@@ -79,7 +274,13 @@ impl SqlType {
             1114 => SqlType::Timestamp,
             1184 => SqlType::TimestampTz,
             705 => SqlType::Unknown,
-            _ => return None,
+            17 => SqlType::Bytea,
+            2950 => SqlType::Uuid,
+            1186 => SqlType::Interval,
+            1083 => SqlType::Time,
+            114 => SqlType::Json,
+            3802 => SqlType::Jsonb,
+            _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
 
@@ -100,6 +301,13 @@ impl SqlType {
             SqlType::Timestamp => "timestamp without time zone",
             SqlType::TimestampTz => "timestamp with time zone",
             SqlType::Unknown => "unknown",
+            SqlType::Bytea => "bytea",
+            SqlType::Uuid => "uuid",
+            SqlType::Interval => "interval",
+            SqlType::Time => "time without time zone",
+            SqlType::Json => "json",
+            SqlType::Jsonb => "jsonb",
+            SqlType::Array(e) => e.display_name(),
         }
     }
 
@@ -120,6 +328,13 @@ impl SqlType {
             SqlType::Timestamp => "timestamp",
             SqlType::TimestampTz => "timestamptz",
             SqlType::Unknown => "unknown",
+            SqlType::Bytea => "bytea",
+            SqlType::Uuid => "uuid",
+            SqlType::Interval => "interval",
+            SqlType::Time => "time",
+            SqlType::Json => "json",
+            SqlType::Jsonb => "jsonb",
+            SqlType::Array(e) => e.typname(),
         }
     }
 
@@ -135,6 +350,13 @@ impl SqlType {
             SqlType::Text | SqlType::Varchar | SqlType::Bpchar => Category::String,
             SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => Category::DateTime,
             SqlType::Unknown => Category::Unknown,
+            SqlType::Bytea => Category::Bytea,
+            SqlType::Uuid => Category::Uuid,
+            SqlType::Interval => Category::Timespan,
+            SqlType::Time => Category::Time,
+            SqlType::Json => Category::Json,
+            SqlType::Jsonb => Category::Jsonb,
+            SqlType::Array(_) => Category::Array,
         }
     }
 
@@ -266,6 +488,22 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
         }
         DataType::Text | DataType::String(None) => plain(SqlType::Text),
         DataType::Date => plain(SqlType::Date),
+        DataType::Bytea => plain(SqlType::Bytea),
+        DataType::JSON => plain(SqlType::Json),
+        DataType::JSONB => plain(SqlType::Jsonb),
+        DataType::Array(
+            sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => {
+            let e = from_ast(inner)?;
+            match Elem::of(e.ty) {
+                Some(el) => plain(SqlType::Array(el)),
+                None => Err(SqlError::unsupported(format!("arrays of {}", e.display()))),
+            }
+        }
+        DataType::Uuid => plain(SqlType::Uuid),
+        DataType::Interval { fields: None, .. } => plain(SqlType::Interval),
+        DataType::Time(_, ast_tz::None | ast_tz::WithoutTimeZone) => plain(SqlType::Time),
         DataType::Timestamp(p, tz) => {
             let ty = match tz {
                 ast_tz::WithTimeZone | ast_tz::Tz => SqlType::TimestampTz,

@@ -28,8 +28,10 @@ impl<'a> Binder<'a> {
         {
             // An expression equal to a GROUP BY expression reads the group's value.
             let saved = self.agg.take();
+            let saved_win = self.win.take();
             let trial = self.bind_expr_inner(e, scope);
             self.agg = saved;
+            self.win = saved_win;
             if let (Ok(b), Some(agg)) = (&trial, &self.agg) {
                 if !matches!(b, Expr::Const(..) | Expr::Param(..)) {
                     if let Some(i) = agg.groups.iter().position(|g| g == b) {
@@ -56,7 +58,18 @@ impl<'a> Binder<'a> {
                 })
                 .collect()
         };
-        let hits = matches(scope);
+        let mut hits = matches(scope);
+        if hits.len() > 1 && qualifier.is_none() {
+            // JOIN ... USING: the merged column (no qualifier) hides its inputs.
+            let merged: Vec<usize> = hits
+                .iter()
+                .copied()
+                .filter(|i| scope.cols[*i].qualifier.is_none())
+                .collect();
+            if merged.len() == 1 {
+                hits = merged;
+            }
+        }
         if hits.len() > 1 {
             return self.err_at(
                 SqlError::new("42702", format!("column reference \"{name}\" is ambiguous")),
@@ -112,6 +125,9 @@ impl<'a> Binder<'a> {
     pub(super) fn bind_expr_inner(&mut self, e: &ast::Expr, scope: &Scope) -> SqlResult<Expr> {
         use ast::Expr as E;
         let span = start_span(e);
+        if let Some(x) = self.bind_sys_expr(e, scope, span)? {
+            return Ok(x);
+        }
         match e {
             E::Identifier(_) => self.bind_arm_0(e, scope, span),
             E::CompoundIdentifier(_) => self.bind_arm_1(e, scope, span),
@@ -139,6 +155,43 @@ impl<'a> Binder<'a> {
             E::Ceil { .. } | E::Floor { .. } => self.bind_arm_18(e, scope, span),
             E::Position { .. } => self.bind_arm_19(e, scope, span),
             E::Extract { .. } => self.bind_extract(e, scope, span),
+            E::Array(arr) => self.bind_array(arr, scope, span),
+            E::CompoundFieldAccess { root, access_chain } => {
+                let mut x = self.bind_expr(root, scope)?;
+                for a in access_chain {
+                    let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = a else {
+                        return self.err_at(SqlError::unsupported("this field access"), span);
+                    };
+                    let SqlType::Array(el) = x.ty().ty else {
+                        return self.err_at(
+                            SqlError::new(
+                                "42804",
+                                format!(
+                                    "cannot subscript type {} because it does not support subscripting",
+                                    x.ty().ty.display_name()
+                                ),
+                            ),
+                            span,
+                        );
+                    };
+                    let i = self.bind_expr(index, scope)?;
+                    let i = self.coerce_implicit(i, SqlType::Int4, start_span(index))?;
+                    x = Expr::Func {
+                        func: Func::ArraySubscript,
+                        args: vec![x, i],
+                        ty: el.ty().plain(),
+                    };
+                }
+                Ok(x)
+            }
+            E::Interval(iv)
+                if iv.leading_field.is_none()
+                    && iv.last_field.is_none()
+                    && iv.fractional_seconds_precision.is_none() =>
+            {
+                let x = self.bind_expr(&iv.value, scope)?;
+                self.explicit_cast(x, SqlType::Interval.plain(), span)
+            }
             E::Exists { .. } => self.bind_arm_20(e, scope, span),
             E::Subquery(_) => self.bind_arm_21(e, scope, span),
             E::AnyOp { .. } | E::AllOp { .. } => self.bind_any_all(e, scope, span),
@@ -219,6 +272,69 @@ impl<'a> Binder<'a> {
                 };
                 self.bind_expr_depth(&as_in, scope)
             }
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let all = matches!(e, E::AllOp { .. });
+                let (op, sym) = match compare_op {
+                    ast::BinaryOperator::Eq => (0, "="),
+                    ast::BinaryOperator::NotEq => (1, "<>"),
+                    ast::BinaryOperator::Lt => (2, "<"),
+                    ast::BinaryOperator::LtEq => (3, "<="),
+                    ast::BinaryOperator::Gt => (4, ">"),
+                    ast::BinaryOperator::GtEq => (5, ">="),
+                    other => {
+                        return self.err_at(
+                            SqlError::unsupported(format!("operator {other} with ANY/ALL")),
+                            span,
+                        )
+                    }
+                };
+                if matches!(right.as_ref(), E::Subquery(_)) {
+                    return self.err_at(
+                        SqlError::unsupported(format!("{sym} ANY/ALL (subquery)")),
+                        span,
+                    );
+                }
+                let l = self.bind_expr(left, scope)?;
+                let mut r = self.bind_expr(right, scope)?;
+                let lt = l.ty().ty;
+                if r.ty().ty == SqlType::Unknown {
+                    let el = types::Elem::of(if lt == SqlType::Unknown {
+                        SqlType::Text
+                    } else {
+                        lt
+                    })
+                    .unwrap_or(types::Elem::Text);
+                    r = self.coerce_implicit(r, SqlType::Array(el), start_span(right))?;
+                }
+                let SqlType::Array(el) = r.ty().ty else {
+                    return self.err_at(
+                        SqlError::new("42809", "op ANY/ALL (array) requires array on right side"),
+                        span,
+                    );
+                };
+                let t = common_type(&[lt, el.ty()])
+                    .ok_or_else(|| no_operator(sym, Some(lt), el.ty()).at(self.pos(span)))?;
+                let l = self.coerce_implicit(l, t, start_span(left))?;
+                if t != el.ty() {
+                    let te = types::Elem::of(t).unwrap_or(el);
+                    r = self.coerce_implicit(r, SqlType::Array(te), start_span(right))?;
+                }
+                Ok(Expr::Func {
+                    func: if all { Func::AllArray } else { Func::AnyArray },
+                    args: vec![l, r, Expr::Const(Datum::Int4(op), SqlType::Int4.plain())],
+                    ty: SqlType::Bool.plain(),
+                })
+            }
             other => self.err_at(
                 SqlError::unsupported(format!(
                     "expression {}",
@@ -227,6 +343,46 @@ impl<'a> Binder<'a> {
                 span,
             ),
         }
+    }
+
+    /// ARRAY[...]: elements of a common type.
+    fn bind_array(&mut self, arr: &ast::Array, scope: &Scope, span: Span) -> SqlResult<Expr> {
+        let mut items = Vec::with_capacity(arr.elem.len());
+        for e in &arr.elem {
+            items.push(self.bind_expr(e, scope)?);
+        }
+        if items.is_empty() {
+            return self.err_at(
+                SqlError::new("42P18", "cannot determine type of empty array").with_hint(
+                    "Explicitly cast to the desired type, for example ARRAY[]::integer[].",
+                ),
+                span,
+            );
+        }
+        let tys: Vec<SqlType> = items.iter().map(|x| x.ty().ty).collect();
+        let t = common_type(&tys).ok_or_else(|| {
+            SqlError::datatype_mismatch(format!(
+                "ARRAY types {} and {} cannot be matched",
+                tys[0].display_name(),
+                tys.iter()
+                    .find(|t| t.category() != tys[0].category())
+                    .unwrap_or(&tys[0])
+                    .display_name()
+            ))
+            .at(self.pos(span))
+        })?;
+        let Some(el) = types::Elem::of(t) else {
+            return self.err_at(SqlError::unsupported("arrays of arrays"), span);
+        };
+        let mut args = Vec::with_capacity(items.len());
+        for (x, e) in items.into_iter().zip(&arr.elem) {
+            args.push(self.coerce_implicit(x, t, start_span(e))?);
+        }
+        Ok(Expr::Func {
+            func: Func::MakeArray,
+            args,
+            ty: SqlType::Array(el).plain(),
+        })
     }
 
     #[inline(never)]
@@ -334,6 +490,9 @@ impl<'a> Binder<'a> {
                 } else {
                     x
                 };
+                if x.ty().ty == SqlType::Interval {
+                    return Ok(Expr::Neg(Box::new(x), SqlType::Interval.plain()));
+                }
                 if x.ty().ty.category() != Category::Numeric {
                     return self.err_at(no_operator("-", None, x.ty().ty), span);
                 }
@@ -415,6 +574,39 @@ impl<'a> Binder<'a> {
                 ast::BinaryOperator::And => (BinOp::And, "AND"),
                 ast::BinaryOperator::Or => (BinOp::Or, "OR"),
                 ast::BinaryOperator::StringConcat => (BinOp::Concat, "||"),
+                ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow => {
+                    let text = matches!(op, ast::BinaryOperator::LongArrow);
+                    let sym = if text { "->>" } else { "->" };
+                    let l = match bound_left.take() {
+                        Some(l) => l,
+                        None => self.bind_expr(left, scope)?,
+                    };
+                    let r = self.bind_expr(right, scope)?;
+                    let (lt, rt) = (l.ty().ty, r.ty().ty);
+                    let op_pos = self.op_pos((start_span(left), start_span(right)), sym);
+                    if !matches!(lt, SqlType::Json | SqlType::Jsonb) {
+                        return Err(no_operator(sym, Some(lt), rt).at(op_pos));
+                    }
+                    let r = match rt {
+                        SqlType::Unknown => {
+                            self.coerce_implicit(r, SqlType::Text, start_span(right))?
+                        }
+                        SqlType::Int2 | SqlType::Int4 => {
+                            self.coerce_implicit(r, SqlType::Int4, start_span(right))?
+                        }
+                        t if t.category() == Category::String => r,
+                        _ => return Err(no_operator(sym, Some(lt), rt).at(op_pos)),
+                    };
+                    return Ok(Expr::Func {
+                        func: if text {
+                            Func::JsonGetText
+                        } else {
+                            Func::JsonGet
+                        },
+                        args: vec![l, r],
+                        ty: if text { SqlType::Text } else { lt }.plain(),
+                    });
+                }
                 ast::BinaryOperator::PGExp => {
                     // float8 ^ float8 (numeric operands are computed in float8 too).
                     let l = match bound_left.take() {
@@ -431,7 +623,12 @@ impl<'a> Binder<'a> {
                     });
                 }
                 other => {
-                    return self.err_at(SqlError::unsupported(format!("operator {other}")), span)
+                    if let Some(x) =
+                        self.bind_sys_operator(other, bound_left.take(), left, right, scope)?
+                    {
+                        return Ok(x);
+                    }
+                    return self.err_at(SqlError::unsupported(format!("operator {other}")), span);
                 }
             };
             let l = match bound_left.take() {
@@ -805,6 +1002,11 @@ impl<'a> Binder<'a> {
                 return self.err_at(SqlError::unsupported("TRY_CAST/SAFE_CAST"), span);
             }
             let to = types::from_ast(data_type).map_err(|e| e.at(self.pos(span)))?;
+            if let (E::Array(a), SqlType::Array(_)) = (expr.as_ref(), to.ty) {
+                if a.elem.is_empty() {
+                    return Ok(Expr::Const(Datum::Array(vec![]), to));
+                }
+            }
             let x = self.bind_expr(expr, scope)?;
             self.explicit_cast(x, to, start_span(expr))
         }
@@ -1047,12 +1249,15 @@ impl<'a> Binder<'a> {
         let before = self.outer_refs;
         let saved_agg = self.agg.take();
         let saved_in_arg = self.in_agg_arg;
+        let saved_in_win = self.in_win_arg;
         self.in_agg_arg = false;
+        self.in_win_arg = false;
         self.outer.push(scope.clone());
         let r = self.bind_query(q);
         self.outer.pop();
         self.agg = saved_agg;
         self.in_agg_arg = saved_in_arg;
+        self.in_win_arg = saved_in_win;
         Ok((r?, self.outer_refs > before))
     }
 
@@ -1216,8 +1421,14 @@ impl<'a> Binder<'a> {
                 ty: SqlType::Bool.plain(),
             });
         }
-        // date ± integer, date - date.
-        if lt.category() == Category::DateTime || rt.category() == Category::DateTime {
+        // date ± integer, date - date, interval and time arithmetic.
+        let dt = |t: SqlType| {
+            matches!(
+                t.category(),
+                Category::DateTime | Category::Timespan | Category::Time
+            )
+        };
+        if dt(lt) || dt(rt) {
             return self.datetime_arith(op, l, r, (ls, rs), sym, op_pos);
         }
         // Arithmetic.
@@ -1262,7 +1473,99 @@ impl<'a> Binder<'a> {
         sym: &str,
         op_pos: Option<u32>,
     ) -> SqlResult<Expr> {
+        let (mut l, mut r) = (l, r);
+        // An untyped literal next to an interval is an interval.
+        if l.ty().ty == SqlType::Unknown && r.ty().ty == SqlType::Interval {
+            l = self.coerce_implicit(l, SqlType::Interval, ls)?;
+        }
+        if r.ty().ty == SqlType::Unknown
+            && (l.ty().ty == SqlType::Interval || (l.ty().ty == SqlType::Time && op == BinOp::Add))
+        {
+            r = self.coerce_implicit(r, SqlType::Interval, rs)?;
+        }
         let (lt, rt) = (l.ty().ty, r.ty().ty);
+        let iv = SqlType::Interval.plain();
+        let func = |func: Func, args: Vec<Expr>, ty: SqlType| {
+            Ok(Expr::Func {
+                func,
+                args,
+                ty: ty.plain(),
+            })
+        };
+        let neg = |e: Expr| Expr::Neg(Box::new(e), iv);
+        let ts =
+            |t: SqlType| matches!(t, SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz);
+        let num = |t: SqlType| t.category() == Category::Numeric || t == SqlType::Unknown;
+        match (op, lt, rt) {
+            (BinOp::Add, SqlType::Interval, SqlType::Interval) => {
+                return func(Func::IntervalAdd, vec![l, r], SqlType::Interval)
+            }
+            (BinOp::Sub, SqlType::Interval, SqlType::Interval) => {
+                return func(Func::IntervalAdd, vec![l, neg(r)], SqlType::Interval)
+            }
+            (BinOp::Add | BinOp::Sub, t, SqlType::Interval) if ts(t) => {
+                let out = if t == SqlType::TimestampTz {
+                    SqlType::TimestampTz
+                } else {
+                    SqlType::Timestamp
+                };
+                let l = self.coerce_implicit(l, out, ls)?;
+                let r = if op == BinOp::Sub { neg(r) } else { r };
+                return func(Func::TsAddInterval, vec![l, r], out);
+            }
+            (BinOp::Add, SqlType::Interval, t) if ts(t) => {
+                let out = if t == SqlType::TimestampTz {
+                    SqlType::TimestampTz
+                } else {
+                    SqlType::Timestamp
+                };
+                let r = self.coerce_implicit(r, out, rs)?;
+                return func(Func::TsAddInterval, vec![r, l], out);
+            }
+            (BinOp::Sub, SqlType::Timestamp | SqlType::TimestampTz, t)
+            | (BinOp::Sub, t, SqlType::Timestamp | SqlType::TimestampTz)
+                if ts(t) || t == SqlType::Unknown =>
+            {
+                let (l, r, _) = self.unify(l, r, (ls, rs), sym)?;
+                return func(Func::TsDiff, vec![l, r], SqlType::Interval);
+            }
+            (BinOp::Add | BinOp::Sub, SqlType::Time, SqlType::Interval) => {
+                let r = if op == BinOp::Sub { neg(r) } else { r };
+                return func(Func::TimeAddInterval, vec![l, r], SqlType::Time);
+            }
+            (BinOp::Add, SqlType::Interval, SqlType::Time) => {
+                return func(Func::TimeAddInterval, vec![r, l], SqlType::Time)
+            }
+            (BinOp::Sub, SqlType::Time, SqlType::Time | SqlType::Unknown) => {
+                let r = self.coerce_implicit(r, SqlType::Time, rs)?;
+                return func(Func::TimeDiff, vec![l, r], SqlType::Interval);
+            }
+            (BinOp::Add, SqlType::Date, SqlType::Time) => {
+                return func(Func::DateAddTime, vec![l, r], SqlType::Timestamp)
+            }
+            (BinOp::Add, SqlType::Time, SqlType::Date) => {
+                return func(Func::DateAddTime, vec![r, l], SqlType::Timestamp)
+            }
+            (BinOp::Mul | BinOp::Div, SqlType::Interval, t) if num(t) => {
+                let r = self.coerce_implicit(r, SqlType::Float8, rs)?;
+                let f = if op == BinOp::Mul {
+                    Func::IntervalMul
+                } else {
+                    Func::IntervalDiv
+                };
+                return func(f, vec![l, r], SqlType::Interval);
+            }
+            (BinOp::Mul, t, SqlType::Interval) if num(t) => {
+                let l = self.coerce_implicit(l, SqlType::Float8, ls)?;
+                return func(Func::IntervalMul, vec![r, l], SqlType::Interval);
+            }
+            _ => {}
+        }
+        if matches!(lt, SqlType::Interval | SqlType::Time)
+            || matches!(rt, SqlType::Interval | SqlType::Time)
+        {
+            return Err(no_operator(sym, Some(lt), rt).at(op_pos));
+        }
         let int = |t: SqlType| {
             matches!(
                 t,

@@ -46,9 +46,6 @@ impl<'a> Binder<'a> {
         scope: &Scope,
         span: Span,
     ) -> SqlResult<Expr> {
-        if f.over.is_some() {
-            return self.err_at(SqlError::unsupported("window functions"), span);
-        }
         if !f.within_group.is_empty() {
             return self.err_at(SqlError::unsupported("WITHIN GROUP"), span);
         }
@@ -66,6 +63,18 @@ impl<'a> Binder<'a> {
         .ok_or_else(|| SqlError::unsupported("qualified function names").at(self.pos(span)))?;
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
         let raw = function_args(f);
+        if let Some(over) = &f.over {
+            return self.bind_window_call(&name, f, over, &raw, distinct, scope, span);
+        }
+        if WINDOW_FUNCTIONS.contains(&name.as_str()) {
+            return self.err_at(
+                SqlError::new(
+                    "42809",
+                    format!("window function {name} requires an OVER clause"),
+                ),
+                span,
+            );
+        }
         if AGGREGATES.contains(&name.as_str()) {
             return self.bind_aggregate(&name, &raw, distinct, f.filter.as_deref(), scope, span);
         }
@@ -76,6 +85,9 @@ impl<'a> Binder<'a> {
                 )),
                 span,
             );
+        }
+        if let Some(x) = self.bind_sys_function(&name, f, scope, span)? {
+            return Ok(x);
         }
         if !KNOWN_FUNCTIONS.contains(&name.as_str()) {
             // Type the arguments (outside any GROUP BY check) for PostgreSQL's message.
@@ -452,6 +464,25 @@ impl<'a> Binder<'a> {
                     ty: text,
                 });
             }
+            "cardinality" | "array_length" => {
+                let is_len = name == "array_length";
+                arity!(n == if is_len { 2 } else { 1 });
+                arity!(matches!(args[0].ty().ty, SqlType::Array(_)));
+                if is_len {
+                    let d = args.pop().unwrap_or(Expr::Const(Datum::Null, text));
+                    let d = self.coerce_implicit(d, SqlType::Int4, span)?;
+                    args.push(d);
+                }
+                return Ok(Expr::Func {
+                    func: if is_len {
+                        Func::ArrayLength
+                    } else {
+                        Func::Cardinality
+                    },
+                    args,
+                    ty: SqlType::Int4.plain(),
+                });
+            }
             _ => return self.err_at(SqlError::undefined_function(&sig()), span),
         };
         arity!(n == 1);
@@ -509,6 +540,37 @@ impl<'a> Binder<'a> {
             Some(x) => Some(self.coerce_bool(x, "FILTER", span)?),
             None => None,
         };
+        let (func, ty, args) = self.resolve_aggregate(name, args, star, span)?;
+        let call = AggCall {
+            func,
+            args,
+            distinct,
+            ty,
+            filter,
+        };
+        let agg = self
+            .agg
+            .as_mut()
+            .ok_or_else(|| SqlError::internal("aggregate state lost"))?;
+        let idx = match agg.aggs.iter().position(|a| *a == call) {
+            Some(i) => i,
+            None => {
+                agg.aggs.push(call);
+                agg.aggs.len() - 1
+            }
+        };
+        Ok(Expr::Column(agg.groups.len() + idx, ty))
+    }
+
+    /// Picks the aggregate for a name and bound arguments: its function, result
+    /// type and (coerced) arguments.
+    pub(super) fn resolve_aggregate(
+        &mut self,
+        name: &str,
+        mut args: Vec<Expr>,
+        star: bool,
+        span: Span,
+    ) -> SqlResult<(AggFunc, ColType, Vec<Expr>)> {
         let sig = || {
             format!(
                 "{name}({})",
@@ -591,6 +653,52 @@ impl<'a> Binder<'a> {
                     SqlType::Bool.plain(),
                 )
             }
+            (
+                "variance" | "var_samp" | "var_pop" | "stddev" | "stddev_samp" | "stddev_pop",
+                1,
+                false,
+            ) => {
+                let t = args[0].ty().ty;
+                let rt = match t {
+                    SqlType::Int2
+                    | SqlType::Int4
+                    | SqlType::Int8
+                    | SqlType::Numeric
+                    | SqlType::Unknown => SqlType::Numeric,
+                    SqlType::Float4 | SqlType::Float8 => SqlType::Float8,
+                    _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+                };
+                if t == SqlType::Unknown {
+                    args[0] =
+                        self.coerce_implicit(take_first(&mut args), SqlType::Numeric, span)?;
+                }
+                let func = match name {
+                    "variance" | "var_samp" => AggFunc::VarSamp,
+                    "var_pop" => AggFunc::VarPop,
+                    "stddev" | "stddev_samp" => AggFunc::StddevSamp,
+                    _ => AggFunc::StddevPop,
+                };
+                (func, rt.plain())
+            }
+            ("array_agg", 1, false) => {
+                let t0 = args[0].ty().ty;
+                let t = if t0 == SqlType::Unknown {
+                    SqlType::Text
+                } else {
+                    t0
+                };
+                if t0 == SqlType::Unknown {
+                    let a = take_first(&mut args);
+                    args[0] = self.coerce_implicit(a, SqlType::Text, span)?;
+                }
+                let Some(e) = types::Elem::of(t) else {
+                    return self.err_at(
+                        SqlError::unsupported(format!("array_agg({})", t.display_name())),
+                        span,
+                    );
+                };
+                (AggFunc::ArrayAgg, SqlType::Array(e).plain())
+            }
             ("string_agg", 2, false) => {
                 let d = args
                     .pop()
@@ -606,24 +714,6 @@ impl<'a> Binder<'a> {
             }
             _ => return self.err_at(SqlError::undefined_function(&sig()), span),
         };
-        let call = AggCall {
-            func,
-            args,
-            distinct,
-            ty,
-            filter,
-        };
-        let agg = self
-            .agg
-            .as_mut()
-            .ok_or_else(|| SqlError::internal("aggregate state lost"))?;
-        let idx = match agg.aggs.iter().position(|a| *a == call) {
-            Some(i) => i,
-            None => {
-                agg.aggs.push(call);
-                agg.aggs.len() - 1
-            }
-        };
-        Ok(Expr::Column(agg.groups.len() + idx, ty))
+        Ok((func, ty, args))
     }
 }

@@ -6,6 +6,9 @@ mod dml;
 mod expr;
 mod functions;
 mod query;
+mod sys;
+mod table_fn;
+mod window;
 
 use std::sync::Arc;
 
@@ -57,6 +60,23 @@ struct CteDef {
     name: String,
     query: ast::Query,
     columns: Vec<String>,
+    /// Defined in a WITH RECURSIVE list (may reference itself).
+    recursive: bool,
+    span: Span,
+}
+
+/// The working table of a WITH RECURSIVE query while its recursive term is bound.
+struct WorkTableDef {
+    name: String,
+    id: usize,
+    /// Output columns of the non-recursive term; None if the query is not
+    /// of the form `base UNION [ALL] recursive`.
+    columns: Option<Vec<OutColumn>>,
+    /// `ctes.len()` and `outer.len()` at registration (shadowing, subqueries).
+    ctes_len: usize,
+    outer_len: usize,
+    refs: usize,
+    span: Span,
 }
 
 /// Aggregation context of the SELECT being bound.
@@ -202,6 +222,23 @@ const KNOWN_FUNCTIONS: &[&str] = &[
     "version",
     "current_database",
     "current_schema",
+    "cardinality",
+    "array_length",
+];
+
+/// Functions that exist only as window functions.
+const WINDOW_FUNCTIONS: &[&str] = &[
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "nth_value",
 ];
 
 const AGGREGATES: &[&str] = &[
@@ -214,6 +251,13 @@ const AGGREGATES: &[&str] = &[
     "bool_or",
     "every",
     "string_agg",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "array_agg",
 ];
 
 fn is_aggregate_call(e: &ast::Expr) -> bool {
@@ -346,11 +390,14 @@ fn figure(e: &ast::Expr) -> (String, u8) {
                 return inner;
             }
             types::from_ast(data_type)
-                .map(|t| (t.ty.typname().to_string(), 1))
+                .map(|t| (cast_name(t.ty).to_string(), 1))
                 .unwrap_or(inner)
         }
+        E::Interval(_) => ("interval".into(), 1),
+        E::Array(_) => named("array"),
+        E::CompoundFieldAccess { root, .. } => figure(root),
         E::TypedString(ts) => types::from_ast(&ts.data_type)
-            .map(|t| (t.ty.typname().to_string(), 1))
+            .map(|t| (cast_name(t.ty).to_string(), 1))
             .unwrap_or_else(|_| none()),
         E::Case { .. } => named("case"),
         E::Exists { .. } => named("exists"),
@@ -373,6 +420,14 @@ fn figure(e: &ast::Expr) -> (String, u8) {
             _ => none(),
         },
         _ => none(),
+    }
+}
+
+/// The column name of a cast to `t`: its typname (an array's element typname).
+fn cast_name(t: SqlType) -> &'static str {
+    match t {
+        SqlType::Array(e) => e.ty().typname(),
+        other => other.typname(),
     }
 }
 
@@ -416,6 +471,7 @@ pub fn start_span(e: &ast::Expr) -> Span {
             }
             E::Case { case_token, .. } => return case_token.0.span,
             E::TypedString(ts) => return ts.value.span,
+            E::Interval(iv) => return start_span(&iv.value),
             _ => return Span::empty(),
         };
     }
@@ -465,6 +521,26 @@ pub fn can_cast(from: SqlType, to: SqlType, ctx: CastContext) -> bool {
     }
     let (fc, tc) = (from.category(), to.category());
     match ctx {
+        CastContext::Implicit if (from, to) == (T::Time, T::Interval) => true,
+        _ if matches!((from, to), (T::Array(_), T::Array(_))) => {
+            let (T::Array(f), T::Array(t)) = (from, to) else {
+                return false;
+            };
+            can_cast(f.ty(), t.ty(), ctx)
+        }
+        CastContext::Assignment | CastContext::Explicit
+            if matches!((from, to), (T::Json, T::Jsonb) | (T::Jsonb, T::Json)) =>
+        {
+            true
+        }
+        CastContext::Assignment | CastContext::Explicit
+            if matches!(
+                (from, to),
+                (T::Timestamp | T::TimestampTz | T::Interval, T::Time) | (T::Time, T::Interval)
+            ) =>
+        {
+            true
+        }
         CastContext::Implicit => match (fc, tc) {
             (Category::Numeric, Category::Numeric) => from.numeric_rank() < to.numeric_rank(),
             (Category::String, Category::String) => to != T::Bpchar || from == T::Bpchar,
@@ -509,6 +585,22 @@ pub struct Binder<'a> {
     depth: usize,
     /// Table scans bound now lock their rows (FOR UPDATE/SHARE).
     lock_scans: bool,
+    /// Window calls of the SELECT list / ORDER BY being bound (None where
+    /// window functions are not allowed; `win_clause` names that clause).
+    win: Option<Vec<WindowCall>>,
+    win_clause: &'static str,
+    /// Binding the arguments or window of a window call.
+    in_win_arg: bool,
+    /// `WINDOW name AS (...)` definitions of the SELECT being bound.
+    named_windows: Vec<(String, ast::WindowSpec)>,
+    /// Working tables of WITH RECURSIVE queries being bound: (CTE index, id, columns).
+    work_tables: Vec<WorkTableDef>,
+    next_work_table: usize,
+    /// Nesting of view expansion (a guard against self-referencing views).
+    view_depth: usize,
+    /// Columns of the FROM clause being bound that `SELECT *` skips: the
+    /// inputs of JOIN ... USING / NATURAL merged columns (qualifier, name).
+    using_hidden: Vec<(Option<String>, String)>,
 }
 
 impl<'a> Binder<'a> {
@@ -525,6 +617,14 @@ impl<'a> Binder<'a> {
             ctes: vec![],
             depth: 0,
             lock_scans: false,
+            win: None,
+            win_clause: "",
+            in_win_arg: false,
+            named_windows: vec![],
+            work_tables: vec![],
+            next_work_table: 0,
+            view_depth: 0,
+            using_hidden: vec![],
         }
     }
 

@@ -9,9 +9,6 @@ impl<'a> Binder<'a> {
     pub fn bind_query(&mut self, q: &ast::Query) -> SqlResult<QueryPlan> {
         let base = self.ctes.len();
         if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(SqlError::unsupported("WITH RECURSIVE").at(None));
-            }
             for cte in &with.cte_tables {
                 let name = ident_name(&cte.alias.name);
                 if self.ctes[base..].iter().any(|c| c.name == name) {
@@ -31,6 +28,8 @@ impl<'a> Binder<'a> {
                         .iter()
                         .map(|c| ident_name(&c.name))
                         .collect(),
+                    recursive: with.recursive,
+                    span: cte.alias.name.span,
                 });
             }
         }
@@ -276,9 +275,30 @@ impl<'a> Binder<'a> {
     pub(super) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> SqlResult<(Plan, Scope)> {
         let mut acc: Option<(Plan, Scope)> = None;
         for twj in from {
-            let (mut plan, mut scope) = self.bind_table_factor(&twj.relation)?;
+            let left_scope = acc.as_ref().map(|(_, s)| s.clone());
+            let (mut plan, mut scope) =
+                self.bind_table_factor_lateral(&twj.relation, left_scope.as_ref())?;
+            if let (Some(ls), true) = (left_scope, is_lateral(&twj.relation)) {
+                // `FROM a, LATERAL (...)`: join to everything before it.
+                let Some((lp, _)) = acc.take() else {
+                    return Err(SqlError::internal("lateral without a left side"));
+                };
+                let right_width = scope.cols.len();
+                let mut joined = ls;
+                joined.cols.extend(scope.cols);
+                plan = Plan::LateralJoin {
+                    left: Box::new(lp),
+                    right: Box::new(plan),
+                    left_outer: false,
+                    on: None,
+                    right_width,
+                };
+                scope = joined;
+            }
             for j in &twj.joins {
-                let (rplan, rscope) = self.bind_table_factor(&j.relation)?;
+                let lateral = is_lateral(&j.relation);
+                let (rplan, rscope) = self.bind_table_factor_lateral(&j.relation, Some(&scope))?;
+                let left_width = scope.cols.len();
                 let right_width = rscope.cols.len();
                 let mut joined = scope.clone();
                 joined.cols.extend(rscope.cols.iter().cloned());
@@ -289,6 +309,10 @@ impl<'a> Binder<'a> {
                     ast::JoinOperator::Left(c) | ast::JoinOperator::LeftOuter(c) => {
                         (JoinKind::Left, Some(c))
                     }
+                    ast::JoinOperator::Right(c) | ast::JoinOperator::RightOuter(c) => {
+                        (JoinKind::Right, Some(c))
+                    }
+                    ast::JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
                     ast::JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                     other => {
                         return Err(SqlError::unsupported(
@@ -299,26 +323,57 @@ impl<'a> Binder<'a> {
                         ))
                     }
                 };
+                // USING / NATURAL: the shared column names.
+                let using_names: Option<Vec<String>> = match constraint {
+                    Some(ast::JoinConstraint::Using(cols)) => Some(
+                        cols.iter()
+                            .map(object_name)
+                            .collect::<SqlResult<Vec<_>>>()?,
+                    ),
+                    Some(ast::JoinConstraint::Natural) => {
+                        let mut names: Vec<String> = Vec::new();
+                        for c in &scope.cols {
+                            if !names.contains(&c.name)
+                                && !self
+                                    .using_hidden
+                                    .contains(&(c.qualifier.clone(), c.name.clone()))
+                                && rscope.cols.iter().any(|r| r.name == c.name)
+                            {
+                                names.push(c.name.clone());
+                            }
+                        }
+                        Some(names)
+                    }
+                    _ => None,
+                };
+                // A merged column (no qualifier) wins over the inputs it hides.
+                let find = |s: &Scope, name: &str| {
+                    s.cols
+                        .iter()
+                        .position(|x| x.name == name && x.qualifier.is_none())
+                        .or_else(|| s.cols.iter().position(|x| x.name == name))
+                };
+                let mut using_pairs: Vec<(String, usize, usize)> = Vec::new();
+                if let Some(names) = &using_names {
+                    for name in names {
+                        let li = find(&scope, name).ok_or_else(|| {
+                            SqlError::new("42703", format!("column \"{name}\" specified in USING clause does not exist in left table"))
+                        })?;
+                        let ri = find(&rscope, name).ok_or_else(|| {
+                            SqlError::new("42703", format!("column \"{name}\" specified in USING clause does not exist in right table"))
+                        })?;
+                        using_pairs.push((name.clone(), li, ri));
+                    }
+                }
                 let on = match constraint {
                     None | Some(ast::JoinConstraint::None) => None,
-                    Some(ast::JoinConstraint::On(e)) => {
-                        let b = self.bind_expr(e, &joined)?;
-                        Some(self.coerce_bool(b, "JOIN/ON", start_span(e))?)
-                    }
-                    Some(ast::JoinConstraint::Using(cols)) => {
+                    Some(ast::JoinConstraint::Using(_) | ast::JoinConstraint::Natural) => {
                         let mut conj: Option<Expr> = None;
-                        for c in cols {
-                            let name = object_name(c)?;
-                            let li = scope.cols.iter().position(|x| x.name == name).ok_or_else(|| {
-                                SqlError::new("42703", format!("column \"{name}\" specified in USING clause does not exist in left table"))
-                            })?;
-                            let ri = rscope.cols.iter().position(|x| x.name == name).ok_or_else(|| {
-                                SqlError::new("42703", format!("column \"{name}\" specified in USING clause does not exist in right table"))
-                            })?;
+                        for (_, li, ri) in &using_pairs {
                             let eq = self.make_binary(
                                 BinOp::Eq,
-                                Expr::Column(li, scope.cols[li].ty),
-                                Expr::Column(scope.cols.len() + ri, rscope.cols[ri].ty),
+                                Expr::Column(*li, scope.cols[*li].ty),
+                                Expr::Column(scope.cols.len() + ri, rscope.cols[*ri].ty),
                                 (Span::empty(), Span::empty()),
                                 "=",
                             )?;
@@ -329,6 +384,10 @@ impl<'a> Binder<'a> {
                         }
                         conj
                     }
+                    Some(ast::JoinConstraint::On(e)) => {
+                        let b = self.bind_expr(e, &joined)?;
+                        Some(self.coerce_bool(b, "JOIN/ON", start_span(e))?)
+                    }
                     Some(other) => {
                         return Err(SqlError::unsupported(
                             format!("join constraint {other:?}")
@@ -338,19 +397,41 @@ impl<'a> Binder<'a> {
                         ))
                     }
                 };
-                plan = Plan::Join {
-                    left: Box::new(plan),
-                    right: Box::new(rplan),
-                    kind,
-                    on,
-                    right_width,
+                plan = if lateral {
+                    if matches!(kind, JoinKind::Right | JoinKind::Full) {
+                        return Err(SqlError::new(
+                            "42P10",
+                            "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
+                        ));
+                    }
+                    Plan::LateralJoin {
+                        left: Box::new(plan),
+                        right: Box::new(rplan),
+                        left_outer: kind == JoinKind::Left,
+                        on,
+                        right_width,
+                    }
+                } else {
+                    Plan::Join {
+                        left: Box::new(plan),
+                        right: Box::new(rplan),
+                        kind,
+                        on,
+                        left_width,
+                        right_width,
+                    }
                 };
                 scope = joined;
+                if using_names.is_some() {
+                    (plan, scope) =
+                        self.merge_using(plan, scope, kind, left_width, &using_pairs)?;
+                }
             }
             acc = Some(match acc {
                 None => (plan, scope),
                 Some((lp, ls)) => {
                     let right_width = scope.cols.len();
+                    let left_width = ls.cols.len();
                     let mut joined = ls;
                     joined.cols.extend(scope.cols);
                     (
@@ -359,6 +440,7 @@ impl<'a> Binder<'a> {
                             right: Box::new(plan),
                             kind: JoinKind::Inner,
                             on: None,
+                            left_width,
                             right_width,
                         },
                         joined,
@@ -375,18 +457,112 @@ impl<'a> Binder<'a> {
         )))
     }
 
+    /// JOIN ... USING / NATURAL: the merged columns first (the left input's
+    /// value, the right's for RIGHT JOIN, COALESCE of both for FULL), then the
+    /// other columns; the inputs of merged columns stay reachable by their
+    /// qualified names but `SELECT *` skips them.
+    fn merge_using(
+        &mut self,
+        plan: Plan,
+        joined: Scope,
+        kind: JoinKind,
+        left_width: usize,
+        pairs: &[(String, usize, usize)],
+    ) -> SqlResult<(Plan, Scope)> {
+        let mut exprs = Vec::new();
+        let mut cols = Vec::new();
+        for (name, li, ri) in pairs {
+            let (lt, rt) = (joined.cols[*li].ty, joined.cols[left_width + ri].ty);
+            let t = common_type(&[lt.ty, rt.ty]).unwrap_or(lt.ty);
+            let l = self.coerce_implicit(Expr::Column(*li, lt), t, Span::empty())?;
+            let r = self.coerce_implicit(Expr::Column(left_width + ri, rt), t, Span::empty())?;
+            let e = match kind {
+                JoinKind::Inner | JoinKind::Left => l,
+                JoinKind::Right => r,
+                JoinKind::Full => Expr::Func {
+                    func: Func::Coalesce,
+                    args: vec![l, r],
+                    ty: t.plain(),
+                },
+            };
+            cols.push(ScopeCol {
+                qualifier: None,
+                name: name.clone(),
+                ty: e.ty(),
+            });
+            exprs.push(e);
+        }
+        let inputs: Vec<usize> = pairs
+            .iter()
+            .flat_map(|(_, li, ri)| [*li, left_width + ri])
+            .collect();
+        // Every input column keeps its place (for `a.*`); inputs of the merge
+        // are hidden from `*`, and an earlier merged column is replaced.
+        for (i, c) in joined.cols.iter().enumerate() {
+            if inputs.contains(&i) {
+                if c.qualifier.is_none() {
+                    continue;
+                }
+                self.using_hidden
+                    .push((c.qualifier.clone(), c.name.clone()));
+            }
+            exprs.push(Expr::Column(i, c.ty));
+            cols.push(c.clone());
+        }
+        Ok((
+            Plan::Project {
+                input: Box::new(plan),
+                exprs,
+            },
+            Scope { cols },
+        ))
+    }
+
+    /// A FROM item; a LATERAL subquery sees the columns of `left` as its
+    /// nearest outer row.
+    fn bind_table_factor_lateral(
+        &mut self,
+        tf: &ast::TableFactor,
+        left: Option<&Scope>,
+    ) -> SqlResult<(Plan, Scope)> {
+        match (left, is_lateral(tf)) {
+            (Some(l), true) => {
+                self.outer.push(l.clone());
+                let r = self.bind_table_factor(tf);
+                self.outer.pop();
+                r
+            }
+            _ => self.bind_table_factor(tf),
+        }
+    }
+
     pub(super) fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
         match tf {
             ast::TableFactor::Table {
                 name, alias, args, ..
             } => {
-                if args.is_some() {
-                    return Err(SqlError::unsupported("table functions").at(self.pos(name.span())));
+                if let Some(args) = args {
+                    return self.bind_table_function(name, args, alias.as_ref());
                 }
                 if let [part] = name.0.as_slice() {
                     let cte_name = part.as_ident().map(ident_name).unwrap_or_default();
-                    if let Some(k) = self.ctes.iter().rposition(|c| c.name == cte_name) {
+                    let cte = self.ctes.iter().rposition(|c| c.name == cte_name);
+                    let wt = self.work_tables.iter().rposition(|w| w.name == cte_name);
+                    if let Some(w) = wt {
+                        if cte.is_none_or(|k| k < self.work_tables[w].ctes_len) {
+                            return self.bind_work_table(w, alias.as_ref(), name.span());
+                        }
+                    }
+                    if let Some(k) = cte {
                         return self.bind_cte_reference(k, alias.as_ref());
+                    }
+                }
+                if let Some(r) = self.bind_system_relation(name, alias.as_ref())? {
+                    return Ok(r);
+                }
+                if let Ok(n) = object_name(name) {
+                    if let Some(v) = self.catalog.views.get(&n).cloned() {
+                        return self.bind_view(&v, alias.as_ref(), name.span());
                     }
                 }
                 let t = self.table(name)?;
@@ -418,9 +594,7 @@ impl<'a> Binder<'a> {
                 alias,
                 ..
             } => {
-                if *lateral {
-                    return Err(SqlError::unsupported("LATERAL"));
-                }
+                let _ = lateral;
                 let qp = self.bind_query(subquery)?;
                 let qual = alias.as_ref().map(|a| ident_name(&a.name));
                 let mut cols: Vec<ScopeCol> = qp
@@ -466,7 +640,11 @@ impl<'a> Binder<'a> {
     ) -> SqlResult<(Plan, Scope)> {
         let later = self.ctes.split_off(k);
         let cte = later[0].clone();
-        let r = self.bind_query(&cte.query);
+        let r = if cte.recursive {
+            self.bind_recursive_cte(&cte)
+        } else {
+            self.bind_query(&cte.query)
+        };
         self.ctes.extend(later);
         let qp = r?;
         let qual = alias
@@ -495,22 +673,315 @@ impl<'a> Binder<'a> {
         Ok((qp.plan, Scope { cols }))
     }
 
+    /// A view: its stored query bound like a derived table, seeing neither
+    /// the referencing query's WITH queries nor its outer rows.
+    fn bind_view(
+        &mut self,
+        v: &crate::view::ViewDef,
+        alias: Option<&ast::TableAlias>,
+        span: Span,
+    ) -> SqlResult<(Plan, Scope)> {
+        if self.view_depth >= 32 {
+            return self.err_at(
+                SqlError::new(
+                    "42P17",
+                    format!(
+                        "infinite recursion detected in rules for relation \"{}\"",
+                        v.name
+                    ),
+                ),
+                span,
+            );
+        }
+        let q = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(&v.query)
+            .and_then(|mut p| p.parse_query())
+            .map_err(|e| SqlError::internal(format!("stored view does not parse: {e}")))?;
+        let saved = (
+            std::mem::take(&mut self.ctes),
+            std::mem::take(&mut self.outer),
+            std::mem::take(&mut self.work_tables),
+            self.sql,
+        );
+        self.view_depth += 1;
+        self.sql = "";
+        let r = self.bind_query(&q);
+        self.view_depth -= 1;
+        self.ctes = saved.0;
+        self.outer = saved.1;
+        self.work_tables = saved.2;
+        self.sql = saved.3;
+        let mut qp = r.map_err(|e| e.at(None))?;
+        // The column list is fixed when the view is created (`SELECT *` does
+        // not grow with its table).
+        let n = v.columns.len();
+        if qp.columns.len() < n {
+            return self.err_at(
+                SqlError::new(
+                    "42703",
+                    format!(
+                        "view \"{}\" no longer matches the columns of its query",
+                        v.name
+                    ),
+                ),
+                span,
+            );
+        }
+        if qp.columns.len() > n {
+            let exprs = (0..n).map(|i| Expr::Column(i, qp.columns[i].ty)).collect();
+            qp.columns.truncate(n);
+            qp.plan = Plan::Project {
+                input: Box::new(qp.plan),
+                exprs,
+            };
+        }
+        let qual = alias
+            .map(|a| ident_name(&a.name))
+            .unwrap_or_else(|| v.name.clone());
+        let mut cols: Vec<ScopeCol> = qp
+            .columns
+            .iter()
+            .zip(&v.columns)
+            .map(|(c, n)| ScopeCol {
+                qualifier: Some(qual.clone()),
+                name: n.clone(),
+                ty: c.ty,
+            })
+            .collect();
+        if let Some(a) = alias {
+            for (i, c) in a.columns.iter().enumerate() {
+                if let Some(sc) = cols.get_mut(i) {
+                    sc.name = ident_name(&c.name);
+                }
+            }
+        }
+        Ok((qp.plan, Scope { cols }))
+    }
+
+    /// A reference to the working table of the recursive query being bound.
+    fn bind_work_table(
+        &mut self,
+        w: usize,
+        alias: Option<&ast::TableAlias>,
+        span: Span,
+    ) -> SqlResult<(Plan, Scope)> {
+        let wt = &self.work_tables[w];
+        let name = wt.name.clone();
+        let Some(columns) = wt.columns.clone() else {
+            return self.err_at(
+                SqlError::new(
+                    "42P19",
+                    format!("recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"),
+                ),
+                wt.span,
+            );
+        };
+        if self.outer.len() > wt.outer_len {
+            return self.err_at(
+                SqlError::new(
+                    "42P19",
+                    format!(
+                        "recursive reference to query \"{name}\" must not appear within a subquery"
+                    ),
+                ),
+                span,
+            );
+        }
+        if wt.refs > 0 {
+            return self.err_at(
+                SqlError::new(
+                    "42P19",
+                    format!(
+                        "recursive reference to query \"{name}\" must not appear more than once"
+                    ),
+                ),
+                span,
+            );
+        }
+        let id = wt.id;
+        self.work_tables[w].refs += 1;
+        let qual = alias.map(|a| ident_name(&a.name)).unwrap_or(name);
+        let mut cols: Vec<ScopeCol> = columns
+            .iter()
+            .map(|c| ScopeCol {
+                qualifier: Some(qual.clone()),
+                name: c.name.clone(),
+                ty: c.ty,
+            })
+            .collect();
+        if let Some(a) = alias {
+            for (i, c) in a.columns.iter().enumerate() {
+                if let Some(sc) = cols.get_mut(i) {
+                    sc.name = ident_name(&c.name);
+                }
+            }
+        }
+        Ok((Plan::WorkTable { id }, Scope { cols }))
+    }
+
+    /// The body of a WITH RECURSIVE query: `base UNION [ALL] recursive`,
+    /// where only the recursive term may read the query itself.
+    fn bind_recursive_cte(&mut self, cte: &CteDef) -> SqlResult<QueryPlan> {
+        let q = &cte.query;
+        let union = match q.body.as_ref() {
+            ast::SetExpr::SetOperation {
+                left,
+                op: ast::SetOperator::Union,
+                set_quantifier,
+                right,
+            } if q.order_by.is_none() && q.limit_clause.is_none() && q.fetch.is_none() => Some((
+                left,
+                right,
+                matches!(set_quantifier, ast::SetQuantifier::All),
+            )),
+            _ => None,
+        };
+        let id = self.next_work_table;
+        self.next_work_table += 1;
+        let Some((left, right, all)) = union else {
+            // Not of the recursive form: fine unless it reads itself.
+            self.work_tables.push(WorkTableDef {
+                name: cte.name.clone(),
+                id,
+                columns: None,
+                ctes_len: self.ctes.len(),
+                outer_len: self.outer.len(),
+                refs: 0,
+                span: cte.span,
+            });
+            let r = self.bind_query(q);
+            self.work_tables.pop();
+            return r;
+        };
+        let base = self.bind_set_expr(left)?;
+        let mut columns = base.columns.clone();
+        for (c, n) in columns.iter_mut().zip(&cte.columns) {
+            c.name = n.clone();
+        }
+        for c in columns.iter_mut() {
+            if c.ty.ty == SqlType::Unknown {
+                c.ty = SqlType::Text.plain();
+            }
+        }
+        self.work_tables.push(WorkTableDef {
+            name: cte.name.clone(),
+            id,
+            columns: Some(columns.clone()),
+            ctes_len: self.ctes.len(),
+            outer_len: self.outer.len(),
+            refs: 0,
+            span: cte.span,
+        });
+        let r = self.bind_set_expr(right);
+        let refs = self.work_tables.pop().map(|w| w.refs).unwrap_or(0);
+        let rec = r?;
+        if refs == 0 {
+            // Does not read itself: an ordinary query.
+            return self.bind_query(q);
+        }
+        if rec.columns.len() != columns.len() {
+            return Err(SqlError::syntax(
+                "each UNION query must have the same number of columns",
+            ));
+        }
+        let mut bcasts = Vec::new();
+        let mut rcasts = Vec::new();
+        for (i, c) in columns.iter().enumerate() {
+            let bt = base.columns[i].ty;
+            let rt = rec.columns[i].ty;
+            let common = common_type(&[c.ty.ty, rt.ty]);
+            if common != Some(c.ty.ty) {
+                let overall = common.unwrap_or(rt.ty);
+                return Err(SqlError::datatype_mismatch(format!(
+                    "recursive query \"{}\" column {} has type {} in non-recursive term but type {} overall",
+                    cte.name,
+                    i + 1,
+                    c.ty.display(),
+                    overall.display_name()
+                ))
+                .with_hint("Cast the output of the non-recursive term to the correct type.")
+                .at(self.pos(select_item_span(left, i))));
+            }
+            bcasts.push(self.coerce_implicit(Expr::Column(i, bt), c.ty.ty, Span::empty())?);
+            rcasts.push(self.coerce_implicit(Expr::Column(i, rt), c.ty.ty, Span::empty())?);
+        }
+        Ok(QueryPlan {
+            plan: Plan::RecursiveUnion {
+                id,
+                all,
+                base: Box::new(Plan::Project {
+                    input: Box::new(base.plan),
+                    exprs: bcasts,
+                }),
+                recursive: Box::new(Plan::Project {
+                    input: Box::new(rec.plan),
+                    exprs: rcasts,
+                }),
+            },
+            columns,
+        })
+    }
+
     pub(super) fn bind_select(
         &mut self,
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> SqlResult<QueryPlan> {
-        if s.into.is_some()
-            || s.top.is_some()
-            || !s.lateral_views.is_empty()
-            || s.qualify.is_some()
-            || !s.named_window.is_empty()
+        if s.into.is_some() || s.top.is_some() || !s.lateral_views.is_empty() || s.qualify.is_some()
         {
             return Err(
                 SqlError::unsupported("this SELECT clause").at(self.pos(s.select_token.0.span))
             );
         }
-        let (mut plan, scope) = self.bind_from(&s.from)?;
+        let saved_win = (
+            self.win.take(),
+            self.win_clause,
+            std::mem::take(&mut self.named_windows),
+        );
+        let r = self.bind_select_windowed(s, order_by);
+        self.win = saved_win.0;
+        self.win_clause = saved_win.1;
+        self.named_windows = saved_win.2;
+        r
+    }
+
+    fn bind_select_windowed(
+        &mut self,
+        s: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> SqlResult<QueryPlan> {
+        for ast::NamedWindowDefinition(name, def) in &s.named_window {
+            let spec = match def {
+                ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
+                ast::NamedWindowExpr::NamedWindow(other) => {
+                    let o = ident_name(other);
+                    match self.named_windows.iter().find(|(w, _)| *w == o) {
+                        Some((_, spec)) => spec.clone(),
+                        None => {
+                            return self.err_at(
+                                SqlError::new("42704", format!("window \"{o}\" does not exist")),
+                                other.span,
+                            )
+                        }
+                    }
+                }
+            };
+            let n = ident_name(name);
+            if self.named_windows.iter().any(|(w, _)| *w == n) {
+                return self.err_at(
+                    SqlError::new("42P20", format!("window \"{n}\" is already defined")),
+                    name.span,
+                );
+            }
+            self.named_windows.push((n, spec));
+        }
+        self.win = None;
+        self.win_clause = "JOIN conditions";
+        let saved_hidden = std::mem::take(&mut self.using_hidden);
+        let from = self.bind_from(&s.from);
+        let hidden = std::mem::replace(&mut self.using_hidden, saved_hidden);
+        let (mut plan, scope) = from?;
+        self.win_clause = "WHERE";
         // WHERE
         if let Some(w) = &s.selection {
             if contains_aggregate(w) {
@@ -556,6 +1027,7 @@ impl<'a> Binder<'a> {
                 _ => false,
             })
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
+        self.win_clause = "GROUP BY";
         if aggregating {
             let mut groups = Vec::new();
             for g in group_exprs {
@@ -573,9 +1045,9 @@ impl<'a> Binder<'a> {
                 aggs: vec![],
             });
         }
-        let saved_agg = self.agg.take();
-        self.agg = saved_agg;
-        // Projection.
+        // Projection (window functions allowed from here to ORDER BY).
+        self.win = Some(vec![]);
+        self.win_clause = "";
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
         for item in &s.projection {
@@ -604,6 +1076,10 @@ impl<'a> Binder<'a> {
                         .at(self.pos(s.select_token.0.span)));
                     }
                     for i in 0..scope.cols.len() {
+                        let c = &scope.cols[i];
+                        if hidden.contains(&(c.qualifier.clone(), c.name.clone())) {
+                            continue;
+                        }
                         let e = self.column_expr(i, &scope, item.span())?;
                         columns.push(OutColumn {
                             name: scope.cols[i].name.clone(),
@@ -653,6 +1129,8 @@ impl<'a> Binder<'a> {
                 c.ty = SqlType::Text.plain();
             }
         }
+        let win_calls = self.win.take();
+        self.win_clause = "HAVING";
         let having = match &s.having {
             Some(h) => {
                 let b = self.bind_expr(h, &scope)?;
@@ -660,6 +1138,8 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
+        self.win = win_calls;
+        self.win_clause = "";
         // ORDER BY.
         let visible = exprs.len();
         let mut keys = Vec::new();
@@ -714,7 +1194,10 @@ impl<'a> Binder<'a> {
                 distinct_on.push(idx);
             }
         }
+        let win_calls = self.win.take().unwrap_or_default();
+        let mut input_width = scope.cols.len();
         if let Some(agg) = self.agg.take() {
+            input_width = agg.groups.len() + agg.aggs.len();
             plan = Plan::Aggregate {
                 input: Box::new(plan),
                 groups: agg.groups,
@@ -726,6 +1209,22 @@ impl<'a> Binder<'a> {
                     predicate: h,
                 };
             }
+        }
+        if !win_calls.is_empty() {
+            let remap = |i: usize| {
+                if i >= window::WINDOW_BASE {
+                    input_width + (i - window::WINDOW_BASE)
+                } else {
+                    i
+                }
+            };
+            for e in exprs.iter_mut() {
+                e.map_columns(&remap);
+            }
+            plan = Plan::Window {
+                input: Box::new(plan),
+                calls: win_calls,
+            };
         }
         let width = exprs.len();
         plan = Plan::Project {
@@ -832,5 +1331,21 @@ impl<'a> Binder<'a> {
                 ty: t.plain(),
             }],
         })
+    }
+}
+
+fn is_lateral(tf: &ast::TableFactor) -> bool {
+    matches!(tf, ast::TableFactor::Derived { lateral: true, .. })
+}
+
+/// Span of the i-th select-list item of a plain SELECT (error positions).
+fn select_item_span(s: &ast::SetExpr, i: usize) -> Span {
+    match s {
+        ast::SetExpr::Select(sel) => match sel.projection.get(i) {
+            Some(ast::SelectItem::UnnamedExpr(e))
+            | Some(ast::SelectItem::ExprWithAlias { expr: e, .. }) => start_span(e),
+            _ => Span::empty(),
+        },
+        _ => Span::empty(),
     }
 }

@@ -56,7 +56,8 @@ impl<'a> Ctx<'a> {
 }
 
 /// Running state of one aggregate call.
-enum AggState {
+#[derive(Clone)]
+pub(super) enum AggState {
     Count(i64),
     SumInt(i128, i64),
     SumNumeric(Option<Numeric>, i64),
@@ -65,10 +66,16 @@ enum AggState {
     Bool(Option<bool>),
     Str(Option<String>),
     Distinct(HashSet<Vec<u8>>, Box<AggState>),
+    /// Variance over numeric (and integer) input: n, sum(x), sum(x*x).
+    VarNumeric(i64, Numeric, Numeric),
+    /// Variance over floats, Youngs-Cramer as PostgreSQL's float8_accum: n, Sx, Sxx.
+    VarFloat(f64, f64, f64),
+    /// array_agg (keeps NULL inputs).
+    Arr(Option<Vec<Datum>>),
 }
 
 impl AggState {
-    fn new(a: &AggCall) -> AggState {
+    pub(super) fn new(a: &AggCall) -> AggState {
         let base = match a.func {
             AggFunc::CountStar | AggFunc::Count => AggState::Count(0),
             AggFunc::Sum | AggFunc::Avg => match a.args[0].ty().ty {
@@ -79,6 +86,13 @@ impl AggState {
             AggFunc::Min | AggFunc::Max => AggState::Extreme(None),
             AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
             AggFunc::StringAgg => AggState::Str(None),
+            AggFunc::ArrayAgg => AggState::Arr(None),
+            AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
+                match a.args[0].ty().ty {
+                    SqlType::Float4 | SqlType::Float8 => AggState::VarFloat(0.0, 0.0, 0.0),
+                    _ => AggState::VarNumeric(0, Numeric::zero(), Numeric::zero()),
+                }
+            }
         };
         if a.distinct {
             AggState::Distinct(HashSet::new(), Box::new(base))
@@ -87,7 +101,12 @@ impl AggState {
         }
     }
 
-    fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
+    pub(super) fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
+        if let AggState::Arr(cur) = self {
+            cur.get_or_insert_with(Vec::new)
+                .push(args.into_iter().next().unwrap_or(Datum::Null));
+            return Ok(());
+        }
         if a.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
             return Ok(());
         }
@@ -98,6 +117,7 @@ impl AggState {
                     inner.update(a, args)?;
                 }
             }
+            AggState::Arr(_) => {}
             AggState::Count(n) => *n += 1,
             AggState::SumInt(s, n) => {
                 *s += v.as_i64().unwrap_or(0) as i128;
@@ -141,6 +161,24 @@ impl AggState {
                     (Some(c), _) => c && b,
                 });
             }
+            AggState::VarNumeric(n, sx, sxx) => {
+                let x = v.as_numeric().unwrap_or_else(Numeric::zero);
+                *n += 1;
+                *sxx = sxx.add(&x.mul(&x)?);
+                *sx = sx.add(&x);
+            }
+            AggState::VarFloat(n, sx, sxx) => {
+                let x = v.as_f64().unwrap_or(f64::NAN);
+                let old_n = *n;
+                *n += 1.0;
+                *sx += x;
+                if old_n > 0.0 {
+                    let tmp = x * *n - *sx;
+                    *sxx += tmp * tmp / (*n * old_n);
+                } else {
+                    *sxx = if x.is_finite() { 0.0 } else { f64::NAN };
+                }
+            }
             AggState::Str(cur) => {
                 let s = v.as_str().unwrap_or_default().to_string();
                 *cur = Some(match cur.take() {
@@ -158,7 +196,7 @@ impl AggState {
         Ok(())
     }
 
-    fn finish(self, a: &AggCall) -> SqlResult<Datum> {
+    pub(super) fn finish(self, a: &AggCall) -> SqlResult<Datum> {
         match self {
             AggState::Distinct(_, inner) => inner.finish_with(a),
             other => other.finish_with(a),
@@ -200,6 +238,42 @@ impl AggState {
             AggState::Extreme(v) => v.unwrap_or(Datum::Null),
             AggState::Bool(b) => b.map(Datum::Bool).unwrap_or(Datum::Null),
             AggState::Str(s) => s.map(Datum::Text).unwrap_or(Datum::Null),
+            AggState::Arr(v) => v.map(Datum::Array).unwrap_or(Datum::Null),
+            AggState::VarNumeric(n, sx, sxx) => {
+                let sample = matches!(a.func, AggFunc::VarSamp | AggFunc::StddevSamp);
+                if n == 0 || (sample && n == 1) {
+                    return Ok(Datum::Null);
+                }
+                let vn = Numeric::from_i64(n);
+                let num = vn.mul(&sxx)?.sub(&sx.mul(&sx)?);
+                if num.is_negative() || num.is_zero() {
+                    return Ok(Datum::Numeric(Numeric::zero()));
+                }
+                let den = if sample {
+                    vn.mul(&Numeric::from_i64(n - 1))?
+                } else {
+                    vn.mul(&vn)?
+                };
+                let var = num.div(&den)?;
+                Datum::Numeric(match a.func {
+                    AggFunc::StddevSamp | AggFunc::StddevPop => {
+                        let scale = var.to_pg_string().split('.').nth(1).map_or(0, str::len);
+                        var.sqrt_scaled(scale as u32)
+                    }
+                    _ => var,
+                })
+            }
+            AggState::VarFloat(n, _, sxx) => {
+                let sample = matches!(a.func, AggFunc::VarSamp | AggFunc::StddevSamp);
+                if n == 0.0 || (sample && n <= 1.0) {
+                    return Ok(Datum::Null);
+                }
+                let var = if sample { sxx / (n - 1.0) } else { sxx / n };
+                Datum::Float8(match a.func {
+                    AggFunc::StddevSamp | AggFunc::StddevPop => var.sqrt(),
+                    _ => var,
+                })
+            }
             AggState::Distinct(..) => return Err(SqlError::internal("nested distinct state")),
         })
     }

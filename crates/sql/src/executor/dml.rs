@@ -154,7 +154,8 @@ impl<'a> Ctx<'a> {
                 Some(key.clone()),
             );
         }
-        self.put(key.clone(), Some(encode_row(&row)));
+        self.put(key.clone(), Some(encode_row(&table.to_physical(&row))));
+        self.fk_child_written(table, None, &row).await?;
         Ok((key, row))
     }
 
@@ -234,6 +235,15 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
+        self.fk_defer = true;
+        let r = self.insert_rows(p).await;
+        self.fk_defer = false;
+        let r = r?;
+        self.run_fk_checks().await?;
+        Ok(r)
+    }
+
+    async fn insert_rows(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
         let width = p.table.columns.len();
         let mut new_rows: Vec<Row> = Vec::new();
         match &p.source {
@@ -373,6 +383,33 @@ impl<'a> Ctx<'a> {
 
     /// TRUNCATE: deletes every row and index entry of the tables.
     pub async fn truncate(&mut self, tables: &[std::sync::Arc<TableDef>]) -> SqlResult<()> {
+        let catalog = self
+            .txn
+            .ddl
+            .as_ref()
+            .map(|d| d.catalog.clone())
+            .unwrap_or_else(|| self.engine.catalog());
+        for t in tables {
+            for other in catalog.tables.values() {
+                if tables.iter().any(|x| x.name == other.name) {
+                    continue;
+                }
+                if other.foreign_keys.iter().any(|f| f.ref_table == t.name) {
+                    return Err(SqlError::new(
+                        "0A000",
+                        "cannot truncate a table referenced in a foreign key constraint",
+                    )
+                    .with_detail(format!(
+                        "Table \"{}\" references \"{}\".",
+                        other.name, t.name
+                    ))
+                    .with_hint(format!(
+                        "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
+                        other.name
+                    )));
+                }
+            }
+        }
         for t in tables {
             let mut prefix = vec![crate::encoding::DATA_PREFIX];
             prefix.extend_from_slice(&t.id.to_be_bytes());
@@ -419,6 +456,15 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
+        self.fk_defer = true;
+        let r = self.update_rows(p).await;
+        self.fk_defer = false;
+        let r = r?;
+        self.run_fk_checks().await?;
+        Ok(r)
+    }
+
+    async fn update_rows(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
         let t = p.table.clone();
         let targets = self
             .scan_table(&t, &p.access, p.filter.as_ref(), &[])
@@ -452,6 +498,19 @@ impl<'a> Ctx<'a> {
         old: &[Datum],
         new: &[Datum],
         checks: &[(String, Expr)],
+    ) -> SqlResult<Vec<u8>> {
+        self.write_update_depth(t, key, old, new, checks, 0).await
+    }
+
+    /// `write_update` at a foreign-key cascade depth.
+    pub(super) async fn write_update_depth(
+        &mut self,
+        t: &TableDef,
+        key: &[u8],
+        old: &[Datum],
+        new: &[Datum],
+        checks: &[(String, Expr)],
+        depth: usize,
     ) -> SqlResult<Vec<u8>> {
         self.note_write(t);
         {
@@ -494,12 +553,23 @@ impl<'a> Ctx<'a> {
                     self.put(nk, Some(new_key.clone()));
                 }
             }
-            self.put(new_key.clone(), Some(encode_row(new)));
+            self.put(new_key.clone(), Some(encode_row(&t.to_physical(new))));
+            self.fk_child_written(t, Some(old), new).await?;
+            self.fk_parent_changed(t, old, Some(new), depth).await?;
             Ok(new_key)
         }
     }
 
     pub async fn delete(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
+        self.fk_defer = true;
+        let r = self.delete_rows(p).await;
+        self.fk_defer = false;
+        let r = r?;
+        self.run_fk_checks().await?;
+        Ok(r)
+    }
+
+    async fn delete_rows(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
         let t = p.table.clone();
         let targets = self
             .scan_table(&t, &p.access, p.filter.as_ref(), &[])
@@ -514,15 +584,7 @@ impl<'a> Ctx<'a> {
             else {
                 continue;
             };
-            for idx in &t.unique {
-                if let Some(ik) = Self::index_key(&t, idx, &old) {
-                    self.put(ik, None);
-                }
-            }
-            for idx in &t.indexes {
-                self.put(Self::secondary_key(&t, idx, &old, &key), None);
-            }
-            self.put(key, None);
+            self.delete_row(&t, key, &old, 0).await?;
             n += 1;
             self.returning(&p.returning, &old, &mut out).await?;
         }

@@ -3,7 +3,10 @@
 //! and DELETE with constraint checks, row locks and conflict handling.
 
 mod aggregate;
+mod bulk;
 mod dml;
+mod fk;
+mod window;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -31,6 +34,10 @@ use crate::txn::{Isolation, Txn};
 use crate::types::SqlType;
 
 pub type Row = Vec<Datum>;
+
+/// A WITH RECURSIVE query stops with an error beyond this many rows (a
+/// runaway recursion would otherwise exhaust memory).
+const RECURSION_ROWS_MAX: usize = 10_000_000;
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = SqlResult<T>> + Send + 'a>>;
 
 /// Per-statement execution state.
@@ -42,6 +49,12 @@ pub struct Ctx<'a> {
     /// Results of uncorrelated subqueries, computed once per statement.
     cache: HashMap<usize, SubResult>,
     sequence_used: AtomicBool,
+    /// Working tables of running WITH RECURSIVE queries, by id.
+    work_tables: HashMap<usize, Vec<Row>>,
+    /// Foreign-key checks waiting for the end of the statement.
+    fk_pending: Vec<fk::FkPending>,
+    /// Inside INSERT/UPDATE/DELETE: checks wait for the end of the statement.
+    fk_defer: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -58,6 +71,9 @@ impl<'a> Ctx<'a> {
             params,
             cache: HashMap::new(),
             sequence_used: AtomicBool::new(false),
+            work_tables: HashMap::new(),
+            fk_pending: Vec::new(),
+            fk_defer: false,
         }
     }
 
@@ -284,11 +300,13 @@ impl<'a> Ctx<'a> {
                     right,
                     kind,
                     on,
+                    left_width,
                     right_width,
                 } => {
                     let l = self.exec_plan(left, outer).await?;
                     let r = self.exec_plan(right, outer).await?;
-                    let left_width = l.first().map(Vec::len).unwrap_or(0);
+                    let left_width = *left_width;
+                    let mut right_matched = vec![false; r.len()];
                     // Equality conjuncts between the sides turn the nested loop
                     // into a hash join; the full ON is still checked per pair.
                     let keys = on
@@ -326,16 +344,115 @@ impl<'a> Ctx<'a> {
                             };
                             if keep {
                                 matched = true;
+                                right_matched[ri] = true;
                                 out.push(row);
                             }
                         }
-                        if !matched && *kind == JoinKind::Left {
+                        if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
+                            let mut row = lr;
+                            row.extend(std::iter::repeat_n(Datum::Null, *right_width));
+                            out.push(row);
+                        }
+                    }
+                    if matches!(kind, JoinKind::Right | JoinKind::Full) {
+                        for (rr, m) in r.into_iter().zip(right_matched) {
+                            if !m {
+                                let mut row = vec![Datum::Null; left_width];
+                                row.extend(rr);
+                                out.push(row);
+                            }
+                        }
+                    }
+                    Ok(out)
+                }
+                Plan::LateralJoin {
+                    left,
+                    right,
+                    left_outer,
+                    on,
+                    right_width,
+                } => {
+                    let l = self.exec_plan(left, outer).await?;
+                    let mut out = Vec::new();
+                    for lr in l {
+                        let mut stack = Vec::with_capacity(outer.len() + 1);
+                        stack.push(lr.clone());
+                        stack.extend(outer.iter().cloned());
+                        let r = self.exec_plan(right, &stack).await?;
+                        let mut matched = false;
+                        for rr in r {
+                            let mut row = lr.clone();
+                            row.extend(rr);
+                            let keep = match on {
+                                Some(p) => self.predicate(p, &row, outer).await?,
+                                None => true,
+                            };
+                            if keep {
+                                matched = true;
+                                out.push(row);
+                            }
+                        }
+                        if !matched && *left_outer {
                             let mut row = lr;
                             row.extend(std::iter::repeat_n(Datum::Null, *right_width));
                             out.push(row);
                         }
                     }
                     Ok(out)
+                }
+                Plan::Window { input, calls } => {
+                    let rows = self.exec_plan(input, outer).await?;
+                    self.window(rows, calls, outer).await
+                }
+                Plan::Series { args, ty } => self.generate_series(args, *ty, outer).await,
+                Plan::WorkTable { id } => Ok(self.work_tables.get(id).cloned().unwrap_or_default()),
+                Plan::RecursiveUnion {
+                    id,
+                    all,
+                    base,
+                    recursive,
+                } => {
+                    let mut seen = HashSet::new();
+                    let mut out = Vec::new();
+                    let mut work = Vec::new();
+                    for r in self.exec_plan(base, outer).await? {
+                        if *all || seen.insert(row_key(&r)) {
+                            out.push(r.clone());
+                            work.push(r);
+                        }
+                    }
+                    let saved = self.work_tables.remove(id);
+                    let mut result = Ok(());
+                    while !work.is_empty() {
+                        self.work_tables.insert(*id, std::mem::take(&mut work));
+                        let next = match self.exec_plan(recursive, outer).await {
+                            Ok(n) => n,
+                            Err(e) => {
+                                result = Err(e);
+                                break;
+                            }
+                        };
+                        for r in next {
+                            if *all || seen.insert(row_key(&r)) {
+                                out.push(r.clone());
+                                work.push(r);
+                            }
+                        }
+                        if out.len() > RECURSION_ROWS_MAX {
+                            result = Err(SqlError::new(
+                                "54000",
+                                format!(
+                                    "WITH RECURSIVE produced more than {RECURSION_ROWS_MAX} rows"
+                                ),
+                            ));
+                            break;
+                        }
+                    }
+                    self.work_tables.remove(id);
+                    if let Some(s) = saved {
+                        self.work_tables.insert(*id, s);
+                    }
+                    result.map(|_| out)
                 }
                 Plan::Aggregate {
                     input,
@@ -669,6 +786,19 @@ fn collect_subqueries<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 /// Completes a stored row to the table's current width: columns added
 /// after it was written read as their recorded `missing` value (or NULL).
 fn fill_row(mut row: Row, table: &TableDef) -> SqlResult<Row> {
+    if !table.layout.is_empty() {
+        let mut out = Vec::with_capacity(table.columns.len());
+        for (c, s) in table.columns.iter().zip(&table.layout) {
+            out.push(match row.get_mut(*s) {
+                Some(d) => std::mem::replace(d, Datum::Null),
+                None => match &c.missing {
+                    Some(text) => crate::datum::parse_text(text, c.ty)?,
+                    None => Datum::Null,
+                },
+            });
+        }
+        return Ok(out);
+    }
     if row.len() < table.columns.len() {
         for c in &table.columns[row.len()..] {
             row.push(match &c.missing {

@@ -1,0 +1,491 @@
+//! Binding of the system catalogs (`crate::pg_catalog`): `pg_catalog.*` and
+//! `information_schema.*` relations, catalog functions, `::regclass` /
+//! `::regtype` / `::oid` casts, `pg_catalog.`-qualified type names, regex
+//! operators (`~`, `OPERATOR(pg_catalog.~)`), `COLLATE` (ignored: only the
+//! C collation exists) and `ARRAY(subquery)`.
+
+use super::*;
+use crate::pg_catalog::{self as sys, Lookup, SysFn};
+
+impl Binder<'_> {
+    /// A generated catalog relation for `name`, if it names one (a user
+    /// table of the same unqualified name wins).
+    pub(super) fn bind_system_relation(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> SqlResult<Option<(Plan, Scope)>> {
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(ident_name))
+            .collect();
+        let (schema, rel) = match parts.as_slice() {
+            [s, r] => (Some(s.as_str()), r.as_str()),
+            [r] if !self.catalog.tables.contains_key(r) && !self.catalog.views.contains_key(r) => {
+                (None, r.as_str())
+            }
+            _ => return Ok(None),
+        };
+        if !sys::is_system_relation(schema, rel) {
+            if matches!(schema, Some("pg_catalog" | "information_schema")) {
+                return self.err_at(
+                    SqlError::new(
+                        "42P01",
+                        format!("relation \"{}\" does not exist", parts.join(".")),
+                    ),
+                    name.span(),
+                );
+            }
+            return Ok(None);
+        }
+        let r =
+            sys::relation(self.catalog, schema, rel).map_err(|e| e.at(self.pos(name.span())))?;
+        let qual = alias
+            .map(|a| ident_name(&a.name))
+            .unwrap_or_else(|| rel.to_string());
+        let mut cols: Vec<ScopeCol> = r
+            .columns
+            .iter()
+            .map(|(n, ty)| ScopeCol {
+                qualifier: Some(qual.clone()),
+                name: n.clone(),
+                ty: *ty,
+            })
+            .collect();
+        if let Some(a) = alias {
+            for (i, c) in a.columns.iter().enumerate() {
+                if let Some(sc) = cols.get_mut(i) {
+                    sc.name = ident_name(&c.name);
+                }
+            }
+        }
+        let types: Vec<ColType> = r.columns.iter().map(|c| c.1).collect();
+        let rows = r
+            .rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(&types)
+                    .map(|(d, t)| Expr::Const(d, *t))
+                    .collect()
+            })
+            .collect();
+        Ok(Some((
+            Plan::Values {
+                rows,
+                width: types.len(),
+            },
+            Scope { cols },
+        )))
+    }
+
+    fn lookup_case(&mut self, arg: Expr, which: Lookup, span: Span) -> SqlResult<Expr> {
+        let arg = self.coerce_implicit(arg, SqlType::Int8, span)?;
+        let text = SqlType::Text.plain();
+        let whens = sys::lookup(self.catalog, which)
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    Expr::Const(Datum::Int8(k), SqlType::Int8.plain()),
+                    Expr::Const(Datum::Text(v), text),
+                )
+            })
+            .collect();
+        Ok(Expr::Case {
+            operand: Some(Box::new(arg)),
+            operand_ty: SqlType::Int8,
+            whens,
+            otherwise: None,
+            ty: text,
+        })
+    }
+
+    fn sys_fn(&self, f: SysFn, args: Vec<Expr>, ty: SqlType) -> Expr {
+        Expr::Func {
+            func: Func::Sys(f),
+            args,
+            ty: ty.plain(),
+        }
+    }
+
+    /// Catalog functions; None if `name` is not one.
+    pub(super) fn bind_sys_function(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
+        const NAMES: &[&str] = &[
+            "pg_table_is_visible",
+            "pg_type_is_visible",
+            "pg_function_is_visible",
+            "pg_relation_is_publishable",
+            "format_type",
+            "pg_get_userbyid",
+            "pg_encoding_to_char",
+            "array_to_string",
+            "pg_get_expr",
+            "pg_get_indexdef",
+            "pg_get_constraintdef",
+            "obj_description",
+            "col_description",
+            "shobj_description",
+            "pg_get_statisticsobjdef_columns",
+            "current_schemas",
+            "to_regtype",
+            "to_regclass",
+            "array_upper",
+            "pg_backend_pid",
+            "pg_has_role",
+            "has_table_privilege",
+            "has_schema_privilege",
+        ];
+        if !NAMES.contains(&name) {
+            return Ok(None);
+        }
+        let mut args = Vec::new();
+        for a in function_args(f) {
+            match a {
+                FnArg::Expr(e) => args.push(self.bind_expr(e, scope)?),
+                FnArg::Star => return Ok(None),
+            }
+        }
+        let n = args.len();
+        let bad = |b: &Self| {
+            let sig = args
+                .iter()
+                .map(|a| a.ty().ty.display_name())
+                .collect::<Vec<_>>()
+                .join(", ");
+            b.err_at(
+                SqlError::undefined_function(&format!("{name}({sig})")),
+                span,
+            )
+        };
+        let text = SqlType::Text.plain();
+        let null_text = Expr::Const(Datum::Null, text);
+        Ok(Some(match name {
+            "pg_table_is_visible"
+            | "pg_type_is_visible"
+            | "pg_function_is_visible"
+            | "pg_has_role"
+            | "has_table_privilege"
+            | "has_schema_privilege" => Expr::Const(Datum::Bool(true), SqlType::Bool.plain()),
+            "pg_relation_is_publishable" => Expr::Const(Datum::Bool(false), SqlType::Bool.plain()),
+            "pg_backend_pid" => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
+            "format_type" if n == 2 => {
+                let mut it = args.into_iter();
+                let a = self.coerce_implicit(it.next().unwrap(), SqlType::Int8, span)?;
+                let m = self.coerce_implicit(it.next().unwrap(), SqlType::Int4, span)?;
+                self.sys_fn(SysFn::FormatType, vec![a, m], SqlType::Text)
+            }
+            "pg_get_userbyid" | "pg_encoding_to_char" if n == 1 => {
+                let a = self.coerce_implicit(args.remove(0), SqlType::Int8, span)?;
+                let f = if name == "pg_get_userbyid" {
+                    SysFn::UserById
+                } else {
+                    SysFn::EncodingToChar
+                };
+                self.sys_fn(f, vec![a], SqlType::Text)
+            }
+            "array_to_string" if (2..=3).contains(&n) => {
+                if !matches!(args[0].ty().ty, SqlType::Array(_)) {
+                    return bad(self);
+                }
+                let mut out = vec![args.remove(0)];
+                for a in args {
+                    out.push(self.coerce_text(a, span, name)?);
+                }
+                self.sys_fn(SysFn::ArrayToString, out, SqlType::Text)
+            }
+            "pg_get_expr" if (2..=3).contains(&n) => {
+                self.explicit_cast(args.remove(0), text, span)?
+            }
+            "pg_get_indexdef" if (1..=3).contains(&n) => {
+                self.lookup_case(args.remove(0), Lookup::IndexDef, span)?
+            }
+            "pg_get_constraintdef" if (1..=2).contains(&n) => {
+                self.lookup_case(args.remove(0), Lookup::ConstraintDef, span)?
+            }
+            "obj_description"
+            | "col_description"
+            | "shobj_description"
+            | "pg_get_statisticsobjdef_columns" => null_text,
+            "current_schemas" if n == 1 => {
+                let all = matches!(args[0], Expr::Const(Datum::Bool(true), _));
+                let mut v = vec![];
+                if all {
+                    v.push(Datum::Text("pg_catalog".into()));
+                }
+                v.push(Datum::Text("public".into()));
+                Expr::Const(
+                    Datum::Array(v),
+                    SqlType::Array(crate::types::Elem::Text).plain(),
+                )
+            }
+            "to_regtype" | "to_regclass" if n == 1 => {
+                let oid = match &args[0] {
+                    Expr::Const(Datum::Text(s), _) => {
+                        if name == "to_regtype" {
+                            sys::type_oid_by_name(s)
+                        } else {
+                            sys::relation_oid(self.catalog, s)
+                        }
+                    }
+                    _ => None,
+                };
+                Expr::Const(
+                    oid.map(Datum::Int8).unwrap_or(Datum::Null),
+                    SqlType::Int8.plain(),
+                )
+            }
+            "array_upper" if n == 2 => {
+                if !matches!(args[0].ty().ty, SqlType::Array(_)) {
+                    return bad(self);
+                }
+                let a = args.remove(0);
+                let d = self.coerce_implicit(args.remove(0), SqlType::Int4, span)?;
+                Expr::Func {
+                    func: Func::ArrayLength,
+                    args: vec![a, d],
+                    ty: SqlType::Int4.plain(),
+                }
+            }
+            _ => return bad(self),
+        }))
+    }
+
+    /// Regex operators (`~`, `!~`, `~*`, `!~*`, `OPERATOR(pg_catalog.~)`) and
+    /// `OPERATOR(pg_catalog.=)`-style comparisons; None for other operators.
+    pub(super) fn bind_sys_operator(
+        &mut self,
+        op: &ast::BinaryOperator,
+        bound_left: Option<Expr>,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        scope: &Scope,
+    ) -> SqlResult<Option<Expr>> {
+        use ast::BinaryOperator as B;
+        let (ci, negated) = match op {
+            B::PGRegexMatch => (false, false),
+            B::PGRegexIMatch => (true, false),
+            B::PGRegexNotMatch => (false, true),
+            B::PGRegexNotIMatch => (true, true),
+            B::PGCustomBinaryOperator(parts)
+                if parts.len() <= 2 && (parts.len() == 1 || parts[0] == "pg_catalog") =>
+            {
+                match parts.last().map(String::as_str) {
+                    Some("~") => (false, false),
+                    Some("~*") => (true, false),
+                    Some("!~") => (false, true),
+                    Some("!~*") => (true, true),
+                    Some(o) => {
+                        let op = match o {
+                            "=" => B::Eq,
+                            "<>" => B::NotEq,
+                            "<" => B::Lt,
+                            "<=" => B::LtEq,
+                            ">" => B::Gt,
+                            ">=" => B::GtEq,
+                            _ => return Ok(None),
+                        };
+                        let l = match bound_left {
+                            Some(l) => l,
+                            None => self.bind_expr(left, scope)?,
+                        };
+                        let e2 = ast::Expr::BinaryOp {
+                            left: Box::new(left.clone()),
+                            op,
+                            right: Box::new(right.clone()),
+                        };
+                        return self
+                            .bind_binary(&e2, Some(l), scope, start_span(left))
+                            .map(Some);
+                    }
+                    None => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let l = match bound_left {
+            Some(l) => l,
+            None => self.bind_expr(left, scope)?,
+        };
+        let r = self.bind_expr(right, scope)?;
+        let l = self.coerce_text(l, start_span(left), "~")?;
+        let r = self.coerce_text(r, start_span(right), "~")?;
+        Ok(Some(self.sys_fn(
+            SysFn::Regex { ci, negated },
+            vec![l, r],
+            SqlType::Bool,
+        )))
+    }
+
+    /// Expressions with catalog meaning; None for everything else.
+    pub(super) fn bind_sys_expr(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
+        use ast::Expr as E;
+        match e {
+            E::Collate { expr, .. } => self.bind_expr(expr, scope).map(Some),
+            // schema.table.column (SQLAlchemy's pg_catalog.pg_class.relname).
+            E::CompoundIdentifier(parts)
+                if parts.len() == 3
+                    && matches!(
+                        ident_name(&parts[0]).as_str(),
+                        "pg_catalog" | "information_schema" | "public"
+                    ) =>
+            {
+                let e2 = E::CompoundIdentifier(parts[1..].to_vec());
+                self.bind_expr(&e2, scope).map(Some)
+            }
+            E::Function(f) => {
+                let is_array = matches!(f.name.0.as_slice(), [p] if p.as_ident().map(ident_name).as_deref() == Some("array"));
+                let ast::FunctionArguments::Subquery(q) = &f.args else {
+                    return Ok(None);
+                };
+                if !is_array {
+                    return Ok(None);
+                }
+                // ARRAY(subquery) as an aggregate over the subquery's rows.
+                let text = format!("(SELECT coalesce(array_agg(s.x), '{{}}') FROM ({q}) AS s(x))");
+                let parsed = parse_expr(&text)?;
+                self.bind_expr(&parsed, scope).map(Some)
+            }
+            E::Cast {
+                kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
+                expr,
+                data_type,
+                ..
+            } => self.bind_sys_cast(expr, data_type, scope, span),
+            _ => Ok(None),
+        }
+    }
+
+    fn bind_sys_cast(
+        &mut self,
+        expr: &ast::Expr,
+        data_type: &ast::DataType,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
+        let (inner, array) = match data_type {
+            ast::DataType::Array(
+                ast::ArrayElemTypeDef::SquareBracket(t, _) | ast::ArrayElemTypeDef::AngleBracket(t),
+            ) => (t.as_ref(), true),
+            t => (t, false),
+        };
+        let (parts, mods): (Vec<String>, &[ast::TypeModifier]) = match inner {
+            ast::DataType::Custom(name, mods) => (
+                name.0
+                    .iter()
+                    .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+                    .collect(),
+                mods,
+            ),
+            ast::DataType::Regclass => (vec!["regclass".to_string()], &[]),
+            _ => return Ok(None),
+        };
+        let (qualified, tn) = match parts.as_slice() {
+            [s, t] if s == "pg_catalog" => (true, t.clone()),
+            [t] => (false, t.clone()),
+            _ => return Ok(None),
+        };
+        let text = SqlType::Text.plain();
+        let int8 = SqlType::Int8.plain();
+        let literal = match expr {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let lower = tn.to_lowercase();
+        if !array {
+            match lower.as_str() {
+                "regclass" => {
+                    if let Some(s) = literal {
+                        return match sys::relation_oid(self.catalog, &s) {
+                            Some(oid) => Ok(Some(Expr::Const(Datum::Int8(oid), int8))),
+                            None => self.err_at(
+                                SqlError::new("42P01", format!("relation \"{s}\" does not exist")),
+                                start_span(expr),
+                            ),
+                        };
+                    }
+                    let x = self.bind_expr(expr, scope)?;
+                    return self.lookup_case(x, Lookup::RelName, span).map(Some);
+                }
+                "regnamespace" => {
+                    let x = self.bind_expr(expr, scope)?;
+                    return self.lookup_case(x, Lookup::NamespaceName, span).map(Some);
+                }
+                "regtype" => {
+                    if let Some(s) = literal {
+                        return match sys::type_oid_by_name(&s) {
+                            Some(oid) => Ok(Some(Expr::Const(Datum::Int8(oid), int8))),
+                            None => self.err_at(
+                                SqlError::new("42704", format!("type \"{s}\" does not exist")),
+                                start_span(expr),
+                            ),
+                        };
+                    }
+                    let x = self.bind_expr(expr, scope)?;
+                    let x = self.coerce_implicit(x, SqlType::Int8, span)?;
+                    return Ok(Some(self.sys_fn(SysFn::FormatType, vec![x], SqlType::Text)));
+                }
+                "oid" | "regrole" | "regproc" | "regprocedure" | "xid" => {
+                    let x = self.bind_expr(expr, scope)?;
+                    let to = if lower.starts_with("regproc") {
+                        text
+                    } else {
+                        int8
+                    };
+                    return self.explicit_cast(x, to, span).map(Some);
+                }
+                "name" | "char" => {
+                    let x = self.bind_expr(expr, scope)?;
+                    return self.explicit_cast(x, text, span).map(Some);
+                }
+                _ => {}
+            }
+        }
+        let elem_ty = match lower.as_str() {
+            "oid" | "regclass" | "regtype" => Some(SqlType::Int8),
+            "name" | "char" => Some(SqlType::Text),
+            _ => None,
+        };
+        if elem_ty.is_none() && !qualified {
+            return Ok(None);
+        }
+        // pg_catalog.<type>: the unqualified type, as the parser reads it.
+        let plain = match elem_ty {
+            Some(SqlType::Int8) => "int8".to_string(),
+            Some(_) => "text".to_string(),
+            None if mods.is_empty() => tn,
+            None => format!(
+                "{tn}({})",
+                mods.iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        let probe = parse_expr(&format!("NULL::{plain}{}", if array { "[]" } else { "" }))?;
+        let ast::Expr::Cast { data_type: dt, .. } = probe else {
+            return Ok(None);
+        };
+        let e2 = ast::Expr::Cast {
+            kind: ast::CastKind::DoubleColon,
+            expr: Box::new(expr.clone()),
+            data_type: dt,
+            format: None,
+        };
+        self.bind_expr(&e2, scope).map(Some)
+    }
+}

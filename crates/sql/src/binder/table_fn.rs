@@ -1,0 +1,96 @@
+//! Set-returning functions in FROM: `generate_series(start, stop [, step])`
+//! over int4 and int8.
+
+use sqlparser::ast::{self, Spanned};
+
+use super::{ident_name, Binder, Scope, ScopeCol};
+use crate::error::{SqlError, SqlResult};
+use crate::plan::Plan;
+use crate::types::SqlType;
+
+impl Binder<'_> {
+    pub(super) fn bind_table_function(
+        &mut self,
+        name: &ast::ObjectName,
+        args: &ast::TableFunctionArgs,
+        alias: Option<&ast::TableAlias>,
+    ) -> SqlResult<(Plan, Scope)> {
+        let fname = name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(ident_name)
+            .unwrap_or_default();
+        let schema_ok = match name.0.as_slice() {
+            [_] => true,
+            [s, _] => s.as_ident().map(ident_name).as_deref() == Some("pg_catalog"),
+            _ => false,
+        };
+        if fname != "generate_series" || !schema_ok {
+            return Err(
+                SqlError::new("42883", format!("function {name}() does not exist"))
+                    .at(self.pos(name.span())),
+            );
+        }
+        let mut bound = Vec::new();
+        for a in &args.args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(SqlError::unsupported("this generate_series argument"));
+            };
+            bound.push((self.bind_expr(e, &Scope::default())?, e.span()));
+        }
+        if !(2..=3).contains(&bound.len()) {
+            return Err(SqlError::new(
+                "42883",
+                format!(
+                    "function generate_series({}) does not exist",
+                    bound
+                        .iter()
+                        .map(|(e, _)| e.ty().ty.display_name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .at(self.pos(name.span())));
+        }
+        let ty = if bound.iter().any(|(e, _)| e.ty().ty == SqlType::Int8) {
+            SqlType::Int8
+        } else if bound
+            .iter()
+            .all(|(e, _)| matches!(e.ty().ty, SqlType::Int2 | SqlType::Int4 | SqlType::Unknown))
+        {
+            SqlType::Int4
+        } else {
+            return Err(SqlError::unsupported(format!(
+                "generate_series({})",
+                bound
+                    .iter()
+                    .map(|(e, _)| e.ty().ty.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let mut exprs = Vec::new();
+        for (e, span) in bound {
+            exprs.push(self.coerce_implicit(e, ty, span)?);
+        }
+        let qual = alias
+            .map(|a| ident_name(&a.name))
+            .unwrap_or_else(|| "generate_series".into());
+        // A scalar function in FROM: its one column is named after the alias.
+        let col = alias
+            .and_then(|a| a.columns.first())
+            .map(|c| ident_name(&c.name))
+            .unwrap_or_else(|| qual.clone());
+        Ok((
+            Plan::Series { args: exprs, ty },
+            Scope {
+                cols: vec![ScopeCol {
+                    qualifier: Some(qual),
+                    name: col,
+                    ty: ty.plain(),
+                }],
+            },
+        ))
+    }
+}
