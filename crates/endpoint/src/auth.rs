@@ -244,8 +244,8 @@ pub fn message_name(message: &FrontendMessage) -> &'static str {
         FrontendMessage::Flush => "Flush",
         FrontendMessage::Terminate => "Terminate",
         FrontendMessage::Password(_) => "PasswordMessage",
-        FrontendMessage::CopyData => "CopyData",
+        FrontendMessage::CopyData(_) => "CopyData",
         FrontendMessage::CopyDone => "CopyDone",
-        FrontendMessage::CopyFail => "CopyFail",
+        FrontendMessage::CopyFail(_) => "CopyFail",
     }
 }

@@ -93,6 +93,19 @@ pub enum Output {
     Command { tag: String },
     /// An empty statement (only whitespace, comments or `;`): EmptyQueryResponse.
     Empty,
+    /// `COPY ... FROM STDIN` started (simple query only, as its last statement): the endpoint
+    /// sends CopyInResponse (text format, `columns` fields) and streams the client's CopyData
+    /// to [`BackendSession::copy_in_data`] until CopyDone ([`BackendSession::copy_in_done`])
+    /// or CopyFail ([`BackendSession::copy_in_fail`]). A session dropped mid-COPY (client
+    /// gone) must keep nothing of it.
+    CopyIn { columns: usize },
+    /// `COPY ... TO STDOUT`: CopyOutResponse, one CopyData per entry of `data` (a row in the
+    /// COPY format, newline included), CopyDone, then CommandComplete with `tag`.
+    CopyOut {
+        columns: usize,
+        data: Vec<Vec<u8>>,
+        tag: String,
+    },
 }
 
 /// An error (or notice) as PostgreSQL reports it. Only this reaches clients.
@@ -227,6 +240,22 @@ pub trait BackendSession: Send {
     /// already rolled back). An error here is reported before ReadyForQuery.
     async fn sync(&mut self) -> Result<(), ErrorInfo> {
         Ok(())
+    }
+
+    /// COPY FROM STDIN data: bytes of the stream in order, cut anywhere (not at rows).
+    /// An error ends the COPY (the backend has rolled it back); later data is ignored.
+    async fn copy_in_data(&mut self, _data: &[u8]) -> Result<(), ErrorInfo> {
+        Err(ErrorInfo::error("08P01", "no COPY in progress"))
+    }
+
+    /// CopyDone: the end of the COPY FROM STDIN data. Returns the `COPY n` completion.
+    async fn copy_in_done(&mut self) -> Result<Output, ErrorInfo> {
+        Err(ErrorInfo::error("08P01", "no COPY in progress"))
+    }
+
+    /// CopyFail (or a protocol error) ends the COPY: roll it back; returns the error to send.
+    async fn copy_in_fail(&mut self, message: &str) -> ErrorInfo {
+        ErrorInfo::error("57014", format!("COPY from stdin failed: {message}"))
     }
 
     /// The transaction state after the last call.

@@ -307,6 +307,15 @@ impl Session {
                     portal.state = PortalState::Done { tag: String::new() };
                     return Err(info.into());
                 }
+                Ok(Output::CopyIn { .. } | Output::CopyOut { .. }) => {
+                    portal.state = PortalState::Done { tag: String::new() };
+                    let _ = self.backend.copy_in_fail("extended protocol").await;
+                    return Err(ErrorInfo::error(
+                        sqlstate::FEATURE_NOT_SUPPORTED,
+                        "COPY is not supported in the extended query protocol",
+                    )
+                    .into());
+                }
                 Ok(Output::Empty) => {
                     portal.state = PortalState::Done { tag: String::new() };
                     self.send_empty().await?;

@@ -58,9 +58,11 @@ pub enum FrontendMessage {
     Terminate,
     /// Password, SASLInitialResponse or SASLResponse: only the auth exchange knows which.
     Password(Vec<u8>),
-    CopyData,
+    /// COPY data from the client (COPY FROM STDIN).
+    CopyData(Vec<u8>),
     CopyDone,
-    CopyFail,
+    /// The client aborts a COPY FROM STDIN, with its reason.
+    CopyFail(String),
 }
 
 impl FrontendMessage {
@@ -344,14 +346,12 @@ pub fn decode_message(message: &[u8]) -> Result<FrontendMessage, DecodeError> {
             FrontendMessage::Password(bytes)
         }
         b'd' => {
+            let data = body.bytes.to_vec();
             body.bytes = &[];
-            FrontendMessage::CopyData
+            FrontendMessage::CopyData(data)
         }
         b'c' => FrontendMessage::CopyDone,
-        b'f' => {
-            body.cstr_bytes()?;
-            FrontendMessage::CopyFail
-        }
+        b'f' => FrontendMessage::CopyFail(String::from_utf8_lossy(body.cstr_bytes()?).into_owned()),
         other => return Err(fatal(format!("invalid frontend message type {other}"))),
     };
     body.finish()?;

@@ -11,6 +11,7 @@ use std::io;
 use std::sync::Arc;
 
 use bytes::{BufMut, BytesMut};
+use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse};
 use pgwire::messages::startup::ParameterStatus;
@@ -248,9 +249,9 @@ impl Session {
             }
             FrontendMessage::Terminate => return Err(Closed),
             // Left over from a failed COPY: PostgreSQL ignores these too.
-            FrontendMessage::CopyData | FrontendMessage::CopyDone | FrontendMessage::CopyFail => {
-                Ok(())
-            }
+            FrontendMessage::CopyData(_)
+            | FrontendMessage::CopyDone
+            | FrontendMessage::CopyFail(_) => Ok(()),
             FrontendMessage::Password(_) => {
                 return self
                     .fatal(&protocol_violation(
@@ -414,12 +415,136 @@ impl Session {
                 }
                 Ok(Output::Command { tag }) => self.send_command_complete(tag).await?,
                 Ok(Output::Empty) => self.send_empty().await?,
+                Ok(Output::CopyIn { columns }) => return self.copy_in(columns).await,
+                Ok(Output::CopyOut { columns, data, tag }) => {
+                    self.copy_out(columns, data, tag).await?
+                }
                 Err(info) if info.is_fatal() => return self.fatal(&info).await,
                 Err(info) => {
                     self.send_error(&info).await?;
                     break;
                 }
             }
+        }
+        self.send_ready().await
+    }
+}
+
+/// CopyData bytes gathered from the client before they go to the backend in one call.
+const COPY_BATCH_BYTES: usize = 256 << 10;
+
+impl Session {
+    async fn copy_out(
+        &mut self,
+        columns: usize,
+        data: Vec<Vec<u8>>,
+        tag: String,
+    ) -> Result<(), Closed> {
+        let columns = columns.min(i16::MAX as usize);
+        self.conn
+            .send(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                0,
+                columns as i16,
+                vec![FORMAT_TEXT; columns],
+            )))
+            .await?;
+        for row in data {
+            self.conn
+                .send(PgWireBackendMessage::CopyData(CopyData::new(row.into())))
+                .await?;
+        }
+        self.conn
+            .send(PgWireBackendMessage::CopyDone(CopyDone::new()))
+            .await?;
+        self.send_command_complete(tag).await
+    }
+
+    /// The COPY FROM STDIN sub-protocol: CopyInResponse, then the client's CopyData
+    /// (batched, so the backend sees large chunks) until CopyDone or CopyFail. Ends with
+    /// ReadyForQuery. A client that goes away ends the session, and the backend session's
+    /// drop discards the COPY.
+    async fn copy_in(&mut self, columns: usize) -> Result<(), Closed> {
+        let columns = columns.min(i16::MAX as usize);
+        self.conn
+            .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                0,
+                columns as i16,
+                vec![FORMAT_TEXT; columns],
+            )))
+            .await?;
+        self.conn.flush().await?;
+        let slot = self.registration.slot.clone();
+        let mut batch: Vec<u8> = Vec::new();
+        let outcome: Result<Output, ErrorInfo> = loop {
+            let message = match self.conn.read_message().await {
+                Ok(message) => message,
+                Err(ReadError::Closed) => return Err(Closed),
+                Err(ReadError::Decode(DecodeError::Fatal(info))) => return self.fatal(&info).await,
+                Err(ReadError::Decode(DecodeError::Recoverable { info, .. })) => {
+                    let _ = self.backend.copy_in_fail(&info.message).await;
+                    break Err(info);
+                }
+            };
+            let done = match message {
+                FrontendMessage::CopyData(data) => {
+                    batch.extend_from_slice(&data);
+                    if batch.len() < COPY_BATCH_BYTES && self.conn.has_buffered_message() {
+                        continue;
+                    }
+                    false
+                }
+                FrontendMessage::CopyDone => true,
+                FrontendMessage::CopyFail(reason) => {
+                    break Err(self.backend.copy_in_fail(&reason).await);
+                }
+                // PostgreSQL ignores these during COPY FROM STDIN.
+                FrontendMessage::Flush | FrontendMessage::Sync => continue,
+                FrontendMessage::Terminate => return Err(Closed),
+                other => {
+                    let _ = self.backend.copy_in_fail("protocol violation").await;
+                    break Err(ErrorInfo::error(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        format!(
+                            "unexpected message type {} during COPY from stdin",
+                            crate::auth::message_name(&other)
+                        ),
+                    ));
+                }
+            };
+            if !batch.is_empty() {
+                let fed = slot.run(self.backend.copy_in_data(&batch)).await;
+                batch.clear();
+                match fed {
+                    Some(Ok(())) => {}
+                    Some(Err(info)) => break Err(info),
+                    None => {
+                        let _ = self.backend.copy_in_fail("canceled").await;
+                        break Err(canceled());
+                    }
+                }
+            }
+            if done {
+                match slot.run(self.backend.copy_in_done()).await {
+                    Some(result) => break result,
+                    None => {
+                        let _ = self.backend.copy_in_fail("canceled").await;
+                        break Err(canceled());
+                    }
+                }
+            }
+        };
+        self.send_notices().await?;
+        match outcome {
+            Ok(Output::Command { tag }) => self.send_command_complete(tag).await?,
+            Ok(_) => {
+                self.send_error(&ErrorInfo::error(
+                    sqlstate::INTERNAL_ERROR,
+                    "COPY ended without a completion tag",
+                ))
+                .await?
+            }
+            Err(info) if info.is_fatal() => return self.fatal(&info).await,
+            Err(info) => self.send_error(&info).await?,
         }
         self.send_ready().await
     }

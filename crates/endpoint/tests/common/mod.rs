@@ -26,12 +26,34 @@ pub const PASSWORD: &str = "s3cret-pw";
 #[derive(Default)]
 pub struct FakeBackend {
     pub sessions_opened: Mutex<usize>,
+    pub copies: Arc<Mutex<CopyLog>>,
+}
+
+/// What COPY FROM STDIN did across sessions (`COPYIN` starts one).
+#[derive(Default, Debug)]
+pub struct CopyLog {
+    /// Data of the COPYs that finished with CopyDone.
+    pub committed: Vec<Vec<u8>>,
+    /// COPYs ended by CopyFail, an error, or the session going away.
+    pub aborted: usize,
+    /// Largest single `copy_in_data` call (the endpoint batches CopyData).
+    pub largest_chunk: usize,
 }
 
 pub struct FakeSession {
     tx: TxStatus,
     notices: Vec<ErrorInfo>,
     parameter_changes: Vec<(String, String)>,
+    copy: Option<Vec<u8>>,
+    copies: Arc<Mutex<CopyLog>>,
+}
+
+impl Drop for FakeSession {
+    fn drop(&mut self) {
+        if self.copy.take().is_some() {
+            self.copies.lock().unwrap().aborted += 1;
+        }
+    }
 }
 
 fn type_oid(name: &str) -> Option<Oid> {
@@ -90,6 +112,8 @@ impl Backend for FakeBackend {
             tx: TxStatus::Idle,
             notices: Vec::new(),
             parameter_changes: Vec::new(),
+            copy: None,
+            copies: self.copies.clone(),
         }))
     }
 }
@@ -103,7 +127,7 @@ impl FakeSession {
             .unwrap_or_default();
         Ok(match upper.as_str() {
             "" | "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "FAIL" | "SLEEP" | "NOTICE"
-            | "SET" => Description::default(),
+            | "SET" | "COPYIN" | "COPYOUT" => Description::default(),
             "SELECT" if sql.trim() == "SELECT 1" => Description {
                 param_types: vec![],
                 columns: vec![Column::new("?column?", oid::INT4)],
@@ -213,6 +237,20 @@ impl BackendSession for FakeSession {
                 .detail("some detail")
                 .hint("some hint")
                 .position(6)),
+            "COPYIN" => {
+                self.copy = Some(Vec::new());
+                Ok(Output::CopyIn { columns: 2 })
+            }
+            "COPYOUT" => {
+                let n: usize = arg.parse().unwrap_or(0);
+                Ok(Output::CopyOut {
+                    columns: 2,
+                    data: (0..n)
+                        .map(|i| format!("{i}\trow {i}\n").into_bytes())
+                        .collect(),
+                    tag: format!("COPY {n}"),
+                })
+            }
             "SLEEP" => {
                 tokio::time::sleep(Duration::from_millis(arg.parse().unwrap_or(0))).await;
                 Ok(Output::Command {
@@ -252,6 +290,44 @@ impl BackendSession for FakeSession {
             self.tx = TxStatus::Failed;
         }
         result
+    }
+
+    /// Accepts any data; a line `bad` fails the COPY (22P02).
+    async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), ErrorInfo> {
+        let Some(buf) = self.copy.as_mut() else {
+            return Err(ErrorInfo::error("08P01", "no COPY in progress"));
+        };
+        buf.extend_from_slice(data);
+        let bad = buf.split(|&b| b == b'\n').any(|l| l == b"bad");
+        let mut log = self.copies.lock().unwrap();
+        log.largest_chunk = log.largest_chunk.max(data.len());
+        if bad {
+            self.copy = None;
+            log.aborted += 1;
+            return Err(ErrorInfo::error(
+                "22P02",
+                "invalid input syntax for type integer: \"bad\"",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn copy_in_done(&mut self) -> Result<Output, ErrorInfo> {
+        let Some(buf) = self.copy.take() else {
+            return Err(ErrorInfo::error("08P01", "no COPY in progress"));
+        };
+        let rows = buf.iter().filter(|&&b| b == b'\n').count();
+        self.copies.lock().unwrap().committed.push(buf);
+        Ok(Output::Command {
+            tag: format!("COPY {rows}"),
+        })
+    }
+
+    async fn copy_in_fail(&mut self, message: &str) -> ErrorInfo {
+        if self.copy.take().is_some() {
+            self.copies.lock().unwrap().aborted += 1;
+        }
+        ErrorInfo::error("57014", format!("COPY from stdin failed: {message}"))
     }
 
     fn transaction_status(&self) -> TxStatus {
