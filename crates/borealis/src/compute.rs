@@ -15,7 +15,9 @@ use borealis_endpoint::{
     tls, Backend, BackendSession, Column, Description, EndpointConfig, ErrorInfo, Oid, Output,
     PreparedStatement, StartupInfo, TxStatus,
 };
-use borealis_sql::{Engine, Mutation, Session, SqlError, StatementOutput, Store, StoreError};
+use borealis_sql::{
+    CopyStart, Engine, Mutation, Session, SqlError, StatementOutput, Store, StoreError,
+};
 use borealis_volume_client::{Volume, VolumeConfig, VolumeError};
 use std::any::Any;
 use std::sync::{Arc, Mutex};
@@ -137,6 +139,14 @@ fn output(result: StatementOutput) -> Output {
 #[async_trait]
 impl BackendSession for SqlSession {
     async fn simple_query(&mut self, sql: &str) -> Vec<Result<Output, ErrorInfo>> {
+        if let Some(started) = self.session.copy(sql).await {
+            return vec![started
+                .map(|start| match start {
+                    CopyStart::In { columns, .. } => Output::CopyIn { columns },
+                    CopyStart::Out { columns, data, tag } => Output::CopyOut { columns, data, tag },
+                })
+                .map_err(error_info)];
+        }
         self.session
             .execute_simple(sql)
             .await
@@ -184,6 +194,22 @@ impl BackendSession for SqlSession {
             .map_err(error_info)
     }
 
+    async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), ErrorInfo> {
+        self.session.copy_in_data(data).await.map_err(error_info)
+    }
+
+    async fn copy_in_done(&mut self) -> Result<Output, ErrorInfo> {
+        self.session
+            .copy_in_done()
+            .await
+            .map(output)
+            .map_err(error_info)
+    }
+
+    async fn copy_in_fail(&mut self, message: &str) -> ErrorInfo {
+        error_info(self.session.copy_in_fail(message))
+    }
+
     fn transaction_status(&self) -> TxStatus {
         match self.session.transaction_status() {
             borealis_sql::TransactionStatus::Idle => TxStatus::Idle,
@@ -223,7 +249,12 @@ pub async fn run_writer(
 ) -> anyhow::Result<()> {
     let layout = Layout::new(&args.data_dir);
     let replicas = config.storage.iter().map(|p| p.address).collect();
-    let volume = Volume::open(VolumeConfig::new(replicas, config.pg_count))
+    let mut volume_config = VolumeConfig::new(replicas, config.pg_count);
+    // Replicas applying a bulk load (a large commit: pgbench -i -s 10 is ~130 MB)
+    // may take minutes before they serve reads at the new LSN in a debug build;
+    // a read then waits instead of failing the next statement.
+    volume_config.read_deadline = std::time::Duration::from_secs(600);
+    let volume = Volume::open(volume_config)
         .await
         .context("open the cluster volume")?;
     let engine = Engine::open(Arc::new(VolumeStore::new(volume.clone())))

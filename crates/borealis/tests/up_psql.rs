@@ -6,130 +6,9 @@
 
 mod support;
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-use support::{borealis_exe, free_address, TempDir};
-
-const PASSWORD: &str = "test-password";
-
-struct Cluster {
-    child: Child,
-    port: u16,
-}
-
-impl Cluster {
-    fn up(data_dir: &Path, port: u16) -> Cluster {
-        let log = std::fs::File::create(data_dir.with_extension("up.log")).expect("log file");
-        let mut command = Command::new(borealis_exe());
-        command
-            .arg("up")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--port")
-            .arg(port.to_string())
-            .env("BOREALIS_PASSWORD", PASSWORD)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log);
-        // SAFETY: prctl before exec, so the cluster never outlives its test.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start borealis up");
-        let cluster = Cluster { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let out = cluster.psql_raw("select 1");
-            if out.status.success() {
-                return cluster;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "borealis up did not answer: {}\n{}",
-                String::from_utf8_lossy(&out.stderr),
-                std::fs::read_to_string(data_dir.with_extension("up.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn psql_raw(&self, sql: &str) -> Output {
-        Command::new("psql")
-            .arg(format!(
-                "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
-                self.port
-            ))
-            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
-            .env("PGPASSWORD", PASSWORD)
-            .output()
-            .expect("run psql")
-    }
-
-    /// Runs a psql script (meta-commands allowed) from standard input.
-    fn psql_script(&self, script: &str) -> String {
-        use std::io::Write;
-        let mut child = Command::new("psql")
-            .arg(format!(
-                "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
-                self.port
-            ))
-            .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"])
-            .env("PGPASSWORD", PASSWORD)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run psql");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(script.as_bytes())
-            .expect("write script");
-        let out = child.wait_with_output().expect("psql output");
-        assert!(
-            out.status.success(),
-            "psql script failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn psql(&self, sql: &str) -> String {
-        let out = self.psql_raw(sql);
-        assert!(
-            out.status.success(),
-            "psql {sql:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// SIGTERM and wait: a clean shutdown.
-    fn stop(mut self) {
-        // SAFETY: signalling our own child.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while self.child.try_wait().ok().flatten().is_none() {
-            assert!(Instant::now() < deadline, "borealis up did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::process::Command;
+use support::{borealis_exe, free_address, TempDir, UpCluster};
 
 fn borealis(data_dir: &Path, args: &[&str]) -> String {
     let out = Command::new(borealis_exe())
@@ -151,7 +30,7 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
     let dir = TempDir::new("up");
     let data_dir = dir.0.join("data");
     let port = free_address().port();
-    let cluster = Cluster::up(&data_dir, port);
+    let cluster = UpCluster::up(&data_dir, port);
 
     cluster.psql("create table accounts (id int primary key, owner text not null, balance bigint)");
     cluster.psql("insert into accounts values (1, 'ada', 100), (2, 'grace', 250)");
@@ -183,7 +62,7 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
 
     // A clean restart on the same data directory keeps every row.
     cluster.stop();
-    let cluster = Cluster::up(&data_dir, port);
+    let cluster = UpCluster::up(&data_dir, port);
     assert_eq!(
         cluster.psql("select id, owner, balance from accounts order by id"),
         "1|ada|101\n2|grace|250\n3|edsger|7"

@@ -7,9 +7,9 @@
 use borealis_volume_client::VolumeConfig;
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Logs of the test process itself, with BOREALIS_LOG=debug (or info...).
 pub fn init_logging() {
@@ -143,5 +143,125 @@ impl Drop for StorageCluster {
         for replica in 0..6 {
             self.kill_replica(replica);
         }
+    }
+}
+
+pub const PASSWORD: &str = "test-password";
+
+/// `borealis up` as a child process (killed with the test), and psql against it.
+pub struct UpCluster {
+    child: Child,
+    pub port: u16,
+}
+
+impl UpCluster {
+    pub fn up(data_dir: &Path, port: u16) -> UpCluster {
+        let log = std::fs::File::create(data_dir.with_extension("up.log")).expect("log file");
+        let mut command = Command::new(borealis_exe());
+        command
+            .arg("up")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--port")
+            .arg(port.to_string())
+            .env("BOREALIS_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        // SAFETY: prctl before exec, so the cluster never outlives its test.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("start borealis up");
+        let cluster = UpCluster { child, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = cluster.psql_raw("select 1");
+            if out.status.success() {
+                return cluster;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "borealis up did not answer: {}\n{}",
+                String::from_utf8_lossy(&out.stderr),
+                std::fs::read_to_string(data_dir.with_extension("up.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn psql_raw(&self, sql: &str) -> Output {
+        Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
+                self.port
+            ))
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("run psql")
+    }
+
+    /// Runs a psql script (meta-commands allowed) from standard input.
+    pub fn psql_script(&self, script: &str) -> String {
+        use std::io::Write;
+        let mut child = Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
+                self.port
+            ))
+            .args(["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"])
+            .env("PGPASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write script");
+        let out = child.wait_with_output().expect("psql output");
+        assert!(
+            out.status.success(),
+            "psql script failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn psql(&self, sql: &str) -> String {
+        let out = self.psql_raw(sql);
+        assert!(
+            out.status.success(),
+            "psql {sql:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// SIGTERM and wait: a clean shutdown.
+    pub fn stop(mut self) {
+        // SAFETY: signalling our own child.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.child.try_wait().ok().flatten().is_none() {
+            assert!(Instant::now() < deadline, "borealis up did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for UpCluster {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
