@@ -1,26 +1,21 @@
-//! The writer compute inside `borealis up`: the volume (recovered under a
-//! new epoch), the SQL engine on top of it, and the PostgreSQL endpoint in
-//! front.
-//!
-//! Two adapters live here because neither side may know the other: the
+//! The two adapters that join the writer compute's parts (the process
+//! itself is [`crate::compute_cmd`]). They live here because neither side
+//! may know the other: the
 //! engine's [`Store`] over the volume client, and the endpoint's
 //! [`Backend`] over the engine's sessions.
 
-use crate::layout::{ClusterConfig, Layout, PartState};
-use crate::up::{Supervisor, UpArgs};
-use anyhow::Context;
 use async_trait::async_trait;
 use borealis_common::Lsn;
 use borealis_endpoint::{
-    tls, Backend, BackendSession, Column, Description, EndpointConfig, ErrorInfo, Oid, Output,
-    PreparedStatement, StartupInfo, TxStatus,
+    Backend, BackendSession, Column, Description, ErrorInfo, Oid, Output, PreparedStatement,
+    StartupInfo, TxStatus,
 };
 use borealis_sql::{
     CopyStart, Engine, Mutation, Session, SqlError, StatementOutput, Store, StoreError,
 };
-use borealis_volume_client::{Volume, VolumeConfig, VolumeError};
+use borealis_volume_client::{Volume, VolumeError};
 use std::any::Any;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The engine's storage: the cluster volume.
 pub struct VolumeStore {
@@ -68,7 +63,10 @@ impl Store for VolumeStore {
                 value: m.value,
             })
             .collect();
-        self.volume.commit(mutations).await.map_err(store_error)
+        let started = std::time::Instant::now();
+        let committed = self.volume.commit(mutations).await.map_err(store_error)?;
+        crate::capacity::COMMIT_LATENCY.record(started.elapsed());
+        Ok(committed)
     }
 }
 
@@ -217,101 +215,4 @@ impl BackendSession for SqlSession {
             borealis_sql::TransactionStatus::Failed => TxStatus::Failed,
         }
     }
-}
-
-/// Tells the volume, once a second, the oldest read point any session may
-/// still read at (the PGMRPL), so replicas can collect older versions.
-/// It publishes the value computed one tick earlier: a statement that took
-/// its snapshot just before a tick has registered it by the next one.
-async fn report_min_read_point(engine: Engine, volume: Volume) {
-    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
-    let mut previous: Option<Lsn> = None;
-    loop {
-        ticker.tick().await;
-        let read_point = volume.read_point();
-        let candidate = engine
-            .oldest_snapshot()
-            .map_or(read_point, |oldest| oldest.min(read_point));
-        if let Some(previous) = previous {
-            volume.set_min_read_lsn(previous.min(candidate));
-        }
-        previous = Some(candidate);
-    }
-}
-
-/// Opens the volume, the engine and the endpoint, and serves until the
-/// process is stopped.
-pub async fn run_writer(
-    args: &UpArgs,
-    config: &ClusterConfig,
-    password: &str,
-    supervisor: Arc<Mutex<Supervisor>>,
-) -> anyhow::Result<()> {
-    let layout = Layout::new(&args.data_dir);
-    let replicas = config.storage.iter().map(|p| p.address).collect();
-    let mut volume_config = VolumeConfig::new(replicas, config.pg_count);
-    // Replicas applying a bulk load (a large commit: pgbench -i -s 10 is ~130 MB)
-    // may take minutes before they serve reads at the new LSN in a debug build;
-    // a read then waits instead of failing the next statement.
-    volume_config.read_deadline = std::time::Duration::from_secs(600);
-    let volume = Volume::open(volume_config)
-        .await
-        .context("open the cluster volume")?;
-    let engine = Engine::open(Arc::new(VolumeStore::new(volume.clone())))
-        .await
-        .map_err(|e| anyhow::anyhow!("open the SQL engine: {}", e.message))?;
-
-    tokio::spawn(report_min_read_point(engine.clone(), volume.clone()));
-
-    let tls_dir = layout.root.join("tls");
-    let tls_files =
-        tls::load_or_generate(&tls_dir, &["localhost", "127.0.0.1"]).context("set up TLS")?;
-    let endpoint_config =
-        EndpointConfig::new(&args.user, password)?.with_tls(tls_files.tls_source());
-    let address = format!("{}:{}", args.host, args.port);
-    let listener = tokio::net::TcpListener::bind(&address)
-        .await
-        .with_context(|| format!("listen on {address}"))?;
-    let bound = listener.local_addr()?;
-    {
-        let mut supervisor = supervisor.lock().expect("supervisor lock");
-        supervisor.add_part(PartState {
-            name: "writer".into(),
-            role: "writer".into(),
-            az: None,
-            pid: Some(std::process::id()),
-            address: format!("epoch {}", volume.epoch()),
-            state: "running".into(),
-        })?;
-        supervisor.add_part(PartState {
-            name: "endpoint".into(),
-            role: "proxy".into(),
-            az: None,
-            pid: Some(std::process::id()),
-            address: bound.to_string(),
-            state: "running".into(),
-        })?;
-    }
-    println!("Borealis is up.");
-    println!(
-        "  PostgreSQL endpoint: {bound} (user {}, TLS available)",
-        args.user
-    );
-    println!("  TLS CA certificate:  {}", tls_files.ca_cert.display());
-    println!("  Data directory:      {}", args.data_dir.display());
-    println!(
-        "  Connect:  psql \"host={} port={} user={} dbname=postgres sslmode=require\"",
-        bound.ip(),
-        bound.port(),
-        args.user
-    );
-    borealis_endpoint::serve(
-        listener,
-        endpoint_config,
-        Arc::new(SqlBackend::new(engine)),
-        std::future::pending(),
-    )
-    .await
-    .context("PostgreSQL endpoint")?;
-    Ok(())
 }

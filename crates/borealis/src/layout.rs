@@ -5,6 +5,10 @@
 //! DIR/cluster.json        fixed on first start: PG count, ports, user
 //! DIR/state.json          written by the running supervisor: every part
 //! DIR/password            generated password (mode 0600), if none was given
+//! DIR/serverless.json     capacity range and auto-pause (`borealis cluster modify`)
+//! DIR/events.jsonl        control-plane events: each pause and resume
+//! DIR/tls/                the endpoint's self-signed CA and certificate
+//! DIR/spill/              queries' temporary files past work_mem (unlinked at once)
 //! DIR/az-a/storage-0/     a storage replica's segments (2 per AZ: a, b, c)
 //! DIR/control/NAME.stopped  a part stopped by `borealis stop`
 //! DIR/logs/NAME.log       each child process's log
@@ -79,6 +83,15 @@ impl Layout {
     pub fn stop_marker(&self, part: &str) -> PathBuf {
         self.control_dir().join(format!("{part}.stopped"))
     }
+    pub fn serverless_path(&self) -> PathBuf {
+        self.root.join("serverless.json")
+    }
+    pub fn events_path(&self) -> PathBuf {
+        self.root.join("events.jsonl")
+    }
+    pub fn tls_dir(&self) -> PathBuf {
+        self.root.join("tls")
+    }
     pub fn storage_dir(&self, part: &StoragePart) -> PathBuf {
         self.root.join(format!("az-{}", part.az)).join(&part.name)
     }
@@ -89,27 +102,38 @@ impl Layout {
             .with_context(|| format!("create {}", self.root.display()))?;
         std::fs::create_dir_all(self.logs_dir())?;
         std::fs::create_dir_all(self.control_dir())?;
-        let path = self.cluster_path();
-        if path.exists() {
-            let text = std::fs::read_to_string(&path)?;
-            let config: ClusterConfig =
-                serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
-            if config.format_version != CLUSTER_FORMAT_VERSION {
-                anyhow::bail!(
-                    "{} has format version {}, this borealis reads {}",
-                    path.display(),
-                    config.format_version,
-                    CLUSTER_FORMAT_VERSION
-                );
-            }
-            if config.storage.len() != REPLICAS_PER_PG {
-                anyhow::bail!(
-                    "{} must list {REPLICAS_PER_PG} storage parts",
-                    path.display()
-                );
-            }
-            return Ok(config);
+        if self.cluster_path().exists() {
+            return self.load_config();
         }
+        self.create_config(pg_count)
+    }
+
+    /// Reads cluster.json of an existing cluster.
+    pub fn load_config(&self) -> anyhow::Result<ClusterConfig> {
+        let path = self.cluster_path();
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+        let config: ClusterConfig =
+            serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))?;
+        if config.format_version != CLUSTER_FORMAT_VERSION {
+            anyhow::bail!(
+                "{} has format version {}, this borealis reads {}",
+                path.display(),
+                config.format_version,
+                CLUSTER_FORMAT_VERSION
+            );
+        }
+        if config.storage.len() != REPLICAS_PER_PG {
+            anyhow::bail!(
+                "{} must list {REPLICAS_PER_PG} storage parts",
+                path.display()
+            );
+        }
+        Ok(config)
+    }
+
+    fn create_config(&self, pg_count: u32) -> anyhow::Result<ClusterConfig> {
+        let path = self.cluster_path();
         let storage = ReplicaId::all()
             .map(|replica| {
                 Ok(StoragePart {

@@ -3,12 +3,22 @@
 //! each part is its own process on its own host, from this same binary.
 //!
 //! Modules: [`layout`] (the cluster's directory and its files), [`up`] (the
-//! supervisor of a local cluster), [`status`] and [`part_control`] (the CLI
-//! that inspects it and stops or starts one part for fault tests),
-//! [`storage_cmd`] (a storage replica process), [`volume_bench`] (the commit
-//! latency benchmark of the volume).
+//! supervisor of a local cluster) with [`compute_supervisor`] (the compute
+//! under it: restarts, auto-pause, wake-on-connect), [`status`] and
+//! [`part_control`] (the CLI that inspects it and stops or starts one part
+//! for fault tests), [`storage_cmd`] (a storage replica process),
+//! [`compute_cmd`] (a compute process) with [`compute`] (its adapters) and
+//! [`compute_process`] (how a parent starts it), [`control_plane`] (serverless
+//! settings, metering, metrics) with [`cluster_cmd`] (its CLI),
+//! [`volume_bench`] (the commit latency benchmark of the volume).
 
+mod capacity;
+mod cluster_cmd;
 mod compute;
+mod compute_cmd;
+mod compute_process;
+mod compute_supervisor;
+mod control_plane;
 mod layout;
 mod part_control;
 mod status;
@@ -37,6 +47,9 @@ enum Command {
     Up(up::UpArgs),
     /// Run one storage replica (hosts one segment of every protection group).
     Storage(storage_cmd::StorageArgs),
+    /// Run the writer compute: SQL engine and PostgreSQL endpoint on the
+    /// cluster volume (`borealis up` starts it).
+    Compute(compute_cmd::ComputeArgs),
     /// Show every part of a local cluster.
     Status {
         #[arg(long, default_value = "borealis-data")]
@@ -58,6 +71,11 @@ enum Command {
         data_dir: PathBuf,
         part: String,
     },
+    /// Show or change a running cluster's serverless settings.
+    Cluster {
+        #[command(subcommand)]
+        command: cluster_cmd::ClusterCommand,
+    },
     /// Measure commit latency and throughput of the volume on six local
     /// replicas beside one plain fdatasync.
     BenchVolume(volume_bench::BenchArgs),
@@ -77,7 +95,12 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let result = match cli.command {
+        Command::Compute(args) => match compute_cmd::run(args) {
+            Ok(code) => return code,
+            Err(error) => Err(error),
+        },
         Command::Up(args) => up::run(args),
+        Command::Cluster { command } => cluster_cmd::run(command),
         Command::Storage(args) => storage_cmd::run(args),
         Command::Status { data_dir, json } => status::run(&data_dir, json),
         Command::Stop { data_dir, part } => part_control::stop(&data_dir, &part),

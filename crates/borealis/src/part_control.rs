@@ -12,8 +12,8 @@ fn check_part(layout: &Layout, part: &str) -> anyhow::Result<()> {
         let names: Vec<&str> = state.parts.iter().map(|p| p.name.as_str()).collect();
         anyhow::bail!("no part named {part:?}; parts are {}", names.join(", "));
     }
-    if !part.starts_with("storage-") {
-        anyhow::bail!("only storage parts can be stopped and started so far");
+    if !part.starts_with("storage-") && part != crate::compute_supervisor::WRITER_PART {
+        anyhow::bail!("only storage parts and the writer can be stopped and started so far");
     }
     Ok(())
 }

@@ -17,7 +17,8 @@ pub struct StorageArgs {
     /// Every replica's address, comma-separated (for gossip).
     #[arg(long, value_delimiter = ',')]
     pub peers: Vec<SocketAddr>,
-    /// Protection groups in the volume.
+    /// Protection groups of a new volume (PGs made by splits are hosted on
+    /// demand).
     #[arg(long, default_value_t = 1)]
     pub pg_count: u32,
     /// Availability zone label (informational).

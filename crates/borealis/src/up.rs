@@ -1,19 +1,27 @@
 //! `borealis up`: a complete local cluster in the foreground.
 //!
 //! The supervisor starts six storage replicas as separate processes (two
-//! per simulated AZ directory), restarts any that dies (unless stopped on
-//! purpose with `borealis stop`), runs the writer compute and the
-//! PostgreSQL endpoint in this process, and records every part in
-//! `state.json` for `borealis status`. SIGINT or SIGTERM stops everything
+//! per simulated AZ directory) and the writer compute as another
+//! (`borealis compute`, [`crate::compute_supervisor`]), restarts any that
+//! dies (unless stopped on purpose with `borealis stop`), and records every
+//! part in `state.json` for `borealis status`. This process owns the
+//! cluster endpoint's listening socket and hands it to each compute it
+//! starts (socket activation, [`crate::compute_process`]): a paused compute
+//! is woken by the next connection. SIGINT or SIGTERM stops everything
 //! cleanly; a restart on the same data directory keeps every committed row.
 
+use crate::compute_supervisor::{
+    watch_for_connections, ComputeLaunch, ComputeSlot, SupervisorEvent,
+};
 use crate::layout::{ClusterConfig, ClusterState, Layout, PartState, StoragePart};
 use crate::storage_process::StorageProcess;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Clone)]
 pub struct UpArgs {
@@ -34,13 +42,33 @@ pub struct UpArgs {
     #[arg(long, env = "BOREALIS_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Protection groups in a new volume (key ranges split evenly by first
-    /// key byte). One is right until PGs split by size: Aurora, too, starts
-    /// a volume with one 10 GB protection group.
+    /// key byte). One is right: PGs split by size (`--pg-split-bytes`), as
+    /// Aurora starts a volume with one protection group.
     #[arg(long, default_value_t = 1)]
     pub pg_count: u32,
-    /// Client connections served at once; more get SQLSTATE 53300.
-    #[arg(long, default_value_t = 100)]
-    pub max_connections: usize,
+    /// Split a protection group once its live data passes this many bytes
+    /// (Aurora: 10 GB); 0 never splits.
+    #[arg(long, default_value_t = 10 << 30)]
+    pub pg_split_bytes: u64,
+    /// A fixed limit of client connections (more get SQLSTATE 53300).
+    /// Without it the limit follows the compute's capacity, as on Aurora.
+    #[arg(long)]
+    pub max_connections: Option<u32>,
+    /// Lowest capacity in ACUs (0 to 256 in steps of 0.5; 0 enables
+    /// auto-pause). Kept in DATA_DIR/serverless.json; default 0.5.
+    #[arg(long)]
+    pub min_acu: Option<String>,
+    /// Highest capacity in ACUs (0.5 to 256 in steps of 0.5); default 8.
+    #[arg(long)]
+    pub max_acu: Option<String>,
+    /// With --min-acu 0: seconds without connections before the compute
+    /// pauses (default 300).
+    #[arg(long, allow_negative_numbers = true)]
+    pub auto_pause: Option<i64>,
+    /// The control plane's HTTP port (metrics, `borealis cluster`); 0 picks
+    /// a free one.
+    #[arg(long, default_value_t = 0)]
+    pub control_port: u16,
 }
 
 /// A storage child process under supervision.
@@ -54,7 +82,16 @@ pub struct Supervisor {
     layout: Layout,
     config: ClusterConfig,
     parts: Vec<Supervised>,
-    /// Parts that are not storage (the writer, the endpoint), for status.
+    compute: ComputeSlot,
+    /// The cluster endpoint, owned here for the cluster's whole life.
+    listener: Arc<std::net::TcpListener>,
+    user: String,
+    password: String,
+    max_connections: Option<u32>,
+    pg_split_bytes: u64,
+    events: Sender<SupervisorEvent>,
+    /// Parts that are neither storage nor compute (the endpoint, the
+    /// control plane), for status.
     other_parts: Vec<PartState>,
 }
 
@@ -82,9 +119,45 @@ impl Supervisor {
         Ok(child)
     }
 
+    fn handle(&mut self, event: SupervisorEvent) -> anyhow::Result<()> {
+        match event {
+            SupervisorEvent::Wake { at } => {
+                let launch = ComputeLaunch {
+                    layout: &self.layout,
+                    listener: &self.listener,
+                    user: &self.user,
+                    password: &self.password,
+                    max_connections: self.max_connections,
+                    pg_split_bytes: self.pg_split_bytes,
+                    events: &self.events,
+                };
+                self.compute.wake(at, &launch)?;
+            }
+            SupervisorEvent::Ready { generation, ready } => {
+                self.compute.on_ready(&self.layout, generation, ready);
+            }
+        }
+        self.publish()
+    }
+
     /// One pass: restart what died, stop what is marked stopped, start what
     /// was unmarked; then publish the state.
     fn reconcile(&mut self) -> anyhow::Result<()> {
+        self.reconcile_storage()?;
+        let launch = ComputeLaunch {
+            layout: &self.layout,
+            listener: &self.listener,
+            user: &self.user,
+            password: &self.password,
+            max_connections: self.max_connections,
+            pg_split_bytes: self.pg_split_bytes,
+            events: &self.events,
+        };
+        self.compute.reconcile(&launch)?;
+        self.publish()
+    }
+
+    fn reconcile_storage(&mut self) -> anyhow::Result<()> {
         for index in 0..self.parts.len() {
             let stopped = self
                 .layout
@@ -111,7 +184,7 @@ impl Supervisor {
                 supervised.child = Some(child);
             }
         }
-        self.publish()
+        Ok(())
     }
 
     fn publish(&self) -> anyhow::Result<()> {
@@ -132,34 +205,43 @@ impl Supervisor {
                 .into(),
             })
             .collect();
+        parts.push(self.compute.part_state());
         parts.extend(self.other_parts.iter().cloned());
         self.layout.write_state(&ClusterState { parts })
     }
 
     fn shutdown(&mut self) {
+        // The compute first: it finishes running queries while the volume
+        // is still there to commit them.
+        self.compute.shutdown();
         for supervised in &mut self.parts {
-            if let Some(mut child) = supervised.child.take() {
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    // SAFETY: signalling our own child.
-                    unsafe {
-                        libc::kill(pid, libc::SIGTERM);
-                    }
-                }
-                let deadline = std::time::Instant::now() + Duration::from_secs(3);
-                loop {
-                    match child.try_wait() {
-                        Ok(Some(_)) => break,
-                        _ if std::time::Instant::now() > deadline => {
-                            let _ = child.kill();
-                            let _ = child.wait();
-                            break;
-                        }
-                        _ => std::thread::sleep(Duration::from_millis(20)),
-                    }
-                }
+            if let Some(child) = supervised.child.take() {
+                terminate(child, Duration::from_secs(3));
             }
         }
         let _ = std::fs::remove_file(self.layout.state_path());
+    }
+}
+
+/// SIGTERM, then SIGKILL if `child` has not exited within `grace`.
+pub fn terminate(mut child: Child, grace: Duration) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: signalling our own child.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    let deadline = Instant::now() + grace;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            _ if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
 }
 
@@ -209,14 +291,41 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let layout = Layout::new(&args.data_dir);
     let config = layout.load_or_create(args.pg_count)?;
     let password = resolve_password(&args, &layout)?;
+    let serverless = crate::control_plane::startup_config(
+        &layout,
+        args.min_acu.as_deref(),
+        args.max_acu.as_deref(),
+        args.auto_pause,
+    )?;
+    let address = format!("{}:{}", args.host, args.port);
+    let listener =
+        std::net::TcpListener::bind(&address).with_context(|| format!("listen on {address}"))?;
+    listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+    // Made here so that the banner can name the CA before any compute runs.
+    let tls_files =
+        borealis_endpoint::tls::load_or_generate(&layout.tls_dir(), &["localhost", "127.0.0.1"])
+            .context("set up TLS")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        // sqlparser and the engine recurse on nested expressions; debug
-        // builds need more than tokio's default 2 MiB to reach their limits.
-        .thread_stack_size(8 << 20)
+        .worker_threads(1)
         .enable_all()
         .build()?;
-    let supervisor = Arc::new(Mutex::new(Supervisor {
+    let control_listener = runtime
+        .block_on(tokio::net::TcpListener::bind((
+            args.host.as_str(),
+            args.control_port,
+        )))
+        .with_context(|| {
+            format!(
+                "control plane listen on {}:{}",
+                args.host, args.control_port
+            )
+        })?;
+    let control_address = control_listener.local_addr()?;
+    let (events, event_receiver) = std::sync::mpsc::channel();
+    let (first_ready_tx, first_ready) = tokio::sync::oneshot::channel();
+    let listener = Arc::new(listener);
+    let mut supervisor = Supervisor {
         parts: config
             .storage
             .iter()
@@ -226,53 +335,127 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
                 restarts: 0,
             })
             .collect(),
-        other_parts: Vec::new(),
+        compute: ComputeSlot::new(first_ready_tx),
+        listener: listener.clone(),
+        user: args.user.clone(),
+        password,
+        max_connections: args.max_connections,
+        pg_split_bytes: args.pg_split_bytes,
+        events: events.clone(),
+        other_parts: vec![
+            PartState {
+                name: "endpoint".into(),
+                role: "proxy".into(),
+                az: None,
+                pid: Some(std::process::id()),
+                address: bound.to_string(),
+                state: "running".into(),
+            },
+            PartState {
+                name: "control".into(),
+                role: "control".into(),
+                az: None,
+                pid: Some(std::process::id()),
+                address: control_address.to_string(),
+                state: "running".into(),
+            },
+        ],
         layout,
         config: config.clone(),
-    }));
-    supervisor.lock().expect("supervisor lock").reconcile()?;
+    };
+    let control_plane = Arc::new(crate::control_plane::ControlPlane::new(
+        Layout::new(&args.data_dir),
+        serverless,
+        supervisor.compute.stats.clone(),
+    ));
+    supervisor.reconcile()?;
+    let stop_supervising = Arc::new(AtomicBool::new(false));
+    let waker = {
+        let paused = supervisor.compute.paused_flag();
+        let stop = stop_supervising.clone();
+        let events = events.clone();
+        std::thread::Builder::new()
+            .name("wake-on-connect".into())
+            .spawn(move || watch_for_connections(listener, paused, events, stop))?
+    };
+    let supervisor = Arc::new(Mutex::new(supervisor));
     // Children are spawned from one long-lived thread: PR_SET_PDEATHSIG
     // fires when the spawning *thread* exits, so no short-lived pool thread
-    // may start a replica.
-    let stop_supervising = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // may start a part.
     let watcher = {
         let supervisor = supervisor.clone();
         let stop = stop_supervising.clone();
         std::thread::Builder::new()
             .name("supervisor".into())
-            .spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::Acquire) {
-                    std::thread::sleep(Duration::from_millis(200));
-                    if let Err(error) = supervisor.lock().expect("supervisor lock").reconcile() {
-                        tracing::error!(%error, "supervisor pass failed");
-                    }
-                }
-            })?
+            .spawn(move || supervise(&supervisor, &event_receiver, &stop))?
     };
-    let result = runtime.block_on(async {
-        let compute = crate::compute::run_writer(&args, &config, &password, supervisor.clone());
+    runtime.block_on(async {
+        let control = tokio::spawn(control_plane.run(control_listener));
         tokio::select! {
-            result = compute => result,
-            _ = shutdown_signal() => {
-                println!("shutting down");
-                Ok(())
+            ready = first_ready => {
+                if let Ok(ready) = ready {
+                    print_banner(&args, bound, &tls_files.ca_cert, ready.epoch, control_address);
+                }
+                shutdown_signal().await;
             }
+            _ = shutdown_signal() => {}
         }
+        control.abort();
     });
-    stop_supervising.store(true, std::sync::atomic::Ordering::Release);
+    println!("shutting down");
+    stop_supervising.store(true, Ordering::Release);
     let _ = watcher.join();
+    let _ = waker.join();
     supervisor.lock().expect("supervisor lock").shutdown();
     runtime.shutdown_timeout(Duration::from_secs(2));
-    result
+    Ok(())
 }
 
-impl Supervisor {
-    /// Records a non-storage part (writer, endpoint) for `borealis status`.
-    pub fn add_part(&mut self, part: PartState) -> anyhow::Result<()> {
-        self.other_parts.retain(|p| p.name != part.name);
-        self.other_parts.push(part);
-        self.publish()
+/// The supervisor thread: events as they come, a full pass every 200 ms.
+fn supervise(
+    supervisor: &Mutex<Supervisor>,
+    events: &Receiver<SupervisorEvent>,
+    stop: &AtomicBool,
+) {
+    const PASS_EVERY: Duration = Duration::from_millis(200);
+    let mut next_pass = Instant::now() + PASS_EVERY;
+    while !stop.load(Ordering::Acquire) {
+        let wait = next_pass.saturating_duration_since(Instant::now());
+        let result = match events.recv_timeout(wait) {
+            Ok(event) => supervisor.lock().expect("supervisor lock").handle(event),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                next_pass = Instant::now() + PASS_EVERY;
+                supervisor.lock().expect("supervisor lock").reconcile()
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        if let Err(error) = result {
+            tracing::error!(%error, "supervisor pass failed");
+        }
     }
+}
+
+fn print_banner(
+    args: &UpArgs,
+    bound: std::net::SocketAddr,
+    ca_cert: &std::path::Path,
+    epoch: u64,
+    control: std::net::SocketAddr,
+) {
+    println!("Borealis is up (volume epoch {epoch}).");
+    println!(
+        "  PostgreSQL endpoint: {bound} (user {}, TLS available)",
+        args.user
+    );
+    println!("  TLS CA certificate:  {}", ca_cert.display());
+    println!("  Data directory:      {}", args.data_dir.display());
+    println!("  Control plane:       http://{control}/metrics, /status, /config");
+    println!(
+        "  Connect:  psql \"host={} port={} user={} dbname=postgres sslmode=require\"",
+        bound.ip(),
+        bound.port(),
+        args.user
+    );
 }
 
 async fn shutdown_signal() {

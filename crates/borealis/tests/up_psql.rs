@@ -95,3 +95,43 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
     );
     assert_eq!(cluster.psql("select count(*) from accounts"), "3");
 }
+
+/// A long CPU-bound statement must not hold the compute's runtime: another
+/// session's query, and a new connection, are answered while it runs.
+/// (They once waited for it to finish: the executor never yielded.)
+#[test]
+fn a_long_query_does_not_stall_other_sessions() {
+    let dir = TempDir::new("long-query");
+    let data_dir = dir.0.join("data");
+    let port = free_address().port();
+    let cluster = UpCluster::up(&data_dir, port);
+    let long = std::thread::spawn(move || {
+        let out = Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable"
+            ))
+            .args(["-X", "-A", "-t", "-c"])
+            .arg("select count(*) from generate_series(1, 5000000) a, generate_series(1, 2) b")
+            .env("PGPASSWORD", support::PASSWORD)
+            .output()
+            .expect("psql");
+        (out, std::time::Instant::now())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // New connections (psql connects anew each time), answered meanwhile.
+    for _ in 0..3 {
+        assert_eq!(cluster.psql("select 1"), "1");
+    }
+    let answered = std::time::Instant::now();
+    let (out, long_done) = long.join().expect("long query thread");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "10000000");
+    assert!(
+        answered < long_done,
+        "the short queries waited for the long one to finish"
+    );
+}

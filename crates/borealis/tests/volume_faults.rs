@@ -144,6 +144,100 @@ async fn acknowledged_commits_survive_az_loss_quorum_loss_and_writer_crash() {
         .expect("commit after recovery");
 }
 
+/// PG splits by size under load and faults: a tiny split limit makes the
+/// volume split again and again while a committer runs, an AZ dies in the
+/// middle of it (the splits go on with 4 of 6 replicas) and comes back,
+/// then the writer dies and a new one recovers. Every acknowledged commit
+/// must be read back, through the map the new writer reads from the volume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_volume_splits_under_load_and_faults_and_loses_nothing() {
+    let mut cluster = StorageCluster::start(1);
+    let mut config = cluster.volume_config();
+    config.split_bytes = Some(6_000);
+    let volume = Volume::open(config.clone()).await.expect("open volume");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let committer = start_committer(volume.clone(), acked.clone());
+    let wait_for_pgs = |volume: Volume, pgs: u32, within: Duration| async move {
+        let deadline = Instant::now() + within;
+        while volume.pg_count() < pgs {
+            assert!(
+                Instant::now() < deadline,
+                "the volume did not split to {pgs} PGs: {:?}",
+                volume.partitioning()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    wait_for_pgs(volume.clone(), 2, Duration::from_secs(60)).await;
+
+    // AZ b dies: commits and splits go on with 4 of 6.
+    cluster.kill_replica(2);
+    cluster.kill_replica(3);
+    let split_before = volume.pg_count();
+    wait_for_pgs(volume.clone(), split_before + 2, Duration::from_secs(60)).await;
+    let before = acked.lock().unwrap().len();
+    wait_for_progress(&acked, before, 50, Duration::from_secs(30)).await;
+
+    // It comes back: its replicas host the new PGs (opened by the writer's
+    // writes or heartbeats), fill them from their sources and catch up.
+    cluster.start_replica(2);
+    cluster.start_replica(3);
+    let split_before = volume.pg_count();
+    wait_for_pgs(volume.clone(), split_before + 1, Duration::from_secs(60)).await;
+
+    // The writer dies mid-commit; a new one recovers the map and the data.
+    committer.abort();
+    let _ = committer.await;
+    let map = volume.partitioning();
+    drop(volume);
+    let acknowledged: Vec<(u64, Lsn)> = acked.lock().unwrap().clone();
+    let recovered = Volume::open(config).await.expect("recover volume");
+    let recovered_map = recovered.partitioning();
+    assert!(
+        recovered_map.pg_count() >= map.pg_count() && recovered_map.pg_count() > 3,
+        "recovered {recovered_map:?}, the writer had {map:?}"
+    );
+    let read_point = recovered.read_point();
+    let (_, last_lsn) = *acknowledged.last().unwrap();
+    assert!(
+        read_point >= last_lsn,
+        "recovered below an acknowledged commit"
+    );
+    for (i, _) in &acknowledged {
+        let value = recovered
+            .get(&key(*i), read_point)
+            .await
+            .expect("read after recovery");
+        assert_eq!(
+            value,
+            Some(format!("value {i}").into_bytes()),
+            "acknowledged commit {i} lost (in {})",
+            recovered_map.pg_of(&key(*i))
+        );
+    }
+    // A scan across every PG sees every acknowledged key exactly once.
+    let rows = recovered
+        .scan(&[0], None, read_point, usize::MAX)
+        .await
+        .expect("scan after recovery");
+    let mut expected: Vec<Vec<u8>> = acknowledged.iter().map(|(i, _)| key(*i)).collect();
+    expected.sort();
+    let keys: Vec<Vec<u8>> = rows.into_iter().map(|(k, _)| k).collect();
+    let missing = expected
+        .iter()
+        .filter(|k| keys.binary_search(k).is_err())
+        .count();
+    assert_eq!(missing, 0, "the scan misses {missing} acknowledged keys");
+    // The new writer commits into the split PGs too.
+    recovered
+        .commit(vec![Mutation {
+            key: key(1 << 40),
+            value: Some(b"after".to_vec()),
+        }])
+        .await
+        .expect("commit after recovery");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fenced_writer_cannot_commit() {
     let cluster = StorageCluster::start(1);

@@ -6,11 +6,13 @@
 //! dropped once the verifier is computed.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use pgwire::api::auth::sasl::scram::{gen_salted_password, ScramSecret};
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::control::EndpointControl;
 use crate::error::EndpointError;
 
 /// PostgreSQL's own bound on one protocol message (`PQ_LARGE_MESSAGE_LIMIT`): 1 GiB - 1.
@@ -169,7 +171,11 @@ pub struct EndpointConfig {
     /// None: SSLRequest is answered `N` and clients continue in plaintext.
     pub tls: Option<TlsSource>,
     /// Authenticated-or-authenticating sessions at once; the next gets FATAL 53300.
+    /// Ignored when `control` is set (its limit rules and can change while serving).
     pub max_connections: usize,
+    /// Run-time limits and live counters shared with the caller (serverless capacity);
+    /// None: fixed `max_connections`, no execution-slot limit.
+    pub control: Option<Arc<EndpointControl>>,
     /// Reported as `server_version`; clients parse the leading number.
     pub server_version: String,
     /// Reported as `TimeZone`; the endpoint prints binary timestamptz in UTC.
@@ -185,6 +191,7 @@ impl EndpointConfig {
             auth_method: AuthMethod::ScramSha256,
             tls: None,
             max_connections: 100,
+            control: None,
             server_version: format!("15.18 (Borealis {})", env!("CARGO_PKG_VERSION")),
             time_zone: "UTC".to_owned(),
             limits: Limits::default(),
@@ -206,6 +213,12 @@ impl EndpointConfig {
 
     pub fn with_max_connections(mut self, max_connections: usize) -> Self {
         self.max_connections = max_connections;
+        self
+    }
+
+    /// Serve with run-time changeable limits; `control` replaces `max_connections`.
+    pub fn with_control(mut self, control: Arc<EndpointControl>) -> Self {
+        self.control = Some(control);
         self
     }
 

@@ -8,7 +8,8 @@
 //! encoding and the SCRAM computations; framing, decoding and the connection state machine are
 //! here so that every byte from the network is bounds-checked and never panics.
 //!
-//! Entry point: [`serve`]. TLS helper: [`tls::generate_self_signed`]. Decisions, bounds and
+//! Entry point: [`serve`]. Limits resizable while serving, and live counters:
+//! [`EndpointControl`]. TLS helper: [`tls::generate_self_signed`]. Decisions, bounds and
 //! what is not done yet: `crates/endpoint/README.md`.
 //!
 //! ```no_run
@@ -32,6 +33,7 @@ pub mod backend;
 mod cancel;
 pub mod config;
 mod conn;
+pub mod control;
 pub mod error;
 mod extended;
 mod protocol;
@@ -45,5 +47,10 @@ pub use backend::{
     StartupInfo, TxStatus,
 };
 pub use config::{AuthMethod, Credentials, EndpointConfig, Limits, ScramVerifier, TlsSource};
+pub use control::{EndpointControl, EndpointStats};
 pub use error::EndpointError;
 pub use server::serve;
+
+/// The frontend decoders over arbitrary bytes, for `crates/endpoint/fuzz`.
+#[cfg(feature = "fuzzing")]
+pub use protocol::decode_everything as fuzz_decode;

@@ -380,6 +380,31 @@ pub fn decode_password(bytes: &[u8]) -> Result<String, DecodeError> {
     Ok(password)
 }
 
+/// Runs the decoders over `bytes` the way a connection does (a startup
+/// packet, then a stream of typed messages framed one at a time, password
+/// bodies parsed both ways) and discards the results: for the property tests
+/// and the fuzz target (`crates/endpoint/fuzz`), whose only question is
+/// whether anything panics.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn decode_everything(bytes: &[u8], message_bytes_max: usize) {
+    if let Ok(Some(len)) = startup_packet_len(bytes) {
+        let _ = decode_startup(&bytes[..len]);
+    }
+    let mut rest = bytes;
+    while let Ok(Some(len)) = message_len(rest, message_bytes_max) {
+        assert!(
+            len >= 5 && len <= rest.len(),
+            "framed {len} of {} bytes",
+            rest.len()
+        );
+        if let Ok(FrontendMessage::Password(body)) = decode_message(&rest[..len]) {
+            let _ = decode_sasl_initial(&body);
+            let _ = decode_password(&body);
+        }
+        rest = &rest[len..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,6 +443,58 @@ mod tests {
             decode_message(&msg),
             Err(DecodeError::Recoverable { .. })
         ));
+    }
+
+    /// A message of a known type with an arbitrary body: reaches the field
+    /// parsers, which random bytes rarely do.
+    fn known_type_message() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        (
+            proptest::sample::select(b"QPBDECSHXpdcf".to_vec()),
+            proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(0u8), Just(0xffu8), Just(b'S'), Just(b'P')],
+                0..64,
+            ),
+        )
+            .prop_map(|(tag, body)| framed(tag, &body))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoders(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            decode_everything(&bytes, 1024);
+            decode_everything(&bytes, 16);
+        }
+
+        #[test]
+        fn arbitrary_bodies_of_known_types_decode_or_fail_cleanly(
+            messages in proptest::collection::vec(known_type_message(), 1..8),
+        ) {
+            let stream: Vec<u8> = messages.concat();
+            decode_everything(&stream, 1 << 20);
+            for message in &messages {
+                // Framing agrees with the length written in the header.
+                proptest::prop_assert_eq!(message_len(message, 1 << 20).ok().flatten(), Some(message.len()));
+            }
+        }
+
+        #[test]
+        fn arbitrary_startup_packets_never_panic(
+            code in proptest::prelude::any::<u32>(),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..128),
+        ) {
+            let mut packet = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+            packet.extend_from_slice(&code.to_be_bytes());
+            packet.extend_from_slice(&body);
+            proptest::prop_assert_eq!(startup_packet_len(&packet).ok().flatten(), Some(packet.len()));
+            let _ = decode_startup(&packet);
+            let mut cancel = 16u32.to_be_bytes().to_vec();
+            cancel.extend_from_slice(&CANCEL_REQUEST_CODE.to_be_bytes());
+            cancel.extend_from_slice(&body[..body.len().min(8)]);
+            let _ = decode_startup(&cancel);
+        }
     }
 
     #[test]

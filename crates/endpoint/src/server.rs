@@ -25,6 +25,7 @@ use crate::backend::{Backend, ErrorInfo, StartupInfo, TxStatus};
 use crate::cancel::CancelRegistry;
 use crate::config::{EndpointConfig, Limits};
 use crate::conn::{Conn, ReadError, Stream};
+use crate::control::{EndpointControl, LimitPermit, EXECUTION_SLOTS_UNLIMITED};
 use crate::error::{error_response, protocol_violation, sqlstate, EndpointError};
 use crate::protocol::{DecodeError, StartupPacket};
 use crate::session::Session;
@@ -37,12 +38,13 @@ struct Shared {
     auth: Authenticator,
     tls: Option<TlsSetup>,
     cancel: Arc<CancelRegistry>,
+    control: Arc<EndpointControl>,
     shutdown: watch::Receiver<bool>,
 }
 
 /// What a connection was admitted as.
 enum Admission {
-    Session(#[allow(dead_code)] OwnedSemaphorePermit),
+    Session(#[allow(dead_code)] LimitPermit),
     /// Over max_connections: read the startup packet, answer 53300, close.
     Rejected(#[allow(dead_code)] OwnedSemaphorePermit),
 }
@@ -58,7 +60,10 @@ pub async fn serve(
     config.validate()?;
     let tls = config.tls.as_ref().map(tls::load).transpose()?;
     let auth = Authenticator::new(&config, tls.as_ref().map(|t| t.cert_pem.as_slice()))?;
-    let sessions = Arc::new(Semaphore::new(config.max_connections));
+    let control = config
+        .control
+        .clone()
+        .unwrap_or_else(|| EndpointControl::new(config.max_connections, EXECUTION_SLOTS_UNLIMITED));
     let rejected = Arc::new(Semaphore::new(config.limits.rejected_connections_max));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
@@ -67,6 +72,7 @@ pub async fn serve(
         auth,
         tls,
         cancel: Arc::new(CancelRegistry::default()),
+        control,
         shutdown: shutdown_rx,
     });
     tokio::pin!(shutdown);
@@ -76,7 +82,7 @@ pub async fn serve(
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _peer)) => {
-                    let admission = if let Ok(permit) = sessions.clone().try_acquire_owned() {
+                    let admission = if let Some(permit) = shared.control.try_admit() {
                         Admission::Session(permit)
                     } else if let Ok(permit) = rejected.clone().try_acquire_owned() {
                         Admission::Rejected(permit)
@@ -363,7 +369,7 @@ async fn start_session(shared: &Shared, started: Started) -> Option<Session> {
         .await
         .ok()?;
     let mut backend_session = match shared.backend.open_session(&startup).await {
-        Ok(session) => session,
+        Ok(session) => shared.control.gate(session),
         Err(info) => {
             send_fatal(&mut conn, &info).await;
             return None;

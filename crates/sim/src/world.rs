@@ -14,8 +14,10 @@ use borealis_common::limits::{GOSSIP_BYTES_MAX, REPLICAS_PER_PG, SCAN_ROWS_MAX, 
 use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
 use borealis_storage_replica::memory::{MemDisk, MemLog, MemVersions};
 use borealis_storage_replica::Segment;
-use borealis_volume_client::partitioning::Partitioning;
-use borealis_volume_client::recovery::{plan_recovery, RecoveryError, RecoveryPlan, SealReport};
+use borealis_volume_client::partitioning::{Partitioning, MAP_KEY};
+use borealis_volume_client::recovery::{
+    pgs_to_seal, plan_recovery, RecoveryError, RecoveryPlan, SealReport,
+};
 use borealis_volume_client::writer_state::WriterState;
 use borealis_wire::{EpochHistory, LogRecord, Mutation, Request, Response};
 use std::collections::BTreeMap;
@@ -65,6 +67,10 @@ pub struct Faults {
     /// A replaced writer keeps running (a zombie) instead of dying.
     pub zombie: f64,
     pub background_apply: f64,
+    /// Chance per tick that the writer checks a PG's size for a split.
+    pub split_rate: f64,
+    /// A PG whose live bytes reach this splits (tiny: splits are many).
+    pub split_bytes: u64,
 }
 
 impl Faults {
@@ -86,6 +92,8 @@ impl Faults {
             writer_replace: 0.0,
             zombie: 0.0,
             background_apply: 0.05,
+            split_rate: 0.0,
+            split_bytes: 0,
         }
     }
 
@@ -115,6 +123,8 @@ impl Faults {
             writer_replace: on(0.7, 0.0, 0.002, rng),
             zombie: on(0.7, 0.2, 1.0, rng),
             background_apply: rng.float(0.0, 0.2),
+            split_rate: on(0.7, 0.001, 0.02, rng),
+            split_bytes: rng.between(0, 60),
         }
     }
 }
@@ -249,6 +259,9 @@ struct Net {
     seq: u64,
     az_cut: Option<(u8, u64)>,
     link_cuts: Vec<(Node, Node, u64)>,
+    /// Messages from a node about a PG held back until a tick (scripted
+    /// races).
+    held: Vec<(Node, PgId, u64)>,
 }
 
 fn az_of(node: Node) -> Option<u8> {
@@ -276,16 +289,18 @@ impl Net {
 
 struct Replica {
     id: u8,
-    disks: Vec<MemDisk>,
+    /// One disk per PG hosted (created with its segment, kept across
+    /// crashes, as `DIR/pgN/` is).
+    disks: BTreeMap<PgId, MemDisk>,
     /// `None` while crashed.
-    segments: Option<Vec<Seg>>,
+    segments: Option<BTreeMap<PgId, Seg>>,
     inbox: Vec<Envelope>,
     /// Per PG: writes appended but not yet synced, to ack after the sync.
-    pending_acks: Vec<Vec<(Node, u64)>>,
+    pending_acks: BTreeMap<PgId, Vec<(Node, u64)>>,
     restart_at: u64,
     /// Per PG: after a corruption, the SCL the replica must regain before
-    /// it counts as healthy again (`None`: healthy).
-    repairing: Vec<Option<Lsn>>,
+    /// it counts as healthy again.
+    repairing: BTreeMap<PgId, Lsn>,
     next_gossip: u64,
 }
 
@@ -293,10 +308,41 @@ impl Replica {
     fn is_up(&self) -> bool {
         self.segments.is_some()
     }
-    fn scl(&self, pg: usize) -> Option<Lsn> {
-        self.segments.as_ref().map(|s| s[pg].scl())
+    /// The SCL of its segment of `pg` (`None`: down, or not hosted).
+    fn scl(&self, pg: PgId) -> Option<Lsn> {
+        self.segments
+            .as_ref()
+            .and_then(|s| s.get(&pg))
+            .map(Seg::scl)
+    }
+    fn hosted(&self) -> Vec<PgId> {
+        self.disks.keys().copied().collect()
+    }
+    fn segment(&mut self, pg: PgId) -> &mut Seg {
+        self.segments
+            .as_mut()
+            .and_then(|s| s.get_mut(&pg))
+            .expect("a hosted segment of a live replica")
+    }
+    /// Opens the segment of `pg` on a live replica, creating it if new (a
+    /// write or seal of a PG a split made, as `server.rs` does).
+    fn open_segment(&mut self, pg: PgId) -> std::io::Result<()> {
+        if self.segments.as_ref().is_some_and(|s| s.contains_key(&pg)) {
+            return Ok(());
+        }
+        let disk = self.disks.entry(pg).or_default().clone();
+        let segment = Segment::open(pg, MemLog::new(disk), MemVersions::default())?;
+        self.segments
+            .as_mut()
+            .expect("a live replica")
+            .insert(pg, segment);
+        Ok(())
     }
 }
+
+/// Rows per page of a genesis fill in the simulation (small, so fills take
+/// several pages and interleave with faults).
+const GENESIS_PAGE_ROWS: usize = 2;
 
 // ---------------------------------------------------------------- writers
 
@@ -308,10 +354,13 @@ enum Tag {
     Write,
     Read {
         op: ReadOp,
+        pg: PgId,
         at: Lsn,
         need: Lsn,
         candidates: Vec<ReplicaId>,
     },
+    /// A size check of a PG before a split.
+    SplitAdvice { pg: PgId },
 }
 
 /// A read the writer sends to one replica covering it.
@@ -320,7 +369,6 @@ enum ReadOp {
     Get(Vec<u8>),
     /// Keys in `[start, end)` of one PG, at most `limit` rows.
     Scan {
-        pg: PgId,
         start: Vec<u8>,
         end: Option<Vec<u8>>,
         limit: u32,
@@ -352,13 +400,21 @@ enum Phase {
     },
     Rewrite {
         plan: Box<RecoveryPlan>,
-        records: Vec<Vec<LogRecord>>,
-        pg: u32,
+        records: BTreeMap<PgId, Vec<LogRecord>>,
+        /// The PGs to rewrite (every PG sealed), and which one is at work.
+        pgs: Vec<PgId>,
+        index: usize,
         caught_up: [bool; REPLICAS_PER_PG],
         first: bool,
         deadline: u64,
         waiting: usize,
         retry_at: Option<u64>,
+    },
+    /// Reading the partition map at the recovered VDL from PG 0.
+    ReadMap {
+        plan: Box<RecoveryPlan>,
+        retry_at: u64,
+        found: Option<Partitioning>,
     },
     Active(Box<WriterState>),
     Dead,
@@ -372,6 +428,7 @@ impl Phase {
             Phase::SealRetry { .. } => "seal-retry",
             Phase::Fetch { .. } => "fetch",
             Phase::Rewrite { .. } => "rewrite",
+            Phase::ReadMap { .. } => "read-map",
             Phase::Active(_) => "active",
             Phase::Dead => "dead",
         }
@@ -383,9 +440,12 @@ struct Writer {
     /// Bumped at every phase change; requests carry it in their tag.
     generation: u64,
     outstanding: BTreeMap<u64, (Tag, u64)>,
+    /// The PGs to seal: the initial ones and every one a sealed replica
+    /// reported hosting.
+    pgs: Vec<PgId>,
     /// Per PG, per replica: SCLs acked under this writer's epoch during
-    /// recovery (volume.rs keeps them in its state and copies them over).
-    rewrite_scls: Vec<[Lsn; REPLICAS_PER_PG]>,
+    /// recovery (volume.rs collects them and copies them over).
+    rewrite_scls: BTreeMap<PgId, [Lsn; REPLICAS_PER_PG]>,
     fenced: bool,
     inbox: Vec<Envelope>,
     next_heartbeat: u64,
@@ -406,6 +466,16 @@ struct Txn {
     writes: Vec<(Vec<u8>, Option<u64>)>,
     sent_at: u64,
     acked_at: Option<u64>,
+}
+
+/// A split a writer allocated: the map it makes takes effect at `cpl` if
+/// the split is committed.
+struct SplitMade {
+    writer: u32,
+    epoch: Epoch,
+    cpl: Lsn,
+    map: Partitioning,
+    sent_at: u64,
 }
 
 struct PlanMade {
@@ -447,6 +517,8 @@ pub struct Summary {
     pub recoveries: usize,
     pub reads: usize,
     pub scans: usize,
+    /// Splits committed (in the final map).
+    pub splits: usize,
     pub final_vdl: Lsn,
 }
 
@@ -462,7 +534,9 @@ pub struct Sim {
     current: Option<usize>,
     start_writer_at: Option<u64>,
     next_id: u64,
-    partitioning: Partitioning,
+    /// The map of an empty volume (`pg_count` PGs).
+    initial_map: Partitioning,
+    splits: Vec<SplitMade>,
     keys: Vec<Vec<u8>>,
     txns: Vec<Txn>,
     plans: Vec<PlanMade>,
@@ -487,11 +561,10 @@ fn decode_txn(value: &[u8]) -> Option<u64> {
 
 impl Sim {
     pub fn new(cfg: Config) -> Sim {
-        let pg_count = cfg.pg_count as usize;
         let partitioning = Partitioning::even(cfg.pg_count);
         let mut keys = Vec::new();
         for pg in 0..cfg.pg_count {
-            let (start, _) = partitioning.range_of(PgId(pg));
+            let (start, _) = partitioning.range_of(PgId(pg)).expect("a mapped PG");
             let first = start.first().copied().unwrap_or(0);
             for k in 0..cfg.keys_per_pg {
                 let key = vec![first, b'k', k];
@@ -502,29 +575,22 @@ impl Sim {
         let mut rng = Rng::new(cfg.seed);
         let replicas = (0..REPLICAS_PER_PG as u8)
             .map(|id| {
-                let disks: Vec<MemDisk> = (0..pg_count).map(|_| MemDisk::default()).collect();
-                let segments = disks
-                    .iter()
-                    .enumerate()
-                    .map(|(pg, disk)| {
-                        Segment::open(
-                            PgId(pg as u32),
-                            MemLog::new(disk.clone()),
-                            MemVersions::default(),
-                        )
-                        .expect("open an empty segment")
-                    })
-                    .collect();
-                Replica {
+                let mut replica = Replica {
                     id,
-                    disks,
-                    segments: Some(segments),
+                    disks: BTreeMap::new(),
+                    segments: Some(BTreeMap::new()),
                     inbox: Vec::new(),
-                    pending_acks: vec![Vec::new(); pg_count],
+                    pending_acks: BTreeMap::new(),
                     restart_at: 0,
-                    repairing: vec![None; pg_count],
+                    repairing: BTreeMap::new(),
                     next_gossip: rng.below(GOSSIP_TICKS),
+                };
+                for pg in 0..cfg.pg_count {
+                    replica
+                        .open_segment(PgId(pg))
+                        .expect("open an empty segment");
                 }
+                replica
             })
             .collect();
         let verbose = cfg.verbose;
@@ -540,7 +606,8 @@ impl Sim {
             current: None,
             start_writer_at: None,
             next_id: 1,
-            partitioning,
+            initial_map: partitioning,
+            splits: Vec::new(),
             keys,
             txns: Vec::new(),
             plans: Vec::new(),
@@ -647,6 +714,16 @@ impl Sim {
         self.net.link_cuts.push((a, b, self.now + ticks));
     }
 
+    /// Holds back every message `from` sends about `pg` in the next
+    /// `ticks` ticks until they pass (a slow path for one PG's records).
+    pub fn hold(&mut self, from: Node, pg: u32, ticks: u64) {
+        event!(
+            self,
+            "fault: messages of {from} about pg{pg} held for {ticks}"
+        );
+        self.net.held.push((from, PgId(pg), self.now + ticks));
+    }
+
     pub fn heal_network(&mut self) {
         event!(self, "heal network");
         self.net.az_cut = None;
@@ -664,10 +741,8 @@ impl Sim {
         let replica = &mut self.replicas[r as usize];
         replica.segments = None;
         replica.inbox.clear();
-        for acks in &mut replica.pending_acks {
-            acks.clear();
-        }
-        for disk in &replica.disks {
+        replica.pending_acks.clear();
+        for disk in replica.disks.values() {
             disk.crash(tear_bytes);
         }
         replica.restart_at = self.now + down_ticks.max(1);
@@ -677,21 +752,20 @@ impl Sim {
         if self.replicas[r as usize].is_up() {
             return;
         }
-        let mut segments = Vec::new();
-        for (pg, disk) in self.replicas[r as usize].disks.iter().enumerate() {
-            match Segment::open(
-                PgId(pg as u32),
-                MemLog::new(disk.clone()),
-                MemVersions::default(),
-            ) {
-                Ok(segment) => segments.push(segment),
+        let mut segments = BTreeMap::new();
+        for (pg, disk) in &self.replicas[r as usize].disks {
+            match Segment::open(*pg, MemLog::new(disk.clone()), MemVersions::default()) {
+                Ok(segment) => {
+                    segments.insert(*pg, segment);
+                }
                 Err(error) => {
-                    self.fail(format!("r{r} pg{pg} failed to reopen: {error}"));
+                    let message = format!("r{r} {pg} failed to reopen: {error}");
+                    self.fail(message);
                     return;
                 }
             }
         }
-        let scls: Vec<u64> = segments.iter().map(|s| s.scl().0).collect();
+        let scls: Vec<u64> = segments.values().map(|s| s.scl().0).collect();
         self.replicas[r as usize].segments = Some(segments);
         event!(self, "restart r{r} scls={scls:?}");
     }
@@ -700,16 +774,18 @@ impl Sim {
     /// corruption is found when it loads its log; it counts as impaired
     /// until it regains the SCL it had.
     pub fn corrupt_replica(&mut self, r: u8, pg: u32, position: usize) {
-        let had = self.replicas[r as usize]
-            .scl(pg as usize)
-            .unwrap_or(Lsn::ZERO);
+        let pg = PgId(pg);
+        let had = self.replicas[r as usize].scl(pg).unwrap_or(Lsn::ZERO);
         event!(
             self,
-            "fault: corrupt r{r} pg{pg} at byte {position} (scl {had})"
+            "fault: corrupt r{r} {pg} at byte {position} (scl {had})"
         );
-        self.replicas[r as usize].disks[pg as usize].corrupt(position);
+        let Some(disk) = self.replicas[r as usize].disks.get(&pg) else {
+            return;
+        };
+        disk.corrupt(position);
         if had > Lsn::ZERO {
-            self.replicas[r as usize].repairing[pg as usize] = Some(had);
+            self.replicas[r as usize].repairing.insert(pg, had);
         }
         self.crash_replica(r, None, 5);
     }
@@ -741,12 +817,12 @@ impl Sim {
     fn start_writer(&mut self) {
         let id = self.writers.len() as u32;
         event!(self, "w{id} starts recovery");
-        let pg_count = self.cfg.pg_count as usize;
         self.writers.push(Writer {
             phase: Phase::Dead,
             generation: 0,
             outstanding: BTreeMap::new(),
-            rewrite_scls: vec![[Lsn::ZERO; REPLICAS_PER_PG]; pg_count],
+            pgs: (0..self.cfg.pg_count).map(PgId).collect(),
+            rewrite_scls: BTreeMap::new(),
             fenced: false,
             inbox: Vec::new(),
             next_heartbeat: 0,
@@ -815,7 +891,29 @@ impl Sim {
     }
 
     pub fn replica_scl(&self, r: u8, pg: u32) -> Option<Lsn> {
-        self.replicas[r as usize].scl(pg as usize)
+        self.replicas[r as usize].scl(PgId(pg))
+    }
+
+    /// The PGs replica `r` hosts.
+    pub fn replica_hosts(&self, r: u8) -> Vec<u32> {
+        self.replicas[r as usize]
+            .hosted()
+            .into_iter()
+            .map(|pg| pg.0)
+            .collect()
+    }
+
+    /// The newest partition map of writer `w`, if active.
+    pub fn writer_map(&self, w: u32) -> Option<Partitioning> {
+        match &self.writers[w as usize].phase {
+            Phase::Active(state) => Some(state.map().clone()),
+            _ => None,
+        }
+    }
+
+    /// Splits allocated so far (committed or not).
+    pub fn splits_made(&self) -> usize {
+        self.splits.len()
     }
 
     pub fn replica_is_up(&self, r: u8) -> bool {
@@ -859,12 +957,19 @@ impl Sim {
         } else {
             1
         };
+        let held_until = self
+            .net
+            .held
+            .iter()
+            .filter(|(from, pg, _)| *from == envelope.from && *pg == envelope.pg)
+            .map(|(_, _, until)| *until)
+            .max()
+            .unwrap_or(0);
         for _ in 0..copies {
             let delay = self.rng.between(1, self.cfg.faults.delay_max.max(1));
             self.net.seq += 1;
-            self.net
-                .queue
-                .insert((self.now + delay, self.net.seq), envelope.clone());
+            let at = (self.now + delay).max(held_until);
+            self.net.queue.insert((at, self.net.seq), envelope.clone());
         }
     }
 
@@ -928,12 +1033,15 @@ impl Sim {
             if !self.replicas[r].is_up() && self.replicas[r].restart_at <= now {
                 self.restart_replica(r as u8);
             }
-            for pg in 0..self.cfg.pg_count as usize {
-                if let Some(target) = self.replicas[r].repairing[pg] {
-                    if self.replicas[r].scl(pg).is_some_and(|scl| scl >= target) {
-                        event!(self, "r{r} pg{pg} repaired (scl >= {target})");
-                        self.replicas[r].repairing[pg] = None;
-                    }
+            let repairing: Vec<(PgId, Lsn)> = self.replicas[r]
+                .repairing
+                .iter()
+                .map(|(pg, target)| (*pg, *target))
+                .collect();
+            for (pg, target) in repairing {
+                if self.replicas[r].scl(pg).is_some_and(|scl| scl >= target) {
+                    event!(self, "r{r} {pg} repaired (scl >= {target})");
+                    self.replicas[r].repairing.remove(&pg);
                 }
             }
         }
@@ -954,7 +1062,7 @@ impl Sim {
     fn impaired(&self, r: u8) -> bool {
         let replica = &self.replicas[r as usize];
         !replica.is_up()
-            || replica.repairing.iter().any(Option::is_some)
+            || !replica.repairing.is_empty()
             || self
                 .net
                 .az_cut
@@ -1011,22 +1119,23 @@ impl Sim {
         }
         if self.rng.chance(f.corruption) {
             let r = self.rng.below(REPLICAS_PER_PG as u64) as u8;
-            let pg = self.rng.below(u64::from(self.cfg.pg_count)) as u32;
+            let hosted = self.replicas[r as usize].hosted();
+            let pg = *self.rng.pick(&hosted);
             // Only where a good copy survives: nobody else impaired, and
             // every other replica holds this one's whole chain.
-            let mine = self.replicas[r as usize].scl(pg as usize);
+            let mine = self.replicas[r as usize].scl(pg);
             let safe = self.impaired_count_with(&[]) == 0
                 && mine.is_some_and(|mine| {
                     (0..REPLICAS_PER_PG as u8).filter(|s| *s != r).all(|s| {
                         self.replicas[s as usize]
-                            .scl(pg as usize)
+                            .scl(pg)
                             .is_some_and(|scl| scl >= mine)
                     })
                 });
-            let bytes = self.replicas[r as usize].disks[pg as usize].durable_bytes();
+            let bytes = self.replicas[r as usize].disks[&pg].durable_bytes();
             if safe && bytes > 0 {
                 let position = self.rng.below(bytes as u64) as usize;
-                self.corrupt_replica(r, pg, position);
+                self.corrupt_replica(r, pg.0, position);
             }
         }
         if self.rng.chance(f.writer_replace) {
@@ -1045,17 +1154,39 @@ impl Sim {
 
     /// One turn of a replica, as `server.rs` runs a segment thread: take
     /// every queued command; writes are appended and acked after a sync,
-    /// other requests flush first and are answered in order.
+    /// other requests flush first and are answered in order. A write or
+    /// seal of a PG not hosted yet opens its segment.
     fn replica_step(&mut self, r: usize) {
         if !self.replicas[r].is_up() {
             return;
         }
         let inbox = std::mem::take(&mut self.replicas[r].inbox);
-        let pg_count = self.cfg.pg_count as usize;
-        let mut touched = vec![false; pg_count];
+        let mut touched: BTreeMap<PgId, bool> = BTreeMap::new();
         for envelope in inbox {
-            let pg = envelope.pg.0 as usize;
-            if pg >= pg_count || !self.replicas[r].is_up() {
+            let pg = envelope.pg;
+            if !self.replicas[r].is_up() {
+                continue;
+            }
+            if matches!(
+                envelope.payload,
+                Payload::Request(Request::Write { .. } | Request::Seal { .. })
+            ) {
+                if let Err(error) = self.replicas[r].open_segment(pg) {
+                    self.fail_stop(r, "open", error);
+                    continue;
+                }
+            }
+            let hosted = self.replicas[r]
+                .segments
+                .as_ref()
+                .is_some_and(|s| s.contains_key(&pg));
+            if !hosted {
+                if let Payload::Request(_) = &envelope.payload {
+                    let response = Response::Error {
+                        message: format!("this replica hosts no {pg}"),
+                    };
+                    self.respond(&envelope, response);
+                }
                 continue;
             }
             match &envelope.payload {
@@ -1067,19 +1198,24 @@ impl Sim {
                     records,
                     ..
                 }) => {
-                    touched[pg] = true;
-                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    touched.insert(pg, true);
+                    let segment = self.replicas[r].segment(pg);
                     match segment.write(*epoch, history, *vdl, records) {
                         Ok(Ok(())) => {
                             segment.raise_gc_horizon(*min_read_lsn);
-                            self.replicas[r].pending_acks[pg].push((envelope.from, envelope.id))
+                            self.replicas[r]
+                                .pending_acks
+                                .entry(pg)
+                                .or_default()
+                                .push((envelope.from, envelope.id));
+                            self.host_named_pgs(r, pg);
                         }
                         Ok(Err(error)) => self.fail_stop(r, "write", error),
                         Err(refusal) => {
                             let response = refusal.into_response();
                             event!(
                                 self,
-                                "r{r} pg{pg} refuses {} epoch {epoch}: {response:?}",
+                                "r{r} {pg} refuses {} epoch {epoch}: {response:?}",
                                 envelope.from
                             );
                             self.respond(&envelope, response);
@@ -1090,11 +1226,18 @@ impl Sim {
                     if !self.flush(r, pg) {
                         continue;
                     }
-                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    let hosted_pgs = self.replicas[r].hosted();
+                    let segment = self.replicas[r].segment(pg);
                     let result = match request {
                         Request::Write { .. } => unreachable!(),
                         Request::Seal { epoch, .. } => match segment.seal(*epoch) {
-                            Ok(result) => result,
+                            Ok(Ok(mut response)) => {
+                                if let Response::Sealed { hosted, .. } = &mut response {
+                                    *hosted = hosted_pgs;
+                                }
+                                Ok(response)
+                            }
+                            Ok(Err(error)) => Err(error),
                             Err(refusal) => Ok(refusal.into_response()),
                         },
                         Request::Get { key, at, need, .. } => segment.get(key, *at, *need),
@@ -1114,13 +1257,20 @@ impl Sim {
                         } => segment.fetch(*after, (*bytes_max as usize).min(GOSSIP_BYTES_MAX)),
                         Request::FetchExact { lsns, .. } => segment.fetch_exact(lsns),
                         Request::Status { .. } => Ok(segment.status()),
+                        Request::SplitAdvice {
+                            start,
+                            end,
+                            at,
+                            need,
+                            ..
+                        } => segment.split_advice(start, end.as_deref(), *at, *need),
                     };
                     match result {
                         Ok(response) => {
                             if let Request::Seal { epoch, .. } = request {
                                 event!(
                                     self,
-                                    "r{r} pg{pg} seal {epoch} by {}: {}",
+                                    "r{r} {pg} seal {epoch} by {}: {}",
                                     envelope.from,
                                     brief(&response)
                                 );
@@ -1137,16 +1287,17 @@ impl Sim {
                     if records.is_empty() {
                         continue;
                     }
-                    touched[pg] = true;
-                    let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                    touched.insert(pg, true);
+                    let segment = self.replicas[r].segment(pg);
                     let before = segment.scl();
                     if let Err(error) = segment.receive_from_peer(history, records) {
                         self.fail_stop(r, "gossip", error);
                         continue;
                     }
+                    self.host_named_pgs(r, pg);
                     event!(
                         self,
-                        "r{r} pg{pg} gossip from {}: {} records (scl {before})",
+                        "r{r} {pg} gossip from {}: {} records (scl {before})",
                         envelope.from,
                         records.len()
                     );
@@ -1157,39 +1308,50 @@ impl Sim {
         if !self.replicas[r].is_up() {
             return;
         }
-        for (pg, touched) in touched.iter_mut().enumerate() {
-            let has_work = !self.replicas[r].pending_acks[pg].is_empty() || *touched;
+        for pg in self.replicas[r].hosted() {
+            let mut touched = touched.get(&pg).copied().unwrap_or(false);
+            let has_work = self.replicas[r]
+                .pending_acks
+                .get(&pg)
+                .is_some_and(|acks| !acks.is_empty())
+                || touched;
             if has_work && !self.rng.chance(self.cfg.faults.slow_sync) && !self.flush(r, pg) {
                 return;
             }
             if self.rng.chance(self.cfg.faults.background_apply) {
-                let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+                let segment = self.replicas[r].segment(pg);
                 // Idle work, as the server's segment thread does it:
                 // applying, then bounded garbage collection.
                 if let Err(error) = segment.apply().and_then(|()| segment.collect_garbage(4)) {
                     self.fail_stop(r, "apply", error);
                     return;
                 }
-                *touched = true;
+                touched = true;
             }
-            if *touched {
-                self.replicas[r].segments.as_ref().unwrap()[pg].check_invariants();
+            if self.fill_genesis(r, pg, 4) {
+                touched = true;
+            }
+            if !self.replicas[r].is_up() {
+                return;
+            }
+            if touched {
+                self.replicas[r].segment(pg).check_invariants();
             }
         }
         if self.now >= self.replicas[r].next_gossip {
             self.replicas[r].next_gossip = self.now + GOSSIP_TICKS + self.rng.below(GOSSIP_TICKS);
-            for pg in 0..pg_count {
+            for pg in self.replicas[r].hosted() {
                 let mut peer = self.rng.below(REPLICAS_PER_PG as u64 - 1) as u8;
                 if peer >= r as u8 {
                     peer += 1;
                 }
-                let after = self.replicas[r].segments.as_ref().unwrap()[pg].scl();
+                let after = self.replicas[r].segment(pg).scl();
                 self.request(
                     Node::Replica(r as u8),
                     Node::Replica(peer),
-                    PgId(pg as u32),
+                    pg,
                     Request::Fetch {
-                        pg: PgId(pg as u32),
+                        pg,
                         after,
                         bytes_max: GOSSIP_BYTES_MAX as u32,
                     },
@@ -1198,26 +1360,86 @@ impl Sim {
         }
     }
 
+    /// Opens the PGs split records taken by replica `r`'s segment of `pg`
+    /// named, before the replica answers anything else (server.rs).
+    fn host_named_pgs(&mut self, r: usize, pg: PgId) {
+        for named in self.replicas[r].segment(pg).take_named_pgs() {
+            if let Err(error) = self.replicas[r].open_segment(named) {
+                self.fail_stop(r, "open", error);
+                return;
+            }
+        }
+    }
+
+    /// Up to `pages_max` pages of the genesis fill of replica `r`'s segment
+    /// of `pg` from its source segment on the same replica (as the server's
+    /// segment thread asks its source's). Returns whether a page was taken.
+    fn fill_genesis(&mut self, r: usize, pg: PgId, pages_max: usize) -> bool {
+        let mut filled = false;
+        for _ in 0..pages_max {
+            let Some(segments) = self.replicas[r].segments.as_mut() else {
+                return filled;
+            };
+            let Some(fill) = segments.get(&pg).and_then(|s| s.genesis_wanted()).cloned() else {
+                return filled;
+            };
+            assert!(fill.source < pg, "a genesis copies from an older PG");
+            let Some(source) = segments.get_mut(&fill.source) else {
+                return filled;
+            };
+            let page = match source.snapshot_page(
+                &fill.from,
+                fill.end.as_deref(),
+                fill.source_lsn,
+                GENESIS_PAGE_ROWS,
+            ) {
+                Ok(Some(page)) => page,
+                Ok(None) => return filled,
+                Err(error) => {
+                    self.fail_stop(r, "snapshot", error);
+                    return filled;
+                }
+            };
+            let rows = page.0.len();
+            let segment = segments.get_mut(&pg).expect("the filling segment");
+            if let Err(error) = segment.fill_genesis(page) {
+                self.fail_stop(r, "fill", error);
+                return filled;
+            }
+            filled = true;
+            if segment.genesis_wanted().is_none() {
+                event!(
+                    self,
+                    "r{r} {pg} genesis filled from {} as of {} (last page {rows} rows)",
+                    fill.source,
+                    fill.source_lsn
+                );
+                return filled;
+            }
+        }
+        filled
+    }
+
     /// Syncs a segment and acks the writes waiting on it. False if the
     /// replica fail-stopped.
-    fn flush(&mut self, r: usize, pg: usize) -> bool {
-        let segment = &mut self.replicas[r].segments.as_mut().unwrap()[pg];
+    fn flush(&mut self, r: usize, pg: PgId) -> bool {
+        let segment = self.replicas[r].segment(pg);
         if let Err(error) = segment.sync() {
             self.fail_stop(r, "sync", error);
             return false;
         }
         let scl = segment.scl();
-        let acks = std::mem::take(&mut self.replicas[r].pending_acks[pg]);
+        let acks = self.replicas[r]
+            .pending_acks
+            .remove(&pg)
+            .unwrap_or_default();
         for (to, id) in acks {
             self.send(Envelope {
                 from: Node::Replica(r as u8),
                 to,
-                pg: PgId(pg as u32),
+                pg,
                 id,
-                payload: Payload::Response(Response::WriteAck {
-                    pg: PgId(pg as u32),
-                    scl,
-                }),
+                payload: Payload::Response(Response::WriteAck { pg, scl }),
             });
         }
         true
@@ -1244,53 +1466,38 @@ impl Sim {
     }
 
     fn begin_status(&mut self, w: usize) {
-        let pg_count = self.cfg.pg_count;
+        let pgs = self.writers[w].pgs.clone();
         self.set_phase(
             w,
             Phase::Status {
                 deadline: self.now + REQUEST_TIMEOUT,
-                waiting: REPLICAS_PER_PG * pg_count as usize,
+                waiting: REPLICAS_PER_PG * pgs.len(),
                 highest: Epoch(0),
             },
         );
         for r in 0..REPLICAS_PER_PG as u8 {
-            for pg in 0..pg_count {
-                self.phase_request(
-                    w,
-                    r,
-                    PgId(pg),
-                    Request::Status { pg: PgId(pg) },
-                    REQUEST_TIMEOUT,
-                );
+            for pg in &pgs {
+                self.phase_request(w, r, *pg, Request::Status { pg: *pg }, REQUEST_TIMEOUT);
             }
         }
     }
 
     fn begin_seal(&mut self, w: usize, epoch: Epoch) {
-        let pg_count = self.cfg.pg_count;
+        let pgs = self.writers[w].pgs.clone();
         self.set_phase(
             w,
             Phase::Seal {
                 epoch,
                 deadline: self.now + SEAL_TIMEOUT,
-                waiting: REPLICAS_PER_PG * pg_count as usize,
+                waiting: REPLICAS_PER_PG * pgs.len(),
                 reports: Vec::new(),
                 refused: None,
             },
         );
-        event!(self, "w{w} seals at epoch {epoch}");
+        event!(self, "w{w} seals {pgs:?} at epoch {epoch}");
         for r in 0..REPLICAS_PER_PG as u8 {
-            for pg in 0..pg_count {
-                self.phase_request(
-                    w,
-                    r,
-                    PgId(pg),
-                    Request::Seal {
-                        epoch,
-                        pg: PgId(pg),
-                    },
-                    SEAL_TIMEOUT,
-                );
+            for pg in &pgs {
+                self.phase_request(w, r, *pg, Request::Seal { epoch, pg: *pg }, SEAL_TIMEOUT);
             }
         }
     }
@@ -1323,10 +1530,11 @@ impl Sim {
                 }
                 Tag::Read {
                     op,
+                    pg,
                     at,
                     need,
                     candidates,
-                } => self.send_read(w, op, at, need, candidates),
+                } => self.send_read(w, op, pg, at, need, candidates),
                 _ => {}
             }
         }
@@ -1377,8 +1585,21 @@ impl Sim {
                 self.phase_response(w, ReplicaId(r), pg, response);
             }
             Tag::Phase(_) | Tag::Write => {}
+            Tag::SplitAdvice { pg } => {
+                if let Response::SplitAdvice {
+                    live_bytes,
+                    median: Some(median),
+                    ..
+                } = response
+                {
+                    if live_bytes >= self.cfg.faults.split_bytes {
+                        self.split(w, pg, &median);
+                    }
+                }
+            }
             Tag::Read {
                 op,
+                pg,
                 at,
                 need,
                 candidates,
@@ -1388,7 +1609,7 @@ impl Sim {
                     Response::Rows { rows, more } if matches!(op, ReadOp::Scan { .. }) => {
                         Seen::Rows(rows, more)
                     }
-                    _ => return self.send_read(w, op, at, need, candidates),
+                    _ => return self.send_read(w, op, pg, at, need, candidates),
                 };
                 // Invariant 2, at once: nothing committed above the read
                 // point is visible (the whole answer is checked at the end).
@@ -1444,6 +1665,7 @@ impl Sim {
                     vdl_hint,
                     last_lsn_at_or_below_hint,
                     headers,
+                    hosted,
                     ..
                 } => reports.push(SealReport {
                     pg,
@@ -1452,6 +1674,7 @@ impl Sim {
                     vdl_hint,
                     last_lsn_at_or_below_hint,
                     headers,
+                    hosted,
                 }),
                 Response::Refused { epoch } => *refused = Some(epoch),
                 _ => {}
@@ -1472,13 +1695,27 @@ impl Sim {
             (
                 Phase::Rewrite {
                     plan,
-                    pg: current,
+                    pgs,
+                    index,
                     caught_up,
                     ..
                 },
                 Response::WriteAck { scl, .. },
-            ) if pg.0 == *current && scl >= plan.pg_tails[pg.0 as usize] => {
+            ) if pg == pgs[*index] && scl >= plan.pg_tails[&pg] => {
                 caught_up[replica.index()] = true;
+            }
+            (Phase::ReadMap { found, .. }, Response::Value { value }) if pg == PgId(0) => {
+                let map = match value {
+                    None => Ok(self.initial_map.clone()),
+                    Some(bytes) => Partitioning::decode(&bytes),
+                };
+                match map {
+                    Ok(map) => *found = Some(map),
+                    Err(error) => {
+                        let message = format!("w{w} read a corrupt partition map: {error}");
+                        self.fail(message);
+                    }
+                }
             }
             _ => {}
         }
@@ -1486,9 +1723,11 @@ impl Sim {
 
     fn on_write_ack(&mut self, w: usize, pg: PgId, replica: ReplicaId, scl: Lsn) {
         let writer = &mut self.writers[w];
-        if let Some(slot) = writer.rewrite_scls.get_mut(pg.0 as usize) {
-            slot[replica.index()] = slot[replica.index()].max(scl);
-        }
+        let slot = writer
+            .rewrite_scls
+            .entry(pg)
+            .or_insert([Lsn::ZERO; REPLICAS_PER_PG]);
+        slot[replica.index()] = slot[replica.index()].max(scl);
         let advanced = match &mut writer.phase {
             Phase::Active(state) => state.on_ack(pg, replica, scl),
             _ => false,
@@ -1550,7 +1789,6 @@ impl Sim {
     /// workload).
     fn writer_advance(&mut self, w: usize) {
         let now = self.now;
-        let pg_count = self.cfg.pg_count;
         match &self.writers[w].phase {
             Phase::Dead => {}
             Phase::Status {
@@ -1589,7 +1827,21 @@ impl Sim {
                     self.begin_seal(w, next);
                     return;
                 }
-                match plan_recovery(epoch, pg_count, reports) {
+                let pgs = self.writers[w].pgs.clone();
+                let wanted = pgs_to_seal(&pgs, reports);
+                if wanted != pgs {
+                    // volume.rs: replicas host PGs (made by splits) not
+                    // sealed yet; seal them all at a new epoch.
+                    let next = Epoch(epoch.0 + 1);
+                    event!(
+                        self,
+                        "w{w} replicas host {wanted:?}: sealing them all at {next}"
+                    );
+                    self.writers[w].pgs = wanted;
+                    self.begin_seal(w, next);
+                    return;
+                }
+                match plan_recovery(epoch, &pgs, reports) {
                     Ok(plan) => self.plan_made(w, plan),
                     Err(RecoveryError::NoReadQuorum { pg, reports }) => {
                         event!(
@@ -1619,12 +1871,12 @@ impl Sim {
                 if *waiting > 0 && *deadline > now {
                     return;
                 }
-                let mut records = vec![Vec::new(); pg_count as usize];
+                let mut records: BTreeMap<PgId, Vec<LogRecord>> = BTreeMap::new();
                 let mut missing = 0;
                 for (pg, lsns) in &plan.records_to_rewrite {
                     for lsn in lsns {
                         match found.get(lsn) {
-                            Some(record) => records[pg.0 as usize].push(record.clone()),
+                            Some(record) => records.entry(*pg).or_default().push(record.clone()),
                             None => missing += 1,
                         }
                     }
@@ -1639,12 +1891,14 @@ impl Sim {
                     return;
                 }
                 let plan = plan.clone();
+                let pgs: Vec<PgId> = plan.pg_tails.keys().copied().collect();
                 self.set_phase(
                     w,
                     Phase::Rewrite {
                         plan,
                         records,
-                        pg: 0,
+                        pgs,
+                        index: 0,
                         caught_up: [false; REPLICAS_PER_PG],
                         first: true,
                         deadline: 0,
@@ -1656,14 +1910,16 @@ impl Sim {
             }
             Phase::Rewrite {
                 plan,
-                pg,
+                pgs,
+                index,
                 caught_up,
                 deadline,
                 waiting,
                 retry_at,
                 ..
             } => {
-                let pg_now = *pg;
+                let pg_now = pgs[*index];
+                let last = *index + 1 == pgs.len();
                 if let Some(at) = *retry_at {
                     if at > now {
                         return;
@@ -1683,7 +1939,7 @@ impl Sim {
                             ..
                         } => {
                             let sent = if *first {
-                                records[pg_now as usize].clone()
+                                records.get(&pg_now).cloned().unwrap_or_default()
                             } else {
                                 Vec::new()
                             };
@@ -1699,9 +1955,9 @@ impl Sim {
                     if first {
                         event!(
                             self,
-                            "w{w} rewrites pg{pg_now}: {} records, tail {}",
+                            "w{w} rewrites {pg_now}: {} records, tail {}",
                             records.len(),
-                            plan.pg_tails[pg_now as usize]
+                            plan.pg_tails[&pg_now]
                         );
                     }
                     for (r, done) in caught_up.iter().enumerate() {
@@ -1711,14 +1967,14 @@ impl Sim {
                         let request = Request::Write {
                             epoch: plan.epoch,
                             history: plan.history.clone(),
-                            pg: PgId(pg_now),
+                            pg: pg_now,
                             // Not yet plan.vdl: durable only once the
                             // rewrite reaches a write quorum.
                             vdl: plan.committed,
                             min_read_lsn: Lsn::ZERO,
                             records: records.clone(),
                         };
-                        self.phase_request(w, r as u8, PgId(pg_now), request, REQUEST_TIMEOUT);
+                        self.phase_request(w, r as u8, pg_now, request, REQUEST_TIMEOUT);
                     }
                     return;
                 }
@@ -1731,16 +1987,16 @@ impl Sim {
                     }
                     return;
                 }
-                if pg_now + 1 < pg_count {
+                if !last {
                     if let Phase::Rewrite {
-                        pg,
+                        index,
                         caught_up,
                         first,
                         retry_at,
                         ..
                     } = &mut self.writers[w].phase
                     {
-                        *pg += 1;
+                        *index += 1;
                         *caught_up = [false; REPLICAS_PER_PG];
                         *first = true;
                         *retry_at = Some(now);
@@ -1749,7 +2005,53 @@ impl Sim {
                     return;
                 }
                 let plan = plan.clone();
-                self.recovered(w, &plan);
+                self.set_phase(
+                    w,
+                    Phase::ReadMap {
+                        plan,
+                        retry_at: now,
+                        found: None,
+                    },
+                );
+                self.writer_advance(w);
+            }
+            Phase::ReadMap {
+                plan,
+                retry_at,
+                found,
+            } => {
+                if let Some(map) = found {
+                    let (plan, map) = (plan.clone(), map.clone());
+                    self.recovered(w, &plan, map);
+                    return;
+                }
+                if *retry_at > now {
+                    return;
+                }
+                // volume.rs: ask the replicas of PG 0 the rewrite found
+                // caught up, until one answers.
+                let plan = plan.clone();
+                let need = plan.pg_tails.get(&PgId(0)).copied().unwrap_or(Lsn::ZERO);
+                let scls = self.writers[w]
+                    .rewrite_scls
+                    .get(&PgId(0))
+                    .copied()
+                    .unwrap_or([Lsn::ZERO; REPLICAS_PER_PG]);
+                if let Phase::ReadMap { retry_at, .. } = &mut self.writers[w].phase {
+                    *retry_at = now + REQUEST_TIMEOUT;
+                }
+                for (r, scl) in scls.iter().enumerate() {
+                    if *scl < need {
+                        continue;
+                    }
+                    let request = Request::Get {
+                        pg: PgId(0),
+                        key: MAP_KEY.to_vec(),
+                        at: plan.vdl,
+                        need,
+                    };
+                    self.phase_request(w, r as u8, PgId(0), request, REQUEST_TIMEOUT);
+                }
             }
             Phase::Active(_) => self.active_step(w),
         }
@@ -1809,12 +2111,28 @@ impl Sim {
         }
     }
 
-    fn recovered(&mut self, w: usize, plan: &RecoveryPlan) {
-        let mut state = WriterState::after_recovery(plan);
+    fn recovered(&mut self, w: usize, plan: &RecoveryPlan, map: Partitioning) {
+        // Invariant 6: the map a writer recovers is the one the committed
+        // splits made (a split's map takes effect at its CPL).
+        let expected = self.committed_map_at(plan.vdl, &plan.history);
+        if map != expected {
+            let message = format!(
+                "w{w} recovered the map {map:?} at {}, but the committed splits make {expected:?}",
+                plan.vdl
+            );
+            self.fail(message);
+            return;
+        }
+        if let Some(pg) = map.pgs().find(|pg| !plan.pg_tails.contains_key(pg)) {
+            let message = format!("w{w} recovered a map naming {pg}, which it did not seal");
+            self.fail(message);
+            return;
+        }
+        let mut state = WriterState::after_recovery(plan, map);
         let scls = self.writers[w].rewrite_scls.clone();
-        for (pg, scls) in scls.iter().enumerate() {
+        for (pg, scls) in &scls {
             for (r, scl) in scls.iter().enumerate() {
-                state.on_ack(PgId(pg as u32), ReplicaId(r as u8), *scl);
+                state.on_ack(*pg, ReplicaId(r as u8), *scl);
             }
         }
         self.recoveries += 1;
@@ -1872,20 +2190,20 @@ impl Sim {
                 unreachable!()
             };
             let mut sends = Vec::new();
-            for pg in 0..state.pg_count() as u32 {
+            for pg in state.pgs() {
                 let targets: Vec<ReplicaId> = if everyone {
                     ReplicaId::all().collect()
                 } else {
-                    state.lagging_replicas(PgId(pg))
+                    state.lagging_replicas(pg)
                 };
                 for replica in targets {
                     sends.push((
                         replica,
-                        PgId(pg),
+                        pg,
                         Request::Write {
                             epoch: state.epoch(),
                             history: state.history().clone(),
-                            pg: PgId(pg),
+                            pg,
                             vdl: state.vdl(),
                             min_read_lsn,
                             records: Vec::new(),
@@ -1906,6 +2224,122 @@ impl Sim {
         if self.rng.chance(self.cfg.read_rate) {
             self.start_read(w);
         }
+        if self.writers[w].workload && self.rng.chance(self.cfg.faults.split_rate) {
+            self.check_split(w);
+        }
+    }
+
+    /// volume.rs's split trigger: ask a replica covering a PG of the map
+    /// for its live size and median key at the VDL; the answer splits it
+    /// if it passed the (tiny) limit.
+    fn check_split(&mut self, w: usize) {
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return;
+        };
+        let pgs: Vec<PgId> = state.map().pgs().collect();
+        let pg = *self.rng.pick(&pgs);
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return;
+        };
+        let vdl = state.vdl();
+        let need = state.read_need(pg, vdl);
+        let candidates = state.replicas_covering(pg, need);
+        let Some((start, end)) = state.map().range_of(pg) else {
+            return;
+        };
+        if candidates.is_empty() {
+            return;
+        }
+        let replica = *self.rng.pick(&candidates);
+        let request = Request::SplitAdvice {
+            pg,
+            start,
+            end,
+            at: vdl,
+            need,
+        };
+        let id = self.request(
+            Node::Writer(w as u32),
+            Node::Replica(replica.0),
+            pg,
+            request,
+        );
+        self.writers[w]
+            .outstanding
+            .insert(id, (Tag::SplitAdvice { pg }, self.now + REQUEST_TIMEOUT));
+    }
+
+    /// Splits `pg` at `key` (volume.rs `Volume::split`): one atomic group
+    /// sent like a commit's, not waited for.
+    pub fn split(&mut self, w: usize, pg: PgId, key: &[u8]) {
+        if self.writers[w].fenced {
+            return;
+        }
+        let min_read_lsn = self.min_read_lsn(w);
+        let Phase::Active(state) = &mut self.writers[w].phase else {
+            return;
+        };
+        let Ok(Some(records)) = state.allocate_split(pg, key) else {
+            return;
+        };
+        let epoch = state.epoch();
+        let history = state.history().clone();
+        let vdl = state.vdl();
+        let map = state.map().clone();
+        let cpl = records.last().expect("a split has records").lsn();
+        event!(
+            self,
+            "w{w} splits {pg} at {key:?} into {}: lsns {}..={cpl}",
+            records[1].header.pg,
+            records[0].lsn()
+        );
+        self.splits.push(SplitMade {
+            writer: w as u32,
+            sent_at: self.now,
+            epoch,
+            cpl,
+            map,
+        });
+        for record in records {
+            let pg = record.header.pg;
+            for r in 0..REPLICAS_PER_PG as u8 {
+                let request = Request::Write {
+                    epoch,
+                    history: history.clone(),
+                    pg,
+                    vdl,
+                    min_read_lsn,
+                    records: vec![record.clone()],
+                };
+                self.write_request(w, r, pg, request);
+            }
+        }
+    }
+
+    /// Splits a PG of the current writer's map at `key` now (scripted
+    /// scenarios). Returns the new PG, if the split was allocated.
+    pub fn split_now(&mut self, pg: u32, key: &[u8]) -> Option<u32> {
+        let w = self.current?;
+        self.split_by(w as u32, pg, key)
+    }
+
+    /// Writer `w` (the current one or a zombie) splits a PG of its map at
+    /// `key`. Returns the new PG, if the split was allocated.
+    pub fn split_by(&mut self, w: u32, pg: u32, key: &[u8]) -> Option<u32> {
+        let w = w as usize;
+        let before = self.splits.len();
+        self.split(w, PgId(pg), key);
+        (self.splits.len() > before).then(|| self.splits[before].map.pg_of(key).0)
+    }
+
+    /// The map the committed splits make as of `at`, under `history`
+    /// (which voids the splits of writers that never finished them).
+    fn committed_map_at(&self, at: Lsn, history: &EpochHistory) -> Partitioning {
+        self.splits
+            .iter()
+            .filter(|s| s.cpl <= at && !history.voids(s.epoch, s.cpl))
+            .max_by_key(|s| s.cpl)
+            .map_or_else(|| self.initial_map.clone(), |s| s.map.clone())
     }
 
     fn write_request(&mut self, w: usize, r: u8, pg: PgId, request: Request) {
@@ -1936,10 +2370,18 @@ impl Sim {
     }
 
     /// The keys the workload uses in `pg`.
+    /// Writer `w` (active, perhaps a zombie) starts a transaction writing
+    /// `keys`.
+    pub fn commit_by(&mut self, w: u32, keys: Vec<Vec<u8>>) {
+        assert!(matches!(self.writers[w as usize].phase, Phase::Active(_)));
+        self.commit_keys(w as usize, keys);
+    }
+
+    /// The keys the workload uses in `pg` of the initial map.
     pub fn keys_of_pg(&self, pg: u32) -> Vec<Vec<u8>> {
         self.keys
             .iter()
-            .filter(|k| self.partitioning.pg_of(k) == PgId(pg))
+            .filter(|k| self.initial_map.pg_of(k) == PgId(pg))
             .cloned()
             .collect()
     }
@@ -1947,7 +2389,7 @@ impl Sim {
     /// The PG writer `w` is re-replicating, if it is in that phase.
     pub fn rewriting_pg(&self, w: u32) -> Option<u32> {
         match &self.writers[w as usize].phase {
-            Phase::Rewrite { pg, .. } => Some(*pg),
+            Phase::Rewrite { pgs, index, .. } => Some(pgs[*index].0),
             _ => None,
         }
     }
@@ -1955,29 +2397,25 @@ impl Sim {
     fn commit_keys(&mut self, w: usize, chosen: Vec<Vec<u8>>) {
         let index = self.txns.len();
         let mut writes = Vec::new();
-        let mut by_pg: Vec<(PgId, Vec<Mutation>)> = Vec::new();
+        let mut mutations = Vec::new();
         for key in chosen {
             let value = if self.rng.chance(0.15) {
                 None
             } else {
                 Some(index as u64)
             };
-            let pg = self.partitioning.pg_of(&key);
-            let mutation = Mutation {
+            mutations.push(Mutation {
                 key: key.clone(),
                 value: value.map(encode_txn),
-            };
-            match by_pg.iter_mut().find(|(p, _)| *p == pg) {
-                Some((_, list)) => list.push(mutation),
-                None => by_pg.push((pg, vec![mutation])),
-            }
+            });
             writes.push((key, value));
         }
         let min_read_lsn = self.min_read_lsn(w);
         let Phase::Active(state) = &mut self.writers[w].phase else {
             unreachable!()
         };
-        let Ok(records) = state.allocate_group(by_pg) else {
+        // Routed by the newest map under the allocation (volume.rs).
+        let Ok(records) = state.allocate_commit(mutations) else {
             return; // over the LSN allocation limit: wait for VDL
         };
         let epoch = state.epoch();
@@ -2016,9 +2454,22 @@ impl Sim {
 
     fn start_read(&mut self, w: usize) {
         let key = self.rng.pick(&self.keys).clone();
-        let pg = self.partitioning.pg_of(&key);
+        let Phase::Active(state) = &self.writers[w].phase else {
+            return;
+        };
+        // Routed by the map as of the read point (volume.rs).
+        let at = state.vdl();
+        let map = state.map_at(at);
+        let pg = map.pg_of(&key);
+        let (range_start, range_end) = map.range_of(pg).expect("a mapped PG");
         let op = if self.rng.chance(0.3) {
-            let (range_start, range_end) = self.partitioning.range_of(pg);
+            // Scans start above the map's reserved key (the engine's
+            // keys all do).
+            let range_start = if range_start.as_slice() == MAP_KEY {
+                vec![0]
+            } else {
+                range_start
+            };
             let start = if self.rng.chance(0.5) {
                 range_start
             } else {
@@ -2026,7 +2477,6 @@ impl Sim {
             };
             let limit = self.rng.between(1, u64::from(self.cfg.keys_per_pg) + 1) as u32;
             ReadOp::Scan {
-                pg,
                 start,
                 end: range_end,
                 limit,
@@ -2037,7 +2487,6 @@ impl Sim {
         let Phase::Active(state) = &self.writers[w].phase else {
             return;
         };
-        let at = state.vdl();
         let need = state.read_need(pg, at);
         let mut candidates = state.replicas_covering(pg, need);
         if candidates.is_empty() {
@@ -2045,7 +2494,7 @@ impl Sim {
         }
         let turn = self.rng.below(candidates.len() as u64) as usize;
         candidates.rotate_left(turn);
-        self.send_read(w, op, at, need, candidates);
+        self.send_read(w, op, pg, at, need, candidates);
     }
 
     /// Sends a read to the next candidate replica (volume.rs tries them in
@@ -2054,6 +2503,7 @@ impl Sim {
         &mut self,
         w: usize,
         op: ReadOp,
+        pg: PgId,
         at: Lsn,
         need: Lsn,
         mut candidates: Vec<ReplicaId>,
@@ -2062,33 +2512,21 @@ impl Sim {
             return;
         }
         let replica = candidates.remove(0);
-        let (pg, request) = match &op {
-            ReadOp::Get(key) => {
-                let pg = self.partitioning.pg_of(key);
-                let request = Request::Get {
-                    pg,
-                    key: key.clone(),
-                    at,
-                    need,
-                };
-                (pg, request)
-            }
-            ReadOp::Scan {
+        let request = match &op {
+            ReadOp::Get(key) => Request::Get {
                 pg,
-                start,
-                end,
-                limit,
-            } => {
-                let request = Request::Scan {
-                    pg: *pg,
-                    start: start.clone(),
-                    end: end.clone(),
-                    at,
-                    need,
-                    limit: *limit,
-                };
-                (*pg, request)
-            }
+                key: key.clone(),
+                at,
+                need,
+            },
+            ReadOp::Scan { start, end, limit } => Request::Scan {
+                pg,
+                start: start.clone(),
+                end: end.clone(),
+                at,
+                need,
+                limit: *limit,
+            },
         };
         let id = self.request(
             Node::Writer(w as u32),
@@ -2101,6 +2539,7 @@ impl Sim {
             (
                 Tag::Read {
                     op,
+                    pg,
                     at,
                     need,
                     candidates,
@@ -2147,19 +2586,19 @@ impl Sim {
             return Err("no commit was acknowledged after healing".into());
         }
         self.set_workload(false);
-        let pg_count = self.cfg.pg_count;
         let converged = self.run_until(FINAL_TICKS_MAX, |sim| {
             let Phase::Active(state) = &sim.writers[w].phase else {
                 return false;
             };
             state.in_flight_count() == 0
-                && (0..pg_count).all(|pg| {
-                    let tail = state.read_need(PgId(pg), state.vdl());
+                && state.pgs().into_iter().all(|pg| {
+                    let tail = state.read_need(pg, state.vdl());
                     sim.replicas.iter().all(|replica| {
-                        replica.segments.as_ref().is_some_and(|s| {
-                            s[pg as usize].scl() == tail
-                                && s[pg as usize].history() == state.history()
-                        })
+                        replica
+                            .segments
+                            .as_ref()
+                            .and_then(|s| s.get(&pg))
+                            .is_some_and(|s| s.scl() == tail && s.history() == state.history())
                     })
                 })
         })?;
@@ -2170,11 +2609,15 @@ impl Sim {
             ));
         };
         if !converged {
-            let scls: Vec<Vec<Option<Lsn>>> = (0..pg_count)
-                .map(|pg| self.replicas.iter().map(|r| r.scl(pg as usize)).collect())
+            let scls: Vec<Vec<Option<Lsn>>> = state
+                .pgs()
+                .into_iter()
+                .map(|pg| self.replicas.iter().map(|r| r.scl(pg)).collect())
                 .collect();
-            let tails: Vec<Lsn> = (0..pg_count)
-                .map(|pg| state.read_need(PgId(pg), state.vdl()))
+            let tails: Vec<Lsn> = state
+                .pgs()
+                .into_iter()
+                .map(|pg| state.read_need(pg, state.vdl()))
                 .collect();
             return Err(format!(
                 "replicas did not converge: scls {scls:?}, tails {tails:?}, in flight {}",
@@ -2183,10 +2626,40 @@ impl Sim {
         }
         let vdl = state.vdl();
         let history = state.history().clone();
-        let needs: Vec<Lsn> = (0..pg_count)
-            .map(|pg| state.read_need(PgId(pg), vdl))
+        let needs: BTreeMap<PgId, Lsn> = state
+            .pgs()
+            .into_iter()
+            .map(|pg| (pg, state.read_need(pg, vdl)))
             .collect();
+        let map = state.map().clone();
+        let expected_map = self.committed_map_at(vdl, &history);
+        // Invariant 3 for splits: one sent after a newer writer sealed (and
+        // finished its recovery) never takes effect.
+        for split in &self.splits {
+            if split.cpl <= vdl && !history.voids(split.epoch, split.cpl) {
+                if let Some(plan) = self
+                    .plans
+                    .iter()
+                    .find(|p| p.completed && p.epoch > split.epoch && p.at < split.sent_at)
+                {
+                    return Err(format!(
+                        "a zombie split of w{} (epoch {}, cpl {}) became committed after w{} sealed",
+                        split.writer, split.epoch, split.cpl, plan.writer
+                    ));
+                }
+            }
+        }
+        if map != expected_map {
+            return Err(format!(
+                "the final writer routes by {map:?}, the committed splits make {expected_map:?}"
+            ));
+        }
         self.check_final(vdl, &history, &needs)?;
+        let splits = self
+            .splits
+            .iter()
+            .filter(|s| s.cpl <= vdl && !history.voids(s.epoch, s.cpl))
+            .count();
         Ok(Summary {
             seed: self.cfg.seed,
             ticks: self.now,
@@ -2207,6 +2680,7 @@ impl Sim {
                 .iter()
                 .filter(|o| matches!(o.op, ReadOp::Scan { .. }))
                 .count(),
+            splits,
             final_vdl: vdl,
         })
     }
@@ -2215,7 +2689,7 @@ impl Sim {
         &mut self,
         vdl: Lsn,
         history: &EpochHistory,
-        needs: &[Lsn],
+        needs: &BTreeMap<PgId, Lsn>,
     ) -> Result<(), String> {
         // Which transactions the volume holds: at or below the final VDL and
         // not voided by any writer's truncation.
@@ -2310,31 +2784,56 @@ impl Sim {
         // Invariants 1 and 4: every replica answers every key, at the final
         // VDL and at earlier committed read points, with the model's value.
         let mut read_points: Vec<Lsn> = vec![vdl];
-        let committed_lsns: Vec<Lsn> = self
+        let mut committed_lsns: Vec<Lsn> = self
             .txns
             .iter()
             .enumerate()
             .filter(|(i, _)| committed[*i])
             .map(|(_, t)| t.commit_lsn)
             .collect();
-        for _ in 0..4 {
+        // Reads right at a split's CPL too (the first read point of its map).
+        committed_lsns.extend(
+            self.splits
+                .iter()
+                .filter(|s| s.cpl <= vdl && !history.voids(s.epoch, s.cpl))
+                .map(|s| s.cpl),
+        );
+        for _ in 0..6 {
             if !committed_lsns.is_empty() {
                 read_points.push(*self.rng.pick(&committed_lsns));
             }
         }
+        // Every segment applies through the VDL and finishes its genesis
+        // fill (sources first: they have lower PG ids).
+        for r in 0..REPLICAS_PER_PG {
+            for (pg, need) in needs {
+                let segment = self.replicas[r].segment(*pg);
+                segment
+                    .get(MAP_KEY, vdl, *need)
+                    .map_err(|e| e.to_string())?;
+                while self.fill_genesis(r, *pg, usize::MAX) {}
+                if self.replicas[r].segment(*pg).genesis_wanted().is_some() {
+                    return Err(format!("r{r} {pg} cannot finish its genesis fill"));
+                }
+            }
+        }
+        let maps: Vec<(Lsn, Partitioning)> = read_points
+            .iter()
+            .map(|at| (*at, self.committed_map_at(*at, history)))
+            .collect();
         let keys = self.keys.clone();
         for replica in &mut self.replicas {
             let r = replica.id;
             let segments = replica.segments.as_mut().expect("every replica is up");
             for key in &keys {
-                let pg = self.partitioning.pg_of(key).0 as usize;
-                for at in &read_points {
-                    let need = needs[pg].min(*at);
-                    let got = segments[pg]
-                        .get(key, *at, need)
-                        .map_err(|e| e.to_string())?;
+                for (at, map) in &maps {
+                    // Routed by the map as of the read point.
+                    let pg = map.pg_of(key);
+                    let need = needs[&pg].min(*at);
+                    let segment = segments.get_mut(&pg).expect("a hosted PG");
+                    let got = segment.get(key, *at, need).map_err(|e| e.to_string())?;
                     let expected = expect(key, *at);
-                    let collected = *at < segments[pg].gc_horizon();
+                    let collected = *at < segment.gc_horizon();
                     match got {
                         Response::Value { value } if value == expected => {}
                         // Below the garbage-collection horizon a read must
@@ -2342,7 +2841,7 @@ impl Sim {
                         Response::Error { .. } if collected => {}
                         other => {
                             return Err(format!(
-                                "r{r} pg{pg} key {key:?} at {at}: got {other:?} (txn {:?}), expected txn {:?}",
+                                "r{r} {pg} key {key:?} at {at}: got {other:?} (txn {:?}), expected txn {:?}",
                                 match &other {
                                     Response::Value { value } => value.as_deref().and_then(decode_txn),
                                     _ => None,
@@ -2353,7 +2852,7 @@ impl Sim {
                     }
                 }
             }
-            for segment in segments.iter() {
+            for segment in segments.values() {
                 segment.check_invariants();
             }
         }

@@ -92,6 +92,9 @@ pub struct TableDef {
     /// Slots allocated so far (meaningful when `layout` is set).
     #[serde(default)]
     pub slots: usize,
+    /// What the last ANALYZE found (None: never analyzed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<crate::stats::TableStats>,
 }
 
 impl TableDef {

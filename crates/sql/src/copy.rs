@@ -9,7 +9,8 @@ use crate::error::{SqlError, SqlResult};
 /// A statement the session runs without sqlparser.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Special {
-    /// VACUUM / ANALYZE: accepted; there is nothing to reclaim or gather yet.
+    /// VACUUM / ANALYZE: VACUUM has nothing to reclaim; ANALYZE's statistics
+    /// are gathered by the session (`crate::analyze`).
     Maintenance {
         tag: &'static str,
     },

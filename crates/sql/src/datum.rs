@@ -334,6 +334,7 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Json => Datum::Json(crate::json::parse_json(s)?),
         SqlType::Jsonb => Datum::Jsonb(crate::json::parse_jsonb(s)?),
         SqlType::Array(e) => parse_array(s, e.ty())?,
+        SqlType::Int2Vector => parse_int2vector(s)?,
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
             Datum::Text(s.to_string())
         }
@@ -512,6 +513,13 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             }
         }
         (Datum::Numeric(n), _) => match t {
+            SqlType::Int2 | SqlType::Int4 | SqlType::Int8 if !n.is_finite() => {
+                let what = if n.is_nan() { "NaN" } else { "infinity" };
+                return Err(SqlError::new(
+                    "0A000",
+                    format!("cannot convert {what} to {}", t.display_name()),
+                ));
+            }
             SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => {
                 let v = n
                     .to_i64()
@@ -520,11 +528,12 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             }
             SqlType::Float4 | SqlType::Float8 => {
                 let v = n.to_f64();
-                let out_of_range = if t == SqlType::Float4 {
-                    (v as f32).is_infinite()
-                } else {
-                    v.is_infinite()
-                };
+                let out_of_range = n.is_finite()
+                    && if t == SqlType::Float4 {
+                        (v as f32).is_infinite()
+                    } else {
+                        v.is_infinite()
+                    };
                 if out_of_range {
                     return Err(SqlError::new(
                         "22003",
@@ -740,6 +749,23 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
             _ => Ordering::Equal,
         },
     }
+}
+
+/// int2vector input: int2 values separated by spaces (`1 3`).
+fn parse_int2vector(s: &str) -> SqlResult<Datum> {
+    s.split_ascii_whitespace()
+        .map(|v| parse_int(v, SqlType::Int2).map(|n| Datum::Int2(n as i16)))
+        .collect::<SqlResult<Vec<_>>>()
+        .map(Datum::Array)
+}
+
+/// int2vector output: the values separated by spaces (`1 3`).
+pub fn format_int2vector(items: &[Datum]) -> String {
+    items
+        .iter()
+        .map(|d| d.as_i64().map_or_else(String::new, |v| v.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -133,6 +133,13 @@ pub fn create_table(
     {
         return Err(SqlError::unsupported("this form of CREATE TABLE"));
     }
+    // Refused rather than ignored: a partition made as a plain table would
+    // silently lose the parent's columns, routing and bounds.
+    if ct.partition_by.is_some() || ct.partition_of.is_some() || ct.for_values.is_some() {
+        return Err(SqlError::unsupported(
+            "declarative partitioning (PARTITION BY / PARTITION OF)",
+        ));
+    }
     let name = object_name(&ct.name)?;
     if catalog.tables.contains_key(&name) || catalog.views.contains_key(&name) {
         if ct.if_not_exists {
@@ -157,6 +164,7 @@ pub fn create_table(
         foreign_keys: vec![],
         layout: vec![],
         slots: 0,
+        stats: None,
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
@@ -756,9 +764,9 @@ pub fn alter_table(
                 drop_behavior,
                 ..
             } => {
-                if matches!(drop_behavior, Some(ast::DropBehavior::Cascade)) {
-                    return Err(SqlError::unsupported("DROP COLUMN ... CASCADE"));
-                }
+                // CASCADE with nothing depending on the column is a plain
+                // drop (Django's contenttypes migration 0002 sends one).
+                let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
                 for cn in column_names {
                     let cname = ident_name(cn);
                     let Some(i) = t.column_index(&cname) else {
@@ -773,7 +781,15 @@ pub fn alter_table(
                             ),
                         ));
                     };
-                    drop_column(catalog, &mut t, i, &dropped)?;
+                    drop_column(catalog, &mut t, i, &dropped).map_err(|e| {
+                        if cascade && e.sqlstate == "2BP01" {
+                            SqlError::unsupported(
+                                "DROP COLUMN ... CASCADE of a column other objects depend on",
+                            )
+                        } else {
+                            e
+                        }
+                    })?;
                     dropped.push(i);
                 }
             }
@@ -932,6 +948,24 @@ pub fn alter_table(
                         t.columns[i].default = Some(value.to_string());
                     }
                     ast::AlterColumnOperation::DropDefault => t.columns[i].default = None,
+                    ast::AlterColumnOperation::SetDataType {
+                        data_type, using, ..
+                    } => {
+                        // Only changes that leave stored rows valid as they
+                        // are: the same type, or a varchar limit raised or
+                        // removed (Django's auth migrations do this).
+                        let to = types::from_ast(data_type)?;
+                        let from = t.columns[i].ty;
+                        let raises_limit = from.ty == SqlType::Varchar
+                            && to.ty == SqlType::Varchar
+                            && (to.typmod < 0 || (from.typmod >= 0 && to.typmod >= from.typmod));
+                        if using.is_some() || (to != from && !raises_limit) {
+                            return Err(SqlError::unsupported(format!(
+                                "ALTER COLUMN ... TYPE {data_type} (only raising a varchar limit is)"
+                            )));
+                        }
+                        t.columns[i].ty = to;
+                    }
                     other => {
                         return Err(SqlError::unsupported(format!("ALTER COLUMN ... {other}")))
                     }
@@ -1123,6 +1157,37 @@ pub fn alter_table(
 }
 
 /// Is `name` taken by a relation (table, sequence or index) in the catalog?
+/// ANALYZE: records each table's new statistics (`(table id, name,
+/// statistics)`); a table dropped or re-created since it was read is skipped.
+pub fn analyze(
+    catalog: &Catalog,
+    stats: Vec<(u32, String, crate::stats::TableStats)>,
+) -> SqlResult<Option<DdlChange>> {
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    for (id, name, st) in stats {
+        let Some(t) = next.tables.get(&name).filter(|t| t.id == id) else {
+            continue;
+        };
+        let mut def = (**t).clone();
+        def.stats = Some(st);
+        mutations.push(Catalog::table_mutation(&def)?);
+        next.tables.insert(name, std::sync::Arc::new(def));
+    }
+    if mutations.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(DdlChange {
+        catalog: next,
+        mutations,
+        created_sequences: vec![],
+        dropped_sequences: vec![],
+        validations: vec![],
+        backfill: vec![],
+        rekey: None,
+    }))
+}
+
 fn relation_exists(catalog: &Catalog, name: &str) -> bool {
     catalog.tables.contains_key(name)
         || catalog.sequences.contains_key(name)

@@ -4,7 +4,7 @@
 
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
-use crate::numeric::Numeric;
+use crate::numeric::{Kind as NumericKind, Numeric};
 use crate::types::SqlType;
 
 /// Keys starting with this byte belong to the catalog.
@@ -95,6 +95,7 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
         Datum::Array(items) => {
             let et = match ty {
                 SqlType::Array(e) => e.ty(),
+                SqlType::Int2Vector => SqlType::Int2,
                 _ => SqlType::Unknown,
             };
             for x in items {
@@ -129,7 +130,15 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
     }
 }
 
+/// Markers below 0x7F and above 0x81 place the special values around the
+/// finite ones: -Infinity < negatives < zero < positives < Infinity < NaN.
 fn encode_numeric(out: &mut Vec<u8>, n: &Numeric) {
+    match n.kind() {
+        NumericKind::NegInfinity => return out.push(0x7E),
+        NumericKind::Infinity => return out.push(0x82),
+        NumericKind::NaN => return out.push(0x83),
+        NumericKind::Finite => {}
+    }
     if n.is_zero() {
         out.push(0x80);
         return;
@@ -206,10 +215,14 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             }
         }
         SqlType::Time => Datum::Time((be8(take(input, 8)?) ^ (1 << 63)) as i64),
-        SqlType::Array(e) => {
+        SqlType::Array(_) | SqlType::Int2Vector => {
+            let elem = match ty {
+                SqlType::Array(e) => e.ty(),
+                _ => SqlType::Int2,
+            };
             let mut items = Vec::new();
             while take(input, 1)?[0] == 0x01 {
-                items.push(decode_key_datum(input, e.ty())?);
+                items.push(decode_key_datum(input, elem)?);
             }
             Datum::Array(items)
         }
@@ -263,6 +276,9 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             let marker = take(input, 1)?[0];
             match marker {
                 0x80 => Datum::Numeric(Numeric::zero()),
+                0x7E => Datum::Numeric(Numeric::infinity(true)),
+                0x82 => Datum::Numeric(Numeric::infinity(false)),
+                0x83 => Datum::Numeric(Numeric::nan()),
                 0x81 | 0x7F => {
                     let neg = marker == 0x7F;
                     let mut e = [0u8; 4];

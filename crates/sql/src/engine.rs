@@ -41,12 +41,15 @@ pub struct EngineInner {
     /// a transaction that wrote rows commits (it re-checks the definitions).
     pub ddl_lock: Arc<tokio::sync::RwLock<()>>,
     /// Serialises commits that persist sequence marks.
-    commit_lock: tokio::sync::Mutex<()>,
+    /// Serializes sequence reservations (`reserve_sequences`).
+    sequence_reservation: tokio::sync::Mutex<()>,
     pub locks: LockManager,
     pub write_log: WriteLog,
     pub sequences: Sequences,
     next_txn: AtomicU64,
     next_table_id: std::sync::atomic::AtomicU32,
+    /// Where queries over their work_mem budget spill rows.
+    pub spill: crate::spill::SpillDir,
 }
 
 /// The SQL engine: cheap to clone, shared by all sessions.
@@ -77,17 +80,17 @@ impl Engine {
                 store,
                 catalog: RwLock::new(Arc::new(catalog)),
                 ddl_lock: Arc::new(tokio::sync::RwLock::new(())),
-                commit_lock: tokio::sync::Mutex::new(()),
+                sequence_reservation: tokio::sync::Mutex::new(()),
                 locks: LockManager::default(),
                 write_log: WriteLog::default(),
                 sequences,
                 next_txn: AtomicU64::new(1),
                 next_table_id: std::sync::atomic::AtomicU32::new(next_table_id),
+                spill: crate::spill::SpillDir::default(),
             }),
         })
     }
 
-    /// A new session (one per client connection).
     /// The oldest read point any session may still read at, if any
     /// statement or transaction is running (the compute reports it to the
     /// volume as the minimum read point for garbage collection).
@@ -95,8 +98,27 @@ impl Engine {
         self.inner.write_log.oldest_snapshot()
     }
 
+    /// Puts queries' spill files in `dir` (e.g. under the data directory)
+    /// instead of the default `<temp dir>/borealis-spill-<pid>`.
+    pub fn set_spill_dir(&self, dir: std::path::PathBuf) {
+        self.inner.spill.set_path(dir);
+    }
+
+    /// Spill files queries have created since the engine started.
+    pub fn spill_files_created(&self) -> u64 {
+        self.inner.spill.files_created()
+    }
+
+    /// A new session (one per client connection).
     pub fn session(&self) -> Session {
         Session::new(self.inner.clone())
+    }
+
+    /// A clean shutdown, once every session has ended: gives back the unused
+    /// rest of each sequence reservation, so that a restart continues each
+    /// sequence without a gap (see `crate::sequence`).
+    pub async fn close(&self) -> SqlResult<()> {
+        self.inner.close().await
     }
 }
 
@@ -191,16 +213,20 @@ impl EngineInner {
                 }
             }
         }
-        let _guard = if txn.used_sequences {
-            Some(self.commit_lock.lock().await)
-        } else {
-            None
-        };
+        // Sequences this transaction created commit their marks with it
+        // (nobody else sees them before); every other sequence's values are
+        // covered by a durable mark before this commit may become durable.
         let dirty: Vec<_> = if txn.used_sequences {
-            // Only sequences that exist once this commit lands.
-            self.sequences
-                .dirty_mutations()?
+            let committed = self.catalog();
+            let (shared, own): (Vec<_>, Vec<_>) = self
+                .sequences
+                .uncovered()?
                 .into_iter()
+                .partition(|(name, _, _)| committed.sequences.contains_key(name));
+            if !shared.is_empty() {
+                self.reserve_sequences().await?;
+            }
+            own.into_iter()
                 .filter(|(name, _, _)| final_catalog.sequences.contains_key(name))
                 .collect()
         } else {
@@ -230,6 +256,53 @@ impl EngineInner {
             self.set_catalog((*d.catalog).clone());
             // d.guard drops here: the next DDL sees the new catalog.
         }
+        Ok(())
+    }
+
+    /// Makes durable a mark covering every value handed out so far of every
+    /// committed sequence (and [`crate::sequence::RESERVE_AHEAD`] more).
+    /// Reservations are one at a time, each durable before the next begins,
+    /// so marks only rise in log order; commits that only consume values
+    /// wait here at most for one reservation, never for each other.
+    async fn reserve_sequences(&self) -> SqlResult<()> {
+        let _reserving = self.sequence_reservation.lock().await;
+        let committed = self.catalog();
+        // Another commit may have reserved while this one waited.
+        let marks: Vec<_> = self
+            .sequences
+            .uncovered()?
+            .into_iter()
+            .filter(|(name, _, _)| committed.sequences.contains_key(name))
+            .collect();
+        if marks.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .commit(marks.iter().map(|(_, _, m)| m.clone()).collect())
+            .await?;
+        for (name, mark, _) in marks {
+            self.sequences.mark_persisted(&name, mark)?;
+        }
+        Ok(())
+    }
+
+    /// See [`Engine::close`]. Skipping it (a crash) loses nothing: the
+    /// sequences then skip what was reserved.
+    async fn close(&self) -> SqlResult<()> {
+        let _reserving = self.sequence_reservation.lock().await;
+        let committed = self.catalog();
+        let marks: Vec<_> = self
+            .sequences
+            .exact_marks()?
+            .into_iter()
+            .filter(|(name, _, _)| committed.sequences.contains_key(name))
+            .collect();
+        if marks.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .commit(marks.into_iter().map(|(_, _, m)| m).collect())
+            .await?;
         Ok(())
     }
 

@@ -33,6 +33,8 @@ pub struct Env<'a> {
     pub sequence_used: &'a AtomicBool,
     /// Transaction start time (now()), microseconds since 2000-01-01 UTC.
     pub now: i64,
+    /// The session's settings (current_setting, set_config), if any.
+    pub settings: Option<&'a crate::settings::StatementSettings<'a>>,
 }
 
 pub fn truth(d: &Datum) -> Option<bool> {
@@ -553,7 +555,10 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         .map(|a| eval(a, row, env))
         .collect::<SqlResult<_>>()?;
     if let Func::Sys(f) = func {
-        return crate::pg_catalog::call(f, &vals);
+        return crate::pg_catalog::call(f, &vals, env.settings);
+    }
+    if let Func::Lib(f) = func {
+        return crate::builtins::call(f, &vals);
     }
     match func {
         Func::Concat => {
@@ -704,11 +709,15 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 } else {
                     v.trunc()
                 }),
-                Datum::Numeric(n) => Datum::Numeric(if func == Func::Round {
-                    n.round(places)
-                } else {
-                    n.trunc(places)
-                }),
+                Datum::Numeric(n) => {
+                    let r = if func == Func::Round {
+                        n.round(places)
+                    } else {
+                        n.trunc(places)
+                    };
+                    r.check_overflow()?;
+                    Datum::Numeric(r)
+                }
                 _ => Datum::Null,
             }
         }
@@ -733,13 +742,8 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             } else {
                 0.0
             }),
-            Datum::Numeric(n) => Datum::Numeric(Numeric::from_i64(if n.is_zero() {
-                0
-            } else if n.is_negative() {
-                -1
-            } else {
-                1
-            })),
+            Datum::Numeric(n) if n.is_nan() => Datum::Numeric(Numeric::nan()),
+            Datum::Numeric(n) => Datum::Numeric(Numeric::from_i64(n.signum() as i64)),
             _ => Datum::Null,
         },
         Func::Sqrt => {
@@ -937,6 +941,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::NextVal
         | Func::Version
         | Func::Sys(_)
+        | Func::Lib(_)
         | Func::CurrentDatabase
         | Func::CurrentSchema => return Err(SqlError::internal("unreachable function dispatch")),
     })

@@ -122,6 +122,28 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             plan_lines(left, depth + 1, out);
             plan_lines(right, depth + 1, out);
         }
+        Plan::HashJoin {
+            left,
+            right,
+            keys,
+            residual,
+            ..
+        } => {
+            line(
+                out,
+                depth,
+                format!(
+                    "Hash Join ({} key{})",
+                    keys.len(),
+                    if keys.len() == 1 { "" } else { "s" }
+                ),
+            );
+            if residual.is_some() {
+                detail(out, depth, "Join Filter: yes");
+            }
+            plan_lines(left, depth + 1, out);
+            plan_lines(right, depth + 1, out);
+        }
         Plan::LateralJoin {
             left,
             right,
@@ -157,6 +179,10 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             line(out, depth, "Recursive Union".into());
             plan_lines(base, depth + 1, out);
             plan_lines(recursive, depth + 1, out);
+        }
+        Plan::ProjectSet { input, .. } => {
+            line(out, depth, "ProjectSet".into());
+            plan_lines(input, depth + 1, out);
         }
         Plan::WorkTable { .. } => line(out, depth, "WorkTable Scan".into()),
         Plan::Series { .. } => line(out, depth, "Function Scan on generate_series".into()),

@@ -10,7 +10,9 @@
 //!          -> executor (snapshot reads + session write set) -> Store::commit at COMMIT
 //! ```
 
+mod analyze;
 mod binder;
+mod builtins;
 mod catalog;
 mod copy;
 mod datetime;
@@ -26,12 +28,17 @@ mod interval;
 mod json;
 mod mem_store;
 mod numeric;
+mod numeric_math;
 mod pg_catalog;
 mod plan;
 mod planner;
 mod sequence;
+mod sequence_ddl;
+mod sequence_options;
 mod session;
 mod settings;
+mod spill;
+mod stats;
 mod store;
 mod txn;
 mod types;

@@ -1,5 +1,8 @@
 //! `Numeric`: arbitrary-precision decimal with PostgreSQL's numeric semantics
-//! (display scale, result scales of + - * /, rounding half away from zero).
+//! (display scale, result scales of + - * /, rounding half away from zero,
+//! and the special values NaN, Infinity and -Infinity with PostgreSQL 15's
+//! rules: NaN equals itself and sorts above everything, Infinity - Infinity
+//! is NaN, dividing by zero is an error even for infinities).
 //! An unscaled magnitude in base 10^9 limbs plus a decimal scale.
 
 use std::cmp::Ordering;
@@ -12,6 +15,10 @@ const BASE: u64 = 1_000_000_000;
 const MIN_SIG_DIGITS: i64 = 16;
 /// PostgreSQL's NUMERIC_MAX_DISPLAY_SCALE.
 pub const MAX_DISPLAY_SCALE: u32 = 1000;
+/// Integer digits a numeric can hold ((NUMERIC_WEIGHT_MAX + 1) * DEC_DIGITS).
+const MAX_INT_DIGITS: i64 = 131_072;
+/// PostgreSQL's NUMERIC_DSCALE_MAX: the most fractional digits a value can keep.
+const MAX_STORED_SCALE: i64 = 0x3FFF;
 /// Bound on digits of any value, so hostile input cannot exhaust memory.
 const MAX_DIGITS: usize = 131_072 + 16_383;
 
@@ -135,25 +142,41 @@ impl Mag {
         if self.cmp(d) == Ordering::Less {
             return (Mag::default(), self.clone());
         }
+        if let [single] = d.0.as_slice() {
+            // Short division: one pass, no trial multiplications.
+            let mut q = vec![0u32; self.0.len()];
+            let mut rem = 0u64;
+            for i in (0..self.0.len()).rev() {
+                let cur = rem * BASE + self.0[i] as u64;
+                q[i] = (cur / *single as u64) as u32;
+                rem = cur % *single as u64;
+            }
+            return (Mag(q).trim(), Mag::from_u128(rem as u128));
+        }
+        let n = d.0.len();
+        let base = BASE as u128;
+        // Top two limbs of the divisor (it has at least two here).
+        let d_top = d.0[n - 1] as u128 * base + d.0[n - 2] as u128;
+        let limb = |m: &Mag, k: usize| m.0.get(k).copied().unwrap_or(0) as u128;
+        // The remainder's limbs at positions n, n-1, n-2 as one number.
+        let top3 = |m: &Mag, n: usize| (limb(m, n) * base + limb(m, n - 1)) * base + limb(m, n - 2);
         let mut q = vec![0u32; self.0.len()];
         let mut rem = Mag::default();
         for i in (0..self.0.len()).rev() {
             // rem = rem * BASE + limb
             rem.0.insert(0, self.0[i]);
             rem = rem.trim();
-            let (mut lo, mut hi) = (0u64, BASE - 1);
-            while lo < hi {
-                let mid = (lo + hi).div_ceil(2);
-                if d.mul_small(mid as u32).cmp(&rem) != Ordering::Greater {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
+            // Estimate the quotient limb from the top limbs (never above the
+            // true one, at most a couple below), then correct upwards.
+            let mut qhat = (top3(&rem, n) / (d_top + 1)) as u64;
+            if qhat > 0 {
+                rem = rem.sub(&d.mul_small(qhat as u32));
             }
-            if lo > 0 {
-                rem = rem.sub(&d.mul_small(lo as u32));
+            while rem.cmp(d) != Ordering::Less {
+                rem = rem.sub(d);
+                qhat += 1;
             }
-            q[i] = lo as u32;
+            q[i] = qhat as u32;
         }
         (Mag(q).trim(), rem)
     }
@@ -193,9 +216,22 @@ impl Mag {
     }
 }
 
-/// An exact decimal number: `(-1)^neg * mag * 10^-scale`. Zero is never negative.
+/// Which kind of value a `Numeric` is; special values carry no digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    NegInfinity,
+    Finite,
+    Infinity,
+    /// Sorts above everything, as in PostgreSQL.
+    NaN,
+}
+
+/// An exact decimal number: `(-1)^neg * mag * 10^-scale`, or a special value
+/// (`kind` != Finite, then `mag` is zero, `scale` 0 and `neg` false).
+/// Zero is never negative.
 #[derive(Clone, Debug)]
 pub struct Numeric {
+    kind: Kind,
     neg: bool,
     mag: Mag,
     scale: u32,
@@ -214,6 +250,9 @@ impl PartialOrd for Numeric {
 }
 impl Ord for Numeric {
     fn cmp(&self, o: &Numeric) -> Ordering {
+        if self.kind != Kind::Finite || o.kind != Kind::Finite {
+            return self.kind.cmp(&o.kind);
+        }
         match (self.neg, o.neg) {
             (false, true) => Ordering::Greater,
             (true, false) => Ordering::Less,
@@ -236,7 +275,63 @@ impl Ord for Numeric {
 impl Numeric {
     fn make(neg: bool, mag: Mag, scale: u32) -> Numeric {
         let neg = neg && !mag.is_zero();
-        Numeric { neg, mag, scale }
+        Numeric {
+            kind: Kind::Finite,
+            neg,
+            mag,
+            scale,
+        }
+    }
+
+    fn special(kind: Kind) -> Numeric {
+        Numeric {
+            kind,
+            neg: false,
+            mag: Mag::default(),
+            scale: 0,
+        }
+    }
+
+    pub fn nan() -> Numeric {
+        Numeric::special(Kind::NaN)
+    }
+
+    /// +Infinity, or -Infinity when `negative`.
+    pub fn infinity(negative: bool) -> Numeric {
+        Numeric::special(if negative {
+            Kind::NegInfinity
+        } else {
+            Kind::Infinity
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub fn is_nan(&self) -> bool {
+        self.kind == Kind::NaN
+    }
+    /// Infinity or -Infinity.
+    pub fn is_infinite(&self) -> bool {
+        matches!(self.kind, Kind::Infinity | Kind::NegInfinity)
+    }
+    pub fn is_finite(&self) -> bool {
+        self.kind == Kind::Finite
+    }
+    /// The display scale (0 for special values).
+    pub fn scale(&self) -> u32 {
+        self.scale
+    }
+    /// -1, 0 or 1 (NaN gives 0; callers check NaN first).
+    pub fn signum(&self) -> i32 {
+        match self.kind {
+            Kind::NegInfinity => -1,
+            Kind::Infinity => 1,
+            Kind::NaN => 0,
+            Kind::Finite if self.mag.is_zero() => 0,
+            Kind::Finite if self.neg => -1,
+            Kind::Finite => 1,
+        }
     }
 
     pub fn zero() -> Numeric {
@@ -252,16 +347,31 @@ impl Numeric {
     }
 
     pub fn is_zero(&self) -> bool {
-        self.mag.is_zero()
+        self.kind == Kind::Finite && self.mag.is_zero()
     }
+    /// Below zero (-Infinity included, NaN not).
     pub fn is_negative(&self) -> bool {
-        self.neg
+        self.neg || self.kind == Kind::NegInfinity
     }
 
     /// Parses PostgreSQL numeric input: `[+-]digits[.digits][e[+-]digits]`, surrounding spaces allowed.
     pub fn parse(input: &str) -> SqlResult<Numeric> {
         let bad = || SqlError::invalid_text("numeric", input);
-        let s = input.trim();
+        let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+        // The spellings float8in accepts too; NaN takes no sign.
+        for (word, value) in [
+            ("nan", Kind::NaN),
+            ("infinity", Kind::Infinity),
+            ("+infinity", Kind::Infinity),
+            ("-infinity", Kind::NegInfinity),
+            ("inf", Kind::Infinity),
+            ("+inf", Kind::Infinity),
+            ("-inf", Kind::NegInfinity),
+        ] {
+            if s.eq_ignore_ascii_case(word) {
+                return Ok(Numeric::special(value));
+            }
+        }
         let (neg, body) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
             Some(b'+') => (false, &s[1..]),
@@ -296,16 +406,20 @@ impl Numeric {
             mag = mag.scale_up((-scale) as u32);
             scale = 0;
         }
-        if scale > MAX_DISPLAY_SCALE as i64 {
-            // PostgreSQL keeps at most 1000 fractional digits on input too.
-            let n = Numeric::make(neg, mag, scale as u32);
-            return Ok(n.round(MAX_DISPLAY_SCALE as i64));
+        if scale > MAX_STORED_SCALE {
+            return Err(SqlError::new("22003", "value overflows numeric format"));
         }
         Ok(Numeric::make(neg, mag, scale as u32))
     }
 
     /// Exactly as PostgreSQL prints it: all `scale` fractional digits, no exponent.
     pub fn to_pg_string(&self) -> String {
+        match self.kind {
+            Kind::NaN => return "NaN".to_string(),
+            Kind::Infinity => return "Infinity".to_string(),
+            Kind::NegInfinity => return "-Infinity".to_string(),
+            Kind::Finite => {}
+        }
         let digits = self.mag.to_decimal();
         let scale = self.scale as usize;
         let mut out = String::with_capacity(digits.len() + 3);
@@ -331,13 +445,33 @@ impl Numeric {
     }
 
     pub fn neg(&self) -> Numeric {
-        Numeric::make(!self.neg, self.mag.clone(), self.scale)
+        match self.kind {
+            Kind::Finite => Numeric::make(!self.neg, self.mag.clone(), self.scale),
+            Kind::Infinity => Numeric::infinity(true),
+            Kind::NegInfinity => Numeric::infinity(false),
+            Kind::NaN => Numeric::nan(),
+        }
     }
     pub fn abs(&self) -> Numeric {
-        Numeric::make(false, self.mag.clone(), self.scale)
+        match self.kind {
+            Kind::Finite => Numeric::make(false, self.mag.clone(), self.scale),
+            Kind::NaN => Numeric::nan(),
+            _ => Numeric::infinity(false),
+        }
     }
 
     pub fn add(&self, o: &Numeric) -> Numeric {
+        if self.is_nan() || o.is_nan() {
+            return Numeric::nan();
+        }
+        if self.is_infinite() || o.is_infinite() {
+            return match (self.kind, o.kind) {
+                (a, b) if a == b => self.clone(),
+                (Kind::Finite, _) => o.clone(),
+                (_, Kind::Finite) => self.clone(),
+                _ => Numeric::nan(), // Infinity + -Infinity
+            };
+        }
         let s = self.scale.max(o.scale);
         let (a, b) = (self.aligned(s), o.aligned(s));
         if self.neg == o.neg {
@@ -352,6 +486,15 @@ impl Numeric {
         self.add(&o.neg())
     }
     pub fn mul(&self, o: &Numeric) -> SqlResult<Numeric> {
+        if self.is_nan() || o.is_nan() {
+            return Ok(Numeric::nan());
+        }
+        if self.is_infinite() || o.is_infinite() {
+            return Ok(match self.signum() * o.signum() {
+                0 => Numeric::nan(),
+                s => Numeric::infinity(s < 0),
+            });
+        }
         let digits = self.mag.0.len() + o.mag.0.len();
         if digits * 9 > MAX_DIGITS {
             return Err(SqlError::new("22003", "value overflows numeric format"));
@@ -361,8 +504,8 @@ impl Numeric {
             self.mag.mul(&o.mag),
             self.scale + o.scale,
         );
-        if r.scale > MAX_DISPLAY_SCALE {
-            return Ok(r.round(MAX_DISPLAY_SCALE as i64));
+        if r.scale as i64 > MAX_STORED_SCALE {
+            return Ok(r.round_wide(MAX_STORED_SCALE));
         }
         Ok(r)
     }
@@ -391,8 +534,8 @@ impl Numeric {
 
     /// Division with PostgreSQL's result scale (select_div_scale), rounded half away from zero.
     pub fn div(&self, o: &Numeric) -> SqlResult<Numeric> {
-        if o.is_zero() {
-            return Err(SqlError::division_by_zero());
+        if let Some(r) = self.special_quotient(o)? {
+            return Ok(r);
         }
         let (w1, f1) = self.nbase_weight();
         let (w2, f2) = o.nbase_weight();
@@ -407,10 +550,27 @@ impl Numeric {
         self.div_scaled(o, rscale)
     }
 
-    /// self / o rounded to `rscale` fractional digits.
-    pub fn div_scaled(&self, o: &Numeric, rscale: u32) -> SqlResult<Numeric> {
+    /// The quotient when either operand is special (None: both finite, o nonzero).
+    /// NaN wins even over a zero divisor; other divisions by zero are errors.
+    fn special_quotient(&self, o: &Numeric) -> SqlResult<Option<Numeric>> {
+        if self.is_nan() || o.is_nan() {
+            return Ok(Some(Numeric::nan()));
+        }
         if o.is_zero() {
             return Err(SqlError::division_by_zero());
+        }
+        Ok(match (self.is_infinite(), o.is_infinite()) {
+            (true, true) => Some(Numeric::nan()),
+            (true, false) => Some(Numeric::infinity(self.signum() * o.signum() < 0)),
+            (false, true) => Some(Numeric::zero()),
+            (false, false) => None,
+        })
+    }
+
+    /// self / o rounded to `rscale` fractional digits.
+    pub fn div_scaled(&self, o: &Numeric, rscale: u32) -> SqlResult<Numeric> {
+        if let Some(r) = self.special_quotient(o)? {
+            return Ok(r);
         }
         // a/b * 10^(rscale+1) = A * 10^(rscale+1+sb-sa) / B
         let shift = rscale as i64 + 1 + o.scale as i64 - self.scale as i64;
@@ -432,6 +592,9 @@ impl Numeric {
     /// Square root of a non-negative value, rounded (half up) to `rscale`
     /// fractional digits; negative input gives zero.
     pub fn sqrt_scaled(&self, rscale: u32) -> Numeric {
+        if !self.is_finite() {
+            return self.clone();
+        }
         if self.neg || self.mag.is_zero() {
             return Numeric::make(false, Mag::default(), rscale);
         }
@@ -459,10 +622,10 @@ impl Numeric {
         Numeric::make(false, q, rscale)
     }
 
-    /// Truncating division to an integer (used by mod and div()).
-    fn trunc_div(&self, o: &Numeric) -> SqlResult<Numeric> {
-        if o.is_zero() {
-            return Err(SqlError::division_by_zero());
+    /// Truncating division to an integer: PostgreSQL's div(); x div ±Infinity is 0.
+    pub fn trunc_div(&self, o: &Numeric) -> SqlResult<Numeric> {
+        if let Some(r) = self.special_quotient(o)? {
+            return Ok(r);
         }
         let s = self.scale.max(o.scale);
         let (q, _) = self.aligned(s).divrem(&o.aligned(s));
@@ -471,6 +634,18 @@ impl Numeric {
 
     /// PostgreSQL numeric `%`: sign of the dividend, scale max(s1, s2).
     pub fn rem(&self, o: &Numeric) -> SqlResult<Numeric> {
+        if self.is_nan() || o.is_nan() {
+            return Ok(Numeric::nan());
+        }
+        if o.is_zero() {
+            return Err(SqlError::division_by_zero());
+        }
+        if self.is_infinite() {
+            return Ok(Numeric::nan());
+        }
+        if o.is_infinite() {
+            return Ok(self.clone());
+        }
         let q = self.trunc_div(o)?;
         Ok(self.sub(&q.mul(o)?))
     }
@@ -484,8 +659,52 @@ impl Numeric {
         self.round_mode(n, false)
     }
 
+    /// Rounds half away from zero to `n` fractional digits, beyond the display
+    /// limit too (for intermediate results of the transcendental functions).
+    pub(crate) fn round_wide(&self, n: i64) -> Numeric {
+        self.round_mode_bounded(n.clamp(-(MAX_DIGITS as i64), MAX_DIGITS as i64), true)
+    }
+
+    /// self * o with every digit kept (finite operands).
+    pub(crate) fn mul_exact(&self, o: &Numeric) -> Numeric {
+        Numeric::make(
+            self.neg != o.neg,
+            self.mag.mul(&o.mag),
+            self.scale + o.scale,
+        )
+    }
+
+    /// self * o rounded to `scale` fractional digits (no display-scale limit).
+    pub(crate) fn mul_round(&self, o: &Numeric, scale: i64) -> Numeric {
+        if !self.is_finite() || !o.is_finite() {
+            return self.mul(o).unwrap_or_else(|_| Numeric::nan());
+        }
+        Numeric::make(
+            self.neg != o.neg,
+            self.mag.mul(&o.mag),
+            self.scale + o.scale,
+        )
+        .round_wide(scale)
+    }
+
     fn round_mode(&self, n: i64, half_up: bool) -> Numeric {
-        let n = n.clamp(-(MAX_DIGITS as i64), MAX_DISPLAY_SCALE as i64);
+        // PostgreSQL's limits for round()/trunc(): NUMERIC_DSCALE_MAX after the
+        // point, one digit beyond the largest weight before it.
+        self.round_mode_bounded(n.clamp(-(MAX_INT_DIGITS + 1), MAX_STORED_SCALE), half_up)
+    }
+
+    /// 22003 when the value has more integer digits than numeric can hold.
+    pub fn check_overflow(&self) -> SqlResult<()> {
+        if self.is_finite() && !self.is_zero() && self.decimal_exponent() + 1 > MAX_INT_DIGITS {
+            return Err(SqlError::new("22003", "value overflows numeric format"));
+        }
+        Ok(())
+    }
+
+    fn round_mode_bounded(&self, n: i64, half_up: bool) -> Numeric {
+        if !self.is_finite() {
+            return self.clone();
+        }
         let target = n.max(0) as u32;
         if n >= self.scale as i64 {
             return Numeric::make(self.neg, self.aligned(target), target);
@@ -502,6 +721,9 @@ impl Numeric {
     }
 
     pub fn ceil(&self) -> Numeric {
+        if !self.is_finite() {
+            return self.clone();
+        }
         let t = self.trunc(0);
         if !self.neg && t != *self {
             t.add(&Numeric::from_i64(1))
@@ -510,6 +732,9 @@ impl Numeric {
         }
     }
     pub fn floor(&self) -> Numeric {
+        if !self.is_finite() {
+            return self.clone();
+        }
         let t = self.trunc(0);
         if self.neg && t != *self {
             t.sub(&Numeric::from_i64(1))
@@ -520,16 +745,21 @@ impl Numeric {
 
     /// Applies a numeric(p,s) typmod: rounds to s and checks the integer digits.
     pub fn apply_typmod(&self, precision: i32, scale: i32) -> SqlResult<Numeric> {
+        if self.is_nan() {
+            return Ok(self.clone());
+        }
+        if self.is_infinite() {
+            return Err(
+                SqlError::new("22003", "numeric field overflow").with_detail(format!(
+                "A field with precision {precision}, scale {scale} cannot hold an infinite value."
+            )),
+            );
+        }
         let r = self.round(scale as i64);
-        let int_digits = {
-            let d = r.mag.to_decimal();
-            if r.is_zero() {
-                0
-            } else {
-                (d.len() as i64 - r.scale as i64).max(0)
-            }
-        };
-        if int_digits > (precision - scale) as i64 {
+        // Digits left of the point up to the leading nonzero one (negative
+        // for pure fractions); zero always fits.
+        let int_digits = r.decimal_exponent() + 1;
+        if !r.is_zero() && int_digits > (precision - scale) as i64 {
             return Err(SqlError::new("22003", "numeric field overflow").with_detail(format!(
                 "A field with precision {precision}, scale {scale} must round to an absolute value less than {}.",
                 if precision == scale { "1".to_string() } else { format!("10^{}", precision - scale) }
@@ -540,6 +770,9 @@ impl Numeric {
 
     /// Rounds half away from zero to an integer; None if it does not fit in i64.
     pub fn to_i64(&self) -> Option<i64> {
+        if !self.is_finite() {
+            return None;
+        }
         let r = self.round(0);
         let v = r.mag.to_u128()?;
         if r.neg {
@@ -556,16 +789,21 @@ impl Numeric {
     }
 
     pub fn to_f64(&self) -> f64 {
-        self.to_pg_string().parse().unwrap_or(f64::NAN)
+        match self.kind {
+            Kind::NaN => f64::NAN,
+            Kind::Infinity => f64::INFINITY,
+            Kind::NegInfinity => f64::NEG_INFINITY,
+            Kind::Finite => self.to_pg_string().parse().unwrap_or(f64::NAN),
+        }
     }
 
     /// float -> numeric as PostgreSQL does it: through `digits` significant digits.
     pub fn from_f64(v: f64, digits: usize) -> SqlResult<Numeric> {
-        if !v.is_finite() {
-            return Err(SqlError::new(
-                "0A000",
-                "cannot convert infinity or NaN to numeric",
-            ));
+        if v.is_nan() {
+            return Ok(Numeric::nan());
+        }
+        if v.is_infinite() {
+            return Ok(Numeric::infinity(v < 0.0));
         }
         let s = format!("{:.*e}", digits.saturating_sub(1), v);
         let n = Numeric::parse(&s)?;
@@ -574,6 +812,9 @@ impl Numeric {
     }
 
     pub fn strip_trailing_zeros(&self) -> Numeric {
+        if !self.is_finite() {
+            return self.clone();
+        }
         let mut mag = self.mag.clone();
         let mut scale = self.scale;
         while scale > 0 {
@@ -611,6 +852,80 @@ impl Numeric {
         } else {
             Numeric::make(neg, mag, (-e) as u32)
         }
+    }
+}
+
+impl Numeric {
+    /// The value as PostgreSQL stores it: base-10000 digits (most significant
+    /// first, no leading or trailing zero digits) and the weight of the first
+    /// one. Zero and special values give (0, []). Scale decisions in
+    /// PostgreSQL's numeric code are made on this form.
+    pub fn nbase_digits(&self) -> (i64, Vec<u32>) {
+        if !self.is_finite() || self.is_zero() {
+            return (0, Vec::new());
+        }
+        let digits = self.mag.to_decimal();
+        // Pad so the fraction fills whole groups of 4 and the point sits on a group boundary.
+        let frac_pad = (4 - self.scale as usize % 4) % 4;
+        let int_len = digits.len() as i64 - self.scale as i64;
+        let int_groups = if int_len > 0 { (int_len + 3) / 4 } else { 0 };
+        let total_groups = int_groups + (self.scale as i64 + frac_pad as i64) / 4;
+        let mut padded = "0".repeat((total_groups * 4) as usize - digits.len() - frac_pad);
+        padded.push_str(&digits);
+        padded.push_str(&"0".repeat(frac_pad));
+        let mut groups: Vec<u32> = padded
+            .as_bytes()
+            .chunks(4)
+            .map(|c| c.iter().fold(0u32, |a, b| a * 10 + (b - b'0') as u32))
+            .collect();
+        let mut weight = int_groups - 1;
+        while groups.first() == Some(&0) {
+            groups.remove(0);
+            weight -= 1;
+        }
+        while groups.last() == Some(&0) {
+            groups.pop();
+        }
+        (weight, groups)
+    }
+
+    /// Decimal exponent of the leading digit (value ~ d.ddd * 10^e); 0 for zero.
+    pub fn decimal_exponent(&self) -> i64 {
+        if !self.is_finite() || self.is_zero() {
+            return 0;
+        }
+        self.mag.to_decimal().len() as i64 - self.scale as i64 - 1
+    }
+
+    /// self * 10^k, exactly (finite values; specials are returned unchanged).
+    pub fn shift10(&self, k: i64) -> Numeric {
+        if !self.is_finite() || k == 0 {
+            return self.clone();
+        }
+        if k > 0 {
+            let k = k as u32;
+            if k <= self.scale {
+                Numeric::make(self.neg, self.mag.clone(), self.scale - k)
+            } else {
+                Numeric::make(self.neg, self.mag.scale_up(k - self.scale), 0)
+            }
+        } else {
+            Numeric::make(self.neg, self.mag.clone(), self.scale + (-k) as u32)
+        }
+    }
+
+    /// True when the value has no nonzero fractional digits (specials: false).
+    pub fn is_integral(&self) -> bool {
+        self.is_finite() && self.strip_trailing_zeros().scale == 0
+    }
+
+    /// The same value shown with exactly `scale` fractional digits, when that
+    /// loses nothing (used where PostgreSQL sets dscale without rounding).
+    pub fn with_scale(&self, scale: u32) -> Numeric {
+        if !self.is_finite() || scale <= self.scale {
+            return self.round(scale as i64);
+        }
+        Numeric::make(self.neg, self.aligned(scale), scale)
     }
 }
 
@@ -695,6 +1010,60 @@ mod tests {
         assert_eq!(n("-2.5").to_i64(), Some(-3));
         assert_eq!(n("9223372036854775808").to_i64(), None);
         assert_eq!(n("-9223372036854775808").to_i64(), Some(i64::MIN));
+        // PostgreSQL's limits: 16383 fractional digits, 131072 integer digits.
+        assert_eq!(n("5e-16383").round(1_000_000), n("5e-16383"));
+        assert_eq!(n("5e-16383").round(16382), n("1e-16382"));
+        assert!(n("5.5e131071").round(-131072).check_overflow().is_err());
+        assert!(Numeric::parse("1e-16384").is_err());
+    }
+
+    #[test]
+    fn long_division_with_multi_limb_divisors() {
+        // (q * d + r) / d == q for divisors whose top limbs are small and large.
+        let ds = [
+            "1000000000000000001",
+            "999999999999999999999999999",
+            "1000000000999999999000000001",
+        ];
+        let qs = [
+            "123456789123456789123456789123456789",
+            "1",
+            "999999999999999999",
+        ];
+        for d in ds {
+            for q in qs {
+                let (dn, qn) = (n(d), n(q));
+                let r = dn.sub(&n("1"));
+                let num = qn.mul(&dn).unwrap().add(&r);
+                assert_eq!(num.trunc_div(&dn).unwrap(), qn, "{q} * {d}");
+                assert_eq!(num.rem(&dn).unwrap(), r);
+            }
+        }
+    }
+
+    #[test]
+    fn special_values() {
+        let (nan, inf, ninf) = (
+            Numeric::nan(),
+            Numeric::infinity(false),
+            Numeric::infinity(true),
+        );
+        assert_eq!(n(" -Infinity ").to_string(), "-Infinity");
+        assert_eq!(n("inf"), inf);
+        assert_eq!(n("NaN"), nan);
+        assert!(Numeric::parse("-nan").is_err());
+        assert!(ninf < n("-1e1000") && n("1e1000") < inf && inf < nan);
+        assert!(inf.sub(&inf).is_nan());
+        assert!(inf.mul(&Numeric::zero()).unwrap().is_nan());
+        assert_eq!(n("1").div(&inf).unwrap().to_string(), "0");
+        assert!(nan.div(&Numeric::zero()).unwrap().is_nan());
+        assert_eq!(inf.div(&Numeric::zero()).unwrap_err().sqlstate, "22012");
+        assert!(inf.rem(&n("2")).unwrap().is_nan());
+        assert_eq!(n("5").rem(&ninf).unwrap().to_string(), "5");
+        assert_eq!(inf.apply_typmod(10, 2).unwrap_err().sqlstate, "22003");
+        assert!(nan.apply_typmod(10, 2).unwrap().is_nan());
+        assert_eq!(Numeric::from_f64(f64::NEG_INFINITY, 15).unwrap(), ninf);
+        assert_eq!(ninf.to_f64(), f64::NEG_INFINITY);
     }
 
     #[test]

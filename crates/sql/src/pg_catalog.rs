@@ -14,6 +14,7 @@
 use crate::catalog::{Catalog, FkAction, IndexDef, TableDef};
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
+use crate::settings::StatementSettings;
 use crate::types::{ColType, Elem, SqlType};
 
 pub const NS_PG_CATALOG: i64 = 11;
@@ -65,6 +66,8 @@ fn spec_type(t: &str) -> SqlType {
         "text[]" => SqlType::Array(Elem::Text),
         "oid[]" => SqlType::Array(Elem::Int8),
         "int2[]" => SqlType::Array(Elem::Int2),
+        "int2vector" => SqlType::Int2Vector,
+        "float4[]" => SqlType::Array(Elem::Float4),
         _ => SqlType::Text,
     }
 }
@@ -162,6 +165,7 @@ pub fn type_name(ty: SqlType) -> String {
         SqlType::Json => "json".into(),
         SqlType::Jsonb => "jsonb".into(),
         SqlType::Array(e) => format!("_{}", type_name(e.ty())),
+        SqlType::Int2Vector => "int2vector".into(),
     }
 }
 
@@ -548,8 +552,42 @@ pub fn relation_oid(cat: &Catalog, name: &str) -> Option<i64> {
     if let Ok(v) = n.parse::<i64>() {
         return Some(v);
     }
-    relations(cat).into_iter().find(|r| r.1 == n).map(|r| r.0)
+    if let Some(oid) = relations(cat).into_iter().find(|r| r.1 == n).map(|r| r.0) {
+        return Some(oid);
+    }
+    // Drivers compare `classoid` with `'pg_class'::regclass` (pgjdbc's
+    // getTables, psql's \d+): catalog relations have PostgreSQL's OIDs.
+    let n = n.strip_prefix("pg_catalog.").unwrap_or(&n);
+    SYSTEM_RELATION_OIDS
+        .iter()
+        .find(|(name, _)| *name == n)
+        .map(|(_, oid)| *oid)
 }
+
+/// PostgreSQL 15's OIDs of the catalog relations objects are filed under.
+const SYSTEM_RELATION_OIDS: &[(&str, i64)] = &[
+    ("pg_type", 1247),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_class", 1259),
+    ("pg_authid", 1260),
+    ("pg_database", 1262),
+    ("pg_am", 2601),
+    ("pg_opclass", 2616),
+    ("pg_attrdef", 2604),
+    ("pg_constraint", 2606),
+    ("pg_inherits", 2611),
+    ("pg_index", 2610),
+    ("pg_description", 2609),
+    ("pg_namespace", 2615),
+    ("pg_rewrite", 2618),
+    ("pg_trigger", 2620),
+    ("pg_tablespace", 1213),
+    ("pg_collation", 3456),
+    ("pg_enum", 3501),
+    ("pg_range", 3541),
+    ("pg_extension", 3079),
+];
 
 /// Is `schema.name` (schema None: unqualified) a generated relation?
 pub fn is_system_relation(schema: Option<&str>, name: &str) -> bool {
@@ -569,6 +607,7 @@ const PG_CATALOG: &[&str] = &[
     "pg_index",
     "pg_constraint",
     "pg_am",
+    "pg_opclass",
     "pg_database",
     "pg_roles",
     "pg_authid",
@@ -593,6 +632,9 @@ const PG_CATALOG: &[&str] = &[
     "pg_views",
     "pg_indexes",
     "pg_extension",
+    "pg_settings",
+    "pg_proc",
+    "pg_stats",
 ];
 
 const INFO_SCHEMA: &[&str] = &["tables", "columns", "schemata"];
@@ -657,7 +699,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         }),
                     ),
                     ("relfilenode", o(oid)),
-                    ("reltuples", Datum::Float4(-1.0)),
+                    ("reltuples", Datum::Float4(analyzed_rows(kind, tbl))),
                     ("relhasindex", b(hasindex)),
                     ("relpersistence", t("p")),
                     ("relkind", t(kind)),
@@ -872,17 +914,27 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                 "indexrelid:oid indrelid:oid indnatts:int2 indnkeyatts:int2 indisunique:bool \
                  indnullsnotdistinct:bool indisprimary:bool indisexclusion:bool \
                  indimmediate:bool indisclustered:bool indisvalid:bool indcheckxmin:bool \
-                 indisready:bool indislive:bool indisreplident:bool indkey indcollation \
-                 indclass indoption indexprs:text? indpred:text?",
+                 indisready:bool indislive:bool indisreplident:bool indkey:int2vector \
+                 indcollation:oid[] indclass:oid[] indoption:int2vector indexprs:text? indpred:text?",
             );
             for tb in cat.tables.values() {
                 for (ix, primary, unique) in indexes(tb) {
+                    // int2vector / oidvector in PostgreSQL: here one-dimensional
+                    // arrays, which unnest and subscript the same way.
                     let key = ix
                         .columns
                         .iter()
-                        .map(|c| (c + 1).to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                        .map(|c| Datum::Int2(*c as i16 + 1))
+                        .collect();
+                    let class = ix
+                        .columns
+                        .iter()
+                        .map(|c| {
+                            let ty = tb.columns.get(*c).map(|col| col.ty.ty);
+                            o(ty.and_then(default_btree_opclass).map_or(0, |(oid, _)| oid))
+                        })
+                        .collect();
+                    let collation = ix.columns.iter().map(|_| o(0)).collect();
                     bd.row(&[
                         ("indexrelid", o(index_oid(tb, ix))),
                         ("indrelid", o(table_oid(tb))),
@@ -894,8 +946,13 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         ("indisvalid", b(true)),
                         ("indisready", b(true)),
                         ("indislive", b(true)),
-                        ("indkey", t(&key)),
-                        ("indoption", t(&vec!["0"; ix.columns.len()].join(" "))),
+                        ("indkey", Datum::Array(key)),
+                        ("indcollation", Datum::Array(collation)),
+                        ("indclass", Datum::Array(class)),
+                        (
+                            "indoption",
+                            Datum::Array(vec![Datum::Int2(0); ix.columns.len()]),
+                        ),
                     ]);
                 }
             }
@@ -929,6 +986,15 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     if let Some(fk) = c.fk {
                         let rt = cat.tables.get(&fk.ref_table);
                         vals.push(("confrelid", o(rt.map(|r| table_oid(r)).unwrap_or(0))));
+                        // The referenced key's unique index (pgjdbc's
+                        // getImportedKeys joins on it for PK_NAME).
+                        let key_index = rt.and_then(|r| {
+                            indexes(r)
+                                .into_iter()
+                                .find(|(ix, _, unique)| *unique && ix.columns == fk.ref_columns)
+                                .map(|(ix, _, _)| index_oid(r, ix))
+                        });
+                        vals.push(("conindid", o(key_index.unwrap_or(0))));
                         vals.push(("confupdtype", t(fk_action(fk.on_update))));
                         vals.push(("confdeltype", t(fk_action(fk.on_delete))));
                         vals.push(("confmatchtype", t("s")));
@@ -941,6 +1007,26 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         vals.push(("conbin", t(c.def.trim_start_matches("CHECK "))));
                     }
                     bd.row(&vals);
+                }
+            }
+            bd
+        }
+        "pg_opclass" => {
+            let mut bd = Builder::new(
+                "oid:oid opcmethod:oid opcname opcnamespace:oid opcowner:oid opcfamily:oid \
+                 opcintype:oid opcdefault:bool opckeytype:oid",
+            );
+            for ty in OPCLASS_TYPES {
+                if let Some((oid, name)) = default_btree_opclass(*ty) {
+                    bd.row(&[
+                        ("oid", o(oid)),
+                        ("opcmethod", o(403)),
+                        ("opcname", t(name)),
+                        ("opcnamespace", o(NS_PG_CATALOG)),
+                        ("opcowner", o(ROLE_OID)),
+                        ("opcintype", o(ty.oid() as i64)),
+                        ("opcdefault", b(true)),
+                    ]);
                 }
             }
             bd
@@ -1060,6 +1146,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             }
             bd
         }
+        "pg_stats" => pg_stats(cat),
         "pg_policy" => Builder::new(
             "oid:oid polname polrelid:oid polcmd polpermissive:bool polroles:oid[] \
              polqual:text? polwithcheck:text?",
@@ -1104,6 +1191,48 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
              rngcanonical rngsubdiff",
         ),
         "pg_enum" => Builder::new("oid:oid enumtypid:oid enumsortorder:float4 enumlabel"),
+        // No user-defined functions: empty, with PostgreSQL 15's columns so
+        // that pgjdbc's getProcedures/getFunctions and psql's \df run.
+        "pg_proc" => Builder::new(
+            "oid:oid proname pronamespace:oid proowner:oid prolang:oid procost:float4 \
+             prorows:float4 provariadic:oid prosupport prokind prosecdef:bool proleakproof:bool \
+             proisstrict:bool proretset:bool provolatile proparallel pronargs:int2 \
+             pronargdefaults:int2 prorettype:oid proargtypes proallargtypes:oid[] \
+             proargmodes:text[] proargnames:text[] proargdefaults:text? protrftypes:oid[] \
+             prosrc probin:text? prosqlbody:text? proconfig:text[] proacl:text[]",
+        ),
+        "pg_settings" => {
+            // The read-only settings drivers look up here (pgjdbc reads
+            // max_index_keys for getImportedKeys); SHOW has the session ones.
+            let mut bd = Builder::new(
+                "name setting unit? category short_desc context vartype source \
+                 min_val? max_val? boot_val reset_val pending_restart:bool",
+            );
+            for (name, setting, vartype) in [
+                ("block_size", "8192", "integer"),
+                ("integer_datetimes", "on", "bool"),
+                ("lc_collate", "C", "string"),
+                ("lc_ctype", "C", "string"),
+                ("max_function_args", "100", "integer"),
+                ("max_identifier_length", "63", "integer"),
+                ("max_index_keys", "32", "integer"),
+                ("server_encoding", "UTF8", "string"),
+                ("server_version", "15.0", "string"),
+                ("server_version_num", "150000", "integer"),
+            ] {
+                bd.row(&[
+                    ("name", t(name)),
+                    ("setting", t(setting)),
+                    ("category", t("Preset Options")),
+                    ("context", t("internal")),
+                    ("vartype", t(vartype)),
+                    ("source", t("default")),
+                    ("boot_val", t(setting)),
+                    ("reset_val", t(setting)),
+                ]);
+            }
+            bd
+        }
         "pg_extension" => {
             let mut bd = Builder::new(
                 "oid:oid extname extowner:oid extnamespace:oid extrelocatable:bool extversion",
@@ -1401,13 +1530,63 @@ pub enum SysFn {
     EncodingToChar,
     /// array_to_string(array, sep [, null_string]).
     ArrayToString,
+    /// json_build_object(key, value, ...).
+    JsonBuildObject,
+    /// array_position(array, element): 1-based, NULL if absent (pgbench's
+    /// partition probe calls it on current_schemas(true)).
+    ArrayPosition,
+    /// current_setting(name [, missing_ok]).
+    CurrentSetting,
+    /// set_config(name, value, is_local).
+    SetConfig,
 }
 
-pub fn call(f: SysFn, vals: &[Datum]) -> SqlResult<Datum> {
-    if vals.first().is_none_or(Datum::is_null) {
+/// Runs a catalog function; `settings` are the statement's session
+/// settings (None where there is no session, as in a column default).
+pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> SqlResult<Datum> {
+    if vals.first().is_none_or(Datum::is_null) && f != SysFn::JsonBuildObject {
         return Ok(Datum::Null);
     }
     Ok(match f {
+        SysFn::CurrentSetting | SysFn::SetConfig => {
+            let settings = settings.ok_or_else(|| {
+                SqlError::new(
+                    "0A000",
+                    "configuration parameters cannot be read or set here",
+                )
+            })?;
+            let text = |i: usize| match vals.get(i) {
+                Some(Datum::Text(s)) => Some(s.as_str()),
+                _ => None,
+            };
+            let name = text(0).unwrap_or_default();
+            if f == SysFn::CurrentSetting {
+                let missing_ok = matches!(vals.get(1), Some(Datum::Bool(true)));
+                return Ok(settings
+                    .current(name, missing_ok)?
+                    .map_or(Datum::Null, Datum::Text));
+            }
+            if matches!(vals.get(2), Some(Datum::Bool(true))) {
+                return Err(SqlError::unsupported("set_config(..., is_local => true)"));
+            }
+            // A NULL value resets the parameter, as in PostgreSQL.
+            let value = match text(1) {
+                Some(v) => v.to_string(),
+                None => crate::settings::default_value(name)?,
+            };
+            Datum::Text(settings.set_config(name, &value)?)
+        }
+        SysFn::JsonBuildObject => json_build_object(vals)?,
+        SysFn::ArrayPosition => {
+            let (Datum::Array(items), Some(wanted)) = (&vals[0], vals.get(1)) else {
+                return Ok(Datum::Null);
+            };
+            // IS NOT DISTINCT FROM: a NULL element finds the first NULL.
+            match items.iter().position(|x| x == wanted) {
+                Some(i) => Datum::Int4(i as i32 + 1),
+                None => Datum::Null,
+            }
+        }
         SysFn::FormatType => {
             let oid = vals[0].as_i64().unwrap_or(0);
             let typmod = vals.get(1).and_then(Datum::as_i64).unwrap_or(-1) as i32;
@@ -1467,5 +1646,214 @@ pub fn call(f: SysFn, vals: &[Datum]) -> SqlResult<Datum> {
             }
             Datum::Text(parts.join(sep))
         }
+    })
+}
+
+/// json_build_object: alternating keys and values; values keep their JSON
+/// kind (numbers, booleans, null, nested json), everything else is a string.
+fn json_build_object(vals: &[Datum]) -> SqlResult<Datum> {
+    if !vals.len().is_multiple_of(2) {
+        return Err(SqlError::new(
+            "22023",
+            "argument list must have even number of elements",
+        ));
+    }
+    let mut out = String::from("{");
+    for (i, pair) in vals.chunks(2).enumerate() {
+        let key = match &pair[0] {
+            Datum::Null => {
+                return Err(SqlError::new(
+                    "22004",
+                    format!("argument {} cannot be null", 2 * i + 1),
+                ))
+            }
+            k => k.to_text(1).unwrap_or_default(),
+        };
+        if i > 0 {
+            out.push_str(", ");
+        }
+        json_string(&key, &mut out);
+        out.push_str(" : ");
+        match &pair[1] {
+            Datum::Null => out.push_str("null"),
+            Datum::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Datum::Json(j) | Datum::Jsonb(j) => out.push_str(j),
+            d @ (Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) | Datum::Numeric(_)) => {
+                out.push_str(&d.to_text(1).unwrap_or_default())
+            }
+            d @ (Datum::Float4(_) | Datum::Float8(_)) => {
+                let text = d.to_text(1).unwrap_or_default();
+                if text.parse::<f64>().is_ok_and(f64::is_finite) {
+                    out.push_str(&text);
+                } else {
+                    json_string(&text, &mut out);
+                }
+            }
+            d => json_string(&d.to_text(1).unwrap_or_default(), &mut out),
+        }
+    }
+    out.push('}');
+    Ok(Datum::Json(out))
+}
+
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Every name a relation answers to in `'name'::regclass` (bare, quoted,
+/// schema-qualified) with its oid: user relations and the system catalogs.
+pub fn relation_names(cat: &Catalog) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    let mut add = |schema: &str, name: &str, oid: i64| {
+        let quoted = quote_ident(name);
+        for n in [name.to_string(), quoted.clone()] {
+            out.push((format!("{schema}.{n}"), oid));
+            out.push((n, oid));
+        }
+    };
+    for (oid, name, _, _) in relations(cat) {
+        add("public", &name, oid);
+    }
+    for (name, oid) in SYSTEM_RELATION_OIDS {
+        add("pg_catalog", name, *oid);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// pg_get_serial_sequence's answers: (table name as regclass prints it or
+/// schema-qualified, column) -> `public.sequence` for serial columns.
+pub fn serial_sequences(cat: &Catalog) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for t in cat.tables.values() {
+        for c in &t.columns {
+            let Some(seq) = c
+                .default
+                .as_deref()
+                .and_then(|d| d.strip_prefix("nextval('"))
+                .and_then(|d| d.strip_suffix("')"))
+            else {
+                continue;
+            };
+            let qualified = format!("public.{}", quote_ident(seq));
+            for table in [
+                t.name.clone(),
+                quote_ident(&t.name),
+                format!("public.{}", quote_ident(&t.name)),
+            ] {
+                out.push((table, c.name.clone(), qualified.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// pg_class.reltuples: the row count of the last ANALYZE, -1 if never analyzed.
+fn analyzed_rows(kind: &str, table: Option<&TableDef>) -> f32 {
+    match (kind, table.and_then(|t| t.stats.as_ref())) {
+        ("r", Some(s)) => s.rows as f32,
+        _ => -1.0,
+    }
+}
+
+/// pg_stats: what ANALYZE gathered, per column of each analyzed table.
+fn pg_stats(cat: &Catalog) -> Builder {
+    let mut bd = Builder::new(
+        "schemaname tablename attname inherited:bool null_frac:float4 avg_width:int4 \
+         n_distinct:float4 most_common_vals:text[] most_common_freqs:float4[] \
+         histogram_bounds:text[] correlation:float4? most_common_elems:text[] \
+         most_common_elem_freqs:float4[] elem_count_histogram:float4[]",
+    );
+    for t in cat.tables.values() {
+        let Some(stats) = &t.stats else { continue };
+        for c in &stats.columns {
+            // PostgreSQL's form: a distinct count that grows with the table
+            // (over a tenth of the rows) is stored as minus its fraction.
+            let n_distinct = if c.n_distinct > 0.1 * stats.rows {
+                -(c.n_distinct / stats.rows.max(1.0))
+            } else {
+                c.n_distinct
+            };
+            let texts = |v: &[String]| {
+                (!v.is_empty()).then(|| Datum::Array(v.iter().cloned().map(Datum::Text).collect()))
+            };
+            let mut row = vec![
+                ("schemaname", Datum::Text("public".into())),
+                ("tablename", Datum::Text(t.name.clone())),
+                ("attname", Datum::Text(c.name.clone())),
+                ("null_frac", Datum::Float4(c.null_frac as f32)),
+                ("avg_width", Datum::Int4(c.avg_width as i32)),
+                ("n_distinct", Datum::Float4(n_distinct as f32)),
+            ];
+            if let Some(v) = texts(&c.most_common) {
+                row.push(("most_common_vals", v));
+                let freqs = c.most_common_freqs.iter().map(|f| Datum::Float4(*f as f32));
+                row.push(("most_common_freqs", Datum::Array(freqs.collect())));
+            }
+            if let Some(v) = texts(&c.histogram) {
+                row.push(("histogram_bounds", v));
+            }
+            bd.row(&row);
+        }
+    }
+    bd
+}
+
+/// The types an index key can have, for `pg_opclass`.
+const OPCLASS_TYPES: &[SqlType] = &[
+    SqlType::Bool,
+    SqlType::Int2,
+    SqlType::Int4,
+    SqlType::Int8,
+    SqlType::Float4,
+    SqlType::Float8,
+    SqlType::Numeric,
+    SqlType::Text,
+    SqlType::Bpchar,
+    SqlType::Bytea,
+    SqlType::Date,
+    SqlType::Time,
+    SqlType::Timestamp,
+    SqlType::TimestampTz,
+    SqlType::Interval,
+    SqlType::Uuid,
+];
+
+/// PostgreSQL 15's default btree operator class of a key type (oid, name):
+/// what `pg_index.indclass` holds for a column of that type.
+fn default_btree_opclass(ty: SqlType) -> Option<(i64, &'static str)> {
+    Some(match ty {
+        SqlType::Bool => (424, "bool_ops"),
+        SqlType::Int2 => (1979, "int2_ops"),
+        SqlType::Int4 => (1978, "int4_ops"),
+        SqlType::Int8 => (3124, "int8_ops"),
+        SqlType::Float4 => (1970, "float4_ops"),
+        SqlType::Float8 => (1971, "float8_ops"),
+        SqlType::Numeric => (3125, "numeric_ops"),
+        SqlType::Text | SqlType::Varchar => (3126, "text_ops"),
+        SqlType::Bpchar => (426, "bpchar_ops"),
+        SqlType::Bytea => (428, "bytea_ops"),
+        SqlType::Date => (3122, "date_ops"),
+        SqlType::Time => (3133, "time_ops"),
+        SqlType::Timestamp => (3128, "timestamp_ops"),
+        SqlType::TimestampTz => (3127, "timestamptz_ops"),
+        SqlType::Interval => (3123, "interval_ops"),
+        SqlType::Uuid => (2968, "uuid_ops"),
+        _ => return None,
     })
 }

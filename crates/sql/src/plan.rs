@@ -106,6 +106,8 @@ pub enum Func {
     ArrayLength,
     /// System-catalog functions (`crate::pg_catalog`).
     Sys(crate::pg_catalog::SysFn),
+    /// Library functions (`crate::builtins`).
+    Lib(crate::builtins::LibFn),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -364,6 +366,10 @@ pub struct AggCall {
     pub ty: ColType,
     /// `FILTER (WHERE ...)`: only rows where this is true are aggregated.
     pub filter: Option<Expr>,
+    /// `agg(x ORDER BY y)`: the order rows are fed in, over the input row.
+    /// The binder sorts the aggregate's input by it (hash aggregation keeps
+    /// each group's rows in input order).
+    pub order_by: Vec<SortKey>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +378,36 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+}
+
+/// One equality of a hash join: `left` over the left row equals `right`
+/// over the right row, compared as `ty` (whose key encoding is equal exactly
+/// when the values are `=`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HashKey {
+    pub left: Expr,
+    pub right: Expr,
+    pub ty: SqlType,
+}
+
+impl HashKey {
+    /// True if values of type `side` compared as `operand` are `=` exactly
+    /// when their key encodings (`encode_key_into` as `operand`) are equal.
+    pub fn encodes_equality(operand: SqlType, side: SqlType) -> bool {
+        use SqlType::*;
+        let family = |t: SqlType| match t {
+            Int2 | Int4 | Int8 => Some(Int8),
+            Float4 | Float8 => Some(Float8),
+            Text | Varchar => Some(Text),
+            Bool | Numeric | Bpchar | Date | Timestamp | TimestampTz | Bytea | Uuid | Interval
+            | Time => Some(t),
+            Unknown | Json | Jsonb | Array(_) | Int2Vector => None,
+        };
+        match (family(operand), family(side)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -432,6 +468,18 @@ pub enum Plan {
         left_width: usize,
         right_width: usize,
     },
+    /// Inner equi-join planned from WHERE / ON conjuncts: a hash table over
+    /// the right rows' key values, probed by each left row. NULL keys never
+    /// match; a matching pair is kept if `residual` (over the joined row) is
+    /// true. Rows come out left-major, like the nested loop.
+    HashJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        keys: Vec<HashKey>,
+        residual: Option<Expr>,
+        left_width: usize,
+        right_width: usize,
+    },
     /// LATERAL: the right side runs once per left row, which it sees as its
     /// nearest outer row (`Expr::Outer { depth: 1 }`).
     LateralJoin {
@@ -458,6 +506,14 @@ pub enum Plan {
     /// The working table of the enclosing `RecursiveUnion` with this id.
     WorkTable {
         id: usize,
+    },
+    /// Set-returning functions of a SELECT list (PostgreSQL 10+ ProjectSet):
+    /// per input row, every call's rows in lockstep, the shorter ones padded
+    /// with NULL; each output row is the input row followed by one value per
+    /// call. An input row for which every call returns no rows yields none.
+    ProjectSet {
+        input: Box<Plan>,
+        calls: Vec<SrfCall>,
     },
     /// `generate_series(start, stop [, step])` in FROM (int4 or int8): one column.
     Series {
@@ -494,6 +550,29 @@ pub enum Plan {
         right: Box<Plan>,
         types: Vec<SqlType>,
     },
+}
+
+/// A set-returning function allowed in a SELECT list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SrfFunc {
+    /// `unnest(array)`: the elements in order.
+    Unnest,
+    /// `generate_series(start, stop [, step])` over int4 or int8 (`SrfCall::ty`).
+    GenerateSeries,
+    /// `generate_subscripts(array, dim, reverse, from_zero)`: the valid
+    /// subscripts (`from_zero` for an int2vector, bound from the type).
+    GenerateSubscripts,
+    /// WITH ORDINALITY of `unnest(a1, a2, ...)` in FROM: 1 up to the
+    /// longest array's length (its arguments are the arrays).
+    Ordinality,
+}
+
+/// One set-returning call of a `Plan::ProjectSet`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SrfCall {
+    pub func: SrfFunc,
+    pub args: Vec<Expr>,
+    pub ty: ColType,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

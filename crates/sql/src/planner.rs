@@ -1,7 +1,12 @@
 //! Access-path selection: turns WHERE conjuncts on primary-key columns into
 //! point lookups (`Store::get`) and key-range scans instead of full scans.
 //! The full predicate is still applied to every row, so a chosen path only
-//! narrows what is read and can never change a result.
+//! narrows what is read and can never change a result. Join planning for
+//! SELECTs over several relations is in `joins`, its row estimates in
+//! `estimate`.
+
+mod estimate;
+pub mod joins;
 
 use crate::catalog::TableDef;
 use crate::plan::{Access, BinOp, Expr};
@@ -22,10 +27,18 @@ fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     }
 }
 
+/// Whether a key expression of type `e` may look up a key column of type
+/// `col`: the same type, text and varchar, or any two integer widths. Keys
+/// encode every integer width as the same 64-bit value (encoding.rs), so an
+/// `int4` column looked up by an `int8` parameter (what drivers such as
+/// sysbench's send) finds exactly the rows `=` finds, and a value out of the
+/// column's range finds none, as in PostgreSQL.
 fn same_key_type(col: SqlType, e: SqlType) -> bool {
+    const INTEGERS: [SqlType; 3] = [SqlType::Int2, SqlType::Int4, SqlType::Int8];
     col == e
         || (matches!(col, SqlType::Text | SqlType::Varchar)
             && matches!(e, SqlType::Text | SqlType::Varchar))
+        || (INTEGERS.contains(&col) && INTEGERS.contains(&e))
 }
 
 /// `column <op> key-expression` for table column `col`, normalised so the column is on the left.
@@ -46,18 +59,52 @@ fn column_comparison(e: &Expr, col: usize, col_ty: SqlType) -> Option<(BinOp, &E
         BinOp::GtEq => BinOp::LtEq,
         o => o,
     };
+    let is_key_column = |e: &Expr| key_column(e) == Some(col);
     match (left.as_ref(), right.as_ref()) {
-        (Expr::Column(c, _), other)
-            if *c == col && other.is_row_independent() && same_key_type(col_ty, other.ty().ty) =>
+        (column, other)
+            if is_key_column(column)
+                && other.is_row_independent()
+                && same_key_type(col_ty, other.ty().ty) =>
         {
             Some((*op, other))
         }
-        (other, Expr::Column(c, _))
-            if *c == col && other.is_row_independent() && same_key_type(col_ty, other.ty().ty) =>
+        (other, column)
+            if is_key_column(column)
+                && other.is_row_independent()
+                && same_key_type(col_ty, other.ty().ty) =>
         {
             Some((flip(*op), other))
         }
         _ => None,
+    }
+}
+
+/// The column `e` reads, directly or widened from one integer type to
+/// another (`int4col = $1::int8` is bound as `int4col::int8 = $1`): widening
+/// keeps every value, so the column's key order still answers the comparison.
+fn key_column(e: &Expr) -> Option<usize> {
+    const INTEGERS: [SqlType; 3] = [SqlType::Int2, SqlType::Int4, SqlType::Int8];
+    match e {
+        Expr::Column(c, _) => Some(*c),
+        Expr::Cast { expr, to, .. } => match expr.as_ref() {
+            Expr::Column(c, from)
+                if INTEGERS.contains(&from.ty)
+                    && INTEGERS.contains(&to.ty)
+                    && integer_width(to.ty) >= integer_width(from.ty) =>
+            {
+                Some(*c)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn integer_width(ty: SqlType) -> u8 {
+    match ty {
+        SqlType::Int2 => 2,
+        SqlType::Int4 => 4,
+        _ => 8,
     }
 }
 
@@ -194,6 +241,7 @@ mod tests {
             foreign_keys: vec![],
             layout: vec![],
             slots: 0,
+            stats: None,
         }
     }
 
@@ -215,6 +263,39 @@ mod tests {
             operand: SqlType::Bool,
             ty: SqlType::Bool.plain(),
         }
+    }
+
+    #[test]
+    fn integer_widths_share_key_lookups() {
+        let t = table();
+        let key = Expr::Const(Datum::Int8(5), SqlType::Int8.plain());
+        let eq = Expr::Binary {
+            op: BinOp::Eq,
+            left: Box::new(Expr::Column(0, SqlType::Int4.plain())),
+            right: Box::new(key),
+            operand: SqlType::Int8,
+            ty: SqlType::Bool.plain(),
+        };
+        assert!(
+            matches!(choose_access(&t, &eq), Access::Range { prefix, .. } if prefix.len() == 1)
+        );
+        // As the binder writes it: the column widened to the parameter's type.
+        let widened = Expr::Binary {
+            op: BinOp::GtEq,
+            left: Box::new(Expr::Cast {
+                expr: Box::new(Expr::Column(0, SqlType::Int4.plain())),
+                from: SqlType::Int4,
+                to: SqlType::Int8.plain(),
+                ctx: crate::datum::CastContext::Implicit,
+            }),
+            right: Box::new(Expr::Const(Datum::Int8(5), SqlType::Int8.plain())),
+            operand: SqlType::Int8,
+            ty: SqlType::Bool.plain(),
+        };
+        assert!(matches!(
+            choose_access(&t, &widened),
+            Access::Range { lower: Some(_), .. }
+        ));
     }
 
     #[test]

@@ -176,6 +176,11 @@ pub fn parse_error(sql: &str, e: ParserError) -> SqlError {
 /// PostgreSQL does past max_stack_depth, instead of overflowing the stack.
 pub const MAX_EXPRESSION_DEPTH: usize = 1000;
 
+/// sqlparser's nesting limit (its default, 50, rejects parenthesized
+/// conditions PostgreSQL accepts); deeper input gets 54001. Sized so parsing,
+/// binding and evaluating at the limit fit the server's 8 MiB thread stacks.
+pub(crate) const PARSER_RECURSION_LIMIT: usize = 64;
+
 fn stack_depth_exceeded() -> SqlError {
     SqlError::new("54001", "stack depth limit exceeded").with_hint(
         "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.",
@@ -244,6 +249,7 @@ fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
         .map_err(|e| parse_error(sql, ParserError::TokenizerError(e.to_string())))?;
     check_expression_depth(&tokens)?;
     Parser::new(&dialect)
+        .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
         .parse_statements()
         .map_err(|e| parse_error(sql, e))
@@ -294,7 +300,7 @@ impl Session {
     /// Several statements without explicit transaction control run as one implicit transaction.
     pub async fn execute_simple(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
         self.discard_stale_txn();
-        if let Some(r) = self.maintenance(sql) {
+        if let Some(r) = self.maintenance(sql).await {
             return vec![r];
         }
         let stmts = match parse(sql) {
@@ -624,6 +630,35 @@ impl Session {
                 })
                 .await
             }
+            S::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                sequence_options,
+            } => {
+                self.run_ddl("CREATE SEQUENCE", |c| {
+                    crate::sequence_ddl::create_sequence(
+                        c,
+                        name,
+                        *if_not_exists,
+                        *temporary,
+                        sequence_options,
+                    )
+                })
+                .await
+            }
+            S::Drop {
+                object_type: ast::ObjectType::Sequence,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => {
+                self.run_ddl("DROP SEQUENCE", |c| {
+                    crate::sequence_ddl::drop_sequence(c, names, *if_exists, *cascade)
+                })
+                .await
+            }
             S::Drop {
                 object_type: ast::ObjectType::Table,
                 if_exists,
@@ -732,6 +767,11 @@ impl Session {
             S::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
                 cmd("DEALLOCATE ALL")
             }
+            // Reached through the extended protocol or a multi-statement string.
+            S::Analyze(_) | S::Vacuum(_) => match self.maintenance(&stmt.to_string()).await {
+                Some(r) => r,
+                None => Err(SqlError::unsupported(stmt.to_string())),
+            },
             other => {
                 let text = other.to_string();
                 let words: Vec<&str> = text.split_whitespace().take(2).collect();
@@ -984,6 +1024,7 @@ impl Session {
     async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
         let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
+        let work_mem = self.settings.work_mem_bytes();
         let txn = self
             .txn
             .as_mut()
@@ -1011,7 +1052,10 @@ impl Session {
             engine.store.read_point()
         };
         engine.write_log.register_snapshot(txn.id, snapshot);
+        let statement_settings = crate::settings::StatementSettings::new(&self.settings);
         let mut ctx = Ctx::new(&engine, txn, snapshot, params);
+        ctx.set_work_mem(work_mem);
+        ctx.set_settings(&statement_settings);
         let (rows, tag, cols): (Option<Vec<Row>>, String, Vec<OutColumn>) = match bound {
             Bound::Query(q) => {
                 let rows = ctx.exec_query(q).await;
@@ -1057,13 +1101,28 @@ impl Session {
                 )
             }
         };
+        // The statement succeeded: its set_config() calls stay, like SET.
+        for (name, value) in statement_settings.into_changes() {
+            self.settings.set(name, Some(value))?;
+        }
         Ok(match rows {
             None => StatementOutput::Command { tag },
             Some(rows) => StatementOutput::Rows {
                 columns: out_columns(&cols),
                 rows: rows
                     .into_iter()
-                    .map(|r| r.iter().map(|d| d.to_text(digits)).collect())
+                    .map(|r| {
+                        r.iter()
+                            .zip(&cols)
+                            .map(|(d, c)| match (d, c.ty.ty) {
+                                // The one type whose text form is not its value's.
+                                (Datum::Array(items), SqlType::Int2Vector) => {
+                                    Some(crate::datum::format_int2vector(items))
+                                }
+                                _ => d.to_text(digits),
+                            })
+                            .collect()
+                    })
                     .collect(),
                 tag,
             },

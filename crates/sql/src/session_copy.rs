@@ -54,8 +54,9 @@ fn quote_ident(s: &str) -> String {
 }
 
 impl Session {
-    /// VACUUM and ANALYZE are accepted and do nothing; COPY needs [`Session::copy`].
-    pub(super) fn maintenance(&mut self, sql: &str) -> Option<SqlResult<StatementOutput>> {
+    /// VACUUM is accepted and does nothing; ANALYZE (also VACUUM ANALYZE)
+    /// gathers statistics; COPY needs [`Session::copy`].
+    pub(super) async fn maintenance(&mut self, sql: &str) -> Option<SqlResult<StatementOutput>> {
         match copy::special(sql)? {
             Err(e) => Some(Err(e)),
             Ok(Special::Maintenance { tag }) => {
@@ -69,12 +70,68 @@ impl Session {
                         "VACUUM cannot run inside a transaction block",
                     )));
                 }
+                let analyzed = match crate::analyze::targets(sql) {
+                    Ok(Some(tables)) => self.analyze(tables).await,
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = analyzed {
+                    self.fail_block();
+                    return Some(Err(e));
+                }
                 Some(Ok(StatementOutput::Command { tag: tag.into() }))
             }
             Ok(Special::Copy(_)) => Some(Err(SqlError::unsupported(
                 "COPY outside the COPY sub-protocol",
             ))),
         }
+    }
+
+    /// ANALYZE: gathers the statistics of `tables` (empty: all) from what
+    /// this session sees, and stores them in the catalog as DDL.
+    async fn analyze(&mut self, tables: Vec<String>) -> SqlResult<()> {
+        let catalog = self.catalog();
+        let tables: Vec<Arc<crate::catalog::TableDef>> = if tables.is_empty() {
+            catalog.tables.values().cloned().collect()
+        } else {
+            tables
+                .iter()
+                .map(|n| catalog.table(n))
+                .collect::<SqlResult<_>>()?
+        };
+        let engine = self.engine.clone();
+        let mut own_txn = None;
+        let txn = match self.txn.as_mut() {
+            Some(t) => t,
+            None => own_txn.insert(Txn::new(
+                engine.new_txn_id(),
+                Isolation::ReadCommitted,
+                false,
+            )),
+        };
+        let snapshot = engine.store.read_point();
+        engine.write_log.register_extra_snapshot(txn.id, snapshot);
+        let mut stats = Vec::with_capacity(tables.len());
+        let mut gathered = Ok(());
+        for t in &tables {
+            let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+            let r = crate::analyze::gather(&mut ctx, t).await;
+            ctx.finish();
+            match r {
+                Ok(s) => stats.push((t.id, t.name.clone(), s)),
+                Err(e) => {
+                    gathered = Err(e);
+                    break;
+                }
+            }
+        }
+        if let Some(t) = own_txn {
+            engine.rollback(t);
+        }
+        gathered?;
+        self.run_ddl("ANALYZE", |cat| ddl::analyze(cat, stats))
+            .await
+            .map(|_| ())
     }
 
     /// Starts a COPY statement; `None` if `sql` is not one COPY statement.

@@ -32,6 +32,9 @@ pub enum SqlType {
     Jsonb,
     /// A one-dimensional array.
     Array(Elem),
+    /// int2vector (`pg_index.indkey`): int2 values held as an int2 array,
+    /// printed space-separated and subscripted from 0, as in PostgreSQL.
+    Int2Vector,
 }
 
 /// Element type of a one-dimensional array type.
@@ -105,7 +108,7 @@ impl Elem {
             SqlType::Time => Elem::Time,
             SqlType::Json => Elem::Json,
             SqlType::Jsonb => Elem::Jsonb,
-            SqlType::Unknown | SqlType::Array(_) => return None,
+            SqlType::Unknown | SqlType::Array(_) | SqlType::Int2Vector => return None,
         })
     }
 
@@ -255,6 +258,7 @@ impl SqlType {
             SqlType::Json => 114,
             SqlType::Jsonb => 3802,
             SqlType::Array(e) => e.oid(),
+            SqlType::Int2Vector => 22,
         }
     }
 
@@ -280,6 +284,7 @@ impl SqlType {
             1083 => SqlType::Time,
             114 => SqlType::Json,
             3802 => SqlType::Jsonb,
+            22 => SqlType::Int2Vector,
             _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
@@ -308,6 +313,7 @@ impl SqlType {
             SqlType::Json => "json",
             SqlType::Jsonb => "jsonb",
             SqlType::Array(e) => e.display_name(),
+            SqlType::Int2Vector => "int2vector",
         }
     }
 
@@ -335,6 +341,7 @@ impl SqlType {
             SqlType::Json => "json",
             SqlType::Jsonb => "jsonb",
             SqlType::Array(e) => e.typname(),
+            SqlType::Int2Vector => "int2vector",
         }
     }
 
@@ -356,7 +363,7 @@ impl SqlType {
             SqlType::Time => Category::Time,
             SqlType::Json => Category::Json,
             SqlType::Jsonb => Category::Jsonb,
-            SqlType::Array(_) => Category::Array,
+            SqlType::Array(_) | SqlType::Int2Vector => Category::Array,
         }
     }
 
@@ -421,7 +428,8 @@ impl ColType {
 /// (precision, scale) of a numeric typmod.
 pub fn numeric_typmod(typmod: i32) -> (i32, i32) {
     let t = typmod - 4;
-    ((t >> 16) & 0xffff, t & 0xffff)
+    // The scale is an 11-bit two's-complement field (PostgreSQL 15 allows -1000..1000).
+    ((t >> 16) & 0xffff, ((t & 0x7ff) ^ 1024) - 1024)
 }
 
 const MAX_CHAR_LEN: u64 = 10 * 1024 * 1024;
@@ -559,13 +567,13 @@ fn numeric_mod(p: u64, s: i64) -> SqlResult<i32> {
             format!("NUMERIC precision {p} must be between 1 and 1000"),
         ));
     }
-    if s < 0 || s as u64 > p {
+    if !(-1000..=1000).contains(&s) {
         return Err(SqlError::new(
             "22023",
-            format!("NUMERIC scale {s} must be between 0 and precision {p}"),
+            format!("NUMERIC scale {s} must be between -1000 and 1000"),
         ));
     }
-    Ok((((p as i32) << 16) | s as i32) + 4)
+    Ok((((p as i32) << 16) | (s as i32 & 0x7ff)) + 4)
 }
 
 #[cfg(test)]
@@ -587,7 +595,9 @@ mod tests {
         assert_eq!(n.display(), "numeric(5,2)");
         assert_eq!(numeric_typmod(n.typmod), (5, 2));
         assert!(numeric_mod(0, 0).is_err());
-        assert!(numeric_mod(3, 4).is_err());
+        assert!(numeric_mod(3, 1001).is_err());
+        assert_eq!(numeric_typmod(numeric_mod(3, -6).unwrap()), (3, -6));
+        assert_eq!(numeric_typmod(numeric_mod(3, 5).unwrap()), (3, 5));
     }
 
     #[test]

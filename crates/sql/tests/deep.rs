@@ -22,6 +22,15 @@ async fn scenario() {
         .execute_simple(&format!("SELECT 1 FROM (SELECT 1 AS a) t WHERE {ors}"))
         .await;
     assert_eq!(r[0].as_ref().unwrap().tag(), "SELECT 1");
+    // Parenthesized conditions nested 18 deep (sqllogictest's index tests
+    // have such) go past sqlparser's default nesting limit of 50.
+    let nested_condition = format!(
+        "SELECT 1 FROM (SELECT 1 AS a, 2 AS b) t WHERE {}a > 0{}",
+        "(b > 1 OR a = 4 AND ".repeat(18),
+        ")".repeat(18)
+    );
+    let r = s.execute_simple(&nested_condition).await;
+    assert_eq!(r[0].as_ref().unwrap().tag(), "SELECT 1");
     for n in [2_000usize, 200_000] {
         let chain = vec!["1"; n].join(" + ");
         let r = s.execute_simple(&format!("SELECT {chain}")).await;

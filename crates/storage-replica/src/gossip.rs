@@ -28,11 +28,11 @@ pub async fn run(segments: Segments, peers: Vec<SocketAddr>, interval: Duration)
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        for pg in 0..segments.pg_count() {
+        for pg in segments.hosted() {
             turn = turn.wrapping_add(1);
             let peer = peers[turn % peers.len()];
-            if let Err(error) = pull(&segments, PgId(pg), peer, &mut clients).await {
-                tracing::trace!(%peer, pg, %error, "gossip pull failed");
+            if let Err(error) = pull(&segments, pg, peer, &mut clients).await {
+                tracing::trace!(%peer, pg = pg.0, %error, "gossip pull failed");
                 clients.remove(&peer);
             }
         }
@@ -89,6 +89,9 @@ async fn pull(
                 .await
                 .map_err(|_| "segment stopped".to_string())
         }
+        // The peer does not host this PG yet (a new one): ask another next
+        // round; the connection is fine.
+        Response::Error { .. } => Ok(()),
         other => Err(format!("unexpected answer {other:?}")),
     }
 }

@@ -8,7 +8,8 @@
 //! writer or from peers, tracks the segment complete LSN (SCL) along the PG's
 //! backlink chain, refuses older epochs, voids records above a new epoch's
 //! starting VDL, applies committed records into row versions keyed by
-//! (key, LSN), and answers reads "as of LSN R".
+//! (key, LSN), answers reads "as of LSN R", and, for a PG split off
+//! another, fills itself from the source PG's segment on the same replica.
 //!
 //! [`server`] runs one thread per segment (group commit: one fdatasync for
 //! every write that arrived meanwhile) behind a framed TCP protocol, and

@@ -37,7 +37,15 @@ fn invalid(error: impl std::fmt::Display) -> io::Error {
 impl FileLog {
     /// Opens (creating if needed) the log in `dir`.
     pub fn open(dir: &Path) -> io::Result<FileLog> {
+        let created = !dir.exists();
         std::fs::create_dir_all(dir)?;
+        if created {
+            // A new segment (a PG a split made) must survive a crash: the
+            // replica reports hosting it from its directory.
+            if let Some(parent) = dir.parent() {
+                sync_dir(parent)?;
+            }
+        }
         let path = dir.join("log");
         let mut file = OpenOptions::new()
             .read(true)
@@ -133,6 +141,10 @@ impl SegmentLog for FileLog {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.file_len + self.buffer.len() as u64
     }
 
     fn append(&mut self, record: &LogRecord) -> io::Result<u64> {

@@ -94,6 +94,11 @@ impl SegmentLog for MemLog {
         Ok(meta)
     }
 
+    fn bytes(&self) -> u64 {
+        let state = self.disk.inner.lock().expect("disk lock");
+        (state.synced.len() + state.cached.len()) as u64
+    }
+
     fn append(&mut self, record: &LogRecord) -> io::Result<u64> {
         let mut state = self.disk.inner.lock().expect("disk lock");
         let location = (state.synced.len() + state.cached.len()) as u64;
@@ -149,6 +154,21 @@ impl VersionStore for MemVersions {
             }
         }
         self.applied = self.applied.max(through);
+        Ok(())
+    }
+
+    fn insert_versions(&mut self, lsn: Lsn, rows: &[(Vec<u8>, Vec<u8>)]) -> io::Result<()> {
+        assert!(lsn > self.applied, "inserting below what is applied");
+        for (key, value) in rows {
+            self.versions
+                .insert((key.clone(), lsn), Some(value.clone()));
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.versions.clear();
+        self.applied = Lsn::ZERO;
         Ok(())
     }
 

@@ -14,13 +14,20 @@
 //!   a later writer could truncate is ever readable (reads go no higher
 //!   than the VDL either).
 //!
-//! Left out on purpose: garbage collection of old versions (PGMRPL) and log
-//! trimming below a snapshot; see docs/storage.md.
+//! A PG split off another starts with a genesis record (see
+//! `borealis_wire::SplitMark`): before applying it, the segment copies the
+//! newest versions of its key range as of the split from the source PG's
+//! segment on the same replica, in bounded pages that the host carries
+//! ([`Segment::genesis_wanted`], [`Segment::snapshot_page`],
+//! [`Segment::fill_genesis`]); no data crosses the network. Until the copy
+//! is done the segment answers reads with `NotCaughtUp`.
+//!
+//! Left out on purpose: log trimming below a snapshot; see docs/storage.md.
 
 use crate::meta::SegmentMeta;
 use borealis_common::limits::{HOLD_RECORDS_MAX, LSN_ALLOCATION_LIMIT};
 use borealis_common::{Epoch, Lsn, PgId};
-use borealis_wire::{EpochHistory, LogRecord, RecordHeader, Response};
+use borealis_wire::{EpochHistory, LogRecord, RecordHeader, Response, SplitMark};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 
@@ -37,6 +44,8 @@ pub trait SegmentLog {
     fn sync(&mut self) -> io::Result<()>;
     /// Reads the record at `location`.
     fn read(&mut self, location: u64) -> io::Result<LogRecord>;
+    /// Bytes of the log (appended, synced or not).
+    fn bytes(&self) -> u64;
     /// Replaces the metadata durably.
     fn persist_meta(&mut self, meta: &SegmentMeta) -> io::Result<()>;
 }
@@ -55,6 +64,12 @@ pub trait VersionStore {
     /// Removes the versions `records` created and moves `applied_lsn` back
     /// to `through` (a voided tail that had been applied).
     fn unapply(&mut self, records: &[LogRecord], through: Lsn) -> io::Result<()>;
+    /// Inserts values at `lsn`, above `applied_lsn`, which does not move
+    /// (a genesis fill, page by page; `apply` of the genesis ends it).
+    fn insert_versions(&mut self, lsn: Lsn, rows: &[(Vec<u8>, Vec<u8>)]) -> io::Result<()>;
+    /// Removes every version and moves `applied_lsn` to zero (before a
+    /// genesis fill: whatever is there belongs to no chain).
+    fn clear(&mut self) -> io::Result<()>;
     fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>>;
     /// Garbage collection of up to `keys_max` keys from `from` on: of each
     /// key's versions at or below `horizon`, only the newest is kept (and
@@ -79,6 +94,23 @@ struct Entry {
     location: u64,
     synced: bool,
 }
+
+/// A genesis fill in progress: what the segment wants next from its
+/// source PG's segment on the same replica.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenesisFill {
+    /// The genesis record's LSN (the copied versions are placed there).
+    pub lsn: Lsn,
+    pub source: PgId,
+    /// The source's versions are copied as of this LSN.
+    pub source_lsn: Lsn,
+    /// The next key to copy.
+    pub from: Vec<u8>,
+    pub end: Option<Vec<u8>>,
+}
+
+/// Rows a genesis fill copies per page.
+pub const GENESIS_PAGE_ROWS: usize = 1024;
 
 /// Why a write or seal was not taken.
 #[derive(Debug, PartialEq, Eq)]
@@ -116,6 +148,10 @@ pub struct Segment<L: SegmentLog, V: VersionStore> {
     gc_horizon: Lsn,
     /// The next key of a garbage-collection pass in progress.
     gc_cursor: Option<Vec<u8>>,
+    /// The genesis fill the next apply waits for, if any.
+    genesis: Option<GenesisFill>,
+    /// New PGs named by split records taken since the host last asked.
+    named_pgs: Vec<PgId>,
 }
 
 impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
@@ -138,6 +174,8 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             scl: Lsn::ZERO,
             gc_horizon: Lsn::ZERO,
             gc_cursor: None,
+            genesis: None,
+            named_pgs: Vec::new(),
         };
         for (header, location) in loaded {
             if header.pg != pg || segment.meta.history.voids(header.epoch, header.lsn) {
@@ -283,6 +321,9 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             return Ok(());
         }
         let location = self.log.append(record)?;
+        if let Some(SplitMark::MovedOut { to, .. }) = &record.split {
+            self.named_pgs.push(*to);
+        }
         self.index.insert(
             lsn,
             Entry {
@@ -362,11 +403,24 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
                 // Applied only when a reader claimed a read point above the
                 // new epoch's start: remove what it created.
                 let location = self.index[lsn].location;
-                unapply.push(self.log.read(location)?);
+                let record = self.log.read(location)?;
+                // A genesis is applied only at or below a VDL some writer
+                // reached, which no later writer truncates; the versions
+                // its fill copied are not in the record to remove.
+                assert!(
+                    !matches!(record.split, Some(SplitMark::Genesis { .. })),
+                    "an applied genesis record {lsn} was voided"
+                );
+                unapply.push(record);
             }
         }
         if !unapply.is_empty() {
             self.versions.unapply(&unapply, history.start_vdl())?;
+        }
+        if let Some(fill) = &self.genesis {
+            if voided.contains(&fill.lsn) {
+                self.genesis = None;
+            }
         }
         for lsn in voided {
             self.index.remove(&lsn);
@@ -400,8 +454,34 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     pub fn apply_step(&mut self, records_max: usize) -> io::Result<bool> {
         let through = self.scl.min(self.meta.vdl_hint);
         let applied = self.versions.applied_lsn();
-        if through <= applied {
+        if through <= applied || self.genesis.is_some() {
             return Ok(false);
+        }
+        if let Some((lsn, entry)) = self.index.range(applied.next()..=through).next() {
+            if entry.header.prev_pg_lsn == Lsn::ZERO {
+                // The chain's first record: a genesis needs its fill first.
+                let (lsn, location) = (*lsn, entry.location);
+                let record = self.log.read(location)?;
+                if let Some(SplitMark::Genesis {
+                    source,
+                    source_lsn,
+                    start,
+                    end,
+                }) = record.split
+                {
+                    // Anything in the store belongs to no chain (a fill of
+                    // an earlier, voided genesis).
+                    self.versions.clear()?;
+                    self.genesis = Some(GenesisFill {
+                        lsn,
+                        source,
+                        source_lsn,
+                        from: start,
+                        end,
+                    });
+                    return Ok(false);
+                }
+            }
         }
         let locations: Vec<(Lsn, u64)> = self
             .index
@@ -425,9 +505,78 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     }
 
     /// Whether applying or garbage collection has work left (done when the
-    /// segment has nothing else to do).
+    /// segment has nothing else to do). A segment waiting for its genesis
+    /// fill has none of its own: the host drives the fill.
     pub fn has_background_work(&self) -> bool {
-        self.versions.applied_lsn() < self.scl.min(self.meta.vdl_hint) || self.gc_pending()
+        (self.genesis.is_none() && self.versions.applied_lsn() < self.scl.min(self.meta.vdl_hint))
+            || self.gc_pending()
+    }
+
+    /// The PGs that split records taken since the last call moved keys
+    /// to. The host must host them before it answers anything else: a
+    /// recovering writer learns of a new PG from the seal reports' hosted
+    /// lists, and a split that is durable has its old-PG record on a
+    /// replica of any read quorum of the old PG, taken before that
+    /// replica's seal, so that replica's seal report names the new PG.
+    pub fn take_named_pgs(&mut self) -> Vec<PgId> {
+        std::mem::take(&mut self.named_pgs)
+    }
+
+    /// The genesis fill this segment waits for, if any (after an apply
+    /// found its genesis record committed).
+    pub fn genesis_wanted(&self) -> Option<&GenesisFill> {
+        self.genesis.as_ref()
+    }
+
+    /// A page of the newest versions of `[from, end)` as of `at`, for a PG
+    /// split off this one (the source side of a genesis fill); `None` while
+    /// this segment does not hold and apply its chain through `at`.
+    ///
+    /// Read below the garbage-collection horizon on purpose: after the
+    /// split at `at` no key of the range is written in this PG again (the
+    /// writer routes them to the new PG), so the newest version of each,
+    /// which collection always keeps unless it is a delete, is its version
+    /// as of `at`.
+    pub fn snapshot_page(
+        &mut self,
+        from: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        limit: usize,
+    ) -> io::Result<Option<ScanPage>> {
+        if self.scl < at {
+            return Ok(None);
+        }
+        self.raise_vdl_hint(at);
+        self.apply()?;
+        if self.versions.applied_lsn() < at {
+            return Ok(None);
+        }
+        self.versions.scan(from, end, at, limit).map(Some)
+    }
+
+    /// Takes a page of the genesis fill: `rows` from the source, and
+    /// whether more follow. The last page applies the genesis record.
+    pub fn fill_genesis(&mut self, page: ScanPage) -> io::Result<()> {
+        let Some(fill) = self.genesis.as_mut() else {
+            return Ok(());
+        };
+        let (rows, more) = page;
+        let lsn = fill.lsn;
+        self.versions.insert_versions(lsn, &rows)?;
+        match rows.last() {
+            Some((last, _)) if more => {
+                let mut next = last.clone();
+                next.push(0);
+                fill.from = next;
+            }
+            _ => {
+                self.genesis = None;
+                self.versions.apply(&[], lsn)?;
+                self.apply()?;
+            }
+        }
+        Ok(())
     }
 
     /// One bounded step of background work.
@@ -481,6 +630,8 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             vdl_hint: hint,
             last_lsn_at_or_below_hint,
             headers,
+            // The host fills in the PGs it hosts.
+            hosted: Vec::new(),
         })
     }
 
@@ -525,7 +676,8 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         }
         self.raise_vdl_hint(at);
         self.apply()?;
-        Ok(true)
+        // A genesis fill not done yet holds the apply back.
+        Ok(self.versions.applied_lsn() >= need)
     }
 
     fn below_gc_horizon(&self, at: Lsn) -> Option<Response> {
@@ -627,7 +779,67 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             applied_lsn: self.versions.applied_lsn(),
             gc_horizon: self.gc_horizon,
             records: self.index.len() as u64,
+            log_bytes: self.log.bytes(),
         }
+    }
+
+    /// The live keys and bytes of `[start, end)` as of `at`, and the median
+    /// key (where the writer splits a PG that grew too big). Two passes
+    /// over the range in pages: memory stays bounded.
+    pub fn split_advice(
+        &mut self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        need: Lsn,
+    ) -> io::Result<Response> {
+        if let Some(refusal) = self.below_gc_horizon(at) {
+            return Ok(refusal);
+        }
+        if !self.prepare_read(at, need)? {
+            return Ok(Response::NotCaughtUp { scl: self.scl });
+        }
+        let mut live_keys = 0u64;
+        let mut live_bytes = 0u64;
+        let mut cursor = start.to_vec();
+        loop {
+            let (rows, more) = self.versions.scan(&cursor, end, at, GENESIS_PAGE_ROWS)?;
+            live_keys += rows.len() as u64;
+            live_bytes += rows
+                .iter()
+                .map(|(k, v)| (k.len() + v.len()) as u64)
+                .sum::<u64>();
+            match rows.last() {
+                Some((last, _)) if more => {
+                    cursor = last.clone();
+                    cursor.push(0);
+                }
+                _ => break,
+            }
+        }
+        let mut median = None;
+        if live_keys >= 2 {
+            let mut skip = live_keys / 2;
+            let mut cursor = start.to_vec();
+            while median.is_none() {
+                let (rows, _) = self.versions.scan(&cursor, end, at, GENESIS_PAGE_ROWS)?;
+                let Some((last, _)) = rows.last() else {
+                    break;
+                };
+                if (rows.len() as u64) > skip {
+                    median = Some(rows[skip as usize].0.clone());
+                } else {
+                    skip -= rows.len() as u64;
+                    cursor = last.clone();
+                    cursor.push(0);
+                }
+            }
+        }
+        Ok(Response::SplitAdvice {
+            live_keys,
+            live_bytes,
+            median,
+        })
     }
 
     /// Costly checks of the invariants in the module doc.
@@ -658,6 +870,126 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
 mod tests {
     use super::*;
     use crate::memory::{MemDisk, MemLog, MemVersions};
+
+    fn record(
+        lsn: u64,
+        pg: u32,
+        prev_pg: u64,
+        split: Option<SplitMark>,
+        puts: &[&str],
+    ) -> LogRecord {
+        LogRecord {
+            header: RecordHeader {
+                lsn: Lsn(lsn),
+                epoch: Epoch(1),
+                pg: PgId(pg),
+                prev_pg_lsn: Lsn(prev_pg),
+                prev_volume_lsn: Lsn(lsn - 1),
+                cpl: true,
+            },
+            split,
+            mutations: puts
+                .iter()
+                .map(|key| borealis_wire::Mutation {
+                    key: key.as_bytes().to_vec(),
+                    value: Some(format!("{key}@{lsn}").into_bytes()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_new_pg_fills_itself_from_its_source_as_of_the_split() {
+        let open = |pg| {
+            Segment::open(
+                PgId(pg),
+                MemLog::new(MemDisk::default()),
+                MemVersions::default(),
+            )
+            .unwrap()
+        };
+        let (mut p, mut q) = (open(0), open(1));
+        let history = EpochHistory::starting(Epoch(1), Lsn::ZERO);
+        let before = [
+            record(1, 0, 0, None, &["a", "m", "n", "z"]),
+            record(2, 0, 1, None, &["n"]),
+            record(
+                3,
+                0,
+                2,
+                Some(SplitMark::MovedOut {
+                    to: PgId(1),
+                    from_key: b"m".to_vec(),
+                }),
+                &[],
+            ),
+        ];
+        p.write(Epoch(1), &history, Lsn(5), &before)
+            .unwrap()
+            .unwrap();
+        p.sync().unwrap();
+        assert_eq!(p.take_named_pgs(), vec![PgId(1)], "the host must open PG 1");
+        let genesis = record(
+            4,
+            1,
+            0,
+            Some(SplitMark::Genesis {
+                source: PgId(0),
+                source_lsn: Lsn(3),
+                start: b"m".to_vec(),
+                end: Some(b"y".to_vec()),
+            }),
+            &[],
+        );
+        let after = record(6, 1, 4, None, &["m"]);
+        q.write(Epoch(1), &history, Lsn(6), &[genesis, after])
+            .unwrap()
+            .unwrap();
+        q.sync().unwrap();
+        // Until the fill is done, reads are not served.
+        assert_eq!(
+            q.get(b"n", Lsn(6), Lsn(6)).unwrap(),
+            Response::NotCaughtUp { scl: Lsn(6) }
+        );
+        let fill = q.genesis_wanted().cloned().expect("a fill");
+        assert_eq!(
+            (fill.source, fill.source_lsn, fill.lsn),
+            (PgId(0), Lsn(3), Lsn(4))
+        );
+        let mut from = fill.from;
+        while q.genesis_wanted().is_some() {
+            let page = p
+                .snapshot_page(&from, Some(b"y"), Lsn(3), 1)
+                .unwrap()
+                .expect("p is caught up");
+            q.fill_genesis(page).unwrap();
+            if let Some(fill) = q.genesis_wanted() {
+                from = fill.from.clone();
+            }
+        }
+        let value = |segment: &mut Segment<MemLog, MemVersions>, key: &str, at: u64| match segment
+            .get(key.as_bytes(), Lsn(at), Lsn(at))
+            .unwrap()
+        {
+            Response::Value { value } => value.map(|v| String::from_utf8(v).unwrap()),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(value(&mut q, "m", 5), Some("m@1".into()));
+        assert_eq!(value(&mut q, "m", 6), Some("m@6".into()));
+        assert_eq!(value(&mut q, "n", 6), Some("n@2".into()));
+        // Keys outside the moved range are not copied.
+        assert_eq!(value(&mut q, "a", 6), None);
+        assert_eq!(value(&mut q, "z", 6), None);
+        match q.split_advice(b"m", Some(b"y"), Lsn(6), Lsn(6)).unwrap() {
+            Response::SplitAdvice {
+                live_keys, median, ..
+            } => {
+                assert_eq!(live_keys, 2);
+                assert_eq!(median, Some(b"n".to_vec()));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 
     #[test]
     fn fetch_at_or_above_the_scl_is_empty() {

@@ -11,19 +11,26 @@
 //! A disk error stops the process (fail-stop): a replica that restarts
 //! rebuilds from its log and repairs from peers; one that carried on after a
 //! failed fsync could acknowledge what it does not hold.
+//!
+//! Segments are created on demand: a `Write` or `Seal` for a PG the replica
+//! does not host yet (one a split made) opens `DIR/pgN/` and its thread.
+//! A segment whose chain starts with a genesis record fills itself from
+//! its source PG's thread on this replica ([`Command::Snapshot`]); the
+//! source always has a lower PG id, so these waits cannot form a cycle.
 
 use crate::gossip;
 use crate::log_file::FileLog;
-use crate::segment::Segment;
+use crate::segment::{ScanPage, Segment, GENESIS_PAGE_ROWS};
 use crate::versions::RedbVersions;
 use borealis_common::limits::REPLICA_QUEUE_DEPTH;
-use borealis_common::PgId;
+use borealis_common::{Lsn, PgId};
 use borealis_wire::frame::{encode_response, read_frame, FrameError};
 use borealis_wire::{EpochHistory, LogRecord, Request, Response};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -75,6 +82,14 @@ pub enum Command {
         history: EpochHistory,
         records: Vec<LogRecord>,
     },
+    /// A page of versions for a PG split off this one (its genesis fill):
+    /// `None` while this segment is not caught up through `at`.
+    Snapshot {
+        from: Vec<u8>,
+        end: Option<Vec<u8>>,
+        at: Lsn,
+        reply: std::sync::mpsc::SyncSender<Option<ScanPage>>,
+    },
 }
 
 pub struct ServerConfig {
@@ -86,39 +101,114 @@ pub struct ServerConfig {
     pub gossip_interval: Duration,
 }
 
+/// PG ids a replica accepts (a bound on what a request can make it create).
+pub const PG_ID_MAX: u32 = 1 << 16;
+
 /// Handles to the running segments, by PG.
 #[derive(Clone)]
 pub struct Segments {
-    senders: Arc<Vec<mpsc::Sender<Command>>>,
+    data_dir: PathBuf,
+    senders: Arc<Mutex<BTreeMap<PgId, mpsc::Sender<Command>>>>,
+}
+
+/// What a segment thread holds of its host: weak, so that the threads
+/// end once the last outside handle is dropped (their command channels
+/// close).
+#[derive(Clone)]
+struct HostHandle {
+    data_dir: PathBuf,
+    senders: std::sync::Weak<Mutex<BTreeMap<PgId, mpsc::Sender<Command>>>>,
+}
+
+impl HostHandle {
+    fn upgrade(&self) -> Option<Segments> {
+        Some(Segments {
+            data_dir: self.data_dir.clone(),
+            senders: self.senders.upgrade()?,
+        })
+    }
 }
 
 impl Segments {
-    pub fn get(&self, pg: PgId) -> Option<&mpsc::Sender<Command>> {
-        self.senders.get(pg.0 as usize)
+    fn downgrade(&self) -> HostHandle {
+        HostHandle {
+            data_dir: self.data_dir.clone(),
+            senders: Arc::downgrade(&self.senders),
+        }
     }
-    pub fn pg_count(&self) -> u32 {
-        self.senders.len() as u32
+
+    pub fn get(&self, pg: PgId) -> Option<mpsc::Sender<Command>> {
+        self.senders
+            .lock()
+            .expect("segments lock")
+            .get(&pg)
+            .cloned()
+    }
+
+    /// Every PG hosted, ascending.
+    pub fn hosted(&self) -> Vec<PgId> {
+        self.senders
+            .lock()
+            .expect("segments lock")
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// The segment of `pg`, opened (and created on disk) if need be.
+    /// Blocking: call from a thread that may do disk I/O.
+    pub fn get_or_open(&self, pg: PgId) -> std::io::Result<mpsc::Sender<Command>> {
+        if pg.0 >= PG_ID_MAX {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{pg} is above the PG id bound"),
+            ));
+        }
+        let mut senders = self.senders.lock().expect("segments lock");
+        if let Some(sender) = senders.get(&pg) {
+            return Ok(sender.clone());
+        }
+        let dir = self.data_dir.join(format!("pg{}", pg.0));
+        let log = FileLog::open(&dir)?;
+        let versions = RedbVersions::open(&dir.join("versions.redb"))?;
+        let segment = Segment::open(pg, log, versions)?;
+        tracing::info!(pg = pg.0, scl = %segment.scl(), epoch = %segment.epoch(), records = segment.record_count(), "segment opened");
+        let (tx, rx) = mpsc::channel(REPLICA_QUEUE_DEPTH);
+        let host = self.downgrade();
+        std::thread::Builder::new()
+            .name(format!("segment-pg{}", pg.0))
+            .spawn(move || run_segment(segment, rx, host))?;
+        senders.insert(pg, tx.clone());
+        Ok(tx)
     }
 }
 
-/// Opens every segment under `data_dir` and starts its thread.
+/// Opens every segment under `data_dir` (PGs `0..pg_count` and any a split
+/// created) and starts its thread.
 pub fn start_segments(data_dir: &Path, pg_count: u32) -> std::io::Result<Segments> {
-    let mut senders = Vec::new();
-    for pg in 0..pg_count {
-        let dir = data_dir.join(format!("pg{pg}"));
-        let log = FileLog::open(&dir)?;
-        let versions = RedbVersions::open(&dir.join("versions.redb"))?;
-        let segment = Segment::open(PgId(pg), log, versions)?;
-        tracing::info!(pg, scl = %segment.scl(), epoch = %segment.epoch(), records = segment.record_count(), "segment opened");
-        let (tx, rx) = mpsc::channel(REPLICA_QUEUE_DEPTH);
-        std::thread::Builder::new()
-            .name(format!("segment-pg{pg}"))
-            .spawn(move || run_segment(segment, rx))?;
-        senders.push(tx);
+    let segments = Segments {
+        data_dir: data_dir.to_path_buf(),
+        senders: Arc::new(Mutex::new(BTreeMap::new())),
+    };
+    let mut pgs: Vec<u32> = (0..pg_count).collect();
+    if let Ok(entries) = std::fs::read_dir(data_dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if let Some(pg) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("pg"))
+                .and_then(|n| n.parse::<u32>().ok())
+            {
+                pgs.push(pg);
+            }
+        }
     }
-    Ok(Segments {
-        senders: Arc::new(senders),
-    })
+    pgs.sort_unstable();
+    pgs.dedup();
+    for pg in pgs {
+        segments.get_or_open(PgId(pg))?;
+    }
+    Ok(segments)
 }
 
 fn fail_stop(error: std::io::Error) -> ! {
@@ -126,13 +216,96 @@ fn fail_stop(error: std::io::Error) -> ! {
     std::process::exit(70);
 }
 
-fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::Receiver<Command>) {
+/// Opens the segments of the new PGs the segment's split records named,
+/// before its thread answers anything else (see `Segment::take_named_pgs`).
+fn host_named_pgs(segment: &mut Segment<FileLog, RedbVersions>, host: &HostHandle) {
+    let named = segment.take_named_pgs();
+    let Some(host) = host.upgrade().filter(|_| !named.is_empty()) else {
+        return;
+    };
+    for pg in named {
+        match host.get_or_open(pg) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => {
+                tracing::warn!(%error, "a split names a PG above the bound");
+            }
+            Err(error) => fail_stop(error),
+        }
+    }
+}
+
+/// How often a segment waiting for its genesis fill asks its source again.
+const GENESIS_RETRY: Duration = Duration::from_millis(20);
+
+/// One step of a genesis fill: asks the source PG's thread for a page.
+/// Returns false when the source cannot give one yet.
+fn genesis_step(segment: &mut Segment<FileLog, RedbVersions>, host: &HostHandle) -> bool {
+    let Some(fill) = segment.genesis_wanted().cloned() else {
+        return false;
+    };
+    assert!(
+        fill.source < segment.pg(),
+        "a genesis copies from an older PG"
+    );
+    // The source may not be open here yet (a split of a split this replica
+    // has not heard of): it is, once the writer or gossip reaches it.
+    let Some(source) = host.upgrade().and_then(|host| host.get(fill.source)) else {
+        return false;
+    };
+    let (reply, answer) = std::sync::mpsc::sync_channel(1);
+    let command = Command::Snapshot {
+        from: fill.from,
+        end: fill.end,
+        at: fill.source_lsn,
+        reply,
+    };
+    if source.blocking_send(command).is_err() {
+        return false;
+    }
+    match answer.recv() {
+        Ok(Some(page)) => {
+            if let Err(error) = segment.fill_genesis(page) {
+                fail_stop(error);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+fn run_segment(
+    mut segment: Segment<FileLog, RedbVersions>,
+    mut commands: mpsc::Receiver<Command>,
+    host: HostHandle,
+) {
     let mut batch = Vec::with_capacity(256);
     let mut acks: Vec<Reply> = Vec::new();
+    let mut genesis_retry_at = Instant::now();
     loop {
+        // A genesis fill goes a page at a time, the commands waiting are
+        // served between pages (writes to the new PG are not held up by a
+        // long fill); while the source cannot give a page, the segment
+        // polls its commands until it may ask again.
+        if segment.genesis_wanted().is_some()
+            && Instant::now() >= genesis_retry_at
+            && !genesis_step(&mut segment, &host)
+        {
+            genesis_retry_at = Instant::now() + GENESIS_RETRY;
+        }
         // Idle time goes to applying the log and collecting old versions;
         // commands always come first.
-        let first = if segment.has_background_work() {
+        let first = if segment.genesis_wanted().is_some() {
+            match commands.try_recv() {
+                Ok(command) => command,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if Instant::now() < genesis_retry_at {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else if segment.has_background_work() {
             match commands.try_recv() {
                 Ok(command) => command,
                 Err(mpsc::error::TryRecvError::Empty) => {
@@ -172,6 +345,7 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
                 } => match segment.write(epoch, &history, vdl, &records) {
                     Ok(Ok(())) => {
                         segment.raise_gc_horizon(min_read_lsn);
+                        host_named_pgs(&mut segment, &host);
                         acks.push(reply);
                     }
                     Ok(Err(error)) => fail_stop(error),
@@ -181,10 +355,41 @@ fn run_segment(mut segment: Segment<FileLog, RedbVersions>, mut commands: mpsc::
                     if let Err(error) = segment.receive_from_peer(&history, &records) {
                         fail_stop(error);
                     }
+                    host_named_pgs(&mut segment, &host);
+                }
+                Command::Snapshot {
+                    from,
+                    end,
+                    at,
+                    reply,
+                } => {
+                    flush(&mut segment, &mut acks);
+                    let page =
+                        match segment.snapshot_page(&from, end.as_deref(), at, GENESIS_PAGE_ROWS) {
+                            Ok(page) => page,
+                            Err(error) => fail_stop(error),
+                        };
+                    let _ = reply.send(page);
                 }
                 Command::Request { request, reply } => {
                     flush(&mut segment, &mut acks);
-                    let response = execute(&mut segment, request);
+                    let mut response = execute(&mut segment, request);
+                    // A seal report lists every PG hosted: never a partial
+                    // list (recovery relies on it to find split PGs).
+                    if matches!(response, Response::Sealed { .. }) {
+                        match host.upgrade() {
+                            Some(segments) => {
+                                if let Response::Sealed { hosted, .. } = &mut response {
+                                    *hosted = segments.hosted();
+                                }
+                            }
+                            None => {
+                                response = Response::Error {
+                                    message: "this replica is stopping".into(),
+                                }
+                            }
+                        }
+                    }
                     reply.send(response);
                 }
             }
@@ -234,6 +439,13 @@ fn execute(segment: &mut Segment<FileLog, RedbVersions>, request: Request) -> Re
         }
         Request::FetchExact { lsns, .. } => segment.fetch_exact(&lsns),
         Request::Status { .. } => Ok(segment.status()),
+        Request::SplitAdvice {
+            start,
+            end,
+            at,
+            need,
+            ..
+        } => segment.split_advice(&start, end.as_deref(), at, need),
     };
     match result {
         Ok(response) => response,
@@ -311,11 +523,30 @@ async fn serve_connection(stream: TcpStream, segments: Segments) -> Result<(), F
                 continue;
             }
         };
-        let Some(segment) = segments.get(request.pg()).cloned() else {
-            reply.send(Response::Error {
-                message: format!("this replica hosts no {}", request.pg()),
-            });
-            continue;
+        let pg = request.pg();
+        let segment = match segments.get(pg) {
+            Some(segment) => segment,
+            // A writer's write or seal opens a segment of a new PG.
+            None if matches!(request, Request::Write { .. } | Request::Seal { .. }) => {
+                let host = segments.clone();
+                match tokio::task::spawn_blocking(move || host.get_or_open(pg)).await {
+                    Ok(Ok(segment)) => segment,
+                    Ok(Err(error)) if error.kind() == std::io::ErrorKind::InvalidInput => {
+                        reply.send(Response::Error {
+                            message: error.to_string(),
+                        });
+                        continue;
+                    }
+                    Ok(Err(error)) => fail_stop(error),
+                    Err(_) => break Ok(()),
+                }
+            }
+            None => {
+                reply.send(Response::Error {
+                    message: format!("this replica hosts no {pg}"),
+                });
+                continue;
+            }
         };
         if segment
             .send(Command::Request { request, reply })

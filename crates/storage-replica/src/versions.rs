@@ -24,6 +24,12 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPLIED_LSN: &str = "applied_lsn";
 const DURABLE_COMMIT_EVERY: u64 = 64;
 
+/// redb's page cache per segment. redb's default (1 GiB) would let every
+/// segment of every PG on a replica grow to a gigabyte of RSS; the version
+/// store is read mostly on cache misses of the compute, and the OS page
+/// cache holds the file anyway.
+pub const VERSION_CACHE_BYTES: usize = 16 << 20;
+
 pub struct RedbVersions {
     db: Database,
     applied: Lsn,
@@ -36,7 +42,10 @@ fn storage_error(error: impl std::fmt::Display) -> io::Error {
 
 impl RedbVersions {
     pub fn open(path: &Path) -> io::Result<RedbVersions> {
-        let db = Database::create(path).map_err(storage_error)?;
+        let db = redb::Builder::new()
+            .set_cache_size(VERSION_CACHE_BYTES)
+            .create(path)
+            .map_err(storage_error)?;
         let txn = db.begin_write().map_err(storage_error)?;
         {
             txn.open_table(VERSIONS).map_err(storage_error)?;
@@ -120,6 +129,33 @@ impl VersionStore for RedbVersions {
             }
             Ok(())
         })
+    }
+
+    fn insert_versions(&mut self, lsn: Lsn, rows: &[(Vec<u8>, Vec<u8>)]) -> io::Result<()> {
+        assert!(lsn > self.applied, "inserting below what is applied");
+        let applied = self.applied;
+        self.write(applied, |table| {
+            for (key, value) in rows {
+                table.insert(
+                    (key.as_slice(), lsn.0),
+                    encode_value(Some(value)).as_slice(),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        let txn = self.db.begin_write().map_err(storage_error)?;
+        txn.delete_table(VERSIONS).map_err(storage_error)?;
+        {
+            txn.open_table(VERSIONS).map_err(storage_error)?;
+            let mut meta = txn.open_table(META).map_err(storage_error)?;
+            meta.insert(APPLIED_LSN, 0).map_err(storage_error)?;
+        }
+        txn.commit().map_err(storage_error)?;
+        self.applied = Lsn::ZERO;
+        Ok(())
     }
 
     fn unapply(&mut self, records: &[LogRecord], through: Lsn) -> io::Result<()> {
@@ -233,6 +269,7 @@ mod tests {
 
     fn record(lsn: u64, key: &str, value: Option<&str>) -> LogRecord {
         LogRecord {
+            split: None,
             header: RecordHeader {
                 lsn: Lsn(lsn),
                 epoch: Epoch(1),
@@ -298,9 +335,26 @@ mod tests {
         assert_eq!(store.get(b"b", Lsn(3)).unwrap(), None);
     }
 
+    /// A genesis fill: versions inserted above what is applied, then the
+    /// genesis applied; clearing empties the store.
+    fn exercise_genesis_fill(store: &mut dyn VersionStore) {
+        store.apply(&[record(1, "a", Some("a1"))], Lsn(6)).unwrap();
+        store
+            .insert_versions(Lsn(9), &[(b"x".to_vec(), b"x9".to_vec())])
+            .unwrap();
+        assert_eq!(store.applied_lsn(), Lsn(6));
+        store.apply(&[], Lsn(9)).unwrap();
+        assert_eq!(store.get(b"x", Lsn(9)).unwrap(), Some(b"x9".to_vec()));
+        store.clear().unwrap();
+        assert_eq!(store.applied_lsn(), Lsn::ZERO);
+        assert_eq!(store.get(b"x", Lsn(9)).unwrap(), None);
+        assert_eq!(store.scan(b"", None, Lsn(9), 10).unwrap().0, vec![]);
+    }
+
     #[test]
     fn memory_versions_behave() {
         exercise(&mut MemVersions::default());
+        exercise_genesis_fill(&mut MemVersions::default());
     }
 
     #[test]
@@ -317,6 +371,8 @@ mod tests {
         // Non-durable commits may be lost in a crash, never on a clean close.
         assert_eq!(store.applied_lsn(), Lsn(6));
         assert_eq!(store.get(b"a", Lsn(6)).unwrap(), Some(b"a6".to_vec()));
+        let mut fresh = RedbVersions::open(&dir.join("genesis.redb")).unwrap();
+        exercise_genesis_fill(&mut fresh);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

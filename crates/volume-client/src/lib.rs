@@ -11,7 +11,9 @@
 //!   durable again, and the truncation of everything above. It looks only at
 //!   records above the last VDL a replica heard of, so its time does not grow
 //!   with the log.
-//! - [`partitioning`]: which PG a key belongs to (key ranges).
+//! - [`partitioning`]: which PG a key belongs to (key ranges): the
+//!   partition map, stored in the volume and changed by PG splits.
+//! - [`split_trigger`]: when to ask a PG for its live size (to split it).
 //! - [`volume`]: the async client over TCP that the SQL engine uses: commit,
 //!   get, scan, with reads routed to one replica whose SCL covers the read.
 //!
@@ -21,6 +23,7 @@
 pub mod partitioning;
 pub mod read_cache;
 pub mod recovery;
+pub mod split_trigger;
 pub mod volume;
 pub mod writer_state;
 

@@ -23,11 +23,17 @@
 //!
 //! It reads nothing below H: recovery time is bounded by the LSN allocation
 //! limit, not by the length of the log.
+//!
+//! PGs come and go with splits, so the set to seal is not fixed: every
+//! report lists the PGs its replica hosts, and a plan is made only once
+//! every PG any sealed replica hosts has been sealed too (a split whose
+//! genesis is durable is on 4 replicas, so a read quorum of PG 0 names
+//! it). The writer then reads the partition map at the recovered VDL.
 
 use borealis_common::limits::{LSN_ALLOCATION_LIMIT, READ_QUORUM};
 use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
 use borealis_wire::{EpochHistory, RecordHeader, Truncation};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What one sealed segment reported.
 #[derive(Clone, Debug)]
@@ -38,6 +44,8 @@ pub struct SealReport {
     pub vdl_hint: Lsn,
     pub last_lsn_at_or_below_hint: Lsn,
     pub headers: Vec<RecordHeader>,
+    /// Every PG the replica hosts.
+    pub hosted: Vec<PgId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,8 +58,8 @@ pub struct RecoveryPlan {
     pub vdl: Lsn,
     /// The first LSN the new writer allocates.
     pub next_lsn: Lsn,
-    /// Per PG: its last record at or below VDL.
-    pub pg_tails: Vec<Lsn>,
+    /// Per PG (every PG sealed): its last record at or below VDL.
+    pub pg_tails: BTreeMap<PgId, Lsn>,
     /// Records in (H, VDL] to write again, by PG, ascending.
     pub records_to_rewrite: Vec<(PgId, Vec<Lsn>)>,
     /// Their headers, ascending by LSN: a fetched record is used only if it
@@ -70,14 +78,14 @@ impl RecoveryPlan {
 
     /// The plan for an empty volume (also the placeholder state a writer
     /// holds until its recovery finishes).
-    pub fn empty_volume(pg_count: usize) -> RecoveryPlan {
+    pub fn empty_volume(pg_count: u32) -> RecoveryPlan {
         RecoveryPlan {
             epoch: Epoch(1),
             committed: Lsn::ZERO,
             history: EpochHistory::starting(Epoch(1), Lsn::ZERO),
             vdl: Lsn::ZERO,
             next_lsn: Lsn(1),
-            pg_tails: vec![Lsn::ZERO; pg_count],
+            pg_tails: (0..pg_count).map(|pg| (PgId(pg), Lsn::ZERO)).collect(),
             records_to_rewrite: vec![],
             rewrite_headers: vec![],
         }
@@ -90,26 +98,44 @@ pub enum RecoveryError {
     NoReadQuorum { pg: PgId, reports: usize },
     #[error("replicas report conflicting epoch histories")]
     ConflictingHistories,
+    #[error("replicas host PGs that were not sealed: {0:?}")]
+    UnsealedPgs(Vec<PgId>),
 }
 
-/// Computes the recovery of a volume of `pg_count` PGs by a writer of
-/// `epoch` from the sealed segments' reports.
+/// The PGs to seal: `known` and every PG a report says its replica hosts.
+pub fn pgs_to_seal(known: &[PgId], reports: &[SealReport]) -> Vec<PgId> {
+    let mut pgs: BTreeSet<PgId> = known.iter().copied().collect();
+    for report in reports {
+        pgs.extend(report.hosted.iter().copied());
+    }
+    pgs.into_iter().collect()
+}
+
+/// Computes the recovery of a volume by a writer of `epoch` from the
+/// reports of the segments of `pgs` it sealed.
 pub fn plan_recovery(
     epoch: Epoch,
-    pg_count: u32,
+    pgs: &[PgId],
     reports: &[SealReport],
 ) -> Result<RecoveryPlan, RecoveryError> {
-    for pg in 0..pg_count {
+    let unsealed: Vec<PgId> = pgs_to_seal(pgs, reports)
+        .into_iter()
+        .filter(|pg| !pgs.contains(pg))
+        .collect();
+    if !unsealed.is_empty() {
+        return Err(RecoveryError::UnsealedPgs(unsealed));
+    }
+    for pg in pgs {
         let mut replicas: Vec<ReplicaId> = reports
             .iter()
-            .filter(|r| r.pg == PgId(pg))
+            .filter(|r| r.pg == *pg)
             .map(|r| r.replica)
             .collect();
         replicas.sort();
         replicas.dedup();
         if replicas.len() < READ_QUORUM {
             return Err(RecoveryError::NoReadQuorum {
-                pg: PgId(pg),
+                pg: *pg,
                 reports: replicas.len(),
             });
         }
@@ -133,16 +159,17 @@ pub fn plan_recovery(
     // Valid records above H, by their volume backlink. Two valid records
     // never share a backlink; if a bug made them, the newer epoch wins.
     let mut by_prev: HashMap<Lsn, RecordHeader> = HashMap::new();
-    let mut pg_tails = vec![Lsn::ZERO; pg_count as usize];
+    let mut pg_tails: BTreeMap<PgId, Lsn> = pgs.iter().map(|pg| (*pg, Lsn::ZERO)).collect();
     for report in reports {
-        let tail = &mut pg_tails[report.pg.0 as usize];
+        let Some(tail) = pg_tails.get_mut(&report.pg) else {
+            continue;
+        };
         *tail = (*tail).max(report.last_lsn_at_or_below_hint);
         for header in &report.headers {
             if header.pg != report.pg || merged.voids(header.epoch, header.lsn) {
                 continue;
             }
             if header.lsn <= committed {
-                let tail = &mut pg_tails[header.pg.0 as usize];
                 *tail = (*tail).max(header.lsn);
                 continue;
             }
@@ -168,7 +195,7 @@ pub fn plan_recovery(
         chain.iter().filter(|h| h.lsn <= vdl).copied().collect();
     for header in chain.iter().filter(|h| h.lsn <= vdl) {
         rewrite.entry(header.pg).or_default().push(header.lsn);
-        let tail = &mut pg_tails[header.pg.0 as usize];
+        let tail = pg_tails.get_mut(&header.pg).expect("a sealed PG");
         *tail = (*tail).max(header.lsn);
     }
     let max_seen = reports
@@ -219,15 +246,16 @@ mod tests {
             vdl_hint: Lsn(hint),
             last_lsn_at_or_below_hint: Lsn(last),
             headers,
+            hosted: vec![PgId(0)],
         }
     }
 
     #[test]
     fn empty_volume_recovers_to_zero() {
         let reports: Vec<_> = (0..3).map(|r| report(r, 0, 0, vec![])).collect();
-        let plan = plan_recovery(Epoch(2), 1, &reports).unwrap();
+        let plan = plan_recovery(Epoch(2), &[PgId(0)], &reports).unwrap();
         assert_eq!(plan.vdl, Lsn::ZERO);
-        assert_eq!(plan.pg_tails, vec![Lsn::ZERO]);
+        assert_eq!(plan.pg_tails, BTreeMap::from([(PgId(0), Lsn::ZERO)]));
         assert_eq!(plan.history.epoch(), Epoch(2));
     }
 
@@ -244,9 +272,9 @@ mod tests {
             report(1, 2, 2, vec![h3, h4, h5, h7]),
             report(2, 1, 1, vec![header(2, 1, 1, true, 1), h3]),
         ];
-        let plan = plan_recovery(Epoch(2), 1, &reports).unwrap();
+        let plan = plan_recovery(Epoch(2), &[PgId(0)], &reports).unwrap();
         assert_eq!(plan.vdl, Lsn(5));
-        assert_eq!(plan.pg_tails, vec![Lsn(5)]);
+        assert_eq!(plan.pg_tails, BTreeMap::from([(PgId(0), Lsn(5))]));
         assert_eq!(
             plan.records_to_rewrite,
             vec![(PgId(0), vec![Lsn(3), Lsn(4), Lsn(5)])]
@@ -254,7 +282,7 @@ mod tests {
         assert!(plan.next_lsn > Lsn(7));
         assert!(plan.history.voids(Epoch(1), Lsn(7)));
         assert_eq!(
-            plan_recovery(Epoch(2), 1, &reports[..2]),
+            plan_recovery(Epoch(2), &[PgId(0)], &reports[..2]),
             Err(RecoveryError::NoReadQuorum {
                 pg: PgId(0),
                 reports: 2
@@ -282,7 +310,7 @@ mod tests {
         // Epoch 3 can only recover to 2. Epoch 2's truncation at 4 proves
         // nothing: it never finished, so it never allocated or acknowledged
         // anything, and (3, 2) voids everything (2, 4) did.
-        let plan = plan_recovery(Epoch(3), 2, &reports).unwrap();
+        let plan = plan_recovery(Epoch(3), &[PgId(0), PgId(1)], &reports).unwrap();
         assert_eq!(plan.vdl, Lsn(2));
         assert!(plan.history.voids(Epoch(1), Lsn(3)));
         assert_eq!(
@@ -301,6 +329,19 @@ mod tests {
     }
 
     #[test]
+    fn every_hosted_pg_must_be_sealed() {
+        // A split made PG 4 (its genesis may be durable): a plan without
+        // its records could cut the volume chain short.
+        let mut reports: Vec<_> = (0..3).map(|r| report(r, 0, 0, vec![])).collect();
+        reports[1].hosted = vec![PgId(0), PgId(4)];
+        assert_eq!(
+            plan_recovery(Epoch(2), &[PgId(0)], &reports),
+            Err(RecoveryError::UnsealedPgs(vec![PgId(4)]))
+        );
+        assert_eq!(pgs_to_seal(&[PgId(0)], &reports), vec![PgId(0), PgId(4)]);
+    }
+
+    #[test]
     fn voided_records_are_not_recovered() {
         // Epoch 2 began at VDL 3: epoch-1 record 4 is void even though a
         // stale replica still reports it.
@@ -312,7 +353,7 @@ mod tests {
             report(1, 3, 3, vec![h4_old]),
             report(2, 3, 3, vec![]),
         ];
-        let plan = plan_recovery(Epoch(3), 1, &reports).unwrap();
+        let plan = plan_recovery(Epoch(3), &[PgId(0)], &reports).unwrap();
         assert_eq!(plan.vdl, Lsn(3));
     }
 }

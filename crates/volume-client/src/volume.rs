@@ -11,16 +11,24 @@
 //! - point reads go through [`ReadCache`] first, which the writer keeps
 //!   coherent with its own commits;
 //! - a heartbeat re-sends the writer's VDL and collects SCLs from replicas
-//!   that lag, so a replica that caught up by gossip counts toward quorum.
+//!   that lag, so a replica that caught up by gossip counts toward quorum;
+//!   with a split limit set, it also splits a PG whose live data passed it
+//!   (at the median key a replica reports).
+//!
+//! Keys go to PGs by the partition map stored in the volume
+//! ([`crate::partitioning`]): commits by the newest map, chosen under the
+//! lock that allocates their LSNs; reads by the map as of their read point.
 
-use crate::partitioning::Partitioning;
+use crate::partitioning::{Partitioning, MAP_KEY};
 use crate::read_cache::{CacheStats, ReadCache};
-use crate::recovery::{plan_recovery, RecoveryError, RecoveryPlan, SealReport};
+use crate::recovery::{pgs_to_seal, plan_recovery, RecoveryError, RecoveryPlan, SealReport};
+use crate::split_trigger::SizeEstimates;
 use crate::writer_state::WriterState;
 use borealis_common::limits::{REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
 use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
 use borealis_wire::client::{ClientError, ReplicaClient};
 use borealis_wire::{LogRecord, Mutation, Request, Response};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -40,6 +48,9 @@ pub struct VolumeConfig {
     pub hedge_delay: Duration,
     /// Bytes of point reads the writer caches (resizable while running).
     pub cache_bytes: usize,
+    /// Split a PG once its live keys and values pass this many bytes
+    /// (`None`: never split).
+    pub split_bytes: Option<u64>,
 }
 
 impl VolumeConfig {
@@ -51,6 +62,7 @@ impl VolumeConfig {
             read_deadline: Duration::from_secs(10),
             hedge_delay: Duration::from_millis(20),
             cache_bytes: 64 << 20,
+            split_bytes: None,
         }
     }
 }
@@ -67,6 +79,10 @@ pub enum VolumeError {
     Fenced(Epoch),
     #[error("key of {0} bytes exceeds the limit")]
     KeyTooLarge(usize),
+    #[error("the empty key is reserved for the volume's partition map")]
+    KeyReserved,
+    #[error("the volume's partition map is corrupt: {0}")]
+    CorruptMap(String),
     #[error("the volume client is shutting down")]
     Closed,
 }
@@ -132,7 +148,6 @@ struct Shared {
     cache: ReadCache,
     /// Per replica: records to send, batched by its sender task.
     outboxes: Vec<mpsc::Sender<LogRecord>>,
-    partitioning: Partitioning,
     links: Vec<ReplicaLink>,
     state: Mutex<WriterState>,
     vdl: watch::Sender<Lsn>,
@@ -160,6 +175,17 @@ impl Volume {
                 config.replicas.len()
             )));
         }
+        let mut distinct = config.replicas.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() != config.replicas.len() {
+            // One process as two replicas would seal itself twice at one
+            // epoch and refuse the second, forever.
+            return Err(VolumeError::Config(format!(
+                "the replica addresses are not distinct: {:?}",
+                config.replicas
+            )));
+        }
         let links = config
             .replicas
             .iter()
@@ -168,8 +194,13 @@ impl Volume {
                 client: tokio::sync::Mutex::new(None),
             })
             .collect();
-        let partitioning = Partitioning::even(config.pg_count);
-        let plan_placeholder = RecoveryPlan::empty_volume(config.pg_count as usize);
+        if !(1..=256).contains(&config.pg_count) {
+            return Err(VolumeError::Config(format!(
+                "a volume starts with 1 to 256 PGs, not {}",
+                config.pg_count
+            )));
+        }
+        let plan_placeholder = RecoveryPlan::empty_volume(config.pg_count);
         let (vdl, _) = watch::channel(Lsn::ZERO);
         let mut outboxes = Vec::new();
         let mut outbox_receivers = Vec::new();
@@ -181,9 +212,11 @@ impl Volume {
         let shared = Arc::new(Shared {
             cache: ReadCache::new(config.cache_bytes),
             outboxes,
-            partitioning,
             links,
-            state: Mutex::new(WriterState::after_recovery(&plan_placeholder)),
+            state: Mutex::new(WriterState::after_recovery(
+                &plan_placeholder,
+                Partitioning::even(config.pg_count),
+            )),
             vdl,
             fenced_by: Mutex::new(None),
             read_turn: AtomicUsize::new(0),
@@ -228,33 +261,53 @@ impl Volume {
         Lsn(self.shared.min_read_lsn.load(Ordering::Acquire))
     }
 
+    /// PGs in the current partition map.
     pub fn pg_count(&self) -> u32 {
-        self.shared.config.pg_count
+        self.lock_state().map().pg_count()
     }
 
-    /// Per PG, per replica: the SCL last reported (for status and tests).
-    pub fn replica_scls(&self) -> Vec<Vec<Lsn>> {
+    /// The newest partition map.
+    pub fn partitioning(&self) -> Partitioning {
+        self.lock_state().map().clone()
+    }
+
+    /// Per PG the writer tracks, per replica: the SCL last reported (for
+    /// status and tests).
+    pub fn replica_scls(&self) -> Vec<(PgId, Vec<Lsn>)> {
         let state = self.lock_state();
-        (0..self.shared.config.pg_count)
+        state
+            .pgs()
+            .into_iter()
             .map(|pg| {
-                ReplicaId::all()
-                    .map(|r| state.replica_scl(PgId(pg), r))
-                    .collect()
+                (
+                    pg,
+                    ReplicaId::all().map(|r| state.replica_scl(pg, r)).collect(),
+                )
             })
             .collect()
     }
 
     async fn recover(&self) -> Result<(), VolumeError> {
         let started = Instant::now();
-        let pg_count = self.shared.config.pg_count;
-        let mut epoch = Epoch(self.highest_epoch().await.0 + 1);
+        let mut pgs: Vec<PgId> = (0..self.shared.config.pg_count).map(PgId).collect();
+        pgs = pgs_to_seal(&pgs, &[]);
+        let mut epoch = Epoch(self.highest_epoch(&pgs).await.0 + 1);
         let plan = loop {
-            let (reports, refused) = self.seal_all(epoch).await;
+            let (reports, refused) = self.seal_all(epoch, &pgs).await;
             if let Some(newer) = refused {
                 epoch = Epoch(newer.0.max(epoch.0) + 1);
                 continue;
             }
-            match plan_recovery(epoch, pg_count, &reports) {
+            let wanted = pgs_to_seal(&pgs, &reports);
+            if wanted != pgs {
+                // Replicas host PGs (made by splits) not sealed yet: seal
+                // them all, at a new epoch (a segment seals an epoch once).
+                tracing::info!(?wanted, "replicas host more PGs: sealing them too");
+                pgs = wanted;
+                epoch = Epoch(epoch.0 + 1);
+                continue;
+            }
+            match plan_recovery(epoch, &pgs, &reports) {
                 Ok(plan) => break plan,
                 Err(RecoveryError::NoReadQuorum { pg, reports }) => {
                     tracing::warn!(%pg, reports, "waiting for a read quorum to recover the volume");
@@ -264,14 +317,20 @@ impl Volume {
             }
         };
         tracing::info!(epoch = %plan.epoch, vdl = %plan.vdl, committed = %plan.committed, "recovery plan made");
-        self.rewrite(&plan).await?;
+        let acks = self.rewrite(&plan).await?;
+        let map = self.read_map(&plan, &acks).await?;
+        if let Some(pg) = map.pgs().find(|pg| !plan.pg_tails.contains_key(pg)) {
+            // Unreachable: a PG in a committed map has a durable genesis,
+            // which a read quorum of PG 0's replicas reports hosting.
+            return Err(VolumeError::CorruptMap(format!(
+                "the map names {pg}, which no replica hosts"
+            )));
+        }
         {
             let mut state = self.lock_state();
-            let mut fresh = WriterState::after_recovery(&plan);
-            for pg in 0..pg_count {
-                for replica in ReplicaId::all() {
-                    fresh.on_ack(PgId(pg), replica, state.replica_scl(PgId(pg), replica));
-                }
+            let mut fresh = WriterState::after_recovery(&plan, map);
+            for ((pg, replica), scl) in acks {
+                fresh.on_ack(pg, replica, scl);
             }
             *state = fresh;
         }
@@ -280,11 +339,54 @@ impl Volume {
         Ok(())
     }
 
-    async fn highest_epoch(&self) -> Epoch {
+    /// Reads the partition map at the recovered VDL from PG 0 (from a
+    /// replica the rewrite found caught up); an empty volume has none yet
+    /// and starts with `--pg-count` PGs split evenly.
+    async fn read_map(
+        &self,
+        plan: &RecoveryPlan,
+        acks: &BTreeMap<(PgId, ReplicaId), Lsn>,
+    ) -> Result<Partitioning, VolumeError> {
+        let need = plan.pg_tails.get(&PgId(0)).copied().unwrap_or(Lsn::ZERO);
+        let request = Request::Get {
+            pg: PgId(0),
+            key: MAP_KEY.to_vec(),
+            at: plan.vdl,
+            need,
+        };
+        let deadline = Instant::now() + self.shared.config.read_deadline;
+        loop {
+            for replica in ReplicaId::all() {
+                if acks.get(&(PgId(0), replica)).is_none_or(|scl| *scl < need) {
+                    continue;
+                }
+                let link = &self.shared.links[replica.index()];
+                match link
+                    .call(&request, self.shared.config.request_timeout)
+                    .await
+                {
+                    Ok(Response::Value { value: None }) => {
+                        return Ok(Partitioning::even(self.shared.config.pg_count))
+                    }
+                    Ok(Response::Value { value: Some(bytes) }) => {
+                        return Partitioning::decode(&bytes)
+                            .map_err(|e| VolumeError::CorruptMap(e.to_string()))
+                    }
+                    other => tracing::debug!(%replica, ?other, "reading the partition map"),
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(VolumeError::ReadUnavailable);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn highest_epoch(&self, pgs: &[PgId]) -> Epoch {
         let mut calls = Vec::new();
         for link in &self.shared.links {
-            for pg in 0..self.shared.config.pg_count {
-                let request = Request::Status { pg: PgId(pg) };
+            for pg in pgs.iter().copied() {
+                let request = Request::Status { pg };
                 let timeout = self.shared.config.request_timeout;
                 calls.push(async move { link.call(&request, timeout).await });
             }
@@ -300,18 +402,15 @@ impl Volume {
 
     /// Seals every segment at `epoch`; returns the reports, or the newer
     /// epoch a replica refused with.
-    async fn seal_all(&self, epoch: Epoch) -> (Vec<SealReport>, Option<Epoch>) {
+    async fn seal_all(&self, epoch: Epoch, pgs: &[PgId]) -> (Vec<SealReport>, Option<Epoch>) {
         let mut calls = Vec::new();
         let mut whom = Vec::new();
         for (index, link) in self.shared.links.iter().enumerate() {
-            for pg in 0..self.shared.config.pg_count {
-                let request = Request::Seal {
-                    epoch,
-                    pg: PgId(pg),
-                };
+            for pg in pgs.iter().copied() {
+                let request = Request::Seal { epoch, pg };
                 let timeout = self.shared.config.request_timeout * 4;
                 calls.push(async move { link.call(&request, timeout).await });
-                whom.push((ReplicaId(index as u8), PgId(pg)));
+                whom.push((ReplicaId(index as u8), pg));
             }
         }
         let mut reports = Vec::new();
@@ -323,6 +422,7 @@ impl Volume {
                     vdl_hint,
                     last_lsn_at_or_below_hint,
                     headers,
+                    hosted,
                     ..
                 }) => reports.push(SealReport {
                     pg,
@@ -331,6 +431,7 @@ impl Volume {
                     vdl_hint,
                     last_lsn_at_or_below_hint,
                     headers,
+                    hosted,
                 }),
                 Ok(Response::Refused { epoch }) => refused = Some(epoch),
                 Ok(other) => tracing::warn!(%replica, %pg, ?other, "unexpected answer to seal"),
@@ -342,11 +443,15 @@ impl Volume {
 
     /// Makes the plan durable: writes the recovered records and the new
     /// history to every replica until a write quorum of each PG holds the
-    /// PG's chain through its tail under the new epoch.
-    async fn rewrite(&self, plan: &RecoveryPlan) -> Result<(), VolumeError> {
+    /// PG's chain through its tail under the new epoch. Returns the SCLs
+    /// the replicas acknowledged.
+    async fn rewrite(
+        &self,
+        plan: &RecoveryPlan,
+    ) -> Result<BTreeMap<(PgId, ReplicaId), Lsn>, VolumeError> {
         let timeout = self.shared.config.request_timeout;
-        for pg in 0..self.shared.config.pg_count {
-            let pg = PgId(pg);
+        let mut acks: BTreeMap<(PgId, ReplicaId), Lsn> = BTreeMap::new();
+        for pg in plan.pg_tails.keys().copied() {
             let lsns: Vec<Lsn> = plan
                 .records_to_rewrite
                 .iter()
@@ -381,7 +486,7 @@ impl Volume {
                     }));
                 }
             }
-            let tail = plan.pg_tails[pg.0 as usize];
+            let tail = plan.pg_tails[&pg];
             let mut caught_up = [false; REPLICAS_PER_PG];
             let mut first = true;
             loop {
@@ -408,7 +513,8 @@ impl Volume {
                 for (index, result) in whom.into_iter().zip(futures_join_all(calls).await) {
                     match result {
                         Ok(Response::WriteAck { scl, .. }) => {
-                            self.lock_state().on_ack(pg, ReplicaId(index as u8), scl);
+                            let slot = acks.entry((pg, ReplicaId(index as u8))).or_default();
+                            *slot = (*slot).max(scl);
                             if scl >= tail {
                                 caught_up[index] = true;
                             }
@@ -423,7 +529,7 @@ impl Volume {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        Ok(())
+        Ok(acks)
     }
 
     fn check_fenced(&self) -> Result<(), VolumeError> {
@@ -443,24 +549,16 @@ impl Volume {
         {
             return Err(VolumeError::KeyTooLarge(m.key.len()));
         }
-        let mut by_pg: Vec<(PgId, Vec<Mutation>)> = Vec::new();
-        for mutation in mutations {
-            let pg = self.shared.partitioning.pg_of(&mutation.key);
-            match by_pg.iter_mut().find(|(p, _)| *p == pg) {
-                Some((_, list)) => list.push(mutation),
-                None => by_pg.push((pg, vec![mutation])),
-            }
+        if mutations.iter().any(|m| m.key == MAP_KEY) {
+            return Err(VolumeError::KeyReserved);
         }
-        if by_pg.is_empty() {
-            // An empty group still takes an LSN, so the commit is ordered.
-            by_pg.push((PgId(0), Vec::new()));
-        }
-        let by_pg = split_records(by_pg);
         let mut vdl_rx = self.shared.vdl.subscribe();
         let records = loop {
             let allocated = {
                 let mut state = self.lock_state();
-                let allocated = state.allocate_group(by_pg.clone());
+                // Routed by the newest map under the lock that allocates
+                // LSNs: no split can come between.
+                let allocated = state.allocate_commit(mutations.clone());
                 // Under the state lock, so the cache sees commits in LSN order.
                 if let Ok(records) = &allocated {
                     for record in records {
@@ -569,7 +667,7 @@ impl Volume {
     }
 
     async fn get_from_replica(&self, key: &[u8], at: Lsn) -> Result<Option<Vec<u8>>, VolumeError> {
-        let pg = self.shared.partitioning.pg_of(key);
+        let pg = self.lock_state().map_at(at).pg_of(key);
         let request_for = |need| Request::Get {
             pg,
             key: key.to_vec(),
@@ -591,14 +689,10 @@ impl Volume {
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, VolumeError> {
         let mut rows = Vec::new();
-        for pg in self.shared.partitioning.pgs_for_range(start, end) {
-            let (pg_start, pg_end) = self.shared.partitioning.range_of(pg);
-            let mut cursor = start.to_vec().max(pg_start);
-            let stop: Option<Vec<u8>> = match (end, pg_end) {
-                (Some(a), Some(b)) => Some(a.to_vec().min(b)),
-                (Some(a), None) => Some(a.to_vec()),
-                (None, b) => b,
-            };
+        // The reserved key (the partition map) is never a user row.
+        let start = if start == MAP_KEY { &[0u8][..] } else { start };
+        let parts = self.lock_state().map_at(at).pgs_for_range(start, end);
+        for (pg, mut cursor, stop) in parts {
             loop {
                 let want = (limit - rows.len()).min(SCAN_ROWS_MAX);
                 if want == 0 {
@@ -692,31 +786,8 @@ impl Volume {
     }
 }
 
-/// Mutation bytes per log record: a large commit (a bulk load) becomes several
-/// records of its PG in the same atomic group, each far below the record,
-/// frame and gossip bounds.
-const RECORD_SPLIT_BYTES: usize = 4 << 20;
 /// Record bytes in one write batch to a replica (one frame).
 const OUTBOX_BATCH_BYTES: usize = 16 << 20;
-
-fn split_records(by_pg: Vec<(PgId, Vec<Mutation>)>) -> Vec<(PgId, Vec<Mutation>)> {
-    let mut parts = Vec::with_capacity(by_pg.len());
-    for (pg, list) in by_pg {
-        let mut current = Vec::new();
-        let mut bytes = 0;
-        for m in list {
-            let len = 4 + m.key.len() + 1 + m.value.as_ref().map_or(0, |v| 4 + v.len());
-            if !current.is_empty() && bytes + len > RECORD_SPLIT_BYTES {
-                parts.push((pg, std::mem::take(&mut current)));
-                bytes = 0;
-            }
-            bytes += len;
-            current.push(m);
-        }
-        parts.push((pg, current));
-    }
-    parts
-}
 
 /// Sends one replica its records: drains whatever is queued into one write
 /// per PG (batching under load), many batches in flight at once (bounded
@@ -778,12 +849,101 @@ async fn outbox_loop(
     }
 }
 
+/// Heartbeats between two checks of the PGs' sizes (every 1 s).
+const SPLIT_CHECK_TICKS: u32 = 20;
+
+impl Volume {
+    /// Asks each PG of the map for its log size, and, when its live data
+    /// may have passed `limit` ([`SizeEstimates`]), for its live size and
+    /// median key; splits a PG whose live data passed `limit` at that
+    /// median. One split per check: the next check sees the new map.
+    async fn split_if_too_big(&self, limit: u64, sizes: &mut SizeEstimates) {
+        let timeout = self.shared.config.request_timeout;
+        let (map, vdl) = {
+            let state = self.lock_state();
+            (state.map().clone(), state.vdl())
+        };
+        for pg in map.pgs().collect::<Vec<_>>() {
+            let (need, replica) = {
+                let state = self.lock_state();
+                let need = state.read_need(pg, vdl);
+                let best = state
+                    .replicas_covering(pg, need)
+                    .into_iter()
+                    .max_by_key(|r| state.replica_scl(pg, *r));
+                (need, best)
+            };
+            let Some(replica) = replica else { continue };
+            let link = &self.shared.links[replica.index()];
+            let Ok(Response::Status { log_bytes, .. }) =
+                link.call(&Request::Status { pg }, timeout).await
+            else {
+                continue;
+            };
+            if !sizes.should_ask(pg, log_bytes, limit) {
+                continue;
+            }
+            let Some((start, end)) = map.range_of(pg) else {
+                continue;
+            };
+            let advice = Request::SplitAdvice {
+                pg,
+                start,
+                end,
+                at: vdl,
+                need,
+            };
+            let Ok(Response::SplitAdvice {
+                live_bytes, median, ..
+            }) = link.call(&advice, timeout * 20).await
+            else {
+                continue;
+            };
+            sizes.answered(pg, log_bytes, live_bytes);
+            let Some(median) = median.filter(|_| live_bytes >= limit) else {
+                continue;
+            };
+            if let Some((new_pg, _)) = self.split(pg, &median) {
+                sizes.split(pg, log_bytes, live_bytes, new_pg);
+                return;
+            }
+        }
+    }
+
+    /// Splits `pg` at `key` (one atomic group; see
+    /// [`WriterState::allocate_split`]) and returns the new PG and the LSN
+    /// of the split's CPL, or `None` if `key` is not inside the PG's range
+    /// now or the allocation limit is reached. Does not wait for the split
+    /// to be durable.
+    pub fn split(&self, pg: PgId, key: &[u8]) -> Option<(PgId, Lsn)> {
+        if self.check_fenced().is_err() {
+            return None;
+        }
+        let records = {
+            let mut state = self.lock_state();
+            state.allocate_split(pg, key).ok().flatten()?
+        };
+        let cpl = records.last().map(LogRecord::lsn)?;
+        let new_pg = records[1].header.pg;
+        tracing::info!(%pg, %new_pg, key = ?key, %cpl, "splitting a PG");
+        for record in records {
+            for outbox in &self.shared.outboxes {
+                if outbox.try_send(record.clone()).is_err() {
+                    tracing::debug!(lsn = %record.lsn(), "a replica's outbox is full; it will catch up by gossip");
+                }
+            }
+        }
+        Some((new_pg, cpl))
+    }
+}
+
 /// Every 50 ms: re-send the VDL to lagging replicas (an empty write) and
 /// collect their SCLs, so replicas that caught up by gossip count again.
 async fn heartbeat_loop(shared: std::sync::Weak<Shared>) {
     let mut ticker = tokio::time::interval(Duration::from_millis(50));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks = 0u32;
+    let split_checked: Arc<tokio::sync::Mutex<SizeEstimates>> = Arc::default();
     loop {
         ticker.tick().await;
         let Some(shared) = shared.upgrade() else {
@@ -795,12 +955,24 @@ async fn heartbeat_loop(shared: std::sync::Weak<Shared>) {
         }
         ticks += 1;
         let (epoch, history, vdl, lagging) = {
-            let state = volume.lock_state();
-            let lagging: Vec<(PgId, Vec<ReplicaId>)> = (0..state.pg_count() as u32)
-                .map(|pg| (PgId(pg), state.lagging_replicas(PgId(pg))))
+            let mut state = volume.lock_state();
+            state.forget_maps_below(volume.min_read_lsn());
+            let lagging: Vec<(PgId, Vec<ReplicaId>)> = state
+                .pgs()
+                .into_iter()
+                .map(|pg| (pg, state.lagging_replicas(pg)))
                 .collect();
             (state.epoch(), state.history().clone(), state.vdl(), lagging)
         };
+        if let Some(limit) = volume.shared.config.split_bytes {
+            // One check at a time: a slow replica must not pile them up.
+            if ticks.is_multiple_of(SPLIT_CHECK_TICKS) {
+                if let Ok(mut checked) = split_checked.clone().try_lock_owned() {
+                    let volume = volume.clone();
+                    tokio::spawn(async move { volume.split_if_too_big(limit, &mut checked).await });
+                }
+            }
+        }
         // Everyone hears the VDL once a second; laggards every tick.
         let everyone = ticks.is_multiple_of(20);
         for (pg, laggards) in lagging {

@@ -12,7 +12,9 @@ use crate::message::{Request, Response};
 use borealis_common::limits::FRAME_BYTES_MAX;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-pub const FRAME_FORMAT_VERSION: u8 = 1;
+/// 2: records carry split marks, `Sealed` lists hosted PGs, `Status`
+/// reports log bytes, `SplitAdvice` exists.
+pub const FRAME_FORMAT_VERSION: u8 = 2;
 const REST_FIXED_BYTES: usize = 1 + 1 + 8;
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,7 @@ mod tests {
                 prev_volume_lsn: Lsn(9),
                 cpl: true,
             },
+            split: None,
             mutations: vec![
                 Mutation {
                     key: b"k".to_vec(),
@@ -183,6 +186,13 @@ mod tests {
                 lsns: vec![Lsn(3), Lsn(9)],
             },
             Request::Status { pg: PgId(2) },
+            Request::SplitAdvice {
+                pg: PgId(1),
+                start: b"m".to_vec(),
+                end: None,
+                at: Lsn(9),
+                need: Lsn(8),
+            },
         ]
     }
 
@@ -224,6 +234,7 @@ mod tests {
                     prev_volume_lsn: Lsn(9),
                     cpl: false,
                 }],
+                hosted: vec![PgId(0), PgId(3)],
             },
             Response::Value { value: None },
             Response::Value {
@@ -247,6 +258,12 @@ mod tests {
                 applied_lsn: Lsn(1),
                 gc_horizon: Lsn(1),
                 records: 5,
+                log_bytes: 4096,
+            },
+            Response::SplitAdvice {
+                live_keys: 10,
+                live_bytes: 300,
+                median: Some(b"m".to_vec()),
             },
             Response::Error {
                 message: "nope".into(),
@@ -265,7 +282,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn corrupt_frames_are_refused(index in any::<usize>(), bit in 0u8..8, which in 0usize..7) {
+        fn corrupt_frames_are_refused(index in any::<usize>(), bit in 0u8..8, which in 0usize..8) {
             let request = &sample_requests()[which];
             let mut frame = encode_request(1, request);
             let index = 8 + index % (frame.len() - 8);

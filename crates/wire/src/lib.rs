@@ -27,4 +27,4 @@ pub mod record;
 pub use codec::DecodeError;
 pub use history::{EpochHistory, Truncation};
 pub use message::{Request, Response};
-pub use record::{LogRecord, Mutation, RecordHeader};
+pub use record::{LogRecord, Mutation, RecordHeader, SplitMark};

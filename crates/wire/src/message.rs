@@ -17,6 +17,8 @@ use borealis_common::{Epoch, Lsn, PgId};
 /// hint, which the LSN allocation limit keeps bounded.
 pub const SEALED_HEADERS_MAX: usize = 1 << 21;
 const HEADER_BYTES: usize = 8 + 8 + 4 + 8 + 8 + 1;
+/// PGs a `Sealed` answer may list as hosted.
+pub const HOSTED_PGS_MAX: usize = 1 << 16;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -66,6 +68,16 @@ pub enum Request {
     FetchExact { pg: PgId, lsns: Vec<Lsn> },
     /// The segment's state.
     Status { pg: PgId },
+    /// How much live data the keys `[start, end)` of the PG hold as of
+    /// `at` (the PG's chain through `need` is required, as for a read), and
+    /// the median live key: where a writer splits a PG that grew too big.
+    SplitAdvice {
+        pg: PgId,
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+        at: Lsn,
+        need: Lsn,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +103,9 @@ pub enum Response {
         last_lsn_at_or_below_hint: Lsn,
         /// Every valid record held above `vdl_hint`, in LSN order.
         headers: Vec<RecordHeader>,
+        /// Every PG this replica hosts a segment of (a recovering writer
+        /// seals them all: a PG split off may not be in its map yet).
+        hosted: Vec<PgId>,
     },
     Value {
         value: Option<Vec<u8>>,
@@ -118,6 +133,17 @@ pub enum Response {
         /// Versions below this LSN may have been garbage-collected.
         gc_horizon: Lsn,
         records: u64,
+        /// Bytes of the segment's log (what a PG split is triggered by).
+        log_bytes: u64,
+    },
+    /// The answer to `SplitAdvice`.
+    SplitAdvice {
+        live_keys: u64,
+        /// Bytes of the live keys and values.
+        live_bytes: u64,
+        /// The live key in the middle of the range (`None`: fewer than two
+        /// live keys, nothing to split).
+        median: Option<Vec<u8>>,
     },
     /// The request could not be served (bad request, I/O failure).
     Error {
@@ -133,6 +159,7 @@ mod kind {
     pub const FETCH: u8 = 5;
     pub const STATUS: u8 = 6;
     pub const FETCH_EXACT: u8 = 7;
+    pub const SPLIT_ADVICE: u8 = 8;
 
     pub const WRITE_ACK: u8 = 101;
     pub const REFUSED: u8 = 102;
@@ -143,6 +170,7 @@ mod kind {
     pub const RECORDS: u8 = 107;
     pub const STATUS_REPORT: u8 = 108;
     pub const ERROR: u8 = 109;
+    pub const SPLIT_ADVICE_REPORT: u8 = 110;
 }
 
 fn encode_records(writer: &mut Writer, records: &[LogRecord]) {
@@ -200,7 +228,8 @@ impl Request {
             | Request::Scan { pg, .. }
             | Request::Fetch { pg, .. }
             | Request::FetchExact { pg, .. }
-            | Request::Status { pg } => *pg,
+            | Request::Status { pg }
+            | Request::SplitAdvice { pg, .. } => *pg,
         }
     }
 
@@ -273,6 +302,20 @@ impl Request {
                 writer.u32(pg.0);
                 kind::STATUS
             }
+            Request::SplitAdvice {
+                pg,
+                start,
+                end,
+                at,
+                need,
+            } => {
+                writer.u32(pg.0);
+                writer.bytes(start);
+                writer.opt_bytes(end.as_deref());
+                writer.u64(at.0);
+                writer.u64(need.0);
+                kind::SPLIT_ADVICE
+            }
         }
     }
 
@@ -322,6 +365,13 @@ impl Request {
             kind::STATUS => Request::Status {
                 pg: PgId(reader.u32()?),
             },
+            kind::SPLIT_ADVICE => Request::SplitAdvice {
+                pg: PgId(reader.u32()?),
+                start: reader.bytes("key", KEY_BYTES_MAX)?.to_vec(),
+                end: reader.opt_bytes("key", KEY_BYTES_MAX)?.map(<[u8]>::to_vec),
+                at: Lsn(reader.u64()?),
+                need: Lsn(reader.u64()?),
+            },
             other => return Err(DecodeError::UnknownKind(other)),
         };
         reader.finish()?;
@@ -349,6 +399,7 @@ impl Response {
                 vdl_hint,
                 last_lsn_at_or_below_hint,
                 headers,
+                hosted,
             } => {
                 writer.u32(pg.0);
                 writer.u64(epoch_before.0);
@@ -359,6 +410,10 @@ impl Response {
                 writer.u32(u32::try_from(headers.len()).expect("header count"));
                 for header in headers {
                     encode_header(writer, header);
+                }
+                writer.u32(u32::try_from(hosted.len()).expect("PG count"));
+                for pg in hosted {
+                    writer.u32(pg.0);
                 }
                 kind::SEALED
             }
@@ -397,6 +452,7 @@ impl Response {
                 applied_lsn,
                 gc_horizon,
                 records,
+                log_bytes,
             } => {
                 writer.u32(pg.0);
                 writer.u64(epoch.0);
@@ -405,7 +461,18 @@ impl Response {
                 writer.u64(applied_lsn.0);
                 writer.u64(gc_horizon.0);
                 writer.u64(*records);
+                writer.u64(*log_bytes);
                 kind::STATUS_REPORT
+            }
+            Response::SplitAdvice {
+                live_keys,
+                live_bytes,
+                median,
+            } => {
+                writer.u64(*live_keys);
+                writer.u64(*live_bytes);
+                writer.opt_bytes(median.as_deref());
+                kind::SPLIT_ADVICE_REPORT
             }
             Response::Error { message } => {
                 writer.bytes(message.as_bytes());
@@ -436,6 +503,11 @@ impl Response {
                 for _ in 0..count {
                     headers.push(decode_header(&mut reader)?);
                 }
+                let count = reader.count("hosted PGs", HOSTED_PGS_MAX, 4)?;
+                let mut hosted = Vec::with_capacity(count);
+                for _ in 0..count {
+                    hosted.push(PgId(reader.u32()?));
+                }
                 Response::Sealed {
                     pg,
                     epoch_before,
@@ -444,6 +516,7 @@ impl Response {
                     vdl_hint,
                     last_lsn_at_or_below_hint,
                     headers,
+                    hosted,
                 }
             }
             kind::VALUE => Response::Value {
@@ -478,6 +551,12 @@ impl Response {
                 applied_lsn: Lsn(reader.u64()?),
                 gc_horizon: Lsn(reader.u64()?),
                 records: reader.u64()?,
+                log_bytes: reader.u64()?,
+            },
+            kind::SPLIT_ADVICE_REPORT => Response::SplitAdvice {
+                live_keys: reader.u64()?,
+                live_bytes: reader.u64()?,
+                median: reader.opt_bytes("key", KEY_BYTES_MAX)?.map(<[u8]>::to_vec),
             },
             kind::ERROR => Response::Error {
                 message: String::from_utf8_lossy(reader.bytes("message", FRAME_BYTES_MAX)?)

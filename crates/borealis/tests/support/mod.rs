@@ -65,7 +65,14 @@ pub struct StorageCluster {
 impl StorageCluster {
     pub fn start(pg_count: u32) -> StorageCluster {
         init_logging();
-        let addresses: Vec<SocketAddr> = (0..6).map(|_| free_address()).collect();
+        // Six distinct ports: a port just released may be handed out again.
+        let mut addresses: Vec<SocketAddr> = Vec::with_capacity(6);
+        while addresses.len() < 6 {
+            let address = free_address();
+            if !addresses.contains(&address) {
+                addresses.push(address);
+            }
+        }
         let mut cluster = StorageCluster {
             dir: TempDir::new("storage"),
             addresses,
@@ -156,6 +163,11 @@ pub struct UpCluster {
 
 impl UpCluster {
     pub fn up(data_dir: &Path, port: u16) -> UpCluster {
+        UpCluster::up_with(data_dir, port, &[])
+    }
+
+    /// `borealis up` with more flags (e.g. `--min-acu 0`).
+    pub fn up_with(data_dir: &Path, port: u16, flags: &[&str]) -> UpCluster {
         let log = std::fs::File::create(data_dir.with_extension("up.log")).expect("log file");
         let mut command = Command::new(borealis_exe());
         command
@@ -164,6 +176,7 @@ impl UpCluster {
             .arg(data_dir)
             .arg("--port")
             .arg(port.to_string())
+            .args(flags)
             .env("BOREALIS_PASSWORD", PASSWORD)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))

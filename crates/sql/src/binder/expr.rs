@@ -29,9 +29,12 @@ impl<'a> Binder<'a> {
             // An expression equal to a GROUP BY expression reads the group's value.
             let saved = self.agg.take();
             let saved_win = self.win.take();
+            // A set-returning call binds only in the real pass (not twice).
+            let saved_srf = self.srf.take();
             let trial = self.bind_expr_inner(e, scope);
             self.agg = saved;
             self.win = saved_win;
+            self.srf = saved_srf;
             if let (Ok(b), Some(agg)) = (&trial, &self.agg) {
                 if !matches!(b, Expr::Const(..) | Expr::Param(..)) {
                     if let Some(i) = agg.groups.iter().position(|g| g == b) {
@@ -145,6 +148,24 @@ impl<'a> Binder<'a> {
             E::IsDistinctFrom(_, _) | E::IsNotDistinctFrom(_, _) => self.bind_arm_8(e, scope, span),
             E::Between { .. } => self.bind_arm_9(e, scope, span),
             E::Like { .. } | E::ILike { .. } => self.bind_arm_10(e, scope, span),
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => self.bind_overlay(
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for.as_deref(),
+                scope,
+            ),
+            E::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => self.bind_similar_to(*negated, expr, pattern, escape_char.as_deref(), scope),
             E::In { .. } => self.bind_arm_11(e, scope, span),
             E::Case { .. } => self.bind_arm_12(e, scope, span),
             E::Cast { .. } => self.bind_arm_13(e, scope, span),
@@ -511,8 +532,104 @@ impl<'a> Binder<'a> {
                 let x = self.bind_expr(expr, scope)?;
                 Ok(Expr::Not(Box::new(self.coerce_bool(x, "NOT", span)?)))
             }
+            ast::UnaryOperator::PGSquareRoot | ast::UnaryOperator::PGCubeRoot => {
+                let x = self.bind_expr(expr, scope)?;
+                let x = self.coerce_implicit(x, SqlType::Float8, span)?;
+                let func = if matches!(op, ast::UnaryOperator::PGSquareRoot) {
+                    Func::Sqrt
+                } else {
+                    Func::Lib(crate::builtins::LibFn::Cbrt)
+                };
+                Ok(Expr::Func {
+                    func,
+                    args: vec![x],
+                    ty: SqlType::Float8.plain(),
+                })
+            }
+            ast::UnaryOperator::PGAbs => {
+                let x = self.bind_expr(expr, scope)?;
+                let t = match x.ty().ty {
+                    SqlType::Unknown => SqlType::Float8,
+                    t => t,
+                };
+                if t.category() != Category::Numeric {
+                    return self.err_at(
+                        SqlError::undefined_function(&format!("@ {}", t.display_name())),
+                        span,
+                    );
+                }
+                let x = self.coerce_implicit(x, t, span)?;
+                Ok(Expr::Func {
+                    func: Func::Abs,
+                    args: vec![x],
+                    ty: t.plain(),
+                })
+            }
+            ast::UnaryOperator::BitwiseNot => {
+                let x = self.bind_expr(expr, scope)?;
+                let t = x.ty().ty;
+                if !matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8) {
+                    return self.err_at(
+                        SqlError::undefined_function(&format!("~ {}", t.display_name())),
+                        span,
+                    );
+                }
+                Ok(Expr::Func {
+                    func: Func::Lib(crate::builtins::LibFn::BitNot),
+                    args: vec![x],
+                    ty: t.plain(),
+                })
+            }
             other => self.err_at(SqlError::unsupported(format!("operator {other}")), span),
         }
+    }
+
+    /// Integer bitwise operators & | # << >> (same integer type on both
+    /// sides; a shift count is int4).
+    fn bind_bitwise(
+        &mut self,
+        op: &ast::BinaryOperator,
+        l: Expr,
+        r: Expr,
+        (ls, rs): (Span, Span),
+    ) -> SqlResult<Expr> {
+        use crate::builtins::LibFn;
+        let (func, sym) = match op {
+            ast::BinaryOperator::BitwiseAnd => (LibFn::BitAnd, "&"),
+            ast::BinaryOperator::BitwiseOr => (LibFn::BitOr, "|"),
+            ast::BinaryOperator::PGBitwiseXor => (LibFn::BitXor, "#"),
+            ast::BinaryOperator::PGBitwiseShiftLeft => (LibFn::ShiftLeft, "<<"),
+            _ => (LibFn::ShiftRight, ">>"),
+        };
+        let is_int = |t: SqlType| matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8);
+        let (lt, rt) = (l.ty().ty, r.ty().ty);
+        let op_pos = self.op_pos((ls, rs), sym);
+        let no_operator = || no_operator(sym, Some(lt), rt).at(op_pos);
+        let span = ls;
+        let shift = matches!(func, LibFn::ShiftLeft | LibFn::ShiftRight);
+        let t = if shift {
+            if lt == SqlType::Unknown {
+                SqlType::Int4
+            } else {
+                lt
+            }
+        } else {
+            match common_type(&[lt, rt]) {
+                Some(SqlType::Unknown) => SqlType::Int4,
+                Some(t) => t,
+                None => return Err(no_operator()),
+            }
+        };
+        if !is_int(t) || (shift && !(is_int(rt) || rt == SqlType::Unknown)) {
+            return Err(no_operator());
+        }
+        let l = self.coerce_implicit(l, t, span)?;
+        let r = self.coerce_implicit(r, if shift { SqlType::Int4 } else { t }, span)?;
+        Ok(Expr::Func {
+            func: Func::Lib(func),
+            args: vec![l, r],
+            ty: t.plain(),
+        })
     }
 
     /// Binary operators. Left-deep chains (`a OR b OR c ...`, `x + y + z ...`)
@@ -608,12 +725,25 @@ impl<'a> Binder<'a> {
                     });
                 }
                 ast::BinaryOperator::PGExp => {
-                    // float8 ^ float8 (numeric operands are computed in float8 too).
+                    // numeric ^ numeric when either side is numeric, else float8 ^ float8.
                     let l = match bound_left.take() {
                         Some(l) => l,
                         None => self.bind_expr(left, scope)?,
                     };
                     let r = self.bind_expr(right, scope)?;
+                    let is_float = |t: SqlType| matches!(t, SqlType::Float4 | SqlType::Float8);
+                    if (l.ty().ty == SqlType::Numeric || r.ty().ty == SqlType::Numeric)
+                        && !is_float(l.ty().ty)
+                        && !is_float(r.ty().ty)
+                    {
+                        let l = self.coerce_implicit(l, SqlType::Numeric, start_span(left))?;
+                        let r = self.coerce_implicit(r, SqlType::Numeric, start_span(right))?;
+                        return Ok(Expr::Func {
+                            func: Func::Lib(crate::builtins::LibFn::NumericPower),
+                            args: vec![l, r],
+                            ty: SqlType::Numeric.plain(),
+                        });
+                    }
                     let l = self.coerce_implicit(l, SqlType::Float8, start_span(left))?;
                     let r = self.coerce_implicit(r, SqlType::Float8, start_span(right))?;
                     return Ok(Expr::Func {
@@ -621,6 +751,18 @@ impl<'a> Binder<'a> {
                         args: vec![l, r],
                         ty: SqlType::Float8.plain(),
                     });
+                }
+                op @ (ast::BinaryOperator::BitwiseAnd
+                | ast::BinaryOperator::BitwiseOr
+                | ast::BinaryOperator::PGBitwiseXor
+                | ast::BinaryOperator::PGBitwiseShiftLeft
+                | ast::BinaryOperator::PGBitwiseShiftRight) => {
+                    let l = match bound_left.take() {
+                        Some(l) => l,
+                        None => self.bind_expr(left, scope)?,
+                    };
+                    let r = self.bind_expr(right, scope)?;
+                    return self.bind_bitwise(op, l, r, (start_span(left), start_span(right)));
                 }
                 other => {
                     if let Some(x) =
@@ -806,13 +948,33 @@ impl<'a> Binder<'a> {
             return Err(SqlError::internal("binder dispatch"));
         };
         {
-            if *any || escape_char.is_some() {
-                return self.err_at(SqlError::unsupported("LIKE ANY/ESCAPE"), span);
+            if *any {
+                return self.err_at(SqlError::unsupported("LIKE ANY"), span);
             }
             let x = self.bind_expr(expr, scope)?;
             let p = self.bind_expr(pattern, scope)?;
+            if x.ty().ty == SqlType::Bytea && !matches!(e, E::ILike { .. }) {
+                return self.bind_bytea_like(
+                    x,
+                    p,
+                    escape_char.as_deref(),
+                    *negated,
+                    pattern,
+                    scope,
+                );
+            }
             let x = self.coerce_text(x, start_span(expr), "~~")?;
-            let p = self.coerce_text(p, start_span(pattern), "~~")?;
+            let mut p = self.coerce_text(p, start_span(pattern), "~~")?;
+            if let Some(esc) = escape_char {
+                // As PostgreSQL: LIKE p ESCAPE e is LIKE like_escape(p, e).
+                let e = self.bind_expr(esc, scope)?;
+                let e = self.coerce_text(e, start_span(esc), "like_escape")?;
+                p = Expr::Func {
+                    func: Func::Lib(crate::builtins::LibFn::LikeEscape),
+                    args: vec![p, e],
+                    ty: SqlType::Text.plain(),
+                };
+            }
             Ok(Expr::Like {
                 expr: Box::new(x),
                 pattern: Box::new(p),
@@ -820,6 +982,108 @@ impl<'a> Binder<'a> {
                 case_insensitive: matches!(e, E::ILike { .. }),
             })
         }
+    }
+
+    /// `bytea [NOT] LIKE bytea [ESCAPE bytea]`: byte-wise matching.
+    fn bind_bytea_like(
+        &mut self,
+        x: Expr,
+        p: Expr,
+        escape: Option<&ast::Expr>,
+        negated: bool,
+        pattern: &ast::Expr,
+        scope: &Scope,
+    ) -> SqlResult<Expr> {
+        let p = self.coerce_implicit(p, SqlType::Bytea, start_span(pattern))?;
+        let e = match escape {
+            Some(esc) => {
+                let e = self.bind_expr(esc, scope)?;
+                if e.ty().ty != SqlType::Bytea {
+                    // PostgreSQL resolves like_escape(text, text) here, then
+                    // finds no bytea ~~ text operator.
+                    return self.err_at(
+                        no_operator("~~", Some(SqlType::Bytea), SqlType::Text),
+                        start_span(pattern),
+                    );
+                }
+                e
+            }
+            None => Expr::Const(Datum::Bytea(b"\\".to_vec()), SqlType::Bytea.plain()),
+        };
+        let m = Expr::Func {
+            func: Func::Lib(crate::builtins::LibFn::ByteaLike),
+            args: vec![x, p, e],
+            ty: SqlType::Bool.plain(),
+        };
+        Ok(if negated { Expr::Not(Box::new(m)) } else { m })
+    }
+
+    /// `OVERLAY(s PLACING r FROM start [FOR count])` on text or bytea.
+    fn bind_overlay(
+        &mut self,
+        expr: &ast::Expr,
+        what: &ast::Expr,
+        from: &ast::Expr,
+        count: Option<&ast::Expr>,
+        scope: &Scope,
+    ) -> SqlResult<Expr> {
+        let x = self.bind_expr(expr, scope)?;
+        let r = self.bind_expr(what, scope)?;
+        let is_bytea = x.ty().ty == SqlType::Bytea;
+        let (x, r) = if is_bytea {
+            let r = self.coerce_implicit(r, SqlType::Bytea, start_span(what))?;
+            (x, r)
+        } else {
+            (
+                self.coerce_text(x, start_span(expr), "overlay")?,
+                self.coerce_text(r, start_span(what), "overlay")?,
+            )
+        };
+        let f = self.bind_expr(from, scope)?;
+        let f = self.coerce_implicit(f, SqlType::Int4, start_span(from))?;
+        let mut args = vec![x, r, f];
+        if let Some(c) = count {
+            let c_bound = self.bind_expr(c, scope)?;
+            args.push(self.coerce_implicit(c_bound, SqlType::Int4, start_span(c))?);
+        }
+        let ty = if is_bytea {
+            SqlType::Bytea
+        } else {
+            SqlType::Text
+        };
+        Ok(Expr::Func {
+            func: Func::Lib(crate::builtins::LibFn::Overlay),
+            args,
+            ty: ty.plain(),
+        })
+    }
+
+    /// `x [NOT] SIMILAR TO pattern [ESCAPE e]` (default escape: backslash).
+    fn bind_similar_to(
+        &mut self,
+        negated: bool,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        scope: &Scope,
+    ) -> SqlResult<Expr> {
+        let x = self.bind_expr(expr, scope)?;
+        let x = self.coerce_text(x, start_span(expr), "similar_to_escape")?;
+        let p = self.bind_expr(pattern, scope)?;
+        let p = self.coerce_text(p, start_span(pattern), "similar_to_escape")?;
+        let e = match escape {
+            Some(esc) => {
+                let e = self.bind_expr(esc, scope)?;
+                self.coerce_text(e, start_span(esc), "similar_to_escape")?
+            }
+            None => Expr::Const(Datum::Text("\\".to_string()), SqlType::Text.plain()),
+        };
+        let m = Expr::Func {
+            func: Func::Lib(crate::builtins::LibFn::SimilarTo),
+            args: vec![x, p, e],
+            ty: SqlType::Bool.plain(),
+        };
+        Ok(if negated { Expr::Not(Box::new(m)) } else { m })
     }
 
     #[inline(never)]
@@ -1066,11 +1330,53 @@ impl<'a> Binder<'a> {
         };
         {
             let first = self.bind_expr(expr, scope)?;
+            if first.ty().ty == SqlType::Bytea {
+                let mut args = vec![first];
+                let from = match substring_from {
+                    Some(f) => self.bind_expr(f, scope)?,
+                    None => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
+                };
+                args.push(self.coerce_implicit(from, SqlType::Int8, span)?);
+                if let Some(n) = substring_for {
+                    let n = self.bind_expr(n, scope)?;
+                    args.push(self.coerce_implicit(n, SqlType::Int8, span)?);
+                }
+                return Ok(Expr::Func {
+                    func: Func::Lib(crate::builtins::LibFn::ByteaSubstring),
+                    args,
+                    ty: SqlType::Bytea.plain(),
+                });
+            }
             let mut args = vec![self.coerce_text(first, start_span(expr), "substring")?];
             let from = match substring_from {
                 Some(f) => self.bind_expr(f, scope)?,
                 None => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
             };
+            let texty = |t: SqlType| {
+                matches!(
+                    t,
+                    SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown
+                )
+            };
+            if texty(from.ty().ty) {
+                // substring(text, pattern) is a POSIX regex; with FOR it is
+                // the SQL form substring(text, pattern, escape).
+                let pattern = self.coerce_text(from, span, "substring")?;
+                args.push(pattern);
+                let func = match substring_for {
+                    Some(esc) => {
+                        let esc = self.bind_expr(esc, scope)?;
+                        args.push(self.coerce_text(esc, span, "substring")?);
+                        crate::builtins::LibFn::SimilarSubstring
+                    }
+                    None => crate::builtins::LibFn::RegexSubstring,
+                };
+                return Ok(Expr::Func {
+                    func: Func::Lib(func),
+                    args,
+                    ty: SqlType::Text.plain(),
+                });
+            }
             args.push(self.coerce_implicit(from, SqlType::Int8, span)?);
             if let Some(n) = substring_for {
                 let n = self.bind_expr(n, scope)?;

@@ -4,6 +4,8 @@
 
 use super::*;
 
+mod builtins;
+
 impl<'a> Binder<'a> {
     pub(super) fn numeric_or_float_fn(
         &mut self,
@@ -76,7 +78,26 @@ impl<'a> Binder<'a> {
             );
         }
         if AGGREGATES.contains(&name.as_str()) {
-            return self.bind_aggregate(&name, &raw, distinct, f.filter.as_deref(), scope, span);
+            let order: &[ast::OrderByExpr] = match &f.args {
+                ast::FunctionArguments::List(l) => l
+                    .clauses
+                    .iter()
+                    .find_map(|c| match c {
+                        ast::FunctionArgumentClause::OrderBy(keys) => Some(keys.as_slice()),
+                        _ => None,
+                    })
+                    .unwrap_or(&[]),
+                _ => &[],
+            };
+            return self.bind_aggregate(
+                &name,
+                &raw,
+                distinct,
+                f.filter.as_deref(),
+                order,
+                scope,
+                span,
+            );
         }
         if f.filter.is_some() {
             return self.err_at(
@@ -89,7 +110,7 @@ impl<'a> Binder<'a> {
         if let Some(x) = self.bind_sys_function(&name, f, scope, span)? {
             return Ok(x);
         }
-        if !KNOWN_FUNCTIONS.contains(&name.as_str()) {
+        if !KNOWN_FUNCTIONS.contains(&name.as_str()) && !builtins::NAMES.contains(&name.as_str()) {
             // Type the arguments (outside any GROUP BY check) for PostgreSQL's message.
             let saved = self.in_agg_arg;
             self.in_agg_arg = true;
@@ -129,6 +150,11 @@ impl<'a> Binder<'a> {
                         span,
                     )
                 }
+            }
+        }
+        if builtins::NAMES.contains(&name.as_str()) {
+            if let Some(x) = self.bind_builtin(&name, &args, span)? {
+                return Ok(x);
             }
         }
         let sig = || {
@@ -374,7 +400,12 @@ impl<'a> Binder<'a> {
                 if let Expr::Const(Datum::Text(s), _) = &a {
                     let seq = s.strip_prefix("public.").unwrap_or(s).to_string();
                     if !self.catalog.sequences.contains_key(&seq) {
-                        return self.err_at(SqlError::undefined_table(s), span);
+                        // PostgreSQL points at the argument (its regclass cast).
+                        let at = match raw.first() {
+                            Some(FnArg::Expr(e)) => e.span(),
+                            _ => span,
+                        };
+                        return self.err_at(SqlError::undefined_table(s), at);
                     }
                     return Ok(Expr::Func {
                         func: Func::NextVal,
@@ -489,12 +520,14 @@ impl<'a> Binder<'a> {
         self.numeric_or_float_fn(func, args, span)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn bind_aggregate(
         &mut self,
         name: &str,
         raw: &[FnArg],
         distinct: bool,
         filter: Option<&ast::Expr>,
+        order: &[ast::OrderByExpr],
         scope: &Scope,
         span: Span,
     ) -> SqlResult<Expr> {
@@ -535,6 +568,21 @@ impl<'a> Binder<'a> {
                 }
             },
         };
+        let mut order_by = Vec::with_capacity(order.len());
+        for ob in order {
+            let desc = matches!(ob.options.sort, Some(ast::OrderBySort::Desc));
+            match self.bind_expr(&ob.expr, scope) {
+                Ok(expr) => order_by.push(SortKey {
+                    expr,
+                    desc,
+                    nulls_first: ob.options.nulls_first.unwrap_or(desc),
+                }),
+                Err(err) => {
+                    self.in_agg_arg = false;
+                    return Err(err);
+                }
+            }
+        }
         self.in_agg_arg = false;
         let filter = match filter {
             Some(x) => Some(self.coerce_bool(x, "FILTER", span)?),
@@ -547,6 +595,7 @@ impl<'a> Binder<'a> {
             distinct,
             ty,
             filter,
+            order_by,
         };
         let agg = self
             .agg

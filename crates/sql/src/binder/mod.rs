@@ -6,6 +6,7 @@ mod dml;
 mod expr;
 mod functions;
 mod query;
+mod srf;
 mod sys;
 mod table_fn;
 mod window;
@@ -170,6 +171,7 @@ pub fn object_name(n: &ast::ObjectName) -> SqlResult<String> {
 
 pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
     Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(crate::session::PARSER_RECURSION_LIMIT)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| SqlError::internal(format!("stored expression does not parse: {e}")))
@@ -296,7 +298,15 @@ fn contains_aggregate(e: &ast::Expr) -> bool {
         E::Between {
             expr, low, high, ..
         } => c(expr) || c(low) || c(high),
-        E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => c(expr) || c(pattern),
+        E::Like { expr, pattern, .. }
+        | E::ILike { expr, pattern, .. }
+        | E::SimilarTo { expr, pattern, .. } => c(expr) || c(pattern),
+        E::Overlay {
+            expr,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => c(expr) || c(overlay_what) || c(overlay_from) || overlay_for.as_deref().is_some_and(c),
         E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => c(a) || c(b),
         E::Case {
             operand,
@@ -405,6 +415,7 @@ fn figure(e: &ast::Expr) -> (String, u8) {
             shorthand: true, ..
         } => named("substr"),
         E::Substring { .. } => named("substring"),
+        E::Overlay { .. } => named("overlay"),
         E::Ceil { .. } => named("ceil"),
         E::Floor { .. } => named("floor"),
         E::Trim { .. } => named("btrim"),
@@ -589,6 +600,13 @@ pub struct Binder<'a> {
     /// window functions are not allowed; `win_clause` names that clause).
     win: Option<Vec<WindowCall>>,
     win_clause: &'static str,
+    /// Set-returning calls of the SELECT list being bound (None where they
+    /// are not allowed): placeholders `srf::SRF_BASE + i`.
+    srf: Option<Vec<SrfCall>>,
+    /// The SELECT about to be bound is an arm of UNION/INTERSECT/EXCEPT: its
+    /// unknown-typed outputs (`select null`) stay unknown for the set
+    /// operation to resolve, as in PostgreSQL.
+    set_op_arm: bool,
     /// Binding the arguments or window of a window call.
     in_win_arg: bool,
     /// `WINDOW name AS (...)` definitions of the SELECT being bound.
@@ -619,6 +637,8 @@ impl<'a> Binder<'a> {
             lock_scans: false,
             win: None,
             win_clause: "",
+            srf: None,
+            set_op_arm: false,
             in_win_arg: false,
             named_windows: vec![],
             work_tables: vec![],

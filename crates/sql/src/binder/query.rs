@@ -2,6 +2,7 @@
 //! DISTINCT, LIMIT), set operations, VALUES, derived tables and WITH queries.
 
 use super::*;
+use crate::planner::joins::plan_from_where;
 
 impl<'a> Binder<'a> {
     // ---------------------------------------------------------------- queries
@@ -175,8 +176,12 @@ impl<'a> Binder<'a> {
                 set_quantifier,
                 right,
             } => {
-                let l = self.bind_set_expr(left)?;
-                let r = self.bind_set_expr(right)?;
+                self.set_op_arm = matches!(**left, ast::SetExpr::Select(_));
+                let l = self.bind_set_expr(left);
+                self.set_op_arm = matches!(**right, ast::SetExpr::Select(_));
+                let r = self.bind_set_expr(right);
+                self.set_op_arm = false;
+                let (l, r) = (l?, r?);
                 let kind = match op {
                     ast::SetOperator::Union => SetOpKind::Union,
                     ast::SetOperator::Intersect => SetOpKind::Intersect,
@@ -276,9 +281,9 @@ impl<'a> Binder<'a> {
         let mut acc: Option<(Plan, Scope)> = None;
         for twj in from {
             let left_scope = acc.as_ref().map(|(_, s)| s.clone());
-            let (mut plan, mut scope) =
+            let (mut plan, mut scope, lateral) =
                 self.bind_table_factor_lateral(&twj.relation, left_scope.as_ref())?;
-            if let (Some(ls), true) = (left_scope, is_lateral(&twj.relation)) {
+            if let (Some(ls), true) = (left_scope, lateral) {
                 // `FROM a, LATERAL (...)`: join to everything before it.
                 let Some((lp, _)) = acc.take() else {
                     return Err(SqlError::internal("lateral without a left side"));
@@ -296,8 +301,8 @@ impl<'a> Binder<'a> {
                 scope = joined;
             }
             for j in &twj.joins {
-                let lateral = is_lateral(&j.relation);
-                let (rplan, rscope) = self.bind_table_factor_lateral(&j.relation, Some(&scope))?;
+                let (rplan, rscope, lateral) =
+                    self.bind_table_factor_lateral(&j.relation, Some(&scope))?;
                 let left_width = scope.cols.len();
                 let right_width = rscope.cols.len();
                 let mut joined = scope.clone();
@@ -520,19 +525,32 @@ impl<'a> Binder<'a> {
 
     /// A FROM item; a LATERAL subquery sees the columns of `left` as its
     /// nearest outer row.
+    /// Binds a FROM item that may see the items before it (`left`): a
+    /// LATERAL subquery, or a function in FROM whose arguments refer to them
+    /// (PostgreSQL's implicit LATERAL). True if it was bound laterally.
     fn bind_table_factor_lateral(
         &mut self,
         tf: &ast::TableFactor,
         left: Option<&Scope>,
-    ) -> SqlResult<(Plan, Scope)> {
+    ) -> SqlResult<(Plan, Scope, bool)> {
         match (left, is_lateral(tf)) {
             (Some(l), true) => {
+                let before = self.outer_refs;
                 self.outer.push(l.clone());
                 let r = self.bind_table_factor(tf);
                 self.outer.pop();
-                r
+                let (plan, scope) = r?;
+                // A function that reads nothing outside itself joins like a
+                // table (the join planner may then reorder it).
+                // (Without outer references the plan is the same as bound
+                // without `left`.)
+                let explicit = matches!(tf, ast::TableFactor::Derived { lateral: true, .. });
+                Ok((plan, scope, explicit || self.outer_refs > before))
             }
-            _ => self.bind_table_factor(tf),
+            _ => {
+                let (plan, scope) = self.bind_table_factor(tf)?;
+                Ok((plan, scope, false))
+            }
         }
     }
 
@@ -624,6 +642,7 @@ impl<'a> Binder<'a> {
                 }
                 self.bind_from(std::slice::from_ref(table_with_joins))
             }
+            ast::TableFactor::UNNEST { .. } => self.bind_unnest(tf),
             other => Err(SqlError::unsupported(format!(
                 "FROM item {}",
                 other.to_string().chars().take(40).collect::<String>()
@@ -694,6 +713,7 @@ impl<'a> Binder<'a> {
             );
         }
         let q = Parser::new(&PostgreSqlDialect {})
+            .with_recursion_limit(crate::session::PARSER_RECURSION_LIMIT)
             .try_with_sql(&v.query)
             .and_then(|mut p| p.parse_query())
             .map_err(|e| SqlError::internal(format!("stored view does not parse: {e}")))?;
@@ -938,7 +958,9 @@ impl<'a> Binder<'a> {
             self.win_clause,
             std::mem::take(&mut self.named_windows),
         );
+        let saved_srf = self.srf.take();
         let r = self.bind_select_windowed(s, order_by);
+        self.srf = saved_srf;
         self.win = saved_win.0;
         self.win_clause = saved_win.1;
         self.named_windows = saved_win.2;
@@ -950,6 +972,7 @@ impl<'a> Binder<'a> {
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> SqlResult<QueryPlan> {
+        let set_op_arm = std::mem::take(&mut self.set_op_arm);
         for ast::NamedWindowDefinition(name, def) in &s.named_window {
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
@@ -983,6 +1006,7 @@ impl<'a> Binder<'a> {
         let (mut plan, scope) = from?;
         self.win_clause = "WHERE";
         // WHERE
+        let mut predicate = None;
         if let Some(w) = &s.selection {
             if contains_aggregate(w) {
                 return self.err_at(
@@ -991,28 +1015,10 @@ impl<'a> Binder<'a> {
                 );
             }
             let pred = self.bind_expr(w, &scope)?;
-            let pred = self.coerce_bool(pred, "WHERE", start_span(w))?;
-            plan = match plan {
-                Plan::Scan {
-                    table,
-                    filter: None,
-                    lock,
-                    ..
-                } => {
-                    let access = choose_access(&table, &pred);
-                    Plan::Scan {
-                        table,
-                        access,
-                        filter: Some(pred),
-                        lock,
-                    }
-                }
-                other => Plan::Filter {
-                    input: Box::new(other),
-                    predicate: pred,
-                },
-            };
+            predicate = Some(self.coerce_bool(pred, "WHERE", start_span(w))?);
         }
+        let types: Vec<ColType> = scope.cols.iter().map(|c| c.ty).collect();
+        plan = plan_from_where(plan, predicate, &types);
         let group_exprs: &[ast::Expr] = match &s.group_by {
             ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v,
             ast::GroupByExpr::Expressions(..) | ast::GroupByExpr::All(_) => {
@@ -1048,9 +1054,15 @@ impl<'a> Binder<'a> {
         // Projection (window functions allowed from here to ORDER BY).
         self.win = Some(vec![]);
         self.win_clause = "";
+        self.srf = Some(vec![]);
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
         for item in &s.projection {
+            if let ast::SelectItem::UnnamedExpr(e)
+            | ast::SelectItem::ExprWithAlias { expr: e, .. } = item
+            {
+                self.check_srf_placement(e)?;
+            }
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
                     let b = self.bind_expr(e, &scope)?;
@@ -1121,15 +1133,17 @@ impl<'a> Binder<'a> {
                 }
             }
         }
-        // Unknown-typed outputs (string literals) become text.
+        // Unknown-typed outputs (string literals) become text (in a set
+        // operation's arm, the set operation decides).
         for (e, c) in exprs.iter_mut().zip(columns.iter_mut()) {
-            if e.ty().ty == SqlType::Unknown {
+            if e.ty().ty == SqlType::Unknown && !set_op_arm {
                 let x = std::mem::replace(e, Expr::Const(Datum::Null, SqlType::Unknown.plain()));
                 *e = self.coerce_implicit(x, SqlType::Text, Span::empty())?;
                 c.ty = SqlType::Text.plain();
             }
         }
         let win_calls = self.win.take();
+        let srf_calls = self.srf.take();
         self.win_clause = "HAVING";
         let having = match &s.having {
             Some(h) => {
@@ -1139,6 +1153,7 @@ impl<'a> Binder<'a> {
             None => None,
         };
         self.win = win_calls;
+        self.srf = srf_calls;
         self.win_clause = "";
         // ORDER BY.
         let visible = exprs.len();
@@ -1195,9 +1210,29 @@ impl<'a> Binder<'a> {
             }
         }
         let win_calls = self.win.take().unwrap_or_default();
+        let mut srf_calls = self.srf.take().unwrap_or_default();
         let mut input_width = scope.cols.len();
         if let Some(agg) = self.agg.take() {
             input_width = agg.groups.len() + agg.aggs.len();
+            // `agg(x ORDER BY y)`: feed the aggregate its rows in that order
+            // (a stable sort; hash aggregation keeps each group's rows in
+            // input order). One ordering per query level is supported.
+            let mut orders = agg
+                .aggs
+                .iter()
+                .map(|a| &a.order_by)
+                .filter(|o| !o.is_empty());
+            if let Some(keys) = orders.next() {
+                if orders.any(|other| other != keys) {
+                    return Err(SqlError::unsupported(
+                        "aggregates with different ORDER BY clauses in one query level",
+                    ));
+                }
+                plan = Plan::Sort {
+                    input: Box::new(plan),
+                    keys: keys.clone(),
+                };
+            }
             plan = Plan::Aggregate {
                 input: Box::new(plan),
                 groups: agg.groups,
@@ -1208,6 +1243,19 @@ impl<'a> Binder<'a> {
                     input: Box::new(plan),
                     predicate: h,
                 };
+            }
+        }
+        if !srf_calls.is_empty() {
+            // The ProjectSet's values follow the input and window columns.
+            let base = input_width + win_calls.len();
+            for e in exprs.iter_mut() {
+                e.map_columns(&|i| {
+                    if i >= srf::SRF_BASE {
+                        base + (i - srf::SRF_BASE)
+                    } else {
+                        i
+                    }
+                });
             }
         }
         if !win_calls.is_empty() {
@@ -1221,9 +1269,18 @@ impl<'a> Binder<'a> {
             for e in exprs.iter_mut() {
                 e.map_columns(&remap);
             }
+            for a in srf_calls.iter_mut().flat_map(|c| c.args.iter_mut()) {
+                a.map_columns(&remap);
+            }
             plan = Plan::Window {
                 input: Box::new(plan),
                 calls: win_calls,
+            };
+        }
+        if !srf_calls.is_empty() {
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                calls: srf_calls,
             };
         }
         let width = exprs.len();
@@ -1334,8 +1391,14 @@ impl<'a> Binder<'a> {
     }
 }
 
+/// LATERAL subqueries, and functions in FROM (implicitly lateral in PostgreSQL).
 fn is_lateral(tf: &ast::TableFactor) -> bool {
-    matches!(tf, ast::TableFactor::Derived { lateral: true, .. })
+    matches!(
+        tf,
+        ast::TableFactor::Derived { lateral: true, .. }
+            | ast::TableFactor::UNNEST { .. }
+            | ast::TableFactor::Table { args: Some(_), .. }
+    )
 }
 
 /// Span of the i-th select-list item of a plain SELECT (error positions).

@@ -2,7 +2,7 @@
 //! `information_schema.*` relations, catalog functions, `::regclass` /
 //! `::regtype` / `::oid` casts, `pg_catalog.`-qualified type names, regex
 //! operators (`~`, `OPERATOR(pg_catalog.~)`), `COLLATE` (ignored: only the
-//! C collation exists) and `ARRAY(subquery)`.
+//! C collation exists), `ARRAY(subquery)` and `UNNEST(array, ...)` in FROM.
 
 use super::*;
 use crate::pg_catalog::{self as sys, Lookup, SysFn};
@@ -101,6 +101,33 @@ impl Binder<'_> {
         })
     }
 
+    /// `CASE operand WHEN 'key' THEN value ... END` over text keys.
+    fn text_case(operand: Expr, pairs: Vec<(String, Expr)>, ty: ColType) -> Expr {
+        let text = SqlType::Text.plain();
+        Expr::Case {
+            operand: Some(Box::new(operand)),
+            operand_ty: SqlType::Text,
+            whens: pairs
+                .into_iter()
+                .map(|(k, v)| (Expr::Const(Datum::Text(k), text), v))
+                .collect(),
+            otherwise: None,
+            ty,
+        }
+    }
+
+    /// A text expression's relation oid, as `text::regclass` (NULL for an
+    /// unknown name rather than PostgreSQL's error: it is decided per row).
+    fn regclass_of_text(&mut self, name: Expr, span: Span) -> SqlResult<Expr> {
+        let name = self.coerce_text(name, span, "regclass")?;
+        let int8 = SqlType::Int8.plain();
+        let pairs = sys::relation_names(self.catalog)
+            .into_iter()
+            .map(|(n, oid)| (n, Expr::Const(Datum::Int8(oid), int8)))
+            .collect();
+        Ok(Self::text_case(name, pairs, int8))
+    }
+
     fn sys_fn(&self, f: SysFn, args: Vec<Expr>, ty: SqlType) -> Expr {
         Expr::Func {
             func: Func::Sys(f),
@@ -117,6 +144,9 @@ impl Binder<'_> {
         scope: &Scope,
         span: Span,
     ) -> SqlResult<Option<Expr>> {
+        if let Some(x) = self.bind_srf_call(name, f, scope, span)? {
+            return Ok(Some(x));
+        }
         const NAMES: &[&str] = &[
             "pg_table_is_visible",
             "pg_type_is_visible",
@@ -141,6 +171,15 @@ impl Binder<'_> {
             "pg_has_role",
             "has_table_privilege",
             "has_schema_privilege",
+            "pg_collation_is_visible",
+            "pg_get_serial_sequence",
+            "json_build_object",
+            "array_position",
+            "current_setting",
+            "set_config",
+            "pg_get_function_result",
+            "pg_get_function_arguments",
+            "pg_get_function_identity_arguments",
         ];
         if !NAMES.contains(&name) {
             return Ok(None);
@@ -172,7 +211,50 @@ impl Binder<'_> {
             | "pg_function_is_visible"
             | "pg_has_role"
             | "has_table_privilege"
-            | "has_schema_privilege" => Expr::Const(Datum::Bool(true), SqlType::Bool.plain()),
+            | "has_schema_privilege"
+            | "pg_collation_is_visible" => Expr::Const(Datum::Bool(true), SqlType::Bool.plain()),
+            "json_build_object" => self.sys_fn(SysFn::JsonBuildObject, args, SqlType::Json),
+            "array_position" if n == 2 => {
+                let SqlType::Array(elem) = args[0].ty().ty else {
+                    return bad(self);
+                };
+                let wanted = self.coerce_implicit(args.remove(1), elem.ty(), span)?;
+                self.sys_fn(
+                    SysFn::ArrayPosition,
+                    vec![args.remove(0), wanted],
+                    SqlType::Int4,
+                )
+            }
+            "current_setting" if n == 1 || n == 2 => {
+                let mut bound = vec![self.coerce_text(args.remove(0), span, name)?];
+                if let Some(missing_ok) = args.pop() {
+                    bound.push(self.coerce_implicit(missing_ok, SqlType::Bool, span)?);
+                }
+                self.sys_fn(SysFn::CurrentSetting, bound, SqlType::Text)
+            }
+            "set_config" if n == 3 => {
+                let is_local = self.coerce_implicit(args.remove(2), SqlType::Bool, span)?;
+                let value = self.coerce_text(args.remove(1), span, name)?;
+                let setting = self.coerce_text(args.remove(0), span, name)?;
+                self.sys_fn(SysFn::SetConfig, vec![setting, value, is_local], SqlType::Text)
+            }
+            "pg_get_serial_sequence" if n == 2 => {
+                let column = self.coerce_text(args.remove(1), span, name)?;
+                let table = self.coerce_text(args.remove(0), span, name)?;
+                let mut by_table: Vec<(String, Vec<(String, Expr)>)> = Vec::new();
+                for (t, c, seq) in sys::serial_sequences(self.catalog) {
+                    let value = (c, Expr::Const(Datum::Text(seq), text));
+                    match by_table.last_mut() {
+                        Some((last, cols)) if *last == t => cols.push(value),
+                        _ => by_table.push((t, vec![value])),
+                    }
+                }
+                let pairs = by_table
+                    .into_iter()
+                    .map(|(t, cols)| (t, Self::text_case(column.clone(), cols, text)))
+                    .collect();
+                Self::text_case(table, pairs, text)
+            }
             "pg_relation_is_publishable" => Expr::Const(Datum::Bool(false), SqlType::Bool.plain()),
             "pg_backend_pid" => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
             "format_type" if n == 2 => {
@@ -212,7 +294,11 @@ impl Binder<'_> {
             "obj_description"
             | "col_description"
             | "shobj_description"
-            | "pg_get_statisticsobjdef_columns" => null_text,
+            | "pg_get_statisticsobjdef_columns"
+            // pg_proc is empty: these never see a row.
+            | "pg_get_function_result"
+            | "pg_get_function_arguments"
+            | "pg_get_function_identity_arguments" => null_text,
             "current_schemas" if n == 1 => {
                 let all = matches!(args[0], Expr::Const(Datum::Bool(true), _));
                 let mut v = vec![];
@@ -255,6 +341,116 @@ impl Binder<'_> {
             }
             _ => return bad(self),
         }))
+    }
+
+    /// `UNNEST(a1, a2, ...) [WITH ORDINALITY]` in FROM (Django's bulk
+    /// inserts send one): one row per position of the longest array, each
+    /// column its array's element there (NULL past its end), bound as the
+    /// `Plan::ProjectSet` of one `unnest` per array over one empty row; the
+    /// arrays may refer to earlier FROM items (run as a lateral join).
+    pub(super) fn bind_unnest(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
+        let ast::TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset,
+            with_ordinality,
+            ..
+        } = tf
+        else {
+            return Err(SqlError::internal("bind_unnest on another FROM item"));
+        };
+        if array_exprs.is_empty() || *with_offset {
+            return Err(SqlError::unsupported(
+                "UNNEST without arrays or WITH OFFSET",
+            ));
+        }
+        // The arrays are set-returning calls of a one-row SELECT (so they may
+        // refer to earlier FROM items, which FROM functions may in PostgreSQL).
+        let saved_srf = self.srf.replace(vec![]);
+        let mut bound = Vec::new();
+        for e in array_exprs {
+            let call = ast::Expr::Function(ast::Function {
+                name: ast::ObjectName::from(vec![ast::Ident::new("unnest")]),
+                uses_odbc_syntax: false,
+                parameters: ast::FunctionArguments::None,
+                args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                        e.clone(),
+                    ))],
+                    clauses: vec![],
+                }),
+                filter: None,
+                null_treatment: None,
+                over: None,
+                within_group: vec![],
+            });
+            match self.bind_expr(&call, &Scope::default()) {
+                Ok(x) => bound.push(x),
+                Err(err) => {
+                    self.srf = saved_srf;
+                    return Err(err);
+                }
+            }
+        }
+        let mut calls = std::mem::replace(&mut self.srf, saved_srf).unwrap_or_default();
+        // Equal arrays bind to one call; each column still reads its own.
+        let mut types: Vec<ColType> = bound.iter().map(|b| b.ty()).collect();
+        let mut exprs: Vec<Expr> = bound;
+        if *with_ordinality {
+            calls.push(SrfCall {
+                func: SrfFunc::Ordinality,
+                args: calls.iter().map(|c| c.args[0].clone()).collect(),
+                ty: SqlType::Int8.plain(),
+            });
+            exprs.push(Expr::Column(
+                super::srf::SRF_BASE + calls.len() - 1,
+                SqlType::Int8.plain(),
+            ));
+            types.push(SqlType::Int8.plain());
+        }
+        for e in exprs.iter_mut() {
+            e.map_columns(&|i| i - super::srf::SRF_BASE);
+        }
+        let plan = Plan::Project {
+            input: Box::new(Plan::ProjectSet {
+                input: Box::new(Plan::Values {
+                    rows: vec![vec![]],
+                    width: 0,
+                }),
+                calls,
+            }),
+            exprs,
+        };
+        // A single unaliased-column UNNEST takes the table alias as its
+        // column name, as in PostgreSQL.
+        let qualifier = alias
+            .as_ref()
+            .map(|a| ident_name(&a.name))
+            .unwrap_or_else(|| "unnest".to_string());
+        let default_name = |i: usize| {
+            if i == array_exprs.len() {
+                "ordinality".to_string()
+            } else if array_exprs.len() == 1 && alias.is_some() {
+                qualifier.clone()
+            } else {
+                "unnest".to_string()
+            }
+        };
+        let cols = types
+            .into_iter()
+            .enumerate()
+            .map(|(i, ty)| ScopeCol {
+                qualifier: Some(qualifier.clone()),
+                name: alias
+                    .as_ref()
+                    .and_then(|a| a.columns.get(i))
+                    .map(|c| ident_name(&c.name))
+                    .unwrap_or_else(|| default_name(i)),
+                ty,
+            })
+            .collect();
+        Ok((plan, Scope { cols }))
     }
 
     /// Regex operators (`~`, `!~`, `~*`, `!~*`, `OPERATOR(pg_catalog.~)`) and
@@ -333,6 +529,36 @@ impl Binder<'_> {
         use ast::Expr as E;
         match e {
             E::Collate { expr, .. } => self.bind_expr(expr, scope).map(Some),
+            // `con.confkey[pos.n]` (pgjdbc's key queries): sqlparser reads
+            // the qualifier as the root and `.confkey` as a field access.
+            E::CompoundFieldAccess { root, access_chain } => {
+                let E::Identifier(qualifier) = root.as_ref() else {
+                    return Ok(None);
+                };
+                let dots = access_chain
+                    .iter()
+                    .take_while(|a| matches!(a, ast::AccessExpr::Dot(E::Identifier(_))))
+                    .count();
+                if dots == 0 {
+                    return Ok(None);
+                }
+                let mut parts = vec![qualifier.clone()];
+                for a in &access_chain[..dots] {
+                    if let ast::AccessExpr::Dot(E::Identifier(i)) = a {
+                        parts.push(i.clone());
+                    }
+                }
+                let column = E::CompoundIdentifier(parts);
+                let e2 = if dots == access_chain.len() {
+                    column
+                } else {
+                    E::CompoundFieldAccess {
+                        root: Box::new(column),
+                        access_chain: access_chain[dots..].to_vec(),
+                    }
+                };
+                self.bind_expr(&e2, scope).map(Some)
+            }
             // schema.table.column (SQLAlchemy's pg_catalog.pg_class.relname).
             E::CompoundIdentifier(parts)
                 if parts.len() == 3
@@ -419,6 +645,12 @@ impl Binder<'_> {
                         };
                     }
                     let x = self.bind_expr(expr, scope)?;
+                    if matches!(
+                        x.ty().ty,
+                        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown
+                    ) {
+                        return self.regclass_of_text(x, span).map(Some);
+                    }
                     return self.lookup_case(x, Lookup::RelName, span).map(Some);
                 }
                 "regnamespace" => {

@@ -1,9 +1,33 @@
 //! Aggregation: grouping rows and the running state of each aggregate
 //! (PostgreSQL result types: sum(int4) is int8, avg(int) numeric...).
 
+use std::collections::VecDeque;
+
 use super::*;
 
+use crate::spill::{partition_hash, row_bytes, SpillReader, SpillWriter};
+
+/// Files a spilling hash aggregate splits its new groups' rows into.
+const SPILL_PARTITIONS: usize = 16;
+/// Partitions are split again at most this deep; deeper, a partition is
+/// aggregated in memory whatever its size (it then holds few groups).
+const SPILL_DEPTH_MAX: u64 = 4;
+/// Assumed bookkeeping bytes of one group (hash entry, vectors).
+const GROUP_OVERHEAD: usize = 64;
+
+/// Rows a hash-aggregate pass consumes: the input, or a spilled partition
+/// whose records are the group key values followed by the row.
+enum AggInput {
+    Rows(std::vec::IntoIter<Row>),
+    Spilled(SpillReader),
+}
+
 impl<'a> Ctx<'a> {
+    /// Hash aggregation within work_mem: once the groups held in memory
+    /// exceed it, rows of groups not yet in memory are written to partition
+    /// files by the hash of their group key (all rows of a group, in input
+    /// order, land in the same file) and each file is aggregated afterwards
+    /// the same way. Groups come out in-memory groups first, then by partition.
     pub(super) async fn aggregate(
         &mut self,
         rows: Vec<Row>,
@@ -11,17 +35,83 @@ impl<'a> Ctx<'a> {
         aggs: &[AggCall],
         outer: &[Row],
     ) -> SqlResult<Vec<Row>> {
+        let mut out = Vec::new();
+        let mut pending: VecDeque<(SpillWriter, u64)> = VecDeque::new();
+        self.aggregate_pass(
+            AggInput::Rows(rows.into_iter()),
+            0,
+            groups,
+            aggs,
+            outer,
+            &mut out,
+            &mut pending,
+        )
+        .await?;
+        while let Some((file, depth)) = pending.pop_front() {
+            let input = AggInput::Spilled(file.into_reader()?);
+            self.aggregate_pass(input, depth, groups, aggs, outer, &mut out, &mut pending)
+                .await?;
+        }
+        if out.is_empty() && groups.is_empty() {
+            let mut row = Vec::with_capacity(aggs.len());
+            for a in aggs {
+                row.push(AggState::new(a).finish(a)?);
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn aggregate_pass(
+        &mut self,
+        mut input: AggInput,
+        depth: u64,
+        groups: &[Expr],
+        aggs: &[AggCall],
+        outer: &[Row],
+        out: &mut Vec<Row>,
+        pending: &mut VecDeque<(SpillWriter, u64)>,
+    ) -> SqlResult<()> {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
-        for r in rows {
-            let mut g = Vec::with_capacity(groups.len());
-            for e in groups {
-                g.push(self.eval_row(e, &r, outer).await?);
-            }
+        let may_spill = !groups.is_empty() && depth < SPILL_DEPTH_MAX;
+        let state_bytes = aggs.len() * std::mem::size_of::<AggState>() + GROUP_OVERHEAD;
+        let mut bytes = 0usize;
+        let mut partitions: Vec<SpillWriter> = Vec::new();
+        let mut record = Vec::new();
+        loop {
+            let (g, r) = match &mut input {
+                AggInput::Rows(rows) => {
+                    let Some(r) = rows.next() else { break };
+                    let mut g = Vec::with_capacity(groups.len());
+                    for e in groups {
+                        g.push(self.eval_row(e, &r, outer).await?);
+                    }
+                    (g, r)
+                }
+                AggInput::Spilled(file) => {
+                    let Some(mut g) = file.next_row()? else { break };
+                    if g.len() < groups.len() {
+                        return Err(SqlError::internal("spilled aggregate record too short"));
+                    }
+                    let r = g.split_off(groups.len());
+                    (g, r)
+                }
+            };
             let key = row_key(&g);
             let slot = match index.get(&key) {
                 Some(i) => *i,
+                None if !partitions.is_empty() => {
+                    let p = (partition_hash(&key, depth) % partitions.len() as u64) as usize;
+                    record.clear();
+                    record.extend(g);
+                    record.extend(r);
+                    partitions[p].push(&record)?;
+                    continue;
+                }
                 None => {
+                    bytes += row_bytes(&g) + key.len() + state_bytes;
                     states.push((g, aggs.iter().map(AggState::new).collect()));
                     index.insert(key, states.len() - 1);
                     states.len() - 1
@@ -37,13 +127,29 @@ impl<'a> Ctx<'a> {
                 for e in &a.args {
                     args.push(self.eval_row(e, &r, outer).await?);
                 }
+                if a.distinct || matches!(a.func, AggFunc::StringAgg | AggFunc::ArrayAgg) {
+                    // States that keep their inputs grow with them.
+                    bytes += row_bytes(&args);
+                }
                 states[slot].1[ai].update(a, args)?;
             }
+            if may_spill && partitions.is_empty() && bytes > self.work_mem {
+                for _ in 0..SPILL_PARTITIONS {
+                    partitions.push(self.engine.spill.create_file()?);
+                }
+                tracing::debug!(
+                    groups = states.len(),
+                    depth,
+                    work_mem = self.work_mem,
+                    "hash aggregate spilling new groups to disk"
+                );
+            }
         }
-        if states.is_empty() && groups.is_empty() {
-            states.push((vec![], aggs.iter().map(AggState::new).collect()));
+        for p in partitions {
+            if p.rows() > 0 {
+                pending.push_back((p, depth + 1));
+            }
         }
-        let mut out = Vec::with_capacity(states.len());
         for (g, st) in states {
             let mut row = g;
             for (a, s) in aggs.iter().zip(st) {
@@ -51,7 +157,7 @@ impl<'a> Ctx<'a> {
             }
             out.push(row);
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -31,6 +31,7 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::with_capacity(count.min(1 << 20));
         let mut i = start;
         for _ in 0..count {
+            super::cooperate().await;
             out.push(vec![match ty {
                 SqlType::Int8 => Datum::Int8(i as i64),
                 _ => Datum::Int4(i as i32),

@@ -6,6 +6,9 @@ mod aggregate;
 mod bulk;
 mod dml;
 mod fk;
+mod join;
+mod project_set;
+mod sort;
 mod window;
 
 use std::cmp::Ordering;
@@ -55,6 +58,10 @@ pub struct Ctx<'a> {
     fk_pending: Vec<fk::FkPending>,
     /// Inside INSERT/UPDATE/DELETE: checks wait for the end of the statement.
     fk_defer: bool,
+    /// Bytes each sort, hash aggregate and hash join may hold before spilling.
+    work_mem: usize,
+    /// The session's settings, for current_setting() and set_config().
+    settings: Option<&'a crate::settings::StatementSettings<'a>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -74,7 +81,19 @@ impl<'a> Ctx<'a> {
             work_tables: HashMap::new(),
             fk_pending: Vec::new(),
             fk_defer: false,
+            work_mem: crate::spill::DEFAULT_WORK_MEM,
+            settings: None,
         }
+    }
+
+    /// The session's settings as this statement sees them.
+    pub fn set_settings(&mut self, settings: &'a crate::settings::StatementSettings<'a>) {
+        self.settings = Some(settings);
+    }
+
+    /// The session's work_mem (bytes) for this statement.
+    pub fn set_work_mem(&mut self, bytes: usize) {
+        self.work_mem = bytes.max(1);
     }
 
     /// Call after the statement: folds sequence use into the transaction.
@@ -141,6 +160,7 @@ impl<'a> Ctx<'a> {
             sequences: &self.engine.sequences,
             sequence_used: &self.sequence_used,
             now: self.txn.start_usecs,
+            settings: self.settings,
         }
     }
 
@@ -152,6 +172,7 @@ impl<'a> Ctx<'a> {
         outer: &'s [Row],
     ) -> BoxFut<'s, Datum> {
         Box::pin(async move {
+            cooperate().await;
             if !e.has_subquery() {
                 let none = HashMap::new();
                 return eval(e, row, &self.env(outer, &none));
@@ -365,6 +386,16 @@ impl<'a> Ctx<'a> {
                     }
                     Ok(out)
                 }
+                Plan::HashJoin {
+                    left,
+                    right,
+                    keys,
+                    residual,
+                    ..
+                } => {
+                    self.hash_join(left, right, keys, residual.as_ref(), outer)
+                        .await
+                }
                 Plan::LateralJoin {
                     left,
                     right,
@@ -405,6 +436,10 @@ impl<'a> Ctx<'a> {
                     self.window(rows, calls, outer).await
                 }
                 Plan::Series { args, ty } => self.generate_series(args, *ty, outer).await,
+                Plan::ProjectSet { input, calls } => {
+                    let rows = self.exec_plan(input, outer).await?;
+                    self.project_set(rows, calls, outer).await
+                }
                 Plan::WorkTable { id } => Ok(self.work_tables.get(id).cloned().unwrap_or_default()),
                 Plan::RecursiveUnion {
                     id,
@@ -464,49 +499,7 @@ impl<'a> Ctx<'a> {
                 }
                 Plan::Sort { input, keys } => {
                     let rows = self.exec_plan(input, outer).await?;
-                    let mut keyed = Vec::with_capacity(rows.len());
-                    for r in rows {
-                        let mut k = Vec::with_capacity(keys.len());
-                        for key in keys {
-                            k.push(self.eval_row(&key.expr, &r, outer).await?);
-                        }
-                        keyed.push((k, r));
-                    }
-                    keyed.sort_by(|(a, _), (b, _)| {
-                        for (i, key) in keys.iter().enumerate() {
-                            let (x, y) = (&a[i], &b[i]);
-                            let c = match (x.is_null(), y.is_null()) {
-                                (true, true) => Ordering::Equal,
-                                (true, false) => {
-                                    if key.nulls_first {
-                                        Ordering::Less
-                                    } else {
-                                        Ordering::Greater
-                                    }
-                                }
-                                (false, true) => {
-                                    if key.nulls_first {
-                                        Ordering::Greater
-                                    } else {
-                                        Ordering::Less
-                                    }
-                                }
-                                _ => {
-                                    let c = compare(x, y, key.expr.ty().ty);
-                                    if key.desc {
-                                        c.reverse()
-                                    } else {
-                                        c
-                                    }
-                                }
-                            };
-                            if c != Ordering::Equal {
-                                return c;
-                            }
-                        }
-                        Ordering::Equal
-                    });
-                    Ok(keyed.into_iter().map(|(_, r)| r).collect())
+                    self.sort(rows, keys, outer).await
                 }
                 Plan::DistinctOn { input, columns } => {
                     let rows = self.exec_plan(input, outer).await?;
@@ -749,7 +742,10 @@ fn equi_keys(on: &Expr, left_width: usize) -> Vec<(usize, usize, SqlType)> {
                     stack.push(left);
                     stack.push(right);
                 }
-                (BinOp::Eq, Expr::Column(a, _), Expr::Column(b, _)) => {
+                (BinOp::Eq, Expr::Column(a, ta), Expr::Column(b, tb))
+                    if HashKey::encodes_equality(*operand, ta.ty)
+                        && HashKey::encodes_equality(*operand, tb.ty) =>
+                {
                     if *a < left_width && *b >= left_width {
                         out.push((*a, *b - left_width, *operand));
                     } else if *b < left_width && *a >= left_width {
@@ -866,4 +862,14 @@ fn set_op(op: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
             out
         }
     }
+}
+
+/// Gives the thread back to the runtime once the task has used its
+/// cooperative budget (tokio's, ~128 units per poll). Row loops call it so
+/// that a long CPU-bound statement never holds a runtime thread: without it,
+/// one `count(*)` over millions of rows stalled every other session and
+/// every new connection, I/O included, until it finished. Costs a counter
+/// decrement per call.
+pub(crate) async fn cooperate() {
+    tokio::task::consume_budget().await;
 }

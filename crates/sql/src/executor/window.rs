@@ -5,42 +5,6 @@
 use super::aggregate::AggState;
 use super::*;
 
-/// NULL-aware comparison of two sort-key tuples under `keys`' directions.
-fn cmp_sort(a: &[Datum], b: &[Datum], keys: &[SortKey]) -> Ordering {
-    for (i, key) in keys.iter().enumerate() {
-        let (x, y) = (&a[i], &b[i]);
-        let c = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if key.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if key.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            _ => {
-                let c = compare(x, y, key.expr.ty().ty);
-                if key.desc {
-                    c.reverse()
-                } else {
-                    c
-                }
-            }
-        };
-        if c != Ordering::Equal {
-            return c;
-        }
-    }
-    Ordering::Equal
-}
-
 fn cmp_partition(a: &[Datum], b: &[Datum], exprs: &[Expr]) -> Ordering {
     for (i, e) in exprs.iter().enumerate() {
         let c = compare(&a[i], &b[i], e.ty().ty);
@@ -103,7 +67,7 @@ impl<'a> Ctx<'a> {
             let mut perm: Vec<usize> = (0..n).collect();
             perm.sort_by(|&a, &b| {
                 cmp_partition(&pkeys[a], &pkeys[b], &call.partition)
-                    .then_with(|| cmp_sort(&okeys[a], &okeys[b], &call.order))
+                    .then_with(|| super::sort::compare_sort_keys(&okeys[a], &okeys[b], &call.order))
             });
             let mut vals = vec![Datum::Null; n];
             let mut start = 0;
@@ -122,7 +86,11 @@ impl<'a> Ctx<'a> {
                     let new_group = match groups.last() {
                         None => true,
                         Some(&(gs, _)) => {
-                            cmp_sort(&okeys[slice[gs]], &okeys[ri], &call.order) != Ordering::Equal
+                            super::sort::compare_sort_keys(
+                                &okeys[slice[gs]],
+                                &okeys[ri],
+                                &call.order,
+                            ) != Ordering::Equal
                         }
                     };
                     if new_group {
@@ -416,6 +384,7 @@ impl<'a> Ctx<'a> {
                 distinct: false,
                 ty: call.ty,
                 filter: None,
+                order_by: vec![],
             };
             // Arguments per position; None where FILTER rejects the row.
             let mut argv: Vec<Option<Vec<Datum>>> = Vec::with_capacity(m);

@@ -1,0 +1,626 @@
+//! PostgreSQL's regexp_* functions (regexp_replace, regexp_like,
+//! regexp_count, regexp_instr, regexp_substr, regexp_split_to_array) on the
+//! `regex` crate. Flags follow PostgreSQL (i, c, n/m, s, p, w, x, q, g);
+//! `.` matches newline unless newline-sensitive. Where PostgreSQL's ARE
+//! syntax differs: back-references (\1 in a pattern) and lookaround are not
+//! supported (2201B), \m \M \y become \b and \Y \B; the rest of the common
+//! syntax (classes, [[:alpha:]], quantifiers, {m,n}, non-greedy) agrees.
+
+use regex::{Regex, RegexBuilder};
+
+use crate::error::{SqlError, SqlResult};
+
+/// Parsed flag string.
+pub struct Flags {
+    pub global: bool,
+    case_insensitive: bool,
+    newline_sensitive_dot: bool,
+    multi_line: bool,
+    extended: bool,
+    literal: bool,
+}
+
+pub fn parse_flags(flags: &str) -> SqlResult<Flags> {
+    let mut f = Flags {
+        global: false,
+        case_insensitive: false,
+        newline_sensitive_dot: false,
+        multi_line: false,
+        extended: false,
+        literal: false,
+    };
+    for c in flags.chars() {
+        match c {
+            'g' => f.global = true,
+            'i' => f.case_insensitive = true,
+            'c' => f.case_insensitive = false,
+            'n' | 'm' => {
+                f.newline_sensitive_dot = true;
+                f.multi_line = true;
+            }
+            's' => {
+                f.newline_sensitive_dot = false;
+                f.multi_line = false;
+            }
+            'p' => {
+                f.newline_sensitive_dot = true;
+                f.multi_line = false;
+            }
+            'w' => {
+                f.newline_sensitive_dot = false;
+                f.multi_line = true;
+            }
+            'x' => f.extended = true,
+            'q' => f.literal = true,
+            'b' | 'e' | 't' => {}
+            other => {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("invalid regular expression option: \"{other}\""),
+                ))
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// Rewrites PostgreSQL-only escapes into the regex crate's syntax.
+fn translate_pattern(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('m' | 'M' | 'y') => out.push_str("\\b"),
+                Some('Y') => out.push_str("\\B"),
+                Some('Z') => out.push_str("\\z"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn compile(pattern: &str, flags: &Flags) -> SqlResult<Regex> {
+    let source = if flags.literal {
+        regex::escape(pattern)
+    } else {
+        translate_pattern(pattern)
+    };
+    RegexBuilder::new(&source)
+        .case_insensitive(flags.case_insensitive)
+        .dot_matches_new_line(!flags.newline_sensitive_dot)
+        .multi_line(flags.multi_line)
+        .ignore_whitespace(flags.extended)
+        .build()
+        .map_err(|e| {
+            SqlError::new(
+                "2201B",
+                format!(
+                    "invalid regular expression: {}",
+                    e.to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("syntax error")
+                        .trim()
+                ),
+            )
+        })
+}
+
+fn no_global(func: &str) -> SqlError {
+    SqlError::new(
+        "22023",
+        format!("{func}() does not support the \"global\" option"),
+    )
+}
+
+/// Byte offset of the 1-based character position `start` (clamped to the end).
+fn byte_at(s: &str, start: i64) -> usize {
+    s.char_indices()
+        .nth((start - 1).max(0) as usize)
+        .map_or(s.len(), |(i, _)| i)
+}
+
+fn check_start(start: i64) -> SqlResult<()> {
+    if start <= 0 {
+        return Err(SqlError::new(
+            "22023",
+            format!("invalid value for parameter \"start\": {start}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every match from byte `from` on, PostgreSQL style: after an empty match
+/// the search moves on one character.
+fn matches_from<'s>(re: &Regex, s: &'s str, from: usize) -> Vec<regex::Captures<'s>> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    while pos <= s.len() {
+        let Some(caps) = re.captures_at(s, pos) else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        let (st, en) = (m.start(), m.end());
+        out.push(caps);
+        pos = if en == st {
+            match s[en..].chars().next() {
+                Some(c) => en + c.len_utf8(),
+                None => break,
+            }
+        } else {
+            en
+        };
+    }
+    out
+}
+
+/// Expands \1..\9 and \& in a replacement (\\ is a backslash).
+fn expand(replacement: &str, caps: &regex::Captures<'_>, out: &mut String) {
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some(d @ '1'..='9') => {
+                chars.next();
+                let idx = d as usize - '0' as usize;
+                if let Some(m) = caps.get(idx) {
+                    out.push_str(m.as_str());
+                }
+            }
+            Some('&') => {
+                chars.next();
+                if let Some(m) = caps.get(0) {
+                    out.push_str(m.as_str());
+                }
+            }
+            Some('\\') => {
+                chars.next();
+                out.push('\\');
+            }
+            _ => out.push('\\'),
+        }
+    }
+}
+
+/// regexp_replace(source, pattern, replacement, start, n, flags): replaces
+/// the n-th match (0 = every match) from character `start` on.
+pub fn replace(
+    source: &str,
+    pattern: &str,
+    replacement: &str,
+    start: i64,
+    n: Option<i64>,
+    flags: &str,
+) -> SqlResult<String> {
+    check_start(start)?;
+    if n.is_none() && flags.starts_with(|c: char| c.is_ascii_digit()) {
+        // Only the four-argument text-flags form gets here with a digit.
+        let first: String = flags.chars().take(1).collect();
+        return Err(SqlError::new(
+            "22023",
+            format!("invalid regular expression option: \"{first}\""),
+        )
+        .with_hint("If you meant to use regexp_replace() with a start parameter, cast the fourth argument to integer explicitly."));
+    }
+    let f = parse_flags(flags)?;
+    if let Some(n) = n {
+        if n < 0 {
+            return Err(SqlError::new(
+                "22023",
+                format!("invalid value for parameter \"n\": {n}"),
+            ));
+        }
+    }
+    let which = match n {
+        Some(n) => n,
+        None if f.global => 0,
+        None => 1,
+    };
+    let re = compile(pattern, &f)?;
+    let from = byte_at(source, start);
+    let mut out = String::with_capacity(source.len());
+    let mut last = 0;
+    for (i, caps) in matches_from(&re, source, from).iter().enumerate() {
+        if which != 0 && i as i64 + 1 != which {
+            continue;
+        }
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&source[last..m.start()]);
+        expand(replacement, caps, &mut out);
+        last = m.end();
+        if which != 0 {
+            break;
+        }
+    }
+    out.push_str(&source[last..]);
+    Ok(out)
+}
+
+/// regexp_like(string, pattern, flags).
+pub fn like(s: &str, pattern: &str, flags: &str) -> SqlResult<bool> {
+    let f = parse_flags(flags)?;
+    if f.global {
+        return Err(no_global("regexp_like"));
+    }
+    Ok(compile(pattern, &f)?.is_match(s))
+}
+
+/// regexp_count(string, pattern, start, flags).
+pub fn count(s: &str, pattern: &str, start: i64, flags: &str) -> SqlResult<i32> {
+    check_start(start)?;
+    let f = parse_flags(flags)?;
+    if f.global {
+        return Err(no_global("regexp_count"));
+    }
+    let re = compile(pattern, &f)?;
+    Ok(matches_from(&re, s, byte_at(s, start)).len() as i32)
+}
+
+/// The `subexpr` group of the n-th match at or after `start`.
+fn nth_match<'s>(
+    re: &Regex,
+    s: &'s str,
+    start: i64,
+    n: i64,
+    subexpr: i64,
+) -> Option<regex::Match<'s>> {
+    let all = matches_from(re, s, byte_at(s, start));
+    let caps = all.get((n - 1).max(0) as usize)?;
+    caps.get(subexpr.max(0) as usize)
+}
+
+fn check_n_subexpr(n: i64, subexpr: i64) -> SqlResult<()> {
+    if n <= 0 {
+        return Err(SqlError::new(
+            "22023",
+            format!("invalid value for parameter \"n\": {n}"),
+        ));
+    }
+    if subexpr < 0 {
+        return Err(SqlError::new(
+            "22023",
+            format!("invalid value for parameter \"subexpr\": {subexpr}"),
+        ));
+    }
+    Ok(())
+}
+
+/// regexp_instr(string, pattern, start, n, endoption, flags, subexpr): the
+/// 1-based character position of the match (after it with endoption 1), 0 if none.
+pub fn instr(
+    s: &str,
+    pattern: &str,
+    start: i64,
+    n: i64,
+    endoption: i64,
+    flags: &str,
+    subexpr: i64,
+) -> SqlResult<i32> {
+    check_start(start)?;
+    check_n_subexpr(n, subexpr)?;
+    if endoption != 0 && endoption != 1 {
+        return Err(SqlError::new(
+            "22023",
+            format!("invalid value for parameter \"endoption\": {endoption}"),
+        ));
+    }
+    let f = parse_flags(flags)?;
+    if f.global {
+        return Err(no_global("regexp_instr"));
+    }
+    let re = compile(pattern, &f)?;
+    Ok(match nth_match(&re, s, start, n, subexpr) {
+        None => 0,
+        Some(m) => {
+            let byte = if endoption == 1 { m.end() } else { m.start() };
+            s[..byte].chars().count() as i32 + 1
+        }
+    })
+}
+
+/// regexp_substr(string, pattern, start, n, flags, subexpr); None if no match.
+pub fn substr(
+    s: &str,
+    pattern: &str,
+    start: i64,
+    n: i64,
+    flags: &str,
+    subexpr: i64,
+) -> SqlResult<Option<String>> {
+    check_start(start)?;
+    check_n_subexpr(n, subexpr)?;
+    let f = parse_flags(flags)?;
+    if f.global {
+        return Err(no_global("regexp_substr"));
+    }
+    let re = compile(pattern, &f)?;
+    Ok(nth_match(&re, s, start, n, subexpr).map(|m| m.as_str().to_string()))
+}
+
+/// regexp_matches(string, pattern, flags): one row per match (every match
+/// with 'g', else the first), each the capture groups' texts (None for a
+/// group that did not take part) or the whole match when there are no groups.
+/// The rows of the set-returning function; the planner's SRF support is what
+/// turns them into rows.
+#[allow(dead_code)]
+pub fn matches(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<Vec<Option<String>>>> {
+    let f = parse_flags(flags)?;
+    let re = compile(pattern, &f)?;
+    let mut rows = Vec::new();
+    for caps in matches_from(&re, s, 0) {
+        let row = if caps.len() > 1 {
+            (1..caps.len())
+                .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
+                .collect()
+        } else {
+            vec![caps.get(0).map(|m| m.as_str().to_string())]
+        };
+        rows.push(row);
+        if !f.global {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// regexp_split_to_array(string, pattern, flags). Empty matches at the
+/// start or end, or right after a match, do not split.
+pub fn split(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<String>> {
+    let f = parse_flags(flags)?;
+    if f.global {
+        return Err(no_global("regexp_split_to_array"));
+    }
+    let re = compile(pattern, &f)?;
+    let mut parts = Vec::new();
+    let mut prev_end = 0;
+    for caps in matches_from(&re, s, 0) {
+        let Some(m) = caps.get(0) else { continue };
+        if m.start() < s.len() && m.end() > prev_end {
+            parts.push(s[prev_end..m.start()].to_string());
+            prev_end = m.end();
+        }
+    }
+    parts.push(s[prev_end..].to_string());
+    Ok(parts)
+}
+
+/// PostgreSQL's similar_to_escape: a SIMILAR TO pattern as an anchored
+/// regular expression (`%` -> `.*`, `_` -> `.`, `(` non-capturing, the
+/// escape character quoting the next one; `"` after it separates the parts
+/// SUBSTRING ... SIMILAR returns). `escape` None means no escape character.
+pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> SqlResult<String> {
+    let mut out = String::from("^(?:");
+    let mut after_escape = false;
+    let mut in_class = false;
+    let mut quotes = 0;
+    for c in pattern.chars() {
+        if after_escape {
+            if c == '"' && !in_class {
+                out.push_str(match quotes {
+                    0 => "){1,1}?(",
+                    1 => "){1,1}(",
+                    _ => {
+                        return Err(SqlError::new(
+                            "2201B",
+                            "SQL regular expression may not contain more than two escape-double-quote separators",
+                        ))
+                    }
+                });
+                quotes += 1;
+            } else if c.is_ascii_alphanumeric() {
+                out.push_str(&regex::escape(&c.to_string()));
+            } else {
+                out.push('\\');
+                out.push(c);
+            }
+            after_escape = false;
+        } else if Some(c) == escape {
+            after_escape = true;
+        } else if in_class {
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            if c == ']' {
+                in_class = false;
+            }
+        } else {
+            match c {
+                '[' => {
+                    out.push('[');
+                    in_class = true;
+                }
+                '%' => out.push_str(".*"),
+                '_' => out.push('.'),
+                '(' => out.push_str("(?:"),
+                '\\' | '.' | '^' | '$' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push_str(")$");
+    Ok(out)
+}
+
+/// The escape character of SIMILAR TO / LIKE ... ESCAPE: empty means none.
+pub fn escape_char(escape: &str) -> SqlResult<Option<char>> {
+    let mut chars = escape.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(Some(c)),
+        _ => Err(SqlError::new("22025", "invalid escape string")
+            .with_hint("Escape string must be empty or one character.")),
+    }
+}
+
+/// `value SIMILAR TO pattern ESCAPE escape`.
+pub fn similar_to(value: &str, pattern: &str, escape: &str) -> SqlResult<bool> {
+    let source = similar_to_regex(pattern, escape_char(escape)?)?;
+    let re = compile(&source, &parse_flags("")?)?;
+    Ok(re.is_match(value))
+}
+
+/// substring(s FROM pattern): the first parenthesized group's match when the
+/// pattern has one, else the whole match; None when nothing matches.
+pub fn regex_substring(s: &str, pattern: &str) -> SqlResult<Option<String>> {
+    let re = compile(pattern, &parse_flags("")?)?;
+    let Some(caps) = re.captures(s) else {
+        return Ok(None);
+    };
+    let m = if re.captures_len() > 1 {
+        caps.get(1)
+    } else {
+        caps.get(0)
+    };
+    Ok(m.map(|m| m.as_str().to_string()))
+}
+
+/// substring(s SIMILAR pattern ESCAPE escape): the part between the
+/// escape-double-quote separators.
+pub fn similar_substring(s: &str, pattern: &str, escape: &str) -> SqlResult<Option<String>> {
+    let source = similar_to_regex(pattern, escape_char(escape)?)?;
+    regex_substring(s, &source)
+}
+
+/// PostgreSQL's like_escape: rewrites a LIKE pattern with escape character
+/// `escape` into the backslash-escaped form `eval::like` reads.
+pub fn like_escape(pattern: &str, escape: &str) -> SqlResult<String> {
+    let Some(e) = escape_char(escape)? else {
+        return Ok(pattern.replace('\\', "\\\\"));
+    };
+    if e == '\\' {
+        return Ok(pattern.to_string());
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut after_escape = false;
+    for c in pattern.chars() {
+        if c == e && !after_escape {
+            out.push('\\');
+            after_escape = true;
+        } else if c == '\\' {
+            out.push('\\');
+            if !after_escape {
+                out.push('\\');
+            }
+            after_escape = false;
+        } else {
+            out.push(c);
+            after_escape = false;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_and_split_follow_postgres() {
+        assert_eq!(
+            replace(
+                "1112223333",
+                "(\\d{3})(\\d{3})(\\d{4})",
+                "(\\1) \\2-\\3",
+                1,
+                None,
+                ""
+            )
+            .unwrap(),
+            "(111) 222-3333"
+        );
+        assert_eq!(
+            replace("AAAAAAAAAA", "A", "Z", 1, None, "g").unwrap(),
+            "ZZZZZZZZZZ"
+        );
+        assert_eq!(replace("abc", "b", "\\&\\&", 1, None, "").unwrap(), "abbc");
+        assert_eq!(
+            replace("A PostgreSQL function", "a|e|i|o|u", "X", 1, Some(2), "i").unwrap(),
+            "A PXstgreSQL function"
+        );
+        assert_eq!(
+            split("the quick brown fox", "\\s+", "").unwrap(),
+            vec!["the", "quick", "brown", "fox"]
+        );
+        assert_eq!(split("abc", "", "").unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(split("abc", "b*", "").unwrap(), vec!["a", "c"]);
+        assert!(parse_flags("z").is_err());
+        assert_eq!(
+            compile("(", &parse_flags("").unwrap())
+                .unwrap_err()
+                .sqlstate,
+            "2201B"
+        );
+    }
+
+    #[test]
+    fn count_instr_substr() {
+        assert_eq!(count("123123123123", "123", 1, "").unwrap(), 4);
+        assert_eq!(count("123123123123", "123", 3, "").unwrap(), 3);
+        assert_eq!(instr("abcdefghi", "d.f", 1, 1, 0, "", 0).unwrap(), 4);
+        assert_eq!(instr("abcdefghi", "d.f", 1, 1, 1, "", 0).unwrap(), 7);
+        assert_eq!(instr("abcdefghi", "x", 1, 1, 0, "", 0).unwrap(), 0);
+        assert_eq!(
+            substr("abcdefghi", "d.f", 1, 1, "", 0).unwrap().as_deref(),
+            Some("def")
+        );
+        assert_eq!(
+            substr("1234567890", "(123)(4(56)(78))", 1, 1, "i", 4)
+                .unwrap()
+                .as_deref(),
+            Some("78")
+        );
+        assert!(like("Steven", "^Ste(v|ph)en$", "").unwrap());
+        assert!(count("x", "x", 1, "g").is_err());
+    }
+
+    #[test]
+    fn matches_rows() {
+        let some = |v: &[&str]| v.iter().map(|x| Some(x.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            matches("foobarbequebaz", "(bar)(beque)", "").unwrap(),
+            vec![some(&["bar", "beque"])]
+        );
+        assert_eq!(
+            matches("foobarbequebazilbarfbonk", "(b[^b]+)(b[^b]+)", "g").unwrap(),
+            vec![some(&["bar", "beque"]), some(&["bazil", "barf"])]
+        );
+        assert!(matches("foobarbequebaz", "(bar)(.+)(beque)", "")
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            matches("foobarbequebaz", "(bar)(.+)?(beque)", "").unwrap(),
+            vec![vec![
+                Some("bar".to_string()),
+                None,
+                Some("beque".to_string())
+            ]]
+        );
+        assert_eq!(matches("foo\nbar\nbequq\nbaz", "^", "mg").unwrap().len(), 4);
+    }
+
+    #[test]
+    fn similar_to_and_like_escape() {
+        assert!(similar_to("abcd%", "_bcd#%", "#").unwrap());
+        assert!(!similar_to("abcdefg", "_bcd#%", "#").unwrap());
+        assert!(similar_to("abcd\\efg", "_bcd\\%", "").unwrap());
+        assert!(similar_to("abc", "(a|x)%", "\\").unwrap());
+        assert!(similar_to("x", "%", "##").is_err());
+        assert_eq!(like_escape("h#%", "#").unwrap(), "h\\%");
+        assert_eq!(like_escape("a\\b", "").unwrap(), "a\\\\b");
+    }
+}

@@ -1,0 +1,107 @@
+//! `Plan::ProjectSet`: set-returning functions of a SELECT list, run per
+//! input row in lockstep (PostgreSQL 10+ semantics).
+
+use super::*;
+
+impl<'a> Ctx<'a> {
+    pub(super) async fn project_set(
+        &mut self,
+        rows: Vec<Row>,
+        calls: &[SrfCall],
+        outer: &[Row],
+    ) -> SqlResult<Vec<Row>> {
+        let mut out = Vec::new();
+        for row in rows {
+            let mut sets = Vec::with_capacity(calls.len());
+            for call in calls {
+                let mut args = Vec::with_capacity(call.args.len());
+                for a in &call.args {
+                    args.push(self.eval_row(a, &row, outer).await?);
+                }
+                sets.push(srf_values(call, args)?);
+            }
+            let n = sets.iter().map(Vec::len).max().unwrap_or(0);
+            for i in 0..n {
+                super::cooperate().await;
+                let mut r = row.clone();
+                r.extend(
+                    sets.iter()
+                        .map(|s| s.get(i).cloned().unwrap_or(Datum::Null)),
+                );
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The rows of one call for one input row (no rows for a NULL argument).
+fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
+    if call.func == SrfFunc::Ordinality {
+        let longest = args
+            .iter()
+            .map(|a| match a {
+                Datum::Array(items) => items.len(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        return Ok((1..=longest as i64).map(Datum::Int8).collect());
+    }
+    if args.iter().any(|a| matches!(a, Datum::Null)) {
+        return Ok(vec![]);
+    }
+    match call.func {
+        SrfFunc::Ordinality => Err(SqlError::internal("ordinality with NULL handling")),
+        SrfFunc::Unnest => match args.into_iter().next() {
+            Some(Datum::Array(items)) => Ok(items),
+            _ => Err(SqlError::internal("unnest of a non-array")),
+        },
+        SrfFunc::GenerateSubscripts => {
+            let len = match args.first() {
+                Some(Datum::Array(items)) => items.len() as i32,
+                _ => return Err(SqlError::internal("generate_subscripts of a non-array")),
+            };
+            // Arrays are one-dimensional: any other dimension has no subscripts.
+            if args.get(1).and_then(Datum::as_i64) != Some(1) {
+                return Ok(vec![]);
+            }
+            let reverse = matches!(args.get(2), Some(Datum::Bool(true)));
+            let first = i32::from(!matches!(args.get(3), Some(Datum::Bool(true))));
+            let mut subs: Vec<Datum> = (first..len + first).map(Datum::Int4).collect();
+            if reverse {
+                subs.reverse();
+            }
+            Ok(subs)
+        }
+        SrfFunc::GenerateSeries => {
+            let mut v = Vec::with_capacity(3);
+            for a in &args {
+                match a.as_i64() {
+                    Some(x) => v.push(x as i128),
+                    None => return Err(SqlError::internal("generate_series of a non-integer")),
+                }
+            }
+            let (Some(&start), Some(&stop)) = (v.first(), v.get(1)) else {
+                return Err(SqlError::internal("generate_series without bounds"));
+            };
+            let step = v.get(2).copied().unwrap_or(1);
+            if step == 0 {
+                return Err(SqlError::new("22023", "step size cannot equal zero"));
+            }
+            if (step > 0 && start > stop) || (step < 0 && start < stop) {
+                return Ok(vec![]);
+            }
+            let count = (stop - start) / step + 1;
+            Ok((0..count)
+                .map(|k| {
+                    let x = start + k * step;
+                    match call.ty.ty {
+                        SqlType::Int8 => Datum::Int8(x as i64),
+                        _ => Datum::Int4(x as i32),
+                    }
+                })
+                .collect())
+        }
+    }
+}
