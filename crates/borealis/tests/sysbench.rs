@@ -88,8 +88,12 @@ fn sysbench_oltp_read_write_and_point_select_prepare_and_run() {
 
     let run = ["--threads=2", "--time=4", "--report-interval=0"];
     let rw = sysbench(port, "oltp_read_write", "run", &run);
-    assert!(stat(&rw, "transactions:") > 0, "{rw}");
-    assert_eq!(stat(&rw, "ignored errors:"), 0, "{rw}");
+    let transactions = stat(&rw, "transactions:");
+    assert!(transactions > 0, "{rw}");
+    // Two threads updating, deleting and re-inserting random rows meet now
+    // and then: sysbench retries a deadlock (40P01) or a duplicate key on a
+    // re-insert as "ignored", as it does on PostgreSQL. Rare, never routine.
+    assert!(stat(&rw, "ignored errors:") * 50 <= transactions, "{rw}");
     assert_eq!(stat(&rw, "reconnects:"), 0, "{rw}");
     let ps = sysbench(port, "oltp_point_select", "run", &run);
     assert!(stat(&ps, "transactions:") > 0, "{ps}");
