@@ -86,6 +86,22 @@ pub struct DdlChange {
     pub rekey: Option<Rekey>,
 }
 
+impl DdlChange {
+    /// A change to catalog entries alone: no sequences, row checks,
+    /// backfill or rekey.
+    fn catalog_only(catalog: Catalog, mutations: Vec<Mutation>) -> DdlChange {
+        DdlChange {
+            catalog,
+            mutations,
+            created_sequences: vec![],
+            dropped_sequences: vec![],
+            validations: vec![],
+            backfill: vec![],
+            rekey: None,
+        }
+    }
+}
+
 /// ADD PRIMARY KEY: every row of `from` is copied into `to` (a new table id keyed by the
 /// primary key); rows under the old id are left for the sweep, like a dropped table's.
 pub struct Rekey {
@@ -642,13 +658,8 @@ pub fn drop_table(
         return Ok(None);
     }
     Ok(Some(DdlChange {
-        catalog: next,
-        mutations,
-        created_sequences: vec![],
         dropped_sequences,
-        validations: vec![],
-        backfill: vec![],
-        rekey: None,
+        ..DdlChange::catalog_only(next, mutations)
     }))
 }
 
@@ -1146,13 +1157,9 @@ pub fn alter_table(
         })
         .collect();
     Ok(Some(DdlChange {
-        catalog: next,
-        mutations,
-        created_sequences: vec![],
-        dropped_sequences: vec![],
         validations,
         backfill,
-        rekey: None,
+        ..DdlChange::catalog_only(next, mutations)
     }))
 }
 
@@ -1177,15 +1184,7 @@ pub fn analyze(
     if mutations.is_empty() {
         return Ok(None);
     }
-    Ok(Some(DdlChange {
-        catalog: next,
-        mutations,
-        created_sequences: vec![],
-        dropped_sequences: vec![],
-        validations: vec![],
-        backfill: vec![],
-        rekey: None,
-    }))
+    Ok(Some(DdlChange::catalog_only(next, mutations)))
 }
 
 fn relation_exists(catalog: &Catalog, name: &str) -> bool {
@@ -1307,15 +1306,7 @@ pub fn drop_index(
     if mutations.is_empty() {
         return Ok(None);
     }
-    Ok(Some(DdlChange {
-        catalog: next,
-        mutations,
-        created_sequences: vec![],
-        dropped_sequences: vec![],
-        validations: vec![],
-        backfill: vec![],
-        rekey: None,
-    }))
+    Ok(Some(DdlChange::catalog_only(next, mutations)))
 }
 
 /// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols)`: the table gets the new id `id`,
@@ -1373,12 +1364,7 @@ pub fn add_primary_key(
         Catalog::next_id_mutation(next.next_table_id),
     ];
     Ok(Some(DdlChange {
-        catalog: next,
-        mutations,
-        created_sequences: vec![],
-        dropped_sequences: vec![],
-        validations: vec![],
-        backfill: vec![],
         rekey: Some(Rekey { from: old, to: t }),
+        ..DdlChange::catalog_only(next, mutations)
     }))
 }
