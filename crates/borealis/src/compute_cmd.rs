@@ -13,7 +13,7 @@ use crate::layout::Layout;
 use anyhow::Context;
 use borealis_common::Lsn;
 use borealis_endpoint::{tls, EndpointConfig, EndpointControl};
-use borealis_serverless::{ScaleProfile, ServerlessConfig};
+use borealis_serverless::ScaleProfile;
 use borealis_sql::Engine;
 use borealis_volume_client::{Volume, VolumeConfig};
 use std::io::Write;
@@ -132,7 +132,7 @@ async fn serve(args: ComputeArgs) -> anyhow::Result<Stopped> {
     let capacity = CapacityController::start(
         volume.clone(),
         control.clone(),
-        serverless_config(&layout)?,
+        crate::control_plane::saved_config(&layout)?,
         ScaleProfile::default(),
         args.admin_listen,
         args.max_connections,
@@ -178,18 +178,6 @@ async fn serve(args: ComputeArgs) -> anyhow::Result<Stopped> {
     }
     drop(capacity);
     Ok(stopped.into_inner().expect("stop reason"))
-}
-
-/// DIR/serverless.json as the control plane keeps it, else the defaults.
-fn serverless_config(layout: &Layout) -> anyhow::Result<ServerlessConfig> {
-    let path = layout.serverless_path();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            ServerlessConfig::from_json(&text).with_context(|| format!("read {}", path.display()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ServerlessConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
-    }
 }
 
 /// Completes when the compute should pause: the pause policy asked for it

@@ -47,16 +47,21 @@ pub fn startup_config(
     max_acu: Option<&str>,
     auto_pause_seconds: Option<i64>,
 ) -> anyhow::Result<ServerlessConfig> {
-    let path = layout.serverless_path();
-    let saved = match std::fs::read_to_string(&path) {
-        Ok(text) => ServerlessConfig::from_json(&text)
-            .with_context(|| format!("read {}", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ServerlessConfig::default(),
-        Err(e) => return Err(e).with_context(|| format!("read {}", path.display())),
-    };
-    let config = apply_changes(saved, min_acu, max_acu, auto_pause_seconds)?;
+    let config = apply_changes(saved_config(layout)?, min_acu, max_acu, auto_pause_seconds)?;
     save_config(layout, &config)?;
     Ok(config)
+}
+
+/// DIR/serverless.json as the control plane keeps it, else the defaults.
+pub fn saved_config(layout: &Layout) -> anyhow::Result<ServerlessConfig> {
+    let path = layout.serverless_path();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            ServerlessConfig::from_json(&text).with_context(|| format!("read {}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ServerlessConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
+    }
 }
 
 /// `base` with the given settings changed, validated as a whole.
