@@ -21,6 +21,8 @@ pub struct Borealis {
     pub data_dir: PathBuf,
     pub port: u16,
     password: String,
+    /// Fixed capacity (`--min-acu` = `--max-acu`).
+    acu: borealis_serverless::Acu,
     log: PathBuf,
     child: Mutex<Option<Child>>,
 }
@@ -39,12 +41,19 @@ struct Status {
 }
 
 impl Borealis {
-    pub fn new(bin: &Path, data_dir: &Path, port: u16, password: &str) -> Arc<Borealis> {
+    pub fn new(
+        bin: &Path,
+        data_dir: &Path,
+        port: u16,
+        password: &str,
+        acu: borealis_serverless::Acu,
+    ) -> Arc<Borealis> {
         Arc::new(Borealis {
             bin: bin.to_path_buf(),
             data_dir: data_dir.to_path_buf(),
             port,
             password: password.to_string(),
+            acu,
             log: data_dir.with_extension("log"),
             child: Mutex::new(None),
         })
@@ -75,6 +84,8 @@ impl Borealis {
             .arg(&self.data_dir)
             .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
             .args(["--password", &self.password])
+            .args(["--min-acu", &self.acu.to_string()])
+            .args(["--max-acu", &self.acu.to_string()])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -108,6 +108,13 @@ struct Args {
     engine_bin: Option<PathBuf>,
     #[arg(long, default_value = "/usr/lib/postgresql/15/bin")]
     pg_bin: PathBuf,
+    /// Borealis's capacity, fixed for the run (`up --min-acu A --max-acu A`):
+    /// its read cache, execution slots and connection limit follow it, and
+    /// PostgreSQL's shared_buffers is set to that cache. A fixed capacity
+    /// keeps autoscaling out of the comparison (it is measured by
+    /// bench/serverless.sh).
+    #[arg(long, default_value = "4")]
+    acu: borealis_serverless::Acu,
     /// PostgreSQL shared_buffers in MiB [default: Borealis's read cache size].
     #[arg(long)]
     shared_buffers_mib: Option<u64>,
@@ -143,6 +150,7 @@ struct Settings {
     sysbench_table_size: u64,
     resource_secs: u64,
     engine_args: Vec<String>,
+    borealis_acu: f64,
     borealis_cache_mib: u64,
     postgres_shared_buffers_mib: u64,
     postgres_settings: Vec<(String, String)>,
@@ -153,10 +161,12 @@ impl Settings {
     fn from(args: &Args) -> Settings {
         let q = args.quick;
         let duration_secs = args.duration.unwrap_or(if q { 10 } else { 15 });
-        // The default of the writer's read cache, from the volume client itself.
-        let cache_bytes =
-            borealis_volume_client::VolumeConfig::new(Vec::new(), 1).cache_bytes as u64;
-        let borealis_cache_mib = cache_bytes >> 20;
+        // The writer's read cache at the run's capacity, as the compute sizes it.
+        let resources = borealis_serverless::InstanceResources::for_capacity(
+            args.acu,
+            &borealis_serverless::ScaleProfile::default(),
+        );
+        let borealis_cache_mib = resources.cache_bytes >> 20;
         let engine_args = match &args.engine_args {
             Some(s) => s.split_whitespace().map(String::from).collect(),
             None if q => "--rows 100000 --point-rows 20000 --ops 5000 --repeats 1"
@@ -196,6 +206,7 @@ impl Settings {
             }),
             resource_secs: args.resource_secs.unwrap_or(duration_secs),
             engine_args,
+            borealis_acu: args.acu.as_f64(),
             borealis_cache_mib,
             postgres_shared_buffers_mib: args.shared_buffers_mib.unwrap_or(borealis_cache_mib),
             postgres_settings: Vec::new(),
@@ -338,6 +349,7 @@ fn run(args: &Args) -> Result<()> {
         &root.join("borealis"),
         free_port()?,
         "bench-pw",
+        args.acu,
     );
     let (b_cold, b_registration) = borealis.start_within(Duration::from_secs(120))?;
     cold.borealis_fresh_ms = Some(b_cold.as_secs_f64() * 1e3);
@@ -438,12 +450,12 @@ fn run(args: &Args) -> Result<()> {
     let measured_at = report::utc_text(unix_now.as_secs());
     print_results(
         &rows,
+        &settings,
         &cold,
         &load_times,
         resources.as_ref(),
         &skipped,
-        &measured_at,
-        &machine,
+        &format!("{measured_at}, {}", machine.describe()),
     );
     let report = Report {
         measured_at: measured_at.clone(),
@@ -523,16 +535,17 @@ fn run_engine(
 
 fn print_results(
     rows: &[Row],
+    settings: &Settings,
     cold: &ColdStarts,
     load_times: &[LoadTime],
     resources: Option<&Resources>,
     skipped: &[String],
-    measured_at: &str,
-    machine: &report::Machine,
+    when_and_where: &str,
 ) {
+    println!("\n## Borealis beside PostgreSQL 15 — {when_and_where}\n");
     println!(
-        "\n## Borealis beside PostgreSQL 15 — {measured_at}, {}\n",
-        machine.describe()
+        "Borealis at a fixed {} ACU (read cache {} MiB); PostgreSQL shared_buffers {} MiB.",
+        settings.borealis_acu, settings.borealis_cache_mib, settings.postgres_shared_buffers_mib
     );
     println!("Median (min–max) over repeats; ratio = Borealis / PostgreSQL.\n");
     println!("{}", report::markdown_table(rows));

@@ -122,16 +122,7 @@ impl Supervisor {
     fn handle(&mut self, event: SupervisorEvent) -> anyhow::Result<()> {
         match event {
             SupervisorEvent::Wake { at } => {
-                let launch = ComputeLaunch {
-                    layout: &self.layout,
-                    listener: &self.listener,
-                    user: &self.user,
-                    password: &self.password,
-                    max_connections: self.max_connections,
-                    pg_split_bytes: self.pg_split_bytes,
-                    events: &self.events,
-                };
-                self.compute.wake(at, &launch)?;
+                self.with_compute(|compute, launch| compute.wake(at, launch))?;
             }
             SupervisorEvent::Ready { generation, ready } => {
                 self.compute.on_ready(&self.layout, generation, ready);
@@ -144,17 +135,34 @@ impl Supervisor {
     /// was unmarked; then publish the state.
     fn reconcile(&mut self) -> anyhow::Result<()> {
         self.reconcile_storage()?;
-        let launch = ComputeLaunch {
-            layout: &self.layout,
-            listener: &self.listener,
-            user: &self.user,
-            password: &self.password,
-            max_connections: self.max_connections,
-            pg_split_bytes: self.pg_split_bytes,
-            events: &self.events,
-        };
-        self.compute.reconcile(&launch)?;
+        self.with_compute(|compute, launch| compute.reconcile(launch))?;
         self.publish()
+    }
+
+    /// Runs `f` on the compute slot with what starting a compute takes
+    /// (borrowed from the other fields).
+    fn with_compute<R>(&mut self, f: impl FnOnce(&mut ComputeSlot, &ComputeLaunch) -> R) -> R {
+        let Supervisor {
+            layout,
+            compute,
+            listener,
+            user,
+            password,
+            max_connections,
+            pg_split_bytes,
+            events,
+            ..
+        } = self;
+        let launch = ComputeLaunch {
+            layout,
+            listener,
+            user,
+            password,
+            max_connections: *max_connections,
+            pg_split_bytes: *pg_split_bytes,
+            events,
+        };
+        f(compute, &launch)
     }
 
     fn reconcile_storage(&mut self) -> anyhow::Result<()> {

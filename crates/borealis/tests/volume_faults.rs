@@ -391,3 +391,54 @@ async fn the_read_cache_stays_coherent_with_commits() {
     assert!(stats.hits > 0 && stats.misses > 0, "{stats:?}");
     assert!(stats.bytes <= 2_000);
 }
+
+/// A new writer rewrites every record above the VDL the replicas persisted
+/// (their hint may trail by up to a quarter of LAL), and that can be more
+/// records than one request may name or one frame may carry: it pages.
+/// Before it did, `borealis up` on a data dir that had seen a pgbench load
+/// failed every restart ("pg0 has 0 sealed replicas").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_rewrites_more_records_than_one_request_holds() {
+    const COMMITS: u64 = 3 * borealis_common::limits::BATCH_RECORDS_MAX as u64;
+    const COMMITTERS: u64 = 48;
+    let cluster = StorageCluster::start(1);
+    let writer = Volume::open(cluster.volume_config())
+        .await
+        .expect("open volume");
+    let mut tasks = Vec::new();
+    for committer in 0..COMMITTERS {
+        let writer = writer.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut i = committer;
+            while i < COMMITS {
+                let mutation = Mutation {
+                    key: key(i),
+                    value: Some(format!("value {i}").into_bytes()),
+                };
+                writer.commit(vec![mutation]).await.expect("commit");
+                i += COMMITTERS;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("committer");
+    }
+    drop(writer);
+    // Restarted replicas know only the VDL they last persisted.
+    let mut cluster = cluster;
+    for replica in 0..6 {
+        cluster.kill_replica(replica);
+        cluster.start_replica(replica);
+    }
+    let recovered = Volume::open(cluster.volume_config())
+        .await
+        .expect("a new writer recovers the volume");
+    let at = recovered.read_point();
+    for i in (0..COMMITS).step_by(97).chain([COMMITS - 1]) {
+        assert_eq!(
+            recovered.get(&key(i), at).await.expect("read"),
+            Some(format!("value {i}").into_bytes()),
+            "key {i}"
+        );
+    }
+}

@@ -10,7 +10,9 @@
 //! injector may strike. All choices come from one [`Rng`].
 
 use crate::rng::Rng;
-use borealis_common::limits::{GOSSIP_BYTES_MAX, REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
+use borealis_common::limits::{
+    BATCH_RECORDS_MAX, GOSSIP_BYTES_MAX, REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM,
+};
 use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
 use borealis_storage_replica::memory::{MemDisk, MemLog, MemVersions};
 use borealis_storage_replica::Segment;
@@ -35,6 +37,9 @@ const HEARTBEATS_TO_EVERYONE: u64 = 20;
 const NO_QUORUM_RETRY_TICKS: u64 = 200;
 const REWRITE_RETRY_TICKS: u64 = 100;
 const GOSSIP_TICKS: u64 = 25;
+/// A replica's answer to a FetchExact is bounded in bytes; small here, so
+/// recovery's paging through its records to rewrite is exercised.
+const FETCH_EXACT_BYTES_MAX: usize = 512;
 /// At most this many replicas impaired at once in the design envelope: an
 /// AZ plus one more.
 const IMPAIRED_MAX: usize = 3;
@@ -397,6 +402,9 @@ enum Phase {
         deadline: u64,
         waiting: usize,
         found: BTreeMap<Lsn, LogRecord>,
+        /// `found.len()` when this round of asks went out: answers are
+        /// bounded in bytes, so a round that found more asks again.
+        found_before_round: usize,
     },
     Rewrite {
         plan: Box<RecoveryPlan>,
@@ -1255,7 +1263,9 @@ impl Sim {
                         Request::Fetch {
                             after, bytes_max, ..
                         } => segment.fetch(*after, (*bytes_max as usize).min(GOSSIP_BYTES_MAX)),
-                        Request::FetchExact { lsns, .. } => segment.fetch_exact(lsns),
+                        Request::FetchExact { lsns, .. } => {
+                            segment.fetch_exact(lsns, FETCH_EXACT_BYTES_MAX)
+                        }
                         Request::Status { .. } => Ok(segment.status()),
                         Request::SplitAdvice {
                             start,
@@ -1867,6 +1877,7 @@ impl Sim {
                 deadline,
                 waiting,
                 found,
+                found_before_round,
             } => {
                 if *waiting > 0 && *deadline > now {
                     return;
@@ -1880,6 +1891,11 @@ impl Sim {
                             None => missing += 1,
                         }
                     }
+                }
+                if missing > 0 && found.len() > *found_before_round {
+                    // Bounded answers: ask again for what is still missing.
+                    self.ask_for_missing_records(w);
+                    return;
                 }
                 if missing > 0 {
                     // volume.rs: the open fails; the caller opens again.
@@ -2086,21 +2102,50 @@ impl Sim {
             at: self.now,
             completed: false,
         });
-        let wanted: Vec<(PgId, Vec<Lsn>)> = plan.records_to_rewrite.clone();
-        let requests = wanted.iter().filter(|(_, lsns)| !lsns.is_empty()).count();
         self.set_phase(
             w,
             Phase::Fetch {
                 plan: Box::new(plan),
-                deadline: self.now + REQUEST_TIMEOUT,
-                waiting: requests * REPLICAS_PER_PG,
+                deadline: self.now,
+                waiting: 0,
                 found: BTreeMap::new(),
+                found_before_round: 0,
             },
         );
+        self.ask_for_missing_records(w);
+    }
+
+    /// One round of the fetch phase: asks every replica for the records to
+    /// rewrite not found yet.
+    fn ask_for_missing_records(&mut self, w: usize) {
+        let now = self.now;
+        let Phase::Fetch {
+            plan,
+            deadline,
+            waiting,
+            found,
+            found_before_round,
+        } = &mut self.writers[w].phase
+        else {
+            return;
+        };
+        let wanted: Vec<(PgId, Vec<Lsn>)> = plan
+            .records_to_rewrite
+            .iter()
+            .map(|(pg, lsns)| {
+                let missing = lsns
+                    .iter()
+                    .copied()
+                    .filter(|l| !found.contains_key(l))
+                    .take(BATCH_RECORDS_MAX);
+                (*pg, missing.collect::<Vec<_>>())
+            })
+            .filter(|(_, lsns)| !lsns.is_empty())
+            .collect();
+        *deadline = now + REQUEST_TIMEOUT;
+        *waiting = wanted.len() * REPLICAS_PER_PG;
+        *found_before_round = found.len();
         for (pg, lsns) in wanted {
-            if lsns.is_empty() {
-                continue;
-            }
             for r in 0..REPLICAS_PER_PG as u8 {
                 let request = Request::FetchExact {
                     pg,

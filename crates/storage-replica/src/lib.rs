@@ -17,10 +17,12 @@
 //! Formats are in `docs/storage.md`.
 
 pub mod gc;
+pub mod gc_queue;
 pub mod gossip;
 pub mod log_file;
 pub mod memory;
 pub mod meta;
+pub mod read_path;
 pub mod segment;
 pub mod server;
 pub mod versions;

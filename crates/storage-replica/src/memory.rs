@@ -140,6 +140,17 @@ pub struct MemVersions {
     applied: Lsn,
 }
 
+impl MemVersions {
+    /// Versions held (every key's, deletes included).
+    pub fn len(&self) -> usize {
+        self.versions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+}
+
 impl VersionStore for MemVersions {
     fn applied_lsn(&self) -> Lsn {
         self.applied
@@ -199,6 +210,23 @@ impl VersionStore for MemVersions {
             self.versions.remove(&version);
         }
         Ok(next)
+    }
+
+    fn collect_garbage_of(&mut self, horizon: Lsn, keys: &[Vec<u8>]) -> io::Result<()> {
+        let mut pass = GcPass::new(horizon, keys.len());
+        for key in keys {
+            for ((key, lsn), value) in self
+                .versions
+                .range((key.clone(), Lsn::ZERO)..=(key.clone(), horizon))
+            {
+                assert!(pass.visit(key, *lsn, value.is_none()));
+            }
+        }
+        let (doomed, _) = pass.finish();
+        for version in doomed {
+            self.versions.remove(&version);
+        }
+        Ok(())
     }
 
     fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>> {

@@ -24,12 +24,15 @@
 //!
 //! Left out on purpose: log trimming below a snapshot; see docs/storage.md.
 
+use crate::gc_queue::GcQueue;
 use crate::meta::SegmentMeta;
+use crate::read_path::PublishedReadState;
 use borealis_common::limits::{HOLD_RECORDS_MAX, LSN_ALLOCATION_LIMIT};
 use borealis_common::{Epoch, Lsn, PgId};
 use borealis_wire::{EpochHistory, LogRecord, RecordHeader, Response, SplitMark};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::sync::Arc;
 
 /// Where a segment's log lives: appended, synced, read back by location.
 pub trait SegmentLog {
@@ -82,6 +85,9 @@ pub trait VersionStore {
         from: &[u8],
         keys_max: usize,
     ) -> io::Result<Option<Vec<u8>>>;
+    /// The same for exactly `keys` (ascending): what a full pass would
+    /// remove of these keys' versions.
+    fn collect_garbage_of(&mut self, horizon: Lsn, keys: &[Vec<u8>]) -> io::Result<()>;
     /// Keys in `[start, end)`, newest version at or below `at`, deletes
     /// skipped; at most `limit` rows, and whether more follow.
     fn scan(&self, start: &[u8], end: Option<&[u8]>, at: Lsn, limit: usize)
@@ -146,8 +152,16 @@ pub struct Segment<L: SegmentLog, V: VersionStore> {
     /// No read comes below this LSN (the PGMRPL the writer sent, capped at
     /// what is applied): older versions may be collected.
     gc_horizon: Lsn,
-    /// The next key of a garbage-collection pass in progress.
+    /// The next key of a full garbage-collection pass in progress.
     gc_cursor: Option<Vec<u8>>,
+    /// A full pass is owed: once after opening (versions applied before a
+    /// restart), and whenever `gc_queue` overflowed.
+    gc_full_pass_owed: bool,
+    /// Keys applied since they were last collected.
+    gc_queue: GcQueue,
+    /// How far the version store is applied and the GC horizon, for
+    /// readers on other threads (`read_path.rs`).
+    published: Arc<PublishedReadState>,
     /// The genesis fill the next apply waits for, if any.
     genesis: Option<GenesisFill>,
     /// New PGs named by split records taken since the host last asked.
@@ -174,6 +188,9 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             scl: Lsn::ZERO,
             gc_horizon: Lsn::ZERO,
             gc_cursor: None,
+            gc_full_pass_owed: true,
+            gc_queue: GcQueue::default(),
+            published: Arc::default(),
             genesis: None,
             named_pgs: Vec::new(),
         };
@@ -189,6 +206,7 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         }
         segment.rebuild_chain();
         segment.check_invariants();
+        segment.publish_applied();
         Ok(segment)
     }
 
@@ -416,6 +434,9 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         }
         if !unapply.is_empty() {
             self.versions.unapply(&unapply, history.start_vdl())?;
+            self.publish_applied();
+            // The queue is in apply order, and applying starts again lower.
+            self.forget_gc_queue();
         }
         if let Some(fill) = &self.genesis {
             if voided.contains(&fill.lsn) {
@@ -452,7 +473,7 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     /// Applies at most `records_max` committed records; returns whether
     /// more wait.
     pub fn apply_step(&mut self, records_max: usize) -> io::Result<bool> {
-        let through = self.scl.min(self.meta.vdl_hint);
+        let through = self.apply_target();
         let applied = self.versions.applied_lsn();
         if through <= applied || self.genesis.is_some() {
             return Ok(false);
@@ -472,6 +493,8 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
                     // Anything in the store belongs to no chain (a fill of
                     // an earlier, voided genesis).
                     self.versions.clear()?;
+                    self.publish_applied();
+                    self.forget_gc_queue();
                     self.genesis = Some(GenesisFill {
                         lsn,
                         source,
@@ -501,6 +524,12 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
             through
         };
         self.versions.apply(&batch, applied_to)?;
+        self.publish_applied();
+        for record in &batch {
+            for mutation in &record.mutations {
+                self.gc_queue.push(&mutation.key, record.lsn());
+            }
+        }
         Ok(more)
     }
 
@@ -508,8 +537,31 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     /// segment has nothing else to do). A segment waiting for its genesis
     /// fill has none of its own: the host drives the fill.
     pub fn has_background_work(&self) -> bool {
-        (self.genesis.is_none() && self.versions.applied_lsn() < self.scl.min(self.meta.vdl_hint))
+        (self.genesis.is_none() && self.versions.applied_lsn() < self.apply_target())
             || self.gc_pending()
+    }
+
+    /// How far the version store should be applied: everything the segment
+    /// holds (its SCL), committed or not — a read at R sees only versions at
+    /// or below R, which is committed, and recovery unapplies a voided tail
+    /// (`Segment::adopt_history`). Applying ahead of the VDL lets readers
+    /// on other threads answer without waiting for the segment to hear of
+    /// the VDL (`read_path.rs`). The one exception is a new PG's genesis:
+    /// its fill starts only once the genesis is committed (at or below the
+    /// VDL hint), since a fill is never undone.
+    fn apply_target(&self) -> Lsn {
+        let applied = self.versions.applied_lsn();
+        if applied >= self.scl {
+            return applied;
+        }
+        match self.index.range(applied.next()..=self.scl).next() {
+            Some((lsn, entry))
+                if entry.header.prev_pg_lsn == Lsn::ZERO && *lsn > self.meta.vdl_hint =>
+            {
+                applied
+            }
+            _ => self.scl,
+        }
     }
 
     /// The PGs that split records taken since the last call moved keys
@@ -640,9 +692,32 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         let horizon = min_read_lsn.min(self.versions.applied_lsn());
         if horizon > self.gc_horizon {
             self.gc_horizon = horizon;
-            if self.gc_cursor.is_none() {
-                self.gc_cursor = Some(Vec::new());
-            }
+            // Before any collection at this horizon commits.
+            self.published.publish_gc_horizon(horizon);
+            self.start_owed_full_pass();
+        }
+    }
+
+    /// What readers on other threads may rely on (see `read_path.rs`).
+    pub fn published(&self) -> Arc<PublishedReadState> {
+        self.published.clone()
+    }
+
+    fn publish_applied(&self) {
+        self.published.publish_applied(self.versions.applied_lsn());
+    }
+
+    /// Drops the queue of keys to collect; a full pass finds them instead.
+    fn forget_gc_queue(&mut self) {
+        self.gc_queue.clear();
+        self.gc_full_pass_owed = true;
+    }
+
+    fn start_owed_full_pass(&mut self) {
+        self.gc_full_pass_owed |= self.gc_queue.take_overflowed();
+        if self.gc_full_pass_owed && self.gc_cursor.is_none() {
+            self.gc_full_pass_owed = false;
+            self.gc_cursor = Some(Vec::new());
         }
     }
 
@@ -650,14 +725,20 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
         self.gc_horizon
     }
 
-    /// Whether a garbage-collection pass has keys left.
+    /// Whether garbage collection has work it can do now.
     pub fn gc_pending(&self) -> bool {
-        self.gc_cursor.is_some()
+        self.gc_cursor.is_some() || self.gc_queue.ready(self.gc_horizon)
     }
 
     /// One bounded step of garbage collection (run when the segment is
-    /// otherwise idle).
+    /// otherwise idle): the keys written since they were last collected
+    /// first, then a step of a full pass if one is owed.
     pub fn collect_garbage(&mut self, keys_max: usize) -> io::Result<()> {
+        self.start_owed_full_pass();
+        let keys = self.gc_queue.pop_ready(self.gc_horizon, keys_max);
+        if !keys.is_empty() {
+            return self.versions.collect_garbage_of(self.gc_horizon, &keys);
+        }
         let Some(cursor) = self.gc_cursor.take() else {
             return Ok(());
         };
@@ -755,12 +836,22 @@ impl<L: SegmentLog, V: VersionStore> Segment<L, V> {
     }
 
     /// The records at exactly `lsns` that this segment holds durably.
-    pub fn fetch_exact(&mut self, lsns: &[Lsn]) -> io::Result<Response> {
+    /// The synced records among `lsns`, in the order asked, up to about
+    /// `bytes_max` (always at least one found record, so the answer stays
+    /// under the frame limit and the asker makes progress: it asks again
+    /// for what is missing).
+    pub fn fetch_exact(&mut self, lsns: &[Lsn], bytes_max: usize) -> io::Result<Response> {
         let mut records = Vec::new();
+        let mut bytes = 0usize;
         for lsn in lsns {
+            if bytes >= bytes_max {
+                break;
+            }
             if let Some(entry) = self.index.get(lsn).filter(|entry| entry.synced) {
                 let location = entry.location;
-                records.push(self.log.read(location)?);
+                let record = self.log.read(location)?;
+                bytes += record.encoded_len();
+                records.push(record);
             }
         }
         Ok(Response::Records {
@@ -987,6 +1078,61 @@ mod tests {
                 assert_eq!(live_keys, 2);
                 assert_eq!(median, Some(b"n".to_vec()));
             }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_collection_after_the_first_pass_visits_only_keys_written_since() {
+        let mut segment = Segment::open(
+            PgId(0),
+            MemLog::new(MemDisk::default()),
+            MemVersions::default(),
+        )
+        .unwrap();
+        let history = EpochHistory::starting(Epoch(1), Lsn::ZERO);
+        let write = |segment: &mut Segment<MemLog, MemVersions>, records: &[LogRecord]| {
+            let through = records.last().unwrap().lsn();
+            segment
+                .write(Epoch(1), &history, through, records)
+                .unwrap()
+                .unwrap();
+            segment.sync().unwrap();
+            segment.apply().unwrap();
+        };
+        write(
+            &mut segment,
+            &[
+                record(1, 0, 0, None, &["a", "b"]),
+                record(2, 0, 1, None, &["a"]),
+            ],
+        );
+        // The first rise of the horizon owes a full pass (versions from
+        // before a restart are in no queue).
+        segment.raise_gc_horizon(Lsn(2));
+        assert!(segment.gc_cursor.is_some());
+        while segment.has_background_work() {
+            segment.background_step().unwrap();
+        }
+        assert_eq!(segment.versions.len(), 2, "a@2 and b@1 are left");
+        write(
+            &mut segment,
+            &[
+                record(3, 0, 2, None, &["a"]),
+                record(4, 0, 3, None, &["a", "c"]),
+            ],
+        );
+        assert_eq!(segment.versions.len(), 5);
+        // Not yet: the horizon is below the queued versions.
+        assert!(!segment.has_background_work());
+        segment.raise_gc_horizon(Lsn(4));
+        assert!(segment.gc_cursor.is_none(), "no second full pass");
+        assert!(segment.has_background_work());
+        segment.background_step().unwrap();
+        assert!(!segment.has_background_work());
+        assert_eq!(segment.versions.len(), 3, "a@4, b@1 and c@4 are left");
+        match segment.get(b"a", Lsn(4), Lsn(4)).unwrap() {
+            Response::Value { value } => assert_eq!(value, Some(b"a@4".to_vec())),
             other => panic!("unexpected {other:?}"),
         }
     }

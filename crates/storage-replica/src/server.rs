@@ -20,6 +20,7 @@
 
 use crate::gossip;
 use crate::log_file::FileLog;
+use crate::read_path::{Read, ReadPath};
 use crate::segment::{ScanPage, Segment, GENESIS_PAGE_ROWS};
 use crate::versions::RedbVersions;
 use borealis_common::limits::REPLICA_QUEUE_DEPTH;
@@ -109,6 +110,8 @@ pub const PG_ID_MAX: u32 = 1 << 16;
 pub struct Segments {
     data_dir: PathBuf,
     senders: Arc<Mutex<BTreeMap<PgId, mpsc::Sender<Command>>>>,
+    /// Each segment's reads that may bypass its thread.
+    read_paths: Arc<Mutex<BTreeMap<PgId, ReadPath>>>,
 }
 
 /// What a segment thread holds of its host: weak, so that the threads
@@ -118,6 +121,7 @@ pub struct Segments {
 struct HostHandle {
     data_dir: PathBuf,
     senders: std::sync::Weak<Mutex<BTreeMap<PgId, mpsc::Sender<Command>>>>,
+    read_paths: std::sync::Weak<Mutex<BTreeMap<PgId, ReadPath>>>,
 }
 
 impl HostHandle {
@@ -125,6 +129,7 @@ impl HostHandle {
         Some(Segments {
             data_dir: self.data_dir.clone(),
             senders: self.senders.upgrade()?,
+            read_paths: self.read_paths.upgrade()?,
         })
     }
 }
@@ -134,7 +139,17 @@ impl Segments {
         HostHandle {
             data_dir: self.data_dir.clone(),
             senders: Arc::downgrade(&self.senders),
+            read_paths: Arc::downgrade(&self.read_paths),
         }
+    }
+
+    /// The reads of `pg` that may bypass its segment thread.
+    pub fn read_path(&self, pg: PgId) -> Option<ReadPath> {
+        self.read_paths
+            .lock()
+            .expect("read paths lock")
+            .get(&pg)
+            .cloned()
     }
 
     pub fn get(&self, pg: PgId) -> Option<mpsc::Sender<Command>> {
@@ -171,7 +186,12 @@ impl Segments {
         let dir = self.data_dir.join(format!("pg{}", pg.0));
         let log = FileLog::open(&dir)?;
         let versions = RedbVersions::open(&dir.join("versions.redb"))?;
+        let reader = versions.reader();
         let segment = Segment::open(pg, log, versions)?;
+        let read_path = ReadPath {
+            state: segment.published(),
+            reader,
+        };
         tracing::info!(pg = pg.0, scl = %segment.scl(), epoch = %segment.epoch(), records = segment.record_count(), "segment opened");
         let (tx, rx) = mpsc::channel(REPLICA_QUEUE_DEPTH);
         let host = self.downgrade();
@@ -179,6 +199,10 @@ impl Segments {
             .name(format!("segment-pg{}", pg.0))
             .spawn(move || run_segment(segment, rx, host))?;
         senders.insert(pg, tx.clone());
+        self.read_paths
+            .lock()
+            .expect("read paths lock")
+            .insert(pg, read_path);
         Ok(tx)
     }
 }
@@ -189,6 +213,7 @@ pub fn start_segments(data_dir: &Path, pg_count: u32) -> std::io::Result<Segment
     let segments = Segments {
         data_dir: data_dir.to_path_buf(),
         senders: Arc::new(Mutex::new(BTreeMap::new())),
+        read_paths: Arc::new(Mutex::new(BTreeMap::new())),
     };
     let mut pgs: Vec<u32> = (0..pg_count).collect();
     if let Ok(entries) = std::fs::read_dir(data_dir) {
@@ -437,7 +462,9 @@ fn execute(segment: &mut Segment<FileLog, RedbVersions>, request: Request) -> Re
             let bytes_max = (bytes_max as usize).min(borealis_common::limits::GOSSIP_BYTES_MAX);
             segment.fetch(after, bytes_max)
         }
-        Request::FetchExact { lsns, .. } => segment.fetch_exact(&lsns),
+        Request::FetchExact { lsns, .. } => {
+            segment.fetch_exact(&lsns, borealis_common::limits::GOSSIP_BYTES_MAX)
+        }
         Request::Status { .. } => Ok(segment.status()),
         Request::SplitAdvice {
             start,
@@ -524,6 +551,17 @@ async fn serve_connection(stream: TcpStream, segments: Segments) -> Result<(), F
             }
         };
         let pg = request.pg();
+        // A read the version store is applied far enough for is answered
+        // here, not queued behind the segment thread's writes and syncs.
+        if let Some((read, need)) = Read::of(&request) {
+            if let Some(path) = segments.read_path(pg).filter(|p| p.applied_through(need)) {
+                tokio::task::spawn_blocking(move || match path.answer(&read) {
+                    Ok(response) => reply.send(response),
+                    Err(error) => fail_stop(error),
+                });
+                continue;
+            }
+        }
         let segment = match segments.get(pg) {
             Some(segment) => segment,
             // A writer's write or seal opens a segment of a new PG.

@@ -18,6 +18,7 @@ use borealis_wire::LogRecord;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
 const VERSIONS: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("versions");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -31,7 +32,7 @@ const DURABLE_COMMIT_EVERY: u64 = 64;
 pub const VERSION_CACHE_BYTES: usize = 16 << 20;
 
 pub struct RedbVersions {
-    db: Database,
+    db: Arc<Database>,
     applied: Lsn,
     commits: u64,
 }
@@ -60,10 +61,43 @@ impl RedbVersions {
                 .map_or(0, |v| v.value())
         };
         Ok(RedbVersions {
-            db,
+            db: Arc::new(db),
             applied: Lsn(applied),
             commits: 0,
         })
+    }
+
+    /// A reader for other threads.
+    pub fn reader(&self) -> VersionReader {
+        VersionReader {
+            db: self.db.clone(),
+        }
+    }
+
+    /// One garbage-collection step: `decide` reads the table and names the
+    /// versions to remove (and what to return); they go in one commit,
+    /// not durable (the store is a cache of log application).
+    fn collect<R>(
+        &mut self,
+        decide: impl FnOnce(
+            &redb::Table<(&[u8], u64), &[u8]>,
+        ) -> Result<(crate::gc::Doomed, R), redb::Error>,
+    ) -> io::Result<R> {
+        let mut txn = self.db.begin_write().map_err(storage_error)?;
+        txn.set_durability(Durability::None)
+            .map_err(storage_error)?;
+        let result = {
+            let mut table = txn.open_table(VERSIONS).map_err(storage_error)?;
+            let (doomed, result) = decide(&table).map_err(storage_error)?;
+            for (key, lsn) in &doomed {
+                table
+                    .remove((key.as_slice(), lsn.0))
+                    .map_err(storage_error)?;
+            }
+            result
+        };
+        txn.commit().map_err(storage_error)?;
+        Ok(result)
     }
 
     fn write(
@@ -87,6 +121,10 @@ impl RedbVersions {
         self.applied = through;
         Ok(())
     }
+}
+
+fn is_delete(stored: &[u8]) -> bool {
+    stored.first() == Some(&0)
 }
 
 fn encode_value(value: Option<&[u8]>) -> Vec<u8> {
@@ -176,35 +214,77 @@ impl VersionStore for RedbVersions {
         from: &[u8],
         keys_max: usize,
     ) -> io::Result<Option<Vec<u8>>> {
-        let mut txn = self.db.begin_write().map_err(storage_error)?;
-        txn.set_durability(Durability::None)
-            .map_err(storage_error)?;
-        let next = {
-            let mut table = txn.open_table(VERSIONS).map_err(storage_error)?;
+        self.collect(|table| {
             let mut pass = GcPass::new(horizon, keys_max);
-            for entry in table.range((from, 0u64)..).map_err(storage_error)? {
-                let (key_guard, value_guard) = entry.map_err(storage_error)?;
+            for entry in table.range((from, 0u64)..)? {
+                let (key_guard, value_guard) = entry?;
                 let (key, lsn) = key_guard.value();
-                let is_delete = value_guard.value().first() == Some(&0);
-                if !pass.visit(key, Lsn(lsn), is_delete) {
+                if !pass.visit(key, Lsn(lsn), is_delete(value_guard.value())) {
                     break;
                 }
             }
-            let (doomed, next) = pass.finish();
-            for (key, lsn) in &doomed {
-                table
-                    .remove((key.as_slice(), lsn.0))
-                    .map_err(storage_error)?;
+            Ok(pass.finish())
+        })
+    }
+
+    fn collect_garbage_of(&mut self, horizon: Lsn, keys: &[Vec<u8>]) -> io::Result<()> {
+        debug_assert!(keys.is_sorted());
+        self.collect(|table| {
+            let mut pass = GcPass::new(horizon, keys.len());
+            for key in keys {
+                for entry in table.range((key.as_slice(), 0u64)..=(key.as_slice(), horizon.0))? {
+                    let (key_guard, value_guard) = entry?;
+                    let (_, lsn) = key_guard.value();
+                    let more = pass.visit(key, Lsn(lsn), is_delete(value_guard.value()));
+                    assert!(more, "a pass sized for its keys stopped early");
+                }
             }
-            next
-        };
-        txn.commit().map_err(storage_error)?;
-        Ok(next)
+            Ok(pass.finish())
+        })?;
+        Ok(())
     }
 
     fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>> {
-        let read = self.db.begin_read().map_err(storage_error)?;
-        let table = read.open_table(VERSIONS).map_err(storage_error)?;
+        self.reader().snapshot()?.get(key, at)
+    }
+
+    fn scan(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: Lsn,
+        limit: usize,
+    ) -> io::Result<ScanPage> {
+        self.reader().snapshot()?.scan(start, end, at, limit)
+    }
+}
+
+/// Reads the version store beside the thread that writes it (redb readers
+/// see the last commit and never block the writer), so that a point read
+/// does not queue behind the segment's fdatasync. See `read_path.rs` for
+/// when that is allowed.
+#[derive(Clone)]
+pub struct VersionReader {
+    db: Arc<Database>,
+}
+
+impl VersionReader {
+    /// A consistent view of everything committed so far.
+    pub fn snapshot(&self) -> io::Result<VersionSnapshot> {
+        Ok(VersionSnapshot {
+            read: self.db.begin_read().map_err(storage_error)?,
+        })
+    }
+}
+
+pub struct VersionSnapshot {
+    read: redb::ReadTransaction,
+}
+
+impl VersionSnapshot {
+    /// The newest value of `key` at or below `at` (`None`: deleted or absent).
+    pub fn get(&self, key: &[u8], at: Lsn) -> io::Result<Option<Vec<u8>>> {
+        let table = self.read.open_table(VERSIONS).map_err(storage_error)?;
         let mut range = table
             .range((key, 0u64)..=(key, at.0))
             .map_err(storage_error)?;
@@ -217,15 +297,15 @@ impl VersionStore for RedbVersions {
         }
     }
 
-    fn scan(
+    /// See [`VersionStore::scan`].
+    pub fn scan(
         &self,
         start: &[u8],
         end: Option<&[u8]>,
         at: Lsn,
         limit: usize,
     ) -> io::Result<ScanPage> {
-        let read = self.db.begin_read().map_err(storage_error)?;
-        let table = read.open_table(VERSIONS).map_err(storage_error)?;
+        let table = self.read.open_table(VERSIONS).map_err(storage_error)?;
         let range = match end {
             Some(end) => table.range((start, 0u64)..(end, 0u64)),
             None => table.range((start, 0u64)..),
@@ -355,6 +435,59 @@ mod tests {
     fn memory_versions_behave() {
         exercise(&mut MemVersions::default());
         exercise_genesis_fill(&mut MemVersions::default());
+    }
+
+    /// Collecting named keys removes what a full pass would remove of them.
+    fn exercise_collect_named_keys(store: &mut dyn VersionStore) {
+        let records = vec![
+            record(1, "a", Some("a1")),
+            record(2, "b", Some("b2")),
+            record(3, "a", Some("a3")),
+            record(4, "b", None),
+            record(5, "a", Some("a5")),
+        ];
+        store.apply(&records, Lsn(5)).unwrap();
+        store
+            .collect_garbage_of(Lsn(4), &[b"a".to_vec(), b"b".to_vec()])
+            .unwrap();
+        assert_eq!(store.get(b"a", Lsn(2)).unwrap(), None, "a1 is collected");
+        assert_eq!(store.get(b"a", Lsn(4)).unwrap(), Some(b"a3".to_vec()));
+        assert_eq!(store.get(b"a", Lsn(5)).unwrap(), Some(b"a5".to_vec()));
+        assert_eq!(store.get(b"b", Lsn(3)).unwrap(), None, "b's delete ends it");
+        let (rows, _) = store.scan(b"", None, Lsn(5), 10).unwrap();
+        assert_eq!(rows, vec![(b"a".to_vec(), b"a5".to_vec())]);
+    }
+
+    #[test]
+    fn collecting_named_keys_behaves_alike_in_every_store() {
+        exercise_collect_named_keys(&mut MemVersions::default());
+        let dir = std::env::temp_dir().join(format!("borealis-gc-of-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        exercise_collect_named_keys(&mut RedbVersions::open(&dir.join("v.redb")).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// What `read_path.rs` relies on: a snapshot taken before a collection
+    /// commits keeps every version it could see.
+    #[test]
+    fn a_snapshot_keeps_what_a_later_collection_removes() {
+        let dir = std::env::temp_dir().join(format!("borealis-snap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut store = RedbVersions::open(&dir.join("v.redb")).unwrap();
+        store
+            .apply(
+                &[record(1, "a", Some("a1")), record(2, "a", Some("a2"))],
+                Lsn(2),
+            )
+            .unwrap();
+        let before = store.reader().snapshot().unwrap();
+        store.collect_garbage_of(Lsn(2), &[b"a".to_vec()]).unwrap();
+        assert_eq!(before.get(b"a", Lsn(1)).unwrap(), Some(b"a1".to_vec()));
+        let after = store.reader().snapshot().unwrap();
+        assert_eq!(after.get(b"a", Lsn(1)).unwrap(), None);
+        assert_eq!(after.get(b"a", Lsn(2)).unwrap(), Some(b"a2".to_vec()));
+        drop((before, after));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

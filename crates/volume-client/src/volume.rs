@@ -24,7 +24,7 @@ use crate::read_cache::{CacheStats, ReadCache};
 use crate::recovery::{pgs_to_seal, plan_recovery, RecoveryError, RecoveryPlan, SealReport};
 use crate::split_trigger::SizeEstimates;
 use crate::writer_state::WriterState;
-use borealis_common::limits::{REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
+use borealis_common::limits::{BATCH_RECORDS_MAX, REPLICAS_PER_PG, SCAN_ROWS_MAX, WRITE_QUORUM};
 use borealis_common::{Epoch, Lsn, PgId, ReplicaId};
 use borealis_wire::client::{ClientError, ReplicaClient};
 use borealis_wire::{LogRecord, Mutation, Request, Response};
@@ -147,7 +147,9 @@ struct Shared {
     config: VolumeConfig,
     cache: ReadCache,
     /// Per replica: records to send, batched by its sender task.
-    outboxes: Vec<mpsc::Sender<LogRecord>>,
+    /// Per replica: records to send. Shared between the six (a record is
+    /// copied only when its batch is encoded, not six times at commit).
+    outboxes: Vec<mpsc::Sender<Arc<LogRecord>>>,
     links: Vec<ReplicaLink>,
     state: Mutex<WriterState>,
     vdl: watch::Sender<Lsn>,
@@ -458,27 +460,41 @@ impl Volume {
                 .find(|(p, _)| *p == pg)
                 .map(|(_, lsns)| lsns.clone())
                 .unwrap_or_default();
-            let mut records: Vec<LogRecord> = Vec::new();
+            let wanted: std::collections::BTreeSet<Lsn> = lsns.iter().copied().collect();
+            let mut found: BTreeMap<Lsn, LogRecord> = BTreeMap::new();
             if !lsns.is_empty() {
+                // Answers are bounded in bytes: ask each replica again while
+                // it still gives records we lack (there may be more than one
+                // frame's worth: up to LAL/4 above the persisted VDL hint).
                 for link in &self.shared.links {
-                    let missing: Vec<Lsn> = lsns
-                        .iter()
-                        .copied()
-                        .filter(|l| !records.iter().any(|r| r.lsn() == *l))
-                        .collect();
-                    if missing.is_empty() {
-                        break;
-                    }
-                    let request = Request::FetchExact { pg, lsns: missing };
-                    if let Ok(Response::Records { records: found, .. }) =
-                        link.call(&request, timeout).await
-                    {
-                        records.extend(found.into_iter().filter(|r| plan.is_recovered_record(r)));
+                    loop {
+                        let missing: Vec<Lsn> = lsns
+                            .iter()
+                            .copied()
+                            .filter(|l| !found.contains_key(l))
+                            .take(BATCH_RECORDS_MAX)
+                            .collect();
+                        if missing.is_empty() {
+                            break;
+                        }
+                        let request = Request::FetchExact { pg, lsns: missing };
+                        let Ok(Response::Records { records, .. }) =
+                            link.call(&request, timeout).await
+                        else {
+                            break;
+                        };
+                        let before = found.len();
+                        for record in records {
+                            if wanted.contains(&record.lsn()) && plan.is_recovered_record(&record) {
+                                found.entry(record.lsn()).or_insert(record);
+                            }
+                        }
+                        if found.len() == before {
+                            break;
+                        }
                     }
                 }
-                records.sort_by_key(LogRecord::lsn);
-                records.dedup_by_key(|r| r.lsn());
-                if records.len() != lsns.len() {
+                if found.len() != wanted.len() {
                     // A replica that reported a record lost it since: start over.
                     return Err(VolumeError::Recovery(RecoveryError::NoReadQuorum {
                         pg,
@@ -486,10 +502,15 @@ impl Volume {
                     }));
                 }
             }
+            // Sent in frames of bounded size, then empty writes until a
+            // write quorum reports the PG's tail.
+            let mut batches = rewrite_batches(found.into_values()).into_iter();
             let tail = plan.pg_tails[&pg];
             let mut caught_up = [false; REPLICAS_PER_PG];
-            let mut first = true;
             loop {
+                let batch = batches.next();
+                let sending = batch.is_some();
+                let records = batch.unwrap_or_default();
                 let mut calls = Vec::new();
                 let mut whom = Vec::new();
                 for (index, link) in self.shared.links.iter().enumerate() {
@@ -504,12 +525,11 @@ impl Volume {
                         // rewrite reaches a write quorum.
                         vdl: plan.committed,
                         min_read_lsn: Lsn::ZERO,
-                        records: if first { records.clone() } else { Vec::new() },
+                        records: records.clone(),
                     };
                     whom.push(index);
                     calls.push(async move { link.call(&request, timeout).await });
                 }
-                first = false;
                 for (index, result) in whom.into_iter().zip(futures_join_all(calls).await) {
                     match result {
                         Ok(Response::WriteAck { scl, .. }) => {
@@ -526,7 +546,9 @@ impl Volume {
                 if caught_up.iter().filter(|c| **c).count() >= WRITE_QUORUM {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                if !sending {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
         Ok(acks)
@@ -553,12 +575,13 @@ impl Volume {
             return Err(VolumeError::KeyReserved);
         }
         let mut vdl_rx = self.shared.vdl.subscribe();
+        let mut mutations = mutations;
         let records = loop {
             let allocated = {
                 let mut state = self.lock_state();
                 // Routed by the newest map under the lock that allocates
                 // LSNs: no split can come between.
-                let allocated = state.allocate_commit(mutations.clone());
+                let allocated = state.allocate_commit(mutations);
                 // Under the state lock, so the cache sees commits in LSN order.
                 if let Ok(records) = &allocated {
                     for record in records {
@@ -575,7 +598,8 @@ impl Volume {
             };
             match allocated {
                 Ok(records) => break records,
-                Err(_) => {
+                Err((_, back)) => {
+                    mutations = back;
                     // Back-pressure: wait for VDL to move.
                     if vdl_rx.changed().await.is_err() {
                         return Err(VolumeError::Closed);
@@ -587,13 +611,7 @@ impl Volume {
             .last()
             .map(LogRecord::lsn)
             .expect("a group has records");
-        for record in records {
-            for outbox in &self.shared.outboxes {
-                if outbox.try_send(record.clone()).is_err() {
-                    tracing::debug!(lsn = %record.lsn(), "a replica's outbox is full; it will catch up by gossip");
-                }
-            }
-        }
+        self.send_to_replicas(records);
         loop {
             self.check_fenced()?;
             if *vdl_rx.borrow_and_update() >= commit_lsn {
@@ -601,6 +619,19 @@ impl Volume {
             }
             if vdl_rx.changed().await.is_err() {
                 return Err(VolumeError::Closed);
+            }
+        }
+    }
+
+    /// Queues `records` for every replica's sender. A full outbox drops the
+    /// record for that replica, which then refills by gossip.
+    fn send_to_replicas(&self, records: Vec<LogRecord>) {
+        for record in records {
+            let record = Arc::new(record);
+            for outbox in &self.shared.outboxes {
+                if outbox.try_send(record.clone()).is_err() {
+                    tracing::debug!(lsn = %record.lsn(), "a replica's outbox is full; it will catch up by gossip");
+                }
             }
         }
     }
@@ -795,7 +826,7 @@ const OUTBOX_BATCH_BYTES: usize = 16 << 20;
 async fn outbox_loop(
     shared: std::sync::Weak<Shared>,
     index: usize,
-    mut outbox: mpsc::Receiver<LogRecord>,
+    mut outbox: mpsc::Receiver<Arc<LogRecord>>,
 ) {
     while let Some(first) = outbox.recv().await {
         let mut bytes = first.encoded_len();
@@ -820,6 +851,8 @@ async fn outbox_loop(
         };
         let mut by_pg: Vec<(PgId, Vec<LogRecord>)> = Vec::new();
         for record in batch {
+            // The last replica's sender to get here takes it without a copy.
+            let record = Arc::unwrap_or_clone(record);
             let pg = record.header.pg;
             match by_pg.iter_mut().find(|(p, _)| *p == pg) {
                 Some((_, records)) => records.push(record),
@@ -926,13 +959,7 @@ impl Volume {
         let cpl = records.last().map(LogRecord::lsn)?;
         let new_pg = records[1].header.pg;
         tracing::info!(%pg, %new_pg, key = ?key, %cpl, "splitting a PG");
-        for record in records {
-            for outbox in &self.shared.outboxes {
-                if outbox.try_send(record.clone()).is_err() {
-                    tracing::debug!(lsn = %record.lsn(), "a replica's outbox is full; it will catch up by gossip");
-                }
-            }
-        }
+        self.send_to_replicas(records);
         Some((new_pg, cpl))
     }
 }
@@ -997,6 +1024,29 @@ async fn heartbeat_loop(shared: std::sync::Weak<Shared>) {
             }
         }
     }
+}
+
+/// Bytes of records in one rewrite `Write` (one record may exceed it).
+const REWRITE_BATCH_BYTES: usize = 8 << 20;
+
+/// Recovery's records to rewrite, in LSN order, cut into `Write`s that
+/// stay within the frame and batch limits.
+fn rewrite_batches(records: impl Iterator<Item = LogRecord>) -> Vec<Vec<LogRecord>> {
+    let mut batches: Vec<Vec<LogRecord>> = Vec::new();
+    let mut bytes = 0usize;
+    for record in records {
+        let len = record.encoded_len();
+        let full = batches.last().is_none_or(|batch| {
+            batch.len() >= BATCH_RECORDS_MAX || bytes + len > REWRITE_BATCH_BYTES
+        });
+        if full {
+            batches.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += len;
+        batches.last_mut().expect("pushed above").push(record);
+    }
+    batches
 }
 
 /// Awaits every future (in order of the input) on the current task.

@@ -173,10 +173,14 @@ impl WriterState {
     /// newest map (under the caller's lock, so no split comes between),
     /// one record per PG (several for a large share), the last one the CPL.
     /// An empty commit still takes an LSN (in PG 0), so it is ordered.
+    ///
+    /// Over the LSN allocation limit, the mutations come back untouched
+    /// (the caller waits for VDL and tries again without having copied
+    /// them: a bulk load's group can be hundreds of megabytes).
     pub fn allocate_commit(
         &mut self,
         mutations: Vec<Mutation>,
-    ) -> Result<Vec<LogRecord>, OverAllocationLimit> {
+    ) -> Result<Vec<LogRecord>, (OverAllocationLimit, Vec<Mutation>)> {
         let map = self.map();
         let mut by_pg: Vec<(PgId, Vec<Mutation>)> = Vec::new();
         for mutation in mutations {
@@ -189,7 +193,20 @@ impl WriterState {
         if by_pg.is_empty() {
             by_pg.push((PgId(0), Vec::new()));
         }
-        self.allocate_group(split_records(by_pg))
+        let parts = split_records(by_pg);
+        if !self.can_allocate(parts.len() as u64) {
+            let mutations = parts.into_iter().flat_map(|(_, list)| list).collect();
+            return Err((OverAllocationLimit, mutations));
+        }
+        Ok(self
+            .allocate_group(parts)
+            .expect("checked against the allocation limit above"))
+    }
+
+    /// Whether `count` more LSNs stay within LAL of the VDL.
+    fn can_allocate(&self, count: u64) -> bool {
+        let last = Lsn(self.next_lsn.0 + count - 1);
+        last.distance_from(self.vdl.max(self.allocation_floor)) <= LSN_ALLOCATION_LIMIT
     }
 
     /// Builds the atomic group that splits PG `pg` at key `at`: a record
@@ -245,9 +262,7 @@ impl WriterState {
         parts: Vec<(PgId, Vec<Mutation>)>,
     ) -> Result<Vec<LogRecord>, OverAllocationLimit> {
         assert!(!parts.is_empty(), "an atomic group has at least one record");
-        let count = parts.len() as u64;
-        let last = Lsn(self.next_lsn.0 + count - 1);
-        if last.distance_from(self.vdl.max(self.allocation_floor)) > LSN_ALLOCATION_LIMIT {
+        if !self.can_allocate(parts.len() as u64) {
             return Err(OverAllocationLimit);
         }
         let mut records = Vec::with_capacity(parts.len());
