@@ -134,16 +134,21 @@ fn output(result: StatementOutput) -> Output {
     }
 }
 
+fn copy_output(start: CopyStart) -> Output {
+    match start {
+        CopyStart::In { columns, .. } => Output::CopyIn { columns },
+        CopyStart::Out { columns, data, tag } => Output::CopyOut { columns, data, tag },
+    }
+}
+
+/// The plan of a prepared COPY: nothing to cache, it starts at Execute.
+struct PreparedCopy;
+
 #[async_trait]
 impl BackendSession for SqlSession {
     async fn simple_query(&mut self, sql: &str) -> Vec<Result<Output, ErrorInfo>> {
         if let Some(started) = self.session.copy(sql).await {
-            return vec![started
-                .map(|start| match start {
-                    CopyStart::In { columns, .. } => Output::CopyIn { columns },
-                    CopyStart::Out { columns, data, tag } => Output::CopyOut { columns, data, tag },
-                })
-                .map_err(error_info)];
+            return vec![started.map(copy_output).map_err(error_info)];
         }
         self.session
             .execute_simple(sql)
@@ -158,6 +163,18 @@ impl BackendSession for SqlSession {
         sql: &str,
         param_types: &[Oid],
     ) -> Result<PreparedStatement, ErrorInfo> {
+        if let Some(checked) = Session::check_copy(sql) {
+            checked.map_err(error_info)?;
+            let plan: Arc<dyn Any + Send + Sync> = Arc::new(PreparedCopy);
+            return Ok(PreparedStatement {
+                sql: sql.to_string(),
+                description: Description {
+                    param_types: Vec::new(),
+                    columns: Vec::new(),
+                },
+                plan: Some(plan),
+            });
+        }
         let prepared = self
             .session
             .prepare(sql, param_types)
@@ -180,6 +197,16 @@ impl BackendSession for SqlSession {
         statement: &PreparedStatement,
         params: &[Option<String>],
     ) -> Result<Output, ErrorInfo> {
+        if statement
+            .plan
+            .as_ref()
+            .is_some_and(|plan| plan.is::<PreparedCopy>())
+        {
+            return match self.session.copy(&statement.sql).await {
+                Some(started) => started.map(copy_output).map_err(error_info),
+                None => Err(ErrorInfo::error("XX000", "prepared COPY is not a COPY")),
+            };
+        }
         let prepared = statement
             .plan
             .as_ref()
@@ -206,6 +233,14 @@ impl BackendSession for SqlSession {
 
     async fn copy_in_fail(&mut self, message: &str) -> ErrorInfo {
         error_info(self.session.copy_in_fail(message))
+    }
+
+    fn take_notices(&mut self) -> Vec<ErrorInfo> {
+        self.session
+            .take_notices()
+            .into_iter()
+            .map(error_info)
+            .collect()
     }
 
     fn transaction_status(&self) -> TxStatus {

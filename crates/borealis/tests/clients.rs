@@ -146,6 +146,21 @@ fn psql_describe_commands_print_what_postgres_prints() {
         ),
         "t|numeric(10,2)"
     );
+    // SET LOCAL outside a transaction block: PostgreSQL's WARNING, no effect.
+    let out = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=require connect_timeout=5",
+            cluster.port
+        ))
+        .args(["-X", "-At", "-c", "set local work_mem = '1MB'", "-c", "show work_mem"])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("run psql");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "SET\n4MB\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "WARNING:  SET LOCAL can only be used in transaction blocks\n"
+    );
 }
 
 fn python_has(module: &str) -> bool {

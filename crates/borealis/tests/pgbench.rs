@@ -137,5 +137,23 @@ fn pgbench_initializes_and_runs_every_builtin_script_in_every_mode() {
         2 * 3 * 80,
         "tpcb-like and simple-update each write one row per transaction"
     );
+
+    // Range-partitioned pgbench_accounts (--partitions): COPY rows routed by
+    // aid, a primary key added to every partition, pgbench's probe finding
+    // the partitioning, then a timed run.
+    pgbench(&exe, port, &["-i", "--partitions=4", "-s", "1"]);
+    assert_eq!(
+        cluster.psql("select count(*), min(aid), max(aid) from pgbench_accounts"),
+        "100000|1|100000"
+    );
+    assert_eq!(
+        cluster.psql("select count(*), min(aid) from pgbench_accounts_4"),
+        "25000|75001"
+    );
+    let out = pgbench(&exe, port, &["-c", "4", "-j", "2", "-T", "5"]);
+    assert!(out.contains("partition method: range"), "{out}");
+    assert!(out.contains("partitions: 4"), "{out}");
+    assert!(out.contains("number of failed transactions: 0"), "{out}");
+    assert_balanced(&cluster);
     cluster.stop();
 }

@@ -3,8 +3,10 @@
 //! parameterized DML in binary format, a transaction rolled back and one
 //! committed, every supported type written as binary parameters and read
 //! back as binary results, errors with their SQLSTATE, and the catalog
-//! queries tokio-postgres sends to look up types it does not know. Not
-//! covered: `copy_in` (COPY through the extended protocol is refused).
+//! queries tokio-postgres sends to look up types it does not know, and
+//! `copy_in` / `copy_out` (COPY through the extended protocol), and
+//! transactional and custom settings (`set_config`, SET LOCAL), and the
+//! int2vector subscripts and `_pg_expandarray` records pgjdbc's metadata uses.
 
 mod support;
 
@@ -22,7 +24,7 @@ use tokio_postgres::config::{ChannelBinding, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{self, MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{accepts, to_sql_checked, FromSql, IsNull, ToSql, Type};
-use tokio_postgres::{Client, Socket};
+use tokio_postgres::{Client, GenericClient, Socket};
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
@@ -528,9 +530,7 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
 
     // The queries tokio-postgres sends for a type OID it does not know
     // (custom types; Borealis has none, so the driver never sends them by
-    // itself). Borealis types oid columns as int8, so the parameter and the
-    // oid results are i64 here; the driver's own lookup binds a u32 (oid)
-    // and would get WrongType until the engine has an oid type.
+    // itself), with oid parameters and results (u32) as the driver binds them.
     let array_of_int4 = client
         .query_one(
             "SELECT t.typname, t.typtype, t.typelem, r.rngsubtype, t.typbasetype, n.nspname, t.typrelid \
@@ -538,7 +538,7 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
              LEFT OUTER JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid \
              INNER JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid \
              WHERE t.oid = $1",
-            &[&1007i64],
+            &[&1007u32],
         )
         .await
         .expect("type info query");
@@ -548,25 +548,25 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
         "b",
         "typtype (\"char\" is text here)"
     );
-    assert_eq!(array_of_int4.get::<_, i64>(2), 23);
-    assert_eq!(array_of_int4.get::<_, Option<i64>>(3), None);
-    assert_eq!(array_of_int4.get::<_, i64>(4), 0);
+    assert_eq!(array_of_int4.get::<_, u32>(2), 23);
+    assert_eq!(array_of_int4.get::<_, Option<u32>>(3), None);
+    assert_eq!(array_of_int4.get::<_, u32>(4), 0);
     assert_eq!(array_of_int4.get::<_, String>(5), "pg_catalog");
-    assert_eq!(array_of_int4.get::<_, i64>(6), 0);
+    assert_eq!(array_of_int4.get::<_, u32>(6), 0);
     let labels = client
         .query(
             "SELECT enumlabel FROM pg_catalog.pg_enum WHERE enumtypid = $1 ORDER BY enumsortorder",
-            &[&23i64],
+            &[&23u32],
         )
         .await
         .expect("enum query");
     assert!(labels.is_empty());
-    let relid: i64 = client
+    let relid: u32 = client
         .query_one("select 'accounts'::regclass::oid", &[])
         .await
         .expect("regclass")
         .get(0);
-    let attributes: Vec<(String, i64)> = client
+    let attributes: Vec<(String, u32)> = client
         .query(
             "SELECT attname, atttypid FROM pg_catalog.pg_attribute WHERE attrelid = $1 \
              AND NOT attisdropped AND attnum > 0 ORDER BY attnum",
@@ -585,6 +585,252 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
             ("balance".to_owned(), 20)
         ]
     );
+
+    copy_through_the_extended_protocol(&client).await;
+    settings_follow_transactions(&mut client).await;
+    index_keys_and_expanded_records(&client).await;
+}
+
+/// The value of a one-row, one-column query (text, or NULL).
+async fn setting(client: &impl GenericClient, sql: &str) -> Option<String> {
+    client
+        .query_one(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+        .get(0)
+}
+
+/// Settings as PostgreSQL 15 keeps them: custom dotted parameters,
+/// `current_setting(.., true)`, SET LOCAL and `set_config(.., true)` ending
+/// with their transaction, and ROLLBACK undoing SET.
+async fn settings_follow_transactions(client: &mut Client) {
+    client
+        .batch_execute("set myapp.user_id = '42'")
+        .await
+        .expect("custom parameter");
+    assert_eq!(
+        setting(&*client, "select current_setting('myapp.user_id')").await,
+        Some("42".to_owned())
+    );
+    assert_eq!(
+        setting(&*client, "show myapp.user_id").await,
+        Some("42".to_owned())
+    );
+    assert_eq!(
+        setting(&*client, "select current_setting('x.y', true)").await,
+        None
+    );
+    for sql in ["select current_setting('x.y')", "set nodot = 1"] {
+        let error = client.query(sql, &[]).await.expect_err(sql);
+        assert_eq!(
+            error.code(),
+            Some(&SqlState::UNDEFINED_OBJECT),
+            "{sql}: {error:?}"
+        );
+    }
+
+    let txn = client.transaction().await.expect("begin");
+    assert_eq!(
+        setting(&txn, "select set_config('myapp.role', 'admin', true)").await,
+        Some("admin".to_owned())
+    );
+    txn.batch_execute("set local work_mem = '64kB'")
+        .await
+        .expect("set local");
+    assert_eq!(
+        setting(&txn, "select current_setting('myapp.role')").await,
+        Some("admin".to_owned())
+    );
+    assert_eq!(
+        setting(&txn, "show work_mem").await,
+        Some("64kB".to_owned())
+    );
+    txn.commit().await.expect("commit");
+    assert_eq!(
+        setting(&*client, "select current_setting('myapp.role')").await,
+        Some(String::new()),
+        "a custom parameter outlives its SET LOCAL, empty"
+    );
+    assert_eq!(
+        setting(&*client, "show work_mem").await,
+        Some("4MB".to_owned())
+    );
+
+    let txn = client.transaction().await.expect("begin");
+    txn.batch_execute("set work_mem = '128kB'; set myapp.user_id = '7'")
+        .await
+        .expect("set");
+    txn.rollback().await.expect("rollback");
+    assert_eq!(
+        setting(&*client, "show work_mem").await,
+        Some("4MB".to_owned())
+    );
+    assert_eq!(
+        setting(&*client, "select current_setting('myapp.user_id')").await,
+        Some("42".to_owned()),
+        "ROLLBACK undoes SET"
+    );
+
+    // Outside a block the statement is its own transaction.
+    let row = client
+        .query_one(
+            "select set_config('myapp.tenant', 't1', true), current_setting('myapp.tenant')",
+            &[],
+        )
+        .await
+        .expect("set_config is_local");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("t1".to_owned(), "t1".to_owned())
+    );
+    assert_eq!(
+        setting(&*client, "select current_setting('myapp.tenant')").await,
+        Some(String::new())
+    );
+    assert_eq!(
+        setting(&*client, "select set_config('myapp.tenant', 't2', false)").await,
+        Some("t2".to_owned())
+    );
+    assert_eq!(
+        setting(&*client, "select current_setting('myapp.tenant')").await,
+        Some("t2".to_owned())
+    );
+
+    // ROLLBACK TO SAVEPOINT undoes the SETs made after the savepoint.
+    let mut txn = client.transaction().await.expect("begin");
+    txn.batch_execute("set work_mem = '1MB'")
+        .await
+        .expect("set");
+    let savepoint = txn.savepoint("s").await.expect("savepoint");
+    savepoint
+        .batch_execute("set work_mem = '2MB'")
+        .await
+        .expect("set");
+    savepoint.rollback().await.expect("rollback to savepoint");
+    assert_eq!(setting(&txn, "show work_mem").await, Some("1MB".to_owned()));
+    txn.commit().await.expect("commit");
+    assert_eq!(
+        setting(&*client, "show work_mem").await,
+        Some("1MB".to_owned())
+    );
+}
+
+/// What pgjdbc's key and index metadata read: int2vector subscripts (from
+/// 0) and `information_schema._pg_expandarray`'s (x, n) records, printed as
+/// PostgreSQL prints them and taken apart with `(r).x` through a subquery.
+async fn index_keys_and_expanded_records(client: &Client) {
+    client
+        .batch_execute("create table pair (a int4, b text, primary key (b, a))")
+        .await
+        .expect("DDL");
+    let keys = client
+        .query_one(
+            "select indkey[0], indkey[1], indkey[2] from pg_index \
+             where indexrelid = 'pair_pkey'::regclass",
+            &[],
+        )
+        .await
+        .expect("int2vector subscripts");
+    assert_eq!(
+        (
+            keys.get::<_, Option<i16>>(0),
+            keys.get::<_, Option<i16>>(1),
+            keys.get::<_, Option<i16>>(2)
+        ),
+        (Some(2i16), Some(1i16), None)
+    );
+    let records = client
+        .simple_query("select information_schema._pg_expandarray(array['a b', 'c'])")
+        .await
+        .expect("_pg_expandarray");
+    let records: Vec<&str> = records
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(records, ["(\"a b\",1)", "(c,2)"]);
+    let fields: Vec<(i16, i32)> = client
+        .query(
+            "select (s.r).x, (s.r).n from (select information_schema._pg_expandarray(indkey) as r \
+             from pg_index where indexrelid = 'pair_pkey'::regclass) s",
+            &[],
+        )
+        .await
+        .expect("record fields through a subquery")
+        .iter()
+        .map(|r| (r.get("x"), r.get("n")))
+        .collect();
+    assert_eq!(fields, [(2, 1), (1, 2)]);
+}
+
+/// `copy_in` and `copy_out` run COPY through Parse/Bind/Execute: CopyIn and
+/// CopyOut start from Execute, a bad row fails the COPY with its SQLSTATE and
+/// rolls it back, and the connection stays usable.
+async fn copy_through_the_extended_protocol(client: &Client) {
+    use futures::{SinkExt, TryStreamExt};
+
+    client
+        .batch_execute("create table copied (id int4 primary key, name text)")
+        .await
+        .expect("DDL");
+    let sink = client
+        .copy_in::<_, bytes::Bytes>("copy copied (id, name) from stdin")
+        .await
+        .expect("COPY FROM STDIN starts from Execute");
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"1\tone\n2\t\\N\n"))
+        .await
+        .expect("copy data");
+    sink.send(bytes::Bytes::from_static(b"3\tthree\n"))
+        .await
+        .expect("copy data");
+    assert_eq!(sink.finish().await.expect("COPY completes"), 3);
+
+    let sink = client
+        .copy_in::<_, bytes::Bytes>("copy copied from stdin")
+        .await
+        .expect("COPY FROM STDIN starts");
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"4\tfour\nfive\tbad\n"))
+        .await
+        .expect("copy data");
+    let error = sink.finish().await.expect_err("a bad int4 fails the COPY");
+    assert_eq!(
+        error.code(),
+        Some(&SqlState::INVALID_TEXT_REPRESENTATION),
+        "{error:?}"
+    );
+
+    let copy_out = client
+        .prepare("copy (select id, name from copied order by id) to stdout")
+        .await
+        .expect("prepare COPY TO STDOUT");
+    assert!(copy_out.params().is_empty() && copy_out.columns().is_empty());
+    let chunks: Vec<bytes::Bytes> = client
+        .copy_out(&copy_out)
+        .await
+        .expect("COPY TO STDOUT starts from Execute")
+        .try_collect()
+        .await
+        .expect("copy out data");
+    assert_eq!(chunks.concat(), b"1\tone\n2\t\\N\n3\tthree\n");
+
+    // (A failed `copy_in` start is not tried: tokio-postgres then sends a
+    // second Sync, whose ReadyForQuery it does not expect, with PostgreSQL too.)
+    let error = client
+        .copy_out("copy missing to stdout")
+        .await
+        .err()
+        .expect("COPY from a missing table fails at Execute");
+    assert_eq!(error.code(), Some(&SqlState::UNDEFINED_TABLE), "{error:?}");
+    let count: i64 = client
+        .query_one("select count(*) from copied", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 3, "the failed COPY kept nothing");
 }
 
 #[test]

@@ -93,11 +93,11 @@ pub enum Output {
     Command { tag: String },
     /// An empty statement (only whitespace, comments or `;`): EmptyQueryResponse.
     Empty,
-    /// `COPY ... FROM STDIN` started (simple query only, as its last statement): the endpoint
-    /// sends CopyInResponse (text format, `columns` fields) and streams the client's CopyData
-    /// to [`BackendSession::copy_in_data`] until CopyDone ([`BackendSession::copy_in_done`])
-    /// or CopyFail ([`BackendSession::copy_in_fail`]). A session dropped mid-COPY (client
-    /// gone) must keep nothing of it.
+    /// `COPY ... FROM STDIN` started (as a simple query's last statement, or from Execute):
+    /// the endpoint sends CopyInResponse (text format, `columns` fields) and streams the
+    /// client's CopyData to [`BackendSession::copy_in_data`] until CopyDone
+    /// ([`BackendSession::copy_in_done`]) or CopyFail ([`BackendSession::copy_in_fail`]). A
+    /// session dropped mid-COPY (client gone) must keep nothing of it.
     CopyIn { columns: usize },
     /// `COPY ... TO STDOUT`: CopyOutResponse, one CopyData per entry of `data` (a row in the
     /// COPY format, newline included), CopyDone, then CommandComplete with `tag`.

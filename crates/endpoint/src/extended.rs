@@ -307,14 +307,19 @@ impl Session {
                     portal.state = PortalState::Done { tag: String::new() };
                     return Err(info.into());
                 }
-                Ok(Output::CopyIn { .. } | Output::CopyOut { .. }) => {
+                Ok(Output::CopyIn { columns }) => {
+                    // As PostgreSQL: CommandComplete after CopyDone, or an error after which
+                    // input is skipped up to the Sync that follows the copy data.
                     portal.state = PortalState::Done { tag: String::new() };
-                    let _ = self.backend.copy_in_fail("extended protocol").await;
-                    return Err(ErrorInfo::error(
-                        sqlstate::FEATURE_NOT_SUPPORTED,
-                        "COPY is not supported in the extended query protocol",
-                    )
-                    .into());
+                    let tag = self.copy_in_exchange(columns).await??;
+                    self.send_command_complete(tag.clone()).await?;
+                    portal.state = PortalState::Done { tag };
+                    return Ok(());
+                }
+                Ok(Output::CopyOut { columns, data, tag }) => {
+                    self.copy_out(columns, data, tag.clone()).await?;
+                    portal.state = PortalState::Done { tag };
+                    return Ok(());
                 }
                 Ok(Output::Empty) => {
                     portal.state = PortalState::Done { tag: String::new() };

@@ -434,7 +434,7 @@ impl Session {
 const COPY_BATCH_BYTES: usize = 256 << 10;
 
 impl Session {
-    async fn copy_out(
+    pub(crate) async fn copy_out(
         &mut self,
         columns: usize,
         data: Vec<Vec<u8>>,
@@ -459,11 +459,26 @@ impl Session {
         self.send_command_complete(tag).await
     }
 
-    /// The COPY FROM STDIN sub-protocol: CopyInResponse, then the client's CopyData
-    /// (batched, so the backend sees large chunks) until CopyDone or CopyFail. Ends with
-    /// ReadyForQuery. A client that goes away ends the session, and the backend session's
-    /// drop discards the COPY.
+    /// COPY FROM STDIN started by a simple Query: the exchange, its completion or error,
+    /// then ReadyForQuery.
     async fn copy_in(&mut self, columns: usize) -> Result<(), Closed> {
+        match self.copy_in_exchange(columns).await? {
+            Ok(tag) => self.send_command_complete(tag).await?,
+            Err(info) if info.is_fatal() => return self.fatal(&info).await,
+            Err(info) => self.send_error(&info).await?,
+        }
+        self.send_ready().await
+    }
+
+    /// The COPY FROM STDIN sub-protocol: CopyInResponse, then the client's CopyData
+    /// (batched, so the backend sees large chunks) until CopyDone or CopyFail (Flush and
+    /// Sync are ignored meanwhile, as in PostgreSQL). Returns the completion tag or the
+    /// error for the caller to report. A client that goes away ends the session, and the
+    /// backend session's drop discards the COPY.
+    pub(crate) async fn copy_in_exchange(
+        &mut self,
+        columns: usize,
+    ) -> Result<Result<String, ErrorInfo>, Closed> {
         let columns = columns.min(i16::MAX as usize);
         self.conn
             .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
@@ -479,7 +494,10 @@ impl Session {
             let message = match self.conn.read_message().await {
                 Ok(message) => message,
                 Err(ReadError::Closed) => return Err(Closed),
-                Err(ReadError::Decode(DecodeError::Fatal(info))) => return self.fatal(&info).await,
+                Err(ReadError::Decode(DecodeError::Fatal(info))) => {
+                    self.fatal(&info).await?;
+                    return Err(Closed);
+                }
                 Err(ReadError::Decode(DecodeError::Recoverable { info, .. })) => {
                     let _ = self.backend.copy_in_fail(&info.message).await;
                     break Err(info);
@@ -534,19 +552,14 @@ impl Session {
             }
         };
         self.send_notices().await?;
-        match outcome {
-            Ok(Output::Command { tag }) => self.send_command_complete(tag).await?,
-            Ok(_) => {
-                self.send_error(&ErrorInfo::error(
-                    sqlstate::INTERNAL_ERROR,
-                    "COPY ended without a completion tag",
-                ))
-                .await?
-            }
-            Err(info) if info.is_fatal() => return self.fatal(&info).await,
-            Err(info) => self.send_error(&info).await?,
-        }
-        self.send_ready().await
+        Ok(match outcome {
+            Ok(Output::Command { tag }) => Ok(tag),
+            Ok(_) => Err(ErrorInfo::error(
+                sqlstate::INTERNAL_ERROR,
+                "COPY ended without a completion tag",
+            )),
+            Err(info) => Err(info),
+        })
     }
 }
 

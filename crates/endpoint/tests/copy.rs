@@ -1,6 +1,7 @@
 //! The COPY sub-protocol: COPY FROM STDIN (CopyInResponse, CopyData batched to the
 //! backend, CopyDone / CopyFail, errors mid-stream, messages PostgreSQL ignores or
-//! refuses meanwhile, a client vanishing mid-COPY) and COPY TO STDOUT.
+//! refuses meanwhile, a client vanishing mid-COPY) and COPY TO STDOUT, from a
+//! simple Query and from the extended protocol's Execute.
 
 mod common;
 
@@ -136,5 +137,68 @@ async fn copy_out_sends_rows_as_copy_data() {
     assert_eq!(msgs[0].body, vec![0, 0, 2, 0, 0, 0, 0]);
     assert_eq!(msgs[2].body, b"1\trow 1\n");
     assert_eq!(msgs[5].body, cstr("COPY 3"));
+    server.stop().await;
+}
+
+/// Parse, Bind and Execute of the unnamed statement and portal, then Sync.
+fn extended(sql: &str) -> Vec<u8> {
+    let mut out = frame(b'P', &[cstr(""), cstr(sql), vec![0, 0]].concat());
+    out.extend(frame(
+        b'B',
+        &[cstr(""), cstr(""), vec![0, 0, 0, 0, 0, 0]].concat(),
+    ));
+    out.extend(frame(b'E', &[cstr(""), vec![0, 0, 0, 0]].concat()));
+    out.extend(frame(b'S', b""));
+    out
+}
+
+#[tokio::test]
+async fn copy_in_through_the_extended_protocol() {
+    let server = TestServer::start(md5_config()).await;
+    let mut stream = raw_login(server.addr).await;
+    // As tokio-postgres's copy_in: Sync right after Execute, ignored during COPY.
+    stream.write_all(&extended("COPYIN t")).await.unwrap();
+    let mut started = String::new();
+    for _ in 0..3 {
+        started.push(read_msg(&mut stream).await.expect("reply").tag as char);
+    }
+    assert_eq!(started, "12G");
+    let mut input = copy_data(b"1\tx\n2\ty\n");
+    input.extend(frame(b'c', b""));
+    input.extend(frame(b'S', b""));
+    stream.write_all(&input).await.unwrap();
+    let msgs = read_until_ready(&mut stream).await;
+    assert_eq!(tags(&msgs), "CZ", "{msgs:?}");
+    assert_eq!(msgs[0].body, cstr("COPY 2"));
+    assert_eq!(server.backend.copies.lock().unwrap().committed.len(), 1);
+
+    // Bad data: the error, then everything up to the Sync after CopyDone is
+    // skipped, as in PostgreSQL.
+    stream.write_all(&extended("COPYIN t")).await.unwrap();
+    for _ in 0..3 {
+        read_msg(&mut stream).await.expect("reply");
+    }
+    let mut input = copy_data(b"bad\n");
+    input.extend(copy_data(b"3\tz\n"));
+    input.extend(frame(b'c', b""));
+    input.extend(frame(b'S', b""));
+    stream.write_all(&input).await.unwrap();
+    let msgs = read_until_ready(&mut stream).await;
+    assert_eq!(tags(&msgs), "EZ", "{msgs:?}");
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("22P02"));
+    assert_eq!(server.backend.copies.lock().unwrap().committed.len(), 1);
+    assert_healthy(server.addr).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn copy_out_through_the_extended_protocol() {
+    let server = TestServer::start(md5_config()).await;
+    let mut stream = raw_login(server.addr).await;
+    stream.write_all(&extended("COPYOUT 2")).await.unwrap();
+    let msgs = read_until_ready(&mut stream).await;
+    assert_eq!(tags(&msgs), "12HddcCZ", "{msgs:?}");
+    assert_eq!(msgs[3].body, b"0\trow 0\n");
+    assert_eq!(msgs[6].body, cstr("COPY 2"));
     server.stop().await;
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::encoding::{prefix_end, CATALOG_PREFIX};
 use crate::error::{SqlError, SqlResult};
+use crate::sequence::SequenceState;
 use crate::store::{Mutation, Store};
 use crate::types::ColType;
 
@@ -16,6 +17,14 @@ const TABLE_TAG: u8 = b'T';
 const SEQUENCE_TAG: u8 = b'S';
 const NEXT_ID_TAG: u8 = b'N';
 const VIEW_TAG: u8 = b'V';
+/// A sequence's options (`SequenceDef`); absent for SERIAL and row-id
+/// sequences, whose options are the defaults.
+const SEQUENCE_DEF_TAG: u8 = b'Q';
+/// First byte of a sequence mark in the versioned format (a legacy mark is
+/// 8 bytes: the last value handed out).
+const SEQUENCE_MARK_V2: u8 = 2;
+/// A role (`crate::roles::RoleDef`).
+const ROLE_TAG: u8 = b'A';
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ColumnDef {
@@ -95,6 +104,12 @@ pub struct TableDef {
     /// What the last ANALYZE found (None: never analyzed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<crate::stats::TableStats>,
+    /// Partition key (a partitioned table) and bound (a partition).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::partition::Partitioning::is_empty"
+    )]
+    pub partitioning: crate::partition::Partitioning,
 }
 
 impl TableDef {
@@ -151,6 +166,10 @@ impl TableDef {
 pub struct Catalog {
     pub tables: BTreeMap<String, Arc<TableDef>>,
     pub sequences: BTreeMap<String, ()>,
+    /// Options of the sequences created by CREATE SEQUENCE (others: defaults).
+    pub sequence_defs: BTreeMap<String, Arc<crate::sequence_options::SequenceDef>>,
+    /// Roles made by CREATE ROLE/USER (`postgres` is implicit).
+    pub roles: BTreeMap<String, Arc<crate::roles::RoleDef>>,
     pub views: BTreeMap<String, Arc<crate::view::ViewDef>>,
     pub next_table_id: u32,
     /// Bumped by every DDL; prepared statements re-bind when it moves.
@@ -171,6 +190,18 @@ pub fn view_key(name: &str) -> Vec<u8> {
 
 pub fn sequence_key(name: &str) -> Vec<u8> {
     let mut k = vec![CATALOG_PREFIX, SEQUENCE_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn sequence_def_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, SEQUENCE_DEF_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn role_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, ROLE_TAG];
     k.extend_from_slice(name.as_bytes());
     k
 }
@@ -207,8 +238,16 @@ impl Catalog {
         }
     }
 
+    /// The options a sequence follows.
+    pub fn sequence_options(&self, name: &str) -> crate::sequence_options::SequenceOptions {
+        self.sequence_defs
+            .get(name)
+            .map(|d| d.options.clone())
+            .unwrap_or_default()
+    }
+
     /// Loads the catalog and sequence high-water marks from the store.
-    pub async fn load(store: &dyn Store) -> SqlResult<(Catalog, BTreeMap<String, i64>)> {
+    pub async fn load(store: &dyn Store) -> SqlResult<(Catalog, BTreeMap<String, SequenceState>)> {
         let at = store.read_point();
         let mut cat = Catalog {
             next_table_id: 1,
@@ -240,13 +279,19 @@ impl Catalog {
                     }
                     Some(&SEQUENCE_TAG) => {
                         let name = String::from_utf8_lossy(&k[2..]).to_string();
-                        let mut a = [0u8; 8];
-                        if v.len() != 8 {
-                            return Err(corrupt("sequence", "bad length"));
-                        }
-                        a.copy_from_slice(&v);
                         cat.sequences.insert(name.clone(), ());
-                        seqs.insert(name, i64::from_le_bytes(a));
+                        seqs.insert(name, decode_sequence_mark(&v)?);
+                    }
+                    Some(&SEQUENCE_DEF_TAG) => {
+                        let def: crate::sequence_options::SequenceDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("sequence", e))?;
+                        let name = String::from_utf8_lossy(&k[2..]).to_string();
+                        cat.sequence_defs.insert(name, Arc::new(def));
+                    }
+                    Some(&ROLE_TAG) => {
+                        let def: crate::roles::RoleDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("role", e))?;
+                        cat.roles.insert(def.name.clone(), Arc::new(def));
                     }
                     Some(&NEXT_ID_TAG) => {
                         if v.len() != 4 {
@@ -266,6 +311,39 @@ impl Catalog {
     }
 }
 
+/// A mark in the versioned format: the state a restart resumes from.
+pub fn sequence_state_mutation(name: &str, state: SequenceState) -> Mutation {
+    let mut v = vec![SEQUENCE_MARK_V2];
+    v.extend_from_slice(&state.last.to_le_bytes());
+    v.push(u8::from(state.is_called));
+    Mutation {
+        key: sequence_key(name),
+        value: Some(v),
+    }
+}
+
+/// Reads a mark of either format.
+pub fn decode_sequence_mark(v: &[u8]) -> SqlResult<SequenceState> {
+    let int = |b: &[u8]| -> SqlResult<i64> {
+        let a: [u8; 8] = b
+            .try_into()
+            .map_err(|_| corrupt("sequence", "bad length"))?;
+        Ok(i64::from_le_bytes(a))
+    };
+    match v {
+        [SEQUENCE_MARK_V2, rest @ ..] if rest.len() == 9 => Ok(SequenceState {
+            last: int(&rest[..8])?,
+            is_called: rest[8] != 0,
+        }),
+        legacy if legacy.len() == 8 => Ok(SequenceState {
+            last: int(legacy)?,
+            is_called: true,
+        }),
+        _ => Err(corrupt("sequence", "bad length")),
+    }
+}
+
+/// A mark in the legacy format: `value` handed out (0: fresh SERIAL).
 pub fn sequence_mutation(name: &str, value: i64) -> Mutation {
     Mutation {
         key: sequence_key(name),

@@ -258,6 +258,95 @@ fn parse_int(s: &str, ty: SqlType) -> SqlResult<i64> {
     Ok(v as i64)
 }
 
+/// oid input as PostgreSQL's `oidin`: decimal with optional sign and
+/// surrounding whitespace; negative values of int4 range wrap around
+/// (`-1` is 4294967295).
+fn parse_oid(s: &str) -> SqlResult<i64> {
+    let invalid = || SqlError::invalid_text("oid", s);
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c');
+    let t = s.trim_start_matches(is_space);
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (digits, tail) = rest.split_at(digits_end);
+    if digits.is_empty() || !tail.chars().all(is_space) {
+        return Err(invalid());
+    }
+    let out_of_range = || {
+        SqlError::new(
+            "22003",
+            format!("value \"{s}\" is out of range for type oid"),
+        )
+    };
+    let magnitude: u64 = digits.parse().map_err(|_| out_of_range())?;
+    if neg {
+        // strtoul negates in unsigned arithmetic; only int4-range values survive.
+        if magnitude > 1 << 31 {
+            return Err(out_of_range());
+        }
+        Ok((magnitude as i64).wrapping_neg() as i32 as u32 as i64)
+    } else if magnitude > u32::MAX as u64 {
+        Err(out_of_range())
+    } else {
+        Ok(magnitude as i64)
+    }
+}
+
+/// Cast of an integer to oid: int2/int4 reinterpret their bits (`-1` is
+/// 4294967295); int8 must already be in range.
+fn int_to_oid(v: i64, from: SqlType) -> SqlResult<Datum> {
+    if from == SqlType::Int8 || from == SqlType::Oid {
+        if !(0..=u32::MAX as i64).contains(&v) {
+            return Err(SqlError::new("22003", "OID out of range"));
+        }
+        return Ok(Datum::Int8(v));
+    }
+    Ok(Datum::Int8(v as i32 as u32 as i64))
+}
+
+/// "char" output of a byte: empty for 0, `\ooo` for a high byte.
+fn internal_char_text(b: u8) -> String {
+    match b {
+        0 => String::new(),
+        1..=127 => (b as char).to_string(),
+        _ => format!("\\{b:03o}"),
+    }
+}
+
+/// The byte of a "char" input (PostgreSQL's charin): `\ooo` in octal,
+/// else the first byte, 0 for the empty string. Also reads the output form back.
+fn internal_char_byte(s: &str) -> u8 {
+    let b = s.as_bytes();
+    let octal = |c: u8| (b'0'..=b'7').contains(&c);
+    if b.len() == 4 && b[0] == b'\\' && b[1..].iter().all(|c| octal(*c)) {
+        let v = b[1..]
+            .iter()
+            .fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
+        return v as u8;
+    }
+    b.first().copied().unwrap_or(0)
+}
+
+/// NAMEDATALEN - 1: names keep at most this many bytes.
+pub const NAME_MAX_BYTES: usize = 63;
+
+/// Truncates a name to `NAME_MAX_BYTES` on a character boundary, as PostgreSQL does.
+fn truncate_name(s: &str) -> &str {
+    if s.len() <= NAME_MAX_BYTES {
+        return s;
+    }
+    let mut end = NAME_MAX_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn parse_float(s: &str, ty: SqlType) -> SqlResult<f64> {
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
     let lower = t.to_ascii_lowercase();
@@ -269,14 +358,15 @@ fn parse_float(s: &str, ty: SqlType) -> SqlResult<f64> {
             if lower.contains("inf") || lower.contains("nan") || t.is_empty() {
                 return Err(SqlError::invalid_text(ty.display_name(), s));
             }
-            let v: f64 = t
-                .parse()
-                .map_err(|_| SqlError::invalid_text(ty.display_name(), s))?;
-            let overflow = if ty == SqlType::Float4 {
-                (v as f32).is_infinite()
+            let invalid = |_| SqlError::invalid_text(ty.display_name(), s);
+            // real is parsed as f32 directly: rounding through f64 first can
+            // land one ulp away from strtof's result.
+            let v: f64 = if ty == SqlType::Float4 {
+                t.parse::<f32>().map_err(invalid)? as f64
             } else {
-                v.is_infinite()
+                t.parse().map_err(invalid)?
             };
+            let overflow = v.is_infinite();
             let mantissa = lower.split('e').next().unwrap_or("");
             let nonzero_input = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
             let underflow = nonzero_input
@@ -335,7 +425,9 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Jsonb => Datum::Jsonb(crate::json::parse_jsonb(s)?),
         SqlType::Array(e) => parse_array(s, e.ty())?,
         SqlType::Int2Vector => parse_int2vector(s)?,
-        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown => {
+        SqlType::Oid => Datum::Int8(parse_oid(s)?),
+        SqlType::InternalChar => Datum::Text(internal_char_text(internal_char_byte(s))),
+        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown | SqlType::Name => {
             Datum::Text(s.to_string())
         }
     };
@@ -367,6 +459,9 @@ pub fn apply_typmod(d: Datum, target: ColType, ctx: CastContext) -> SqlResult<Da
                 return Ok(Datum::Text(padded));
             }
             Ok(d)
+        }
+        (Datum::Text(s), SqlType::Name) if s.len() > NAME_MAX_BYTES => {
+            Ok(Datum::Text(truncate_name(s).to_string()))
         }
         (Datum::Timestamp(t), SqlType::Timestamp) if target.typmod >= 0 => Ok(Datum::Timestamp(
             datetime::round_precision(*t, target.typmod),
@@ -410,19 +505,32 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
     }
     let t = to.ty;
     let converted = match (d, t) {
-        (Datum::Text(s), SqlType::Text | SqlType::Varchar) if from == SqlType::Bpchar => {
+        (Datum::Text(s), SqlType::Text | SqlType::Varchar | SqlType::Name)
+            if from == SqlType::Bpchar =>
+        {
             Datum::Text(s.trim_end_matches(' ').to_string())
         }
-        (Datum::Text(s), SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown) => {
-            Datum::Text(s)
+        (
+            Datum::Text(s),
+            SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown | SqlType::Name,
+        ) => Datum::Text(s),
+        (Datum::Text(s), SqlType::Int4) if from == SqlType::InternalChar => {
+            // "char" is a signed byte as an integer.
+            Datum::Int4(internal_char_byte(&s) as i8 as i32)
         }
         (Datum::Text(s), _) => return parse_text(&s, to),
-        (Datum::Bool(b), SqlType::Text | SqlType::Varchar | SqlType::Bpchar) => {
+        (Datum::Bool(b), SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
             Datum::Text(if b { "true" } else { "false" }.into())
         }
-        (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar) => {
+        (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
             Datum::Text(other.to_text(1).unwrap_or_default())
         }
+        (Datum::Int8(v), _) if from == SqlType::Oid => match t {
+            SqlType::Oid | SqlType::Int8 => Datum::Int8(v),
+            // oid -> int4 reinterprets the bits: 4294967295 is -1.
+            SqlType::Int4 => Datum::Int4(v as u32 as i32),
+            _ => return Err(cannot_cast(from, to)),
+        },
         (Datum::Date(d), SqlType::Date) => Datum::Date(d),
         (Datum::Date(d), SqlType::Timestamp) => {
             Datum::Timestamp(d as i64 * datetime::USECS_PER_DAY)
@@ -480,6 +588,12 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
                 SqlType::Float4 => Datum::Float4(v as f32),
                 SqlType::Float8 => Datum::Float8(v as f64),
                 SqlType::Numeric => Datum::Numeric(Numeric::from_i64(v)),
+                SqlType::Oid => int_to_oid(v, from)?,
+                SqlType::InternalChar => {
+                    let b = i8::try_from(v)
+                        .map_err(|_| SqlError::new("22003", "\"char\" out of range"))?;
+                    Datum::Text(internal_char_text(b as u8))
+                }
                 _ => return Err(cannot_cast(from, to)),
             }
         }
@@ -700,6 +814,8 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         (Datum::Text(x), Datum::Text(y)) => {
             if ty == SqlType::Bpchar {
                 x.trim_end_matches(' ').cmp(y.trim_end_matches(' '))
+            } else if ty == SqlType::InternalChar {
+                internal_char_byte(x).cmp(&internal_char_byte(y))
             } else {
                 x.as_bytes().cmp(y.as_bytes())
             }
@@ -833,6 +949,72 @@ mod tests {
             typmod: 7,
         };
         assert_eq!(parse_text("a", c3).unwrap(), Datum::Text("a  ".into()));
+    }
+
+    #[test]
+    fn oid_input_and_casts_follow_postgres() {
+        let oid = |s: &str| parse_text(s, SqlType::Oid.plain());
+        assert_eq!(oid(" \t 15 \t ").unwrap(), Datum::Int8(15));
+        assert_eq!(oid("-1040").unwrap(), Datum::Int8(4294966256));
+        assert_eq!(oid("-2147483648").unwrap(), Datum::Int8(2147483648));
+        assert_eq!(oid("4294967295").unwrap(), Datum::Int8(u32::MAX as i64));
+        for bad in ["", "    ", "5    d", " - 500", "99asdfasd", "0x10"] {
+            assert_eq!(
+                oid(bad).unwrap_err().message,
+                format!("invalid input syntax for type oid: \"{bad}\"")
+            );
+        }
+        for big in ["4294967296", "-2147483649", "32958209582039852935"] {
+            assert_eq!(oid(big).unwrap_err().sqlstate, "22003");
+        }
+        let c =
+            |d: Datum, from: SqlType, to: SqlType| cast(d, from, to.plain(), CastContext::Explicit);
+        assert_eq!(
+            c(Datum::Int4(-1), SqlType::Int4, SqlType::Oid).unwrap(),
+            Datum::Int8(u32::MAX as i64)
+        );
+        assert_eq!(
+            c(Datum::Int8(-1), SqlType::Int8, SqlType::Oid)
+                .unwrap_err()
+                .message,
+            "OID out of range"
+        );
+        assert_eq!(
+            c(Datum::Int8(u32::MAX as i64), SqlType::Oid, SqlType::Int4).unwrap(),
+            Datum::Int4(-1)
+        );
+        assert!(c(Datum::Int8(1), SqlType::Oid, SqlType::Numeric).is_err());
+    }
+
+    #[test]
+    fn names_are_truncated_to_63_bytes_on_a_character_boundary() {
+        let name = |s: &str| parse_text(s, SqlType::Name.plain()).unwrap();
+        assert_eq!(name(&"x".repeat(70)), Datum::Text("x".repeat(63)));
+        // 40 two-byte characters: 31 fit in 63 bytes.
+        assert_eq!(name(&"é".repeat(40)), Datum::Text("é".repeat(31)));
+        assert_eq!(
+            cast(
+                Datum::Text("ab  ".into()),
+                SqlType::Bpchar,
+                SqlType::Name.plain(),
+                CastContext::Implicit
+            )
+            .unwrap(),
+            Datum::Text("ab".into())
+        );
+    }
+
+    #[test]
+    fn real_input_rounds_once() {
+        let real = |s: &str| parse_text(s, SqlType::Float4.plain()).unwrap();
+        assert_eq!(
+            real("7038531e-32"),
+            Datum::Float4(f32::from_bits(0x15ae43fd))
+        );
+        assert_eq!(
+            real("82381273e-35"),
+            Datum::Float4(f32::from_bits(0x128289d1))
+        );
     }
 
     #[test]

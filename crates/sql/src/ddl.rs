@@ -89,7 +89,7 @@ pub struct DdlChange {
 impl DdlChange {
     /// A change to catalog entries alone: no sequences, row checks,
     /// backfill or rekey.
-    fn catalog_only(catalog: Catalog, mutations: Vec<Mutation>) -> DdlChange {
+    pub(crate) fn catalog_only(catalog: Catalog, mutations: Vec<Mutation>) -> DdlChange {
         DdlChange {
             catalog,
             mutations,
@@ -102,11 +102,11 @@ impl DdlChange {
     }
 }
 
-/// ADD PRIMARY KEY: every row of `from` is copied into `to` (a new table id keyed by the
-/// primary key); rows under the old id are left for the sweep, like a dropped table's.
+/// ADD PRIMARY KEY: every row of each `from` is copied into its `to` (a new
+/// table id keyed by the primary key; several for the leaves of a partitioned
+/// table); rows under the old ids are left for the sweep, like a dropped table's.
 pub struct Rekey {
-    pub from: std::sync::Arc<TableDef>,
-    pub to: std::sync::Arc<TableDef>,
+    pub tables: Vec<(std::sync::Arc<TableDef>, std::sync::Arc<TableDef>)>,
 }
 
 /// Builds one new index over a table's existing rows.
@@ -134,6 +134,54 @@ pub enum Validation {
         table: std::sync::Arc<TableDef>,
         fk: crate::catalog::ForeignKeyDef,
     },
+    /// Every existing row of leaf `table` must fit its (new) partition
+    /// constraint, as `router` (built for it on the new catalog) sees it;
+    /// otherwise 23514 with `message`.
+    PartitionBound {
+        table: std::sync::Arc<TableDef>,
+        router: std::sync::Arc<crate::partition::Router>,
+        message: String,
+    },
+}
+
+/// `unknown`, the type of an untyped literal, which no column may have.
+fn is_unknown_pseudo_type(ty: &ast::DataType) -> bool {
+    match ty {
+        ast::DataType::Custom(name, modifiers) => {
+            modifiers.is_empty() && object_name(name).is_ok_and(|n| n == "unknown")
+        }
+        _ => false,
+    }
+}
+
+/// The name CREATE TABLE creates, with PostgreSQL's checks of a schema
+/// qualifier against TEMP/UNLOGGED; `pg_temp` (the session's temporary
+/// schema) makes the table temporary.
+fn created_table_name(ct: &ast::CreateTable, sql: &str) -> SqlResult<String> {
+    use sqlparser::ast::Spanned;
+    if let [schema, table] = ct.name.0.as_slice() {
+        if let (Some(schema), Some(table)) = (schema.as_ident(), table.as_ident()) {
+            let at = crate::binder::span_position(sql, ct.name.span());
+            if ident_name(schema) == "pg_temp" {
+                if ct.unlogged {
+                    return Err(SqlError::new(
+                        "42P16",
+                        "only temporary relations may be created in temporary schemas",
+                    )
+                    .at(at));
+                }
+                return Ok(ident_name(table));
+            }
+            if ct.temporary {
+                return Err(SqlError::new(
+                    "42P16",
+                    "cannot create temporary relation in non-temporary schema",
+                )
+                .at(at));
+            }
+        }
+    }
+    object_name(&ct.name)
 }
 
 /// CREATE TABLE against `catalog`; None when IF NOT EXISTS found the table.
@@ -145,18 +193,30 @@ pub fn create_table(
     sql: &str,
     id: u32,
 ) -> SqlResult<Option<DdlChange>> {
-    if ct.or_replace || ct.external || ct.query.is_some() || ct.like.is_some() || ct.clone.is_some()
-    {
+    let like = match &ct.like {
+        None => None,
+        Some(ast::CreateTableLikeKind::Parenthesized(l)) => Some(l),
+        Some(ast::CreateTableLikeKind::Plain(_)) => {
+            return Err(SqlError::unsupported("this form of CREATE TABLE"))
+        }
+    };
+    if ct.or_replace || ct.external || ct.query.is_some() || ct.clone.is_some() {
         return Err(SqlError::unsupported("this form of CREATE TABLE"));
     }
-    // Refused rather than ignored: a partition made as a plain table would
-    // silently lose the parent's columns, routing and bounds.
-    if ct.partition_by.is_some() || ct.partition_of.is_some() || ct.for_values.is_some() {
-        return Err(SqlError::unsupported(
-            "declarative partitioning (PARTITION BY / PARTITION OF)",
-        ));
+    if ct.partition_of.is_some() {
+        return crate::partition_ddl::create_partition(catalog, ct, sql, id);
     }
-    let name = object_name(&ct.name)?;
+    if ct.for_values.is_some() {
+        return Err(SqlError::syntax("FOR VALUES without PARTITION OF"));
+    }
+    crate::partition_ddl::check_inherits(catalog, ct)?;
+    if ct.inherits.as_ref().is_some_and(|p| !p.is_empty()) {
+        // Table inheritance is not implemented: refuse rather than create a
+        // table without its parents' columns.
+        return Err(SqlError::unsupported("CREATE TABLE ... INHERITS"));
+    }
+    crate::reloptions::check_table_options(&ct.table_options)?;
+    let name = created_table_name(ct, sql)?;
     if catalog.tables.contains_key(&name) || catalog.views.contains_key(&name) {
         if ct.if_not_exists {
             return Ok(None);
@@ -181,19 +241,36 @@ pub fn create_table(
         layout: vec![],
         slots: 0,
         stats: None,
+        partitioning: Default::default(),
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
     let mut pending_pk: Option<(Option<String>, Vec<usize>)> = None;
     let mut pending_unique: Vec<(Option<String>, Vec<usize>)> = vec![];
     let mut pending_checks: Vec<(Option<String>, ast::Expr, Option<usize>)> = vec![];
+    let mut pending_defaults: Vec<(usize, &ast::Expr)> = vec![];
     let pk_twice = || {
         SqlError::new(
             "42P16",
             format!("multiple primary keys for table \"{name}\" are not allowed"),
         )
     };
-    for (ci, col) in ct.columns.iter().enumerate() {
+    // LIKE source: its columns (names, types, NOT NULL; defaults if asked) first.
+    if let Some(l) = like {
+        let src = catalog.table(&object_name(&l.name)?)?;
+        let defaults = matches!(l.defaults, Some(ast::CreateTableLikeDefaults::Including));
+        for c in &src.columns {
+            t.columns.push(ColumnDef {
+                name: c.name.clone(),
+                ty: c.ty,
+                not_null: c.not_null,
+                default: if defaults { c.default.clone() } else { None },
+                missing: None,
+            });
+        }
+    }
+    for col in ct.columns.iter() {
+        let ci = t.columns.len();
         let cname = ident_name(&col.name);
         if t.column_index(&cname).is_some() {
             return Err(SqlError::new(
@@ -220,6 +297,11 @@ pub fn create_table(
             def.not_null = true;
             def.default = Some(format!("nextval('{seq}')"));
             t.owned_sequences.push(seq);
+        } else if is_unknown_pseudo_type(&col.data_type) {
+            return Err(SqlError::new(
+                "42P16",
+                format!("column \"{cname}\" has pseudo-type unknown"),
+            ));
         } else {
             def.ty = types::from_ast(&col.data_type)
                 .map_err(|e| e.at(crate::binder::span_position(sql, col.name.span)))?;
@@ -229,7 +311,10 @@ pub fn create_table(
             match &opt.option {
                 ast::ColumnOption::Null => {}
                 ast::ColumnOption::NotNull => def.not_null = true,
-                ast::ColumnOption::Default(e) => def.default = Some(e.to_string()),
+                ast::ColumnOption::Default(e) => {
+                    def.default = Some(e.to_string());
+                    pending_defaults.push((ci, e));
+                }
                 ast::ColumnOption::PrimaryKey(_) => {
                     if pending_pk.is_some() {
                         return Err(pk_twice());
@@ -356,6 +441,10 @@ pub fn create_table(
         });
     }
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(e) = &ct.partition_by {
+        t.partitioning.key = Some(crate::partition_ddl::parse_key(catalog, sql, e, &t)?);
+        crate::partition_ddl::check_unique_covers_key(&t)?;
+    }
     for (cname, cols, fk) in pending_fks {
         let def = foreign_key(catalog, &t, cname, cols, &fk, &mut names)?;
         t.foreign_keys.push(def);
@@ -367,6 +456,9 @@ pub fn create_table(
     }
     {
         let mut b = Binder::new(&scratch, sql, vec![]);
+        for (ci, e) in &pending_defaults {
+            b.check_default_expr(e, &t.columns[*ci])?;
+        }
         b.defaults(&t)?;
         b.checks(&t)?;
     }
@@ -374,7 +466,12 @@ pub fn create_table(
         Catalog::table_mutation(&t)?,
         Catalog::next_id_mutation(catalog.next_table_id.max(id + 1)),
     ];
-    for s in t.owned_sequences.iter().chain(t.rowid_sequence.iter()) {
+    let mut next = scratch;
+    for s in t.owned_sequences.iter() {
+        // SERIAL / identity sequences take their column's type.
+        mutations.extend(crate::sequence_ddl::serial_sequence(&mut next, &t, s)?);
+    }
+    for s in t.rowid_sequence.iter() {
         mutations.push(sequence_mutation(s, 0));
     }
     let created_sequences: Vec<String> = t
@@ -383,7 +480,6 @@ pub fn create_table(
         .chain(t.rowid_sequence.iter())
         .cloned()
         .collect();
-    let mut next = scratch;
     next.tables.insert(name, std::sync::Arc::new(t));
     next.next_table_id = next.next_table_id.max(id + 1);
     Ok(Some(DdlChange {
@@ -404,6 +500,7 @@ pub fn create_table(
 /// `TableDef::layout`). `earlier` are columns dropped earlier in the statement.
 fn drop_column(catalog: &Catalog, t: &mut TableDef, i: usize, earlier: &[usize]) -> SqlResult<()> {
     let cname = t.columns[i].name.clone();
+    crate::partition_ddl::drop_key_column(t, i)?;
     if t.primary_key
         .as_ref()
         .is_some_and(|pk| pk.columns.contains(&i))
@@ -607,7 +704,17 @@ pub fn drop_table(
     let mut dropped_sequences = Vec::new();
     for n in names {
         let name = object_name(n)?;
-        let dropping: Vec<String> = names.iter().filter_map(|n| object_name(n).ok()).collect();
+        // Tables dropped by this statement, partitions of listed ones included.
+        let mut dropping: Vec<String> = names.iter().filter_map(|n| object_name(n).ok()).collect();
+        for n in dropping.clone() {
+            if let Some(t) = catalog.tables.get(&n) {
+                dropping.extend(
+                    crate::partition::descendants(catalog, t)
+                        .iter()
+                        .map(|d| d.name.clone()),
+                );
+            }
+        }
         let mut deps = Vec::new();
         for other in catalog.tables.values() {
             if other.name == name || dropping.contains(&other.name) {
@@ -629,6 +736,10 @@ pub fn drop_table(
             .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
         }
         let Some(t) = next.tables.remove(&name) else {
+            // Already dropped as a partition of an earlier listed table.
+            if catalog.tables.contains_key(&name) {
+                continue;
+            }
             if catalog.views.contains_key(&name) {
                 return Err(SqlError::new("42809", format!("\"{name}\" is not a table"))
                     .with_hint("Use DROP VIEW to remove a view."));
@@ -641,17 +752,30 @@ pub fn drop_table(
                 format!("table \"{name}\" does not exist"),
             ));
         };
-        mutations.push(Mutation {
-            key: table_key(&name),
-            value: None,
-        });
-        for s in t.owned_sequences.iter().chain(t.rowid_sequence.iter()) {
+        // A partitioned table's partitions go with it.
+        let mut gone = crate::partition::descendants(catalog, &t);
+        gone.insert(0, t);
+        for t in gone {
+            next.tables.remove(&t.name);
             mutations.push(Mutation {
-                key: sequence_key(s),
+                key: table_key(&t.name),
                 value: None,
             });
-            next.sequences.remove(s);
-            dropped_sequences.push(s.clone());
+            for s in t.owned_sequences.iter().chain(t.rowid_sequence.iter()) {
+                mutations.push(Mutation {
+                    key: sequence_key(s),
+                    value: None,
+                });
+                // OWNED BY sequences have stored options too.
+                if next.sequence_defs.remove(s).is_some() {
+                    mutations.push(Mutation {
+                        key: crate::catalog::sequence_def_key(s),
+                        value: None,
+                    });
+                }
+                next.sequences.remove(s);
+                dropped_sequences.push(s.clone());
+            }
         }
     }
     if mutations.is_empty() {
@@ -664,8 +788,42 @@ pub fn drop_table(
 }
 
 /// ALTER TABLE: the catalog-only subset (ADD COLUMN with a constant default,
-/// RENAME, column defaults and NOT NULL, DROP CONSTRAINT for checks).
+/// RENAME, column defaults and NOT NULL, DROP CONSTRAINT for checks). On a
+/// partitioned table, column and CHECK changes apply to every partition too.
 pub fn alter_table(
+    catalog: &Catalog,
+    at: &ast::AlterTable,
+    sql: &str,
+) -> SqlResult<Option<DdlChange>> {
+    let target = object_name(&at.name)
+        .ok()
+        .and_then(|n| catalog.tables.get(&n).cloned());
+    if let Some(t) = &target {
+        crate::partition_ddl::check_alter_of_partition(catalog, t, at)?;
+    }
+    let Some(mut change) = alter_one_table(catalog, at, sql)? else {
+        return Ok(None);
+    };
+    let Some(t) = target.filter(|t| t.partitioning.key.is_some()) else {
+        return Ok(Some(change));
+    };
+    for d in crate::partition::descendants(catalog, &t) {
+        let Some(sub) = crate::partition_ddl::alter_for_partition(at, &d) else {
+            continue;
+        };
+        if let Some(c) = alter_one_table(&change.catalog, &sub, sql)? {
+            change.catalog = c.catalog;
+            change.mutations.extend(c.mutations);
+            change.validations.extend(c.validations);
+            change.backfill.extend(c.backfill);
+            change.created_sequences.extend(c.created_sequences);
+            change.dropped_sequences.extend(c.dropped_sequences);
+        }
+    }
+    Ok(Some(change))
+}
+
+fn alter_one_table(
     catalog: &Catalog,
     at: &ast::AlterTable,
     sql: &str,
@@ -677,6 +835,20 @@ pub fn alter_table(
         }
         return Err(SqlError::undefined_table(&name));
     };
+    match at.operations.as_slice() {
+        [ast::AlterTableOperation::AttachPartitionOf {
+            partition,
+            for_values,
+        }] => {
+            return crate::partition_ddl::attach_partition(
+                catalog, &name, partition, for_values, sql,
+            )
+        }
+        [ast::AlterTableOperation::DetachPartitionOf { partition, .. }] => {
+            return crate::partition_ddl::detach_partition(catalog, &name, partition)
+        }
+        _ => {}
+    }
     let mut t = (*old).clone();
     let mut validations = Vec::new();
     let mut new_name = None;
@@ -1198,6 +1370,26 @@ fn relation_exists(catalog: &Catalog, name: &str) -> bool {
 
 /// CREATE [UNIQUE] INDEX: a new index, built over existing rows in the same transaction.
 pub fn create_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Option<DdlChange>> {
+    let Some(mut change) = create_one_index(catalog, ci)? else {
+        return Ok(None);
+    };
+    // On a partitioned table each partition gets its own index.
+    let table = catalog.table(&object_name(&ci.table_name)?)?;
+    for d in crate::partition::descendants(catalog, &table) {
+        let mut sub = ci.clone();
+        sub.name = None;
+        sub.if_not_exists = false;
+        sub.table_name = ast::ObjectName::from(vec![ast::Ident::with_quote('"', d.name.clone())]);
+        if let Some(c) = create_one_index(&change.catalog, &sub)? {
+            change.catalog = c.catalog;
+            change.mutations.extend(c.mutations);
+            change.backfill.extend(c.backfill);
+        }
+    }
+    Ok(Some(change))
+}
+
+fn create_one_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Option<DdlChange>> {
     if ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
         return Err(SqlError::unsupported(
             "partial, INCLUDE or CONCURRENTLY indexes",
@@ -1239,6 +1431,7 @@ pub fn create_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Optio
     };
     if ci.unique {
         t.unique.push(index.clone());
+        crate::partition_ddl::check_unique_covers_key(&t)?;
     } else {
         t.indexes.push(index.clone());
     }
@@ -1309,13 +1502,14 @@ pub fn drop_index(
     Ok(Some(DdlChange::catalog_only(next, mutations)))
 }
 
-/// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols)`: the table gets the new id `id`,
-/// keyed by the primary key; its rows move there in the same transaction (`Rekey`).
+/// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols)`: the table gets a new id
+/// from `alloc_id`, keyed by the primary key; its rows move there in the same
+/// transaction (`Rekey`). On a partitioned table every partition gets the key.
 pub fn add_primary_key(
     catalog: &Catalog,
     at: &ast::AlterTable,
     pk: &ast::PrimaryKeyConstraint,
-    id: u32,
+    alloc_id: &mut dyn FnMut() -> u32,
 ) -> SqlResult<Option<DdlChange>> {
     let name = object_name(&at.name)?;
     let Some(old) = catalog.tables.get(&name).cloned() else {
@@ -1342,29 +1536,53 @@ pub fn add_primary_key(
             format!("relation \"{cname}\" already exists"),
         ));
     }
-    let mut t = (*old).clone();
-    t.id = id;
-    // Rows are rewritten under the new id in logical layout.
-    t.layout.clear();
-    t.slots = 0;
-    for &c in &columns {
-        t.columns[c].not_null = true;
-    }
-    t.primary_key = Some(IndexDef {
-        id: PRIMARY_INDEX,
-        name: cname,
-        columns,
-    });
-    let t = std::sync::Arc::new(t);
     let mut next = catalog.clone();
-    next.tables.insert(name, t.clone());
-    next.next_table_id = next.next_table_id.max(id + 1);
-    let mutations = vec![
-        Catalog::table_mutation(&t)?,
-        Catalog::next_id_mutation(next.next_table_id),
-    ];
+    let mut mutations = Vec::new();
+    let mut tables = Vec::new();
+    let mut targets = vec![(old.clone(), cname)];
+    for d in crate::partition::descendants(catalog, &old) {
+        if d.primary_key.is_some() {
+            return Err(SqlError::new(
+                "42P16",
+                format!(
+                    "multiple primary keys for table \"{}\" are not allowed",
+                    d.name
+                ),
+            ));
+        }
+        let n = format!("{}_pkey", d.name);
+        targets.push((d, n));
+    }
+    for (from, index_name) in targets {
+        let mut t = (*from).clone();
+        for &c in &columns {
+            t.columns[c].not_null = true;
+        }
+        t.primary_key = Some(IndexDef {
+            id: PRIMARY_INDEX,
+            name: index_name,
+            columns: columns.clone(),
+        });
+        crate::partition_ddl::check_unique_covers_key(&t)?;
+        // A partitioned table stores no rows: only its leaves move.
+        let moves = t.partitioning.key.is_none();
+        if moves {
+            t.id = alloc_id();
+            // Rows are rewritten under the new id in logical layout.
+            t.layout.clear();
+            t.slots = 0;
+            next.next_table_id = next.next_table_id.max(t.id + 1);
+        }
+        let t = std::sync::Arc::new(t);
+        mutations.push(Catalog::table_mutation(&t)?);
+        next.tables.insert(t.name.clone(), t.clone());
+        if moves {
+            tables.push((from, t));
+        }
+    }
+    mutations.push(Catalog::next_id_mutation(next.next_table_id));
     Ok(Some(DdlChange {
-        rekey: Some(Rekey { from: old, to: t }),
+        rekey: Some(Rekey { tables }),
         ..DdlChange::catalog_only(next, mutations)
     }))
 }

@@ -198,7 +198,7 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
     };
     Ok(match ty {
         SqlType::Bool => Datum::Bool(take(input, 1)?[0] != 0),
-        SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => {
+        SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Oid => {
             let v = (be8(take(input, 8)?) ^ (1 << 63)) as i64;
             match ty {
                 SqlType::Int2 => Datum::Int2(v as i16),
@@ -304,6 +304,8 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
         SqlType::Text
         | SqlType::Varchar
         | SqlType::Bpchar
+        | SqlType::Name
+        | SqlType::InternalChar
         | SqlType::Unknown
         | SqlType::Json
         | SqlType::Jsonb => {

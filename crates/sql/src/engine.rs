@@ -73,7 +73,11 @@ impl Engine {
             .max(1);
         let sequences = Sequences::default();
         for name in catalog.sequences.keys() {
-            sequences.load(name, seqs.get(name).copied().unwrap_or(0))?;
+            let state = seqs
+                .get(name)
+                .copied()
+                .ok_or_else(|| SqlError::internal(format!("sequence {name} has no mark")))?;
+            sequences.load(name, catalog.sequence_options(name), state)?;
         }
         Ok(Engine {
             inner: Arc::new(EngineInner {
@@ -233,6 +237,41 @@ impl EngineInner {
             vec![]
         };
         mutations.extend(dirty.iter().map(|(_, _, m)| m.clone()));
+        // ALTER SEQUENCE: no reservation computed from the old options may
+        // become durable after this commit's mark (see `crate::sequence`).
+        let (altered, renamed) = match &ddl {
+            Some(d) => {
+                let committed = self.catalog();
+                match crate::sequence_ddl::altered_sequences(&committed, d) {
+                    Ok(a) => (a, crate::sequence_ddl::renamed_sequences(&committed, d)),
+                    Err(e) => {
+                        self.undo_ddl(d);
+                        return Err(e);
+                    }
+                }
+            }
+            None => (vec![], vec![]),
+        };
+        let _reserving = if altered.is_empty() && renamed.is_empty() {
+            None
+        } else {
+            Some(self.sequence_reservation.lock().await)
+        };
+        let mut renamed_marks = Vec::with_capacity(renamed.len());
+        for (old, new) in renamed {
+            match self.sequences.rename_mark(&old, &new) {
+                Ok((ordinal, mark)) => {
+                    mutations.push(mark);
+                    renamed_marks.push((old, new, ordinal));
+                }
+                Err(e) => {
+                    if let Some(d) = &ddl {
+                        self.undo_ddl(d);
+                    }
+                    return Err(e);
+                }
+            }
+        }
         let result = self.store.commit(mutations).await;
         let lsn = match result {
             Ok(lsn) => lsn,
@@ -250,10 +289,18 @@ impl EngineInner {
             self.sequences.mark_persisted(&name, value)?;
         }
         if let Some(d) = ddl {
+            for (old, new, ordinal) in renamed_marks {
+                self.sequences.rename(&old, &new, ordinal)?;
+            }
             for s in &d.dropped_sequences {
                 self.sequences.drop_sequence(s)?;
             }
-            self.set_catalog((*d.catalog).clone());
+            for a in altered {
+                self.sequences.reconfigure(&a.name, a.options, a.restart)?;
+            }
+            self.set_catalog(crate::sequence_ddl::without_rename_markers(
+                (*d.catalog).clone(),
+            ));
             // d.guard drops here: the next DDL sees the new catalog.
         }
         Ok(())

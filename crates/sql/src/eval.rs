@@ -31,6 +31,8 @@ pub struct Env<'a> {
     pub subqueries: &'a HashMap<usize, SubResult>,
     pub sequences: &'a Sequences,
     pub sequence_used: &'a AtomicBool,
+    /// In a READ ONLY transaction: nextval and setval are refused.
+    pub read_only: bool,
     /// Transaction start time (now()), microseconds since 2000-01-01 UTC.
     pub now: i64,
     /// The session's settings (current_setting, set_config), if any.
@@ -316,7 +318,8 @@ fn text_of(d: &Datum, ty: SqlType) -> String {
     }
 }
 
-fn negate(d: Datum) -> SqlResult<Datum> {
+/// Unary minus.
+pub(crate) fn negate(d: Datum) -> SqlResult<Datum> {
     Ok(match d {
         Datum::Null => Datum::Null,
         Datum::Int2(v) => Datum::Int2(
@@ -397,7 +400,8 @@ pub fn arith(op: BinOp, l: Datum, r: Datum, ty: SqlType) -> SqlResult<Datum> {
                 l.as_f64().unwrap_or(f64::NAN),
                 r.as_f64().unwrap_or(f64::NAN),
             );
-            if matches!(op, BinOp::Div | BinOp::Mod) && b == 0.0 {
+            // NaN / 0 is NaN in PostgreSQL (float8div checks the dividend).
+            if matches!(op, BinOp::Div | BinOp::Mod) && b == 0.0 && !a.is_nan() {
                 return Err(SqlError::division_by_zero());
             }
             let v = if ty == SqlType::Float4 {
@@ -535,8 +539,34 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             let Datum::Text(name) = name else {
                 return Ok(Datum::Null);
             };
+            let name = crate::sequence::relation_name(&name);
+            if env.read_only {
+                return Err(crate::sequence::read_only_error("nextval"));
+            }
             env.sequence_used.store(true, AtomicOrdering::Relaxed);
-            return Ok(Datum::Int8(env.sequences.nextval(&name)?));
+            let v = env.sequences.nextval(&name)?;
+            if let Some(s) = env.settings {
+                s.sequences().record(&name, v)?;
+            }
+            return Ok(Datum::Int8(v));
+        }
+        Func::Sequence(f) => {
+            let vals: Vec<Datum> = args
+                .iter()
+                .map(|a| eval(a, row, env))
+                .collect::<SqlResult<_>>()?;
+            if f == crate::sequence::SeqFn::SetVal {
+                if env.read_only {
+                    return Err(crate::sequence::read_only_error("setval"));
+                }
+                env.sequence_used.store(true, AtomicOrdering::Relaxed);
+            }
+            return crate::sequence::eval_fn(
+                f,
+                &vals,
+                env.sequences,
+                env.settings.map(|s| s.sequences()),
+            );
         }
         Func::Version => return Ok(Datum::Text("PostgreSQL 15.0 (Borealis)".into())),
         Func::Now => return Ok(Datum::TimestampTz(env.now)),
@@ -761,6 +791,11 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 a0.as_f64().unwrap_or(f64::NAN),
                 vals[1].as_f64().unwrap_or(f64::NAN),
             );
+            // NaN operands first, as PostgreSQL's dpow: NaN ^ 0 = 1 ^ NaN = 1.
+            if a.is_nan() || b.is_nan() {
+                let one = (a.is_nan() && b == 0.0) || (b.is_nan() && a == 1.0);
+                return Ok(Datum::Float8(if one { 1.0 } else { f64::NAN }));
+            }
             if a == 0.0 && b < 0.0 {
                 return Err(SqlError::new(
                     "2201F",
@@ -768,7 +803,8 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 ));
             }
             let v = a.powf(b);
-            if v.is_nan() && !a.is_nan() && !b.is_nan() {
+            // PostgreSQL's dpow checks the operands (so -inf ^ 3.5 errors too).
+            if (a < 0.0 && b.floor() != b) || v.is_nan() {
                 return Err(SqlError::new(
                     "2201F",
                     "a negative number raised to a non-integer power yields a complex result",
@@ -939,6 +975,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Greatest
         | Func::Least
         | Func::NextVal
+        | Func::Sequence(_)
         | Func::Version
         | Func::Sys(_)
         | Func::Lib(_)

@@ -501,6 +501,20 @@ pub fn format_bytea(b: &[u8]) -> String {
     out
 }
 
+/// bytea output with bytea_output = escape: printable ASCII as is, `\\`
+/// doubled, every other byte as `\ooo`.
+pub fn format_bytea_escape(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for &x in b {
+        match x {
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(x as char),
+            _ => out.push_str(&format!("\\{x:03o}")),
+        }
+    }
+    out
+}
+
 pub fn parse_uuid(s: &str) -> SqlResult<u128> {
     let bad = || {
         SqlError::new(

@@ -57,14 +57,15 @@ pub struct Relation {
 /// Column types in the compact column specs below.
 fn spec_type(t: &str) -> SqlType {
     match t {
-        "oid" | "int8" => SqlType::Int8,
+        "oid" => SqlType::Oid,
+        "int8" => SqlType::Int8,
         "int4" => SqlType::Int4,
         "int2" => SqlType::Int2,
         "float4" => SqlType::Float4,
         "bool" => SqlType::Bool,
         "ts" => SqlType::TimestampTz,
         "text[]" => SqlType::Array(Elem::Text),
-        "oid[]" => SqlType::Array(Elem::Int8),
+        "oid[]" => SqlType::Array(Elem::Oid),
         "int2[]" => SqlType::Array(Elem::Int2),
         "int2vector" => SqlType::Int2Vector,
         "float4[]" => SqlType::Array(Elem::Float4),
@@ -100,7 +101,7 @@ impl Builder {
             .map(|(_, ty, nullable)| match ty {
                 _ if *nullable => Datum::Null,
                 SqlType::Bool => Datum::Bool(false),
-                SqlType::Int8 => Datum::Int8(0),
+                SqlType::Int8 | SqlType::Oid => Datum::Int8(0),
                 SqlType::Int4 => Datum::Int4(0),
                 SqlType::Int2 => Datum::Int2(0),
                 SqlType::Float4 => Datum::Float4(0.0),
@@ -166,6 +167,9 @@ pub fn type_name(ty: SqlType) -> String {
         SqlType::Jsonb => "jsonb".into(),
         SqlType::Array(e) => format!("_{}", type_name(e.ty())),
         SqlType::Int2Vector => "int2vector".into(),
+        SqlType::Oid => "oid".into(),
+        SqlType::Name => "name".into(),
+        SqlType::InternalChar => "char".into(),
     }
 }
 
@@ -471,6 +475,27 @@ fn index_def(t: &TableDef, ix: &IndexDef, unique: bool) -> String {
     )
 }
 
+/// Every index: (oid, `pg_get_indexdef(oid)`, each key column's definition,
+/// which `pg_get_indexdef(oid, column, pretty)` returns).
+pub fn index_column_defs(cat: &Catalog) -> Vec<(i64, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for t in cat.tables.values() {
+        for (ix, _, unique) in indexes(t) {
+            let columns = ix
+                .columns
+                .iter()
+                .map(|&c| {
+                    t.columns
+                        .get(c)
+                        .map_or(String::new(), |c| quote_ident(&c.name))
+                })
+                .collect();
+            out.push((index_oid(t, ix), index_def(t, ix, unique), columns));
+        }
+    }
+    out
+}
+
 /// The lookup tables catalog functions need: oid -> text.
 pub enum Lookup {
     IndexDef,
@@ -519,11 +544,64 @@ fn namespaces() -> [(i64, &'static str); 4] {
     ]
 }
 
+/// How many partitions `t` has directly.
+fn partition_children(cat: &Catalog, t: &TableDef) -> usize {
+    cat.tables
+        .values()
+        .filter(|c| {
+            c.partitioning
+                .of
+                .as_ref()
+                .is_some_and(|o| o.parent == t.name)
+        })
+        .count()
+}
+
+/// pg_partitioned_table's row of a partitioned table.
+fn partitioned_table_row(
+    cat: &Catalog,
+    t: &TableDef,
+    key: &crate::partition::PartitionKey,
+) -> Vec<(&'static str, Datum)> {
+    use crate::partition::{KeyPart, PartitionBound, Strategy};
+    let default = cat.tables.values().find(|c| {
+        c.partitioning
+            .of
+            .as_ref()
+            .is_some_and(|o| o.parent == t.name && o.bound == PartitionBound::Default)
+    });
+    let attrs: Vec<String> = key
+        .parts
+        .iter()
+        .map(|p| match p {
+            KeyPart::Column(c) => (c + 1).to_string(),
+            KeyPart::Expr { .. } => "0".to_string(),
+        })
+        .collect();
+    let strategy = match key.strategy {
+        Strategy::Range => "r",
+        Strategy::List => "l",
+        Strategy::Hash => "h",
+    };
+    vec![
+        ("partrelid", o(table_oid(t))),
+        ("partstrat", self::t(strategy)),
+        ("partnatts", Datum::Int2(key.parts.len() as i16)),
+        ("partdefid", o(default.map(|d| table_oid(d)).unwrap_or(0))),
+        ("partattrs", self::t(&attrs.join(" "))),
+    ]
+}
+
 /// Every user relation: (oid, name, relkind, owning table for indexes).
 fn relations(cat: &Catalog) -> Vec<(i64, String, &'static str, Option<&TableDef>)> {
     let mut out = Vec::new();
     for t in cat.tables.values() {
-        out.push((table_oid(t), t.name.clone(), "r", Some(t.as_ref())));
+        let kind = if t.partitioning.key.is_some() {
+            "p"
+        } else {
+            "r"
+        };
+        out.push((table_oid(t), t.name.clone(), kind, Some(t.as_ref())));
         for (ix, _, _) in indexes(t) {
             out.push((index_oid(t, ix), ix.name.clone(), "i", Some(t.as_ref())));
         }
@@ -669,7 +747,9 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             );
             for (oid, name, kind, tbl) in relations(cat) {
                 let (natts, checks, hasindex) = match (kind, tbl) {
-                    ("r", Some(t)) => (t.columns.len(), t.checks.len(), !indexes(t).is_empty()),
+                    ("r" | "p", Some(t)) => {
+                        (t.columns.len(), t.checks.len(), !indexes(t).is_empty())
+                    }
                     ("i", Some(t)) => {
                         let n = indexes(t)
                             .iter()
@@ -707,6 +787,29 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ("relchecks", i2(checks)),
                     ("relispopulated", b(true)),
                     ("relreplident", t(if kind == "r" { "d" } else { "n" })),
+                    (
+                        "relispartition",
+                        b(tbl.is_some_and(|x| kind != "i" && x.partitioning.of.is_some())),
+                    ),
+                    (
+                        "relhassubclass",
+                        b(kind == "p" && tbl.is_some_and(|x| partition_children(cat, x) > 0)),
+                    ),
+                ]);
+            }
+            // The catalogs themselves, under PostgreSQL's OIDs (pg_class is 1259).
+            for (name, oid) in SYSTEM_RELATION_OIDS {
+                bd.row(&[
+                    ("oid", o(*oid)),
+                    ("relname", t(name)),
+                    ("relnamespace", o(NS_PG_CATALOG)),
+                    ("relowner", o(ROLE_OID)),
+                    ("relam", o(AM_HEAP)),
+                    ("relfilenode", o(*oid)),
+                    ("relpersistence", t("p")),
+                    ("relkind", t("r")),
+                    ("relispopulated", b(true)),
+                    ("relreplident", t("n")),
                 ]);
             }
             bd
@@ -727,14 +830,21 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     .unwrap_or_default();
                 for (i, c) in tb.columns.iter().enumerate() {
                     let rel = table_oid(tb);
-                    bd.row(&attr_row(
+                    let mut row = attr_row(
                         rel,
                         &c.name,
                         c.ty,
                         i + 1,
                         c.not_null || pk.contains(&i),
                         c.default.is_some(),
-                    ));
+                    );
+                    // A partition's columns are all inherited.
+                    if tb.partitioning.of.is_some() {
+                        row.retain(|(n, _)| *n != "attislocal");
+                        row.push(("attislocal", b(false)));
+                        row.push(("attinhcount", Datum::Int4(1)));
+                    }
+                    bd.row(&row);
                 }
                 for (ix, _, _) in indexes(tb) {
                     for (k, c) in ix.columns.iter().enumerate() {
@@ -966,7 +1076,15 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                  coninhcount:int4 connoinherit:bool conkey:int2[] confkey:int2[] conbin:text?",
             );
             for tb in cat.tables.values() {
+                // A partition's CHECK constraints named as its parent's are inherited.
+                let parent = tb
+                    .partitioning
+                    .of
+                    .as_ref()
+                    .and_then(|of| cat.tables.get(&of.parent));
                 for c in constraints(tb) {
+                    let inherited = c.contype == "c"
+                        && parent.is_some_and(|p| p.checks.iter().any(|x| x.name == c.name));
                     let key: Vec<Datum> = c.key.iter().map(|k| i2(k + 1)).collect();
                     let mut vals = vec![
                         ("oid", o(c.oid)),
@@ -979,7 +1097,8 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         ("confupdtype", t(" ")),
                         ("confdeltype", t(" ")),
                         ("confmatchtype", t(" ")),
-                        ("conislocal", b(true)),
+                        ("conislocal", b(!inherited)),
+                        ("coninhcount", Datum::Int4(inherited as i32)),
                         ("connoinherit", b(c.contype == "p" || c.contype == "u")),
                         ("conkey", Datum::Array(key)),
                     ];
@@ -1121,12 +1240,35 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
         }
         "pg_description" => Builder::new("objoid:oid classoid:oid objsubid:int4 description"),
         "pg_inherits" => {
-            Builder::new("inhrelid:oid inhparent:oid inhseqno:int4 inhdetachpending:bool")
+            let mut bd =
+                Builder::new("inhrelid:oid inhparent:oid inhseqno:int4 inhdetachpending:bool");
+            for tb in cat.tables.values() {
+                let Some(of) = &tb.partitioning.of else {
+                    continue;
+                };
+                if let Some(parent) = cat.tables.get(&of.parent) {
+                    bd.row(&[
+                        ("inhrelid", o(table_oid(tb))),
+                        ("inhparent", o(table_oid(parent))),
+                        ("inhseqno", Datum::Int4(1)),
+                        ("inhdetachpending", b(false)),
+                    ]);
+                }
+            }
+            bd
         }
-        "pg_partitioned_table" => Builder::new(
-            "partrelid:oid partstrat partnatts:int2 partdefid:oid partattrs partclass \
-             partcollation partexprs:text?",
-        ),
+        "pg_partitioned_table" => {
+            let mut bd = Builder::new(
+                "partrelid:oid partstrat partnatts:int2 partdefid:oid partattrs partclass \
+                 partcollation partexprs:text?",
+            );
+            for tb in cat.tables.values() {
+                if let Some(key) = &tb.partitioning.key {
+                    bd.row(&partitioned_table_row(cat, tb, key));
+                }
+            }
+            bd
+        }
         "pg_collation" => {
             let mut bd = Builder::new(
                 "oid:oid collname collnamespace:oid collowner:oid collprovider \
@@ -1539,6 +1681,112 @@ pub enum SysFn {
     CurrentSetting,
     /// set_config(name, value, is_local).
     SetConfig,
+    /// Field 1 (x) or 2 (n) of a `_pg_expandarray` record, as text.
+    RecordField,
+    /// int2vector[i]: subscripts start at 0.
+    Int2VectorSubscript,
+}
+
+/// `information_schema._pg_expandarray`'s (x, n) records have no record type
+/// here: one travels as its text form (`(x,n)`, as PostgreSQL prints it)
+/// typed text with a typmod from this family, which no real type uses
+/// (typmods are -1 or positive) and which carries x's type, so `(r).x` and
+/// `(r).n` still work on a subquery's column (pgjdbc's getPrimaryKeys).
+const EXPANDED_RECORD_TYPMOD: i32 = -1_000_000;
+
+/// The type of an (x, n) record whose x is an `elem`.
+pub fn expanded_record_type(elem: SqlType) -> ColType {
+    ColType {
+        ty: SqlType::Text,
+        typmod: EXPANDED_RECORD_TYPMOD - elem.oid() as i32,
+    }
+}
+
+/// x's type if `ty` is an (x, n) record's.
+pub fn expanded_record_elem(ty: ColType) -> Option<SqlType> {
+    if ty.ty != SqlType::Text || ty.typmod > EXPANDED_RECORD_TYPMOD {
+        return None;
+    }
+    SqlType::from_oid(u32::try_from(EXPANDED_RECORD_TYPMOD - ty.typmod).ok()?)
+}
+
+/// The (x, n) record's text, quoted as PostgreSQL's record output does.
+pub fn expanded_record(x: &Datum, n: i32) -> SqlResult<String> {
+    let mut out = String::from("(");
+    if let Some(text) = x.to_text(1) {
+        let quote = text.is_empty()
+            || text
+                .chars()
+                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
+        if quote {
+            out.push('"');
+            for c in text.chars() {
+                if c == '"' || c == '\\' {
+                    out.push(c);
+                }
+                out.push(c);
+            }
+            out.push('"');
+        } else {
+            out.push_str(&text);
+        }
+    }
+    out.push(',');
+    out.push_str(&n.to_string());
+    out.push(')');
+    Ok(out)
+}
+
+/// Field `index` (1-based) of a record's text; None for a NULL field.
+fn record_field(record: &str, index: usize) -> SqlResult<Option<String>> {
+    let malformed = || SqlError::new("22P02", format!("malformed record literal: \"{record}\""));
+    let body = record
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(malformed)?;
+    let mut fields: Vec<Option<String>> = Vec::new();
+    let mut chars = body.chars().peekable();
+    loop {
+        let mut value = String::new();
+        let mut seen = false;
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match c {
+                ',' if !quoted => break,
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    chars.next();
+                    value.push('"');
+                }
+                '"' => {
+                    quoted = !quoted;
+                    seen = true;
+                }
+                '\\' => {
+                    value.push(chars.next().ok_or_else(malformed)?);
+                    seen = true;
+                }
+                c => {
+                    value.push(c);
+                    seen = true;
+                }
+            }
+        }
+        if quoted {
+            return Err(malformed());
+        }
+        fields.push(seen.then_some(value));
+        if chars.peek().is_none() {
+            break;
+        }
+    }
+    // A trailing comma leaves one more (NULL) field.
+    if body.ends_with(',') {
+        fields.push(None);
+    }
+    fields
+        .get(index.wrapping_sub(1))
+        .cloned()
+        .ok_or_else(malformed)
 }
 
 /// Runs a catalog function; `settings` are the statement's session
@@ -1566,17 +1814,36 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
                     .current(name, missing_ok)?
                     .map_or(Datum::Null, Datum::Text));
             }
-            if matches!(vals.get(2), Some(Datum::Bool(true))) {
-                return Err(SqlError::unsupported("set_config(..., is_local => true)"));
-            }
+            let scope = if matches!(vals.get(2), Some(Datum::Bool(true))) {
+                crate::settings::Scope::Transaction
+            } else {
+                crate::settings::Scope::Session
+            };
             // A NULL value resets the parameter, as in PostgreSQL.
             let value = match text(1) {
                 Some(v) => v.to_string(),
                 None => crate::settings::default_value(name)?,
             };
-            Datum::Text(settings.set_config(name, &value)?)
+            Datum::Text(settings.set_config(name, &value, scope)?)
         }
         SysFn::JsonBuildObject => json_build_object(vals)?,
+        SysFn::Int2VectorSubscript => match (&vals[0], vals.get(1).and_then(Datum::as_i64)) {
+            (Datum::Array(items), Some(i)) => usize::try_from(i)
+                .ok()
+                .and_then(|i| items.get(i).cloned())
+                .unwrap_or(Datum::Null),
+            _ => Datum::Null,
+        },
+        SysFn::RecordField => {
+            let (Datum::Text(record), Some(index)) =
+                (&vals[0], vals.get(1).and_then(Datum::as_i64))
+            else {
+                return Err(SqlError::internal("record field of a non-record"));
+            };
+            let index =
+                usize::try_from(index).map_err(|_| SqlError::internal("record field index"))?;
+            record_field(record, index)?.map_or(Datum::Null, Datum::Text)
+        }
         SysFn::ArrayPosition => {
             let (Datum::Array(items), Some(wanted)) = (&vals[0], vals.get(1)) else {
                 return Ok(Datum::Null);
@@ -1856,4 +2123,40 @@ fn default_btree_opclass(ty: SqlType) -> Option<(i64, &'static str)> {
         SqlType::Uuid => (2968, "uuid_ops"),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expanded_records_print_and_read_back_like_postgresql() {
+        let cases = [
+            (Datum::Int2(3), "(3,1)"),
+            (Datum::Text("a b".into()), "(\"a b\",1)"),
+            (Datum::Text("c,\"d\"\\".into()), "(\"c,\"\"d\"\"\\\\\",1)"),
+            (Datum::Text(String::new()), "(\"\",1)"),
+            (Datum::Null, "(,1)"),
+        ];
+        for (x, text) in cases {
+            let record = expanded_record(&x, 1).unwrap();
+            assert_eq!(record, text);
+            assert_eq!(record_field(&record, 1).unwrap(), x.to_text(1));
+            assert_eq!(record_field(&record, 2).unwrap().as_deref(), Some("1"));
+        }
+        assert_eq!(record_field("(1,2)", 3).unwrap_err().sqlstate, "22P02");
+        assert_eq!(record_field("1,2", 1).unwrap_err().sqlstate, "22P02");
+        assert_eq!(record_field("(\"1,2)", 1).unwrap_err().sqlstate, "22P02");
+    }
+
+    #[test]
+    fn expanded_record_types_carry_the_element_type() {
+        let ty = expanded_record_type(SqlType::Int2);
+        assert_eq!(expanded_record_elem(ty), Some(SqlType::Int2));
+        assert_eq!(expanded_record_elem(SqlType::Text.plain()), None);
+        assert_eq!(
+            expanded_record_elem(expanded_record_type(SqlType::Text)),
+            Some(SqlType::Text)
+        );
+    }
 }

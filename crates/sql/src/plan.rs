@@ -53,6 +53,8 @@ pub enum Func {
     Least,
     Mod,
     NextVal,
+    /// currval, setval, lastval and the columns of `SELECT * FROM seq`.
+    Sequence(crate::sequence::SeqFn),
     Replace,
     Btrim,
     Ltrim,
@@ -328,7 +330,7 @@ impl Expr {
         match self {
             Expr::Column(..) | Expr::Subquery { .. } => false,
             Expr::Func {
-                func: Func::NextVal,
+                func: Func::NextVal | Func::Sequence(_),
                 ..
             } => false,
             _ => {
@@ -398,9 +400,9 @@ impl HashKey {
         let family = |t: SqlType| match t {
             Int2 | Int4 | Int8 => Some(Int8),
             Float4 | Float8 => Some(Float8),
-            Text | Varchar => Some(Text),
+            Text | Varchar | Name => Some(Text),
             Bool | Numeric | Bpchar | Date | Timestamp | TimestampTz | Bytea | Uuid | Interval
-            | Time => Some(t),
+            | Time | Oid | InternalChar => Some(t),
             Unknown | Json | Jsonb | Array(_) | Int2Vector => None,
         };
         match (family(operand), family(side)) {
@@ -565,6 +567,15 @@ pub enum SrfFunc {
     /// WITH ORDINALITY of `unnest(a1, a2, ...)` in FROM: 1 up to the
     /// longest array's length (its arguments are the arrays).
     Ordinality,
+    /// `information_schema._pg_expandarray(array, field)`: per element, the
+    /// (x, n) record (field 0, see `pg_catalog::expanded_record`), the
+    /// element (1) or its 1-based position (2).
+    ExpandArray,
+    /// `regexp_matches(string, pattern, flags)`: per match, a text[] of the
+    /// capture groups (or of the whole match).
+    RegexpMatches,
+    /// `regexp_split_to_table(string, pattern, flags)`: the pieces.
+    RegexpSplitToTable,
 }
 
 /// One set-returning call of a `Plan::ProjectSet`.

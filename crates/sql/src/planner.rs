@@ -242,6 +242,7 @@ mod tests {
             layout: vec![],
             slots: 0,
             stats: None,
+            partitioning: Default::default(),
         }
     }
 

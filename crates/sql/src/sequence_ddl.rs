@@ -1,19 +1,22 @@
-//! CREATE SEQUENCE and DROP SEQUENCE as catalog changes. A sequence is a
-//! catalog entry plus its durable mark (`sequence_mutation`); creating one
-//! writes mark 0 and registers it with the engine when the DDL applies,
-//! dropping one deletes the entry, both committed with the transaction like
-//! every other DDL. Only sequences whose options resolve to PostgreSQL's
-//! defaults (ascending by 1 from 1, bigint, no cycle) are accepted for now:
-//! the catalog does not store options yet, so anything else is refused with
-//! 0A000 after PostgreSQL's own validation errors.
+//! CREATE, ALTER and DROP SEQUENCE as catalog changes. A sequence is a
+//! catalog entry, its options (`SequenceDef`, under its own key) and its
+//! durable mark (`sequence_state_mutation`); creating one writes its fresh
+//! state and registers it with the engine when the DDL applies, ALTER
+//! writes new options (and, for RESTART, a new mark the engine adopts when
+//! the transaction commits), dropping one deletes the entries, all
+//! committed with the transaction like every other DDL. OWNED BY links the
+//! sequence to a table column: it is dropped with the table.
 
 use sqlparser::ast;
 
 use crate::binder::object_name;
-use crate::catalog::{sequence_key, sequence_mutation, Catalog, TableDef};
+use std::sync::Arc;
+
+use crate::catalog::{sequence_def_key, sequence_key, sequence_state_mutation, Catalog, TableDef};
 use crate::ddl::DdlChange;
 use crate::error::{SqlError, SqlResult};
-use crate::sequence_options::SequenceOptions;
+use crate::sequence::SequenceState;
+use crate::sequence_options::{OwnedBy, SequenceDef, SequenceOptions};
 use crate::store::Mutation;
 
 fn relation_exists(catalog: &Catalog, name: &str) -> bool {
@@ -38,6 +41,101 @@ fn change(catalog: Catalog, mutations: Vec<Mutation>) -> DdlChange {
     }
 }
 
+/// The table and column an OWNED BY names (`None`: OWNED BY NONE), checked
+/// as PostgreSQL checks them.
+fn resolve_owner(catalog: &Catalog, owned_by: &OwnedBy) -> SqlResult<Option<(String, String)>> {
+    let Some(parts) = owned_by else {
+        return Ok(None);
+    };
+    let (table, column) = match parts.as_slice() {
+        [t, c] => (t.clone(), c.clone()),
+        [schema, t, c] if schema == "public" => (t.clone(), c.clone()),
+        [_, _, _] => {
+            return Err(SqlError::new(
+                "55000",
+                "sequence must be in same schema as table it is linked to",
+            ))
+        }
+        _ => {
+            return Err(SqlError::new("42601", "invalid OWNED BY option")
+                .with_hint("Specify OWNED BY table.column or OWNED BY NONE."))
+        }
+    };
+    let Some(t) = catalog.tables.get(&table) else {
+        // System catalogs live in pg_catalog; every sequence here in public.
+        if crate::pg_catalog::is_system_relation(None, &table) {
+            return Err(SqlError::new(
+                "55000",
+                "sequence must be in same schema as table it is linked to",
+            ));
+        }
+        if catalog
+            .tables
+            .values()
+            .any(|t| t.index_names().any(|n| n == table))
+        {
+            return Err(SqlError::new(
+                "42809",
+                format!("sequence cannot be owned by relation \"{table}\""),
+            )
+            .with_detail("This operation is not supported for indexes."));
+        }
+        if catalog.sequences.contains_key(&table) || catalog.views.contains_key(&table) {
+            return Err(SqlError::new(
+                "42809",
+                format!("sequence cannot be owned by relation \"{table}\""),
+            ));
+        }
+        return Err(SqlError::undefined_table(&table));
+    };
+    if t.column_index(&column).is_none() {
+        return Err(SqlError::new(
+            "42703",
+            format!("column \"{column}\" of relation \"{table}\" does not exist"),
+        ));
+    }
+    Ok(Some((table, column)))
+}
+
+/// Moves `sequence` from its old owning table (if any) to `owner`, adding
+/// the table mutations to `mutations`.
+fn set_owner(
+    next: &mut Catalog,
+    sequence: &str,
+    owner: Option<&str>,
+    mutations: &mut Vec<Mutation>,
+) -> SqlResult<()> {
+    let touched: Vec<String> = next
+        .tables
+        .values()
+        .filter(|t| {
+            t.owned_sequences.iter().any(|s| s == sequence) || Some(t.name.as_str()) == owner
+        })
+        .map(|t| t.name.clone())
+        .collect();
+    for name in touched {
+        let Some(t) = next.tables.get(&name) else {
+            continue;
+        };
+        let mut t = (**t).clone();
+        t.owned_sequences.retain(|s| s != sequence);
+        if Some(name.as_str()) == owner {
+            t.owned_sequences.push(sequence.to_string());
+        }
+        mutations.push(Catalog::table_mutation(&t)?);
+        next.tables.insert(name, Arc::new(t));
+    }
+    Ok(())
+}
+
+fn def_mutation(name: &str, def: &SequenceDef) -> SqlResult<Mutation> {
+    let json = serde_json::to_vec(def).map_err(|e| SqlError::internal(e.to_string()))?;
+    Ok(Mutation {
+        key: sequence_def_key(name),
+        value: Some(json),
+    })
+}
+
 /// CREATE SEQUENCE [IF NOT EXISTS] name [options]; `None` when IF NOT
 /// EXISTS found the name taken.
 pub fn create_sequence(
@@ -51,18 +149,11 @@ pub fn create_sequence(
         return Err(SqlError::unsupported("CREATE TEMPORARY SEQUENCE"));
     }
     let name = object_name(name)?;
-    let resolved = SequenceOptions::from_create(options)?;
-    if options
-        .iter()
-        .any(|o| matches!(o, ast::SequenceOptions::OwnedBy(Some(_))))
-    {
-        return Err(SqlError::unsupported("CREATE SEQUENCE ... OWNED BY"));
-    }
-    if resolved != SequenceOptions::default() {
-        return Err(SqlError::unsupported(
-            "CREATE SEQUENCE with non-default options",
-        ));
-    }
+    let (resolved, owned_by) = SequenceOptions::from_create(options)?;
+    let owner = match &owned_by {
+        Some(o) => resolve_owner(catalog, o)?,
+        None => None,
+    };
     if relation_exists(catalog, &name) {
         if if_not_exists {
             return Ok(None);
@@ -74,9 +165,225 @@ pub fn create_sequence(
     }
     let mut next = catalog.clone();
     next.sequences.insert(name.clone(), ());
-    let mut c = change(next, vec![sequence_mutation(&name, 0)]);
+    let state = SequenceState::fresh(resolved.start);
+    let def = SequenceDef::new(resolved, owner.clone());
+    let mut mutations = vec![
+        def_mutation(&name, &def)?,
+        sequence_state_mutation(&name, state),
+    ];
+    if let Some((table, _)) = &owner {
+        set_owner(&mut next, &name, Some(table), &mut mutations)?;
+    }
+    next.sequence_defs.insert(name.clone(), Arc::new(def));
+    let mut c = change(next, mutations);
     c.created_sequences.push(name);
     Ok(Some(c))
+}
+
+/// The catalog entries of the sequence `sequence` that a SERIAL (or
+/// identity) column of `table` uses: typed like the column (smallserial
+/// and serial sequences stop at their type's maximum) and OWNED BY it, as
+/// PostgreSQL makes them. A bigint column's sequence has the default
+/// options and keeps the legacy mark alone.
+pub fn serial_sequence(
+    next: &mut Catalog,
+    table: &TableDef,
+    sequence: &str,
+) -> SqlResult<Vec<Mutation>> {
+    let call = format!("nextval('{sequence}')");
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.default.as_deref() == Some(call.as_str()));
+    let data_type = match column.map(|c| c.ty.ty) {
+        Some(crate::types::SqlType::Int2) => crate::sequence_options::SequenceType::Int2,
+        Some(crate::types::SqlType::Int4) => crate::sequence_options::SequenceType::Int4,
+        _ => return Ok(vec![crate::catalog::sequence_mutation(sequence, 0)]),
+    };
+    let options = SequenceOptions {
+        data_type,
+        max_value: data_type.bounds().1,
+        ..SequenceOptions::default()
+    };
+    let state = SequenceState::fresh(options.start);
+    let owner = column.map(|c| (table.name.clone(), c.name.clone()));
+    let def = SequenceDef::new(options, owner);
+    let mutations = vec![
+        def_mutation(sequence, &def)?,
+        sequence_state_mutation(sequence, state),
+    ];
+    next.sequence_defs
+        .insert(sequence.to_string(), Arc::new(def));
+    Ok(mutations)
+}
+
+/// What ALTER SEQUENCE does besides options.
+pub enum AlterAction {
+    /// Options, RESTART [WITH v] (`Some(None)`: RESTART) and OWNED BY.
+    Options {
+        options: Vec<ast::SequenceOptions>,
+        restart: Option<Option<i64>>,
+    },
+    RenameTo(String),
+    /// SET LOGGED: every sequence here is logged already.
+    SetLogged,
+}
+
+/// ALTER SEQUENCE [IF EXISTS] name ...; `last` is the sequence's current
+/// value (options must keep it within bounds). `None`: nothing to change
+/// (IF EXISTS and no such sequence).
+pub fn alter_sequence(
+    catalog: &Catalog,
+    name: &str,
+    if_exists: bool,
+    action: &AlterAction,
+    last: Option<i64>,
+) -> SqlResult<Option<DdlChange>> {
+    if !catalog.sequences.contains_key(name) || hidden(catalog, name) {
+        if !hidden(catalog, name) && relation_exists(catalog, name) {
+            return Err(SqlError::new(
+                "42809",
+                format!("\"{name}\" is not a sequence"),
+            ));
+        }
+        if if_exists {
+            return Ok(None);
+        }
+        return Err(SqlError::new(
+            "42P01",
+            format!("relation \"{name}\" does not exist"),
+        ));
+    }
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    let current = catalog
+        .sequence_defs
+        .get(name)
+        .map(|d| (**d).clone())
+        .unwrap_or_else(|| SequenceDef::new(SequenceOptions::default(), None));
+    match action {
+        AlterAction::Options { options, restart } => {
+            let altered = SequenceOptions::from_alter(
+                &current.options,
+                options,
+                *restart,
+                last.unwrap_or(current.options.start),
+            )?;
+            let mut def = current.clone();
+            def.options = altered.options;
+            if let Some(o) = &altered.owned_by {
+                def.owned_by = resolve_owner(catalog, o)?;
+                let table = def.owned_by.as_ref().map(|(t, _)| t.as_str());
+                set_owner(&mut next, name, table, &mut mutations)?;
+            }
+            if let Some(v) = altered.restart {
+                // The engine adopts this mark as the state when the
+                // transaction commits (`EngineInner::commit_writes`).
+                mutations.push(sequence_state_mutation(name, SequenceState::fresh(v)));
+            }
+            mutations.push(def_mutation(name, &def)?);
+            next.sequence_defs.insert(name.to_string(), Arc::new(def));
+        }
+        AlterAction::SetLogged => return Ok(None),
+        AlterAction::RenameTo(to) => {
+            if relation_exists(catalog, to) {
+                return Err(SqlError::new(
+                    "42P07",
+                    format!("relation \"{to}\" already exists"),
+                ));
+            }
+            return rename(next, name, to, current);
+        }
+    }
+    Ok(Some(change(next, mutations)))
+}
+
+/// RENAME TO: the entries move to the new name, column defaults follow
+/// (PostgreSQL's refer to the sequence by oid); the engine moves the
+/// state and writes its mark when the transaction commits.
+fn rename(
+    mut next: Catalog,
+    name: &str,
+    to: &str,
+    mut def: SequenceDef,
+) -> SqlResult<Option<DdlChange>> {
+    let mut mutations = vec![
+        Mutation {
+            key: sequence_key(name),
+            value: None,
+        },
+        Mutation {
+            key: sequence_def_key(name),
+            value: None,
+        },
+    ];
+    // Renamed again in the same transaction: the state is still under
+    // the first name.
+    def.renamed_from = Some(def.renamed_from.take().unwrap_or_else(|| name.to_string()));
+    mutations.push(def_mutation(to, &def)?);
+    next.sequences.remove(name);
+    next.sequence_defs.remove(name);
+    next.sequences.insert(to.to_string(), ());
+    next.sequence_defs.insert(to.to_string(), Arc::new(def));
+    let old_call = format!("nextval('{name}')");
+    let new_call = format!("nextval('{to}')");
+    let touched: Vec<String> = next
+        .tables
+        .values()
+        .filter(|t| t.owned_sequences.iter().any(|s| s == name) || !dependents(t, name).is_empty())
+        .map(|t| t.name.clone())
+        .collect();
+    for table in touched {
+        let Some(t) = next.tables.get(&table) else {
+            continue;
+        };
+        let mut t = (**t).clone();
+        for s in &mut t.owned_sequences {
+            if s == name {
+                *s = to.to_string();
+            }
+        }
+        for c in &mut t.columns {
+            if let Some(d) = &mut c.default {
+                *d = d.replace(&old_call, &new_call);
+            }
+        }
+        mutations.push(Catalog::table_mutation(&t)?);
+        next.tables.insert(table, Arc::new(t));
+    }
+    let mut c = change(next, mutations);
+    c.dropped_sequences.push(name.to_string());
+    Ok(Some(c))
+}
+
+/// Sequences a transaction's DDL renamed: (old name, new name). The old
+/// name is where the engine holds the state (committed, or created by
+/// this transaction).
+pub fn renamed_sequences(committed: &Catalog, d: &crate::txn::TxnDdl) -> Vec<(String, String)> {
+    d.catalog
+        .sequence_defs
+        .iter()
+        .filter(|(new, _)| !committed.sequences.contains_key(*new))
+        .filter_map(|(new, def)| Some((def.renamed_from.clone()?, new.clone())))
+        .collect()
+}
+
+/// The catalog to install at commit: rename markers cleared.
+pub fn without_rename_markers(mut catalog: Catalog) -> Catalog {
+    for def in catalog.sequence_defs.values_mut() {
+        if def.renamed_from.is_some() {
+            Arc::make_mut(def).renamed_from = None;
+        }
+    }
+    catalog
+}
+
+/// Hidden row-id sequences are not relations PostgreSQL would show.
+fn hidden(catalog: &Catalog, name: &str) -> bool {
+    catalog
+        .tables
+        .values()
+        .any(|t| t.rowid_sequence.as_deref() == Some(name))
 }
 
 /// The default `nextval('name')` a SERIAL column or an explicit default
@@ -175,8 +482,13 @@ pub fn drop_sequence(
             next.tables.insert(table, std::sync::Arc::new(t));
         }
         next.sequences.remove(&name);
+        next.sequence_defs.remove(&name);
         mutations.push(Mutation {
             key: sequence_key(&name),
+            value: None,
+        });
+        mutations.push(Mutation {
+            key: sequence_def_key(&name),
             value: None,
         });
         dropped.push(name);
@@ -187,4 +499,61 @@ pub fn drop_sequence(
     let mut c = change(next, mutations);
     c.dropped_sequences = dropped;
     Ok(Some(c))
+}
+
+/// A committed ALTER SEQUENCE for the engine to apply.
+pub struct Alteration {
+    pub name: String,
+    pub options: SequenceOptions,
+    /// The state RESTART wrote as the sequence's mark.
+    pub restart: Option<SequenceState>,
+}
+
+/// The options and RESTART state one ALTER SEQUENCE change gives `name`.
+pub fn alteration_of(change: &DdlChange, name: &str) -> SqlResult<Alteration> {
+    let key = sequence_key(name);
+    let restart = change
+        .mutations
+        .iter()
+        .find(|m| m.key == key)
+        .and_then(|m| m.value.as_deref())
+        .map(crate::catalog::decode_sequence_mark)
+        .transpose()?;
+    Ok(Alteration {
+        name: name.to_string(),
+        options: change.catalog.sequence_options(name),
+        restart,
+    })
+}
+
+/// The sequences a transaction's DDL altered (options or RESTART) that
+/// existed in `committed`: their options differ, or the DDL wrote a mark.
+pub fn altered_sequences(
+    committed: &Catalog,
+    d: &crate::txn::TxnDdl,
+) -> SqlResult<Vec<Alteration>> {
+    let mut out = Vec::new();
+    for name in d.catalog.sequences.keys() {
+        if !committed.sequences.contains_key(name) {
+            continue;
+        }
+        let key = sequence_key(name);
+        let restart = d
+            .mutations
+            .iter()
+            .rev()
+            .find(|m| m.key == key)
+            .and_then(|m| m.value.as_deref())
+            .map(crate::catalog::decode_sequence_mark)
+            .transpose()?;
+        let options = d.catalog.sequence_options(name);
+        if restart.is_some() || options != committed.sequence_options(name) {
+            out.push(Alteration {
+                name: name.clone(),
+                options,
+                restart,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -19,7 +19,8 @@ pub enum SequenceType {
 }
 
 impl SequenceType {
-    fn bounds(self) -> (i64, i64) {
+    /// The smallest and largest value of the type.
+    pub fn bounds(self) -> (i64, i64) {
         match self {
             SequenceType::Int2 => (i16::MIN.into(), i16::MAX.into()),
             SequenceType::Int4 => (i32::MIN.into(), i32::MAX.into()),
@@ -42,9 +43,13 @@ impl SequenceType {
             D::SmallInt(_) | D::Int2(_) => Ok(SequenceType::Int2),
             D::Int(_) | D::Integer(_) | D::Int4(_) => Ok(SequenceType::Int4),
             D::BigInt(_) | D::Int8(_) => Ok(SequenceType::Int8),
-            _ => Err(invalid(
-                "sequence type must be smallint, integer, or bigint".to_string(),
-            )),
+            // An unknown type name is reported as such (42704), as PostgreSQL does.
+            other => match crate::types::from_ast(other) {
+                Err(e) if e.sqlstate == "42704" => Err(e),
+                _ => Err(invalid(
+                    "sequence type must be smallint, integer, or bigint".to_string(),
+                )),
+            },
         }
     }
 }
@@ -117,112 +122,234 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> SqlResult<()> {
     Ok(())
 }
 
-impl SequenceOptions {
-    /// Resolves CREATE SEQUENCE options against PostgreSQL's defaults.
-    /// `OWNED BY` is not a value option and is ignored here (the caller
-    /// records the dependency).
-    pub fn from_create(options: &[ast::SequenceOptions]) -> SqlResult<SequenceOptions> {
-        let mut data_type = None;
-        let mut increment = None;
-        // `Some(None)`: NO MINVALUE / NO MAXVALUE given explicitly.
-        let mut min_value: Option<Option<i64>> = None;
-        let mut max_value: Option<Option<i64>> = None;
-        let mut start = None;
-        let mut cache = None;
-        let mut cycle = None;
-        let mut owned_by = None;
+/// What the catalog stores for a sequence made by CREATE SEQUENCE (JSON,
+/// versioned so the format can grow).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceDef {
+    pub version: u32,
+    pub options: SequenceOptions,
+    /// OWNED BY table.column: dropped with the table (or the column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<(String, String)>,
+    /// Set by RENAME: the name the committing transaction moves the
+    /// sequence's state from (only within that transaction: never stored,
+    /// cleared when the catalog is installed).
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+}
+
+impl SequenceDef {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(options: SequenceOptions, owned_by: Option<(String, String)>) -> SequenceDef {
+        SequenceDef {
+            version: SequenceDef::VERSION,
+            options,
+            owned_by,
+            renamed_from: None,
+        }
+    }
+}
+
+/// OWNED BY as written: `None` for OWNED BY NONE.
+pub type OwnedBy = Option<Vec<String>>;
+
+/// The options given in one CREATE or ALTER SEQUENCE, before defaults.
+#[derive(Default)]
+struct Given {
+    data_type: Option<SequenceType>,
+    increment: Option<i64>,
+    /// `Some(None)`: NO MINVALUE / NO MAXVALUE given explicitly.
+    min_value: Option<Option<i64>>,
+    max_value: Option<Option<i64>>,
+    start: Option<i64>,
+    cache: Option<i64>,
+    cycle: Option<bool>,
+    owned_by: Option<OwnedBy>,
+}
+
+impl Given {
+    fn collect(options: &[ast::SequenceOptions]) -> SqlResult<Given> {
+        let mut g = Given::default();
         for o in options {
             match o {
                 ast::SequenceOptions::DataType(t) => {
-                    set_once(&mut data_type, SequenceType::from_ast(t)?)?
+                    set_once(&mut g.data_type, SequenceType::from_ast(t)?)?
                 }
                 ast::SequenceOptions::IncrementBy(e, _) => {
-                    set_once(&mut increment, option_integer(e, "INCREMENT")?)?
+                    set_once(&mut g.increment, option_integer(e, "INCREMENT")?)?
                 }
                 ast::SequenceOptions::MinValue(e) => set_once(
-                    &mut min_value,
+                    &mut g.min_value,
                     e.as_ref()
                         .map(|e| option_integer(e, "MINVALUE"))
                         .transpose()?,
                 )?,
                 ast::SequenceOptions::MaxValue(e) => set_once(
-                    &mut max_value,
+                    &mut g.max_value,
                     e.as_ref()
                         .map(|e| option_integer(e, "MAXVALUE"))
                         .transpose()?,
                 )?,
                 ast::SequenceOptions::StartWith(e, _) => {
-                    set_once(&mut start, option_integer(e, "START")?)?
+                    set_once(&mut g.start, option_integer(e, "START")?)?
                 }
                 ast::SequenceOptions::Cache(e) => {
-                    set_once(&mut cache, option_integer(e, "CACHE")?)?
+                    set_once(&mut g.cache, option_integer(e, "CACHE")?)?
                 }
                 // sqlparser's flag means `NO CYCLE`.
-                ast::SequenceOptions::Cycle(no_cycle) => set_once(&mut cycle, !*no_cycle)?,
-                ast::SequenceOptions::OwnedBy(_) => set_once(&mut owned_by, ())?,
+                ast::SequenceOptions::Cycle(no_cycle) => set_once(&mut g.cycle, !*no_cycle)?,
+                ast::SequenceOptions::OwnedBy(target) => set_once(
+                    &mut g.owned_by,
+                    target.as_ref().map(|n| {
+                        n.0.iter()
+                            .map(|p| {
+                                p.as_ident()
+                                    .map(crate::binder::ident_name)
+                                    .unwrap_or_default()
+                            })
+                            .collect()
+                    }),
+                )?,
             }
         }
-        let data_type = data_type.unwrap_or(SequenceType::Int8);
-        let (type_min, type_max) = data_type.bounds();
-        let increment = increment.unwrap_or(1);
-        if increment == 0 {
-            return Err(invalid("INCREMENT must not be zero".to_string()));
-        }
-        let ascending = increment > 0;
-        let max_value = match max_value.flatten() {
-            Some(m) => m,
-            None if ascending => type_max,
-            None => -1,
-        };
-        if max_value < type_min || max_value > type_max {
+        Ok(g)
+    }
+}
+
+/// An ALTER SEQUENCE's effect on the options (and where it restarts).
+pub struct Altered {
+    pub options: SequenceOptions,
+    /// RESTART [WITH v]: the value the next `nextval` returns.
+    pub restart: Option<i64>,
+    pub owned_by: Option<OwnedBy>,
+}
+
+impl SequenceOptions {
+    /// Resolves CREATE SEQUENCE options against PostgreSQL's defaults, with
+    /// OWNED BY as written (the caller resolves and records it).
+    pub fn from_create(
+        options: &[ast::SequenceOptions],
+    ) -> SqlResult<(SequenceOptions, Option<OwnedBy>)> {
+        let g = Given::collect(options)?;
+        let owned_by = g.owned_by.clone();
+        Ok((resolve(None, g)?, owned_by))
+    }
+
+    /// Resolves ALTER SEQUENCE options over `current` as PostgreSQL does:
+    /// unspecified options stay, except that a bound still at the old
+    /// type's limit follows an AS change. `restart`: RESTART [WITH v];
+    /// `last`: the current value, which must still be within the bounds.
+    pub fn from_alter(
+        current: &SequenceOptions,
+        options: &[ast::SequenceOptions],
+        restart: Option<Option<i64>>,
+        last: i64,
+    ) -> SqlResult<Altered> {
+        let g = Given::collect(options)?;
+        let owned_by = g.owned_by.clone();
+        let resolved = resolve(Some(current), g)?;
+        let restart = restart.map(|v| v.unwrap_or(resolved.start));
+        let check = restart.unwrap_or(last);
+        if check < resolved.min_value {
             return Err(invalid(format!(
-                "MAXVALUE ({max_value}) is out of range for sequence data type {}",
-                data_type.pg_name()
+                "RESTART value ({check}) cannot be less than MINVALUE ({})",
+                resolved.min_value
             )));
         }
-        let min_value = match min_value.flatten() {
-            Some(m) => m,
-            None if ascending => 1,
-            None => type_min,
-        };
-        if min_value < type_min || min_value > type_max {
+        if check > resolved.max_value {
             return Err(invalid(format!(
-                "MINVALUE ({min_value}) is out of range for sequence data type {}",
-                data_type.pg_name()
+                "RESTART value ({check}) cannot be greater than MAXVALUE ({})",
+                resolved.max_value
             )));
         }
-        if min_value >= max_value {
-            return Err(invalid(format!(
-                "MINVALUE ({min_value}) must be less than MAXVALUE ({max_value})"
-            )));
-        }
-        let start = start.unwrap_or(if ascending { min_value } else { max_value });
-        if start < min_value {
-            return Err(invalid(format!(
-                "START value ({start}) cannot be less than MINVALUE ({min_value})"
-            )));
-        }
-        if start > max_value {
-            return Err(invalid(format!(
-                "START value ({start}) cannot be greater than MAXVALUE ({max_value})"
-            )));
-        }
-        let cache = cache.unwrap_or(1);
-        if cache <= 0 {
-            return Err(invalid(format!(
-                "CACHE ({cache}) must be greater than zero"
-            )));
-        }
-        Ok(SequenceOptions {
-            data_type,
-            increment,
-            min_value,
-            max_value,
-            start,
-            cache,
-            cycle: cycle.unwrap_or(false),
+        Ok(Altered {
+            options: resolved,
+            restart,
+            owned_by,
         })
     }
+}
+
+/// `init_params` of PostgreSQL's sequence.c: `base` is the current options
+/// for ALTER, `None` for CREATE.
+fn resolve(base: Option<&SequenceOptions>, g: Given) -> SqlResult<SequenceOptions> {
+    let old_type = base.map(|b| b.data_type);
+    let data_type = g.data_type.or(old_type).unwrap_or(SequenceType::Int8);
+    // ALTER ... AS: bounds still at the old type's limits follow the new type.
+    let (reset_max, reset_min) = match (base, g.data_type) {
+        (Some(b), Some(_)) => {
+            let (old_min, old_max) = b.data_type.bounds();
+            (b.max_value == old_max, b.min_value == old_min)
+        }
+        _ => (false, false),
+    };
+    let (type_min, type_max) = data_type.bounds();
+    let increment = g.increment.or(base.map(|b| b.increment)).unwrap_or(1);
+    if increment == 0 {
+        return Err(invalid("INCREMENT must not be zero".to_string()));
+    }
+    let ascending = increment > 0;
+    let max_value = match (g.max_value, base) {
+        (Some(Some(m)), _) => m,
+        (None, Some(b)) if !reset_max => b.max_value,
+        _ if ascending || reset_max => type_max,
+        _ => -1,
+    };
+    if max_value < type_min || max_value > type_max {
+        return Err(invalid(format!(
+            "MAXVALUE ({max_value}) is out of range for sequence data type {}",
+            data_type.pg_name()
+        )));
+    }
+    let min_value = match (g.min_value, base) {
+        (Some(Some(m)), _) => m,
+        (None, Some(b)) if !reset_min => b.min_value,
+        _ if !ascending || reset_min => type_min,
+        _ => 1,
+    };
+    if min_value < type_min || min_value > type_max {
+        return Err(invalid(format!(
+            "MINVALUE ({min_value}) is out of range for sequence data type {}",
+            data_type.pg_name()
+        )));
+    }
+    if min_value >= max_value {
+        return Err(invalid(format!(
+            "MINVALUE ({min_value}) must be less than MAXVALUE ({max_value})"
+        )));
+    }
+    let start = match (g.start, base) {
+        (Some(s), _) => s,
+        (None, Some(b)) => b.start,
+        (None, None) if ascending => min_value,
+        (None, None) => max_value,
+    };
+    if start < min_value {
+        return Err(invalid(format!(
+            "START value ({start}) cannot be less than MINVALUE ({min_value})"
+        )));
+    }
+    if start > max_value {
+        return Err(invalid(format!(
+            "START value ({start}) cannot be greater than MAXVALUE ({max_value})"
+        )));
+    }
+    let cache = g.cache.or(base.map(|b| b.cache)).unwrap_or(1);
+    if cache <= 0 {
+        return Err(invalid(format!(
+            "CACHE ({cache}) must be greater than zero"
+        )));
+    }
+    Ok(SequenceOptions {
+        data_type,
+        increment,
+        min_value,
+        max_value,
+        start,
+        cache,
+        cycle: g.cycle.or(base.map(|b| b.cycle)).unwrap_or(false),
+    })
 }
 
 #[cfg(test)]
@@ -239,7 +366,7 @@ mod tests {
         else {
             panic!("not CREATE SEQUENCE: {sql}");
         };
-        SequenceOptions::from_create(sequence_options)
+        SequenceOptions::from_create(sequence_options).map(|(o, _)| o)
     }
 
     fn message(sql: &str) -> String {
@@ -299,6 +426,10 @@ mod tests {
             (
                 "CREATE SEQUENCE x AS text",
                 "sequence type must be smallint, integer, or bigint",
+            ),
+            (
+                "CREATE SEQUENCE x AS nosuchtype",
+                "type \"nosuchtype\" does not exist",
             ),
             (
                 "CREATE SEQUENCE x AS smallint MAXVALUE 100000",

@@ -16,7 +16,7 @@ use crate::engine::EngineInner;
 use crate::error::{SqlError, SqlResult};
 use crate::executor::{Ctx, Row};
 use crate::plan::{OutColumn, QueryPlan};
-use crate::settings::Settings;
+use crate::settings::{Scope, Settings};
 use crate::txn::{Isolation, Txn, TxnDdl};
 use crate::types::{ColType, SqlType};
 
@@ -243,11 +243,14 @@ fn check_expression_depth(tokens: &[TokenWithSpan]) -> SqlResult<()> {
 
 fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql)
+    let mut tokens = Tokenizer::new(&dialect, sql)
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| parse_error(sql, ParserError::TokenizerError(e.to_string())))?;
     check_expression_depth(&tokens)?;
+    crate::literal_junk::check_numeric_junk(sql, &tokens)?;
+    crate::similar_substring::rewrite(&mut tokens);
+    let tokens = crate::variadic_args::rewrite(tokens);
     Parser::new(&dialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -257,8 +260,12 @@ fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
 
 #[path = "session_copy.rs"]
 mod session_copy;
+#[path = "session_ctas.rs"]
+mod session_ctas;
 #[path = "session_savepoint.rs"]
 mod session_savepoint;
+#[path = "session_sequence.rs"]
+mod session_sequence;
 pub use session_copy::CopyStart;
 
 /// One client connection.
@@ -268,6 +275,8 @@ pub struct Session {
     settings: Settings,
     /// COPY FROM STDIN in progress (see `session_copy.rs`).
     copy: Option<session_copy::CopyIn>,
+    /// Warnings and notices for the client, in order (see `take_notices`).
+    notices: Vec<SqlError>,
 }
 
 impl Drop for Session {
@@ -285,7 +294,14 @@ impl Session {
             txn: None,
             settings: Settings::default(),
             copy: None,
+            notices: Vec::new(),
         }
+    }
+
+    /// The warnings and notices (severity WARNING, NOTICE, ...) the
+    /// statements run since the last call raised.
+    pub fn take_notices(&mut self) -> Vec<SqlError> {
+        std::mem::take(&mut self.notices)
     }
 
     pub fn transaction_status(&self) -> TransactionStatus {
@@ -302,6 +318,12 @@ impl Session {
         self.discard_stale_txn();
         if let Some(r) = self.maintenance(sql).await {
             return vec![r];
+        }
+        if let Some(r) = self.sequence_statement(sql).await {
+            return vec![r];
+        }
+        if let Some(r) = self.execute_mixed(sql).await {
+            return r;
         }
         let stmts = match parse(sql) {
             Ok(s) => s,
@@ -330,10 +352,13 @@ impl Session {
             if let Some(t) = self.txn.take() {
                 if failed || t.failed {
                     self.engine.rollback(t);
+                    self.settings.end_transaction(false);
                 } else if let Err(e) = self.engine.commit(t).await {
                     out.push(Err(e));
+                    self.settings.end_transaction(false);
                 }
             }
+            self.settings.end_transaction(true);
         }
         out
     }
@@ -341,6 +366,20 @@ impl Session {
     /// Extended protocol: parse and bind-type one statement with $n parameters.
     /// `param_types` are PG type OIDs (0 = infer).
     pub async fn prepare(&mut self, sql: &str, param_types: &[u32]) -> Result<Prepared, SqlError> {
+        // ALTER SEQUENCE, CREATE ROLE, ...: checked now, run at Execute.
+        if let Some(special) = session_sequence::check_special(sql) {
+            special?;
+            return Ok(Prepared {
+                param_types: vec![],
+                columns: vec![],
+                inner: Arc::new(PreparedInner {
+                    sql: sql.to_string(),
+                    stmt: None,
+                    param_types: vec![],
+                    cache: Mutex::new(None),
+                }),
+            });
+        }
         let mut stmts = parse(sql)?;
         if stmts.len() > 1 {
             return Err(SqlError::syntax(
@@ -382,21 +421,12 @@ impl Session {
                 )
             }
             Some(ast::Statement::ShowVariable { variable }) => {
-                let name = variable
-                    .iter()
-                    .map(|i| i.value.to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let name = if name == "transaction isolation level" {
-                    "transaction_isolation".to_string()
-                } else {
-                    name
-                };
+                let name = crate::settings::show_name(variable);
                 let (canon, _) = self.settings.get(&name)?;
                 (
                     hinted.clone(),
                     vec![Column {
-                        name: canon.into(),
+                        name: canon,
                         type_oid: SqlType::Text.oid(),
                         type_modifier: -1,
                     }],
@@ -436,6 +466,9 @@ impl Session {
             ));
         }
         let Some(stmt) = &inner.stmt else {
+            if let Some(r) = self.sequence_statement(&inner.sql).await {
+                return r;
+            }
             return Ok(StatementOutput::Command { tag: String::new() });
         };
         if !is_data_statement(stmt) {
@@ -496,6 +529,7 @@ impl Session {
         if self.txn.as_ref().is_some_and(|t| !t.explicit) {
             if let Some(t) = self.txn.take() {
                 self.engine.rollback(t);
+                self.settings.end_transaction(false);
             }
         }
     }
@@ -518,10 +552,16 @@ impl Session {
         let r = std::panic::AssertUnwindSafe(self.run_statement_inner(stmt, sql))
             .catch_unwind()
             .await;
-        match r {
+        let r = match r {
             Ok(r) => r,
             Err(panic) => Err(self.after_panic(panic)),
+        };
+        // Outside a transaction the statement was its own: its SET LOCAL and
+        // set_config(.., true) end with it.
+        if self.txn.is_none() {
+            self.settings.end_transaction(r.is_ok());
         }
+        r
     }
 
     fn after_panic(&mut self, panic: Box<dyn std::any::Any + Send>) -> SqlError {
@@ -587,10 +627,13 @@ impl Session {
                     None => cmd("COMMIT"),
                     Some(t) if t.failed => {
                         self.engine.rollback(t);
+                        self.settings.end_transaction(false);
                         cmd("ROLLBACK")
                     }
                     Some(t) => {
-                        self.engine.commit(t).await?;
+                        let committed = self.engine.commit(t).await;
+                        self.settings.end_transaction(committed.is_ok());
+                        committed?;
                         cmd("COMMIT")
                     }
                 }
@@ -608,8 +651,10 @@ impl Session {
                 if let Some(t) = self.txn.take() {
                     self.engine.rollback(t);
                 }
+                self.settings.end_transaction(false);
                 cmd("ROLLBACK")
             }
+            S::CreateTable(ct) if ct.query.is_some() => self.create_table_as(ct, sql).await,
             S::CreateTable(ct) => {
                 let id = self.engine.alloc_table_id();
                 self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql, id))
@@ -636,16 +681,8 @@ impl Session {
                 name,
                 sequence_options,
             } => {
-                self.run_ddl("CREATE SEQUENCE", |c| {
-                    crate::sequence_ddl::create_sequence(
-                        c,
-                        name,
-                        *if_not_exists,
-                        *temporary,
-                        sequence_options,
-                    )
-                })
-                .await
+                self.create_sequence(name, *if_not_exists, *temporary, sequence_options)
+                    .await
             }
             S::Drop {
                 object_type: ast::ObjectType::Sequence,
@@ -709,15 +746,20 @@ impl Session {
                 self.run_ddl("DROP INDEX", |c| ddl::drop_index(c, names, *if_exists))
                     .await
             }
+            S::AlterTable(at) if self.is_sequence_rename(at) => {
+                self.rename_sequence_via_alter_table(at).await
+            }
             S::AlterTable(at) => {
                 if let [ast::AlterTableOperation::AddConstraint {
                     constraint: ast::TableConstraint::PrimaryKey(pk),
                     ..
                 }] = at.operations.as_slice()
                 {
-                    let id = self.engine.alloc_table_id();
+                    let engine = self.engine.clone();
                     return self
-                        .run_ddl("ALTER TABLE", |c| ddl::add_primary_key(c, at, pk, id))
+                        .run_ddl("ALTER TABLE", |c| {
+                            ddl::add_primary_key(c, at, pk, &mut || engine.alloc_table_id())
+                        })
                         .await;
                 }
                 self.run_ddl("ALTER TABLE", |c| ddl::alter_table(c, at, sql))
@@ -725,16 +767,7 @@ impl Session {
             }
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|i| i.value.to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let name = if name == "transaction isolation level" {
-                    "transaction_isolation".to_string()
-                } else {
-                    name
-                };
+                let name = crate::settings::show_name(variable);
                 let (canon, mut value) = self.settings.get(&name)?;
                 if canon == "transaction_isolation" {
                     value = match &self.txn {
@@ -756,7 +789,7 @@ impl Session {
                 let name = format!("{r}");
                 let name = name.trim_start_matches("RESET").trim().to_string();
                 if name.eq_ignore_ascii_case("all") {
-                    self.settings = Settings::default();
+                    self.settings.reset_all();
                 } else {
                     self.settings.set(&name, None)?;
                 }
@@ -850,11 +883,11 @@ impl Session {
             return Ok(());
         };
         let mut checked = Vec::new();
-        if let Some(r) = change.rekey.take() {
+        for (from, to) in change.rekey.take().map(|r| r.tables).unwrap_or_default() {
             let snapshot = engine.store.read_point();
-            checked.push((r.from.id, snapshot));
+            checked.push((from.id, snapshot));
             let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
-            let res = ctx.rekey_table(&r.from, &r.to).await;
+            let res = ctx.rekey_table(&from, &to).await;
             ctx.finish();
             res?;
         }
@@ -881,6 +914,20 @@ impl Session {
                     checked.push((table.id, snapshot));
                     let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
                     let r = ctx.validate_check(&table, &name).await;
+                    ctx.finish();
+                    r?;
+                    continue;
+                }
+                ddl::Validation::PartitionBound {
+                    table,
+                    router,
+                    message,
+                } => {
+                    let snapshot = engine.store.read_point();
+                    engine.write_log.register_extra_snapshot(txn.id, snapshot);
+                    checked.push((table.id, snapshot));
+                    let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
+                    let r = ctx.validate_partition_bound(&table, &router, message).await;
                     ctx.finish();
                     r?;
                     continue;
@@ -920,7 +967,21 @@ impl Session {
         // (a concurrent transaction may own one with the same name).
         let mut created = Vec::new();
         for s in std::mem::take(&mut change.created_sequences) {
-            if engine.sequences.create(&s)? {
+            // CREATE SEQUENCE wrote its fresh state, SERIAL the legacy mark 0.
+            let (options, state) = match change.catalog.sequence_defs.get(&s) {
+                Some(d) => (
+                    d.options.clone(),
+                    crate::sequence::SequenceState::fresh(d.options.start),
+                ),
+                None => (
+                    crate::sequence_options::SequenceOptions::default(),
+                    crate::sequence::SequenceState {
+                        last: 0,
+                        is_called: true,
+                    },
+                ),
+            };
+            if engine.sequences.create(&s, &options, state)? {
                 created.push(s);
             }
         }
@@ -943,14 +1004,28 @@ impl Session {
         };
         match set {
             ast::Set::SingleAssignment {
-                variable, values, ..
+                variable,
+                values,
+                scope,
+                ..
             } => {
                 let name = variable.to_string().to_lowercase();
                 let value = set_value(values)?;
                 if name == "transaction_isolation" {
                     return self.set_transaction(value.as_deref().and_then(Isolation::parse));
                 }
-                self.settings.set(&name, value)?;
+                let scope = match scope {
+                    Some(ast::ContextModifier::Local) => Scope::Transaction,
+                    _ => Scope::Session,
+                };
+                if scope == Scope::Transaction && self.txn.is_none() {
+                    // It lasts until this statement's own transaction ends.
+                    let mut warning =
+                        SqlError::new("25P01", "SET LOCAL can only be used in transaction blocks");
+                    warning.severity = "WARNING";
+                    self.notices.push(warning);
+                }
+                self.settings.set_scoped(&name, value, scope)?;
                 cmd("SET")
             }
             ast::Set::SetTimeZone { value, .. } => {
@@ -1010,9 +1085,18 @@ impl Session {
         let result = self.run_in_txn(bound, params).await;
         if autocommit {
             if let Some(t) = self.txn.take() {
+                // The statement's own transaction: its set_config() calls end
+                // with it as with any transaction.
                 match &result {
-                    Ok(_) => self.engine.commit(t).await?,
-                    Err(_) => self.engine.rollback(t),
+                    Ok(_) => {
+                        let committed = self.engine.commit(t).await;
+                        self.settings.end_transaction(committed.is_ok());
+                        committed?;
+                    }
+                    Err(_) => {
+                        self.engine.rollback(t);
+                        self.settings.end_transaction(false);
+                    }
                 }
             }
         } else if result.is_err() {
@@ -1024,6 +1108,7 @@ impl Session {
     async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
         let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
+        let bytea_escape = self.settings.bytea_output_escape();
         let work_mem = self.settings.work_mem_bytes();
         let txn = self
             .txn
@@ -1102,8 +1187,9 @@ impl Session {
             }
         };
         // The statement succeeded: its set_config() calls stay, like SET.
-        for (name, value) in statement_settings.into_changes() {
-            self.settings.set(name, Some(value))?;
+        for change in statement_settings.into_changes() {
+            self.settings
+                .set_scoped(&change.name, Some(change.value), change.scope)?;
         }
         Ok(match rows {
             None => StatementOutput::Command { tag },
@@ -1119,6 +1205,9 @@ impl Session {
                                 (Datum::Array(items), SqlType::Int2Vector) => {
                                     Some(crate::datum::format_int2vector(items))
                                 }
+                                (Datum::Bytea(b), _) if bytea_escape => {
+                                    Some(crate::interval::format_bytea_escape(b))
+                                }
                                 _ => d.to_text(digits),
                             })
                             .collect()
@@ -1132,7 +1221,10 @@ impl Session {
 
 fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
     Ok(match stmt {
-        ast::Statement::Query(q) => Bound::Query(b.bind_query(q)?),
+        ast::Statement::Query(q) => match crate::binder::dml_under_with(q) {
+            Some(inner) => b.with_ctes(q, |b| bind_data(b, inner))?,
+            None => Bound::Query(b.bind_query(q)?),
+        },
         ast::Statement::Insert(i) => Bound::Insert(b.bind_insert(i)?),
         ast::Statement::Update(u) => Bound::Update(b.bind_update(u)?),
         ast::Statement::Delete(d) => Bound::Delete(b.bind_delete(d)?),

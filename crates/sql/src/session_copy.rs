@@ -30,6 +30,8 @@ pub(crate) struct CopyIn {
     targets: Vec<usize>,
     defaults: Vec<Option<Expr>>,
     checks: Vec<(String, Expr)>,
+    /// Where rows go when the table is partitioned or a partition.
+    routing: Option<Arc<crate::partition::Router>>,
     options: CopyOptions,
     /// Bytes of a record not complete yet.
     pending: Vec<u8>,
@@ -134,6 +136,16 @@ impl Session {
             .map(|_| ())
     }
 
+    /// The extended protocol's Parse of a COPY: `None` if `sql` is not one COPY statement,
+    /// else whether it parses. It runs at Execute, through [`Session::copy`].
+    pub fn check_copy(sql: &str) -> Option<Result<(), SqlError>> {
+        match copy::special(sql)? {
+            Ok(Special::Copy(_)) => Some(Ok(())),
+            Ok(Special::Maintenance { .. }) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// Starts a COPY statement; `None` if `sql` is not one COPY statement.
     pub async fn copy(&mut self, sql: &str) -> Option<Result<CopyStart, SqlError>> {
         let stmt = match copy::special(sql)? {
@@ -190,9 +202,9 @@ impl Session {
         if columns.is_empty() {
             targets = (0..table.columns.len()).collect();
         }
-        let (defaults, checks) = {
+        let (defaults, checks, routing) = {
             let mut b = Binder::new(&catalog, sql, vec![]);
-            (b.defaults(&table)?, b.checks(&table)?)
+            (b.defaults(&table)?, b.checks(&table)?, b.router(&table)?)
         };
         if self.txn.as_ref().is_some_and(|t| t.read_only) {
             return Err(SqlError::new(
@@ -211,6 +223,7 @@ impl Session {
             targets,
             defaults,
             checks,
+            routing,
             options: stmt.options.clone(),
             pending: Vec::new(),
             line: 0,
@@ -428,7 +441,12 @@ impl Session {
                     .map_err(|e| with_context(e, context(Some((c, s)))))?,
             });
         }
-        ctx.copy_row(table, &st.targets, &st.defaults, &st.checks, values)
+        let into = crate::executor::CopyTarget {
+            table,
+            checks: &st.checks,
+            routing: st.routing.as_deref(),
+        };
+        ctx.copy_row(&into, &st.targets, &st.defaults, values)
             .await
             .map_err(|e| with_context(e, context(None)))
     }

@@ -1,7 +1,7 @@
 //! SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT: a savepoint
 //! records the transaction's write set, lock count and DDL progress;
-//! ROLLBACK TO restores them (releasing the row locks taken since) and clears
-//! a failed block's error state, as PostgreSQL does.
+//! ROLLBACK TO restores them (releasing the row locks taken since) and the
+//! settings, and clears a failed block's error state, as PostgreSQL does.
 
 use super::*;
 
@@ -19,6 +19,7 @@ impl Session {
     pub(super) fn savepoint(&mut self, name: &ast::Ident) -> SqlResult<StatementOutput> {
         let t = self.savepoint_txn("SAVEPOINT")?;
         t.savepoint(crate::binder::ident_name(name));
+        self.settings.savepoint();
         Ok(StatementOutput::Command {
             tag: "SAVEPOINT".into(),
         })
@@ -39,6 +40,7 @@ impl Session {
             ));
         };
         engine.rollback_to_savepoint(t, i);
+        self.settings.rollback_to_savepoint(i);
         Ok(StatementOutput::Command {
             tag: "ROLLBACK".into(),
         })
@@ -54,6 +56,7 @@ impl Session {
             ));
         };
         t.savepoints.truncate(i);
+        self.settings.release_savepoint(i);
         Ok(StatementOutput::Command {
             tag: "RELEASE".into(),
         })

@@ -1,5 +1,8 @@
-//! Per-session run-time settings (SET/SHOW): the handful of parameters
-//! clients and drivers set, with PostgreSQL's canonical names and defaults.
+//! Per-session run-time settings (SET/SHOW, `current_setting`/`set_config`):
+//! the handful of parameters clients and drivers set, with PostgreSQL's
+//! canonical names and defaults, custom dotted parameters (`myapp.user_id`),
+//! and PostgreSQL's transaction rules (ROLLBACK undoes SET; SET LOCAL lasts
+//! until the transaction ends).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +12,7 @@ use crate::txn::Isolation;
 /// (canonical name, default value).
 const KNOWN: &[(&str, &str)] = &[
     ("application_name", ""),
+    ("bytea_output", "hex"),
     ("client_encoding", "UTF8"),
     ("client_min_messages", "notice"),
     ("DateStyle", "ISO, MDY"),
@@ -26,6 +30,8 @@ const KNOWN: &[(&str, &str)] = &[
     ("server_encoding", "UTF8"),
     ("server_version", "15.0"),
     ("server_version_num", "150000"),
+    // Set through SET SESSION AUTHORIZATION (the role is checked there).
+    ("session_authorization", "postgres"),
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
     ("TimeZone", "UTC"),
@@ -46,18 +52,49 @@ const READ_ONLY: &[&str] = &[
     "server_version_num",
 ];
 
+/// One complete set of values.
 #[derive(Clone, Debug)]
-pub struct Settings {
-    values: BTreeMap<&'static str, String>,
+struct Values {
+    known: BTreeMap<&'static str, String>,
+    /// Custom (dotted) parameters by lowercased name: (name as first set, value).
+    custom: BTreeMap<String, (String, String)>,
     /// work_mem in bytes, kept parsed: every statement reads it.
     work_mem: usize,
+}
+
+/// What a transaction that changed settings restores when it ends.
+#[derive(Clone, Debug)]
+struct TransactionSaved {
+    /// The values before its first change: what ROLLBACK restores.
+    at_start: Values,
+    /// The values before it with only its session-level SETs applied: what
+    /// COMMIT keeps (SET LOCAL and `set_config(.., true)` end with it).
+    on_commit: Values,
+}
+
+/// The session's settings, with PostgreSQL's transactional behaviour: SET
+/// is undone by ROLLBACK, SET LOCAL by the end of the transaction.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    current: Values,
+    transaction: Option<Box<TransactionSaved>>,
+    /// The state at each open savepoint of the transaction, oldest first.
+    savepoints: Vec<(Values, Option<Box<TransactionSaved>>)>,
+    /// currval/lastval memory (not a setting, but session state expressions read).
+    sequences: std::sync::Arc<crate::sequence::SessionSequences>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            values: KNOWN.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-            work_mem: crate::spill::DEFAULT_WORK_MEM,
+            current: Values {
+                known: KNOWN.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+                custom: BTreeMap::new(),
+                work_mem: crate::spill::DEFAULT_WORK_MEM,
+            },
+            transaction: None,
+            sequences: Default::default(),
+            savepoints: Vec::new(),
         }
     }
 }
@@ -69,8 +106,25 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         .find(|k| k.eq_ignore_ascii_case(name))
 }
 
-/// A parameter's default value (what SET ... TO DEFAULT stores).
+/// PostgreSQL's rule for a custom parameter name: two or more identifiers
+/// separated by dots (`myapp.user_id`).
+fn is_custom_name(name: &str) -> bool {
+    name.contains('.')
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii())
+        })
+}
+
+/// A parameter's default value (what SET ... TO DEFAULT stores); a custom
+/// parameter's is empty.
 pub fn default_value(name: &str) -> SqlResult<String> {
+    if canonical(name).is_none() && is_custom_name(name) {
+        return Ok(String::new());
+    }
     let c = canonical(name).ok_or_else(|| unknown(name))?;
     Ok(KNOWN
         .iter()
@@ -86,15 +140,62 @@ fn unknown(name: &str) -> SqlError {
     )
 }
 
-impl Settings {
-    pub fn get(&self, name: &str) -> SqlResult<(&'static str, String)> {
-        let c = canonical(name).ok_or_else(|| unknown(name))?;
-        Ok((c, self.values.get(c).cloned().unwrap_or_default()))
+/// The parameter SHOW names: `transaction isolation level`, `time zone`,
+/// or a (custom, dotted) name.
+pub fn show_name(words: &[sqlparser::ast::Ident]) -> String {
+    let words: Vec<String> = words.iter().map(|i| i.value.to_lowercase()).collect();
+    match words.join(" ").as_str() {
+        "transaction isolation level" => "transaction_isolation".to_string(),
+        "time zone" => "TimeZone".to_string(),
+        _ => words.join("."),
+    }
+}
+
+/// How long a change lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// SET / `set_config(.., false)`: the session (undone by ROLLBACK).
+    Session,
+    /// SET LOCAL / `set_config(.., true)`: the current transaction.
+    Transaction,
+}
+
+impl Values {
+    fn get(&self, name: &str) -> SqlResult<(String, String)> {
+        if let Some(c) = canonical(name) {
+            return Ok((
+                c.to_string(),
+                self.known.get(c).cloned().unwrap_or_default(),
+            ));
+        }
+        self.custom
+            .get(&name.to_lowercase())
+            .cloned()
+            .ok_or_else(|| unknown(name))
     }
 
-    /// SET name = value (None = DEFAULT).
-    pub fn set(&mut self, name: &str, value: Option<String>) -> SqlResult<&'static str> {
-        let c = canonical(name).ok_or_else(|| unknown(name))?;
+    /// SET name = value (None = DEFAULT); returns the canonical name.
+    fn set(&mut self, name: &str, value: Option<String>) -> SqlResult<String> {
+        let Some(c) = canonical(name) else {
+            if !name.contains('.') {
+                return Err(unknown(name));
+            }
+            if !is_custom_name(name) {
+                return Err(SqlError::new(
+                    "42602",
+                    format!("invalid configuration parameter name \"{name}\""),
+                )
+                .with_detail(
+                    "Custom parameter names must be two or more simple identifiers separated by dots.",
+                ));
+            }
+            let entry = self
+                .custom
+                .entry(name.to_lowercase())
+                .or_insert_with(|| (name.to_string(), String::new()));
+            entry.1 = value.unwrap_or_default();
+            return Ok(entry.0.clone());
+        };
         if READ_ONLY.contains(&c) {
             return Err(SqlError::new(
                 "55P02",
@@ -123,6 +224,14 @@ impl Settings {
             "transaction_isolation" | "default_transaction_isolation" => {
                 Isolation::parse(&v).ok_or_else(invalid)?;
             }
+            "bytea_output" => {
+                let lower = v.to_ascii_lowercase();
+                if lower != "hex" && lower != "escape" {
+                    return Err(invalid().with_hint("Available values: escape, hex."));
+                }
+                self.known.insert(c, lower);
+                return Ok(c.to_string());
+            }
             "client_encoding" => {
                 let u = v.to_ascii_uppercase().replace(['-', '_'], "");
                 if u != "UTF8" && u != "UNICODE" {
@@ -131,8 +240,8 @@ impl Settings {
                         format!("conversion between {v} and UTF8 is not supported"),
                     ));
                 }
-                self.values.insert(c, "UTF8".into());
-                return Ok(c);
+                self.known.insert(c, "UTF8".into());
+                return Ok(c.to_string());
             }
             "work_mem" => {
                 let kb = crate::spill::parse_memory_kb(&v).ok_or_else(invalid)?;
@@ -142,9 +251,9 @@ impl Settings {
                         format!("{kb} kB is outside the valid range for parameter \"work_mem\" ({WORK_MEM_MIN_KB} .. {WORK_MEM_MAX_KB})"),
                     ));
                 }
-                self.values.insert(c, crate::spill::format_memory_kb(kb));
+                self.known.insert(c, crate::spill::format_memory_kb(kb));
                 self.work_mem = kb.saturating_mul(1024);
-                return Ok(c);
+                return Ok(c.to_string());
             }
             "standard_conforming_strings"
                 if !matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "1") =>
@@ -153,12 +262,128 @@ impl Settings {
             }
             _ => {}
         }
-        self.values.insert(c, v);
-        Ok(c)
+        self.known.insert(c, v);
+        Ok(c.to_string())
+    }
+
+    fn add_placeholder(&mut self, name: &str) {
+        self.custom
+            .entry(name.to_lowercase())
+            .or_insert_with(|| (name.to_string(), String::new()));
+    }
+
+    /// RESET ALL: every parameter to its default; custom ones stay, empty.
+    fn reset_all(&mut self) {
+        let custom = std::mem::take(&mut self.custom);
+        *self = Settings::default().current;
+        self.custom = custom
+            .into_iter()
+            .map(|(key, (name, _))| (key, (name, String::new())))
+            .collect();
+    }
+}
+
+impl Settings {
+    /// (name as SHOW labels it, value).
+    pub fn get(&self, name: &str) -> SqlResult<(String, String)> {
+        self.current.get(name)
+    }
+
+    /// SET name = value (None = DEFAULT) for the session.
+    pub fn set(&mut self, name: &str, value: Option<String>) -> SqlResult<String> {
+        self.set_scoped(name, value, Scope::Session)
+    }
+
+    /// SET [LOCAL] name = value (None = DEFAULT). A change in `scope`
+    /// Transaction lasts until [`Settings::end_transaction`].
+    pub fn set_scoped(
+        &mut self,
+        name: &str,
+        value: Option<String>,
+        scope: Scope,
+    ) -> SqlResult<String> {
+        let mut next = self.current.clone();
+        let label = next.set(name, value.clone())?;
+        let saved = self.transaction.get_or_insert_with(|| {
+            Box::new(TransactionSaved {
+                at_start: self.current.clone(),
+                on_commit: self.current.clone(),
+            })
+        });
+        if scope == Scope::Session {
+            // Validated above on the current values, so this cannot fail
+            // differently; the value SET stored is what COMMIT keeps.
+            saved.on_commit.set(name, value)?;
+        }
+        if canonical(name).is_none() {
+            // As in PostgreSQL, a custom parameter once set exists (empty)
+            // even after the transaction that set it ends.
+            saved.at_start.add_placeholder(&label);
+            saved.on_commit.add_placeholder(&label);
+        }
+        self.current = next;
+        Ok(label)
+    }
+
+    /// The session's currval/lastval memory (DISCARD SEQUENCES clears it).
+    pub fn sequences(&self) -> &crate::sequence::SessionSequences {
+        &self.sequences
+    }
+
+    /// RESET ALL (undone by ROLLBACK like SET).
+    pub fn reset_all(&mut self) {
+        let saved = self.transaction.get_or_insert_with(|| {
+            Box::new(TransactionSaved {
+                at_start: self.current.clone(),
+                on_commit: self.current.clone(),
+            })
+        });
+        saved.on_commit.reset_all();
+        self.current.reset_all();
+    }
+
+    /// SAVEPOINT: what ROLLBACK TO restores.
+    pub fn savepoint(&mut self) {
+        self.savepoints
+            .push((self.current.clone(), self.transaction.clone()));
+    }
+
+    /// ROLLBACK TO the `i`th open savepoint (which stays open): undoes the
+    /// SETs made since.
+    pub fn rollback_to_savepoint(&mut self, i: usize) {
+        self.savepoints.truncate(i + 1);
+        if let Some((current, transaction)) = self.savepoints.get(i) {
+            self.current = current.clone();
+            self.transaction = transaction.clone();
+        }
+    }
+
+    /// RELEASE the `i`th open savepoint and those after it.
+    pub fn release_savepoint(&mut self, i: usize) {
+        self.savepoints.truncate(i);
+    }
+
+    /// The transaction (explicit block, or a statement's own) ended: keep its
+    /// session-level changes if it committed, else restore the values before it.
+    pub fn end_transaction(&mut self, committed: bool) {
+        self.savepoints.clear();
+        if let Some(saved) = self.transaction.take() {
+            self.current = if committed {
+                saved.on_commit
+            } else {
+                saved.at_start
+            };
+        }
+    }
+
+    /// bytea_output = escape (else hex).
+    pub fn bytea_output_escape(&self) -> bool {
+        self.current.known.get("bytea_output").map(String::as_str) == Some("escape")
     }
 
     pub fn extra_float_digits(&self) -> i32 {
-        self.values
+        self.current
+            .known
             .get("extra_float_digits")
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(1)
@@ -166,25 +391,39 @@ impl Settings {
 
     /// The work_mem budget of each sort, hash aggregate and hash join, in bytes.
     pub fn work_mem_bytes(&self) -> usize {
-        self.work_mem
+        self.current.work_mem
     }
 
     pub fn default_isolation(&self) -> Isolation {
-        self.values
+        self.current
+            .known
             .get("default_transaction_isolation")
             .and_then(|v| Isolation::parse(v))
             .unwrap_or(Isolation::ReadCommitted)
     }
 }
 
+/// One `set_config()` call of a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigChange {
+    pub name: String,
+    pub value: String,
+    pub scope: Scope,
+}
+
 /// The settings one statement sees: the session's, then the statement's own
 /// `set_config()` calls, which the session keeps if the statement succeeds.
 pub struct StatementSettings<'a> {
     base: &'a Settings,
-    changes: std::sync::Mutex<Vec<(&'static str, String)>>,
+    changes: std::sync::Mutex<Vec<ConfigChange>>,
 }
 
 impl<'a> StatementSettings<'a> {
+    /// The session's currval/lastval memory.
+    pub fn sequences(&self) -> &crate::sequence::SessionSequences {
+        &self.base.sequences
+    }
+
     pub fn new(base: &'a Settings) -> StatementSettings<'a> {
         StatementSettings {
             base,
@@ -192,43 +431,53 @@ impl<'a> StatementSettings<'a> {
         }
     }
 
-    fn changes(&self) -> SqlResult<std::sync::MutexGuard<'_, Vec<(&'static str, String)>>> {
+    fn changes(&self) -> SqlResult<std::sync::MutexGuard<'_, Vec<ConfigChange>>> {
         self.changes
             .lock()
             .map_err(|_| SqlError::internal("settings lock poisoned"))
     }
 
+    /// The session's values with this statement's changes so far applied.
+    fn with_changes(&self, changes: &[ConfigChange]) -> SqlResult<Values> {
+        let mut values = self.base.current.clone();
+        for change in changes {
+            values.set(&change.name, Some(change.value.clone()))?;
+        }
+        Ok(values)
+    }
+
     /// `current_setting(name [, missing_ok])`: None for an unknown name
     /// when `missing_ok`.
     pub fn current(&self, name: &str, missing_ok: bool) -> SqlResult<Option<String>> {
-        let Some(c) = canonical(name) else {
-            return if missing_ok {
-                Ok(None)
-            } else {
-                Err(unknown(name))
-            };
+        let changes = self.changes()?;
+        let values = if changes.is_empty() {
+            self.base.current.get(name)
+        } else {
+            self.with_changes(&changes)?.get(name)
         };
-        if let Some((_, v)) = self.changes()?.iter().rev().find(|(k, _)| *k == c) {
-            return Ok(Some(v.clone()));
+        match values {
+            Ok((_, v)) => Ok(Some(v)),
+            Err(_) if missing_ok => Ok(None),
+            Err(e) => Err(e),
         }
-        self.base.get(c).map(|(_, v)| Some(v))
     }
 
-    /// `set_config(name, value, false)`: the value as SET stores it.
-    pub fn set_config(&self, name: &str, value: &str) -> SqlResult<String> {
+    /// `set_config(name, value, is_local)`: the value as SET stores it.
+    pub fn set_config(&self, name: &str, value: &str, scope: Scope) -> SqlResult<String> {
         let mut changes = self.changes()?;
-        let mut s = self.base.clone();
-        for (k, v) in changes.iter() {
-            s.set(k, Some(v.clone()))?;
-        }
-        let c = s.set(name, Some(value.to_string()))?;
-        let stored = s.get(c)?.1;
-        changes.push((c, stored.clone()));
+        let mut values = self.with_changes(&changes)?;
+        let canonical = values.set(name, Some(value.to_string()))?;
+        let stored = values.get(&canonical)?.1;
+        changes.push(ConfigChange {
+            name: canonical,
+            value: stored.clone(),
+            scope,
+        });
         Ok(stored)
     }
 
     /// The statement's `set_config()` calls, in order.
-    pub fn into_changes(self) -> Vec<(&'static str, String)> {
+    pub fn into_changes(self) -> Vec<ConfigChange> {
         self.changes.into_inner().unwrap_or_default()
     }
 }
@@ -242,7 +491,7 @@ mod tests {
         let mut s = Settings::default();
         assert_eq!(
             s.get("datestyle").unwrap(),
-            ("DateStyle", "ISO, MDY".to_string())
+            ("DateStyle".to_string(), "ISO, MDY".to_string())
         );
         s.set("EXTRA_FLOAT_DIGITS", Some("0".into())).unwrap();
         assert_eq!(s.extra_float_digits(), 0);
@@ -276,6 +525,74 @@ mod tests {
     }
 
     #[test]
+    fn transactions_undo_set_and_end_set_local() {
+        let mut s = Settings::default();
+        s.set("work_mem", Some("64kB".into())).unwrap();
+        s.set_scoped("work_mem", Some("128kB".into()), Scope::Transaction)
+            .unwrap();
+        assert_eq!(s.get("work_mem").unwrap().1, "128kB");
+        s.end_transaction(true);
+        assert_eq!(s.get("work_mem").unwrap().1, "64kB", "COMMIT keeps SET");
+        s.set("work_mem", Some("256kB".into())).unwrap();
+        s.end_transaction(false);
+        assert_eq!(s.get("work_mem").unwrap().1, "64kB", "ROLLBACK undoes SET");
+        s.set_scoped("work_mem", Some("1MB".into()), Scope::Transaction)
+            .unwrap();
+        s.set("work_mem", Some("2MB".into())).unwrap();
+        s.end_transaction(true);
+        assert_eq!(s.get("work_mem").unwrap().1, "2MB");
+        assert_eq!(s.work_mem_bytes(), 2 << 20);
+    }
+
+    #[test]
+    fn rollback_to_savepoint_undoes_the_sets_after_it() {
+        let mut s = Settings::default();
+        s.set("work_mem", Some("1MB".into())).unwrap();
+        s.savepoint();
+        s.set("work_mem", Some("2MB".into())).unwrap();
+        s.savepoint();
+        s.set("work_mem", Some("3MB".into())).unwrap();
+        s.rollback_to_savepoint(0);
+        assert_eq!(s.get("work_mem").unwrap().1, "1MB");
+        s.set("work_mem", Some("5MB".into())).unwrap();
+        s.rollback_to_savepoint(0);
+        assert_eq!(s.get("work_mem").unwrap().1, "1MB", "the savepoint stays");
+        s.release_savepoint(0);
+        s.end_transaction(true);
+        assert_eq!(s.get("work_mem").unwrap().1, "1MB");
+        s.end_transaction(false);
+        assert_eq!(s.get("work_mem").unwrap().1, "1MB");
+    }
+
+    #[test]
+    fn custom_parameters_need_a_dotted_name_and_stay_once_set() {
+        let mut s = Settings::default();
+        assert_eq!(s.get("myapp.user_id").unwrap_err().sqlstate, "42704");
+        assert_eq!(
+            s.set("nodot", Some("1".into())).unwrap_err().sqlstate,
+            "42704"
+        );
+        assert_eq!(
+            s.set("x.1y", Some("1".into())).unwrap_err().sqlstate,
+            "42602"
+        );
+        s.set_scoped("MyApp.User_Id", Some("42".into()), Scope::Transaction)
+            .unwrap();
+        assert_eq!(
+            s.get("myapp.user_id").unwrap(),
+            ("MyApp.User_Id".to_string(), "42".to_string())
+        );
+        s.end_transaction(false);
+        // As in PostgreSQL, the parameter now exists, empty.
+        assert_eq!(s.get("myapp.user_id").unwrap().1, "");
+        s.set("myapp.user_id", Some("7".into())).unwrap();
+        s.reset_all();
+        s.end_transaction(true);
+        assert_eq!(s.get("myapp.user_id").unwrap().1, "");
+        assert_eq!(s.get("work_mem").unwrap().1, "4MB");
+    }
+
+    #[test]
     fn statement_settings_see_their_own_set_config() {
         let base = Settings::default();
         let st = StatementSettings::new(&base);
@@ -285,19 +602,33 @@ mod tests {
         );
         assert_eq!(st.current("nope", true).unwrap(), None);
         assert_eq!(st.current("nope", false).unwrap_err().sqlstate, "42704");
-        assert_eq!(st.set_config("work_mem", "65536").unwrap(), "64MB");
+        assert_eq!(
+            st.set_config("work_mem", "65536", Scope::Session).unwrap(),
+            "64MB"
+        );
         assert_eq!(
             st.current("work_mem", false).unwrap().as_deref(),
             Some("64MB")
         );
         assert_eq!(
-            st.set_config("work_mem", "1kB").unwrap_err().sqlstate,
+            st.set_config("work_mem", "1kB", Scope::Session)
+                .unwrap_err()
+                .sqlstate,
             "22023"
         );
         assert_eq!(
-            st.set_config("server_version", "1").unwrap_err().sqlstate,
+            st.set_config("server_version", "1", Scope::Session)
+                .unwrap_err()
+                .sqlstate,
             "55P02"
         );
-        assert_eq!(st.into_changes(), vec![("work_mem", "64MB".to_string())]);
+        assert_eq!(
+            st.into_changes(),
+            vec![ConfigChange {
+                name: "work_mem".into(),
+                value: "64MB".into(),
+                scope: Scope::Session
+            }]
+        );
     }
 }

@@ -35,6 +35,13 @@ pub enum SqlType {
     /// int2vector (`pg_index.indkey`): int2 values held as an int2 array,
     /// printed space-separated and subscripted from 0, as in PostgreSQL.
     Int2Vector,
+    /// oid: an unsigned 32-bit object identifier, held as `Datum::Int8`.
+    Oid,
+    /// name: an identifier of at most 63 bytes, held as `Datum::Text`.
+    Name,
+    /// "char": one byte, held as `Datum::Text` in its output form (`a`,
+    /// `\\377` for a high byte, the empty string for 0).
+    InternalChar,
 }
 
 /// Element type of a one-dimensional array type.
@@ -59,6 +66,8 @@ pub enum Elem {
     Time,
     Json,
     Jsonb,
+    Oid,
+    Name,
 }
 
 impl Elem {
@@ -83,6 +92,8 @@ impl Elem {
             Elem::Time => SqlType::Time,
             Elem::Json => SqlType::Json,
             Elem::Jsonb => SqlType::Jsonb,
+            Elem::Oid => SqlType::Oid,
+            Elem::Name => SqlType::Name,
         }
     }
 
@@ -108,7 +119,11 @@ impl Elem {
             SqlType::Time => Elem::Time,
             SqlType::Json => Elem::Json,
             SqlType::Jsonb => Elem::Jsonb,
-            SqlType::Unknown | SqlType::Array(_) | SqlType::Int2Vector => return None,
+            SqlType::Oid => Elem::Oid,
+            SqlType::Name => Elem::Name,
+            SqlType::Unknown | SqlType::Array(_) | SqlType::Int2Vector | SqlType::InternalChar => {
+                return None
+            }
         })
     }
 
@@ -133,6 +148,8 @@ impl Elem {
             Elem::Time => 1183,
             Elem::Json => 199,
             Elem::Jsonb => 3807,
+            Elem::Oid => 1028,
+            Elem::Name => 1003,
         }
     }
 
@@ -157,6 +174,8 @@ impl Elem {
             Elem::Time => "time without time zone[]",
             Elem::Json => "json[]",
             Elem::Jsonb => "jsonb[]",
+            Elem::Oid => "oid[]",
+            Elem::Name => "name[]",
         }
     }
 
@@ -181,6 +200,8 @@ impl Elem {
             Elem::Time => "_time",
             Elem::Json => "_json",
             Elem::Jsonb => "_jsonb",
+            Elem::Oid => "_oid",
+            Elem::Name => "_name",
         }
     }
 
@@ -205,6 +226,8 @@ impl Elem {
             1183 => Elem::Time,
             199 => Elem::Json,
             3807 => Elem::Jsonb,
+            1028 => Elem::Oid,
+            1003 => Elem::Name,
             _ => return None,
         })
     }
@@ -232,6 +255,8 @@ pub enum Category {
     Json,
     Jsonb,
     Array,
+    /// oid: no arithmetic; integers cast to it implicitly.
+    Oid,
 }
 
 impl SqlType {
@@ -259,6 +284,9 @@ impl SqlType {
             SqlType::Jsonb => 3802,
             SqlType::Array(e) => e.oid(),
             SqlType::Int2Vector => 22,
+            SqlType::Oid => 26,
+            SqlType::Name => 19,
+            SqlType::InternalChar => 18,
         }
     }
 
@@ -285,6 +313,9 @@ impl SqlType {
             114 => SqlType::Json,
             3802 => SqlType::Jsonb,
             22 => SqlType::Int2Vector,
+            26 => SqlType::Oid,
+            19 => SqlType::Name,
+            18 => SqlType::InternalChar,
             _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
@@ -314,6 +345,9 @@ impl SqlType {
             SqlType::Jsonb => "jsonb",
             SqlType::Array(e) => e.display_name(),
             SqlType::Int2Vector => "int2vector",
+            SqlType::Oid => "oid",
+            SqlType::Name => "name",
+            SqlType::InternalChar => "\"char\"",
         }
     }
 
@@ -342,6 +376,9 @@ impl SqlType {
             SqlType::Jsonb => "jsonb",
             SqlType::Array(e) => e.typname(),
             SqlType::Int2Vector => "int2vector",
+            SqlType::Oid => "oid",
+            SqlType::Name => "name",
+            SqlType::InternalChar => "char",
         }
     }
 
@@ -354,7 +391,12 @@ impl SqlType {
             | SqlType::Float4
             | SqlType::Float8
             | SqlType::Numeric => Category::Numeric,
-            SqlType::Text | SqlType::Varchar | SqlType::Bpchar => Category::String,
+            SqlType::Text
+            | SqlType::Varchar
+            | SqlType::Bpchar
+            | SqlType::Name
+            | SqlType::InternalChar => Category::String,
+            SqlType::Oid => Category::Oid,
             SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => Category::DateTime,
             SqlType::Unknown => Category::Unknown,
             SqlType::Bytea => Category::Bytea,
@@ -539,6 +581,15 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
             })
         }
         DataType::Custom(name, mods) if mods.is_empty() => {
+            // "char" (quoted; plain char is character(1)).
+            if let [part] = name.0.as_slice() {
+                if part
+                    .as_ident()
+                    .is_some_and(|i| i.quote_style == Some('"') && i.value == "char")
+                {
+                    return plain(SqlType::InternalChar);
+                }
+            }
             let n = name.to_string().to_lowercase();
             match n.as_str() {
                 "bpchar" => plain(SqlType::Bpchar),
@@ -550,6 +601,8 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
                 "bool" => plain(SqlType::Bool),
                 "varchar" => plain(SqlType::Varchar),
                 "timestamptz" => plain(SqlType::TimestampTz),
+                "oid" => plain(SqlType::Oid),
+                "name" => plain(SqlType::Name),
                 _ => Err(SqlError::new(
                     "42704",
                     format!("type \"{n}\" does not exist"),
@@ -613,6 +666,10 @@ mod tests {
             SqlType::Text,
             SqlType::Varchar,
             SqlType::Bpchar,
+            SqlType::Oid,
+            SqlType::Name,
+            SqlType::InternalChar,
+            SqlType::Array(Elem::Oid),
         ] {
             assert_eq!(SqlType::from_oid(t.oid()), Some(t));
         }

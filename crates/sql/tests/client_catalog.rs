@@ -88,7 +88,8 @@ async fn regclass_of_catalogs_and_of_text_values() {
     assert_eq!(
         rows(
             &mut s,
-            "select c.relname from pg_class c where c.oid = cast(c.relname::text as regclass) order by 1"
+            "select c.relname from pg_class c where c.oid = cast(c.relname::text as regclass) \
+             and c.relnamespace = 2200 order by 1"
         )
         .await,
         "acct\nacct_id_seq\nacct_pkey"

@@ -44,6 +44,8 @@ public class JdbcSmoke {
                         + "n numeric(12,3) not null default 0, t text, vc varchar(10), c char(4), d date, ts timestamp, "
                         + "tstz timestamptz, by bytea, u uuid, iv interval, tm time, j json, jb jsonb, ia int4[], ta text[])");
                 s.execute("create table child (id int primary key, parent int references every_type (id))");
+                s.execute("create table pair (a int4, b text, c int8, primary key (b, a))");
+                s.execute("create unique index pair_c_a on pair (c, a)");
             }
             LocalDate date = LocalDate.of(2024, 2, 29);
             LocalTime time = LocalTime.of(13, 14, 15, 250_000_000);
@@ -158,7 +160,35 @@ public class JdbcSmoke {
             try (ResultSet rs = meta.getTables(null, "public", "%", new String[] {"TABLE"})) {
                 while (rs.next()) tables.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
             }
-            checkEq(tables, List.of("public.child:TABLE", "public.every_type:TABLE"), "getTables");
+            checkEq(tables, List.of("public.child:TABLE", "public.every_type:TABLE", "public.pair:TABLE"), "getTables");
+            // Key and index metadata: pgjdbc expands pg_index.indkey with
+            // information_schema._pg_expandarray and reads its (x, n) fields.
+            List<String> primaryKey = new ArrayList<>();
+            try (ResultSet rs = meta.getPrimaryKeys(null, "public", "pair")) {
+                while (rs.next()) {
+                    primaryKey.add(rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME") + " "
+                            + rs.getInt("KEY_SEQ") + " " + rs.getString("PK_NAME"));
+                }
+            }
+            checkEq(primaryKey, List.of("pair.b 1 pair_pkey", "pair.a 2 pair_pkey"), "getPrimaryKeys");
+            List<String> indexes = new ArrayList<>();
+            try (ResultSet rs = meta.getIndexInfo(null, "public", "pair", false, false)) {
+                while (rs.next()) {
+                    indexes.add(rs.getString("INDEX_NAME") + " " + rs.getInt("ORDINAL_POSITION") + " "
+                            + rs.getString("COLUMN_NAME") + " " + rs.getString("ASC_OR_DESC") + " "
+                            + rs.getBoolean("NON_UNIQUE") + " " + rs.getInt("TYPE"));
+                }
+            }
+            checkEq(indexes, List.of("pair_c_a 1 c A false 3", "pair_c_a 2 a A false 3",
+                    "pair_pkey 1 b A false 3", "pair_pkey 2 a A false 3"), "getIndexInfo");
+            List<String> bestRow = new ArrayList<>();
+            try (ResultSet rs = meta.getBestRowIdentifier(null, "public", "pair", DatabaseMetaData.bestRowSession, false)) {
+                while (rs.next()) {
+                    bestRow.add(rs.getString("COLUMN_NAME") + " " + rs.getInt("DATA_TYPE") + " " + rs.getString("TYPE_NAME")
+                            + " " + rs.getInt("SCOPE"));
+                }
+            }
+            checkEq(bestRow, List.of("a 4 int4 2", "b 12 text 2"), "getBestRowIdentifier");
             List<String> columns = new ArrayList<>();
             try (ResultSet rs = meta.getColumns(null, "public", "every_type", "%")) {
                 while (rs.next()) {

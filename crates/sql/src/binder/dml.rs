@@ -33,7 +33,48 @@ impl<'a> Binder<'a> {
                     exprs.push(b);
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    // `t.*` is the columns of one relation (UPDATE ... FROM has several).
+                    let qualifier = match item {
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => Some(object_name(n)?),
+                        ast::SelectItem::QualifiedWildcard(..) => {
+                            return Err(SqlError::unsupported("expression.* in RETURNING"))
+                        }
+                        _ => None,
+                    };
+                    if let Some(q) = &qualifier {
+                        if !scope.cols.iter().any(|c| c.qualifier.as_ref() == Some(q)) {
+                            if let Some((_, alias)) =
+                                self.aliased_tables.iter().find(|(t, _)| t == q)
+                            {
+                                return self.err_at(
+                                    SqlError::new(
+                                        "42P01",
+                                        format!(
+                                            "invalid reference to FROM-clause entry for table \"{q}\""
+                                        ),
+                                    )
+                                    .with_hint(format!(
+                                        "Perhaps you meant to reference the table alias \"{alias}\"."
+                                    )),
+                                    item.span(),
+                                );
+                            }
+                            return self.err_at(
+                                SqlError::new(
+                                    "42P01",
+                                    format!("missing FROM-clause entry for table \"{q}\""),
+                                ),
+                                item.span(),
+                            );
+                        }
+                    }
                     for (i, c) in scope.cols.iter().enumerate() {
+                        if qualifier.is_some() && c.qualifier != qualifier {
+                            continue;
+                        }
                         cols.push(OutColumn {
                             name: c.name.clone(),
                             ty: c.ty,
@@ -86,9 +127,19 @@ impl<'a> Binder<'a> {
             _ => return Err(SqlError::unsupported("INSERT into a table function")),
         };
         let table = self.table(name)?;
+        // `INSERT INTO t AS alias`: RETURNING and ON CONFLICT see the alias.
+        let alias = match &ins.table_alias {
+            Some(a) => {
+                let alias = ident_name(&a.alias);
+                self.aliased_tables
+                    .push((table.name.clone(), alias.clone()));
+                alias
+            }
+            None => table.name.clone(),
+        };
         let on_conflict = match &ins.on {
             None => None,
-            Some(ast::OnInsert::OnConflict(oc)) => Some(self.bind_on_conflict(&table, oc)?),
+            Some(ast::OnInsert::OnConflict(oc)) => Some(self.bind_on_conflict(&table, &alias, oc)?),
             Some(_) => return Err(SqlError::unsupported("ON DUPLICATE KEY UPDATE")),
         };
         let targets: Vec<usize> = if ins.columns.is_empty() {
@@ -188,8 +239,9 @@ impl<'a> Binder<'a> {
                 }
             },
         };
-        let scope = Scope::of_table(&table, &table.name);
+        let scope = Scope::of_table(&table, &alias);
         let returning = self.returning(&ins.returning, &scope)?;
+        let routing = self.router(&table)?;
         Ok(InsertPlan {
             table,
             source,
@@ -197,12 +249,14 @@ impl<'a> Binder<'a> {
             checks,
             returning,
             on_conflict,
+            routing,
         })
     }
 
     pub(super) fn bind_on_conflict(
         &mut self,
         table: &TableDef,
+        alias: &str,
         oc: &ast::OnConflict,
     ) -> SqlResult<OnConflictPlan> {
         let all: Vec<IndexDef> = table
@@ -275,33 +329,9 @@ impl<'a> Binder<'a> {
         let action = match &oc.action {
             ast::OnConflictAction::DoNothing => ConflictAction::Nothing,
             ast::OnConflictAction::DoUpdate(du) => {
-                let mut scope = Scope::of_table(table, &table.name);
+                let mut scope = Scope::of_table(table, alias);
                 scope.cols.extend(Scope::of_table(table, "excluded").cols);
-                let mut assignments = Vec::new();
-                for a in &du.assignments {
-                    let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
-                        return Err(SqlError::unsupported("multi-column assignment"));
-                    };
-                    let cname = match cn.0.last().and_then(|p| p.as_ident()) {
-                        Some(i) => ident_name(i),
-                        None => return Err(SqlError::unsupported("this assignment target")),
-                    };
-                    let ci = table.column_index(&cname).ok_or_else(|| {
-                        SqlError::new(
-                            "42703",
-                            format!(
-                                "column \"{cname}\" of relation \"{}\" does not exist",
-                                table.name
-                            ),
-                        )
-                        .at(self.pos(cn.span()))
-                    })?;
-                    let b = self.bind_expr(&a.value, &scope)?;
-                    assignments.push((
-                        ci,
-                        self.coerce_assign(b, &table.columns[ci], start_span(&a.value))?,
-                    ));
-                }
+                let assignments = self.bind_assignments(table, &du.assignments, &scope)?;
                 let filter = match &du.selection {
                     Some(w) => {
                         let b = self.bind_expr(w, &scope)?;
@@ -324,9 +354,52 @@ impl<'a> Binder<'a> {
         }
         let mut out = Vec::new();
         for target in &t.table_names {
-            out.push(self.table(&target.name)?);
+            let table = self.table(&target.name)?;
+            if target.only && table.partitioning.key.is_some() {
+                return Err(
+                    SqlError::new("42809", "cannot truncate only a partitioned table").with_hint(
+                        "Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions directly.",
+                    ),
+                );
+            }
+            // A partitioned table's rows are its leaves' rows; it stays in
+            // the list itself for the foreign-key check.
+            if table.partitioning.key.is_some() {
+                out.push(table.clone());
+            }
+            out.extend(crate::partition::leaves(self.catalog, &table)?);
+        }
+        if matches!(t.cascade, Some(ast::CascadeOption::Cascade)) {
+            self.add_referencing_tables(&mut out);
+        }
+        if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart))
+            && out.iter().any(|t| !t.owned_sequences.is_empty())
+        {
+            return Err(SqlError::unsupported(
+                "TRUNCATE ... RESTART IDENTITY of a table owning sequences",
+            ));
         }
         Ok(out)
+    }
+
+    /// TRUNCATE ... CASCADE: adds every table with a foreign key to one
+    /// already in `tables`, until no more are found.
+    fn add_referencing_tables(&self, tables: &mut Vec<Arc<TableDef>>) {
+        let mut by_id: Vec<&Arc<TableDef>> = self.catalog.tables.values().collect();
+        by_id.sort_by_key(|t| t.id);
+        loop {
+            let added = by_id.iter().find(|other| {
+                !tables.iter().any(|t| t.name == other.name)
+                    && other
+                        .foreign_keys
+                        .iter()
+                        .any(|f| tables.iter().any(|t| t.name == f.ref_table))
+            });
+            match added {
+                Some(other) => tables.push(Arc::clone(other)),
+                None => break,
+            }
+        }
     }
 
     pub(super) fn single_table(
@@ -344,6 +417,7 @@ impl<'a> Binder<'a> {
                     .map(|a| ident_name(&a.name))
                     .unwrap_or_else(|| t.name.clone());
                 let scope = Scope::of_table(&t, &alias_name);
+                self.note_alias(&t.name, alias);
                 Ok((t, scope))
             }
             _ => Err(SqlError::unsupported("this UPDATE/DELETE target")),
@@ -373,54 +447,21 @@ impl<'a> Binder<'a> {
     }
 
     pub fn bind_update(&mut self, u: &ast::Update) -> SqlResult<UpdatePlan> {
-        if u.from.is_some() || u.limit.is_some() || !u.order_by.is_empty() {
-            return Err(SqlError::unsupported("UPDATE ... FROM/ORDER BY/LIMIT"));
+        if u.limit.is_some() || !u.order_by.is_empty() {
+            return Err(SqlError::unsupported("UPDATE ... ORDER BY/LIMIT"));
         }
         let (table, scope) = self.single_table(&u.table)?;
-        let mut assignments = Vec::new();
-        for a in &u.assignments {
-            let ast::AssignmentTarget::ColumnName(cn) = &a.target else {
-                return Err(SqlError::unsupported("multi-column assignment"));
-            };
-            let cname = match cn.0.last().and_then(|p| p.as_ident()) {
-                Some(i) => ident_name(i),
-                None => return Err(SqlError::unsupported("this assignment target")),
-            };
-            let ci = table.column_index(&cname).ok_or_else(|| {
-                SqlError::new(
-                    "42703",
-                    format!(
-                        "column \"{cname}\" of relation \"{}\" does not exist",
-                        table.name
-                    ),
-                )
-                .at(self.pos(cn.span()))
-            })?;
-            if assignments.iter().any(|(i, _)| *i == ci) {
-                return Err(SqlError::new(
-                    "42601",
-                    format!("multiple assignments to same column \"{cname}\""),
-                ));
-            }
-            let value = if let ast::Expr::Identifier(id) = &a.value {
-                if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") {
-                    let defaults = self.defaults(&table)?;
-                    defaults[ci]
-                        .clone()
-                        .unwrap_or(Expr::Const(Datum::Null, table.columns[ci].ty))
-                } else {
-                    let b = self.bind_expr(&a.value, &scope)?;
-                    self.coerce_assign(b, &table.columns[ci], start_span(&a.value))?
-                }
-            } else {
-                let b = self.bind_expr(&a.value, &scope)?;
-                self.coerce_assign(b, &table.columns[ci], start_span(&a.value))?
-            };
-            assignments.push((ci, value));
+        if let Some(
+            ast::UpdateTableFromKind::AfterSet(from) | ast::UpdateTableFromKind::BeforeSet(from),
+        ) = &u.from
+        {
+            return self.bind_update_from(u, table, scope, from);
         }
+        let assignments = self.bind_assignments(&table, &u.assignments, &scope)?;
         let (access, filter) = self.where_clause(&table, &u.selection, &scope)?;
         let checks = self.checks(&table)?;
         let returning = self.returning(&u.returning, &scope)?;
+        let partitions = self.partition_targets(&table, filter.as_ref())?;
         Ok(UpdatePlan {
             table,
             access,
@@ -428,6 +469,8 @@ impl<'a> Binder<'a> {
             assignments,
             checks,
             returning,
+            partitions,
+            from: None,
         })
     }
 
@@ -445,11 +488,44 @@ impl<'a> Binder<'a> {
         let (table, scope) = self.single_table(twj)?;
         let (access, filter) = self.where_clause(&table, &d.selection, &scope)?;
         let returning = self.returning(&d.returning, &scope)?;
+        let partitions = self.partition_targets(&table, filter.as_ref())?;
         Ok(DeletePlan {
             table,
             access,
             filter,
             returning,
+            partitions,
         })
+    }
+}
+
+/// The INSERT/UPDATE/DELETE of `WITH ... INSERT ...`, which sqlparser
+/// parses as a query; None for any other query.
+pub fn dml_under_with(q: &ast::Query) -> Option<&ast::Statement> {
+    match q.body.as_ref() {
+        ast::SetExpr::Insert(s) | ast::SetExpr::Update(s) | ast::SetExpr::Delete(s)
+            if q.with.is_some() =>
+        {
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Binder<'a> {
+    /// Runs `f` with `q`'s WITH queries in scope (for a data statement under
+    /// a WITH list).
+    pub fn with_ctes<T>(
+        &mut self,
+        q: &ast::Query,
+        f: impl FnOnce(&mut Self) -> SqlResult<T>,
+    ) -> SqlResult<T> {
+        let base = self.ctes.len();
+        if let Some(with) = &q.with {
+            self.push_ctes(with, base)?;
+        }
+        let r = f(self);
+        self.ctes.truncate(base);
+        r
     }
 }

@@ -107,6 +107,18 @@ impl<'a> Binder<'a> {
                         .iter()
                         .any(|s| s.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)));
                 if !known {
+                    if let Some((_, alias)) = self.aliased_tables.iter().find(|(t, _)| t == q) {
+                        return self.err_at(
+                            SqlError::new(
+                                "42P01",
+                                format!("invalid reference to FROM-clause entry for table \"{q}\""),
+                            )
+                            .with_hint(format!(
+                                "Perhaps you meant to reference the table alias \"{alias}\"."
+                            )),
+                            span,
+                        );
+                    }
                     return self.err_at(
                         SqlError::new(
                             "42P01",
@@ -183,6 +195,17 @@ impl<'a> Binder<'a> {
                     let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = a else {
                         return self.err_at(SqlError::unsupported("this field access"), span);
                     };
+                    if x.ty().ty == SqlType::Int2Vector {
+                        // Subscripted from 0, as in PostgreSQL (`indoption[0]`).
+                        let i = self.bind_expr(index, scope)?;
+                        let i = self.coerce_implicit(i, SqlType::Int4, start_span(index))?;
+                        x = Expr::Func {
+                            func: Func::Sys(crate::pg_catalog::SysFn::Int2VectorSubscript),
+                            args: vec![x, i],
+                            ty: SqlType::Int2.plain(),
+                        };
+                        continue;
+                    }
                     let SqlType::Array(el) = x.ty().ty else {
                         return self.err_at(
                             SqlError::new(
@@ -519,11 +542,8 @@ impl<'a> Binder<'a> {
                 }
                 let ty = x.ty();
                 if let Expr::Const(d, _) = &x {
-                    return Ok(Expr::Const(
-                        crate::eval::arith(BinOp::Sub, zero_of(ty.ty), d.clone(), ty.ty)
-                            .unwrap_or(Datum::Null),
-                        ty,
-                    ));
+                    // Folded now, so an overflow (-(-2^63)) errors as it would at run time.
+                    return Ok(Expr::Const(crate::eval::negate(d.clone())?, ty));
                 }
                 Ok(Expr::Neg(Box::new(x), ty.ty.plain()))
             }
@@ -1418,6 +1438,9 @@ impl<'a> Binder<'a> {
                 _ => Func::Btrim,
             };
             let x = self.bind_expr(expr, scope)?;
+            if x.ty().ty == SqlType::Bytea {
+                return self.bind_bytea_trim(x, trim_where, trim_what.as_deref(), scope, span);
+            }
             let mut args = vec![self.coerce_text(x, start_span(expr), "btrim")?];
             if let Some(w) = trim_what {
                 let w = self.bind_expr(w, scope)?;
@@ -1429,6 +1452,51 @@ impl<'a> Binder<'a> {
                 ty: SqlType::Text.plain(),
             })
         }
+    }
+
+    /// TRIM([BOTH | LEADING | TRAILING] bytes FROM bytea): btrim, ltrim or
+    /// rtrim of (bytea, bytea); bytea has no one-argument form.
+    fn bind_bytea_trim(
+        &mut self,
+        x: Expr,
+        trim_where: &Option<ast::TrimWhereField>,
+        trim_what: Option<&ast::Expr>,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        use crate::builtins::LibFn;
+        let (func, name) = match trim_where {
+            Some(ast::TrimWhereField::Leading) => (LibFn::ByteaLtrim, "ltrim"),
+            Some(ast::TrimWhereField::Trailing) => (LibFn::ByteaRtrim, "rtrim"),
+            _ => (LibFn::ByteaBtrim, "btrim"),
+        };
+        let Some(what) = trim_what else {
+            return self.err_at(
+                SqlError::undefined_function(&format!("{name}(bytea)")),
+                span,
+            );
+        };
+        let what = self.bind_expr(what, scope)?;
+        let Some(what) = self.try_coerce(
+            what.clone(),
+            SqlType::Bytea.plain(),
+            CastContext::Implicit,
+            span,
+        )?
+        else {
+            return self.err_at(
+                SqlError::undefined_function(&format!(
+                    "{name}(bytea, {})",
+                    what.ty().ty.display_name()
+                )),
+                span,
+            );
+        };
+        Ok(Expr::Func {
+            func: Func::Lib(func),
+            args: vec![x, what],
+            ty: SqlType::Bytea.plain(),
+        })
     }
 
     #[inline(never)]
@@ -1588,8 +1656,10 @@ impl<'a> Binder<'a> {
 
     pub(super) fn coerce_text(&mut self, x: Expr, span: Span, fname: &str) -> SqlResult<Expr> {
         let t = x.ty().ty;
-        if matches!(t, SqlType::Text | SqlType::Varchar | SqlType::Unknown) || t == SqlType::Bpchar
-        {
+        if matches!(
+            t,
+            SqlType::Text | SqlType::Varchar | SqlType::Unknown | SqlType::Bpchar | SqlType::Name
+        ) {
             return self.coerce_implicit(x, SqlType::Text, span);
         }
         self.err_at(

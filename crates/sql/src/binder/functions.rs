@@ -60,10 +60,22 @@ impl<'a> Binder<'a> {
             {
                 p.as_ident().map(ident_name)
             }
+            // pgjdbc's key and index metadata queries call it qualified.
+            [s, p]
+                if s.as_ident()
+                    .is_some_and(|s| ident_name(s) == "information_schema")
+                    && p.as_ident()
+                        .is_some_and(|p| ident_name(p) == "_pg_expandarray") =>
+            {
+                p.as_ident().map(ident_name)
+            }
             _ => None,
         }
         .ok_or_else(|| SqlError::unsupported("qualified function names").at(self.pos(span)))?;
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
+        if let Some(x) = self.bind_variadic_call(&name, f, scope, span)? {
+            return Ok(x);
+        }
         let raw = function_args(f);
         if let Some(over) = &f.over {
             return self.bind_window_call(&name, f, over, &raw, distinct, scope, span);
@@ -110,7 +122,13 @@ impl<'a> Binder<'a> {
         if let Some(x) = self.bind_sys_function(&name, f, scope, span)? {
             return Ok(x);
         }
-        if !KNOWN_FUNCTIONS.contains(&name.as_str()) && !builtins::NAMES.contains(&name.as_str()) {
+        if let Some(x) = self.bind_sequence_function(&name, &raw, scope, span)? {
+            return Ok(x);
+        }
+        if let Some(x) = self.bind_role_function(&name, &raw) {
+            return Ok(x);
+        }
+        if !KNOWN_FUNCTIONS.contains(&name.as_str()) && !builtins::binds(&name) {
             // Type the arguments (outside any GROUP BY check) for PostgreSQL's message.
             let saved = self.in_agg_arg;
             self.in_agg_arg = true;
@@ -152,7 +170,7 @@ impl<'a> Binder<'a> {
                 }
             }
         }
-        if builtins::NAMES.contains(&name.as_str()) {
+        if builtins::binds(&name) {
             if let Some(x) = self.bind_builtin(&name, &args, span)? {
                 return Ok(x);
             }
@@ -394,31 +412,6 @@ impl<'a> Binder<'a> {
                     ty: t.plain(),
                 });
             }
-            "nextval" => {
-                arity!(n == 1);
-                let a = self.coerce_text(args.remove(0), span, &name)?;
-                if let Expr::Const(Datum::Text(s), _) = &a {
-                    let seq = s.strip_prefix("public.").unwrap_or(s).to_string();
-                    if !self.catalog.sequences.contains_key(&seq) {
-                        // PostgreSQL points at the argument (its regclass cast).
-                        let at = match raw.first() {
-                            Some(FnArg::Expr(e)) => e.span(),
-                            _ => span,
-                        };
-                        return self.err_at(SqlError::undefined_table(s), at);
-                    }
-                    return Ok(Expr::Func {
-                        func: Func::NextVal,
-                        args: vec![Expr::Const(Datum::Text(seq), text)],
-                        ty: SqlType::Int8.plain(),
-                    });
-                }
-                return Ok(Expr::Func {
-                    func: Func::NextVal,
-                    args: vec![a],
-                    ty: SqlType::Int8.plain(),
-                });
-            }
             "now"
             | "current_timestamp"
             | "transaction_timestamp"
@@ -538,10 +531,12 @@ impl<'a> Binder<'a> {
             );
         }
         if self.agg.is_none() {
-            return self.err_at(
-                SqlError::new("42803", "aggregate functions are not allowed here"),
-                span,
-            );
+            let msg = if self.win_clause.is_empty() {
+                "aggregate functions are not allowed here".to_string()
+            } else {
+                format!("aggregate functions are not allowed in {}", self.win_clause)
+            };
+            return self.err_at(SqlError::new("42803", msg), span);
         }
         self.in_agg_arg = true;
         let mut args = Vec::new();

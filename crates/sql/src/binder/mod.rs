@@ -2,10 +2,17 @@
 //! with PostgreSQL's rules (unknown literals, implicit casts, operator
 //! resolution), and turns sqlparser's AST into bound plans (`plan.rs`).
 
+mod assign;
+mod default_expr;
 mod dml;
+pub use dml::dml_under_with;
 mod expr;
 mod functions;
+mod partition;
+mod update_from;
+pub use partition::{check_partition_expr, PartitionExprUse};
 mod query;
+mod sequence_fns;
 mod srf;
 mod sys;
 mod table_fn;
@@ -96,6 +103,21 @@ pub struct InsertPlan {
     pub checks: Vec<(String, Expr)>,
     pub returning: Option<(Vec<Expr>, Vec<OutColumn>)>,
     pub on_conflict: Option<OnConflictPlan>,
+    /// Where each row goes when the target is partitioned or a partition.
+    pub routing: Option<Arc<crate::partition::Router>>,
+}
+
+/// UPDATE/DELETE of a partitioned table or a partition: the leaves it reads
+/// (`router.leaves`), each with its own access path, and where updated rows go.
+#[derive(Clone, Debug)]
+pub struct PartitionTargets {
+    pub router: Arc<crate::partition::Router>,
+    pub access: Vec<Access>,
+    /// The WHERE clause over each leaf's own column order.
+    pub filters: Vec<Option<Expr>>,
+    /// `key column = value` for every partition key column (else empty):
+    /// only the leaf those values route to is read.
+    pub pins: Vec<(usize, Expr)>,
 }
 
 /// `ON CONFLICT`: the unique indexes that arbitrate, and what to do on a hit.
@@ -135,6 +157,17 @@ pub struct UpdatePlan {
     pub assignments: Vec<(usize, Expr)>,
     pub checks: Vec<(String, Expr)>,
     pub returning: Option<(Vec<Expr>, Vec<OutColumn>)>,
+    pub partitions: Option<PartitionTargets>,
+    /// `UPDATE ... FROM`: assignments, filter and RETURNING then see each
+    /// target row followed by the FROM row it joins with.
+    pub from: Option<Box<UpdateFrom>>,
+}
+
+/// The FROM list of an UPDATE, planned like a SELECT's FROM.
+#[derive(Clone, Debug)]
+pub struct UpdateFrom {
+    pub plan: Plan,
+    pub width: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +176,7 @@ pub struct DeletePlan {
     pub access: Access,
     pub filter: Option<Expr>,
     pub returning: Option<(Vec<Expr>, Vec<OutColumn>)>,
+    pub partitions: Option<PartitionTargets>,
 }
 
 pub fn ident_name(i: &ast::Ident) -> String {
@@ -405,7 +439,15 @@ fn figure(e: &ast::Expr) -> (String, u8) {
         }
         E::Interval(_) => ("interval".into(), 1),
         E::Array(_) => named("array"),
-        E::CompoundFieldAccess { root, .. } => figure(root),
+        // `(r).x` is named after its field, `t.a[1]` and `a[1]` after `a`.
+        E::CompoundFieldAccess { root, access_chain } => access_chain
+            .iter()
+            .rev()
+            .find_map(|a| match a {
+                ast::AccessExpr::Dot(E::Identifier(field)) => Some((ident_name(field), 2)),
+                _ => None,
+            })
+            .unwrap_or_else(|| figure(root)),
         E::TypedString(ts) => types::from_ast(&ts.data_type)
             .map(|t| (cast_name(t.ty).to_string(), 1))
             .unwrap_or_else(|_| none()),
@@ -418,7 +460,11 @@ fn figure(e: &ast::Expr) -> (String, u8) {
         E::Overlay { .. } => named("overlay"),
         E::Ceil { .. } => named("ceil"),
         E::Floor { .. } => named("floor"),
-        E::Trim { .. } => named("btrim"),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => named("ltrim"),
+            Some(ast::TrimWhereField::Trailing) => named("rtrim"),
+            _ => named("btrim"),
+        },
         E::Position { .. } => named("position"),
         E::Extract { .. } => named("extract"),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => ("bool".into(), 1),
@@ -498,6 +544,16 @@ pub fn common_type(tys: &[SqlType]) -> Option<SqlType> {
     let Some(first) = known.first().copied() else {
         return Some(SqlType::Text);
     };
+    // Integers cast implicitly to oid (and oid to nothing numeric).
+    if known.contains(&SqlType::Oid) {
+        let integral = |t: &SqlType| {
+            matches!(
+                t,
+                SqlType::Oid | SqlType::Int2 | SqlType::Int4 | SqlType::Int8
+            )
+        };
+        return known.iter().all(integral).then_some(SqlType::Oid);
+    }
     let cat = first.category();
     if known.iter().any(|t| t.category() != cat) {
         return None;
@@ -533,6 +589,26 @@ pub fn can_cast(from: SqlType, to: SqlType, ctx: CastContext) -> bool {
     let (fc, tc) = (from.category(), to.category());
     match ctx {
         CastContext::Implicit if (from, to) == (T::Time, T::Interval) => true,
+        _ if to == T::Oid => {
+            matches!(from, T::Int2 | T::Int4 | T::Int8)
+                || (ctx == CastContext::Explicit && fc == Category::String)
+        }
+        CastContext::Assignment | CastContext::Explicit if from == T::Oid => {
+            matches!(to, T::Int4 | T::Int8) || tc == Category::String
+        }
+        // name casts implicitly to text only (to varchar/char by assignment).
+        CastContext::Implicit if from == T::Name => to == T::Text,
+        // "char" <-> strings (implicitly only to text), <-> integer explicitly.
+        _ if to == T::InternalChar => match ctx {
+            CastContext::Implicit => false,
+            CastContext::Assignment => fc == Category::String,
+            CastContext::Explicit => fc == Category::String || from == T::Int4,
+        },
+        _ if from == T::InternalChar => match ctx {
+            CastContext::Implicit => to == T::Text,
+            CastContext::Assignment => tc == Category::String,
+            CastContext::Explicit => tc == Category::String || to == T::Int4,
+        },
         _ if matches!((from, to), (T::Array(_), T::Array(_))) => {
             let (T::Array(f), T::Array(t)) = (from, to) else {
                 return false;
@@ -619,6 +695,9 @@ pub struct Binder<'a> {
     /// Columns of the FROM clause being bound that `SELECT *` skips: the
     /// inputs of JOIN ... USING / NATURAL merged columns (qualifier, name).
     using_hidden: Vec<(Option<String>, String)>,
+    /// Tables bound under an alias, as (table name, alias): a reference by
+    /// the table's own name then gets PostgreSQL's hint naming the alias.
+    aliased_tables: Vec<(String, String)>,
 }
 
 impl<'a> Binder<'a> {
@@ -645,6 +724,7 @@ impl<'a> Binder<'a> {
             next_work_table: 0,
             view_depth: 0,
             using_hidden: vec![],
+            aliased_tables: vec![],
         }
     }
 
@@ -655,6 +735,14 @@ impl<'a> Binder<'a> {
 
     fn err_at<T>(&self, e: SqlError, span: Span) -> SqlResult<T> {
         Err(e.at(self.pos(span)))
+    }
+
+    /// Records that `table` is bound under `alias` (see `aliased_tables`).
+    fn note_alias(&mut self, table: &str, alias: &Option<ast::TableAlias>) {
+        if let Some(a) = alias {
+            self.aliased_tables
+                .push((table.to_string(), ident_name(&a.name)));
+        }
     }
 
     pub fn table(&self, name: &ast::ObjectName) -> SqlResult<Arc<TableDef>> {
@@ -827,17 +915,6 @@ fn and(a: Expr, b: Expr) -> Expr {
         right: Box::new(b),
         operand: SqlType::Bool,
         ty: SqlType::Bool.plain(),
-    }
-}
-
-fn zero_of(t: SqlType) -> Datum {
-    match t {
-        SqlType::Int2 => Datum::Int2(0),
-        SqlType::Int4 => Datum::Int4(0),
-        SqlType::Int8 => Datum::Int8(0),
-        SqlType::Float4 => Datum::Float4(0.0),
-        SqlType::Float8 => Datum::Float8(0.0),
-        _ => Datum::Numeric(Numeric::zero()),
     }
 }
 

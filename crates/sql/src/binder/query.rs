@@ -10,29 +10,7 @@ impl<'a> Binder<'a> {
     pub fn bind_query(&mut self, q: &ast::Query) -> SqlResult<QueryPlan> {
         let base = self.ctes.len();
         if let Some(with) = &q.with {
-            for cte in &with.cte_tables {
-                let name = ident_name(&cte.alias.name);
-                if self.ctes[base..].iter().any(|c| c.name == name) {
-                    self.ctes.truncate(base);
-                    return Err(SqlError::new(
-                        "42712",
-                        format!("WITH query name \"{name}\" specified more than once"),
-                    )
-                    .at(self.pos(cte.alias.name.span)));
-                }
-                self.ctes.push(CteDef {
-                    name,
-                    query: (*cte.query).clone(),
-                    columns: cte
-                        .alias
-                        .columns
-                        .iter()
-                        .map(|c| ident_name(&c.name))
-                        .collect(),
-                    recursive: with.recursive,
-                    span: cte.alias.name.span,
-                });
-            }
+            self.push_ctes(with, base)?;
         }
         let saved_lock = self.lock_scans;
         self.lock_scans = !q.locks.is_empty();
@@ -40,6 +18,35 @@ impl<'a> Binder<'a> {
         self.lock_scans = saved_lock;
         self.ctes.truncate(base);
         r
+    }
+
+    /// Brings a WITH list's queries into scope (above `base`, where the
+    /// caller truncates them again); on error none remain.
+    pub(super) fn push_ctes(&mut self, with: &ast::With, base: usize) -> SqlResult<()> {
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if self.ctes[base..].iter().any(|c| c.name == name) {
+                self.ctes.truncate(base);
+                return Err(SqlError::new(
+                    "42712",
+                    format!("WITH query name \"{name}\" specified more than once"),
+                )
+                .at(self.pos(cte.alias.name.span)));
+            }
+            self.ctes.push(CteDef {
+                name,
+                query: (*cte.query).clone(),
+                columns: cte
+                    .alias
+                    .columns
+                    .iter()
+                    .map(|c| ident_name(&c.name))
+                    .collect(),
+                recursive: with.recursive,
+                span: cte.alias.name.span,
+            });
+        }
+        Ok(())
     }
 
     pub(super) fn bind_query_body(&mut self, q: &ast::Query) -> SqlResult<QueryPlan> {
@@ -233,11 +240,28 @@ impl<'a> Binder<'a> {
                 };
                 Ok(QueryPlan { plan, columns })
             }
+            ast::SetExpr::Table(t) => self.bind_table_command(t),
             other => Err(SqlError::unsupported(format!(
                 "query form {}",
                 other.to_string().chars().take(30).collect::<String>()
             ))),
         }
+    }
+
+    /// `TABLE name`: PostgreSQL's shorthand for `SELECT * FROM name`.
+    fn bind_table_command(&mut self, t: &ast::Table) -> SqlResult<QueryPlan> {
+        let Some(table) = &t.table_name else {
+            return Err(SqlError::syntax("syntax error at end of input"));
+        };
+        let name = match &t.schema_name {
+            Some(schema) => format!("{schema}.{table}"),
+            None => table.to_string(),
+        };
+        let query = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(&format!("SELECT * FROM {name}"))
+            .and_then(|mut p| p.parse_query())
+            .map_err(|e| SqlError::internal(format!("TABLE {name} does not rewrite: {e}")))?;
+        self.bind_query(&query)
     }
 
     pub(super) fn bind_values(&mut self, v: &ast::Values) -> SqlResult<QueryPlan> {
@@ -575,12 +599,39 @@ impl<'a> Binder<'a> {
                         return self.bind_cte_reference(k, alias.as_ref());
                     }
                 }
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident().map(ident_name))
+                    .collect();
+                if let Some((plan, mut scope)) = self.bind_sequence_view(&parts) {
+                    if let Some(a) = alias {
+                        let q = ident_name(&a.name);
+                        scope
+                            .cols
+                            .iter_mut()
+                            .for_each(|c| c.qualifier = Some(q.clone()));
+                        rename_columns(&mut scope.cols, a)?;
+                    }
+                    return Ok((plan, scope));
+                }
                 if let Some(r) = self.bind_system_relation(name, alias.as_ref())? {
                     return Ok(r);
                 }
                 if let Ok(n) = object_name(name) {
                     if let Some(v) = self.catalog.views.get(&n).cloned() {
                         return self.bind_view(&v, alias.as_ref(), name.span());
+                    }
+                    if let Some((plan, mut scope)) = self.bind_sequence_relation(&n) {
+                        if let Some(a) = alias {
+                            let q = ident_name(&a.name);
+                            scope
+                                .cols
+                                .iter_mut()
+                                .for_each(|c| c.qualifier = Some(q.clone()));
+                            rename_columns(&mut scope.cols, a)?;
+                        }
+                        return Ok((plan, scope));
                     }
                 }
                 let t = self.table(name)?;
@@ -589,22 +640,11 @@ impl<'a> Binder<'a> {
                     .map(|a| ident_name(&a.name))
                     .unwrap_or_else(|| t.name.clone());
                 let mut scope = Scope::of_table(&t, &alias_name);
+                self.note_alias(&t.name, alias);
                 if let Some(a) = alias {
-                    for (i, c) in a.columns.iter().enumerate() {
-                        if let Some(sc) = scope.cols.get_mut(i) {
-                            sc.name = ident_name(&c.name);
-                        }
-                    }
+                    rename_columns(&mut scope.cols, a)?;
                 }
-                Ok((
-                    Plan::Scan {
-                        table: t,
-                        access: Access::Full,
-                        filter: None,
-                        lock: self.lock_scans,
-                    },
-                    scope,
-                ))
+                self.table_scan(t, scope, &alias_name)
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -625,11 +665,7 @@ impl<'a> Binder<'a> {
                     })
                     .collect();
                 if let Some(a) = alias {
-                    for (i, c) in a.columns.iter().enumerate() {
-                        if let Some(sc) = cols.get_mut(i) {
-                            sc.name = ident_name(&c.name);
-                        }
-                    }
+                    rename_columns(&mut cols, a)?;
                 }
                 Ok((qp.plan, Scope { cols }))
             }
@@ -769,11 +805,7 @@ impl<'a> Binder<'a> {
             })
             .collect();
         if let Some(a) = alias {
-            for (i, c) in a.columns.iter().enumerate() {
-                if let Some(sc) = cols.get_mut(i) {
-                    sc.name = ident_name(&c.name);
-                }
-            }
+            rename_columns(&mut cols, a)?;
         }
         Ok((qp.plan, Scope { cols }))
     }
@@ -830,11 +862,7 @@ impl<'a> Binder<'a> {
             })
             .collect();
         if let Some(a) = alias {
-            for (i, c) in a.columns.iter().enumerate() {
-                if let Some(sc) = cols.get_mut(i) {
-                    sc.name = ident_name(&c.name);
-                }
-            }
+            rename_columns(&mut cols, a)?;
         }
         Ok((Plan::WorkTable { id }, Scope { cols }))
     }
@@ -1120,6 +1148,12 @@ impl<'a> Binder<'a> {
                         );
                     }
                     for i in idx {
+                        let c = &scope.cols[i];
+                        if c.name == "tableoid"
+                            && hidden.contains(&(c.qualifier.clone(), c.name.clone()))
+                        {
+                            continue;
+                        }
                         let e = self.column_expr(i, &scope, item.span())?;
                         columns.push(OutColumn {
                             name: scope.cols[i].name.clone(),
@@ -1411,4 +1445,23 @@ fn select_item_span(s: &ast::SetExpr, i: usize) -> Span {
         },
         _ => Span::empty(),
     }
+}
+
+/// Applies a table alias's column list (`AS f(a, b)`) to the scope columns.
+fn rename_columns(cols: &mut [ScopeCol], alias: &ast::TableAlias) -> SqlResult<()> {
+    if alias.columns.len() > cols.len() {
+        return Err(SqlError::new(
+            "42P10",
+            format!(
+                "table \"{}\" has {} columns available but {} columns specified",
+                ident_name(&alias.name),
+                cols.len(),
+                alias.columns.len()
+            ),
+        ));
+    }
+    for (sc, c) in cols.iter_mut().zip(&alias.columns) {
+        sc.name = ident_name(&c.name);
+    }
+    Ok(())
 }

@@ -18,10 +18,95 @@ impl Binder<'_> {
         scope: &Scope,
         span: Span,
     ) -> SqlResult<Option<Expr>> {
+        self.bind_srf_field(name, f, 0, scope, span)
+    }
+
+    /// `(r).field`: the x and n of `information_schema._pg_expandarray`'s
+    /// (x, n) records, straight from the call when `r` is one (typed like
+    /// the array's elements), else from a record carried as text through a
+    /// subquery column (`pg_catalog::expanded_record`); PostgreSQL's errors
+    /// for other fields and for non-records. None when `chain` is not one
+    /// field name.
+    pub(super) fn bind_record_field(
+        &mut self,
+        root: &ast::Expr,
+        chain: &[ast::AccessExpr],
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
+        let [ast::AccessExpr::Dot(ast::Expr::Identifier(field))] = chain else {
+            return Ok(None);
+        };
+        let name = ident_name(field);
+        let field = match name.as_str() {
+            "x" => 1,
+            "n" => 2,
+            _ => 0,
+        };
+        let no_such_field = || {
+            SqlError::new(
+                "42703",
+                format!("could not identify column \"{name}\" in record data type"),
+            )
+        };
+        let mut inner = root;
+        while let ast::Expr::Nested(e) = inner {
+            inner = e;
+        }
+        if let ast::Expr::Function(f) = inner {
+            let called = f.name.0.last().and_then(|p| p.as_ident()).map(ident_name);
+            if called.as_deref() == Some("_pg_expandarray") && f.name.0.len() <= 2 {
+                if field == 0 {
+                    return self.err_at(no_such_field(), span);
+                }
+                return self.bind_srf_field("_pg_expandarray", f, field, scope, span);
+            }
+        }
+        let record = self.bind_expr(inner, scope)?;
+        let Some(elem) = crate::pg_catalog::expanded_record_elem(record.ty()) else {
+            return self.err_at(
+                SqlError::new(
+                    "42809",
+                    format!(
+                        "column notation .{name} applied to type {}, which is not a composite type",
+                        record.ty().ty.display_name()
+                    ),
+                ),
+                span,
+            );
+        };
+        if field == 0 {
+            return self.err_at(no_such_field(), span);
+        }
+        let text = Expr::Func {
+            func: Func::Sys(crate::pg_catalog::SysFn::RecordField),
+            args: vec![
+                record,
+                Expr::Const(Datum::Int4(field), SqlType::Int4.plain()),
+            ],
+            ty: SqlType::Text.plain(),
+        };
+        let to = if field == 1 { elem } else { SqlType::Int4 };
+        self.explicit_cast(text, to.plain(), span).map(Some)
+    }
+
+    /// A set-returning call; `field` picks `_pg_expandarray`'s record (0) or
+    /// one of its fields (1 = x, 2 = n).
+    fn bind_srf_field(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        field: i32,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
         let func = match name {
             "unnest" => SrfFunc::Unnest,
             "generate_series" => SrfFunc::GenerateSeries,
             "generate_subscripts" => SrfFunc::GenerateSubscripts,
+            "_pg_expandarray" => SrfFunc::ExpandArray,
+            "regexp_matches" => SrfFunc::RegexpMatches,
+            "regexp_split_to_table" => SrfFunc::RegexpSplitToTable,
             _ => return Ok(None),
         };
         if self.in_agg_arg {
@@ -75,6 +160,43 @@ impl Binder<'_> {
         let (args, ty) = match func {
             SrfFunc::Ordinality => {
                 return Err(SqlError::internal("ordinality is not callable by name"))
+            }
+            SrfFunc::ExpandArray => {
+                let [(a, _)] = <[_; 1]>::try_from(args.clone())
+                    .map_err(|_| SqlError::undefined_function(&sig()).at(self.pos(span)))?;
+                let elem = match a.ty().ty {
+                    SqlType::Array(elem) => elem.ty(),
+                    SqlType::Int2Vector => SqlType::Int2,
+                    _ => return self.err_at(SqlError::undefined_function(&sig()), span),
+                };
+                let ty = match field {
+                    1 => elem.plain(),
+                    2 => SqlType::Int4.plain(),
+                    _ => crate::pg_catalog::expanded_record_type(elem),
+                };
+                let field = Expr::Const(Datum::Int4(field), SqlType::Int4.plain());
+                (vec![a, field], ty)
+            }
+            SrfFunc::RegexpMatches | SrfFunc::RegexpSplitToTable => {
+                if !(2..=3).contains(&args.len()) {
+                    return self.err_at(SqlError::undefined_function(&sig()), span);
+                }
+                let mut bound = Vec::new();
+                for (e, s) in args {
+                    bound.push(self.coerce_text(e, s, name)?);
+                }
+                if bound.len() == 2 {
+                    bound.push(Expr::Const(
+                        Datum::Text(String::new()),
+                        SqlType::Text.plain(),
+                    ));
+                }
+                let ty = if func == SrfFunc::RegexpMatches {
+                    SqlType::Array(crate::types::Elem::Text)
+                } else {
+                    SqlType::Text
+                };
+                (bound, ty.plain())
             }
             SrfFunc::Unnest => {
                 let [(a, _)] = <[_; 1]>::try_from(args.clone())
@@ -154,7 +276,12 @@ fn is_srf_call(e: &ast::Expr) -> bool {
             .is_some_and(|n| {
                 matches!(
                     n.as_str(),
-                    "unnest" | "generate_series" | "generate_subscripts"
+                    "unnest"
+                        | "generate_series"
+                        | "generate_subscripts"
+                        | "_pg_expandarray"
+                        | "regexp_matches"
+                        | "regexp_split_to_table"
                 )
             }),
         _ => false,
@@ -162,7 +289,7 @@ fn is_srf_call(e: &ast::Expr) -> bool {
 }
 
 /// The direct subexpressions of an expression (not looking into subqueries).
-fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
+pub(super) fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
     use ast::Expr as E;
     match e {
         E::BinaryOp { left, right, .. } => vec![left, right],

@@ -80,8 +80,17 @@ impl Binder<'_> {
         )))
     }
 
+    /// An object identifier argument: an oid, or an integer as before the
+    /// catalogs had the oid type.
+    fn oid_arg(&mut self, arg: Expr, span: Span) -> SqlResult<Expr> {
+        if arg.ty().ty == SqlType::Oid {
+            return self.explicit_cast(arg, SqlType::Int8.plain(), span);
+        }
+        self.coerce_implicit(arg, SqlType::Int8, span)
+    }
+
     fn lookup_case(&mut self, arg: Expr, which: Lookup, span: Span) -> SqlResult<Expr> {
-        let arg = self.coerce_implicit(arg, SqlType::Int8, span)?;
+        let arg = self.oid_arg(arg, span)?;
         let text = SqlType::Text.plain();
         let whens = sys::lookup(self.catalog, which)
             .into_iter()
@@ -94,6 +103,46 @@ impl Binder<'_> {
             .collect();
         Ok(Expr::Case {
             operand: Some(Box::new(arg)),
+            operand_ty: SqlType::Int8,
+            whens,
+            otherwise: None,
+            ty: text,
+        })
+    }
+
+    /// `pg_get_indexdef(oid, column, pretty)`: CASE over the index oid, then
+    /// over the column (0: the whole definition; past the last key column:
+    /// empty, as in PostgreSQL).
+    fn index_column_case(&mut self, oid: Expr, column: Expr, span: Span) -> SqlResult<Expr> {
+        let int8 = SqlType::Int8.plain();
+        let text = SqlType::Text.plain();
+        let oid = self.oid_arg(oid, span)?;
+        let column = self.coerce_implicit(column, SqlType::Int8, span)?;
+        let whens = sys::index_column_defs(self.catalog)
+            .into_iter()
+            .map(|(ix, def, columns)| {
+                let by_column = std::iter::once(def)
+                    .chain(columns)
+                    .enumerate()
+                    .map(|(k, v)| {
+                        (
+                            Expr::Const(Datum::Int8(k as i64), int8),
+                            Expr::Const(Datum::Text(v), text),
+                        )
+                    })
+                    .collect();
+                let value = Expr::Case {
+                    operand: Some(Box::new(column.clone())),
+                    operand_ty: SqlType::Int8,
+                    whens: by_column,
+                    otherwise: Some(Box::new(Expr::Const(Datum::Text(String::new()), text))),
+                    ty: text,
+                };
+                (Expr::Const(Datum::Int8(ix), int8), value)
+            })
+            .collect();
+        Ok(Expr::Case {
+            operand: Some(Box::new(oid)),
             operand_ty: SqlType::Int8,
             whens,
             otherwise: None,
@@ -259,12 +308,12 @@ impl Binder<'_> {
             "pg_backend_pid" => Expr::Const(Datum::Int4(1), SqlType::Int4.plain()),
             "format_type" if n == 2 => {
                 let mut it = args.into_iter();
-                let a = self.coerce_implicit(it.next().unwrap(), SqlType::Int8, span)?;
+                let a = self.oid_arg(it.next().unwrap(), span)?;
                 let m = self.coerce_implicit(it.next().unwrap(), SqlType::Int4, span)?;
                 self.sys_fn(SysFn::FormatType, vec![a, m], SqlType::Text)
             }
             "pg_get_userbyid" | "pg_encoding_to_char" if n == 1 => {
-                let a = self.coerce_implicit(args.remove(0), SqlType::Int8, span)?;
+                let a = self.oid_arg(args.remove(0), span)?;
                 let f = if name == "pg_get_userbyid" {
                     SysFn::UserById
                 } else {
@@ -285,7 +334,12 @@ impl Binder<'_> {
             "pg_get_expr" if (2..=3).contains(&n) => {
                 self.explicit_cast(args.remove(0), text, span)?
             }
-            "pg_get_indexdef" if (1..=3).contains(&n) => {
+            "pg_get_indexdef" if n == 3 => {
+                let oid = args.remove(0);
+                let column = args.remove(0);
+                self.index_column_case(oid, column, span)?
+            }
+            "pg_get_indexdef" if n == 1 => {
                 self.lookup_case(args.remove(0), Lookup::IndexDef, span)?
             }
             "pg_get_constraintdef" if (1..=2).contains(&n) => {
@@ -533,7 +587,7 @@ impl Binder<'_> {
             // the qualifier as the root and `.confkey` as a field access.
             E::CompoundFieldAccess { root, access_chain } => {
                 let E::Identifier(qualifier) = root.as_ref() else {
-                    return Ok(None);
+                    return self.bind_record_field(root, access_chain, scope, span);
                 };
                 let dots = access_chain
                     .iter()
@@ -668,10 +722,10 @@ impl Binder<'_> {
                         };
                     }
                     let x = self.bind_expr(expr, scope)?;
-                    let x = self.coerce_implicit(x, SqlType::Int8, span)?;
+                    let x = self.oid_arg(x, span)?;
                     return Ok(Some(self.sys_fn(SysFn::FormatType, vec![x], SqlType::Text)));
                 }
-                "oid" | "regrole" | "regproc" | "regprocedure" | "xid" => {
+                "regrole" | "regproc" | "regprocedure" | "xid" => {
                     let x = self.bind_expr(expr, scope)?;
                     let to = if lower.starts_with("regproc") {
                         text
@@ -680,25 +734,23 @@ impl Binder<'_> {
                     };
                     return self.explicit_cast(x, to, span).map(Some);
                 }
-                "name" | "char" => {
-                    let x = self.bind_expr(expr, scope)?;
-                    return self.explicit_cast(x, text, span).map(Some);
-                }
                 _ => {}
             }
         }
-        let elem_ty = match lower.as_str() {
-            "oid" | "regclass" | "regtype" => Some(SqlType::Int8),
-            "name" | "char" => Some(SqlType::Text),
+        // Types held as another type here (regclass as int8). pg_catalog.char
+        // is "char", which must stay quoted (plain char is character(1)); a
+        // quoted "char" is left to the ordinary cast.
+        let stand_in = match lower.as_str() {
+            "regclass" | "regtype" => Some("int8"),
+            "char" if qualified => Some("\"char\""),
             _ => None,
         };
-        if elem_ty.is_none() && !qualified {
+        if stand_in.is_none() && !qualified {
             return Ok(None);
         }
         // pg_catalog.<type>: the unqualified type, as the parser reads it.
-        let plain = match elem_ty {
-            Some(SqlType::Int8) => "int8".to_string(),
-            Some(_) => "text".to_string(),
+        let plain = match stand_in {
+            Some(t) => t.to_string(),
             None if mods.is_empty() => tn,
             None => format!(
                 "{tn}({})",

@@ -1,5 +1,6 @@
-//! Set-returning functions in FROM: `generate_series(start, stop [, step])`
-//! over int4 and int8.
+//! Functions in FROM: `generate_series(start, stop [, step])` over int4 and
+//! int8 as its own plan; any other function as a one-row SELECT of the call
+//! (a set-returning call yields its rows, a scalar call one row).
 
 use sqlparser::ast::{self, Spanned};
 
@@ -26,11 +27,14 @@ impl Binder<'_> {
             [s, _] => s.as_ident().map(ident_name).as_deref() == Some("pg_catalog"),
             _ => false,
         };
-        if fname != "generate_series" || !schema_ok {
+        if !schema_ok {
             return Err(
                 SqlError::new("42883", format!("function {name}() does not exist"))
                     .at(self.pos(name.span())),
             );
+        }
+        if fname != "generate_series" {
+            return self.bind_function_in_from(name, &fname, args, alias);
         }
         let mut bound = Vec::new();
         for a in &args.args {
@@ -89,6 +93,71 @@ impl Binder<'_> {
                     qualifier: Some(qual),
                     name: col,
                     ty: ty.plain(),
+                }],
+            },
+        ))
+    }
+
+    /// `FROM f(args) [AS alias[(column)]]` for a function other than
+    /// generate_series: the call bound as in `SELECT f(args)`, its one
+    /// column named after the column alias, else the alias, else `f`.
+    fn bind_function_in_from(
+        &mut self,
+        name: &ast::ObjectName,
+        fname: &str,
+        args: &ast::TableFunctionArgs,
+        alias: Option<&ast::TableAlias>,
+    ) -> SqlResult<(Plan, Scope)> {
+        let call = ast::Expr::Function(ast::Function {
+            name: name.clone(),
+            uses_odbc_syntax: false,
+            parameters: ast::FunctionArguments::None,
+            args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: args.args.clone(),
+                clauses: vec![],
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: vec![],
+        });
+        let saved_srf = self.srf.replace(vec![]);
+        let bound = self.bind_expr(&call, &Scope::default());
+        let calls = std::mem::replace(&mut self.srf, saved_srf).unwrap_or_default();
+        let mut expr = bound?;
+        let ty = expr.ty();
+        let one_row = Plan::Values {
+            rows: vec![vec![]],
+            width: 0,
+        };
+        let input = if calls.is_empty() {
+            one_row
+        } else {
+            expr.map_columns(&|i| i - super::srf::SRF_BASE);
+            Plan::ProjectSet {
+                input: Box::new(one_row),
+                calls,
+            }
+        };
+        let plan = Plan::Project {
+            input: Box::new(input),
+            exprs: vec![expr],
+        };
+        let qual = alias
+            .map(|a| ident_name(&a.name))
+            .unwrap_or_else(|| fname.to_string());
+        let col = alias
+            .and_then(|a| a.columns.first())
+            .map(|c| ident_name(&c.name))
+            .unwrap_or_else(|| qual.clone());
+        Ok((
+            plan,
+            Scope {
+                cols: vec![ScopeCol {
+                    qualifier: Some(qual),
+                    name: col,
+                    ty,
                 }],
             },
         ))

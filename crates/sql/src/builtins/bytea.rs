@@ -204,6 +204,24 @@ pub fn btrim(data: &[u8], set: &[u8]) -> Vec<u8> {
     data[start..end.max(start)].to_vec()
 }
 
+/// ltrim(bytea, bytea): drops leading bytes found in `set`.
+pub fn ltrim(data: &[u8], set: &[u8]) -> Vec<u8> {
+    let start = data
+        .iter()
+        .position(|b| !set.contains(b))
+        .unwrap_or(data.len());
+    data[start..].to_vec()
+}
+
+/// rtrim(bytea, bytea): drops trailing bytes found in `set`.
+pub fn rtrim(data: &[u8], set: &[u8]) -> Vec<u8> {
+    let end = data
+        .iter()
+        .rposition(|b| !set.contains(b))
+        .map_or(0, |i| i + 1);
+    data[..end].to_vec()
+}
+
 /// substring(bytea FROM start [FOR count]) with SQL's 1-based positions.
 pub fn substring(data: &[u8], start: i64, count: Option<i64>) -> SqlResult<Vec<u8>> {
     let end = match count {

@@ -11,10 +11,12 @@ use crate::numeric_math;
 use sha2::Digest;
 
 mod bytea;
+mod degrees;
 mod integer_math;
 mod numfmt;
 pub(crate) mod regexp;
 mod strings;
+mod to_date;
 
 /// One library function with fixed argument types (chosen by the binder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,9 @@ pub enum LibFn {
     BitCount,
     /// btrim(bytea, bytea).
     ByteaBtrim,
+    /// ltrim/rtrim(bytea, bytea) (TRIM LEADING/TRAILING ... FROM bytea).
+    ByteaLtrim,
+    ByteaRtrim,
     /// substring(bytea, from int8 [, for int8]).
     ByteaSubstring,
     /// width_bucket(float8, float8, float8, int4) and the numeric form.
@@ -129,6 +134,22 @@ pub enum LibFn {
     Asinh,
     Acosh,
     Atanh,
+    /// concat / concat_ws / format with a VARIADIC array as their trailing
+    /// arguments (the array is the last argument).
+    VariadicConcat,
+    VariadicConcatWs,
+    VariadicFormat,
+    /// to_date(text, template) (`to_date.rs`).
+    ToDate,
+    /// Trigonometry in degrees (`degrees.rs`).
+    Sind,
+    Cosd,
+    Tand,
+    Cotd,
+    Asind,
+    Acosd,
+    Atand,
+    Atan2d,
 }
 
 /// Marks an omitted optional argument the binder fills in (never a user value:
@@ -138,7 +159,15 @@ pub const ABSENT: i64 = i64::MIN;
 impl LibFn {
     /// NULL in any argument gives NULL without calling the function.
     pub fn is_strict(self) -> bool {
-        !matches!(self, LibFn::Format | LibFn::ConcatWs | LibFn::QuoteNullable)
+        !matches!(
+            self,
+            LibFn::Format
+                | LibFn::ConcatWs
+                | LibFn::QuoteNullable
+                | LibFn::VariadicConcat
+                | LibFn::VariadicConcatWs
+                | LibFn::VariadicFormat
+        )
     }
 }
 
@@ -294,6 +323,26 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
             let parts: Vec<String> = args[1..].iter().filter_map(|a| a.to_text(1)).collect();
             Datum::Text(parts.join(text(&args[0])))
         }
+        LibFn::VariadicConcat | LibFn::VariadicConcatWs | LibFn::VariadicFormat => {
+            // A NULL array: concat and concat_ws are NULL, format has no arguments.
+            let items: &[Datum] = match args.last() {
+                Some(Datum::Array(items)) => items,
+                Some(Datum::Null) if f == LibFn::VariadicFormat => &[],
+                Some(Datum::Null) => return Ok(Datum::Null),
+                _ => return Err(SqlError::internal("variadic call without its array")),
+            };
+            let texts: Vec<Option<String>> = items.iter().map(|x| x.to_text(1)).collect();
+            match f {
+                LibFn::VariadicConcat => Datum::Text(texts.into_iter().flatten().collect()),
+                _ if args[0].is_null() => Datum::Null,
+                LibFn::VariadicConcatWs => {
+                    let parts: Vec<String> = texts.into_iter().flatten().collect();
+                    Datum::Text(parts.join(text(&args[0])))
+                }
+                _ => Datum::Text(strings::format(text(&args[0]), &texts)?),
+            }
+        }
+        LibFn::ToDate => Datum::Date(to_date::to_date(text(&args[0]), text(&args[1]))?),
         LibFn::Unistr => Datum::Text(strings::unistr(text(&args[0]))?),
         LibFn::ParseIdent => {
             let strict = !matches!(args.get(1), Some(Datum::Bool(false)));
@@ -355,10 +404,15 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
             None => Datum::Null,
         },
         LibFn::RegexpSplitToArray => Datum::Array(
-            regexp::split(text(&args[0]), text(&args[1]), text(&args[2]))?
-                .into_iter()
-                .map(Datum::Text)
-                .collect(),
+            regexp::split(
+                text(&args[0]),
+                text(&args[1]),
+                text(&args[2]),
+                "regexp_split_to_array",
+            )?
+            .into_iter()
+            .map(Datum::Text)
+            .collect(),
         ),
         LibFn::SimilarTo => Datum::Bool(regexp::similar_to(
             text(&args[0]),
@@ -435,6 +489,8 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
         )?),
         LibFn::BitCount => Datum::Int8(bytea::bit_count(bytes(&args[0]))),
         LibFn::ByteaBtrim => Datum::Bytea(bytea::btrim(bytes(&args[0]), bytes(&args[1]))),
+        LibFn::ByteaLtrim => Datum::Bytea(bytea::ltrim(bytes(&args[0]), bytes(&args[1]))),
+        LibFn::ByteaRtrim => Datum::Bytea(bytea::rtrim(bytes(&args[0]), bytes(&args[1]))),
         LibFn::ByteaSubstring => {
             let count = match args.get(2) {
                 Some(c) => Some(int(c)?),
@@ -456,6 +512,27 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
         )?),
         LibFn::Factorial => Datum::Numeric(integer_math::factorial(int(&args[0])?)?),
         LibFn::Cbrt => Datum::Float8(float_arg(&args[0])?.cbrt()),
+        LibFn::Sind
+        | LibFn::Cosd
+        | LibFn::Tand
+        | LibFn::Cotd
+        | LibFn::Asind
+        | LibFn::Acosd
+        | LibFn::Atand => {
+            let x = float_arg(&args[0])?;
+            Datum::Float8(match f {
+                LibFn::Sind => degrees::sind(x)?,
+                LibFn::Cosd => degrees::cosd(x)?,
+                LibFn::Tand => degrees::tand(x)?,
+                LibFn::Cotd => degrees::cotd(x)?,
+                LibFn::Asind => degrees::asind(x)?,
+                LibFn::Acosd => degrees::acosd(x)?,
+                _ => degrees::atand(x)?,
+            })
+        }
+        LibFn::Atan2d => {
+            Datum::Float8(degrees::atan2d(float_arg(&args[0])?, float_arg(&args[1])?)?)
+        }
         LibFn::Sinh | LibFn::Cosh | LibFn::Tanh | LibFn::Asinh | LibFn::Acosh | LibFn::Atanh => {
             let v = float_arg(&args[0])?;
             let r = match f {
@@ -470,7 +547,7 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
                     v.acosh()
                 }
                 _ => {
-                    if !(-1.0..=1.0).contains(&v) {
+                    if !v.is_nan() && !(-1.0..=1.0).contains(&v) {
                         return Err(out_of_range_input());
                     }
                     v.atanh()

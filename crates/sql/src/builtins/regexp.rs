@@ -100,18 +100,32 @@ pub fn compile(pattern: &str, flags: &Flags) -> SqlResult<Regex> {
         .ignore_whitespace(flags.extended)
         .build()
         .map_err(|e| {
+            let text = e.to_string();
+            let last = text.lines().last().unwrap_or("syntax error").trim();
             SqlError::new(
                 "2201B",
                 format!(
                     "invalid regular expression: {}",
-                    e.to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("syntax error")
-                        .trim()
+                    postgres_regex_message(last)
                 ),
             )
         })
+}
+
+/// PostgreSQL's wording (regerror) for the syntax errors both engines detect.
+fn postgres_regex_message(message: &str) -> &str {
+    let detail = message.strip_prefix("error: ").unwrap_or(message);
+    if detail.contains("unclosed group") || detail.contains("unopened group") {
+        "parentheses () not balanced"
+    } else if detail.contains("unclosed character class") {
+        "brackets [] not balanced"
+    } else if detail.contains("repetition count") || detail.contains("decimal in repetition") {
+        "invalid repetition count(s)"
+    } else if detail.contains("repetition operator missing expression") {
+        "quantifier operand invalid"
+    } else {
+        message
+    }
 }
 
 fn no_global(func: &str) -> SqlError {
@@ -351,9 +365,6 @@ pub fn substr(
 /// regexp_matches(string, pattern, flags): one row per match (every match
 /// with 'g', else the first), each the capture groups' texts (None for a
 /// group that did not take part) or the whole match when there are no groups.
-/// The rows of the set-returning function; the planner's SRF support is what
-/// turns them into rows.
-#[allow(dead_code)]
 pub fn matches(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<Vec<Option<String>>>> {
     let f = parse_flags(flags)?;
     let re = compile(pattern, &f)?;
@@ -374,12 +385,13 @@ pub fn matches(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<Vec<Option<
     Ok(rows)
 }
 
-/// regexp_split_to_array(string, pattern, flags). Empty matches at the
-/// start or end, or right after a match, do not split.
-pub fn split(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<String>> {
+/// regexp_split_to_array / regexp_split_to_table (`func`, for messages)
+/// of (string, pattern, flags). Empty matches at the start or end, or right
+/// after a match, do not split.
+pub fn split(s: &str, pattern: &str, flags: &str, func: &str) -> SqlResult<Vec<String>> {
     let f = parse_flags(flags)?;
     if f.global {
-        return Err(no_global("regexp_split_to_array"));
+        return Err(no_global(func));
     }
     let re = compile(pattern, &f)?;
     let mut parts = Vec::new();
@@ -449,6 +461,12 @@ pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> SqlResult<String
                     out.push(c);
                 }
                 c => out.push(c),
+            }
+            // Before the first separator PostgreSQL matches as little as
+            // possible (its `{1,1}?` makes that part non-greedy); this regex
+            // engine needs each quantifier there made lazy instead.
+            if quotes == 0 && matches!(c, '%' | '*' | '+' | '?') {
+                out.push('?');
             }
         }
     }
@@ -553,12 +571,32 @@ mod tests {
             "A PXstgreSQL function"
         );
         assert_eq!(
-            split("the quick brown fox", "\\s+", "").unwrap(),
+            split("the quick brown fox", "\\s+", "", "f").unwrap(),
             vec!["the", "quick", "brown", "fox"]
         );
-        assert_eq!(split("abc", "", "").unwrap(), vec!["a", "b", "c"]);
-        assert_eq!(split("abc", "b*", "").unwrap(), vec!["a", "c"]);
+        assert_eq!(split("abc", "", "", "f").unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(split("abc", "b*", "", "f").unwrap(), vec!["a", "c"]);
+        assert_eq!(
+            split("abc", "b", "g", "regexp_split_to_table")
+                .unwrap_err()
+                .message,
+            "regexp_split_to_table() does not support the \"global\" option"
+        );
         assert!(parse_flags("z").is_err());
+        for (pattern, message) in [
+            ("(bar", "parentheses () not balanced"),
+            ("bar)", "parentheses () not balanced"),
+            ("(bar){2,1}", "invalid repetition count(s)"),
+            ("[ab", "brackets [] not balanced"),
+        ] {
+            assert_eq!(
+                compile(pattern, &parse_flags("").unwrap())
+                    .unwrap_err()
+                    .message,
+                format!("invalid regular expression: {message}"),
+                "{pattern}"
+            );
+        }
         assert_eq!(
             compile("(", &parse_flags("").unwrap())
                 .unwrap_err()
@@ -616,6 +654,10 @@ mod tests {
     #[test]
     fn similar_to_and_like_escape() {
         assert!(similar_to("abcd%", "_bcd#%", "#").unwrap());
+        assert_eq!(
+            similar_substring("abcdefg", "a*#\"%#\"g*", "#").unwrap(),
+            Some("abcdefg".to_string())
+        );
         assert!(!similar_to("abcdefg", "_bcd#%", "#").unwrap());
         assert!(similar_to("abcd\\efg", "_bcd\\%", "").unwrap());
         assert!(similar_to("abc", "(a|x)%", "\\").unwrap());

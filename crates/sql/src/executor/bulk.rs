@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// The table a COPY FROM writes to, with its CHECK constraints and, for a
+/// partitioned table or a partition, where each row goes.
+pub struct CopyTarget<'a> {
+    pub table: &'a TableDef,
+    pub checks: &'a [(String, Expr)],
+    pub routing: Option<&'a crate::partition::Router>,
+}
+
 impl<'a> Ctx<'a> {
     /// `generate_series(start, stop [, step])`: no rows if an argument is NULL.
     pub(super) async fn generate_series(
@@ -45,12 +53,12 @@ impl<'a> Ctx<'a> {
     /// columns from their defaults, then INSERT's constraints, locks and indexes.
     pub async fn copy_row(
         &mut self,
-        table: &TableDef,
+        into: &CopyTarget<'_>,
         targets: &[usize],
         defaults: &[Option<Expr>],
-        checks: &[(String, Expr)],
         values: Vec<Datum>,
     ) -> SqlResult<()> {
+        let table = into.table;
         let width = table.columns.len();
         let mut row = vec![Datum::Null; width];
         let mut supplied = vec![false; width];
@@ -65,7 +73,37 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        self.insert_row(table, row, checks).await?;
+        match into.routing {
+            Some(router) => {
+                let leaf = &router.leaves[self.route(router, &row)?];
+                self.insert_row(&leaf.table, leaf.to_leaf(row), &leaf.checks)
+                    .await?;
+            }
+            None => {
+                self.insert_row(table, row, into.checks).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// ATTACH PARTITION (and a new partition beside a default one): every
+    /// row of leaf `table` must fit its partition constraint under `router`.
+    pub async fn validate_partition_bound(
+        &mut self,
+        table: &TableDef,
+        router: &crate::partition::Router,
+        message: String,
+    ) -> SqlResult<()> {
+        for (_, row) in self.scan_table(table, &Access::Full, None, &[]).await? {
+            let fits = {
+                let none = HashMap::new();
+                let env = self.env(&[], &none);
+                router.fits_target(&row, &|e, r| eval(e, r, &env))?
+            };
+            if !fits {
+                return Err(SqlError::new("23514", message));
+            }
+        }
         Ok(())
     }
 

@@ -234,6 +234,17 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// The leaf of `router` a row goes to (key expressions evaluated here).
+    pub(super) fn route(
+        &self,
+        router: &crate::partition::Router,
+        row: &[Datum],
+    ) -> SqlResult<usize> {
+        let none = HashMap::new();
+        let env = self.env(&[], &none);
+        router.place(row, &|e, r| eval(e, r, &env))
+    }
+
     pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
         self.fk_defer = true;
         let r = self.insert_rows(p).await;
@@ -289,14 +300,34 @@ impl<'a> Ctx<'a> {
         // Row keys written by this statement (ON CONFLICT may not touch one twice).
         let mut touched: HashSet<Vec<u8>> = HashSet::new();
         for row in new_rows {
+            // A partitioned target writes each row to its leaf.
+            let leaf = match &p.routing {
+                Some(router) => Some(&router.leaves[self.route(router, &row)?]),
+                None => None,
+            };
+            let (table, checks, row) = match leaf {
+                Some(leaf) => {
+                    if leaf.to_leaf.is_some() && p.on_conflict.is_some() {
+                        return Err(SqlError::unsupported(
+                            "ON CONFLICT on a partition whose columns are in another order",
+                        ));
+                    }
+                    (&leaf.table, &leaf.checks, leaf.to_leaf(row))
+                }
+                None => (&p.table, &p.checks, row),
+            };
             if let Some(oc) = &p.on_conflict {
-                match self
-                    .on_conflict(&p.table, &row, oc, &p.checks, &touched)
-                    .await?
-                {
+                match self.on_conflict(table, &row, oc, checks, &touched).await? {
                     Conflict::None => {}
                     Conflict::Skipped => continue,
                     Conflict::Updated(key, new) => {
+                        if let (Some(router), Some(leaf)) = (&p.routing, leaf) {
+                            let dest = self.route(router, &new)?;
+                            if !std::ptr::eq(&router.leaves[dest], leaf) {
+                                return Err(SqlError::new("0A000", "invalid ON UPDATE specification")
+                                    .with_detail("The result tuple would appear in a different partition than the original tuple."));
+                            }
+                        }
                         touched.insert(key);
                         n += 1;
                         self.returning(&p.returning, &new, &mut out).await?;
@@ -304,9 +335,21 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            let (key, row) = self.insert_row(&p.table, row, &p.checks).await?;
+            // A partition with its own column order reports failing rows in
+            // the target's order, as PostgreSQL does.
+            let target_row = leaf
+                .filter(|l| l.to_leaf.is_some())
+                .map(|l| l.to_target(row.clone()));
+            let (key, row) = match self.insert_row(table, row, checks).await {
+                Ok(written) => written,
+                Err(e) => return Err(in_target_order(e, target_row.as_deref())),
+            };
             touched.insert(key);
             n += 1;
+            let row = match leaf {
+                Some(leaf) => leaf.to_target(row),
+                None => row,
+            };
             self.returning(&p.returning, &row, &mut out).await?;
         }
         Ok((n, out))
@@ -389,26 +432,29 @@ impl<'a> Ctx<'a> {
             .as_ref()
             .map(|d| d.catalog.clone())
             .unwrap_or_else(|| self.engine.catalog());
+        // As PostgreSQL: for each listed table in order, its referencing
+        // tables oldest first; the first one not listed is reported.
+        let mut by_id: Vec<&std::sync::Arc<TableDef>> = catalog.tables.values().collect();
+        by_id.sort_by_key(|other| other.id);
         for t in tables {
-            for other in catalog.tables.values() {
-                if tables.iter().any(|x| x.name == other.name) {
-                    continue;
-                }
-                if other.foreign_keys.iter().any(|f| f.ref_table == t.name) {
-                    return Err(SqlError::new(
-                        "0A000",
-                        "cannot truncate a table referenced in a foreign key constraint",
-                    )
-                    .with_detail(format!(
-                        "Table \"{}\" references \"{}\".",
-                        other.name, t.name
-                    ))
-                    .with_hint(format!(
-                        "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
-                        other.name
-                    )));
-                }
-            }
+            let Some(other) = by_id.iter().find(|other| {
+                !tables.iter().any(|x| x.name == other.name)
+                    && other.foreign_keys.iter().any(|f| f.ref_table == t.name)
+            }) else {
+                continue;
+            };
+            return Err(SqlError::new(
+                "0A000",
+                "cannot truncate a table referenced in a foreign key constraint",
+            )
+            .with_detail(format!(
+                "Table \"{}\" references \"{}\".",
+                other.name, t.name
+            ))
+            .with_hint(format!(
+                "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
+                other.name
+            )));
         }
         for t in tables {
             let mut prefix = vec![crate::encoding::DATA_PREFIX];
@@ -457,32 +503,107 @@ impl<'a> Ctx<'a> {
 
     pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
         self.fk_defer = true;
-        let r = self.update_rows(p).await;
+        let r = match &p.from {
+            Some(from) => self.update_joined(p, from).await,
+            None => self.update_rows(p).await,
+        };
         self.fk_defer = false;
         let r = r?;
         self.run_fk_checks().await?;
         Ok(r)
     }
 
+    /// The rows an UPDATE/DELETE acts on as (leaf, key, row): for a
+    /// partitioned target every leaf's rows (leaf indexes `router.leaves`),
+    /// all read before any is written so a row moved to a later leaf is not
+    /// seen twice; leaf 0 is the table itself otherwise.
+    async fn write_targets(
+        &mut self,
+        table: &TableDef,
+        access: &Access,
+        filter: Option<&Expr>,
+        partitions: Option<&PartitionTargets>,
+    ) -> SqlResult<Vec<(usize, Vec<u8>, Row)>> {
+        let Some(parts) = partitions else {
+            let rows = self.scan_table(table, access, filter, &[]).await?;
+            return Ok(rows.into_iter().map(|(k, r)| (0, k, r)).collect());
+        };
+        // Partition pruning: a WHERE that pins the whole key reads one leaf.
+        let mut only = None;
+        if !parts.pins.is_empty() {
+            let mut row = vec![Datum::Null; table.columns.len()];
+            for (c, e) in &parts.pins {
+                row[*c] = self.eval_row(e, &[], &[]).await?;
+            }
+            let none = HashMap::new();
+            let env = self.env(&[], &none);
+            only = parts.router.prune(&row, &|e, r| eval(e, r, &env));
+        }
+        let mut out = Vec::new();
+        let per_leaf = parts.access.iter().zip(&parts.filters);
+        for (i, (leaf, (access, filter))) in parts.router.leaves.iter().zip(per_leaf).enumerate() {
+            if only.is_some_and(|o| o != i) {
+                continue;
+            }
+            let rows = self
+                .scan_table(&leaf.table, access, filter.as_ref(), &[])
+                .await?;
+            out.extend(rows.into_iter().map(|(k, r)| (i, k, r)));
+        }
+        Ok(out)
+    }
+
     async fn update_rows(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
-        let t = p.table.clone();
         let targets = self
-            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
+            .write_targets(
+                &p.table,
+                &p.access,
+                p.filter.as_ref(),
+                p.partitions.as_ref(),
+            )
             .await?;
         let mut out = Vec::new();
         let mut n = 0;
-        for (key, row) in targets {
-            let Some(old) = self
-                .lock_for_write(&t, &key, row, p.filter.as_ref())
-                .await?
-            else {
+        for (leaf, key, row) in targets {
+            let (t, checks, filter) = match &p.partitions {
+                Some(parts) => (
+                    &parts.router.leaves[leaf].table,
+                    &parts.router.leaves[leaf].checks,
+                    parts.filters[leaf].as_ref(),
+                ),
+                None => (&p.table, &p.checks, p.filter.as_ref()),
+            };
+            let Some(old) = self.lock_for_write(t, &key, row, filter).await? else {
                 continue;
             };
-            let mut new = old.clone();
+            let Some(parts) = &p.partitions else {
+                let mut new = old.clone();
+                for (ci, e) in &p.assignments {
+                    new[*ci] = self.eval_row(e, &old, &[]).await?;
+                }
+                self.write_update(t, &key, &old, &new, checks).await?;
+                n += 1;
+                self.returning(&p.returning, &new, &mut out).await?;
+                continue;
+            };
+            // Assignments and RETURNING see the target's column order.
+            let source = &parts.router.leaves[leaf];
+            let old_target = source.to_target(old.clone());
+            let mut new = old_target.clone();
             for (ci, e) in &p.assignments {
-                new[*ci] = self.eval_row(e, &old, &[]).await?;
+                new[*ci] = self.eval_row(e, &old_target, &[]).await?;
             }
-            self.write_update(&t, &key, &old, &new, &p.checks).await?;
+            let dest = self.route(&parts.router, &new)?;
+            if dest == leaf {
+                self.write_update(t, &key, &old, &source.to_leaf(new.clone()), checks)
+                    .await?;
+            } else {
+                // Row movement: out of this partition, into its new one.
+                self.delete_row(t, key, &old, 0).await?;
+                let to = &parts.router.leaves[dest];
+                self.insert_row(&to.table, to.to_leaf(new.clone()), &to.checks)
+                    .await?;
+            }
             n += 1;
             self.returning(&p.returning, &new, &mut out).await?;
         }
@@ -570,21 +691,34 @@ impl<'a> Ctx<'a> {
     }
 
     async fn delete_rows(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
-        let t = p.table.clone();
         let targets = self
-            .scan_table(&t, &p.access, p.filter.as_ref(), &[])
+            .write_targets(
+                &p.table,
+                &p.access,
+                p.filter.as_ref(),
+                p.partitions.as_ref(),
+            )
             .await?;
         let mut out = Vec::new();
         let mut n = 0;
-        self.note_write(&t);
-        for (key, row) in targets {
-            let Some(old) = self
-                .lock_for_write(&t, &key, row, p.filter.as_ref())
-                .await?
-            else {
+        self.note_write(&p.table);
+        for (leaf, key, row) in targets {
+            let (t, filter) = match &p.partitions {
+                Some(parts) => (
+                    &parts.router.leaves[leaf].table,
+                    parts.filters[leaf].as_ref(),
+                ),
+                None => (&p.table, p.filter.as_ref()),
+            };
+            self.note_write(t);
+            let Some(old) = self.lock_for_write(t, &key, row, filter).await? else {
                 continue;
             };
-            self.delete_row(&t, key, &old, 0).await?;
+            self.delete_row(t, key, &old, 0).await?;
+            let old = match &p.partitions {
+                Some(parts) => parts.router.leaves[leaf].to_target(old),
+                None => old,
+            };
             n += 1;
             self.returning(&p.returning, &old, &mut out).await?;
         }
@@ -598,6 +732,24 @@ enum Conflict {
     Skipped,
     /// The existing row was updated (its key, its new value).
     Updated(Vec<u8>, Row),
+}
+
+/// A constraint error's "Failing row contains" detail, with the row shown as
+/// `target_row` (a routed row in its statement target's column order).
+fn in_target_order(e: SqlError, target_row: Option<&[Datum]>) -> SqlError {
+    match target_row {
+        Some(row)
+            if e.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Failing row contains")) =>
+        {
+            SqlError {
+                detail: Some(failing_row(row, 1)),
+                ..e
+            }
+        }
+        _ => e,
+    }
 }
 
 fn failing_row(row: &[Datum], digits: i32) -> String {

@@ -216,6 +216,21 @@ impl<'a> Ctx<'a> {
         fk: &ForeignKeyDef,
         vals: &[Datum],
     ) -> SqlResult<bool> {
+        // A partitioned parent's rows are in its leaves.
+        if parent.partitioning.key.is_some() {
+            let catalog = self.current_catalog();
+            let parent = Arc::new(parent.clone());
+            for leaf in crate::partition::leaves(&catalog, &parent)? {
+                let mut leaf_fk = fk.clone();
+                if let Some(m) = crate::partition::column_map(&leaf, &parent)? {
+                    leaf_fk.ref_columns = fk.ref_columns.iter().map(|r| m[*r]).collect();
+                }
+                if Box::pin(self.fk_parent_exists(&leaf, child, &leaf_fk, vals)).await? {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
         let mut sorted = fk.ref_columns.clone();
         sorted.sort_unstable();
         let Some(idx) = parent
@@ -318,6 +333,15 @@ impl<'a> Ctx<'a> {
     ) -> BoxFut<'s, ()> {
         Box::pin(async move {
             let catalog = self.current_catalog();
+            // Foreign keys may reference a partition's ancestors (in their column order).
+            if let Some(of) = &t.partitioning.of {
+                let parent = catalog.table(&of.parent)?;
+                let map = crate::partition::column_map(t, &parent)?;
+                let old_p = crate::partition::remap(old.to_vec(), map.as_deref());
+                let new_p = new.map(|n| crate::partition::remap(n.to_vec(), map.as_deref()));
+                self.fk_parent_changed(&parent, &old_p, new_p.as_deref(), depth)
+                    .await?;
+            }
             for child in catalog.tables.values() {
                 for fk in child.foreign_keys.iter().filter(|f| f.ref_table == t.name) {
                     let vals: Vec<Datum> = fk.ref_columns.iter().map(|c| old[*c].clone()).collect();

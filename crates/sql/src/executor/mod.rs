@@ -4,11 +4,13 @@
 
 mod aggregate;
 mod bulk;
+pub use bulk::CopyTarget;
 mod dml;
 mod fk;
 mod join;
 mod project_set;
 mod sort;
+mod update_from;
 mod window;
 
 use std::cmp::Ordering;
@@ -21,7 +23,8 @@ use borealis_common::limits::SCAN_ROWS_MAX;
 use borealis_common::Lsn;
 
 use crate::binder::{
-    ConflictAction, DeletePlan, InsertPlan, InsertSource, OnConflictPlan, UpdatePlan,
+    ConflictAction, DeletePlan, InsertPlan, InsertSource, OnConflictPlan, PartitionTargets,
+    UpdatePlan,
 };
 use crate::catalog::{IndexDef, TableDef};
 use crate::datum::{compare, Datum};
@@ -159,6 +162,7 @@ impl<'a> Ctx<'a> {
             subqueries,
             sequences: &self.engine.sequences,
             sequence_used: &self.sequence_used,
+            read_only: self.txn.read_only,
             now: self.txn.start_usecs,
             settings: self.settings,
         }

@@ -57,6 +57,46 @@ fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
             Some(Datum::Array(items)) => Ok(items),
             _ => Err(SqlError::internal("unnest of a non-array")),
         },
+        SrfFunc::ExpandArray => {
+            let (Some(Datum::Array(items)), Some(field)) =
+                (args.first(), args.get(1).and_then(Datum::as_i64))
+            else {
+                return Err(SqlError::internal("_pg_expandarray of a non-array"));
+            };
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let n = i as i32 + 1;
+                    Ok(match field {
+                        1 => x.clone(),
+                        2 => Datum::Int4(n),
+                        _ => Datum::Text(crate::pg_catalog::expanded_record(x, n)?),
+                    })
+                })
+                .collect()
+        }
+        SrfFunc::RegexpMatches | SrfFunc::RegexpSplitToTable => {
+            let text = |i: usize| args.get(i).and_then(Datum::as_str).unwrap_or("");
+            let (s, pattern, flags) = (text(0), text(1), text(2));
+            if call.func == SrfFunc::RegexpSplitToTable {
+                let parts =
+                    crate::builtins::regexp::split(s, pattern, flags, "regexp_split_to_table")?;
+                return Ok(parts.into_iter().map(Datum::Text).collect());
+            }
+            let rows = crate::builtins::regexp::matches(s, pattern, flags)?;
+            Ok(rows
+                .into_iter()
+                .map(|groups| {
+                    Datum::Array(
+                        groups
+                            .into_iter()
+                            .map(|g| g.map_or(Datum::Null, Datum::Text))
+                            .collect(),
+                    )
+                })
+                .collect())
+        }
         SrfFunc::GenerateSubscripts => {
             let len = match args.first() {
                 Some(Datum::Array(items)) => items.len() as i32,

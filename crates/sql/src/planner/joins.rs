@@ -19,7 +19,7 @@
 
 use super::choose_access;
 use super::estimate::{column_distinct, equijoin_selectivity, estimated_rows};
-use crate::plan::{Access, BinOp, Expr, Func, HashKey, JoinKind, Plan};
+use crate::plan::{Access, BinOp, Expr, Func, HashKey, JoinKind, Plan, SetOpKind};
 use crate::types::{ColType, SqlType};
 
 /// Relation sets are bit sets; a larger FROM list is filtered as written.
@@ -406,7 +406,7 @@ fn must_see_whole_row(e: &Expr) -> bool {
             correlated: true, ..
         } => true,
         Expr::Func {
-            func: Func::NextVal,
+            func: Func::NextVal | Func::Sequence(_),
             ..
         } => true,
         _ => {
@@ -570,10 +570,43 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
                 lock,
             }
         }
+        // A partitioned table's leaves (same column types on both sides):
+        // each leaf scan takes the filter and picks its own access path.
+        Plan::SetOp {
+            op: SetOpKind::Union,
+            all: true,
+            left,
+            right,
+            types,
+        } if scans_of(&left, &types) && scans_of(&right, &types) => Plan::SetOp {
+            op: SetOpKind::Union,
+            all: true,
+            left: Box::new(filter_as_written(*left, Some(predicate.clone()))),
+            right: Box::new(filter_as_written(*right, Some(predicate))),
+            types,
+        },
         other => Plan::Filter {
             input: Box::new(other),
             predicate,
         },
+    }
+}
+
+/// Is `plan` table scans (or a UNION ALL of them) returning columns of `types`?
+fn scans_of(plan: &Plan, types: &[SqlType]) -> bool {
+    match plan {
+        Plan::Scan { table, .. } => {
+            table.columns.len() == types.len()
+                && table.columns.iter().zip(types).all(|(c, t)| c.ty.ty == *t)
+        }
+        Plan::SetOp {
+            op: SetOpKind::Union,
+            all: true,
+            left,
+            right,
+            ..
+        } => scans_of(left, types) && scans_of(right, types),
+        _ => false,
     }
 }
 

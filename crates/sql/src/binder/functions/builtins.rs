@@ -75,7 +75,52 @@ pub(in crate::binder) const NAMES: &[&str] = &[
     "asinh",
     "acosh",
     "atanh",
+    "sind",
+    "cosd",
+    "tand",
+    "cotd",
+    "asind",
+    "acosd",
+    "atand",
+    "atan2d",
+    "to_date",
 ];
+
+/// Whether `name` is bound by `bind_builtin`.
+pub(in crate::binder) fn binds(name: &str) -> bool {
+    NAMES.contains(&name) || comparison_function(name).is_some()
+}
+
+/// The comparison functions behind PostgreSQL's operators (`booleq`,
+/// `int4lt`, `texteq`...): the operator and the type of both operands.
+fn comparison_function(name: &str) -> Option<(BinOp, SqlType)> {
+    const ALL: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge"];
+    const TYPES: &[(&str, SqlType, &[&str])] = &[
+        ("bool", SqlType::Bool, ALL),
+        ("int2", SqlType::Int2, ALL),
+        ("int4", SqlType::Int4, ALL),
+        ("int8", SqlType::Int8, ALL),
+        ("float4", SqlType::Float4, ALL),
+        ("float8", SqlType::Float8, ALL),
+        ("numeric_", SqlType::Numeric, ALL),
+        ("bpchar", SqlType::Bpchar, ALL),
+        // text has texteq/textne but text_lt, text_le...
+        ("text", SqlType::Text, &["eq", "ne"]),
+        ("text_", SqlType::Text, &["lt", "le", "gt", "ge"]),
+    ];
+    let op = |suffix: &str| match suffix {
+        "eq" => BinOp::Eq,
+        "ne" => BinOp::NotEq,
+        "lt" => BinOp::Lt,
+        "le" => BinOp::LtEq,
+        "gt" => BinOp::Gt,
+        _ => BinOp::GtEq,
+    };
+    TYPES.iter().find_map(|(prefix, ty, suffixes)| {
+        let suffix = name.strip_prefix(prefix)?;
+        suffixes.contains(&suffix).then(|| (op(suffix), *ty))
+    })
+}
 
 fn int_const(v: i64) -> Expr {
     Expr::Const(Datum::Int4(v as i32), SqlType::Int4.plain())
@@ -129,6 +174,20 @@ impl<'a> Binder<'a> {
                 .any(|a| matches!(a.ty().ty, SqlType::Float4 | SqlType::Float8));
         let (n, f) = (SqlType::Numeric, SqlType::Float8);
         let (t, i4) = (SqlType::Text, SqlType::Int4);
+        if let Some((op, ty)) = comparison_function(name) {
+            let Some(mut a) = self.coerce_all(args, &[ty, ty], span)? else {
+                return self.no_such_function(name, args, span);
+            };
+            let right = a.pop().expect("two coerced arguments");
+            let left = a.pop().expect("two coerced arguments");
+            return Ok(Some(Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                operand: ty,
+                ty: SqlType::Bool.plain(),
+            }));
+        }
         let (func, params, ret): (LibFn, Vec<SqlType>, SqlType) = match (name, args.len()) {
             ("sqrt", 1) if any_numeric => (LibFn::NumericSqrt, vec![n], n),
             ("power" | "pow", 2) if any_numeric => (LibFn::NumericPower, vec![n, n], n),
@@ -441,6 +500,20 @@ impl<'a> Binder<'a> {
                 };
                 (func, vec![f], f)
             }
+            ("sind" | "cosd" | "tand" | "cotd" | "asind" | "acosd" | "atand", 1) => {
+                let func = match name {
+                    "sind" => LibFn::Sind,
+                    "cosd" => LibFn::Cosd,
+                    "tand" => LibFn::Tand,
+                    "cotd" => LibFn::Cotd,
+                    "asind" => LibFn::Asind,
+                    "acosd" => LibFn::Acosd,
+                    _ => LibFn::Atand,
+                };
+                (func, vec![f], f)
+            }
+            ("atan2d", 2) => (LibFn::Atan2d, vec![f, f], f),
+            ("to_date", 2) => (LibFn::ToDate, vec![t, t], SqlType::Date),
             _ => (LibFn::NumericLn, vec![], n),
         };
         match self.coerce_all(args, &params, span)? {
@@ -451,6 +524,63 @@ impl<'a> Binder<'a> {
             })),
             _ => self.no_such_function(name, args, span),
         }
+    }
+
+    /// `f(args..., VARIADIC array)` (see `crate::variadic_args`): concat,
+    /// concat_ws and format take the array's elements as their trailing
+    /// arguments. None when the call has no VARIADIC argument.
+    pub(in crate::binder) fn bind_variadic_call(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        scope: &Scope,
+        span: Span,
+    ) -> SqlResult<Option<Expr>> {
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Ok(None);
+        };
+        let Some((last, fixed)) = list.args.split_last() else {
+            return Ok(None);
+        };
+        let Some(array_expr) = crate::variadic_args::is_variadic_marker(last) else {
+            return Ok(None);
+        };
+        let mut args = Vec::with_capacity(list.args.len());
+        for a in fixed {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return self.err_at(SqlError::unsupported("this VARIADIC call"), span);
+            };
+            args.push(self.bind_expr(e, scope)?);
+        }
+        let array = self.bind_expr(array_expr, scope)?;
+        if !matches!(array.ty().ty, SqlType::Array(_)) {
+            return self.err_at(
+                SqlError::new("42804", "VARIADIC argument must be an array"),
+                start_span(array_expr),
+            );
+        }
+        let func = match (name, args.len()) {
+            ("concat", 0) => LibFn::VariadicConcat,
+            ("concat_ws", 1) => LibFn::VariadicConcatWs,
+            ("format", 1) => LibFn::VariadicFormat,
+            _ => {
+                let mut sig: Vec<String> = args
+                    .iter()
+                    .map(|a| a.ty().ty.display_name().to_string())
+                    .collect();
+                sig.push(format!("VARIADIC {}", array.ty().ty.display_name()));
+                return self.err_at(
+                    SqlError::undefined_function(&format!("{name}({})", sig.join(", "))),
+                    span,
+                );
+            }
+        };
+        let mut bound = Vec::with_capacity(2);
+        for a in args {
+            bound.push(self.coerce_text(a, span, name)?);
+        }
+        bound.push(array);
+        Ok(Some(lib(func, bound, SqlType::Text)))
     }
 
     fn no_such_function(&self, name: &str, args: &[Expr], span: Span) -> SqlResult<Option<Expr>> {

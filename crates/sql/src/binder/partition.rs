@@ -1,0 +1,302 @@
+//! Binding over partitioned tables: a scan of a partitioned table reads its
+//! leaf partitions in bound order (UNION ALL of their scans), and writes to a
+//! partitioned table or a partition get a router (where each row goes) and,
+//! for UPDATE/DELETE, an access path per leaf.
+
+use super::*;
+use crate::partition::{column_map, leaves, RouteBinder, Router};
+
+impl RouteBinder for Binder<'_> {
+    fn checks(&mut self, table: &TableDef) -> SqlResult<Vec<(String, Expr)>> {
+        Binder::checks(self, table)
+    }
+
+    fn key_expr(&mut self, table: &TableDef, sql: &str) -> SqlResult<Expr> {
+        let ast = parse_expr(sql)?;
+        self.bind_expr(&ast, &Scope::of_table(table, &table.name))
+    }
+}
+
+impl<'a> Binder<'a> {
+    /// A table in FROM: its scan (its leaves' scans if partitioned) and, when
+    /// the statement names the `tableoid` system column, that column last
+    /// (hidden from `*`).
+    pub(super) fn table_scan(
+        &mut self,
+        t: Arc<TableDef>,
+        mut scope: Scope,
+        alias: &str,
+    ) -> SqlResult<(Plan, Scope)> {
+        let tableoid = self.sql.to_ascii_lowercase().contains("tableoid");
+        if tableoid {
+            scope.cols.push(ScopeCol {
+                qualifier: Some(alias.to_string()),
+                name: "tableoid".into(),
+                ty: SqlType::Int8.plain(),
+            });
+            self.using_hidden
+                .push((Some(alias.to_string()), "tableoid".into()));
+        }
+        if t.partitioning.key.is_some() {
+            return Ok((self.partitioned_scan(&t, tableoid)?, scope));
+        }
+        let plan = self.leaf_scan(&t, t.clone(), tableoid)?;
+        Ok((plan, scope))
+    }
+
+    /// One leaf's rows in `t`'s column order (plus its oid if `tableoid`).
+    fn leaf_scan(&self, t: &TableDef, leaf: Arc<TableDef>, tableoid: bool) -> SqlResult<Plan> {
+        let map = column_map(&leaf, t)?;
+        let oid = crate::pg_catalog::table_oid(&leaf);
+        let scan = Plan::Scan {
+            table: leaf,
+            access: Access::Full,
+            filter: None,
+            lock: self.lock_scans,
+        };
+        // An attached partition may order its columns differently.
+        if map.is_none() && !tableoid {
+            return Ok(scan);
+        }
+        let mut exprs: Vec<Expr> = match map {
+            Some(map) => map
+                .iter()
+                .zip(&t.columns)
+                .map(|(&i, c)| Expr::Column(i, c.ty))
+                .collect(),
+            None => t
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Expr::Column(i, c.ty))
+                .collect(),
+        };
+        if tableoid {
+            exprs.push(Expr::Const(Datum::Int8(oid), SqlType::Int8.plain()));
+        }
+        Ok(Plan::Project {
+            input: Box::new(scan),
+            exprs,
+        })
+    }
+
+    /// The rows of partitioned table `t`: its leaves' scans, concatenated.
+    fn partitioned_scan(&self, t: &Arc<TableDef>, tableoid: bool) -> SqlResult<Plan> {
+        let mut types: Vec<SqlType> = t.columns.iter().map(|c| c.ty.ty).collect();
+        if tableoid {
+            types.push(SqlType::Int8);
+        }
+        let mut plan: Option<Plan> = None;
+        for leaf in leaves(self.catalog, t)? {
+            let scan = self.leaf_scan(t, leaf, tableoid)?;
+            plan = Some(match plan {
+                None => scan,
+                Some(left) => Plan::SetOp {
+                    op: SetOpKind::Union,
+                    all: true,
+                    left: Box::new(left),
+                    right: Box::new(scan),
+                    types: types.clone(),
+                },
+            });
+        }
+        Ok(plan.unwrap_or(Plan::Values {
+            rows: vec![],
+            width: types.len(),
+        }))
+    }
+
+    /// Routing for writes to `t`; None for an ordinary table.
+    pub fn router(&mut self, t: &Arc<TableDef>) -> SqlResult<Option<Arc<Router>>> {
+        let catalog = self.catalog;
+        Ok(Router::build(catalog, t, self)?.map(Arc::new))
+    }
+
+    /// UPDATE/DELETE targets of `t` under `filter`; None for an ordinary table.
+    pub(super) fn partition_targets(
+        &mut self,
+        t: &Arc<TableDef>,
+        filter: Option<&Expr>,
+    ) -> SqlResult<Option<PartitionTargets>> {
+        let Some(router) = self.router(t)? else {
+            return Ok(None);
+        };
+        let mut access = Vec::new();
+        let mut filters = Vec::new();
+        for leaf in &router.leaves {
+            let leaf_filter = filter.map(|f| {
+                let mut f = f.clone();
+                if let Some(m) = &leaf.from_leaf {
+                    f.map_columns(&|j| m[j]);
+                }
+                f
+            });
+            access.push(match &leaf_filter {
+                Some(f) => choose_access(&leaf.table, f),
+                None => Access::Full,
+            });
+            filters.push(leaf_filter);
+        }
+        let pins = filter.map(|f| key_pins(&router, t, f)).unwrap_or_default();
+        Ok(Some(PartitionTargets {
+            router,
+            access,
+            filters,
+            pins,
+        }))
+    }
+}
+
+/// `key column = value` conjuncts of `filter` (values independent of the
+/// row, of the column's own type) pinning every partition key column of
+/// `router`'s tree; empty unless all are pinned.
+fn key_pins(router: &Router, t: &TableDef, filter: &Expr) -> Vec<(usize, Expr)> {
+    let Some(columns) = router.key_columns() else {
+        return vec![];
+    };
+    let mut conjuncts = vec![filter];
+    let mut pins: Vec<(usize, Expr)> = Vec::new();
+    while let Some(e) = conjuncts.pop() {
+        let Expr::Binary {
+            op, left, right, ..
+        } = e
+        else {
+            continue;
+        };
+        match op {
+            BinOp::And => {
+                conjuncts.push(left);
+                conjuncts.push(right);
+            }
+            BinOp::Eq => {
+                let pin = match (left.as_ref(), right.as_ref()) {
+                    (Expr::Column(c, _), v) | (v, Expr::Column(c, _))
+                        if v.is_row_independent() && v.ty().ty == t.columns[*c].ty.ty =>
+                    {
+                        Some((*c, v.clone()))
+                    }
+                    _ => None,
+                };
+                if let Some((c, v)) = pin {
+                    if columns.contains(&c) && !pins.iter().any(|(p, _)| *p == c) {
+                        pins.push((c, v));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if columns.iter().all(|c| pins.iter().any(|(p, _)| p == c)) {
+        pins
+    } else {
+        vec![]
+    }
+}
+
+/// Where an expression of partitioning appears (PostgreSQL words its
+/// refusals after it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PartitionExprUse {
+    Key,
+    Bound,
+}
+
+/// PostgreSQL's refusals for a partition key expression or bound value:
+/// column references (bounds), subqueries, aggregates, window and
+/// set-returning functions, with the position of the offending part.
+pub fn check_partition_expr(e: &ast::Expr, usage: PartitionExprUse, sql: &str) -> SqlResult<()> {
+    let (what, suffix) = match usage {
+        PartitionExprUse::Key => ("partition key expression", "in partition key expressions"),
+        PartitionExprUse::Bound => ("partition bound", "in partition bound"),
+    };
+    let Some((code, message, at)) = offending_part(e, usage, what, suffix) else {
+        return Ok(());
+    };
+    // PostgreSQL points into bounds, not into key expressions.
+    let position = match usage {
+        PartitionExprUse::Bound => span_position(sql, at.span()),
+        PartitionExprUse::Key => None,
+    };
+    Err(SqlError::new(code, message).at(position))
+}
+
+fn offending_part<'e>(
+    e: &'e ast::Expr,
+    usage: PartitionExprUse,
+    what: &str,
+    suffix: &str,
+) -> Option<(&'static str, String, &'e ast::Expr)> {
+    use ast::Expr as E;
+    match e {
+        E::Identifier(_) | E::CompoundIdentifier(_) if usage == PartitionExprUse::Bound => {
+            return Some((
+                "42P17",
+                "cannot use column reference in partition bound expression".into(),
+                e,
+            ))
+        }
+        E::Subquery(_) | E::Exists { .. } => {
+            return Some(("0A000", format!("cannot use subquery in {what}"), e))
+        }
+        _ => {}
+    }
+    let children: Vec<&ast::Expr> = match e {
+        E::BinaryOp { left, right, .. } => vec![left, right],
+        E::UnaryOp { expr, .. }
+        | E::Nested(expr)
+        | E::Cast { expr, .. }
+        | E::Collate { expr, .. }
+        | E::IsNull(expr)
+        | E::IsNotNull(expr) => vec![expr],
+        E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => vec![expr, pattern],
+        E::Function(f) => match &f.args {
+            ast::FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x))
+                    | ast::FunctionArg::Named {
+                        arg: ast::FunctionArgExpr::Expr(x),
+                        ..
+                    } => Some(x),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        },
+        _ => vec![],
+    };
+    for c in children {
+        if let Some(hit) = offending_part(c, usage, what, suffix) {
+            return Some(hit);
+        }
+    }
+    if let E::Function(f) = e {
+        let name = f.name.to_string().to_lowercase();
+        if f.over.is_some() {
+            return Some((
+                "42P20",
+                format!("window functions are not allowed {suffix}"),
+                e,
+            ));
+        }
+        if is_aggregate_call(e) {
+            return Some((
+                "42803",
+                format!("aggregate functions are not allowed {suffix}"),
+                e,
+            ));
+        }
+        if matches!(
+            name.as_str(),
+            "generate_series" | "unnest" | "generate_subscripts" | "regexp_matches"
+        ) {
+            return Some((
+                "0A000",
+                format!("set-returning functions are not allowed {suffix}"),
+                e,
+            ));
+        }
+    }
+    None
+}

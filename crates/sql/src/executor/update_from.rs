@@ -1,0 +1,75 @@
+//! Execution of `UPDATE ... FROM`: the FROM rows are computed once, every
+//! target row is joined to the first FROM row for which the filter (over
+//! target row ++ FROM row) holds, and a matched row is updated once with
+//! the assignments evaluated over that joined row, as in PostgreSQL.
+
+use super::*;
+use crate::binder::UpdateFrom;
+
+impl<'a> Ctx<'a> {
+    pub(super) async fn update_joined(
+        &mut self,
+        p: &UpdatePlan,
+        from: &UpdateFrom,
+    ) -> SqlResult<(u64, Vec<Row>)> {
+        let others = self.exec_plan(&from.plan, &[]).await?;
+        let targets = self.scan_table(&p.table, &Access::Full, None, &[]).await?;
+        let mut out = Vec::new();
+        let mut n = 0;
+        for (key, row) in targets {
+            if self
+                .first_join_match(p.filter.as_ref(), &row, &others)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
+            let Some(old) = self.lock_for_write(&p.table, &key, row, None).await? else {
+                continue;
+            };
+            // Under READ COMMITTED `old` may be a newer version: join it anew.
+            let Some(joined) = self
+                .first_join_match(p.filter.as_ref(), &old, &others)
+                .await?
+            else {
+                continue;
+            };
+            debug_assert_eq!(joined.len(), old.len() + from.width);
+            let mut new = old.clone();
+            for (ci, e) in &p.assignments {
+                new[*ci] = self.eval_row(e, &joined, &[]).await?;
+            }
+            self.write_update(&p.table, &key, &old, &new, &p.checks)
+                .await?;
+            n += 1;
+            if p.returning.is_some() {
+                let mut returned = new;
+                returned.extend_from_slice(&joined[old.len()..]);
+                self.returning(&p.returning, &returned, &mut out).await?;
+            }
+        }
+        Ok((n, out))
+    }
+
+    /// `row` followed by the first of `others` the filter accepts with it.
+    async fn first_join_match(
+        &mut self,
+        filter: Option<&Expr>,
+        row: &[Datum],
+        others: &[Row],
+    ) -> SqlResult<Option<Row>> {
+        for other in others {
+            let mut joined = Vec::with_capacity(row.len() + other.len());
+            joined.extend_from_slice(row);
+            joined.extend_from_slice(other);
+            let accepted = match filter {
+                Some(f) => self.predicate(f, &joined, &[]).await?,
+                None => true,
+            };
+            if accepted {
+                return Ok(Some(joined));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,744 @@
+//! Declarative partitioning (PostgreSQL 10+): the partition key and bounds
+//! kept in a table's catalog entry, the checks a new partition's bound must
+//! pass against its siblings, and row routing — which leaf partition a row
+//! of a partitioned table (or of a partition, checked against its bound)
+//! belongs to. A partitioned table holds no rows itself; its leaves are
+//! ordinary tables with the parent's column layout.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, TableDef};
+use crate::datum::{compare, parse_text, Datum};
+use crate::error::{SqlError, SqlResult};
+use crate::plan::Expr;
+use crate::types::ColType;
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Strategy {
+    Range,
+    List,
+    Hash,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Range => "range",
+            Strategy::List => "list",
+            Strategy::Hash => "hash",
+        }
+    }
+}
+
+/// PARTITION BY strategy (part, ...).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartitionKey {
+    pub strategy: Strategy,
+    pub parts: Vec<KeyPart>,
+}
+
+/// One partition key column: a table column (logical position) or an
+/// expression over the table's columns (SQL text, bound when routing).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum KeyPart {
+    Column(usize),
+    Expr { sql: String, ty: ColType },
+}
+
+impl PartitionKey {
+    /// Table columns the key uses directly.
+    pub fn columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            KeyPart::Column(c) => Some(*c),
+            KeyPart::Expr { .. } => None,
+        })
+    }
+}
+
+/// One value of a range bound, as text in the key column's type.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum RangeValue {
+    MinValue,
+    MaxValue,
+    Value(String),
+}
+
+/// FOR VALUES ...: values kept as text in the key columns' types, so the
+/// entry stays readable whatever the internal datum form becomes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum PartitionBound {
+    Range {
+        from: Vec<RangeValue>,
+        to: Vec<RangeValue>,
+    },
+    /// `None` is NULL.
+    List(Vec<Option<String>>),
+    Hash {
+        modulus: u64,
+        remainder: u64,
+    },
+    Default,
+}
+
+/// PARTITION OF parent FOR VALUES bound.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartitionOf {
+    pub parent: String,
+    pub bound: PartitionBound,
+}
+
+/// A table's place in a partition tree (catalog format version 1: both
+/// parts absent for an ordinary table).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Partitioning {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PartitionKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<PartitionOf>,
+}
+
+impl Partitioning {
+    pub fn is_empty(&self) -> bool {
+        self.key.is_none() && self.of.is_none()
+    }
+}
+
+/// A bound with its values parsed in the key columns' types.
+#[derive(Clone, Debug)]
+pub enum Bound {
+    Range { from: Vec<Edge>, to: Vec<Edge> },
+    List { values: Vec<Datum>, null: bool },
+    Hash { modulus: u64, remainder: u64 },
+    Default,
+}
+
+#[derive(Clone, Debug)]
+pub enum Edge {
+    Min,
+    Max,
+    Value(Datum),
+}
+
+/// Evaluates a bound key expression over a row (the executor's evaluator).
+pub type KeyEval<'e> = &'e dyn Fn(&Expr, &[Datum]) -> SqlResult<Datum>;
+
+/// Binds what routing evaluates: a leaf's CHECK constraints and key
+/// expressions of partitioned tables.
+pub trait RouteBinder {
+    fn checks(&mut self, table: &TableDef) -> SqlResult<Vec<(String, Expr)>>;
+    fn key_expr(&mut self, table: &TableDef, sql: &str) -> SqlResult<Expr>;
+}
+
+/// The key of a partitioned table with its types (and, for routing, its
+/// expressions bound).
+#[derive(Clone, Debug)]
+pub struct TypedKey {
+    pub strategy: Strategy,
+    pub parts: Vec<KeyPart>,
+    pub types: Vec<ColType>,
+    /// Per part, the bound expression (routing only).
+    exprs: Vec<Option<Expr>>,
+    /// Per part, its name in error details: the column or the expression.
+    names: Vec<String>,
+}
+
+impl TypedKey {
+    pub fn of(table: &TableDef) -> Option<TypedKey> {
+        let key = table.partitioning.key.as_ref()?;
+        Some(TypedKey {
+            strategy: key.strategy,
+            parts: key.parts.clone(),
+            types: key
+                .parts
+                .iter()
+                .map(|p| match p {
+                    KeyPart::Column(c) => table.columns[*c].ty,
+                    KeyPart::Expr { ty, .. } => *ty,
+                })
+                .collect(),
+            exprs: vec![None; key.parts.len()],
+            names: key
+                .parts
+                .iter()
+                .map(|p| match p {
+                    KeyPart::Column(c) => table.columns[*c].name.clone(),
+                    KeyPart::Expr { sql, .. } => sql.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// A key part as error messages name it.
+    pub fn part_name(&self, part: usize) -> &str {
+        &self.names[part]
+    }
+
+    /// The key with its expressions bound, for routing.
+    fn bound(table: &TableDef, binder: &mut dyn RouteBinder) -> SqlResult<Option<TypedKey>> {
+        let Some(mut key) = TypedKey::of(table) else {
+            return Ok(None);
+        };
+        for (i, p) in key.parts.iter().enumerate() {
+            if let KeyPart::Expr { sql, .. } = p {
+                key.exprs[i] = Some(binder.key_expr(table, sql)?);
+            }
+        }
+        Ok(Some(key))
+    }
+
+    fn values(&self, row: &[Datum], eval: KeyEval) -> SqlResult<Vec<Datum>> {
+        self.parts
+            .iter()
+            .zip(&self.exprs)
+            .map(|(p, e)| match (p, e) {
+                (KeyPart::Column(c), _) => Ok(row[*c].clone()),
+                (KeyPart::Expr { .. }, Some(e)) => eval(e, row),
+                (KeyPart::Expr { sql, .. }, None) => Err(SqlError::internal(format!(
+                    "partition key expression {sql} not bound"
+                ))),
+            })
+            .collect()
+    }
+
+    /// Parses a stored bound in this key's types.
+    pub fn resolve(&self, bound: &PartitionBound) -> SqlResult<Bound> {
+        let edge = |v: &RangeValue, i: usize| -> SqlResult<Edge> {
+            Ok(match v {
+                RangeValue::MinValue => Edge::Min,
+                RangeValue::MaxValue => Edge::Max,
+                RangeValue::Value(s) => Edge::Value(parse_text(s, self.types[i])?),
+            })
+        };
+        Ok(match bound {
+            PartitionBound::Range { from, to } => Bound::Range {
+                from: from
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| edge(v, i))
+                    .collect::<SqlResult<_>>()?,
+                to: to
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| edge(v, i))
+                    .collect::<SqlResult<_>>()?,
+            },
+            PartitionBound::List(items) => {
+                let mut values = Vec::new();
+                let mut null = false;
+                for v in items {
+                    match v {
+                        Some(s) => values.push(parse_text(s, self.types[0])?),
+                        None => null = true,
+                    }
+                }
+                Bound::List { values, null }
+            }
+            PartitionBound::Hash { modulus, remainder } => Bound::Hash {
+                modulus: *modulus,
+                remainder: *remainder,
+            },
+            PartitionBound::Default => Bound::Default,
+        })
+    }
+
+    /// Key values against a range bound tuple: Less if the values sort before it.
+    pub fn cmp_edges(&self, values: &[Datum], edges: &[Edge]) -> Ordering {
+        for (i, (v, e)) in values.iter().zip(edges).enumerate() {
+            let o = match e {
+                Edge::Min => Ordering::Greater,
+                Edge::Max => Ordering::Less,
+                Edge::Value(b) => compare(v, b, self.types[i].ty),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+
+    /// Orders two range bound tuples (MINVALUE/MAXVALUE end a comparison).
+    pub fn cmp_bounds(&self, a: &[Edge], b: &[Edge]) -> Ordering {
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            let o = match (x, y) {
+                (Edge::Min, Edge::Min) | (Edge::Max, Edge::Max) => return Ordering::Equal,
+                (Edge::Min, _) | (_, Edge::Max) => Ordering::Less,
+                (_, Edge::Min) | (Edge::Max, _) => Ordering::Greater,
+                (Edge::Value(x), Edge::Value(y)) => compare(x, y, self.types[i].ty),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+
+    /// Does a row with these key values fall inside `bound` (never a default)?
+    pub fn contains(&self, bound: &Bound, values: &[Datum]) -> bool {
+        match bound {
+            Bound::Range { from, to } => {
+                // NULL keys go only to a default partition.
+                !values.iter().any(Datum::is_null)
+                    && self.cmp_edges(values, from) != Ordering::Less
+                    && self.cmp_edges(values, to) == Ordering::Less
+            }
+            Bound::List {
+                values: items,
+                null,
+            } => match values.first() {
+                None | Some(Datum::Null) => *null,
+                Some(v) => items
+                    .iter()
+                    .any(|x| compare(v, x, self.types[0].ty) == Ordering::Equal),
+            },
+            Bound::Hash { modulus, remainder } => {
+                *modulus > 0 && hash_key(values) % *modulus == *remainder
+            }
+            Bound::Default => false,
+        }
+    }
+}
+
+/// Hash of a row's key values for hash partitioning: stable across
+/// releases (it decides where rows are stored). NULLs contribute nothing,
+/// as in PostgreSQL; the values are hashed through their key encoding so
+/// equal values of different integer widths hash alike.
+pub fn hash_key(values: &[Datum]) -> u64 {
+    let mut h: u64 = 0x7A5B_2236_7996_DCFD;
+    for v in values {
+        if v.is_null() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        crate::encoding::encode_key_into(&mut bytes, v, v.natural_type());
+        let mut x: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in bytes {
+            x ^= b as u64;
+            x = x.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= x
+            .wrapping_add(0x49a0_f4dd_15e5_a5e3)
+            .wrapping_add(h << 54)
+            .wrapping_add(h >> 7);
+    }
+    h
+}
+
+/// The direct partitions of `parent`, in PostgreSQL's order: range by lower
+/// bound, list by smallest value (a NULL-only list last among lists), hash by
+/// remainder, the default partition last.
+pub fn children(catalog: &Catalog, parent: &TableDef) -> SqlResult<Vec<(Arc<TableDef>, Bound)>> {
+    let Some(key) = TypedKey::of(parent) else {
+        return Ok(vec![]);
+    };
+    let mut out = Vec::new();
+    for t in catalog.tables.values() {
+        if let Some(of) = &t.partitioning.of {
+            if of.parent == parent.name {
+                out.push((t.clone(), key.resolve(&of.bound)?));
+            }
+        }
+    }
+    out.sort_by(|(_, a), (_, b)| order_bounds(&key, a, b));
+    Ok(out)
+}
+
+fn order_bounds(key: &TypedKey, a: &Bound, b: &Bound) -> Ordering {
+    match (a, b) {
+        (Bound::Default, Bound::Default) => Ordering::Equal,
+        (Bound::Default, _) => Ordering::Greater,
+        (_, Bound::Default) => Ordering::Less,
+        (Bound::Range { from: x, .. }, Bound::Range { from: y, .. }) => key.cmp_bounds(x, y),
+        (Bound::List { values: x, .. }, Bound::List { values: y, .. }) => {
+            let min = |v: &[Datum]| {
+                v.iter()
+                    .min_by(|p, q| compare(p, q, key.types[0].ty))
+                    .cloned()
+            };
+            match (min(x), min(y)) {
+                (Some(p), Some(q)) => compare(&p, &q, key.types[0].ty),
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (None, None) => Ordering::Equal,
+            }
+        }
+        (
+            Bound::Hash {
+                modulus: m1,
+                remainder: r1,
+            },
+            Bound::Hash {
+                modulus: m2,
+                remainder: r2,
+            },
+        ) => (r1, m1).cmp(&(r2, m2)),
+        _ => Ordering::Equal,
+    }
+}
+
+/// Every leaf (non-partitioned) table under `table` in scan order; the table
+/// itself if it is not partitioned.
+pub fn leaves(catalog: &Catalog, table: &Arc<TableDef>) -> SqlResult<Vec<Arc<TableDef>>> {
+    let mut out = Vec::new();
+    collect_leaves(catalog, table, &mut out, 0)?;
+    Ok(out)
+}
+
+fn collect_leaves(
+    catalog: &Catalog,
+    table: &Arc<TableDef>,
+    out: &mut Vec<Arc<TableDef>>,
+    depth: usize,
+) -> SqlResult<()> {
+    if depth > 64 {
+        return Err(SqlError::internal("partition tree too deep"));
+    }
+    if table.partitioning.key.is_none() {
+        out.push(table.clone());
+        return Ok(());
+    }
+    for (child, _) in children(catalog, table)? {
+        collect_leaves(catalog, &child, out, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Every table under `table` (partitioned ones included), not `table` itself.
+pub fn descendants(catalog: &Catalog, table: &TableDef) -> Vec<Arc<TableDef>> {
+    let mut out: Vec<Arc<TableDef>> = Vec::new();
+    let mut queue = vec![table.name.clone()];
+    while let Some(name) = queue.pop() {
+        for t in catalog.tables.values() {
+            if t.partitioning.of.as_ref().is_some_and(|o| o.parent == name)
+                && !out.iter().any(|x| x.name == t.name)
+            {
+                queue.push(t.name.clone());
+                out.push(t.clone());
+            }
+        }
+    }
+    out
+}
+
+/// For each column of `to`, its position in rows of `from` (columns match
+/// by name: an attached partition may order them differently); None when
+/// both have the same columns in the same order.
+pub fn column_map(from: &TableDef, to: &TableDef) -> SqlResult<Option<Vec<usize>>> {
+    if from.columns.len() == to.columns.len()
+        && from
+            .columns
+            .iter()
+            .zip(&to.columns)
+            .all(|(a, b)| a.name == b.name)
+    {
+        return Ok(None);
+    }
+    to.columns
+        .iter()
+        .map(|c| {
+            from.column_index(&c.name).ok_or_else(|| {
+                SqlError::internal(format!(
+                    "column \"{}\" of \"{}\" missing from \"{}\"",
+                    c.name, to.name, from.name
+                ))
+            })
+        })
+        .collect::<SqlResult<Vec<usize>>>()
+        .map(Some)
+}
+
+/// `row` rearranged by a `column_map` (unchanged without one).
+pub fn remap(row: Vec<Datum>, map: Option<&[usize]>) -> Vec<Datum> {
+    match map {
+        None => row,
+        Some(m) => m
+            .iter()
+            .map(|&i| row.get(i).cloned().unwrap_or(Datum::Null))
+            .collect(),
+    }
+}
+
+/// A leaf a routed row is written to, with its bound CHECK constraints and
+/// how its rows map to the statement target's column order.
+#[derive(Debug)]
+pub struct Leaf {
+    pub table: Arc<TableDef>,
+    pub checks: Vec<(String, Expr)>,
+    /// Leaf column i is target column `to_leaf[i]`.
+    pub to_leaf: Option<Vec<usize>>,
+    /// Target column j is leaf column `from_leaf[j]`.
+    pub from_leaf: Option<Vec<usize>>,
+}
+
+impl Leaf {
+    fn new(
+        target: &TableDef,
+        table: Arc<TableDef>,
+        checks: Vec<(String, Expr)>,
+    ) -> SqlResult<Leaf> {
+        Ok(Leaf {
+            to_leaf: column_map(target, &table)?,
+            from_leaf: column_map(&table, target)?,
+            table,
+            checks,
+        })
+    }
+
+    /// A target-ordered row in the leaf's column order.
+    pub fn to_leaf(&self, row: Vec<Datum>) -> Vec<Datum> {
+        remap(row, self.to_leaf.as_deref())
+    }
+
+    /// A leaf row in the target's column order.
+    pub fn to_target(&self, row: Vec<Datum>) -> Vec<Datum> {
+        remap(row, self.from_leaf.as_deref())
+    }
+}
+
+/// The bound a partition must satisfy within its parent (for rows written
+/// to the partition directly or to a table below it).
+#[derive(Debug)]
+struct Level {
+    /// The parent's columns from the target's row.
+    map: Option<Vec<usize>>,
+    key: TypedKey,
+    bound: Bound,
+    /// Bounds of the other partitions of the parent (a default's row must fit none).
+    siblings: Vec<Bound>,
+}
+
+#[derive(Debug)]
+struct Node {
+    name: String,
+    /// This table's columns from the target's row.
+    map: Option<Vec<usize>>,
+    key: TypedKey,
+    children: Vec<(Bound, Child)>,
+    default: Option<Child>,
+}
+
+#[derive(Debug)]
+enum Child {
+    Leaf(usize),
+    Node(Box<Node>),
+}
+
+/// Where rows written to one table (the statement's target) go: its own
+/// partition constraint, then down its partition tree to a leaf.
+#[derive(Debug)]
+pub struct Router {
+    target: String,
+    /// Constraints from the outermost ancestor down to the target's own bound.
+    constraint: Vec<Level>,
+    tree: Option<Node>,
+    pub leaves: Vec<Leaf>,
+}
+
+impl Router {
+    /// The router for writes to `target`; None for an ordinary table.
+    /// `bind_checks` binds a leaf's CHECK constraints.
+    pub fn build(
+        catalog: &Catalog,
+        target: &Arc<TableDef>,
+        binder: &mut dyn RouteBinder,
+    ) -> SqlResult<Option<Router>> {
+        if target.partitioning.is_empty() {
+            return Ok(None);
+        }
+        let mut constraint = Vec::new();
+        let mut current = target.clone();
+        while let Some(of) = current.partitioning.of.clone() {
+            let parent = catalog.table(&of.parent)?;
+            let key = TypedKey::bound(&parent, binder)?
+                .ok_or_else(|| SqlError::internal("partition of an unpartitioned table"))?;
+            let siblings = children(catalog, &parent)?
+                .into_iter()
+                .filter(|(t, _)| t.name != current.name)
+                .map(|(_, b)| b)
+                .collect();
+            constraint.push(Level {
+                map: column_map(target, &parent)?,
+                bound: key.resolve(&of.bound)?,
+                key,
+                siblings,
+            });
+            if constraint.len() > 64 {
+                return Err(SqlError::internal("partition tree too deep"));
+            }
+            current = parent;
+        }
+        constraint.reverse();
+        let mut leaves = Vec::new();
+        let tree = if target.partitioning.key.is_some() {
+            Some(build_node(catalog, target, target, &mut leaves, binder, 0)?)
+        } else {
+            leaves.push(Leaf::new(target, target.clone(), binder.checks(target)?)?);
+            None
+        };
+        Ok(Some(Router {
+            target: target.name.clone(),
+            constraint,
+            tree,
+            leaves,
+        }))
+    }
+
+    /// Does `row` satisfy the target's own partition constraint?
+    pub fn fits_target(&self, row: &[Datum], eval: KeyEval) -> SqlResult<bool> {
+        for level in &self.constraint {
+            let own = remap(row.to_vec(), level.map.as_deref());
+            let values = level.key.values(&own, eval)?;
+            let fits = match &level.bound {
+                Bound::Default => !level
+                    .siblings
+                    .iter()
+                    .any(|b| level.key.contains(b, &values)),
+                b => level.key.contains(b, &values),
+            };
+            if !fits {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The leaf (index into `leaves`) `row` goes to, or PostgreSQL's 23514.
+    pub fn place(&self, row: &[Datum], eval: KeyEval) -> SqlResult<usize> {
+        if !self.fits_target(row, eval)? {
+            return Err(SqlError::new(
+                "23514",
+                format!(
+                    "new row for relation \"{}\" violates partition constraint",
+                    self.target
+                ),
+            )
+            .with_detail(failing_row(row)));
+        }
+        self.descend(row, eval)
+    }
+
+    /// The leaf `row` reaches down the target's partition tree (its own
+    /// constraint not checked).
+    fn descend(&self, row: &[Datum], eval: KeyEval) -> SqlResult<usize> {
+        let Some(mut node) = self.tree.as_ref() else {
+            return Ok(0);
+        };
+        loop {
+            let values = match &node.map {
+                None => node.key.values(row, eval)?,
+                Some(m) => node.key.values(&remap(row.to_vec(), Some(m)), eval)?,
+            };
+            let hit = node
+                .children
+                .iter()
+                .find(|(b, _)| node.key.contains(b, &values))
+                .map(|(_, c)| c)
+                .or(node.default.as_ref());
+            match hit {
+                Some(Child::Leaf(i)) => return Ok(*i),
+                Some(Child::Node(n)) => node = n,
+                None => {
+                    let names = &node.key.names;
+                    let vals: Vec<String> = values
+                        .iter()
+                        .map(|d| d.to_text(1).unwrap_or_else(|| "null".into()))
+                        .collect();
+                    return Err(SqlError::new(
+                        "23514",
+                        format!("no partition of relation \"{}\" found for row", node.name),
+                    )
+                    .with_detail(format!(
+                        "Partition key of the failing row contains ({}) = ({}).",
+                        names.join(", "),
+                        vals.join(", ")
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Router {
+    /// The target columns every partition key of the tree reads (None if a
+    /// key has an expression): pinning them all decides the leaf.
+    pub fn key_columns(&self) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Node> = self.tree.iter().collect();
+        while let Some(node) = stack.pop() {
+            for part in &node.key.parts {
+                let KeyPart::Column(c) = part else {
+                    return None;
+                };
+                out.push(node.map.as_ref().map_or(*c, |m| m[*c]));
+            }
+            for child in node.children.iter().map(|(_, c)| c).chain(&node.default) {
+                if let Child::Node(n) = child {
+                    stack.push(n);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// The only leaf that can hold rows whose key columns have these values
+    /// (`row` holds them at their target positions); None when that cannot
+    /// be decided, so every leaf must be read.
+    pub fn prune(&self, row: &[Datum], eval: KeyEval) -> Option<usize> {
+        self.tree.as_ref()?;
+        self.descend(row, eval).ok()
+    }
+}
+
+fn build_node(
+    catalog: &Catalog,
+    target: &TableDef,
+    table: &Arc<TableDef>,
+    leaves: &mut Vec<Leaf>,
+    binder: &mut dyn RouteBinder,
+    depth: usize,
+) -> SqlResult<Node> {
+    if depth > 64 {
+        return Err(SqlError::internal("partition tree too deep"));
+    }
+    let key = TypedKey::bound(table, binder)?
+        .ok_or_else(|| SqlError::internal("routing through a plain table"))?;
+    let mut node = Node {
+        name: table.name.clone(),
+        map: column_map(target, table)?,
+        key,
+        children: vec![],
+        default: None,
+    };
+    for (child, bound) in children(catalog, table)? {
+        let c = if child.partitioning.key.is_some() {
+            Child::Node(Box::new(build_node(
+                catalog,
+                target,
+                &child,
+                leaves,
+                binder,
+                depth + 1,
+            )?))
+        } else {
+            leaves.push(Leaf::new(target, child.clone(), binder.checks(&child)?)?);
+            Child::Leaf(leaves.len() - 1)
+        };
+        match bound {
+            Bound::Default => node.default = Some(c),
+            b => node.children.push((b, c)),
+        }
+    }
+    Ok(node)
+}
+
+fn failing_row(row: &[Datum]) -> String {
+    let vals: Vec<String> = row
+        .iter()
+        .map(|d| d.to_text(1).unwrap_or_else(|| "null".into()))
+        .collect();
+    format!("Failing row contains ({}).", vals.join(", "))
+}

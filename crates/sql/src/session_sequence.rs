@@ -1,0 +1,355 @@
+//! The statements `crate::sequence_stmt` recognises, run on a session:
+//! ALTER SEQUENCE (DDL, with the sequence's current value for PostgreSQL's
+//! bounds check), DISCARD SEQUENCES, and session authorization (see
+//! `crate::roles`).
+
+use super::*;
+use crate::sequence_stmt::{self, SequenceStatement};
+
+/// `Some` if `sql` is one of the statements this module runs (with its
+/// syntax error, if any), for the extended protocol's Parse.
+pub(super) fn check_special(sql: &str) -> Option<SqlResult<()>> {
+    if let Some(r) = crate::roles::recognise(sql) {
+        return Some(r.map(|_| ()));
+    }
+    sequence_stmt::recognise(sql).map(|r| r.map(|_| ()))
+}
+
+/// PostgreSQL's NOTICE for an IF [NOT] EXISTS that skipped.
+fn skipped_notice(sqlstate: &'static str, message: String) -> SqlError {
+    let mut n = SqlError::new(sqlstate, message);
+    n.severity = "NOTICE";
+    n
+}
+
+/// A simple query's statements as text, if there are several and one of
+/// them is one this module runs (sqlparser would reject the whole string).
+fn split_if_special(sql: &str) -> Option<Vec<&str>> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    // Cheap checks first: most simple queries are one plain statement.
+    if !sql.trim_end().trim_end_matches(';').contains(';') {
+        return None;
+    }
+    let lower = sql.to_ascii_lowercase();
+    if !["sequence", "role", "user", "group", "authorization"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return None;
+    }
+    let toks = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    // Byte offset of each line start (locations are 1-based line/char).
+    let mut line_starts = vec![0usize];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let offset = |line: u64, column: u64| -> Option<usize> {
+        let start = *line_starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let column = usize::try_from(column).ok()?.checked_sub(1)?;
+        Some(
+            sql[start..]
+                .char_indices()
+                .nth(column)
+                .map_or(sql.len(), |(i, _)| start + i),
+        )
+    };
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    for t in &toks {
+        if t.token == Token::SemiColon {
+            let end = offset(t.span.start.line, t.span.start.column)?;
+            pieces.push(sql.get(from..end)?);
+            from = end + 1;
+        }
+    }
+    pieces.push(sql.get(from..)?);
+    let pieces: Vec<&str> = pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    (pieces.len() > 1 && pieces.iter().any(|p| check_special(p).is_some())).then_some(pieces)
+}
+
+/// One statement of a mixed simple query.
+enum Piece<'a> {
+    Special(&'a str),
+    Parsed(&'a str, Vec<ast::Statement>),
+}
+
+impl Session {
+    /// A simple query with several statements, one of them this module's:
+    /// run like `execute_simple` runs several statements (one implicit
+    /// transaction unless they control transactions themselves, stopping
+    /// at the first error; a syntax error anywhere runs nothing).
+    pub(super) async fn execute_mixed(
+        &mut self,
+        sql: &str,
+    ) -> Option<Vec<Result<StatementOutput, SqlError>>> {
+        let texts = split_if_special(sql)?;
+        let mut pieces = Vec::with_capacity(texts.len());
+        for text in texts {
+            let piece = match check_special(text) {
+                Some(Err(e)) => Err(e),
+                Some(Ok(())) => Ok(Piece::Special(text)),
+                None => parse(text).map(|stmts| Piece::Parsed(text, stmts)),
+            };
+            match piece {
+                Ok(p) => pieces.push(p),
+                Err(e) => {
+                    self.fail_block();
+                    return Some(vec![Err(e)]);
+                }
+            }
+        }
+        let controls = pieces.iter().any(|p| match p {
+            Piece::Parsed(_, stmts) => stmts.iter().any(is_transaction_control),
+            Piece::Special(_) => false,
+        });
+        let implicit = self.txn.is_none() && !controls;
+        if implicit {
+            let iso = self.settings.default_isolation();
+            self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
+        }
+        let mut out = Vec::new();
+        let mut failed = false;
+        'pieces: for p in &pieces {
+            match p {
+                Piece::Special(text) => {
+                    let r = match self.sequence_statement(text).await {
+                        Some(r) => r,
+                        None => Err(SqlError::internal("statement no longer recognised")),
+                    };
+                    failed = r.is_err();
+                    out.push(r);
+                    if failed {
+                        break 'pieces;
+                    }
+                }
+                Piece::Parsed(text, stmts) => {
+                    for s in stmts {
+                        let r = self.run_statement(s, text).await;
+                        failed = r.is_err();
+                        out.push(r);
+                        if failed {
+                            break 'pieces;
+                        }
+                    }
+                }
+            }
+        }
+        if implicit {
+            if let Some(t) = self.txn.take() {
+                if failed || t.failed {
+                    self.engine.rollback(t);
+                    self.settings.end_transaction(false);
+                } else if let Err(e) = self.engine.commit(t).await {
+                    out.push(Err(e));
+                    self.settings.end_transaction(false);
+                }
+            }
+            self.settings.end_transaction(true);
+        }
+        Some(out)
+    }
+
+    /// CREATE SEQUENCE, with PostgreSQL's NOTICE when IF NOT EXISTS skips.
+    pub(super) async fn create_sequence(
+        &mut self,
+        name: &ast::ObjectName,
+        if_not_exists: bool,
+        temporary: bool,
+        options: &[ast::SequenceOptions],
+    ) -> SqlResult<StatementOutput> {
+        let mut skipped = false;
+        let out = self
+            .run_ddl("CREATE SEQUENCE", |c| {
+                let change = crate::sequence_ddl::create_sequence(
+                    c,
+                    name,
+                    if_not_exists,
+                    temporary,
+                    options,
+                )?;
+                skipped = change.is_none();
+                Ok(change)
+            })
+            .await?;
+        if skipped {
+            let name = crate::binder::object_name(name)?;
+            self.notices.push(skipped_notice(
+                "42P07",
+                format!("relation \"{name}\" already exists, skipping"),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql` if it is one of `sequence_stmt`'s statements.
+    pub(super) async fn sequence_statement(
+        &mut self,
+        sql: &str,
+    ) -> Option<SqlResult<StatementOutput>> {
+        if let Some(r) = crate::roles::recognise(sql) {
+            return Some(self.role_statement(r).await);
+        }
+        let stmt = sequence_stmt::recognise(sql)?;
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Some(Err(SqlError::in_failed_transaction()));
+        }
+        let r = match stmt {
+            Err(e) => Err(e),
+            Ok(s) => self.run_sequence_statement(s).await,
+        };
+        if r.is_err() {
+            self.fail_block();
+        }
+        Some(r)
+    }
+
+    async fn run_sequence_statement(
+        &mut self,
+        stmt: SequenceStatement,
+    ) -> SqlResult<StatementOutput> {
+        match stmt {
+            SequenceStatement::Alter {
+                name,
+                if_exists,
+                action,
+            } => {
+                let last = self
+                    .engine
+                    .sequences
+                    .peek(&name)
+                    .ok()
+                    .map(|(state, _)| state.last);
+                let mut missing = false;
+                // What the ALTER made of a sequence this transaction created.
+                let mut applied = None;
+                let out = self
+                    .run_ddl("ALTER SEQUENCE", |c| {
+                        missing = if_exists && !c.sequences.contains_key(&name);
+                        let change = crate::sequence_ddl::alter_sequence(
+                            c, &name, if_exists, &action, last,
+                        )?;
+                        if let Some(ch) = &change {
+                            applied = Some(crate::sequence_ddl::alteration_of(ch, &name)?);
+                        }
+                        Ok(change)
+                    })
+                    .await?;
+                // A sequence created by this transaction is invisible to
+                // others: its new options apply at once (the commit's mark
+                // is computed from them); a committed one's at COMMIT.
+                let created_here = !self.engine.catalog().sequences.contains_key(&name);
+                if let (Some(a), true) = (applied, created_here) {
+                    if self.engine.sequences.peek(&a.name).is_ok() {
+                        self.engine
+                            .sequences
+                            .reconfigure(&a.name, a.options, a.restart)?;
+                    }
+                }
+                if missing {
+                    self.notices.push(skipped_notice(
+                        "42P01",
+                        format!("relation \"{name}\" does not exist, skipping"),
+                    ));
+                }
+                Ok(out)
+            }
+            SequenceStatement::DiscardSequences => {
+                self.settings.sequences().discard()?;
+                Ok(StatementOutput::Command {
+                    tag: "DISCARD SEQUENCES".into(),
+                })
+            }
+            SequenceStatement::SessionAuthorization { role, local, tag } => {
+                if let Some(r) = &role {
+                    if !crate::roles::exists(&self.catalog(), r) {
+                        return Err(SqlError::new(
+                            "42704",
+                            format!("role \"{r}\" does not exist"),
+                        ));
+                    }
+                }
+                let scope = if local {
+                    crate::settings::Scope::Transaction
+                } else {
+                    crate::settings::Scope::Session
+                };
+                // SET LOCAL outside a transaction block lasts for nothing.
+                if local && self.txn.is_none() {
+                    let mut warning =
+                        SqlError::new("25P01", "SET LOCAL can only be used in transaction blocks");
+                    warning.severity = "WARNING";
+                    self.notices.push(warning);
+                } else {
+                    self.settings
+                        .set_scoped("session_authorization", role, scope)?;
+                }
+                if self.txn.is_none() {
+                    self.settings.end_transaction(true);
+                }
+                Ok(StatementOutput::Command { tag: tag.into() })
+            }
+        }
+    }
+
+    /// CREATE ROLE / DROP ROLE.
+    async fn role_statement(
+        &mut self,
+        stmt: SqlResult<crate::roles::RoleStatement>,
+    ) -> SqlResult<StatementOutput> {
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let r = match stmt {
+            Err(e) => Err(e),
+            Ok(crate::roles::RoleStatement::Create { name, login }) => {
+                self.run_ddl("CREATE ROLE", |c| {
+                    crate::roles::create_role(c, &name, login)
+                })
+                .await
+            }
+            Ok(crate::roles::RoleStatement::Drop { names, if_exists }) => {
+                let (_, user) = self.settings.get("session_authorization")?;
+                self.run_ddl("DROP ROLE", |c| {
+                    crate::roles::drop_roles(c, &names, if_exists, &user, &user)
+                })
+                .await
+            }
+        };
+        if r.is_err() {
+            self.fail_block();
+        }
+        r
+    }
+
+    /// ALTER TABLE seq RENAME TO: PostgreSQL accepts ALTER TABLE on
+    /// sequences for renaming.
+    pub(super) fn is_sequence_rename(&self, at: &ast::AlterTable) -> bool {
+        matches!(
+            at.operations.as_slice(),
+            [ast::AlterTableOperation::RenameTable { .. }]
+        ) && crate::binder::object_name(&at.name)
+            .is_ok_and(|n| self.catalog().sequences.contains_key(&n))
+    }
+
+    pub(super) async fn rename_sequence_via_alter_table(
+        &mut self,
+        at: &ast::AlterTable,
+    ) -> SqlResult<StatementOutput> {
+        let name = crate::binder::object_name(&at.name)?;
+        let [ast::AlterTableOperation::RenameTable { table_name }] = at.operations.as_slice()
+        else {
+            return Err(SqlError::internal("not a rename"));
+        };
+        let (ast::RenameTableNameKind::To(to) | ast::RenameTableNameKind::As(to)) = table_name;
+        let to = crate::binder::object_name(to)?;
+        let action = crate::sequence_ddl::AlterAction::RenameTo(to);
+        self.run_ddl("ALTER TABLE", |c| {
+            crate::sequence_ddl::alter_sequence(c, &name, at.if_exists, &action, None)
+        })
+        .await
+    }
+}
