@@ -81,6 +81,40 @@ async fn update_from_joins_each_target_row_once() {
 }
 
 #[tokio::test]
+async fn delete_using_joins_each_target_row_once() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE a (id int PRIMARY KEY, v int)", "CREATE TABLE"),
+            ("CREATE TABLE b (id int, tag text)", "CREATE TABLE"),
+            (
+                "INSERT INTO a VALUES (1, 10), (2, 20), (3, 30)",
+                "INSERT 0 3",
+            ),
+            (
+                "INSERT INTO b VALUES (2, 'x'), (2, 'y'), (3, 'z')",
+                "INSERT 0 3",
+            ),
+            // Two USING rows match id 2: it is deleted (and returned) once.
+            (
+                "DELETE FROM a USING b WHERE a.id = b.id AND a.id = 2 RETURNING a.v, b.tag",
+                "20|x",
+            ),
+            ("DELETE FROM a AS t USING b WHERE t.id = b.id", "DELETE 1"),
+            ("SELECT * FROM a", "1|10"),
+            ("DELETE FROM a USING b WHERE b.id = -1", "DELETE 0"),
+            (
+                "DELETE FROM a USING a WHERE true",
+                "ERROR 42712: table name \"a\" specified more than once",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn multiple_column_assignments() {
     let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
     let mut s = engine.session();

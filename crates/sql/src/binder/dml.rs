@@ -475,9 +475,8 @@ impl<'a> Binder<'a> {
     }
 
     pub fn bind_delete(&mut self, d: &ast::Delete) -> SqlResult<DeletePlan> {
-        if d.using.is_some() || d.limit.is_some() || !d.order_by.is_empty() || !d.tables.is_empty()
-        {
-            return Err(SqlError::unsupported("DELETE ... USING/ORDER BY/LIMIT"));
+        if d.limit.is_some() || !d.order_by.is_empty() || !d.tables.is_empty() {
+            return Err(SqlError::unsupported("DELETE ... ORDER BY/LIMIT"));
         }
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
@@ -486,6 +485,9 @@ impl<'a> Binder<'a> {
             return Err(SqlError::unsupported("DELETE from several tables"));
         };
         let (table, scope) = self.single_table(twj)?;
+        if let Some(using) = &d.using {
+            return self.bind_delete_using(d, table, scope, using);
+        }
         let (access, filter) = self.where_clause(&table, &d.selection, &scope)?;
         let returning = self.returning(&d.returning, &scope)?;
         let partitions = self.partition_targets(&table, filter.as_ref())?;
@@ -495,6 +497,7 @@ impl<'a> Binder<'a> {
             filter,
             returning,
             partitions,
+            using: None,
         })
     }
 }

@@ -8,8 +8,8 @@ mod dml;
 pub use dml::dml_under_with;
 mod expr;
 mod functions;
+mod joined_from;
 mod partition;
-mod update_from;
 pub use partition::{check_partition_expr, PartitionExprUse};
 mod query;
 mod sequence_fns;
@@ -160,12 +160,13 @@ pub struct UpdatePlan {
     pub partitions: Option<PartitionTargets>,
     /// `UPDATE ... FROM`: assignments, filter and RETURNING then see each
     /// target row followed by the FROM row it joins with.
-    pub from: Option<Box<UpdateFrom>>,
+    pub from: Option<Box<JoinedFrom>>,
 }
 
-/// The FROM list of an UPDATE, planned like a SELECT's FROM.
+/// The FROM list of an UPDATE or the USING list of a DELETE, planned like
+/// a SELECT's FROM; `width` columns follow the target's in joined rows.
 #[derive(Clone, Debug)]
-pub struct UpdateFrom {
+pub struct JoinedFrom {
     pub plan: Plan,
     pub width: usize,
 }
@@ -177,6 +178,9 @@ pub struct DeletePlan {
     pub filter: Option<Expr>,
     pub returning: Option<(Vec<Expr>, Vec<OutColumn>)>,
     pub partitions: Option<PartitionTargets>,
+    /// `DELETE ... USING`: filter and RETURNING see each target row
+    /// followed by the USING row it joins with.
+    pub using: Option<Box<JoinedFrom>>,
 }
 
 pub fn ident_name(i: &ast::Ident) -> String {

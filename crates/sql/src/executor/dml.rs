@@ -691,6 +691,9 @@ impl<'a> Ctx<'a> {
     }
 
     async fn delete_rows(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
+        if let Some(using) = &p.using {
+            return self.delete_joined(p, using).await;
+        }
         let targets = self
             .write_targets(
                 &p.table,

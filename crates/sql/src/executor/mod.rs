@@ -8,9 +8,9 @@ pub use bulk::CopyTarget;
 mod dml;
 mod fk;
 mod join;
+mod joined_from;
 mod project_set;
 mod sort;
-mod update_from;
 mod window;
 
 use std::cmp::Ordering;

@@ -1,16 +1,17 @@
-//! Execution of `UPDATE ... FROM`: the FROM rows are computed once, every
-//! target row is joined to the first FROM row for which the filter (over
-//! target row ++ FROM row) holds, and a matched row is updated once with
-//! the assignments evaluated over that joined row, as in PostgreSQL.
+//! Execution of `UPDATE ... FROM` and `DELETE ... USING`: the other list's
+//! rows are computed once, every target row is joined to the first of them
+//! for which the filter (over target row ++ other row) holds, and a matched
+//! row is updated (with the assignments evaluated over that joined row) or
+//! deleted once, as in PostgreSQL.
 
 use super::*;
-use crate::binder::UpdateFrom;
+use crate::binder::JoinedFrom;
 
 impl<'a> Ctx<'a> {
     pub(super) async fn update_joined(
         &mut self,
         p: &UpdatePlan,
-        from: &UpdateFrom,
+        from: &JoinedFrom,
     ) -> SqlResult<(u64, Vec<Row>)> {
         let others = self.exec_plan(&from.plan, &[]).await?;
         let targets = self.scan_table(&p.table, &Access::Full, None, &[]).await?;
@@ -47,6 +48,42 @@ impl<'a> Ctx<'a> {
                 returned.extend_from_slice(&joined[old.len()..]);
                 self.returning(&p.returning, &returned, &mut out).await?;
             }
+        }
+        Ok((n, out))
+    }
+
+    pub(super) async fn delete_joined(
+        &mut self,
+        p: &DeletePlan,
+        using: &JoinedFrom,
+    ) -> SqlResult<(u64, Vec<Row>)> {
+        let others = self.exec_plan(&using.plan, &[]).await?;
+        let targets = self.scan_table(&p.table, &Access::Full, None, &[]).await?;
+        self.note_write(&p.table);
+        let mut out = Vec::new();
+        let mut n = 0;
+        for (key, row) in targets {
+            if self
+                .first_join_match(p.filter.as_ref(), &row, &others)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
+            let Some(old) = self.lock_for_write(&p.table, &key, row, None).await? else {
+                continue;
+            };
+            // Under READ COMMITTED `old` may be a newer version: join it anew.
+            let Some(joined) = self
+                .first_join_match(p.filter.as_ref(), &old, &others)
+                .await?
+            else {
+                continue;
+            };
+            debug_assert_eq!(joined.len(), old.len() + using.width);
+            self.delete_row(&p.table, key, &old, 0).await?;
+            n += 1;
+            self.returning(&p.returning, &joined, &mut out).await?;
         }
         Ok((n, out))
     }
