@@ -13,29 +13,12 @@ impl<'a> Ctx<'a> {
         p: &UpdatePlan,
         from: &JoinedFrom,
     ) -> SqlResult<(u64, Vec<Row>)> {
-        let others = self.exec_plan(&from.plan, &[]).await?;
-        let targets = self.scan_table(&p.table, &Access::Full, None, &[]).await?;
+        let targets = self
+            .locked_join_targets(&p.table, p.filter.as_ref(), from)
+            .await?;
         let mut out = Vec::new();
         let mut n = 0;
-        for (key, row) in targets {
-            if self
-                .first_join_match(p.filter.as_ref(), &row, &others)
-                .await?
-                .is_none()
-            {
-                continue;
-            }
-            let Some(old) = self.lock_for_write(&p.table, &key, row, None).await? else {
-                continue;
-            };
-            // Under READ COMMITTED `old` may be a newer version: join it anew.
-            let Some(joined) = self
-                .first_join_match(p.filter.as_ref(), &old, &others)
-                .await?
-            else {
-                continue;
-            };
-            debug_assert_eq!(joined.len(), old.len() + from.width);
+        for (key, old, joined) in targets {
             let mut new = old.clone();
             for (ci, e) in &p.assignments {
                 new[*ci] = self.eval_row(e, &joined, &[]).await?;
@@ -57,35 +40,51 @@ impl<'a> Ctx<'a> {
         p: &DeletePlan,
         using: &JoinedFrom,
     ) -> SqlResult<(u64, Vec<Row>)> {
-        let others = self.exec_plan(&using.plan, &[]).await?;
-        let targets = self.scan_table(&p.table, &Access::Full, None, &[]).await?;
         self.note_write(&p.table);
+        let targets = self
+            .locked_join_targets(&p.table, p.filter.as_ref(), using)
+            .await?;
         let mut out = Vec::new();
         let mut n = 0;
-        for (key, row) in targets {
-            if self
-                .first_join_match(p.filter.as_ref(), &row, &others)
-                .await?
-                .is_none()
-            {
-                continue;
-            }
-            let Some(old) = self.lock_for_write(&p.table, &key, row, None).await? else {
-                continue;
-            };
-            // Under READ COMMITTED `old` may be a newer version: join it anew.
-            let Some(joined) = self
-                .first_join_match(p.filter.as_ref(), &old, &others)
-                .await?
-            else {
-                continue;
-            };
-            debug_assert_eq!(joined.len(), old.len() + using.width);
+        for (key, old, joined) in targets {
             self.delete_row(&p.table, key, &old, 0).await?;
             n += 1;
             self.returning(&p.returning, &joined, &mut out).await?;
         }
         Ok((n, out))
+    }
+
+    /// The rows of `table` that join a row of `other` under `filter`, each
+    /// locked and joined again in its newest version (under READ COMMITTED
+    /// the locked row may be newer than the one scanned): (key, row, row
+    /// followed by the first other row it joins).
+    async fn locked_join_targets(
+        &mut self,
+        table: &TableDef,
+        filter: Option<&Expr>,
+        other: &JoinedFrom,
+    ) -> SqlResult<Vec<(Vec<u8>, Row, Row)>> {
+        let others = self.exec_plan(&other.plan, &[]).await?;
+        let scanned = self.scan_table(table, &Access::Full, None, &[]).await?;
+        let mut targets = Vec::new();
+        for (key, row) in scanned {
+            if self
+                .first_join_match(filter, &row, &others)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
+            let Some(newest) = self.lock_for_write(table, &key, row, None).await? else {
+                continue;
+            };
+            let Some(joined) = self.first_join_match(filter, &newest, &others).await? else {
+                continue;
+            };
+            debug_assert_eq!(joined.len(), newest.len() + other.width);
+            targets.push((key, newest, joined));
+        }
+        Ok(targets)
     }
 
     /// `row` followed by the first of `others` the filter accepts with it.
