@@ -3,32 +3,10 @@
 
 use std::sync::Arc;
 
-use borealis_sql::{Engine, MemStore, Session, StatementOutput};
+mod support;
 
-fn render(results: Vec<Result<StatementOutput, borealis_sql::SqlError>>) -> String {
-    let mut out = Vec::new();
-    for r in results {
-        match r {
-            Ok(StatementOutput::Command { tag }) => out.push(tag),
-            Ok(StatementOutput::Rows { rows, .. }) => {
-                for row in rows {
-                    out.push(
-                        row.into_iter()
-                            .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                    );
-                }
-            }
-            Err(e) => out.push(format!("ERROR {}: {}", e.sqlstate, e.message)),
-        }
-    }
-    out.join("\n")
-}
-
-async fn run(s: &mut Session, sql: &str) -> String {
-    render(s.execute_simple(sql).await)
-}
+use borealis_sql::{Engine, MemStore, Session};
+use support::run;
 
 async fn check(s: &mut Session, cases: &[(&str, &str)]) {
     for (sql, want) in cases {

@@ -4,29 +4,10 @@
 
 use std::sync::Arc;
 
-use borealis_sql::{Engine, MemStore, Session, StatementOutput};
+mod support;
 
-/// One line per result: a tag, `v1|v2` per row, or `ERROR <state>: <msg>`.
-async fn run(s: &mut Session, sql: &str) -> String {
-    let mut out = Vec::new();
-    for r in s.execute_simple(sql).await {
-        match r {
-            Ok(StatementOutput::Command { tag }) => out.push(tag),
-            Ok(StatementOutput::Rows { rows, .. }) => {
-                for row in rows {
-                    out.push(
-                        row.into_iter()
-                            .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                    );
-                }
-            }
-            Err(e) => out.push(format!("ERROR {}: {}", e.sqlstate, e.message)),
-        }
-    }
-    out.join("\n")
-}
+use borealis_sql::{Engine, MemStore, Session, StatementOutput};
+use support::run;
 
 #[tokio::test]
 async fn create_sequence_validates_options_like_postgres() {
