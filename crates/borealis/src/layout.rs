@@ -135,14 +135,13 @@ impl Layout {
     fn create_config(&self, pg_count: u32) -> anyhow::Result<ClusterConfig> {
         let path = self.cluster_path();
         let storage = ReplicaId::all()
-            .map(|replica| {
-                Ok(StoragePart {
-                    name: format!("storage-{}", replica.0),
-                    az: replica.az().name().to_string(),
-                    address: free_loopback_address()?,
-                })
+            .zip(free_loopback_addresses(REPLICAS_PER_PG)?)
+            .map(|(replica, address)| StoragePart {
+                name: format!("storage-{}", replica.0),
+                az: replica.az().name().to_string(),
+                address,
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect();
         let config = ClusterConfig {
             format_version: CLUSTER_FORMAT_VERSION,
             pg_count,
@@ -172,10 +171,19 @@ impl Layout {
     }
 }
 
-/// A loopback address with a port free right now.
-pub fn free_loopback_address() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?)
+/// `count` distinct loopback addresses with ports free right now. Every
+/// listener is held until all are picked: binding and dropping one at a
+/// time can hand out the same port twice (it did, to two replicas of one
+/// cluster, which then could not both listen).
+pub fn free_loopback_addresses(count: usize) -> anyhow::Result<Vec<SocketAddr>> {
+    let listeners = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let addresses = listeners
+        .iter()
+        .map(TcpListener::local_addr)
+        .collect::<std::io::Result<Vec<_>>>()?;
+    Ok(addresses)
 }
 
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@
 
 use crate::storage_process::StorageProcess;
 use anyhow::Context;
+use borealis_common::limits::REPLICAS_PER_PG;
 use borealis_common::ReplicaId;
 use borealis_volume_client::{Volume, VolumeConfig};
 use borealis_wire::Mutation;
@@ -59,9 +60,7 @@ impl Drop for Replicas {
 }
 
 fn start_replicas(dir: &Path, pg_count: u32) -> anyhow::Result<Replicas> {
-    let addresses: Vec<_> = (0..6)
-        .map(|_| crate::layout::free_loopback_address())
-        .collect::<anyhow::Result<_>>()?;
+    let addresses = crate::layout::free_loopback_addresses(REPLICAS_PER_PG)?;
     let mut children = Vec::new();
     for (index, address) in addresses.iter().enumerate() {
         let command = StorageProcess {
