@@ -7,11 +7,11 @@
 use async_trait::async_trait;
 use borealis_common::Lsn;
 use borealis_endpoint::{
-    Backend, BackendSession, Column, Description, ErrorInfo, Oid, Output, PreparedStatement,
-    StartupInfo, TxStatus,
+    Backend, BackendSession, Column, Description, ErrorInfo, Fetched, Oid, Output,
+    PreparedStatement, StartupInfo, TxStatus,
 };
 use borealis_sql::{
-    CopyStart, Engine, Mutation, Session, SqlError, StatementOutput, Store, StoreError,
+    CopyStart, Engine, Mutation, Session, SqlError, StatementOutput, Store, StoreError, Streamed,
 };
 use borealis_volume_client::{Volume, VolumeError};
 use std::any::Any;
@@ -85,11 +85,24 @@ impl SqlBackend {
 impl Backend for SqlBackend {
     async fn open_session(
         &self,
-        _startup: &StartupInfo,
+        startup: &StartupInfo,
     ) -> Result<Box<dyn BackendSession>, ErrorInfo> {
-        Ok(Box::new(SqlSession {
-            session: self.engine.session(),
-        }))
+        let mut session = self.engine.session();
+        // A role made by CREATE ROLE ... LOGIN PASSWORD (authenticated against its stored
+        // verifier) runs as itself; the configured cluster user is the bootstrap superuser.
+        if session.is_created_role(&startup.user) {
+            session
+                .set_login_role(&startup.user)
+                .map_err(|e| ErrorInfo {
+                    severity: "FATAL",
+                    ..error_info(e)
+                })?;
+        }
+        Ok(Box::new(SqlSession { session }))
+    }
+
+    async fn role_secret(&self, user: &str) -> Option<String> {
+        self.engine.session().login_password(user)
     }
 }
 
@@ -134,6 +147,17 @@ fn output(result: StatementOutput) -> Output {
     }
 }
 
+/// A result, or a cursor whose rows the endpoint fetches as the client takes them.
+fn streamed_output(result: Streamed) -> Output {
+    match result {
+        Streamed::Done(result) => output(result),
+        Streamed::Cursor(cursor) => Output::Cursor {
+            columns: columns(cursor.columns),
+            cursor: cursor.id,
+        },
+    }
+}
+
 fn copy_output(start: CopyStart) -> Output {
     match start {
         CopyStart::In { columns, .. } => Output::CopyIn { columns },
@@ -151,10 +175,10 @@ impl BackendSession for SqlSession {
             return vec![started.map(copy_output).map_err(error_info)];
         }
         self.session
-            .execute_simple(sql)
+            .execute_simple_streaming(sql)
             .await
             .into_iter()
-            .map(|result| result.map(output).map_err(error_info))
+            .map(|result| result.map(streamed_output).map_err(error_info))
             .collect()
     }
 
@@ -213,10 +237,26 @@ impl BackendSession for SqlSession {
             .and_then(|plan| plan.clone().downcast::<borealis_sql::Prepared>().ok())
             .ok_or_else(|| ErrorInfo::error("XX000", "prepared statement has no plan"))?;
         self.session
-            .execute_prepared(&prepared, params)
+            .execute_prepared_streaming(&prepared, params)
             .await
-            .map(output)
+            .map(streamed_output)
             .map_err(error_info)
+    }
+
+    async fn fetch(&mut self, cursor: u64, max_rows: usize) -> Result<Fetched, ErrorInfo> {
+        let fetched = self
+            .session
+            .fetch(cursor, max_rows)
+            .await
+            .map_err(error_info)?;
+        Ok(Fetched {
+            rows: fetched.rows,
+            done: fetched.done,
+        })
+    }
+
+    fn close_cursor(&mut self, cursor: u64) {
+        self.session.close_cursor(cursor);
     }
 
     async fn copy_in_data(&mut self, data: &[u8]) -> Result<(), ErrorInfo> {
@@ -241,6 +281,10 @@ impl BackendSession for SqlSession {
             .into_iter()
             .map(error_info)
             .collect()
+    }
+
+    fn take_parameter_changes(&mut self) -> Vec<(String, String)> {
+        self.session.take_parameter_changes()
     }
 
     fn transaction_status(&self) -> TxStatus {

@@ -96,6 +96,23 @@ const DN: &str = "      List of schemas
 
 ";
 
+const DN_APP: &str = "      List of schemas
+  Name  |       Owner       
+--------+-------------------
+ app    | postgres
+ public | pg_database_owner
+(2 rows)
+
+";
+
+const DT_APP: &str = "         List of relations
+ Schema | Name  | Type  |  Owner   
+--------+-------+-------+----------
+ app    | items | table | postgres
+(1 row)
+
+";
+
 const DU: &str = "                                   List of roles
  Role name |                         Attributes                         | Member of 
 -----------+------------------------------------------------------------+-----------
@@ -145,6 +162,27 @@ fn psql_describe_commands_print_what_postgres_prints() {
                       where c.relname = 'acct' and a.attname = 'bal'"
         ),
         "t|numeric(10,2)"
+    );
+    // Schemas: \dn, \dt schema.*, and unqualified names through search_path.
+    cluster.psql_script(
+        "create schema app;\n\
+         create table app.items (id int primary key, label text);\n",
+    );
+    assert_eq!(psql_aligned(&cluster, "\\dn"), DN_APP, "psql \\dn");
+    assert_eq!(
+        psql_aligned(&cluster, "\\dt app.*"),
+        DT_APP,
+        "psql \\dt app.*"
+    );
+    assert_eq!(
+        cluster.psql_script(
+            "set search_path to app, public;\n\
+             insert into items values (1, 'x');\n\
+             select current_schema(), label from items;\n\
+             create temp table items (label text);\n\
+             select count(*) from items;\n"
+        ),
+        "app|x\n0"
     );
     // SET LOCAL outside a transaction block: PostgreSQL's WARNING, no effect.
     let out = Command::new("psql")

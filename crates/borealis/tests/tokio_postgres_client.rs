@@ -6,7 +6,8 @@
 //! queries tokio-postgres sends to look up types it does not know, and
 //! `copy_in` / `copy_out` (COPY through the extended protocol), and
 //! transactional and custom settings (`set_config`, SET LOCAL), and the
-//! int2vector subscripts and `_pg_expandarray` records pgjdbc's metadata uses.
+//! int2vector subscripts and `_pg_expandarray` records pgjdbc's metadata uses,
+//! and a user-defined enum column (type OID, labels, binary values).
 
 mod support;
 
@@ -529,8 +530,8 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
     assert_eq!(count, 2);
 
     // The queries tokio-postgres sends for a type OID it does not know
-    // (custom types; Borealis has none, so the driver never sends them by
-    // itself), with oid parameters and results (u32) as the driver binds them.
+    // (custom types, see `enums_through_the_driver`), with oid parameters and
+    // results (u32) and typtype as "char" (i8), as the driver binds them.
     let array_of_int4 = client
         .query_one(
             "SELECT t.typname, t.typtype, t.typelem, r.rngsubtype, t.typbasetype, n.nspname, t.typrelid \
@@ -543,11 +544,7 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
         .await
         .expect("type info query");
     assert_eq!(array_of_int4.get::<_, String>(0), "_int4");
-    assert_eq!(
-        array_of_int4.get::<_, String>(1),
-        "b",
-        "typtype (\"char\" is text here)"
-    );
+    assert_eq!(array_of_int4.get::<_, i8>(1), b'b' as i8, "typtype");
     assert_eq!(array_of_int4.get::<_, u32>(2), 23);
     assert_eq!(array_of_int4.get::<_, Option<u32>>(3), None);
     assert_eq!(array_of_int4.get::<_, u32>(4), 0);
@@ -587,8 +584,74 @@ async fn exercise(cluster: &UpCluster, ca: &std::path::Path) {
     );
 
     copy_through_the_extended_protocol(&client).await;
+    portals_fetch_rows_as_asked(&mut client).await;
     settings_follow_transactions(&mut client).await;
     index_keys_and_expanded_records(&client).await;
+    enums_through_the_driver(&client).await;
+}
+
+/// A value of a user-defined enum, read as its label (binary format).
+#[derive(Debug, PartialEq)]
+struct Label(String);
+
+impl<'a> FromSql<'a> for Label {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Label, Box<dyn Error + Sync + Send>> {
+        Ok(Label(std::str::from_utf8(raw)?.to_owned()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Enum(_))
+    }
+}
+
+/// CREATE TYPE ... AS ENUM seen by the driver: the column's type OID is the
+/// enum's pg_type row, the driver learns its labels from pg_enum, values
+/// and arrays of them arrive in binary, rows sort by declaration order.
+async fn enums_through_the_driver(client: &Client) {
+    client
+        .batch_execute(
+            "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+             CREATE TABLE moods (id int PRIMARY KEY, m mood, history mood[]);
+             INSERT INTO moods VALUES (1, 'happy', '{sad,happy}'), (2, 'sad', NULL), (3, 'ok', '{ok}')",
+        )
+        .await
+        .expect("enum DDL");
+    let oid: u32 = client
+        .query_one("SELECT oid FROM pg_type WHERE typname = 'mood'", &[])
+        .await
+        .expect("pg_type")
+        .get(0);
+    let stmt = client
+        .prepare("SELECT m, history FROM moods ORDER BY m")
+        .await
+        .expect("prepare enum select");
+    let ty = stmt.columns()[0].type_();
+    assert_eq!((ty.oid(), ty.name()), (oid, "mood"));
+    assert_eq!(
+        ty.kind(),
+        &tokio_postgres::types::Kind::Enum(vec!["sad".into(), "ok".into(), "happy".into()])
+    );
+    let rows: Vec<(Label, Option<Vec<Label>>)> = client
+        .query(&stmt, &[])
+        .await
+        .expect("enum rows")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let label = |s: &str| Label(s.to_owned());
+    assert_eq!(
+        rows,
+        [
+            (label("sad"), None),
+            (label("ok"), Some(vec![label("ok")])),
+            (label("happy"), Some(vec![label("sad"), label("happy")])),
+        ]
+    );
+    let err = client
+        .execute("INSERT INTO moods VALUES (4, 'angry')", &[])
+        .await
+        .expect_err("unknown label");
+    assert_eq!(err.code(), Some(&SqlState::INVALID_TEXT_REPRESENTATION));
 }
 
 /// The value of a one-row, one-column query (text, or NULL).
@@ -763,6 +826,42 @@ async fn index_keys_and_expanded_records(client: &Client) {
         .map(|r| (r.get("x"), r.get("n")))
         .collect();
     assert_eq!(fields, [(2, 1), (1, 2)]);
+}
+
+/// A query's rows come from a cursor the endpoint fetches only as Execute
+/// asks: a row limit suspends the portal (PortalSuspended) and the next
+/// Execute continues where it stopped; without a limit one Execute returns
+/// every row.
+async fn portals_fetch_rows_as_asked(client: &mut Client) {
+    client
+        .batch_execute(
+            "create table streamed (id int8 primary key, pad text); \
+             insert into streamed select g, repeat('x', 100) from generate_series(1, 5000) g",
+        )
+        .await
+        .expect("setup");
+    let txn = client.transaction().await.expect("begin");
+    let statement = txn
+        .prepare("select id from streamed where id > $1 order by id")
+        .await
+        .expect("prepare");
+    let portal = txn.bind(&statement, &[&10i64]).await.expect("bind");
+    let mut seen = Vec::new();
+    loop {
+        let rows = txn.query_portal(&portal, 1000).await.expect("fetch");
+        assert!(rows.len() <= 1000);
+        if rows.is_empty() {
+            break;
+        }
+        seen.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+    }
+    assert_eq!(seen, (11..=5000).collect::<Vec<i64>>());
+    txn.commit().await.expect("commit");
+    let all = client
+        .query("select id, pad from streamed", &[])
+        .await
+        .expect("all rows");
+    assert_eq!(all.len(), 5000);
 }
 
 /// `copy_in` and `copy_out` run COPY through Parse/Bind/Execute: CopyIn and

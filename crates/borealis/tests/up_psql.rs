@@ -94,6 +94,28 @@ fn psql_creates_inserts_and_selects_through_the_replicated_volume() {
         String::from_utf8_lossy(&out.stderr).contains("relation \"no_such_table\" does not exist")
     );
     assert_eq!(cluster.psql("select count(*) from accounts"), "3");
+
+    // User-defined functions and a trigger, created with $$ bodies through
+    // psql; \df lists them and the trigger fires on INSERT.
+    cluster.psql(
+        "create function owner_of(k int) returns text language sql stable as $$ select owner from accounts where id = k $$",
+    );
+    cluster.psql("create table audit (id int, op text)");
+    cluster.psql(
+        "create function audit_fn() returns trigger language plpgsql as $$ begin insert into audit values (new.id, tg_op); return new; end $$",
+    );
+    cluster.psql(
+        "create trigger accounts_audit after insert on accounts for each row execute function audit_fn()",
+    );
+    assert_eq!(
+        cluster.psql_script("\\df\n"),
+        "public|audit_fn|trigger||func\npublic|owner_of|text|k integer|func"
+    );
+    cluster.psql("insert into accounts values (4, 'barbara', 1)");
+    assert_eq!(
+        cluster.psql("select owner_of(4), (select op from audit where id = 4)"),
+        "barbara|INSERT"
+    );
 }
 
 /// A long CPU-bound statement must not hold the compute's runtime: another

@@ -43,6 +43,9 @@ pub fn element_type(array_oid: Oid) -> Option<Oid> {
         1231 => 1700, // numeric
         2951 => 2950, // uuid
         3807 => 3802, // jsonb
+        enum_array if crate::value_format::is_user_enum(enum_array.wrapping_sub(1)) => {
+            enum_array - 1
+        }
         _ => return None,
     })
 }

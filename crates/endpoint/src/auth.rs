@@ -1,4 +1,5 @@
-//! Password authentication of the one configured user: SCRAM-SHA-256 (default, with
+//! Password authentication of the configured user, and of roles the SQL engine stores with a
+//! password (their verifier comes from `Backend::role_secret`): SCRAM-SHA-256 (default, with
 //! SCRAM-SHA-256-PLUS channel binding over TLS) or md5.
 //!
 //! Called by the startup sequence after the StartupMessage and before AuthenticationOk. The
@@ -113,15 +114,28 @@ impl Authenticator {
     }
 
     /// Run the exchange for `user`; on success the caller sends AuthenticationOk.
+    /// `role_secret` is the stored verifier of a role other than the configured user (see
+    /// `Backend::role_secret`): a SCRAM one is always used through SCRAM (as PostgreSQL does
+    /// under md5 too), an md5 one only under md5.
     pub async fn authenticate(
         &self,
         conn: &mut Conn,
         user: &str,
         is_tls: bool,
+        role_secret: Option<&str>,
     ) -> Result<(), AuthFailure> {
-        match self.method {
-            AuthMethod::ScramSha256 => self.scram(conn, user, is_tls).await,
-            AuthMethod::Md5 => self.md5(conn, user).await,
+        let role = if user == self.user {
+            None
+        } else {
+            role_secret.and_then(RoleSecret::parse)
+        };
+        match (self.method, role) {
+            (_, Some(RoleSecret::Scram(v))) => self.scram(conn, user, is_tls, Some(&v)).await,
+            (AuthMethod::Md5, Some(RoleSecret::Md5(hash))) => {
+                self.md5(conn, user, Some(&hash)).await
+            }
+            (AuthMethod::ScramSha256, _) => self.scram(conn, user, is_tls, None).await,
+            (AuthMethod::Md5, _) => self.md5(conn, user, None).await,
         }
     }
 
@@ -143,7 +157,13 @@ impl Authenticator {
         }
     }
 
-    async fn scram(&self, conn: &mut Conn, user: &str, is_tls: bool) -> Result<(), AuthFailure> {
+    async fn scram(
+        &self,
+        conn: &mut Conn,
+        user: &str,
+        is_tls: bool,
+        role: Option<&ScramVerifier>,
+    ) -> Result<(), AuthFailure> {
         let server = match (&self.scram_tls, is_tls) {
             (Some(with_cert), true) => with_cert,
             _ => &self.scram,
@@ -166,11 +186,11 @@ impl Authenticator {
                 "client selected an invalid SASL authentication mechanism",
             )));
         }
-        let known_user = user == self.user;
-        let verifier = if known_user {
-            &self.verifier
-        } else {
-            &self.mock_verifier
+        let known_user = user == self.user || role.is_some();
+        let verifier = match role {
+            Some(v) => v,
+            None if user == self.user => &self.verifier,
+            None => &self.mock_verifier,
         };
         let (server_first, waiting) = server
             .on_client_first_message_with_secret(&data, verifier.to_secret())
@@ -195,7 +215,12 @@ impl Authenticator {
         Ok(())
     }
 
-    async fn md5(&self, conn: &mut Conn, user: &str) -> Result<(), AuthFailure> {
+    async fn md5(
+        &self,
+        conn: &mut Conn,
+        user: &str,
+        role_hash: Option<&str>,
+    ) -> Result<(), AuthFailure> {
         let salt = random_bytes::<4>(&self.rng).map_err(|_| Self::failed(user))?;
         conn.send(PgWireBackendMessage::Authentication(
             Authentication::MD5Password(salt.to_vec()),
@@ -204,7 +229,8 @@ impl Authenticator {
         conn.flush().await?;
         let body = Self::read_password_message(conn).await?;
         let answer = protocol::decode_password(&body)?;
-        let Some(hash) = self.md5_hash.as_deref().filter(|_| user == self.user) else {
+        let configured = self.md5_hash.as_deref().filter(|_| user == self.user);
+        let Some(hash) = configured.or(role_hash) else {
             return Err(Self::failed(user));
         };
         let mut salted = hash.as_bytes().to_vec();
@@ -215,6 +241,35 @@ impl Authenticator {
         } else {
             Err(Self::failed(user))
         }
+    }
+}
+
+/// A role's stored verifier, parsed.
+enum RoleSecret {
+    Scram(ScramVerifier),
+    /// Hex `md5(password || user)`.
+    Md5(String),
+}
+
+impl RoleSecret {
+    /// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 fields) or
+    /// `md5<32 hex digits>`; None for anything else.
+    fn parse(secret: &str) -> Option<RoleSecret> {
+        use base64::Engine;
+        if let Some(hex) = secret.strip_prefix("md5") {
+            return (hex.len() == 32).then(|| RoleSecret::Md5(hex.to_string()));
+        }
+        let rest = secret.strip_prefix("SCRAM-SHA-256$")?;
+        let (params, keys) = rest.split_once('$')?;
+        let (iterations, salt) = params.split_once(':')?;
+        let (stored_key, server_key) = keys.split_once(':')?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Some(RoleSecret::Scram(ScramVerifier {
+            salt: b64.decode(salt).ok()?,
+            iterations: iterations.parse().ok()?,
+            stored_key: b64.decode(stored_key).ok()?,
+            server_key: b64.decode(server_key).ok()?,
+        }))
     }
 }
 

@@ -89,6 +89,9 @@ pub enum Output {
         rows: Vec<Vec<Option<String>>>,
         tag: String,
     },
+    /// A row-returning statement whose rows the endpoint fetches as the client takes them
+    /// ([`BackendSession::fetch`] with `cursor`), so a large result is never held whole.
+    Cursor { columns: Vec<Column>, cursor: u64 },
     /// A statement without rows, e.g. `INSERT 0 1`, `BEGIN`, `CREATE TABLE`.
     Command { tag: String },
     /// An empty statement (only whitespace, comments or `;`): EmptyQueryResponse.
@@ -106,6 +109,16 @@ pub enum Output {
         data: Vec<Vec<u8>>,
         tag: String,
     },
+}
+
+/// Rows of one [`BackendSession::fetch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Values in PostgreSQL text format; `None` is NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Once the cursor is exhausted (and closed): its CommandComplete tag, e.g. `SELECT 2`
+    /// (all its rows). `None` while rows remain.
+    pub done: Option<String>,
 }
 
 /// An error (or notice) as PostgreSQL reports it. Only this reaches clients.
@@ -206,6 +219,13 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         startup: &StartupInfo,
     ) -> Result<Box<dyn BackendSession>, ErrorInfo>;
+
+    /// The password verifier of a role the SQL engine knows (not the configured user), in
+    /// PostgreSQL's `rolpassword` form (`SCRAM-SHA-256$...` or `md5<hex>`), if the role exists,
+    /// may log in and has a password. The endpoint authenticates such a role against it.
+    async fn role_secret(&self, _user: &str) -> Option<String> {
+        None
+    }
 }
 
 /// One client session on the SQL engine. Calls never overlap.
@@ -233,6 +253,15 @@ pub trait BackendSession: Send {
         statement: &PreparedStatement,
         params: &[Option<String>],
     ) -> Result<Output, ErrorInfo>;
+
+    /// The next `max_rows` (at least 1) rows of an [`Output::Cursor`]; fewer only at its end,
+    /// when `done` is set and the cursor is closed. An error closes the cursor too.
+    async fn fetch(&mut self, _cursor: u64, _max_rows: usize) -> Result<Fetched, ErrorInfo> {
+        Err(ErrorInfo::error("34000", "cursor does not exist"))
+    }
+
+    /// Closes a cursor before its end (its portal was closed or dropped).
+    fn close_cursor(&mut self, _cursor: u64) {}
 
     /// Called at each extended-protocol Sync, after any skipped messages: the end of the
     /// implicit transaction that PostgreSQL wraps around the statements since the previous

@@ -287,6 +287,21 @@ impl BackendSession for GatedSession {
             .await
     }
 
+    async fn fetch(
+        &mut self,
+        cursor: u64,
+        max_rows: usize,
+    ) -> Result<crate::backend::Fetched, ErrorInfo> {
+        let needs_slot = self.holds_no_locks();
+        self.control
+            .run(needs_slot, self.inner.fetch(cursor, max_rows))
+            .await
+    }
+
+    fn close_cursor(&mut self, cursor: u64) {
+        self.inner.close_cursor(cursor)
+    }
+
     async fn sync(&mut self) -> Result<(), ErrorInfo> {
         let result = self.inner.sync().await;
         self.in_implicit_transaction = false;

@@ -3,9 +3,11 @@
 //! column (binary converted by OID in `value_format`), and Execute with a row limit
 //! (PortalSuspended).
 //!
-//! A portal holds its parameters; on first Execute the backend runs the statement and the rows
-//! not yet sent stay in the portal until fetched, closed, or the transaction ends (Sync while
-//! idle). Bounded by `Limits::statements_per_session_max` and `portals_per_session_max`.
+//! A portal holds its parameters; on first Execute the backend runs the statement. A query
+//! comes back as a backend cursor whose rows are fetched only as Execute asks for them (a row
+//! limit suspends the portal, PortalSuspended, and the next Execute continues the cursor);
+//! other row results stay in the portal until fetched. A portal lasts until closed or its
+//! transaction ends (Sync while idle); dropping it closes its cursor. Bounded by `Limits::statements_per_session_max` and `portals_per_session_max`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,6 +32,11 @@ enum PortalState {
     Suspended {
         columns: Vec<Column>,
         rows: VecDeque<Vec<Option<String>>>,
+    },
+    /// A backend cursor, fetched as Execute asks.
+    Cursor {
+        columns: Vec<Column>,
+        cursor: u64,
     },
     Done {
         tag: String,
@@ -247,7 +254,9 @@ impl Session {
             result_formats,
             state: PortalState::NotRun,
         };
-        self.portals.insert(portal_name, portal);
+        if let Some(replaced) = self.portals.insert(portal_name, portal) {
+            self.discard_portal(replaced);
+        }
         self.conn
             .send(PgWireBackendMessage::BindComplete(BindComplete::new()))
             .await?;
@@ -331,6 +340,23 @@ impl Session {
                     portal.state = PortalState::Done { tag };
                     return Ok(());
                 }
+                Ok(Output::Cursor { columns, cursor }) => {
+                    if columns.len() != portal.result_formats.len() {
+                        self.backend.close_cursor(cursor);
+                        portal.state = PortalState::Done { tag: String::new() };
+                        return Err(ErrorInfo::error(
+                            sqlstate::INTERNAL_ERROR,
+                            format!(
+                                "statement returned {} columns but was described with {}",
+                                columns.len(),
+                                portal.result_formats.len()
+                            ),
+                        )
+                        .into());
+                    }
+                    portal.state = PortalState::Cursor { columns, cursor };
+                    return self.send_cursor_rows(portal, max_rows).await;
+                }
                 Ok(Output::Rows { columns, rows, tag }) => {
                     if columns.len() != portal.result_formats.len() {
                         portal.state = PortalState::Done { tag: String::new() };
@@ -358,6 +384,7 @@ impl Session {
                 self.send_rows(portal, max_rows, "SELECT 0".to_owned())
                     .await
             }
+            PortalState::Cursor { .. } => self.send_cursor_rows(portal, max_rows).await,
             PortalState::Done { tag } => {
                 // Re-executing a completed portal fetches nothing more.
                 let tag = tag_with_count(tag, 0);
@@ -406,11 +433,76 @@ impl Session {
         Ok(())
     }
 
+    /// Fetch and send up to `max_rows` (<= 0: all) rows of the portal's cursor, then
+    /// PortalSuspended, or CommandComplete once the cursor is exhausted.
+    async fn send_cursor_rows(
+        &mut self,
+        portal: &mut Portal,
+        max_rows: i32,
+    ) -> Result<(), Failure> {
+        let PortalState::Cursor { columns, cursor } = &portal.state else {
+            return Ok(());
+        };
+        let (columns, cursor) = (columns.clone(), *cursor);
+        let limit = if max_rows <= 0 {
+            usize::MAX
+        } else {
+            max_rows as usize
+        };
+        let slot = self.registration.slot.clone();
+        let mut sent = 0usize;
+        while sent < limit {
+            let want = (limit - sent).min(crate::session::FETCH_ROWS);
+            let fetched = slot.run(self.backend.fetch(cursor, want)).await;
+            self.send_notices().await?;
+            let fetched = match fetched {
+                Some(Ok(fetched)) => fetched,
+                failed => {
+                    // The backend closed the cursor with its error; a cancel dropped it mid-fetch.
+                    self.backend.close_cursor(cursor);
+                    portal.state = PortalState::Done { tag: String::new() };
+                    return Err(failed
+                        .map_or_else(canceled, |r| r.err().unwrap_or_else(canceled))
+                        .into());
+                }
+            };
+            for row in &fetched.rows {
+                let message = match data_row(&columns, row, &portal.result_formats) {
+                    Ok(message) => message,
+                    Err(info) => {
+                        self.backend.close_cursor(cursor);
+                        portal.state = PortalState::Done { tag: String::new() };
+                        return Err(info.into());
+                    }
+                };
+                self.conn.send(message).await?;
+            }
+            sent += fetched.rows.len();
+            if let Some(tag) = fetched.done {
+                let tag = tag_with_count(&tag, sent);
+                portal.state = PortalState::Done { tag: tag.clone() };
+                self.send_command_complete(tag).await?;
+                return Ok(());
+            }
+        }
+        self.conn
+            .send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()))
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a portal, closing its backend cursor if it has one.
+    pub(crate) fn discard_portal(&mut self, portal: Portal) {
+        if let PortalState::Cursor { cursor, .. } = portal.state {
+            self.backend.close_cursor(cursor);
+        }
+    }
+
     pub(crate) async fn close(&mut self, kind: u8, name: &str) -> Result<(), Failure> {
         if kind == b'S' {
             self.statements.remove(name);
-        } else {
-            self.portals.remove(name);
+        } else if let Some(portal) = self.portals.remove(name) {
+            self.discard_portal(portal);
         }
         self.conn
             .send(PgWireBackendMessage::CloseComplete(CloseComplete::new()))

@@ -43,8 +43,8 @@ pub mod tls;
 pub mod value_format;
 
 pub use backend::{
-    Backend, BackendSession, Column, Description, ErrorInfo, Oid, Output, PreparedStatement,
-    StartupInfo, TxStatus,
+    Backend, BackendSession, Column, Description, ErrorInfo, Fetched, Oid, Output,
+    PreparedStatement, StartupInfo, TxStatus,
 };
 pub use config::{AuthMethod, Credentials, EndpointConfig, Limits, ScramVerifier, TlsSource};
 pub use control::{EndpointControl, EndpointStats};

@@ -355,7 +355,16 @@ async fn start_session(shared: &Shared, started: Started) -> Option<Session> {
         is_tls,
     } = started;
     let user = startup.user.as_str();
-    match shared.auth.authenticate(&mut conn, user, is_tls).await {
+    let role_secret = if user == shared.config.credentials.user {
+        None
+    } else {
+        shared.backend.role_secret(user).await
+    };
+    match shared
+        .auth
+        .authenticate(&mut conn, user, is_tls, role_secret.as_deref())
+        .await
+    {
         Ok(()) => {}
         Err(AuthFailure::Closed) => return None,
         Err(AuthFailure::Fatal(info)) => {

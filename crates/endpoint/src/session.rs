@@ -372,7 +372,10 @@ impl Session {
         }
         // Portals live until the end of their transaction; outside a block that is now.
         if self.backend.transaction_status() == crate::backend::TxStatus::Idle {
-            self.portals.clear();
+            let portals: Vec<_> = self.portals.drain().map(|(_, p)| p).collect();
+            for portal in portals {
+                self.discard_portal(portal);
+            }
         }
         self.send_ready().await
     }
@@ -381,7 +384,9 @@ impl Session {
     async fn simple_query(&mut self, sql: &str) -> Result<(), Closed> {
         // As PostgreSQL: a simple Query destroys the unnamed statement and portal.
         self.statements.remove("");
-        self.portals.remove("");
+        if let Some(portal) = self.portals.remove("") {
+            self.discard_portal(portal);
+        }
         let slot = self.registration.slot.clone();
         let results = slot
             .run(self.backend.simple_query(sql))
@@ -413,6 +418,16 @@ impl Session {
                         }
                     }
                 }
+                Ok(Output::Cursor { columns, cursor }) => {
+                    self.conn.send(row_description(&columns, &[])).await?;
+                    if let Err(info) = self.stream_cursor(&columns, cursor).await? {
+                        if info.is_fatal() {
+                            return self.fatal(&info).await;
+                        }
+                        self.send_error(&info).await?;
+                        break;
+                    }
+                }
                 Ok(Output::Command { tag }) => self.send_command_complete(tag).await?,
                 Ok(Output::Empty) => self.send_empty().await?,
                 Ok(Output::CopyIn { columns }) => return self.copy_in(columns).await,
@@ -427,6 +442,46 @@ impl Session {
             }
         }
         self.send_ready().await
+    }
+}
+
+/// Rows fetched from a cursor per backend call while streaming a result.
+pub(crate) const FETCH_ROWS: usize = 1000;
+
+impl Session {
+    /// Sends all rows of a cursor (simple query) as the backend produces them, then
+    /// CommandComplete. Returns the error that ended it early, if any (the cursor is closed).
+    async fn stream_cursor(
+        &mut self,
+        columns: &[Column],
+        cursor: u64,
+    ) -> Result<Result<(), ErrorInfo>, Closed> {
+        let slot = self.registration.slot.clone();
+        loop {
+            let fetched = slot.run(self.backend.fetch(cursor, FETCH_ROWS)).await;
+            self.send_notices().await?;
+            let fetched = match fetched {
+                Some(Ok(fetched)) => fetched,
+                Some(Err(info)) => return Ok(Err(info)),
+                None => {
+                    self.backend.close_cursor(cursor);
+                    return Ok(Err(canceled()));
+                }
+            };
+            for row in &fetched.rows {
+                match data_row(columns, row, &[]) {
+                    Ok(message) => self.conn.send(message).await?,
+                    Err(info) => {
+                        self.backend.close_cursor(cursor);
+                        return Ok(Err(info));
+                    }
+                }
+            }
+            if let Some(tag) = fetched.done {
+                self.send_command_complete(tag).await?;
+                return Ok(Ok(()));
+            }
+        }
     }
 }
 

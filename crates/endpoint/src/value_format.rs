@@ -70,8 +70,19 @@ fn invalid(type_name: &str, input: impl std::fmt::Debug) -> FormatError {
     FormatError::Invalid(format!("invalid input for type {type_name}: {input:?}"))
 }
 
+/// Whether an OID is a user-defined enum type. Borealis's SQL engine
+/// (`borealis_sql`'s user_types) gives each enum a type OID in
+/// `0x4000_0000..0x8000_0000` aligned to 65536, its array type the next
+/// OID. An enum's binary send format is its label's text.
+pub fn is_user_enum(type_oid: Oid) -> bool {
+    (0x4000_0000..0x8000_0000).contains(&type_oid) && type_oid.is_multiple_of(65536)
+}
+
 /// Whether [`text_to_binary`] and [`binary_to_text`] handle this OID.
 pub fn supports_binary(type_oid: Oid) -> bool {
+    if is_user_enum(type_oid) {
+        return true;
+    }
     use oid::*;
     matches!(
         type_oid,
@@ -131,6 +142,7 @@ pub fn text_to_binary(type_oid: Oid, text: &str, out: &mut BytesMut) -> Result<(
         }
         NUMERIC => encode_numeric(text, out)?,
         UUID => out.put_slice(&parse_uuid(text)?),
+        enum_type if is_user_enum(enum_type) => out.put_slice(text.as_bytes()),
         other => return crate::array_format::text_to_binary(other, text, out),
     }
     Ok(())
@@ -194,6 +206,7 @@ pub fn binary_to_text(type_oid: Oid, bytes: &[u8]) -> Result<String, FormatError
         }
         NUMERIC => decode_numeric(bytes)?,
         UUID => format_uuid(&fixed::<16>(bytes, "uuid")?),
+        enum_type if is_user_enum(enum_type) => utf8(bytes)?,
         other => return crate::array_format::binary_to_text(other, bytes),
     })
 }
@@ -948,6 +961,17 @@ fn decode_numeric(bytes: &[u8]) -> Result<String, FormatError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn user_enums_travel_as_label_text() {
+        assert!(is_user_enum(0x4001_0000) && !is_user_enum(0x4001_0001) && !is_user_enum(25));
+        assert!(supports_binary(0x4001_0000) && supports_binary(0x4001_0001));
+        let mut out = BytesMut::new();
+        text_to_binary(0x4001_0000, "happy", &mut out).unwrap();
+        assert_eq!(&out[..], b"happy");
+        assert_eq!(binary_to_text(0x4001_0000, b"happy").unwrap(), "happy");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

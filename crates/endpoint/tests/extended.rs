@@ -261,6 +261,42 @@ async fn errors_carry_sqlstate_and_fields_and_session_recovers() {
 }
 
 #[tokio::test]
+async fn cursor_results_stream_and_suspend_portals() {
+    let server = TestServer::start(config()).await;
+    let mut client = connect(&server).await;
+    // Simple query: all 2500 rows, fetched from the backend in pieces.
+    let messages = client.simple_query("STREAM 2500").await.expect("stream");
+    let rows = messages
+        .iter()
+        .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_)))
+        .count();
+    assert_eq!(rows, 2500);
+    assert!(matches!(
+        messages.last(),
+        Some(tokio_postgres::SimpleQueryMessage::CommandComplete(2500))
+    ));
+    // Execute with a row limit suspends the portal; the next Execute continues the cursor,
+    // and a limit that ends exactly at the last row still suspends (as PostgreSQL).
+    let tx = client.transaction().await.expect("begin");
+    let portal = tx.bind("STREAM 5", &[]).await.expect("bind");
+    let mut fetched = Vec::new();
+    for expected in [2usize, 2, 1, 0] {
+        let rows = tx.query_portal(&portal, 2).await.expect("fetch");
+        assert_eq!(rows.len(), expected);
+        fetched.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+    }
+    assert_eq!(fetched, vec![1, 2, 3, 4, 5]);
+    let portal = tx.bind("STREAM 4", &[]).await.expect("bind");
+    assert_eq!(tx.query_portal(&portal, 4).await.expect("fetch").len(), 4);
+    assert_eq!(tx.query_portal(&portal, 4).await.expect("fetch").len(), 0);
+    // Without a limit, Execute returns every row.
+    let all = tx.query("STREAM 3000", &[]).await.expect("all");
+    assert_eq!(all.len(), 3000);
+    tx.commit().await.expect("commit");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn transactions_and_portals_with_row_limits() {
     let server = TestServer::start(config()).await;
     let mut client = connect(&server).await;

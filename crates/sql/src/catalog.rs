@@ -25,6 +25,12 @@ const SEQUENCE_DEF_TAG: u8 = b'Q';
 const SEQUENCE_MARK_V2: u8 = 2;
 /// A role (`crate::roles::RoleDef`).
 const ROLE_TAG: u8 = b'A';
+/// The overloads of one user-defined function name (`crate::routine::FunctionDef`).
+const FUNCTION_TAG: u8 = b'P';
+/// The triggers of one table, by table id (`crate::routine::TriggerDef`).
+const TRIGGER_TAG: u8 = b'G';
+/// A schema (`crate::schema::SchemaDef`).
+const SCHEMA_TAG: u8 = b'C';
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ColumnDef {
@@ -36,6 +42,10 @@ pub struct ColumnDef {
     /// Value (text form) of rows written before the column was added; None = NULL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// The domain (`crate::user_types`) the column was declared with: `ty`
+    /// is its base type; assignments check the domain's constraints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<u32>,
 }
 
 /// A unique index (the primary key is one too). Index id 0 is the row index.
@@ -170,10 +180,28 @@ pub struct Catalog {
     pub sequence_defs: BTreeMap<String, Arc<crate::sequence_options::SequenceDef>>,
     /// Roles made by CREATE ROLE/USER (`postgres` is implicit).
     pub roles: BTreeMap<String, Arc<crate::roles::RoleDef>>,
+    /// Owners and ACLs of objects (`crate::privileges`).
+    pub privileges: crate::privileges::ObjectEntries,
     pub views: BTreeMap<String, Arc<crate::view::ViewDef>>,
+    /// User-defined types (`crate::user_types`).
+    pub types: BTreeMap<String, Arc<crate::user_types::UserTypeDef>>,
+    /// User-defined functions: every overload of a name.
+    pub functions: BTreeMap<String, Vec<Arc<crate::routine::FunctionDef>>>,
+    /// Triggers by table id, in creation order (fired in name order).
+    pub triggers: BTreeMap<u32, Vec<Arc<crate::routine::TriggerDef>>>,
+    /// Schemas made by CREATE SCHEMA (`crate::schema`; built-in ones are implicit).
+    pub schemas: BTreeMap<String, Arc<crate::schema::SchemaDef>>,
+    /// The session's search path (not stored: set on a session's view).
+    pub search_path: Arc<crate::schema::SearchPath>,
     pub next_table_id: u32,
     /// Bumped by every DDL; prepared statements re-bind when it moves.
     pub version: u64,
+}
+
+pub fn schema_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, SCHEMA_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
 }
 
 pub fn table_key(name: &str) -> Vec<u8> {
@@ -203,6 +231,18 @@ pub fn sequence_def_key(name: &str) -> Vec<u8> {
 pub fn role_key(name: &str) -> Vec<u8> {
     let mut k = vec![CATALOG_PREFIX, ROLE_TAG];
     k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn function_key(name: &str) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, FUNCTION_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub fn trigger_key(table_id: u32) -> Vec<u8> {
+    let mut k = vec![CATALOG_PREFIX, TRIGGER_TAG];
+    k.extend_from_slice(&table_id.to_be_bytes());
     k
 }
 
@@ -288,10 +328,42 @@ impl Catalog {
                         let name = String::from_utf8_lossy(&k[2..]).to_string();
                         cat.sequence_defs.insert(name, Arc::new(def));
                     }
+                    Some(&SCHEMA_TAG) => {
+                        let def: crate::schema::SchemaDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("schema", e))?;
+                        cat.schemas.insert(def.name.clone(), Arc::new(def));
+                    }
+                    Some(&crate::privileges::PRIVILEGE_TAG) => {
+                        crate::privileges::load_entry(&mut cat.privileges, &v)?;
+                    }
                     Some(&ROLE_TAG) => {
                         let def: crate::roles::RoleDef =
                             serde_json::from_slice(&v).map_err(|e| corrupt("role", e))?;
                         cat.roles.insert(def.name.clone(), Arc::new(def));
+                    }
+                    Some(&FUNCTION_TAG) => {
+                        let defs: Vec<crate::routine::FunctionDef> =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("function", e))?;
+                        let name = String::from_utf8_lossy(&k[2..]).to_string();
+                        cat.functions
+                            .insert(name, defs.into_iter().map(Arc::new).collect());
+                    }
+                    Some(&TRIGGER_TAG) => {
+                        let defs: Vec<crate::routine::TriggerDef> =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("trigger", e))?;
+                        let id: [u8; 4] = k[2..]
+                            .try_into()
+                            .map_err(|_| corrupt("trigger", "bad key"))?;
+                        cat.triggers.insert(
+                            u32::from_be_bytes(id),
+                            defs.into_iter().map(Arc::new).collect(),
+                        );
+                    }
+                    Some(&crate::user_types::TYPE_TAG) => {
+                        let def: crate::user_types::UserTypeDef =
+                            serde_json::from_slice(&v).map_err(|e| corrupt("type", e))?;
+                        crate::user_types::register(&cat, &def)?;
+                        cat.types.insert(def.name.clone(), Arc::new(def));
                     }
                     Some(&NEXT_ID_TAG) => {
                         if v.len() != 4 {

@@ -233,12 +233,16 @@ fn parse_copy(sql: &str, toks: &[Token]) -> SqlResult<CopyStmt> {
         }
         CopySource::Query(sql[open + 1..end].to_string())
     } else {
-        let mut name = c.ident()?;
+        let mut parts = vec![c.ident()?];
         while c.eat(&Token::Period) {
-            let part = c.ident()?;
-            // Only the public (or pg_catalog-free) schema exists.
-            name = part;
+            parts.push(c.ident()?);
         }
+        // The catalog key as written (`crate::schema`); the session
+        // resolves an unqualified name through its search path.
+        let name = match parts.as_slice() {
+            [schema, table] => crate::schema::qualified(schema, table),
+            _ => parts.pop().unwrap_or_default(),
+        };
         let mut columns = Vec::new();
         if c.eat(&Token::LParen) {
             loop {

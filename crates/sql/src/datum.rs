@@ -427,6 +427,7 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Int2Vector => parse_int2vector(s)?,
         SqlType::Oid => Datum::Int8(parse_oid(s)?),
         SqlType::InternalChar => Datum::Text(internal_char_text(internal_char_byte(s))),
+        SqlType::Enum(oid) => Datum::Text(crate::user_types::parse_label(oid, s)?),
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown | SqlType::Name => {
             Datum::Text(s.to_string())
         }
@@ -812,7 +813,9 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         (_, Datum::Null) => Ordering::Less,
         (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
         (Datum::Text(x), Datum::Text(y)) => {
-            if ty == SqlType::Bpchar {
+            if let SqlType::Enum(oid) = ty {
+                crate::user_types::compare_labels(oid, x, y)
+            } else if ty == SqlType::Bpchar {
                 x.trim_end_matches(' ').cmp(y.trim_end_matches(' '))
             } else if ty == SqlType::InternalChar {
                 internal_char_byte(x).cmp(&internal_char_byte(y))

@@ -107,6 +107,15 @@ impl DdlChange {
 /// table); rows under the old ids are left for the sweep, like a dropped table's.
 pub struct Rekey {
     pub tables: Vec<(std::sync::Arc<TableDef>, std::sync::Arc<TableDef>)>,
+    /// Columns whose values are recomputed on the way (ALTER COLUMN ...
+    /// TYPE, `ddl_retype`), bound over the `from` row.
+    pub rewrite: Vec<ColumnRewrite>,
+}
+
+/// A column's new value in a rewritten row, computed from the old row.
+pub struct ColumnRewrite {
+    pub column: usize,
+    pub expr: crate::plan::Expr,
 }
 
 /// Builds one new index over a table's existing rows.
@@ -266,6 +275,7 @@ pub fn create_table(
                 not_null: c.not_null,
                 default: if defaults { c.default.clone() } else { None },
                 missing: None,
+                domain: c.domain,
             });
         }
     }
@@ -284,6 +294,7 @@ pub fn create_table(
             not_null: false,
             default: None,
             missing: None,
+            domain: None,
         };
         if let Some(st) = serial_type(&col.data_type) {
             let seq = format!("{name}_{cname}_seq");
@@ -303,8 +314,10 @@ pub fn create_table(
                 format!("column \"{cname}\" has pseudo-type unknown"),
             ));
         } else {
-            def.ty = types::from_ast(&col.data_type)
+            def.ty = crate::user_types::resolve(catalog, &col.data_type)
                 .map_err(|e| e.at(crate::binder::span_position(sql, col.name.span)))?;
+            def.domain = crate::user_types::domain_of(catalog, &col.data_type);
+            def.default = crate::user_types::domain_default(catalog, def.domain);
         }
         for opt in &col.options {
             let cons_name = opt.name.as_ref().map(ident_name);
@@ -997,13 +1010,14 @@ fn alter_one_table(
                 if serial_type(&column_def.data_type).is_some() {
                     return Err(SqlError::unsupported("ADD COLUMN of a serial column"));
                 }
-                let ty = types::from_ast(&column_def.data_type)?;
+                let ty = crate::user_types::resolve(catalog, &column_def.data_type)?;
                 let mut def = ColumnDef {
                     name: cname.clone(),
                     ty,
                     not_null: false,
                     default: None,
                     missing: None,
+                    domain: crate::user_types::domain_of(catalog, &column_def.data_type),
                 };
                 for opt in &column_def.options {
                     match &opt.option {
@@ -1135,16 +1149,14 @@ fn alter_one_table(
                         data_type, using, ..
                     } => {
                         // Only changes that leave stored rows valid as they
-                        // are: the same type, or a varchar limit raised or
-                        // removed (Django's auth migrations do this).
+                        // are; the others rewrite the table (`ddl_retype`,
+                        // which the session routes such statements to).
                         let to = types::from_ast(data_type)?;
-                        let from = t.columns[i].ty;
-                        let raises_limit = from.ty == SqlType::Varchar
-                            && to.ty == SqlType::Varchar
-                            && (to.typmod < 0 || (from.typmod >= 0 && to.typmod >= from.typmod));
-                        if using.is_some() || (to != from && !raises_limit) {
-                            return Err(SqlError::unsupported(format!(
-                                "ALTER COLUMN ... TYPE {data_type} (only raising a varchar limit is)"
+                        if using.is_some()
+                            || !crate::ddl_retype::stored_values_stay_valid(t.columns[i].ty, to)
+                        {
+                            return Err(SqlError::internal(format!(
+                                "ALTER COLUMN ... TYPE {data_type} needs a table rewrite"
                             )));
                         }
                         t.columns[i].ty = to;
@@ -1250,6 +1262,20 @@ fn alter_one_table(
                         ),
                     ));
                 }
+            }
+            // Storage parameters are checked as CREATE TABLE ... WITH
+            // checks them, and have no effect (`reloptions.rs`).
+            ast::AlterTableOperation::SetOptionsParens { options } => {
+                crate::reloptions::check_table_options(&ast::CreateTableOptions::With(
+                    options.clone(),
+                ))?;
+            }
+            ast::AlterTableOperation::ResetOptions { options } => {
+                let names = options
+                    .iter()
+                    .map(|name| ast::SqlOption::Ident(name.clone()))
+                    .collect();
+                crate::reloptions::check_table_options(&ast::CreateTableOptions::With(names))?;
             }
             other => {
                 let text = other.to_string();
@@ -1582,7 +1608,10 @@ pub fn add_primary_key(
     }
     mutations.push(Catalog::next_id_mutation(next.next_table_id));
     Ok(Some(DdlChange {
-        rekey: Some(Rekey { tables }),
+        rekey: Some(Rekey {
+            tables,
+            rewrite: vec![],
+        }),
         ..DdlChange::catalog_only(next, mutations)
     }))
 }

@@ -114,6 +114,18 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
         }
         Datum::Time(v) => out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes()),
         Datum::Text(s) => {
+            if let SqlType::Enum(oid) = ty {
+                // Enums sort by declaration order: the label's sort order
+                // first (float encoding as above), the label after it.
+                let v = crate::user_types::sort_order(oid, s).unwrap_or(0.0);
+                let bits = v.to_bits();
+                let enc = if bits >> 63 == 1 {
+                    !bits
+                } else {
+                    bits ^ (1 << 63)
+                };
+                out.extend_from_slice(&enc.to_be_bytes());
+            }
             let s = if ty == SqlType::Bpchar {
                 s.trim_end_matches(' ')
             } else {
@@ -308,7 +320,11 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
         | SqlType::InternalChar
         | SqlType::Unknown
         | SqlType::Json
-        | SqlType::Jsonb => {
+        | SqlType::Jsonb
+        | SqlType::Enum(_) => {
+            if matches!(ty, SqlType::Enum(_)) {
+                take(input, 8)?; // the label's sort order
+            }
             let mut bytes = Vec::new();
             loop {
                 let b = take(input, 1)?[0];

@@ -50,6 +50,16 @@ pub struct EngineInner {
     next_table_id: std::sync::atomic::AtomicU32,
     /// Where queries over their work_mem budget spill rows.
     pub spill: crate::spill::SpillDir,
+    /// Bytes one statement may hold in memory outside its spilling
+    /// operators (`executor::memory`).
+    statement_memory_max: std::sync::atomic::AtomicUsize,
+}
+
+impl EngineInner {
+    /// Bytes one statement may hold in memory outside its spilling operators.
+    pub fn statement_memory_max(&self) -> usize {
+        self.statement_memory_max.load(Ordering::Relaxed)
+    }
 }
 
 /// The SQL engine: cheap to clone, shared by all sessions.
@@ -91,6 +101,9 @@ impl Engine {
                 next_txn: AtomicU64::new(1),
                 next_table_id: std::sync::atomic::AtomicU32::new(next_table_id),
                 spill: crate::spill::SpillDir::default(),
+                statement_memory_max: std::sync::atomic::AtomicUsize::new(
+                    crate::executor::DEFAULT_STATEMENT_MEMORY_MAX,
+                ),
             }),
         })
     }
@@ -106,6 +119,15 @@ impl Engine {
     /// instead of the default `<temp dir>/borealis-spill-<pid>`.
     pub fn set_spill_dir(&self, dir: std::path::PathBuf) {
         self.inner.spill.set_path(dir);
+    }
+
+    /// Bounds what one statement may hold in memory outside its spilling
+    /// operators (sort, hash aggregate, hash join and DISTINCT stay within
+    /// work_mem); beyond it the statement fails with 53200 `out of memory`.
+    pub fn set_statement_memory_max(&self, bytes: usize) {
+        self.inner
+            .statement_memory_max
+            .store(bytes.max(1), Ordering::Relaxed);
     }
 
     /// Spill files queries have created since the engine started.

@@ -176,6 +176,10 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             }
         }
         Expr::Func { func, args, ty } => call(*func, args, ty.ty, row, env)?,
+        Expr::UserCall { id, .. } => match env.subqueries.get(id) {
+            Some(SubResult::Scalar(d)) => d.clone(),
+            _ => return Err(SqlError::internal("function call result missing")),
+        },
         Expr::Subquery {
             id,
             kind,
@@ -540,6 +544,9 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 return Ok(Datum::Null);
             };
             let name = crate::sequence::relation_name(&name);
+            if let Some(s) = env.settings {
+                s.check_sequence(&name, crate::acl::USAGE | crate::acl::UPDATE)?;
+            }
             if env.read_only {
                 return Err(crate::sequence::read_only_error("nextval"));
             }
@@ -555,6 +562,9 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
                 .iter()
                 .map(|a| eval(a, row, env))
                 .collect::<SqlResult<_>>()?;
+            if let (Some(s), Some(Datum::Text(name))) = (env.settings, vals.first()) {
+                crate::privileges::check_sequence_function(s, f, name)?;
+            }
             if f == crate::sequence::SeqFn::SetVal {
                 if env.read_only {
                     return Err(crate::sequence::read_only_error("setval"));
@@ -577,7 +587,6 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             ))
         }
         Func::CurrentDatabase => return Ok(Datum::Text("postgres".into())),
-        Func::CurrentSchema => return Ok(Datum::Text("public".into())),
         _ => {}
     }
     let vals: Vec<Datum> = args
@@ -589,6 +598,13 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
     }
     if let Func::Lib(f) = func {
         return crate::builtins::call(f, &vals);
+    }
+    if let Func::Array(f) = func {
+        return crate::array_ops::call(f, &vals, crate::array_ops::elem_type(args));
+    }
+    if let Func::Domain(oid) = func {
+        let v = vals.into_iter().next().unwrap_or(Datum::Null);
+        return crate::user_types::check_domain(oid, v, env);
     }
     match func {
         Func::Concat => {
@@ -979,8 +995,9 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Version
         | Func::Sys(_)
         | Func::Lib(_)
-        | Func::CurrentDatabase
-        | Func::CurrentSchema => return Err(SqlError::internal("unreachable function dispatch")),
+        | Func::Array(_)
+        | Func::Domain(_)
+        | Func::CurrentDatabase => return Err(SqlError::internal("unreachable function dispatch")),
     })
 }
 

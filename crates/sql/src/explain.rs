@@ -3,7 +3,7 @@
 
 use crate::binder::{DeletePlan, InsertPlan, InsertSource, UpdatePlan};
 use crate::catalog::TableDef;
-use crate::plan::{Access, JoinKind, Plan, SetOpKind};
+use crate::plan::{Access, Expr, JoinKind, Plan, SetOpKind};
 use crate::session::Bound;
 
 fn access(t: &TableDef, a: &Access) -> String {
@@ -186,6 +186,13 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
         }
         Plan::WorkTable { .. } => line(out, depth, "WorkTable Scan".into()),
         Plan::Series { .. } => line(out, depth, "Function Scan on generate_series".into()),
+        Plan::UserFunction { call, .. } => {
+            let name = match call {
+                Expr::UserCall { func, .. } => func.name.as_str(),
+                _ => "function",
+            };
+            line(out, depth, format!("Function Scan on {name}"))
+        }
         Plan::Aggregate {
             input,
             groups,

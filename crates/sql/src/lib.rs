@@ -10,7 +10,10 @@
 //!          -> executor (snapshot reads + session write set) -> Store::commit at COMMIT
 //! ```
 
+mod acl;
 mod analyze;
+mod array_assign;
+mod array_ops;
 mod binder;
 mod builtins;
 mod catalog;
@@ -18,6 +21,7 @@ mod copy;
 mod datetime;
 mod datum;
 mod ddl;
+mod ddl_retype;
 mod encoding;
 mod engine;
 mod error;
@@ -35,25 +39,37 @@ mod partition_ddl;
 mod pg_catalog;
 mod plan;
 mod planner;
+mod plpgsql;
+mod privileges;
 mod reloptions;
 mod roles;
+mod routine;
+mod schema;
+mod schema_ddl;
+mod scram_secret;
 mod sequence;
 mod sequence_ddl;
 mod sequence_options;
 mod sequence_stmt;
+mod series;
 mod session;
 mod settings;
 mod similar_substring;
 mod spill;
 mod stats;
 mod store;
+mod string_literals;
 mod txn;
 mod types;
+mod user_types;
 mod variadic_args;
 mod view;
 
 pub use engine::Engine;
 pub use error::SqlError;
 pub use mem_store::MemStore;
-pub use session::{Column, CopyStart, Prepared, Session, StatementOutput, TransactionStatus};
+pub use session::{
+    Column, CopyStart, Cursor, Fetched, Prepared, Session, StatementOutput, Streamed,
+    TransactionStatus,
+};
 pub use store::{Mutation, Store, StoreError};

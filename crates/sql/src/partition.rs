@@ -661,6 +661,30 @@ impl Router {
 }
 
 impl Router {
+    /// The key columns, by name, of the partitioned table `name` in this
+    /// tree; None if it is not here or its key has an expression (what a
+    /// role without SELECT on it needs column SELECT on to see a failing key).
+    pub fn key_column_names(&self, name: &str) -> Option<Vec<String>> {
+        let mut stack: Vec<&Node> = self.tree.iter().collect();
+        while let Some(node) = stack.pop() {
+            if node.name == name {
+                return node
+                    .key
+                    .parts
+                    .iter()
+                    .zip(&node.key.names)
+                    .map(|(p, n)| matches!(p, KeyPart::Column(_)).then(|| n.clone()))
+                    .collect();
+            }
+            for child in node.children.iter().map(|(_, c)| c).chain(&node.default) {
+                if let Child::Node(n) = child {
+                    stack.push(n);
+                }
+            }
+        }
+        None
+    }
+
     /// The target columns every partition key of the tree reads (None if a
     /// key has an expression): pinning them all decides the leaf.
     pub fn key_columns(&self) -> Option<Vec<usize>> {

@@ -389,6 +389,7 @@ fn bound_value(
         not_null: false,
         default: None,
         missing: None,
+        domain: None,
     };
     let bound = b
         .coerce_assign(bound, &target, Span::empty())

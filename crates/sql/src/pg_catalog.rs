@@ -69,6 +69,7 @@ fn spec_type(t: &str) -> SqlType {
         "int2[]" => SqlType::Array(Elem::Int2),
         "int2vector" => SqlType::Int2Vector,
         "float4[]" => SqlType::Array(Elem::Float4),
+        "char" => SqlType::InternalChar,
         _ => SqlType::Text,
     }
 }
@@ -170,6 +171,7 @@ pub fn type_name(ty: SqlType) -> String {
         SqlType::Oid => "oid".into(),
         SqlType::Name => "name".into(),
         SqlType::InternalChar => "char".into(),
+        SqlType::Enum(oid) => crate::user_types::display_name(oid).into(),
     }
 }
 
@@ -240,7 +242,7 @@ fn type_len(ty: SqlType) -> i64 {
     }
 }
 
-fn type_category(ty: SqlType) -> &'static str {
+pub(crate) fn type_category(ty: SqlType) -> &'static str {
     match ty {
         SqlType::Bool => "B",
         SqlType::Int2
@@ -253,6 +255,7 @@ fn type_category(ty: SqlType) -> &'static str {
         SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Time => "D",
         SqlType::Interval => "T",
         SqlType::Array(_) => "A",
+        SqlType::Enum(_) => "E",
         SqlType::Unknown => "X",
         _ => "U",
     }
@@ -288,6 +291,12 @@ pub fn format_type(oid: i64, typmod: i32) -> Option<String> {
             "char" => "\"char\"".to_string(),
             n if n.starts_with('_') => format!("{}[]", &n[1..]),
             n => n.to_string(),
+        })
+        .or_else(|| {
+            u32::try_from(oid)
+                .ok()
+                .and_then(crate::user_types::lookup)
+                .map(|d| d.name.clone())
         })
         .or_else(|| (oid != 0).then(|| "???".to_string()))
 }
@@ -502,6 +511,10 @@ pub enum Lookup {
     ConstraintDef,
     RelName,
     NamespaceName,
+    /// pg_get_function_result / pg_get_function_arguments / pg_get_triggerdef.
+    FunctionResult,
+    FunctionArguments,
+    TriggerDef,
 }
 
 pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
@@ -520,6 +533,7 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
                     out.push((c.oid, resolve_fk_def(cat, &c)));
                 }
             }
+            out.extend(crate::user_types::domain_constraint_defs(cat));
         }
         Lookup::RelName => {
             for (oid, name, _, _) in relations(cat) {
@@ -527,21 +541,84 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
             }
         }
         Lookup::NamespaceName => {
-            for (oid, name) in namespaces() {
-                out.push((oid, name.to_string()));
+            for (oid, name) in namespaces(cat) {
+                out.push((oid, name));
             }
         }
+        Lookup::FunctionResult => out = crate::routine::catalog_rows::function_results(cat),
+        Lookup::FunctionArguments => out = crate::routine::catalog_rows::function_arguments(cat),
+        Lookup::TriggerDef => out = crate::routine::catalog_rows::trigger_defs(cat),
     }
     out
 }
 
-fn namespaces() -> [(i64, &'static str); 4] {
-    [
+/// Every schema: the built-in ones, then CREATE SCHEMA's (`crate::schema`).
+fn namespaces(cat: &Catalog) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = [
         (NS_PG_CATALOG, "pg_catalog"),
         (NS_PUBLIC, "public"),
         (NS_INFORMATION_SCHEMA, "information_schema"),
         (NS_PG_TOAST, "pg_toast"),
     ]
+    .iter()
+    .map(|(o, n)| (*o, n.to_string()))
+    .collect();
+    out.extend(cat.schemas.values().map(|s| (s.oid, s.name.clone())));
+    out.extend(
+        cat.search_path
+            .temp
+            .iter()
+            .map(|t| (crate::schema::temp_namespace_oid(t), t.clone())),
+    );
+    out
+}
+
+/// Oids of the user relations an unqualified name would not find (not in
+/// the search path, or shadowed by an earlier schema): what
+/// pg_table_is_visible is false for.
+pub fn invisible_relation_oids(cat: &Catalog) -> Vec<i64> {
+    let path = cat.search_path.lookup_order(cat);
+    relations(cat)
+        .into_iter()
+        .filter(|(_, key, kind, tbl)| {
+            let (schema, name) = schema_and_name(key, tbl.filter(|_| *kind == "i"));
+            let visible = if *kind == "i" {
+                path.contains(&schema)
+            } else {
+                cat.resolve_unqualified(&name).as_deref() == Some(key.as_str())
+            };
+            !visible
+        })
+        .map(|(oid, ..)| oid)
+        .collect()
+}
+
+/// The pg_namespace oid of a schema by name (0: none).
+pub fn namespace_oid(cat: &Catalog, schema: &str) -> i64 {
+    namespaces(cat)
+        .into_iter()
+        .find(|(_, n)| n == schema)
+        .map(|(o, _)| o)
+        .unwrap_or(0)
+}
+
+/// A relation's (schema, name) as pg_class shows it: an index lives in
+/// its table's schema.
+fn schema_and_name(key: &str, index_of: Option<&TableDef>) -> (String, String) {
+    match index_of {
+        Some(t) => {
+            let schema = crate::schema::split(&t.name).0;
+            let rel = key
+                .strip_prefix(schema)
+                .and_then(|r| r.strip_prefix('.'))
+                .unwrap_or(key);
+            (schema.to_string(), rel.to_string())
+        }
+        None => {
+            let (schema, rel) = crate::schema::split(key);
+            (schema.to_string(), rel.to_string())
+        }
+    }
 }
 
 /// How many partitions `t` has directly.
@@ -630,7 +707,12 @@ pub fn relation_oid(cat: &Catalog, name: &str) -> Option<i64> {
     if let Ok(v) = n.parse::<i64>() {
         return Some(v);
     }
-    if let Some(oid) = relations(cat).into_iter().find(|r| r.1 == n).map(|r| r.0) {
+    let key = cat.resolve_text_name(name);
+    if let Some(oid) = relations(cat)
+        .into_iter()
+        .find(|r| r.1 == key || r.1 == n)
+        .map(|r| r.0)
+    {
         return Some(oid);
     }
     // Drivers compare `classoid` with `'pg_class'::regclass` (pgjdbc's
@@ -715,7 +797,13 @@ const PG_CATALOG: &[&str] = &[
     "pg_stats",
 ];
 
-const INFO_SCHEMA: &[&str] = &["tables", "columns", "schemata"];
+const INFO_SCHEMA: &[&str] = &[
+    "tables",
+    "columns",
+    "schemata",
+    "table_privileges",
+    "role_table_grants",
+];
 
 /// Generates one relation from the catalog snapshot.
 pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Relation> {
@@ -725,13 +813,18 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
     let r = match name {
         "pg_namespace" => {
             let mut bd = Builder::new("oid:oid nspname nspowner:oid nspacl:text[]");
-            for (oid, n) in namespaces() {
+            for (oid, n) in namespaces(cat) {
                 let owner = if oid == NS_PUBLIC {
                     ROLE_DB_OWNER
                 } else {
                     ROLE_OID
                 };
-                bd.row(&[("oid", o(oid)), ("nspname", t(n)), ("nspowner", o(owner))]);
+                bd.row(&[
+                    ("oid", o(oid)),
+                    ("nspname", t(&n)),
+                    ("nspowner", o(owner)),
+                    ("nspacl", crate::privileges::schema_acl_datum(cat, &n)),
+                ]);
             }
             bd
         }
@@ -767,9 +860,25 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                 };
                 bd.row(&[
                     ("oid", o(oid)),
-                    ("relname", t(&name)),
-                    ("relnamespace", o(NS_PUBLIC)),
-                    ("relowner", o(ROLE_OID)),
+                    (
+                        "relname",
+                        t(&schema_and_name(&name, tbl.filter(|_| kind == "i")).1),
+                    ),
+                    (
+                        "relnamespace",
+                        o(namespace_oid(
+                            cat,
+                            &schema_and_name(&name, tbl.filter(|_| kind == "i")).0,
+                        )),
+                    ),
+                    (
+                        "relowner",
+                        o(crate::privileges::relation_owner_oid(cat, &name, kind, tbl)),
+                    ),
+                    (
+                        "relacl",
+                        crate::privileges::relation_acl_datum(cat, &name, kind),
+                    ),
                     (
                         "relam",
                         o(match kind {
@@ -781,7 +890,14 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ("relfilenode", o(oid)),
                     ("reltuples", Datum::Float4(analyzed_rows(kind, tbl))),
                     ("relhasindex", b(hasindex)),
-                    ("relpersistence", t("p")),
+                    (
+                        "relpersistence",
+                        t(if name.starts_with("pg_temp_") {
+                            "t"
+                        } else {
+                            "p"
+                        }),
+                    ),
                     ("relkind", t(kind)),
                     ("relnatts", i2(natts)),
                     ("relchecks", i2(checks)),
@@ -844,6 +960,10 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         row.push(("attislocal", b(false)));
                         row.push(("attinhcount", Datum::Int4(1)));
                     }
+                    row.push((
+                        "attacl",
+                        crate::privileges::column_acl_datum(cat, &tb.name, &c.name),
+                    ));
                     bd.row(&row);
                 }
                 for (ix, _, _) in indexes(tb) {
@@ -896,7 +1016,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
         "pg_type" => {
             let mut bd = Builder::new(
                 "oid:oid typname typnamespace:oid typowner:oid typlen:int2 typbyval:bool \
-                 typtype typcategory typispreferred:bool typisdefined:bool typdelim \
+                 typtype:char typcategory typispreferred:bool typisdefined:bool typdelim \
                  typrelid:oid typsubscript typelem:oid typarray:oid typinput typoutput \
                  typreceive typsend typmodin typmodout typanalyze typalign typstorage \
                  typnotnull:bool typbasetype:oid typtypmod:int4 typndims:int4 \
@@ -1017,6 +1137,9 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ("typcollation", o(if *oid == 19 { 950 } else { 0 })),
                 ]);
             }
+            for r in crate::user_types::pg_type_rows(cat) {
+                bd.row(&r);
+            }
             bd
         }
         "pg_index" => {
@@ -1128,6 +1251,9 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     bd.row(&vals);
                 }
             }
+            for r in crate::user_types::pg_constraint_rows(cat) {
+                bd.row(&r);
+            }
             bd
         }
         "pg_opclass" => {
@@ -1193,24 +1319,26 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                  rolcreatedb:bool rolcanlogin:bool rolreplication:bool rolconnlimit:int4 \
                  rolpassword:text? rolvaliduntil:ts rolbypassrls:bool rolconfig:text[]",
             );
-            let pw = if name == "pg_roles" {
-                t("********")
-            } else {
-                Datum::Null
-            };
-            bd.row(&[
-                ("oid", o(ROLE_OID)),
-                ("rolname", t(ROLE_NAME)),
-                ("rolsuper", b(true)),
-                ("rolinherit", b(true)),
-                ("rolcreaterole", b(true)),
-                ("rolcreatedb", b(true)),
-                ("rolcanlogin", b(true)),
-                ("rolreplication", b(true)),
-                ("rolconnlimit", Datum::Int4(-1)),
-                ("rolpassword", pw),
-                ("rolbypassrls", b(true)),
-            ]);
+            for r in crate::roles::all(cat) {
+                let pw = match (name, &r.password) {
+                    ("pg_roles", _) => t("********"),
+                    (_, Some(p)) => t(p),
+                    (_, None) => Datum::Null,
+                };
+                bd.row(&[
+                    ("oid", o(crate::privileges::role_oid(cat, &r.name))),
+                    ("rolname", t(&r.name)),
+                    ("rolsuper", b(r.superuser)),
+                    ("rolinherit", b(r.inherit)),
+                    ("rolcreaterole", b(r.create_role)),
+                    ("rolcreatedb", b(r.create_db)),
+                    ("rolcanlogin", b(r.login)),
+                    ("rolreplication", b(r.replication)),
+                    ("rolconnlimit", Datum::Int4(r.connection_limit)),
+                    ("rolpassword", pw),
+                    ("rolbypassrls", b(r.bypass_rls)),
+                ]);
+            }
             bd.row(&[
                 ("oid", o(ROLE_DB_OWNER)),
                 ("rolname", t("pg_database_owner")),
@@ -1224,19 +1352,33 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                 "usename usesysid:oid usecreatedb:bool usesuper:bool userepl:bool \
                  usebypassrls:bool passwd valuntil:ts useconfig:text[]",
             );
-            bd.row(&[
-                ("usename", t(ROLE_NAME)),
-                ("usesysid", o(ROLE_OID)),
-                ("usecreatedb", b(true)),
-                ("usesuper", b(true)),
-                ("userepl", b(true)),
-                ("usebypassrls", b(true)),
-                ("passwd", t("********")),
-            ]);
+            for r in crate::roles::all(cat).iter().filter(|r| r.login) {
+                bd.row(&[
+                    ("usename", t(&r.name)),
+                    ("usesysid", o(crate::privileges::role_oid(cat, &r.name))),
+                    ("usecreatedb", b(r.create_db)),
+                    ("usesuper", b(r.superuser)),
+                    ("userepl", b(r.replication)),
+                    ("usebypassrls", b(r.bypass_rls)),
+                    ("passwd", t("********")),
+                ]);
+            }
             bd
         }
         "pg_auth_members" => {
-            Builder::new("oid:oid roleid:oid member:oid grantor:oid admin_option:bool")
+            let mut bd =
+                Builder::new("oid:oid roleid:oid member:oid grantor:oid admin_option:bool");
+            for r in crate::roles::all(cat) {
+                for m in &r.member_of {
+                    bd.row(&[
+                        ("roleid", o(crate::privileges::role_oid(cat, &m.role))),
+                        ("member", o(crate::privileges::role_oid(cat, &r.name))),
+                        ("grantor", o(crate::privileges::role_oid(cat, &m.grantor))),
+                        ("admin_option", b(m.admin_option)),
+                    ]);
+                }
+            }
+            bd
         }
         "pg_description" => Builder::new("objoid:oid classoid:oid objsubid:int4 description"),
         "pg_inherits" => {
@@ -1305,11 +1447,17 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             Builder::new("oid:oid prpubid:oid prrelid:oid prqual:text? prattrs:int2[]")
         }
         "pg_publication_namespace" => Builder::new("oid:oid pnpubid:oid pnnspid:oid"),
-        "pg_trigger" => Builder::new(
-            "oid:oid tgrelid:oid tgparentid:oid tgname tgfoid:oid tgtype:int2 tgenabled \
-             tgisinternal:bool tgconstrrelid:oid tgconstrindid:oid tgconstraint:oid \
-             tgdeferrable:bool tginitdeferred:bool tgnargs:int2",
-        ),
+        "pg_trigger" => {
+            let mut bd = Builder::new(
+                "oid:oid tgrelid:oid tgparentid:oid tgname tgfoid:oid tgtype:int2 tgenabled \
+                 tgisinternal:bool tgconstrrelid:oid tgconstrindid:oid tgconstraint:oid \
+                 tgdeferrable:bool tginitdeferred:bool tgnargs:int2",
+            );
+            for r in crate::routine::catalog_rows::pg_trigger_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
         "pg_rewrite" => Builder::new(
             "oid:oid rulename ev_class:oid ev_type ev_enabled is_instead:bool ev_qual ev_action",
         ),
@@ -1332,17 +1480,29 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             "rngtypid:oid rngsubtype:oid rngmultitypid:oid rngcollation:oid rngsubopc:oid \
              rngcanonical rngsubdiff",
         ),
-        "pg_enum" => Builder::new("oid:oid enumtypid:oid enumsortorder:float4 enumlabel"),
-        // No user-defined functions: empty, with PostgreSQL 15's columns so
-        // that pgjdbc's getProcedures/getFunctions and psql's \df run.
-        "pg_proc" => Builder::new(
-            "oid:oid proname pronamespace:oid proowner:oid prolang:oid procost:float4 \
-             prorows:float4 provariadic:oid prosupport prokind prosecdef:bool proleakproof:bool \
-             proisstrict:bool proretset:bool provolatile proparallel pronargs:int2 \
-             pronargdefaults:int2 prorettype:oid proargtypes proallargtypes:oid[] \
-             proargmodes:text[] proargnames:text[] proargdefaults:text? protrftypes:oid[] \
-             prosrc probin:text? prosqlbody:text? proconfig:text[] proacl:text[]",
-        ),
+        "pg_enum" => {
+            let mut bd = Builder::new("oid:oid enumtypid:oid enumsortorder:float4 enumlabel");
+            for r in crate::user_types::pg_enum_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
+        // User-defined functions (`crate::routine`), with PostgreSQL 15's
+        // columns so that pgjdbc's getProcedures/getFunctions and psql's \df run.
+        "pg_proc" => {
+            let mut bd = Builder::new(
+                "oid:oid proname pronamespace:oid proowner:oid prolang:oid procost:float4 \
+                 prorows:float4 provariadic:oid prosupport prokind prosecdef:bool proleakproof:bool \
+                 proisstrict:bool proretset:bool provolatile proparallel pronargs:int2 \
+                 pronargdefaults:int2 prorettype:oid proargtypes proallargtypes:oid[] \
+                 proargmodes:text[] proargnames:text[] proargdefaults:text? protrftypes:oid[] \
+                 prosrc probin:text? prosqlbody:text? proconfig:text[] proacl:text[]",
+            );
+            for r in crate::routine::catalog_rows::pg_proc_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
         "pg_settings" => {
             // The read-only settings drivers look up here (pgjdbc reads
             // max_index_keys for getImportedKeys); SHOW has the session ones.
@@ -1398,10 +1558,18 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                  hasrules:bool hastriggers:bool rowsecurity:bool",
             );
             for tb in cat.tables.values() {
+                let (schema, name) = crate::schema::split(&tb.name);
                 bd.row(&[
-                    ("schemaname", t("public")),
-                    ("tablename", t(&tb.name)),
-                    ("tableowner", t(ROLE_NAME)),
+                    ("schemaname", t(schema)),
+                    ("tablename", t(name)),
+                    (
+                        "tableowner",
+                        t(&crate::privileges::owner(
+                            cat,
+                            crate::acl::ObjectKind::Table,
+                            &tb.name,
+                        )),
+                    ),
                     ("hasindexes", b(!indexes(tb).is_empty())),
                 ]);
             }
@@ -1410,10 +1578,18 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
         "pg_views" => {
             let mut bd = Builder::new("schemaname viewname viewowner definition");
             for v in cat.views.values() {
+                let (schema, name) = crate::schema::split(&v.name);
                 bd.row(&[
-                    ("schemaname", t("public")),
-                    ("viewname", t(&v.name)),
-                    ("viewowner", t(ROLE_NAME)),
+                    ("schemaname", t(schema)),
+                    ("viewname", t(name)),
+                    (
+                        "viewowner",
+                        t(&crate::privileges::owner(
+                            cat,
+                            crate::acl::ObjectKind::Table,
+                            &v.name,
+                        )),
+                    ),
                     ("definition", t(&format!(" {};", v.query))),
                 ]);
             }
@@ -1489,6 +1665,29 @@ fn attr_row(
 
 fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
     let r = match name {
+        "table_privileges" | "role_table_grants" => {
+            let mut bd = Builder::new(
+                "grantor grantee table_catalog table_schema table_name privilege_type \
+                 is_grantable with_hierarchy",
+            );
+            for g in crate::privileges::table_grants(cat) {
+                let (schema, n) = crate::schema::split(&g.table);
+                bd.row(&[
+                    ("grantor", t(&g.grantor)),
+                    ("grantee", t(&g.grantee)),
+                    ("table_catalog", t("postgres")),
+                    ("table_schema", t(schema)),
+                    ("table_name", t(n)),
+                    ("privilege_type", t(g.privilege)),
+                    ("is_grantable", t(if g.grantable { "YES" } else { "NO" })),
+                    (
+                        "with_hierarchy",
+                        t(if g.privilege == "SELECT" { "YES" } else { "NO" }),
+                    ),
+                ]);
+            }
+            bd
+        }
         "tables" => {
             let mut bd = Builder::new(
                 "table_catalog table_schema table_name table_type \
@@ -1496,10 +1695,11 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                  user_defined_type_catalog:text? user_defined_type_schema:text? \
                  user_defined_type_name:text? is_insertable_into is_typed commit_action:text?",
             );
-            let mut add = |n: &str, kind: &str| {
+            let mut add = |key: &str, kind: &str| {
+                let (schema, n) = crate::schema::split(key);
                 bd.row(&[
                     ("table_catalog", t("postgres")),
-                    ("table_schema", t("public")),
+                    ("table_schema", t(schema)),
                     ("table_name", t(n)),
                     ("table_type", t(kind)),
                     (
@@ -1566,15 +1766,15 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                  default_character_set_schema:text? default_character_set_name:text? \
                  sql_path:text?",
             );
-            for (oid, n) in namespaces() {
-                let owner = if oid == NS_PUBLIC {
-                    "pg_database_owner"
-                } else {
-                    ROLE_NAME
+            for (oid, n) in namespaces(cat) {
+                let owner = match cat.schemas.get(&n) {
+                    Some(def) => def.owner.as_str(),
+                    None if oid == NS_PUBLIC => "pg_database_owner",
+                    None => ROLE_NAME,
                 };
                 bd.row(&[
                     ("catalog_name", t("postgres")),
-                    ("schema_name", t(n)),
+                    ("schema_name", t(&n)),
                     ("schema_owner", t(owner)),
                 ]);
             }
@@ -1601,9 +1801,10 @@ fn column_info(
         SqlType::Array(_) => "ARRAY".to_string(),
         _ => format_type(ty.ty.oid() as i64, -1).unwrap_or_default(),
     };
+    let (schema, table) = crate::schema::split(table);
     let mut v = vec![
         ("table_catalog", t("postgres")),
-        ("table_schema", t("public")),
+        ("table_schema", t(schema)),
         ("table_name", t(table)),
         ("column_name", t(col)),
         ("ordinal_position", i4(num as i64)),
@@ -1662,6 +1863,12 @@ fn column_info(
 /// Scalar catalog functions evaluated at run time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SysFn {
+    /// current_user / current_role / user (its argument is ignored).
+    CurrentUser,
+    /// has_{table,sequence,schema,database}_privilege([role,] object, privileges).
+    HasPrivilege(crate::acl::ObjectKind),
+    /// pg_has_role([member,] role, mode).
+    HasRole,
     /// format_type(oid, typmod).
     FormatType,
     /// text ~ pattern (POSIX regex; `ci`: `~*`).
@@ -1789,6 +1996,43 @@ fn record_field(record: &str, index: usize) -> SqlResult<Option<String>> {
         .ok_or_else(malformed)
 }
 
+/// has_*_privilege / pg_has_role on text (or OID) arguments; NULL in, NULL out.
+fn privilege_function(
+    f: SysFn,
+    vals: &[Datum],
+    access: &crate::privileges::Access,
+) -> SqlResult<Datum> {
+    if vals.iter().any(Datum::is_null) {
+        return Ok(Datum::Null);
+    }
+    let texts: Vec<String> = vals.iter().filter_map(|v| v.to_text(1)).collect();
+    let (role, object, mode) = match texts.as_slice() {
+        [o, m] => (None, o.clone(), m.clone()),
+        [r, o, m] => (Some(r.as_str()), o.clone(), m.clone()),
+        _ => return Err(SqlError::internal("privilege function arity")),
+    };
+    // A relation given by OID (a regclass or oid argument).
+    let object_is_oid =
+        vals.len() >= 2 && matches!(vals[vals.len() - 2], Datum::Int4(_) | Datum::Int8(_));
+    Ok(Datum::Bool(match f {
+        SysFn::HasRole => access.has_role(role, &object, &mode)?,
+        SysFn::HasPrivilege(kind) => {
+            let object = match (object_is_oid, object.parse::<i64>()) {
+                (true, Ok(oid)) => relations(&access.catalog)
+                    .into_iter()
+                    .find(|(o, ..)| *o == oid)
+                    .map(|(_, name, ..)| format!("\"{}\"", name.replace('"', "\"\"")))
+                    .ok_or_else(|| {
+                        SqlError::new("42P01", format!("relation with OID {oid} does not exist"))
+                    })?,
+                _ => object,
+            };
+            access.has_privilege(kind, role, &object, &mode)?
+        }
+        _ => return Err(SqlError::internal("not a privilege function")),
+    }))
+}
+
 /// Runs a catalog function; `settings` are the statement's session
 /// settings (None where there is no session, as in a column default).
 pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> SqlResult<Datum> {
@@ -1796,6 +2040,16 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
         return Ok(Datum::Null);
     }
     Ok(match f {
+        SysFn::CurrentUser => match settings {
+            Some(s) => Datum::Text(s.current_user()),
+            None => Datum::Text(crate::roles::BOOTSTRAP_ROLE.into()),
+        },
+        SysFn::HasPrivilege(_) | SysFn::HasRole => {
+            let access = settings
+                .and_then(|s| s.access())
+                .ok_or_else(|| SqlError::new("0A000", "privileges cannot be inspected here"))?;
+            privilege_function(f, vals, access)?
+        }
         SysFn::CurrentSetting | SysFn::SetConfig => {
             let settings = settings.ok_or_else(|| {
                 SqlError::new(
@@ -1880,7 +2134,13 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
                 })?;
             Datum::Bool(re.is_match(s) != negated)
         }
-        SysFn::UserById => Datum::Text(role_name(vals[0].as_i64().unwrap_or(0))),
+        SysFn::UserById => {
+            let oid = vals[0].as_i64().unwrap_or(0);
+            let stored = settings
+                .and_then(|s| s.access())
+                .and_then(|a| crate::privileges::role_by_oid(&a.catalog, oid));
+            Datum::Text(stored.unwrap_or_else(|| role_name(oid)))
+        }
         SysFn::EncodingToChar => Datum::Text(
             match vals[0].as_i64() {
                 Some(6) => "UTF8",
@@ -1990,8 +2250,9 @@ pub fn relation_names(cat: &Catalog) -> Vec<(String, i64)> {
             out.push((n, oid));
         }
     };
-    for (oid, name, _, _) in relations(cat) {
-        add("public", &name, oid);
+    for (oid, key, kind, tbl) in relations(cat) {
+        let (schema, name) = schema_and_name(&key, tbl.filter(|_| kind == "i"));
+        add(&schema, &name, oid);
     }
     for (name, oid) in SYSTEM_RELATION_OIDS {
         add("pg_catalog", name, *oid);

@@ -69,7 +69,6 @@ pub enum Func {
     Sign,
     Version,
     CurrentDatabase,
-    CurrentSchema,
     Now,
     LocalTimestamp,
     CurrentDate,
@@ -110,6 +109,10 @@ pub enum Func {
     Sys(crate::pg_catalog::SysFn),
     /// Library functions (`crate::builtins`).
     Lib(crate::builtins::LibFn),
+    /// Array functions and operators (`crate::array_ops`); not strict.
+    Array(crate::array_ops::ArrayFn),
+    /// The argument checked against a domain's constraints (by type OID).
+    Domain(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +201,15 @@ pub enum Expr {
         correlated: bool,
         ty: ColType,
     },
+    /// A call of a user-defined function (`crate::routine`): run by the
+    /// executor before the expression is evaluated, like a subquery, and
+    /// read back by `id`.
+    UserCall {
+        id: usize,
+        func: Arc<crate::routine::FunctionDef>,
+        args: Vec<Expr>,
+        ty: ColType,
+    },
 }
 
 impl Expr {
@@ -208,7 +220,7 @@ impl Expr {
             Expr::Cast { to, .. } => *to,
             Expr::Neg(_, t) => *t,
             Expr::Binary { ty, .. } | Expr::Case { ty, .. } | Expr::Func { ty, .. } => *ty,
-            Expr::Subquery { ty, .. } => *ty,
+            Expr::Subquery { ty, .. } | Expr::UserCall { ty, .. } => *ty,
             Expr::Not(_)
             | Expr::IsNull { .. }
             | Expr::IsBool { .. }
@@ -253,7 +265,7 @@ impl Expr {
                     f(o)
                 }
             }
-            Expr::Func { args, .. } => args.iter().for_each(f),
+            Expr::Func { args, .. } | Expr::UserCall { args, .. } => args.iter().for_each(f),
             Expr::Subquery { lhs, .. } => {
                 if let Some(l) = lhs {
                     f(l)
@@ -297,7 +309,7 @@ impl Expr {
                     f(o)
                 }
             }
-            Expr::Func { args, .. } => args.iter_mut().for_each(f),
+            Expr::Func { args, .. } | Expr::UserCall { args, .. } => args.iter_mut().for_each(f),
             Expr::Subquery { lhs, .. } => {
                 if let Some(l) = lhs {
                     f(l)
@@ -316,7 +328,7 @@ impl Expr {
     }
 
     pub fn has_subquery(&self) -> bool {
-        if matches!(self, Expr::Subquery { .. }) {
+        if matches!(self, Expr::Subquery { .. } | Expr::UserCall { .. }) {
             return true;
         }
         let mut found = false;
@@ -328,7 +340,7 @@ impl Expr {
     /// parameters, outer references): usable as a key for an index lookup.
     pub fn is_row_independent(&self) -> bool {
         match self {
-            Expr::Column(..) | Expr::Subquery { .. } => false,
+            Expr::Column(..) | Expr::Subquery { .. } | Expr::UserCall { .. } => false,
             Expr::Func {
                 func: Func::NextVal | Func::Sequence(_),
                 ..
@@ -402,7 +414,7 @@ impl HashKey {
             Float4 | Float8 => Some(Float8),
             Text | Varchar | Name => Some(Text),
             Bool | Numeric | Bpchar | Date | Timestamp | TimestampTz | Bytea | Uuid | Interval
-            | Time | Oid | InternalChar => Some(t),
+            | Time | Oid | InternalChar | Enum(_) => Some(t),
             Unknown | Json | Jsonb | Array(_) | Int2Vector => None,
         };
         match (family(operand), family(side)) {
@@ -516,6 +528,12 @@ pub enum Plan {
     ProjectSet {
         input: Box<Plan>,
         calls: Vec<SrfCall>,
+    },
+    /// A user-defined function in FROM: `call` is its `Expr::UserCall`; its
+    /// rows have `width` columns.
+    UserFunction {
+        call: Expr,
+        width: usize,
     },
     /// `generate_series(start, stop [, step])` in FROM (int4 or int8): one column.
     Series {

@@ -222,6 +222,7 @@ mod tests {
             not_null: true,
             default: None,
             missing: None,
+            domain: None,
         };
         TableDef {
             id: 1,

@@ -463,14 +463,14 @@ pub fn read_only_error(what: &str) -> SqlError {
     )
 }
 
-/// A relation name as `text::regclass` reads it: a double-quoted name is
-/// taken as written, anything else folded to lower case; `public.` dropped.
+/// A relation name as `text::regclass` reads it: double-quoted parts are
+/// taken as written, others folded to lower case; the catalog key of a
+/// schema-qualified name (`crate::schema`).
 pub fn relation_name(text: &str) -> String {
-    let text = text.trim();
-    let text = text.strip_prefix("public.").unwrap_or(text);
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(quoted) => quoted.replace("\"\"", "\""),
-        None => text.to_lowercase(),
+    match crate::schema::text_name_parts(text).as_slice() {
+        [name] => name.clone(),
+        [schema, name] => crate::schema::qualified(schema, name),
+        _ => text.trim().to_string(),
     }
 }
 

@@ -85,7 +85,7 @@ pub enum Bound {
 }
 
 impl Bound {
-    fn columns(&self) -> Vec<OutColumn> {
+    pub(crate) fn columns(&self) -> Vec<OutColumn> {
         match self {
             Bound::Query(q) => q.columns.clone(),
             Bound::Truncate(_) => vec![],
@@ -164,7 +164,12 @@ pub fn parse_error(sql: &str, e: ParserError) -> SqlError {
         Some(f) if f == "EOF" => SqlError::syntax("syntax error at end of input")
             .at(Some(sql.chars().count() as u32 + 1)),
         Some(f) => {
-            let token = f.trim_matches('\'').trim_matches('"');
+            // PostgreSQL shows a string constant with its quotes.
+            let token = if f.starts_with('\'') {
+                f.as_str()
+            } else {
+                f.trim_matches('"')
+            };
             SqlError::syntax(format!("syntax error at or near \"{token}\"")).at(position)
         }
         None => SqlError::syntax(format!("syntax error: {text}")).at(position),
@@ -241,15 +246,35 @@ fn check_expression_depth(tokens: &[TokenWithSpan]) -> SqlResult<()> {
     Ok(())
 }
 
-fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
+pub(crate) fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
+    parse_with(sql, Default::default(), &mut vec![])
+}
+
+/// Parses under the session's lexical settings (standard_conforming_strings),
+/// adding the lexer's warnings to `warnings`.
+pub(crate) fn parse_with(
+    sql: &str,
+    lexical: crate::string_literals::LexicalOptions,
+    warnings: &mut Vec<SqlError>,
+) -> SqlResult<Vec<ast::Statement>> {
     let dialect = PostgreSqlDialect {};
-    let mut tokens = Tokenizer::new(&dialect, sql)
+    // U&'' literals and E'' literals with \u escapes are decoded here
+    // (the tokenizer reads placeholders of the same length in their place).
+    let literals = crate::string_literals::prepare(sql, lexical, warnings)?;
+    let text = literals.as_ref().map_or(sql, |p| p.text.as_str());
+    let mut tokens = Tokenizer::new(&dialect, text)
         .with_unescape(true)
         .tokenize_with_location()
         .map_err(|e| parse_error(sql, ParserError::TokenizerError(e.to_string())))?;
+    if let Some(p) = &literals {
+        crate::string_literals::restore(&mut tokens, p);
+    }
+    crate::string_literals::join_continuations(&mut tokens);
     check_expression_depth(&tokens)?;
     crate::literal_junk::check_numeric_junk(sql, &tokens)?;
     crate::similar_substring::rewrite(&mut tokens);
+    crate::user_types::rewrite_domain_not_null(&mut tokens);
+    crate::array_assign::rewrite(&mut tokens);
     let tokens = crate::variadic_args::rewrite(tokens);
     Parser::new(&dialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
@@ -260,12 +285,25 @@ fn parse(sql: &str) -> SqlResult<Vec<ast::Statement>> {
 
 #[path = "session_copy.rs"]
 mod session_copy;
+#[path = "session_cursor.rs"]
+mod session_cursor;
+pub use session_cursor::{Cursor, Fetched, Streamed};
 #[path = "session_ctas.rs"]
 mod session_ctas;
+#[path = "session_namespace.rs"]
+mod session_namespace;
+#[path = "session_privileges.rs"]
+mod session_privileges;
+#[path = "session_routine.rs"]
+mod session_routine;
 #[path = "session_savepoint.rs"]
 mod session_savepoint;
 #[path = "session_sequence.rs"]
 mod session_sequence;
+#[path = "session_temp.rs"]
+mod session_temp;
+#[path = "session_types.rs"]
+mod session_types;
 pub use session_copy::CopyStart;
 
 /// One client connection.
@@ -275,8 +313,12 @@ pub struct Session {
     settings: Settings,
     /// COPY FROM STDIN in progress (see `session_copy.rs`).
     copy: Option<session_copy::CopyIn>,
+    /// Queries whose rows are fetched as produced (see `session_cursor.rs`).
+    cursors: session_cursor::Cursors,
     /// Warnings and notices for the client, in order (see `take_notices`).
     notices: Vec<SqlError>,
+    /// Search-path state (see `session_namespace.rs`).
+    namespace: session_namespace::Namespace,
 }
 
 impl Drop for Session {
@@ -284,6 +326,7 @@ impl Drop for Session {
         if let Some(t) = self.txn.take() {
             self.engine.rollback(t);
         }
+        self.namespace.temp.release(&self.engine);
     }
 }
 
@@ -294,8 +337,17 @@ impl Session {
             txn: None,
             settings: Settings::default(),
             copy: None,
+            cursors: Default::default(),
             notices: Vec::new(),
+            namespace: Default::default(),
         }
+    }
+
+    /// Reported settings (standard_conforming_strings, TimeZone, ...)
+    /// changed since the last call: the client hears of them as
+    /// ParameterStatus messages.
+    pub fn take_parameter_changes(&mut self) -> Vec<(String, String)> {
+        self.settings.take_reported_changes()
     }
 
     /// The warnings and notices (severity WARNING, NOTICE, ...) the
@@ -325,13 +377,21 @@ impl Session {
         if let Some(r) = self.execute_mixed(sql).await {
             return r;
         }
-        let stmts = match parse(sql) {
+        if let Some(r) = self.create_schema_with_elements(sql).await {
+            if r.is_err() {
+                self.fail_block();
+            }
+            return vec![r];
+        }
+        let lexical = self.lexical_options();
+        let stmts = match parse_with(sql, lexical, &mut self.notices) {
             Ok(s) => s,
             Err(e) => {
                 self.fail_block();
                 return vec![Err(e)];
             }
         };
+        self.statements_parsed(stmts.len());
         let implicit =
             stmts.len() > 1 && self.txn.is_none() && !stmts.iter().any(is_transaction_control);
         if implicit {
@@ -353,7 +413,7 @@ impl Session {
                 if failed || t.failed {
                     self.engine.rollback(t);
                     self.settings.end_transaction(false);
-                } else if let Err(e) = self.engine.commit(t).await {
+                } else if let Err(e) = self.commit_txn(t).await {
                     out.push(Err(e));
                     self.settings.end_transaction(false);
                 }
@@ -380,7 +440,8 @@ impl Session {
                 }),
             });
         }
-        let mut stmts = parse(sql)?;
+        let lexical = self.lexical_options();
+        let mut stmts = parse_with(sql, lexical, &mut self.notices)?;
         if stmts.len() > 1 {
             return Err(SqlError::syntax(
                 "cannot insert multiple commands into a prepared statement",
@@ -401,7 +462,9 @@ impl Session {
             Some(s) if is_data_statement(s) => {
                 let catalog = self.catalog();
                 let mut b = Binder::new(&catalog, sql, hinted.clone());
-                let bound = bind_data(&mut b, s)?;
+                let resolved: std::borrow::Cow<'_, ast::Statement> =
+                    self.resolved_at(s, &catalog, sql)?;
+                let bound = bind_data(&mut b, &resolved)?;
                 let params: Vec<ColType> = b
                     .params
                     .iter()
@@ -500,7 +563,10 @@ impl Session {
             Some(b) => b,
             None => {
                 let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone());
-                let bound = match bind_data(&mut b, stmt) {
+                let bound = match self
+                    .resolved_at(stmt, &catalog, &inner.sql)
+                    .and_then(|s| bind_data(&mut b, &s))
+                {
                     Ok(x) => Arc::new(x),
                     Err(e) => {
                         self.fail_block();
@@ -513,6 +579,15 @@ impl Session {
                 bound
             }
         };
+        if let Err(e) =
+            self.check_prepared_privileges(stmt, &inner.sql, &inner.param_types, &catalog)
+        {
+            self.fail_block();
+            return Err(e);
+        }
+        if let (true, Bound::Query(q)) = (self.take_stream_request(), &*bound) {
+            return self.open_cursor(q, values).await;
+        }
         use futures::FutureExt;
         match std::panic::AssertUnwindSafe(self.run_bound(&bound, &values))
             .catch_unwind()
@@ -586,7 +661,7 @@ impl Session {
         if failed && !control {
             return Err(SqlError::in_failed_transaction());
         }
-        let r = self.dispatch(stmt, sql).await;
+        let r = self.dispatch_resolved(stmt, sql).await;
         if r.is_err() && !control {
             self.fail_block();
         }
@@ -600,13 +675,19 @@ impl Session {
                 tag: tag.to_string(),
             })
         };
+        crate::privileges::check_ddl(&self.catalog(), &self.settings.current_user(), stmt, sql)?;
         match stmt {
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Truncate(_) => {
                 let catalog = self.catalog();
                 let bound = {
                     let mut b = Binder::new(&catalog, sql, vec![]);
-                    bind_data(&mut b, stmt)?
+                    let bound = bind_data(&mut b, stmt)?;
+                    self.check_data_privileges(&catalog, stmt, &b.resolved_relations())?;
+                    bound
                 };
+                if let (true, Bound::Query(q)) = (self.take_stream_request(), &bound) {
+                    return self.open_cursor(q, Vec::new()).await;
+                }
                 self.run_bound(&bound, &[]).await
             }
             S::StartTransaction { modes, .. } => {
@@ -631,7 +712,7 @@ impl Session {
                         cmd("ROLLBACK")
                     }
                     Some(t) => {
-                        let committed = self.engine.commit(t).await;
+                        let committed = self.commit_txn(t).await;
                         self.settings.end_transaction(committed.is_ok());
                         committed?;
                         cmd("COMMIT")
@@ -733,6 +814,17 @@ impl Session {
                     tag: "EXPLAIN".into(),
                 })
             }
+            S::CreateType { .. }
+            | S::CreateDomain(_)
+            | S::DropDomain(_)
+            | S::AlterType(_)
+            | S::Drop {
+                object_type: ast::ObjectType::Type,
+                ..
+            } => match self.type_statement(stmt).await {
+                Some(r) => r,
+                None => Err(SqlError::internal("type statement dispatch")),
+            },
             S::CreateIndex(ci) => {
                 self.run_ddl("CREATE INDEX", |c| ddl::create_index(c, ci))
                     .await
@@ -762,8 +854,27 @@ impl Session {
                         })
                         .await;
                 }
+                if crate::ddl_retype::needs_rewrite(&self.catalog(), at) {
+                    let engine = self.engine.clone();
+                    return self
+                        .run_ddl("ALTER TABLE", |c| {
+                            crate::ddl_retype::alter_column_types(c, at, sql, &mut || {
+                                engine.alloc_table_id()
+                            })
+                        })
+                        .await;
+                }
                 self.run_ddl("ALTER TABLE", |c| ddl::alter_table(c, at, sql))
                     .await
+            }
+            S::CreateSchema { .. }
+            | S::AlterSchema(_)
+            | S::Drop {
+                object_type: ast::ObjectType::Schema,
+                ..
+            } => self.schema_statement(stmt).await,
+            S::Grant(_) | S::Revoke(_) | S::GrantRole(_) | S::RevokeRole(_) => {
+                self.privilege_statement(stmt).await
             }
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => {
@@ -813,13 +924,23 @@ impl Session {
         }
     }
 
+    /// The settings that change how string literals read.
+    fn lexical_options(&self) -> crate::string_literals::LexicalOptions {
+        let on = |name: &str| {
+            self.settings
+                .get(name)
+                .map(|(_, v)| v == "on")
+                .unwrap_or(true)
+        };
+        crate::string_literals::LexicalOptions {
+            standard_conforming_strings: on("standard_conforming_strings"),
+            escape_string_warning: on("escape_string_warning"),
+        }
+    }
+
     /// The catalog this session binds against: its own DDL's, if any.
     fn catalog(&self) -> Arc<Catalog> {
-        self.txn
-            .as_ref()
-            .and_then(|t| t.ddl.as_ref())
-            .map(|d| d.catalog.clone())
-            .unwrap_or_else(|| self.engine.catalog())
+        self.bind_catalog()
     }
 
     /// Runs DDL in the open transaction (or its own): the change becomes
@@ -838,7 +959,7 @@ impl Session {
         if autocommit {
             if let Some(t) = self.txn.take() {
                 match &result {
-                    Ok(_) => self.engine.commit(t).await?,
+                    Ok(_) => self.commit_txn(t).await?,
                     Err(_) => self.engine.rollback(t),
                 }
             }
@@ -853,6 +974,10 @@ impl Session {
         f: impl FnOnce(&Catalog) -> SqlResult<Option<ddl::DdlChange>>,
     ) -> SqlResult<()> {
         let engine = self.engine.clone();
+        // New objects belong to the role running the statement.
+        let creator = self.settings.current_user();
+        // Names in the DDL's expressions resolve through the session's path.
+        let path = self.bind_catalog().search_path.clone();
         let txn = self
             .txn
             .as_mut()
@@ -864,7 +989,8 @@ impl Session {
             ));
         }
         if txn.ddl.is_none() {
-            let catalog = engine.catalog();
+            // Temporary objects are edited like any others (`session_temp.rs`).
+            let catalog = self.namespace.temp.merged(engine.catalog());
             txn.ddl = Some(TxnDdl {
                 base_version: catalog.version,
                 checked: vec![],
@@ -879,15 +1005,20 @@ impl Session {
             .as_ref()
             .map(|d| d.catalog.clone())
             .ok_or_else(|| SqlError::internal("no DDL state"))?;
+        let base = crate::schema::with_search_path(base, &path);
         let Some(mut change) = f(&base)? else {
             return Ok(());
         };
+        // The shared catalog carries no session's path.
+        change.catalog.search_path = Default::default();
         let mut checked = Vec::new();
-        for (from, to) in change.rekey.take().map(|r| r.tables).unwrap_or_default() {
+        let rekey = change.rekey.take();
+        for (from, to) in rekey.iter().flat_map(|r| r.tables.iter()) {
+            let rewrite = rekey.as_ref().map(|r| r.rewrite.as_slice()).unwrap_or(&[]);
             let snapshot = engine.store.read_point();
             checked.push((from.id, snapshot));
             let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
-            let res = ctx.rekey_table(&from, &to).await;
+            let res = ctx.rekey_table(from, to, rewrite).await;
             ctx.finish();
             res?;
         }
@@ -985,6 +1116,7 @@ impl Session {
                 created.push(s);
             }
         }
+        crate::privileges::track_ownership(&base, &mut change, &creator)?;
         // A private version number, so prepared plans bound here are never
         // reused against another catalog.
         change.catalog.version = (1 << 63) | engine.new_txn_id();
@@ -1011,6 +1143,16 @@ impl Session {
             } => {
                 let name = variable.to_string().to_lowercase();
                 let value = set_value(values)?;
+                if name == "session_authorization" {
+                    self.authorize_session_user(value.as_deref())?;
+                }
+                if name == "role" {
+                    let scope = match scope {
+                        Some(ast::ContextModifier::Local) => Scope::Transaction,
+                        _ => Scope::Session,
+                    };
+                    return self.set_role(value, scope);
+                }
                 if name == "transaction_isolation" {
                     return self.set_transaction(value.as_deref().and_then(Isolation::parse));
                 }
@@ -1027,6 +1169,16 @@ impl Session {
                 }
                 self.settings.set_scoped(&name, value, scope)?;
                 cmd("SET")
+            }
+            ast::Set::SetRole {
+                context_modifier,
+                role_name,
+            } => {
+                let scope = match context_modifier {
+                    Some(ast::ContextModifier::Local) => Scope::Transaction,
+                    _ => Scope::Session,
+                };
+                self.set_role(role_name.as_ref().map(crate::binder::ident_name), scope)
             }
             ast::Set::SetTimeZone { value, .. } => {
                 let v = set_value(std::slice::from_ref(value))?;
@@ -1083,13 +1235,17 @@ impl Session {
             self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
         }
         let result = self.run_in_txn(bound, params).await;
+        // RAISE NOTICE output of functions the statement called.
+        if let Some(t) = self.txn.as_mut() {
+            self.notices.append(&mut t.notices);
+        }
         if autocommit {
             if let Some(t) = self.txn.take() {
                 // The statement's own transaction: its set_config() calls end
                 // with it as with any transaction.
                 match &result {
                     Ok(_) => {
-                        let committed = self.engine.commit(t).await;
+                        let committed = self.commit_txn(t).await;
                         self.settings.end_transaction(committed.is_ok());
                         committed?;
                     }
@@ -1106,6 +1262,7 @@ impl Session {
     }
 
     async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+        let access = self.access();
         let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
         let bytea_escape = self.settings.bytea_output_escape();
@@ -1137,7 +1294,8 @@ impl Session {
             engine.store.read_point()
         };
         engine.write_log.register_snapshot(txn.id, snapshot);
-        let statement_settings = crate::settings::StatementSettings::new(&self.settings);
+        let statement_settings =
+            crate::settings::StatementSettings::new(&self.settings).with_access(access);
         let mut ctx = Ctx::new(&engine, txn, snapshot, params);
         ctx.set_work_mem(work_mem);
         ctx.set_settings(&statement_settings);
@@ -1196,22 +1354,8 @@ impl Session {
             Some(rows) => StatementOutput::Rows {
                 columns: out_columns(&cols),
                 rows: rows
-                    .into_iter()
-                    .map(|r| {
-                        r.iter()
-                            .zip(&cols)
-                            .map(|(d, c)| match (d, c.ty.ty) {
-                                // The one type whose text form is not its value's.
-                                (Datum::Array(items), SqlType::Int2Vector) => {
-                                    Some(crate::datum::format_int2vector(items))
-                                }
-                                (Datum::Bytea(b), _) if bytea_escape => {
-                                    Some(crate::interval::format_bytea_escape(b))
-                                }
-                                _ => d.to_text(digits),
-                            })
-                            .collect()
-                    })
+                    .iter()
+                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape))
                     .collect(),
                 tag,
             },
@@ -1219,7 +1363,7 @@ impl Session {
     }
 }
 
-fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
+pub(crate) fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
     Ok(match stmt {
         ast::Statement::Query(q) => match crate::binder::dml_under_with(q) {
             Some(inner) => b.with_ctes(q, |b| bind_data(b, inner))?,

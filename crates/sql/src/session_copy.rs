@@ -178,11 +178,13 @@ impl Session {
             return Err(SqlError::syntax("COPY (query) FROM is not allowed"));
         };
         let catalog = self.catalog();
+        let name = catalog.resolve_key(&name);
         let table = catalog
             .tables
             .get(&name)
             .cloned()
             .ok_or_else(|| SqlError::undefined_table(&name))?;
+        self.check_copy_from(&catalog, &name)?;
         let mut targets = Vec::new();
         for c in &columns {
             let i = table.column_index(c).ok_or_else(|| {
@@ -242,6 +244,7 @@ impl Session {
             CopySource::Query(q) => q.clone(),
             CopySource::Table { name, columns } => {
                 let catalog = self.catalog();
+                let name = &catalog.resolve_key(name);
                 let table = catalog
                     .tables
                     .get(name)
@@ -323,7 +326,7 @@ impl Session {
         }
         if st.autocommit {
             if let Some(t) = self.txn.take() {
-                self.engine.commit(t).await?;
+                self.commit_txn(t).await?;
             }
         }
         Ok(StatementOutput::Command {
@@ -435,11 +438,14 @@ impl Session {
         }
         let mut values = Vec::with_capacity(fields.len());
         for (f, &c) in fields.iter().zip(&st.targets) {
-            values.push(match f {
+            let value = match f {
                 None => Datum::Null,
                 Some(s) => parse_text(s, table.columns[c].ty)
                     .map_err(|e| with_context(e, context(Some((c, s)))))?,
-            });
+            };
+            let value = crate::user_types::check_column_domain(table.columns[c].domain, value)
+                .map_err(|e| with_context(e, context(None)))?;
+            values.push(value);
         }
         let into = crate::executor::CopyTarget {
             table,

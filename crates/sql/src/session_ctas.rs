@@ -45,7 +45,7 @@ impl Session {
         if autocommit {
             if let Some(t) = self.txn.take() {
                 match &result {
-                    Ok(_) => self.engine.commit(t).await?,
+                    Ok(_) => self.commit_txn(t).await?,
                     Err(_) => self.engine.rollback(t),
                 }
             }

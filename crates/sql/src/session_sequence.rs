@@ -9,7 +9,13 @@ use crate::sequence_stmt::{self, SequenceStatement};
 /// `Some` if `sql` is one of the statements this module runs (with its
 /// syntax error, if any), for the extended protocol's Parse.
 pub(super) fn check_special(sql: &str) -> Option<SqlResult<()>> {
+    if let Some(r) = crate::routine::ddl::recognise(sql) {
+        return Some(r.map(|_| ()));
+    }
     if let Some(r) = crate::roles::recognise(sql) {
+        return Some(r.map(|_| ()));
+    }
+    if let Some(r) = crate::privileges::recognise_owner_change(sql) {
         return Some(r.map(|_| ()));
     }
     sequence_stmt::recognise(sql).map(|r| r.map(|_| ()))
@@ -32,9 +38,19 @@ fn split_if_special(sql: &str) -> Option<Vec<&str>> {
         return None;
     }
     let lower = sql.to_ascii_lowercase();
-    if !["sequence", "role", "user", "group", "authorization"]
-        .iter()
-        .any(|k| lower.contains(k))
+    if ![
+        "sequence",
+        "role",
+        "user",
+        "group",
+        "authorization",
+        "owner",
+        "function",
+        "trigger",
+        "do",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
     {
         return None;
     }
@@ -143,7 +159,7 @@ impl Session {
                 if failed || t.failed {
                     self.engine.rollback(t);
                     self.settings.end_transaction(false);
-                } else if let Err(e) = self.engine.commit(t).await {
+                } else if let Err(e) = self.commit_txn(t).await {
                     out.push(Err(e));
                     self.settings.end_transaction(false);
                 }
@@ -192,6 +208,12 @@ impl Session {
     ) -> Option<SqlResult<StatementOutput>> {
         if let Some(r) = crate::roles::recognise(sql) {
             return Some(self.role_statement(r).await);
+        }
+        if let Some(r) = crate::routine::ddl::recognise(sql) {
+            return Some(self.routine_statement(r).await);
+        }
+        if let Some(c) = crate::privileges::recognise_owner_change(sql) {
+            return Some(self.owner_statement(c).await);
         }
         let stmt = sequence_stmt::recognise(sql)?;
         if self.txn.as_ref().is_some_and(|t| t.failed) {
@@ -272,6 +294,7 @@ impl Session {
                         ));
                     }
                 }
+                self.authorize_session_user(role.as_deref())?;
                 let scope = if local {
                     crate::settings::Scope::Transaction
                 } else {
@@ -284,8 +307,10 @@ impl Session {
                     warning.severity = "WARNING";
                     self.notices.push(warning);
                 } else {
+                    // SET SESSION AUTHORIZATION resets SET ROLE, as in PostgreSQL.
                     self.settings
                         .set_scoped("session_authorization", role, scope)?;
+                    self.settings.set_scoped("role", None, scope)?;
                 }
                 if self.txn.is_none() {
                     self.settings.end_transaction(true);
@@ -305,16 +330,38 @@ impl Session {
         }
         let r = match stmt {
             Err(e) => Err(e),
-            Ok(crate::roles::RoleStatement::Create { name, login }) => {
+            Ok(crate::roles::RoleStatement::Create { name, options }) => {
+                let by = self.settings.current_user();
                 self.run_ddl("CREATE ROLE", |c| {
-                    crate::roles::create_role(c, &name, login)
+                    crate::roles::create_role(c, &name, &options, &by)
+                })
+                .await
+            }
+            Ok(crate::roles::RoleStatement::Alter { name, options }) => {
+                let by = self.settings.current_user();
+                self.run_ddl("ALTER ROLE", |c| {
+                    crate::roles::alter_role(c, &name, &options, &by)
+                })
+                .await
+            }
+            Ok(crate::roles::RoleStatement::Rename { name, to }) => {
+                let by = self.settings.current_user();
+                let session_user = self.settings.session_user();
+                self.run_ddl("ALTER ROLE", |c| {
+                    let mut next = crate::roles::rename_role(c, &name, &to, &by, &session_user)?;
+                    let mut mutations = crate::roles::role_mutations(c, &next)?;
+                    mutations.extend(crate::privileges::rename_role_in_entries(
+                        &mut next, &name, &to,
+                    )?);
+                    Ok(Some(crate::ddl::DdlChange::catalog_only(next, mutations)))
                 })
                 .await
             }
             Ok(crate::roles::RoleStatement::Drop { names, if_exists }) => {
-                let (_, user) = self.settings.get("session_authorization")?;
+                let session_user = self.settings.session_user();
+                let current_user = self.settings.current_user();
                 self.run_ddl("DROP ROLE", |c| {
-                    crate::roles::drop_roles(c, &names, if_exists, &user, &user)
+                    crate::roles::drop_roles(c, &names, if_exists, &session_user, &current_user)
                 })
                 .await
             }

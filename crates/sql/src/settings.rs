@@ -20,12 +20,15 @@ const KNOWN: &[(&str, &str)] = &[
     ("default_table_access_method", "heap"),
     ("default_transaction_isolation", "read committed"),
     ("default_transaction_read_only", "off"),
+    ("escape_string_warning", "on"),
     ("extra_float_digits", "1"),
     ("idle_in_transaction_session_timeout", "0"),
     ("integer_datetimes", "on"),
     ("IntervalStyle", "postgres"),
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
+    // SET ROLE (checked by the session); `none`: current_user is the session user.
+    ("role", "none"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("server_version", "15.0"),
@@ -82,11 +85,29 @@ pub struct Settings {
     savepoints: Vec<(Values, Option<Box<TransactionSaved>>)>,
     /// currval/lastval memory (not a setting, but session state expressions read).
     sequences: std::sync::Arc<crate::sequence::SessionSequences>,
+    /// The role the connection logged in as: what RESET SESSION
+    /// AUTHORIZATION returns to.
+    login_role: String,
+    /// The reported settings' values as the client last heard them.
+    reported: Vec<(&'static str, String)>,
 }
+
+/// Settings PostgreSQL reports to the client whenever they change
+/// (GUC_REPORT): drivers and psql act on them (psql's lexer follows
+/// standard_conforming_strings, drivers follow TimeZone and DateStyle).
+const REPORTED: &[&str] = &[
+    "application_name",
+    "DateStyle",
+    "default_transaction_read_only",
+    "IntervalStyle",
+    "session_authorization",
+    "standard_conforming_strings",
+    "TimeZone",
+];
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings {
+        let mut settings = Settings {
             current: Values {
                 known: KNOWN.iter().map(|(k, v)| (*k, v.to_string())).collect(),
                 custom: BTreeMap::new(),
@@ -95,7 +116,33 @@ impl Default for Settings {
             transaction: None,
             sequences: Default::default(),
             savepoints: Vec::new(),
-        }
+            login_role: crate::roles::BOOTSTRAP_ROLE.to_string(),
+            reported: Vec::new(),
+        };
+        settings.reported = settings.reported_values();
+        settings
+    }
+}
+
+impl Settings {
+    fn reported_values(&self) -> Vec<(&'static str, String)> {
+        REPORTED
+            .iter()
+            .filter_map(|name| Some((*name, self.current.known.get(name)?.clone())))
+            .collect()
+    }
+
+    /// The reported settings whose values changed since the last call (by
+    /// SET, RESET, a transaction's end, ...), for ParameterStatus messages.
+    pub fn take_reported_changes(&mut self) -> Vec<(String, String)> {
+        let now = self.reported_values();
+        let changed = now
+            .iter()
+            .filter(|(name, value)| !self.reported.iter().any(|(n, v)| n == name && v == value))
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect();
+        self.reported = now;
+        changed
     }
 }
 
@@ -255,10 +302,16 @@ impl Values {
                 self.work_mem = kb.saturating_mul(1024);
                 return Ok(c.to_string());
             }
-            "standard_conforming_strings"
-                if !matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "1") =>
-            {
-                return Err(SqlError::unsupported("standard_conforming_strings = off"));
+            "standard_conforming_strings" | "escape_string_warning" => {
+                let on = crate::datum::parse_bool(&v).ok_or_else(|| {
+                    SqlError::new(
+                        "22023",
+                        format!("parameter \"{c}\" requires a Boolean value"),
+                    )
+                })?;
+                self.known
+                    .insert(c, if on { "on" } else { "off" }.to_string());
+                return Ok(c.to_string());
             }
             _ => {}
         }
@@ -275,7 +328,13 @@ impl Values {
     /// RESET ALL: every parameter to its default; custom ones stay, empty.
     fn reset_all(&mut self) {
         let custom = std::mem::take(&mut self.custom);
+        // RESET ALL leaves the session's identity alone, as in PostgreSQL.
+        let kept: Vec<(&'static str, String)> = ["session_authorization", "role"]
+            .into_iter()
+            .filter_map(|k| self.known.get(k).map(|v| (k, v.clone())))
+            .collect();
         *self = Settings::default().current;
+        self.known.extend(kept);
         self.custom = custom
             .into_iter()
             .map(|(key, (name, _))| (key, (name, String::new())))
@@ -284,6 +343,36 @@ impl Values {
 }
 
 impl Settings {
+    /// The role privileges are checked as: SET ROLE's, else the session user.
+    pub fn current_user(&self) -> String {
+        match self.current.known.get("role") {
+            Some(r) if r != "none" => r.clone(),
+            _ => self.session_user(),
+        }
+    }
+
+    /// The role the connection logged in as.
+    pub fn login_role(&self) -> &str {
+        &self.login_role
+    }
+
+    /// Makes `name` the login role and the session user.
+    pub fn set_login_role(&mut self, name: &str) {
+        self.login_role = name.to_string();
+        self.current
+            .known
+            .insert("session_authorization", name.to_string());
+    }
+
+    /// The session user (SET SESSION AUTHORIZATION's, else the login role).
+    pub fn session_user(&self) -> String {
+        self.current
+            .known
+            .get("session_authorization")
+            .cloned()
+            .unwrap_or_else(|| crate::roles::BOOTSTRAP_ROLE.to_string())
+    }
+
     /// (name as SHOW labels it, value).
     pub fn get(&self, name: &str) -> SqlResult<(String, String)> {
         self.current.get(name)
@@ -302,6 +391,11 @@ impl Settings {
         value: Option<String>,
         scope: Scope,
     ) -> SqlResult<String> {
+        // The session user's default is the login role, not `postgres`.
+        let value = match (canonical(name), value) {
+            (Some("session_authorization"), None) => Some(self.login_role.clone()),
+            (_, v) => v,
+        };
         let mut next = self.current.clone();
         let label = next.set(name, value.clone())?;
         let saved = self.transaction.get_or_insert_with(|| {
@@ -416,9 +510,37 @@ pub struct ConfigChange {
 pub struct StatementSettings<'a> {
     base: &'a Settings,
     changes: std::sync::Mutex<Vec<ConfigChange>>,
+    /// The catalog and role run-time privilege checks use.
+    access: Option<crate::privileges::Access>,
 }
 
 impl<'a> StatementSettings<'a> {
+    /// Gives the statement what run-time privilege checks need.
+    pub fn with_access(mut self, access: crate::privileges::Access) -> StatementSettings<'a> {
+        self.access = Some(access);
+        self
+    }
+
+    pub fn access(&self) -> Option<&crate::privileges::Access> {
+        self.access.as_ref()
+    }
+
+    /// The role the statement runs as.
+    pub fn current_user(&self) -> String {
+        match &self.access {
+            Some(a) => a.current_user.clone(),
+            None => self.base.current_user(),
+        }
+    }
+
+    /// A sequence function's privilege check (`any_of` the bits).
+    pub fn check_sequence(&self, name: &str, any_of: u16) -> SqlResult<()> {
+        match &self.access {
+            Some(a) => a.check_sequence(name, any_of),
+            None => Ok(()),
+        }
+    }
+
     /// The session's currval/lastval memory.
     pub fn sequences(&self) -> &crate::sequence::SessionSequences {
         &self.base.sequences
@@ -428,6 +550,7 @@ impl<'a> StatementSettings<'a> {
         StatementSettings {
             base,
             changes: std::sync::Mutex::new(Vec::new()),
+            access: None,
         }
     }
 
@@ -464,6 +587,10 @@ impl<'a> StatementSettings<'a> {
 
     /// `set_config(name, value, is_local)`: the value as SET stores it.
     pub fn set_config(&self, name: &str, value: &str, scope: Scope) -> SqlResult<String> {
+        // The session's identity changes only through its checked statements.
+        if let Some(c @ ("role" | "session_authorization")) = canonical(name) {
+            return Err(SqlError::unsupported(format!("set_config('{c}', ...)")));
+        }
         let mut changes = self.changes()?;
         let mut values = self.with_changes(&changes)?;
         let canonical = values.set(name, Some(value.to_string()))?;

@@ -288,6 +288,7 @@ mod tests {
             not_null: false,
             default: None,
             missing: None,
+            domain: None,
         };
         TableDef {
             id: 1,

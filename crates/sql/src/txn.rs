@@ -73,6 +73,12 @@ pub struct Txn {
     pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
     /// Open savepoints, oldest first.
     pub savepoints: Vec<Savepoint>,
+    /// RAISE NOTICE/WARNING output of functions, for the session to send.
+    pub notices: Vec<crate::error::SqlError>,
+    /// Nesting of user-defined function calls (54001 past the limit).
+    pub routine_depth: usize,
+    /// AFTER trigger events of running statements, fired at each one's end.
+    pub pending_triggers: Vec<crate::routine::trigger::PendingEvent>,
 }
 
 /// The state a ROLLBACK TO SAVEPOINT returns to.
@@ -180,6 +186,9 @@ impl Txn {
             start_usecs: crate::datetime::now(),
             tables_written: BTreeMap::new(),
             savepoints: Vec::new(),
+            notices: Vec::new(),
+            routine_depth: 0,
+            pending_triggers: Vec::new(),
         }
     }
 }

@@ -42,6 +42,9 @@ pub enum SqlType {
     /// "char": one byte, held as `Datum::Text` in its output form (`a`,
     /// `\\377` for a high byte, the empty string for 0).
     InternalChar,
+    /// A user-defined enum (CREATE TYPE ... AS ENUM), by type OID; values
+    /// are held as `Datum::Text` labels, ordered by `crate::user_types`.
+    Enum(u32),
 }
 
 /// Element type of a one-dimensional array type.
@@ -68,6 +71,8 @@ pub enum Elem {
     Jsonb,
     Oid,
     Name,
+    /// A user-defined enum, by type OID.
+    Enum(u32),
 }
 
 impl Elem {
@@ -94,6 +99,7 @@ impl Elem {
             Elem::Jsonb => SqlType::Jsonb,
             Elem::Oid => SqlType::Oid,
             Elem::Name => SqlType::Name,
+            Elem::Enum(oid) => SqlType::Enum(oid),
         }
     }
 
@@ -121,6 +127,7 @@ impl Elem {
             SqlType::Jsonb => Elem::Jsonb,
             SqlType::Oid => Elem::Oid,
             SqlType::Name => Elem::Name,
+            SqlType::Enum(oid) => Elem::Enum(oid),
             SqlType::Unknown | SqlType::Array(_) | SqlType::Int2Vector | SqlType::InternalChar => {
                 return None
             }
@@ -150,6 +157,7 @@ impl Elem {
             Elem::Jsonb => 3807,
             Elem::Oid => 1028,
             Elem::Name => 1003,
+            Elem::Enum(oid) => crate::user_types::array_oid(oid),
         }
     }
 
@@ -176,6 +184,7 @@ impl Elem {
             Elem::Jsonb => "jsonb[]",
             Elem::Oid => "oid[]",
             Elem::Name => "name[]",
+            Elem::Enum(oid) => crate::user_types::array_display_name(oid),
         }
     }
 
@@ -202,6 +211,7 @@ impl Elem {
             Elem::Jsonb => "_jsonb",
             Elem::Oid => "_oid",
             Elem::Name => "_name",
+            Elem::Enum(oid) => crate::user_types::array_typname(oid),
         }
     }
 
@@ -228,7 +238,7 @@ impl Elem {
             3807 => Elem::Jsonb,
             1028 => Elem::Oid,
             1003 => Elem::Name,
-            _ => return None,
+            other => return crate::user_types::enum_of_array_oid(other).map(Elem::Enum),
         })
     }
 }
@@ -257,6 +267,8 @@ pub enum Category {
     Array,
     /// oid: no arithmetic; integers cast to it implicitly.
     Oid,
+    /// User-defined enums (PostgreSQL's category 'E').
+    Enum,
 }
 
 impl SqlType {
@@ -287,6 +299,7 @@ impl SqlType {
             SqlType::Oid => 26,
             SqlType::Name => 19,
             SqlType::InternalChar => 18,
+            SqlType::Enum(oid) => oid,
         }
     }
 
@@ -316,6 +329,7 @@ impl SqlType {
             26 => SqlType::Oid,
             19 => SqlType::Name,
             18 => SqlType::InternalChar,
+            other if crate::user_types::is_enum_oid(other) => SqlType::Enum(other),
             _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
@@ -348,6 +362,7 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "\"char\"",
+            SqlType::Enum(oid) => crate::user_types::display_name(oid),
         }
     }
 
@@ -379,6 +394,7 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "char",
+            SqlType::Enum(oid) => crate::user_types::display_name(oid),
         }
     }
 
@@ -406,6 +422,7 @@ impl SqlType {
             SqlType::Json => Category::Json,
             SqlType::Jsonb => Category::Jsonb,
             SqlType::Array(_) | SqlType::Int2Vector => Category::Array,
+            SqlType::Enum(_) => Category::Enum,
         }
     }
 

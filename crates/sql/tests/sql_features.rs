@@ -363,3 +363,114 @@ async fn drop_column_layout_survives_restart() {
     );
     assert_eq!(run(&mut s, "SELECT * FROM q ORDER BY c").await, "1|5\n12|6");
 }
+
+#[tokio::test]
+async fn alter_column_type_rewrites_rows_and_indexes_durably() {
+    let store = Arc::new(MemStore::new());
+    {
+        let engine = Engine::open(store.clone()).await.unwrap();
+        let mut s = engine.session();
+        for sql in [
+            "CREATE TABLE acct (id int PRIMARY KEY, code text, amount numeric(8,2))",
+            "CREATE INDEX acct_amount ON acct (amount)",
+            "CREATE UNIQUE INDEX acct_code ON acct (code)",
+            "INSERT INTO acct SELECT g, (g * 10)::text, g * 1.25 FROM generate_series(1, 50) g",
+            "CREATE TABLE plain (a int, b text)",
+            "INSERT INTO plain VALUES (1, '1'), (1, '1'), (2, '2')",
+        ] {
+            assert!(!run(&mut s, sql).await.starts_with("ERROR"), "{sql}");
+        }
+        assert_eq!(
+            run(
+                &mut s,
+                "ALTER TABLE acct ALTER COLUMN code TYPE bigint USING code::bigint, \
+                 ALTER COLUMN id TYPE bigint, ALTER COLUMN amount TYPE int"
+            )
+            .await,
+            "ALTER TABLE"
+        );
+        assert_eq!(
+            run(
+                &mut s,
+                "ALTER TABLE plain ALTER COLUMN b TYPE int USING b::int"
+            )
+            .await,
+            "ALTER TABLE"
+        );
+    }
+    let engine = Engine::open(store).await.unwrap();
+    let mut s = engine.session();
+    assert_eq!(
+        run(&mut s, "SELECT count(*), sum(code), sum(amount) FROM acct").await,
+        "50|12750|1600"
+    );
+    // Each index answers with the new types.
+    assert_eq!(
+        run(&mut s, "SELECT id FROM acct WHERE code = 200").await,
+        "20"
+    );
+    assert_eq!(
+        run(&mut s, "SELECT id FROM acct WHERE amount = 25 ORDER BY id").await,
+        "20"
+    );
+    assert_eq!(
+        run(&mut s, "INSERT INTO acct VALUES (99, 200, 1)").await,
+        "ERROR 23505: duplicate key value violates unique constraint \"acct_code\""
+    );
+    assert_eq!(
+        run(
+            &mut s,
+            "INSERT INTO acct VALUES (5000000000, 5000000000, 1)"
+        )
+        .await,
+        "INSERT 0 1"
+    );
+    // A table keyed by row ids keeps every row, duplicates included.
+    assert_eq!(
+        run(&mut s, "SELECT a, b + 1 FROM plain ORDER BY a").await,
+        "1|2\n1|2\n2|3"
+    );
+    assert_eq!(
+        run(&mut s, "DELETE FROM plain WHERE b = 1").await,
+        "DELETE 2"
+    );
+}
+
+#[tokio::test]
+async fn standard_conforming_strings_off_makes_backslash_an_escape() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut s = engine.session();
+    assert_eq!(
+        run(&mut s, r"SELECT 'a\\b', length('a\\b')").await,
+        r"a\\b|4"
+    );
+    assert_eq!(
+        run(&mut s, "SET standard_conforming_strings = off").await,
+        "SET"
+    );
+    // The setting applies from the next query string on, as in PostgreSQL.
+    assert_eq!(
+        run(
+            &mut s,
+            r"SELECT 'a\\b', 'it\'s', 'tab\there' = E'tab\there'"
+        )
+        .await,
+        r"a\b|it's|t"
+    );
+    let warnings = s.take_notices();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert_eq!(
+        warnings[0].message,
+        r"nonstandard use of \\ in a string literal"
+    );
+    assert_eq!(warnings[0].position, Some(8));
+    assert_eq!(
+        run(&mut s, "SELECT U&'x'").await,
+        "ERROR 0A000: unsafe use of string constant with Unicode escapes"
+    );
+    run(&mut s, "SET escape_string_warning = off").await;
+    assert_eq!(run(&mut s, r"SELECT 'a\\b'").await, r"a\b");
+    assert!(s.take_notices().is_empty());
+    run(&mut s, "RESET standard_conforming_strings").await;
+    assert_eq!(run(&mut s, r"SELECT 'a\\b'").await, r"a\\b");
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use borealis_endpoint::value_format::oid;
 use borealis_endpoint::{
-    Backend, BackendSession, Column, Description, EndpointConfig, ErrorInfo, Oid, Output,
+    Backend, BackendSession, Column, Description, EndpointConfig, ErrorInfo, Fetched, Oid, Output,
     PreparedStatement, StartupInfo, TxStatus,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -46,6 +46,9 @@ pub struct FakeSession {
     parameter_changes: Vec<(String, String)>,
     copy: Option<Vec<u8>>,
     copies: Arc<Mutex<CopyLog>>,
+    /// `STREAM n` cursors: id -> (rows returned so far, rows in all).
+    cursors: std::collections::HashMap<u64, (usize, usize)>,
+    next_cursor: u64,
 }
 
 impl Drop for FakeSession {
@@ -114,6 +117,8 @@ impl Backend for FakeBackend {
             parameter_changes: Vec::new(),
             copy: None,
             copies: self.copies.clone(),
+            cursors: Default::default(),
+            next_cursor: 0,
         }))
     }
 }
@@ -132,7 +137,7 @@ impl FakeSession {
                 param_types: vec![],
                 columns: vec![Column::new("?column?", oid::INT4)],
             },
-            "ROWS" => Description {
+            "ROWS" | "STREAM" => Description {
                 param_types: vec![],
                 columns: vec![Column::new("n", oid::INT8)],
             },
@@ -274,6 +279,15 @@ impl BackendSession for FakeSession {
                     tag: format!("SELECT {n}"),
                 })
             }
+            "STREAM" => {
+                self.next_cursor += 1;
+                let n: usize = arg.parse().unwrap_or(0);
+                self.cursors.insert(self.next_cursor, (0, n));
+                Ok(Output::Cursor {
+                    columns: statement.description.columns.clone(),
+                    cursor: self.next_cursor,
+                })
+            }
             "SELECT" => Ok(Output::Rows {
                 columns: statement.description.columns.clone(),
                 rows: vec![vec![Some("1".into())]],
@@ -290,6 +304,28 @@ impl BackendSession for FakeSession {
             self.tx = TxStatus::Failed;
         }
         result
+    }
+
+    /// Rows 1..=n of a `STREAM n` cursor; like the engine's, it knows it is
+    /// exhausted only after returning fewer rows than asked.
+    async fn fetch(&mut self, cursor: u64, max_rows: usize) -> Result<Fetched, ErrorInfo> {
+        let Some((sent, total)) = self.cursors.get_mut(&cursor) else {
+            return Err(ErrorInfo::error("34000", "cursor does not exist"));
+        };
+        let take = max_rows.min(*total - *sent);
+        let rows = (*sent + 1..=*sent + take)
+            .map(|i| vec![Some(i.to_string())])
+            .collect();
+        *sent += take;
+        let done = (take < max_rows).then(|| format!("SELECT {total}"));
+        if done.is_some() {
+            self.cursors.remove(&cursor);
+        }
+        Ok(Fetched { rows, done })
+    }
+
+    fn close_cursor(&mut self, cursor: u64) {
+        self.cursors.remove(&cursor);
     }
 
     /// Accepts any data; a line `bad` fails the COPY (22P02).

@@ -192,6 +192,21 @@ impl<'a> Binder<'a> {
             E::CompoundFieldAccess { root, access_chain } => {
                 let mut x = self.bind_expr(root, scope)?;
                 for a in access_chain {
+                    if let ast::AccessExpr::Subscript(ast::Subscript::Slice {
+                        lower_bound,
+                        upper_bound,
+                        stride: None,
+                    }) = a
+                    {
+                        x = self.bind_array_slice(
+                            x,
+                            lower_bound.as_ref(),
+                            upper_bound.as_ref(),
+                            scope,
+                            span,
+                        )?;
+                        continue;
+                    }
                     let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = a else {
                         return self.err_at(SqlError::unsupported("this field access"), span);
                     };
@@ -336,10 +351,13 @@ impl<'a> Binder<'a> {
                     ast::BinaryOperator::Gt => (4, ">"),
                     ast::BinaryOperator::GtEq => (5, ">="),
                     other => {
+                        if let Some(x) = self.bind_regex_any_all(other, all, left, right, scope)? {
+                            return Ok(x);
+                        }
                         return self.err_at(
                             SqlError::unsupported(format!("operator {other} with ANY/ALL")),
                             span,
-                        )
+                        );
                     }
                 };
                 if matches!(right.as_ref(), E::Subquery(_)) {
@@ -446,11 +464,13 @@ impl<'a> Binder<'a> {
                 let lower = i.value.to_lowercase();
                 // Niladic SQL functions.
                 if lower == "current_schema" {
-                    return Ok(Expr::Func {
-                        func: Func::CurrentSchema,
-                        args: vec![],
-                        ty: SqlType::Text.plain(),
-                    });
+                    return Ok(Expr::Const(
+                        self.catalog
+                            .current_schema()
+                            .map(Datum::Text)
+                            .unwrap_or(Datum::Null),
+                        SqlType::Text.plain(),
+                    ));
                 }
             }
             self.resolve_column(None, &ident_name(i), scope, span)
@@ -471,9 +491,8 @@ impl<'a> Binder<'a> {
         };
         match parts.as_slice() {
             [q, c] => self.resolve_column(Some(&ident_name(q)), &ident_name(c), scope, span),
-            [s, q, c] if ident_name(s) == "public" => {
-                self.resolve_column(Some(&ident_name(q)), &ident_name(c), scope, span)
-            }
+            // schema.table.column: range variables are named by the table.
+            [_, q, c] => self.resolve_column(Some(&ident_name(q)), &ident_name(c), scope, span),
             _ => self.err_at(SqlError::unsupported("this column reference"), span),
         }
     }
@@ -783,6 +802,27 @@ impl<'a> Binder<'a> {
                     };
                     let r = self.bind_expr(right, scope)?;
                     return self.bind_bitwise(op, l, r, (start_span(left), start_span(right)));
+                }
+                op @ (ast::BinaryOperator::AtArrow
+                | ast::BinaryOperator::ArrowAt
+                | ast::BinaryOperator::PGOverlap) => {
+                    let l = match bound_left.take() {
+                        Some(l) => l,
+                        None => self.bind_expr(left, scope)?,
+                    };
+                    let r = self.bind_expr(right, scope)?;
+                    let spans = (start_span(left), start_span(right));
+                    let sym = match op {
+                        ast::BinaryOperator::AtArrow => "@>",
+                        ast::BinaryOperator::ArrowAt => "<@",
+                        _ => "&&",
+                    };
+                    let op_pos = self.op_pos(spans, sym);
+                    let (lt, rt) = (l.ty().ty, r.ty().ty);
+                    return match self.bind_array_operator(op, l, r, spans, op_pos)? {
+                        Some(x) => Ok(x),
+                        None => Err(no_operator(sym, Some(lt), rt).at(op_pos)),
+                    };
                 }
                 other => {
                     if let Some(x) =
@@ -1285,14 +1325,16 @@ impl<'a> Binder<'a> {
             if !matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon) {
                 return self.err_at(SqlError::unsupported("TRY_CAST/SAFE_CAST"), span);
             }
-            let to = types::from_ast(data_type).map_err(|e| e.at(self.pos(span)))?;
+            let to = crate::user_types::resolve(self.catalog, data_type)
+                .map_err(|e| e.at(self.pos(span)))?;
             if let (E::Array(a), SqlType::Array(_)) = (expr.as_ref(), to.ty) {
                 if a.elem.is_empty() {
                     return Ok(Expr::Const(Datum::Array(vec![]), to));
                 }
             }
             let x = self.bind_expr(expr, scope)?;
-            self.explicit_cast(x, to, start_span(expr))
+            let x = self.explicit_cast(x, to, start_span(expr))?;
+            Ok(self.with_domain(x, crate::user_types::domain_of(self.catalog, data_type)))
         }
     }
 
@@ -1309,9 +1351,11 @@ impl<'a> Binder<'a> {
             return Err(SqlError::internal("binder dispatch"));
         };
         {
-            let to = types::from_ast(&ts.data_type).map_err(|e| e.at(self.pos(span)))?;
+            let to = crate::user_types::resolve(self.catalog, &ts.data_type)
+                .map_err(|e| e.at(self.pos(span)))?;
             let x = self.bind_value(&ts.value.value, false, span)?;
-            self.explicit_cast(x, to, span)
+            let x = self.explicit_cast(x, to, span)?;
+            Ok(self.with_domain(x, crate::user_types::domain_of(self.catalog, &ts.data_type)))
         }
     }
 
@@ -1765,6 +1809,12 @@ impl<'a> Binder<'a> {
         let (lt, rt) = (l.ty().ty, r.ty().ty);
         let op_pos = self.op_pos((ls, rs), sym);
         if op == BinOp::Concat {
+            if matches!(lt, SqlType::Array(_)) || matches!(rt, SqlType::Array(_)) {
+                if let Some(x) = self.bind_array_concat(l, r, (ls, rs), op_pos)? {
+                    return Ok(x);
+                }
+                return Err(SqlError::internal("array concatenation dispatch"));
+            }
             let stringy = |t: SqlType| t.category() == Category::String || t == SqlType::Unknown;
             if !stringy(lt) && !stringy(rt) {
                 return Err(no_operator(sym, Some(lt), rt).at(op_pos));

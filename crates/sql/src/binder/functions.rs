@@ -119,6 +119,9 @@ impl<'a> Binder<'a> {
                 span,
             );
         }
+        if let Some(x) = self.bind_array_function(&name, &raw, scope, span)? {
+            return Ok(x);
+        }
         if let Some(x) = self.bind_sys_function(&name, f, scope, span)? {
             return Ok(x);
         }
@@ -127,6 +130,12 @@ impl<'a> Binder<'a> {
         }
         if let Some(x) = self.bind_role_function(&name, &raw) {
             return Ok(x);
+        }
+        if !KNOWN_FUNCTIONS.contains(&name.as_str())
+            && !builtins::binds(&name)
+            && self.is_user_function(&name)
+        {
+            return self.bind_user_function(&name, f, scope, span);
         }
         if !KNOWN_FUNCTIONS.contains(&name.as_str()) && !builtins::binds(&name) {
             // Type the arguments (outside any GROUP BY check) for PostgreSQL's message.
@@ -482,11 +491,13 @@ impl<'a> Binder<'a> {
             }
             "current_schema" => {
                 arity!(n == 0);
-                return Ok(Expr::Func {
-                    func: Func::CurrentSchema,
-                    args: vec![],
-                    ty: text,
-                });
+                return Ok(Expr::Const(
+                    self.catalog
+                        .current_schema()
+                        .map(Datum::Text)
+                        .unwrap_or(Datum::Null),
+                    SqlType::Text.plain(),
+                ));
             }
             "cardinality" | "array_length" => {
                 let is_len = name == "array_length";

@@ -2,9 +2,11 @@
 //! with PostgreSQL's rules (unknown literals, implicit casts, operator
 //! resolution), and turns sqlparser's AST into bound plans (`plan.rs`).
 
+mod array_ops;
 mod assign;
 mod default_expr;
 mod dml;
+mod domain;
 pub use dml::dml_under_with;
 mod expr;
 mod functions;
@@ -16,6 +18,7 @@ mod sequence_fns;
 mod srf;
 mod sys;
 mod table_fn;
+mod user_functions;
 mod window;
 
 use std::sync::Arc;
@@ -48,6 +51,12 @@ pub struct Scope {
 
 impl Scope {
     pub fn of_table(t: &TableDef, alias: &str) -> Scope {
+        // Unaliased, a table is known by its name without the schema.
+        let alias = if alias == t.name {
+            crate::schema::split(alias).1
+        } else {
+            alias
+        };
         Scope {
             cols: t
                 .columns
@@ -191,7 +200,8 @@ pub fn ident_name(i: &ast::Ident) -> String {
     }
 }
 
-/// The relation name of an object name (`public.t` -> `t`).
+/// The catalog key of an object name (`public.t` -> `t`, `s.t` -> `s.t`;
+/// see `crate::schema`).
 pub fn object_name(n: &ast::ObjectName) -> SqlResult<String> {
     let parts: Vec<String> =
         n.0.iter()
@@ -202,7 +212,7 @@ pub fn object_name(n: &ast::ObjectName) -> SqlResult<String> {
             .collect::<SqlResult<_>>()?;
     match parts.as_slice() {
         [name] => Ok(name.clone()),
-        [schema, name] if schema == "public" => Ok(name.clone()),
+        [schema, name] if !schema.contains('.') => Ok(crate::schema::qualified(schema, name)),
         _ => Err(SqlError::undefined_table(&parts.join("."))),
     }
 }
@@ -702,6 +712,9 @@ pub struct Binder<'a> {
     /// Tables bound under an alias, as (table name, alias): a reference by
     /// the table's own name then gets PostgreSQL's hint naming the alias.
     aliased_tables: Vec<(String, String)>,
+    /// Relations the statement itself names, in binding order (not those
+    /// inside views): what its privileges are checked on.
+    resolved_relations: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Binder<'a> {
@@ -729,6 +742,19 @@ impl<'a> Binder<'a> {
             view_depth: 0,
             using_hidden: vec![],
             aliased_tables: vec![],
+            resolved_relations: Default::default(),
+        }
+    }
+
+    /// The relations bound so far that the statement names itself.
+    pub fn resolved_relations(&self) -> Vec<String> {
+        self.resolved_relations.borrow().clone()
+    }
+
+    /// Notes a relation the statement names (views' own relations aside).
+    pub(crate) fn note_resolved(&self, key: &str) {
+        if self.view_depth == 0 {
+            self.resolved_relations.borrow_mut().push(key.to_string());
         }
     }
 
@@ -751,9 +777,12 @@ impl<'a> Binder<'a> {
 
     pub fn table(&self, name: &ast::ObjectName) -> SqlResult<Arc<TableDef>> {
         let n = object_name(name).map_err(|e| e.at(self.pos(name.span())))?;
-        self.catalog
+        let t = self
+            .catalog
             .table(&n)
-            .map_err(|e| e.at(self.pos(name.span())))
+            .map_err(|e| e.at(self.pos(name.span())))?;
+        self.note_resolved(&t.name);
+        Ok(t)
     }
 
     // ---------------------------------------------------------------- coercion
@@ -837,7 +866,7 @@ impl<'a> Binder<'a> {
     ) -> SqlResult<Expr> {
         let from = e.ty();
         match self.try_coerce(e, col.ty, CastContext::Assignment, span) {
-            Ok(Some(x)) => Ok(x),
+            Ok(Some(x)) => Ok(self.with_domain(x, col.domain)),
             Ok(None) => self.err_at(
                 SqlError::datatype_mismatch(format!(
                     "column \"{}\" is of type {} but expression is of type {}",

@@ -620,9 +620,11 @@ impl<'a> Binder<'a> {
                 }
                 if let Ok(n) = object_name(name) {
                     if let Some(v) = self.catalog.views.get(&n).cloned() {
+                        self.note_resolved(&n);
                         return self.bind_view(&v, alias.as_ref(), name.span());
                     }
                     if let Some((plan, mut scope)) = self.bind_sequence_relation(&n) {
+                        self.note_resolved(&n);
                         if let Some(a) = alias {
                             let q = ident_name(&a.name);
                             scope
@@ -793,7 +795,7 @@ impl<'a> Binder<'a> {
         }
         let qual = alias
             .map(|a| ident_name(&a.name))
-            .unwrap_or_else(|| v.name.clone());
+            .unwrap_or_else(|| crate::schema::split(&v.name).1.to_string());
         let mut cols: Vec<ScopeCol> = qp
             .columns
             .iter()
@@ -1130,7 +1132,9 @@ impl<'a> Binder<'a> {
                 }
                 ast::SelectItem::QualifiedWildcard(kind, _) => {
                     let q = match kind {
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?,
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                            crate::schema::split(&object_name(n)?).1.to_string()
+                        }
                         ast::SelectItemQualifiedWildcardKind::Expr(_) => {
                             return Err(SqlError::unsupported("expression.*"))
                         }

@@ -6,8 +6,8 @@
 //! any other text expression is resolved when evaluated. Also `SELECT *
 //! FROM seq`: one row of last_value, log_cnt, is_called read when the
 //! query runs. And `current_user` / `session_user` / `current_role` /
-//! `user`: the role SET SESSION AUTHORIZATION chose (see `crate::roles`;
-//! there is no SET ROLE, so they are always the same). And the views
+//! `user`: SET ROLE's role, else the session user (SET SESSION
+//! AUTHORIZATION's; see `crate::roles`). And the views
 //! `pg_sequences` and `information_schema.sequences` (every sequence is in
 //! schema public; the database is `postgres`, as current_database() says).
 
@@ -18,7 +18,7 @@ use super::{Binder, FnArg, Scope, ScopeCol};
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
 use crate::plan::{Expr, Func, Plan};
-use crate::sequence::{relation_name, SeqFn};
+use crate::sequence::SeqFn;
 use crate::types::SqlType;
 
 /// The string literal naming a relation, if the argument is one.
@@ -87,7 +87,7 @@ impl Binder<'_> {
                 let seq = if self.catalog.sequences.contains_key(literal) {
                     literal.to_string()
                 } else {
-                    relation_name(literal)
+                    self.catalog.resolve_text_name(literal)
                 };
                 if !self.catalog.sequences.contains_key(&seq) {
                     let e = if self.catalog.tables.contains_key(&seq)
@@ -143,8 +143,13 @@ impl Binder<'_> {
         {
             return None;
         }
+        let func = if name == "session_user" {
+            crate::pg_catalog::SysFn::CurrentSetting
+        } else {
+            crate::pg_catalog::SysFn::CurrentUser
+        };
         Some(Expr::Func {
-            func: Func::Sys(crate::pg_catalog::SysFn::CurrentSetting),
+            func: Func::Sys(func),
             args: vec![Expr::Const(
                 Datum::Text("session_authorization".into()),
                 SqlType::Text.plain(),

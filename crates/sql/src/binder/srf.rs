@@ -232,18 +232,13 @@ impl Binder<'_> {
                 if !(2..=3).contains(&args.len()) {
                     return self.err_at(SqlError::undefined_function(&sig()), span);
                 }
-                let ty = if args.iter().any(|(e, _)| e.ty().ty == SqlType::Int8) {
-                    SqlType::Int8
-                } else if args.iter().all(|(e, _)| {
-                    matches!(e.ty().ty, SqlType::Int2 | SqlType::Int4 | SqlType::Unknown)
-                }) {
-                    SqlType::Int4
-                } else {
-                    return self.err_at(SqlError::unsupported(sig()), span);
+                let types: Vec<SqlType> = args.iter().map(|(e, _)| e.ty().ty).collect();
+                let Some((ty, arg_types)) = crate::series::signature(&types) else {
+                    return self.err_at(SqlError::undefined_function(&sig()), span);
                 };
                 let mut bound = Vec::new();
-                for (e, s) in args {
-                    bound.push(self.coerce_implicit(e, ty, s)?);
+                for ((e, s), to) in args.into_iter().zip(arg_types) {
+                    bound.push(self.coerce_implicit(e, to, s)?);
                 }
                 (bound, ty.plain())
             }

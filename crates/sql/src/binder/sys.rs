@@ -215,11 +215,14 @@ impl Binder<'_> {
             "current_schemas",
             "to_regtype",
             "to_regclass",
+            "pg_typeof",
             "array_upper",
             "pg_backend_pid",
             "pg_has_role",
             "has_table_privilege",
+            "has_sequence_privilege",
             "has_schema_privilege",
+            "has_database_privilege",
             "pg_collation_is_visible",
             "pg_get_serial_sequence",
             "json_build_object",
@@ -229,6 +232,7 @@ impl Binder<'_> {
             "pg_get_function_result",
             "pg_get_function_arguments",
             "pg_get_function_identity_arguments",
+            "pg_get_triggerdef",
         ];
         if !NAMES.contains(&name) {
             return Ok(None);
@@ -255,13 +259,42 @@ impl Binder<'_> {
         let text = SqlType::Text.plain();
         let null_text = Expr::Const(Datum::Null, text);
         Ok(Some(match name {
+            "pg_table_is_visible" if n == 1 => {
+                let hidden = crate::pg_catalog::invisible_relation_oids(self.catalog);
+                if hidden.is_empty() {
+                    Expr::Const(Datum::Bool(true), SqlType::Bool.plain())
+                } else {
+                    let oid = self.coerce_implicit(args.remove(0), SqlType::Oid, span)?;
+                    Expr::InList {
+                        expr: Box::new(oid),
+                        list: hidden
+                            .into_iter()
+                            .map(|o| Expr::Const(Datum::Int8(o), SqlType::Oid.plain()))
+                            .collect(),
+                        operand: SqlType::Oid,
+                        negated: true,
+                    }
+                }
+            }
             "pg_table_is_visible"
             | "pg_type_is_visible"
             | "pg_function_is_visible"
-            | "pg_has_role"
-            | "has_table_privilege"
-            | "has_schema_privilege"
             | "pg_collation_is_visible" => Expr::Const(Datum::Bool(true), SqlType::Bool.plain()),
+            "pg_has_role" if n == 2 || n == 3 => self.sys_fn(SysFn::HasRole, args, SqlType::Bool),
+            "has_table_privilege"
+            | "has_sequence_privilege"
+            | "has_schema_privilege"
+            | "has_database_privilege"
+                if n == 2 || n == 3 =>
+            {
+                let kind = match name {
+                    "has_table_privilege" => crate::acl::ObjectKind::Table,
+                    "has_sequence_privilege" => crate::acl::ObjectKind::Sequence,
+                    "has_schema_privilege" => crate::acl::ObjectKind::Schema,
+                    _ => crate::acl::ObjectKind::Database,
+                };
+                self.sys_fn(SysFn::HasPrivilege(kind), args, SqlType::Bool)
+            }
             "json_build_object" => self.sys_fn(SysFn::JsonBuildObject, args, SqlType::Json),
             "array_position" if n == 2 => {
                 let SqlType::Array(elem) = args[0].ty().ty else {
@@ -285,7 +318,11 @@ impl Binder<'_> {
                 let is_local = self.coerce_implicit(args.remove(2), SqlType::Bool, span)?;
                 let value = self.coerce_text(args.remove(1), span, name)?;
                 let setting = self.coerce_text(args.remove(0), span, name)?;
-                self.sys_fn(SysFn::SetConfig, vec![setting, value, is_local], SqlType::Text)
+                self.sys_fn(
+                    SysFn::SetConfig,
+                    vec![setting, value, is_local],
+                    SqlType::Text,
+                )
             }
             "pg_get_serial_sequence" if n == 2 => {
                 let column = self.coerce_text(args.remove(1), span, name)?;
@@ -348,18 +385,24 @@ impl Binder<'_> {
             "obj_description"
             | "col_description"
             | "shobj_description"
-            | "pg_get_statisticsobjdef_columns"
-            // pg_proc is empty: these never see a row.
-            | "pg_get_function_result"
-            | "pg_get_function_arguments"
-            | "pg_get_function_identity_arguments" => null_text,
+            | "pg_get_statisticsobjdef_columns" => null_text,
+            "pg_get_function_result" if n == 1 => {
+                self.lookup_case(args.remove(0), Lookup::FunctionResult, span)?
+            }
+            "pg_get_function_arguments" | "pg_get_function_identity_arguments" if n == 1 => {
+                self.lookup_case(args.remove(0), Lookup::FunctionArguments, span)?
+            }
+            "pg_get_triggerdef" if (1..=2).contains(&n) => {
+                self.lookup_case(args.remove(0), Lookup::TriggerDef, span)?
+            }
             "current_schemas" if n == 1 => {
                 let all = matches!(args[0], Expr::Const(Datum::Bool(true), _));
-                let mut v = vec![];
-                if all {
-                    v.push(Datum::Text("pg_catalog".into()));
-                }
-                v.push(Datum::Text("public".into()));
+                let v = self
+                    .catalog
+                    .current_schemas(all)
+                    .into_iter()
+                    .map(Datum::Text)
+                    .collect();
                 Expr::Const(
                     Datum::Array(v),
                     SqlType::Array(crate::types::Elem::Text).plain(),
@@ -381,6 +424,12 @@ impl Binder<'_> {
                     SqlType::Int8.plain(),
                 )
             }
+            // The argument's type is known when binding: PostgreSQL's
+            // regtype result, as its text.
+            "pg_typeof" if n == 1 => Expr::Const(
+                Datum::Text(args[0].ty().ty.display_name().to_string()),
+                SqlType::Text.plain(),
+            ),
             "array_upper" if n == 2 => {
                 if !matches!(args[0].ty().ty, SqlType::Array(_)) {
                     return bad(self);

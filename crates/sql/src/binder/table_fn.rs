@@ -33,6 +33,9 @@ impl Binder<'_> {
                     .at(self.pos(name.span())),
             );
         }
+        if self.is_user_function(&fname) && fname != "generate_series" {
+            return self.bind_user_function_in_from(name, &fname, args, alias);
+        }
         if fname != "generate_series" {
             return self.bind_function_in_from(name, &fname, args, alias);
         }
@@ -57,26 +60,21 @@ impl Binder<'_> {
             )
             .at(self.pos(name.span())));
         }
-        let ty = if bound.iter().any(|(e, _)| e.ty().ty == SqlType::Int8) {
-            SqlType::Int8
-        } else if bound
-            .iter()
-            .all(|(e, _)| matches!(e.ty().ty, SqlType::Int2 | SqlType::Int4 | SqlType::Unknown))
-        {
-            SqlType::Int4
-        } else {
-            return Err(SqlError::unsupported(format!(
+        let types: Vec<SqlType> = bound.iter().map(|(e, _)| e.ty().ty).collect();
+        let Some((ty, arg_types)) = crate::series::signature(&types) else {
+            return Err(SqlError::undefined_function(&format!(
                 "generate_series({})",
-                bound
+                types
                     .iter()
-                    .map(|(e, _)| e.ty().ty.display_name())
+                    .map(|t| t.display_name())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )));
+            ))
+            .at(self.pos(name.span())));
         };
         let mut exprs = Vec::new();
-        for (e, span) in bound {
-            exprs.push(self.coerce_implicit(e, ty, span)?);
+        for ((e, span), to) in bound.into_iter().zip(arg_types) {
+            exprs.push(self.coerce_implicit(e, to, span)?);
         }
         let qual = alias
             .map(|a| ident_name(&a.name))

@@ -1,8 +1,13 @@
 //! Aggregation: grouping rows and the running state of each aggregate
-//! (PostgreSQL result types: sum(int4) is int8, avg(int) numeric...).
+//! (PostgreSQL result types: sum(int4) is int8, avg(int) numeric...), and
+//! DISTINCT, which is grouping by the whole row without aggregates. The
+//! operator consumes its input batch by batch into a hash table bounded by
+//! work_mem and spills the rows of new groups beyond it; each pass's groups
+//! are returned before the next pass starts.
 
 use std::collections::VecDeque;
 
+use super::stream::{take_batch, Batch, Op};
 use super::*;
 
 use crate::spill::{partition_hash, row_bytes, SpillReader, SpillWriter};
@@ -15,150 +20,219 @@ const SPILL_DEPTH_MAX: u64 = 4;
 /// Assumed bookkeeping bytes of one group (hash entry, vectors).
 const GROUP_OVERHEAD: usize = 64;
 
-/// Rows a hash-aggregate pass consumes: the input, or a spilled partition
-/// whose records are the group key values followed by the row.
-enum AggInput {
-    Rows(std::vec::IntoIter<Row>),
+/// Hash aggregation (or DISTINCT) over a streaming input.
+pub(crate) struct AggregateOp {
+    input: Op,
+    groups: Vec<Expr>,
+    aggs: Vec<AggCall>,
+    /// DISTINCT: the group key is the whole input row; no aggregates.
+    distinct: bool,
+    started: bool,
+    /// Rows of the finished pass not yet returned.
+    out: std::vec::IntoIter<Row>,
+    /// Spilled partitions still to aggregate, with their depth.
+    pending: VecDeque<(SpillWriter, u64)>,
+    produced: bool,
+}
+
+/// Rows a hash-aggregate pass consumes: the operator's input, or a spilled
+/// partition whose records are the group key values followed by the row.
+enum AggInput<'i> {
+    Stream(&'i mut Op, std::vec::IntoIter<Row>),
     Spilled(SpillReader),
 }
 
-impl<'a> Ctx<'a> {
-    /// Hash aggregation within work_mem: once the groups held in memory
-    /// exceed it, rows of groups not yet in memory are written to partition
-    /// files by the hash of their group key (all rows of a group, in input
-    /// order, land in the same file) and each file is aggregated afterwards
-    /// the same way. Groups come out in-memory groups first, then by partition.
-    pub(super) async fn aggregate(
-        &mut self,
-        rows: Vec<Row>,
-        groups: &[Expr],
-        aggs: &[AggCall],
-        outer: &[Row],
-    ) -> SqlResult<Vec<Row>> {
-        let mut out = Vec::new();
-        let mut pending: VecDeque<(SpillWriter, u64)> = VecDeque::new();
-        self.aggregate_pass(
-            AggInput::Rows(rows.into_iter()),
-            0,
+impl AggregateOp {
+    pub(crate) fn new(input: Op, groups: Vec<Expr>, aggs: Vec<AggCall>, distinct: bool) -> Self {
+        debug_assert!(!distinct || (groups.is_empty() && aggs.is_empty()));
+        AggregateOp {
+            input,
             groups,
             aggs,
-            outer,
-            &mut out,
-            &mut pending,
-        )
-        .await?;
-        while let Some((file, depth)) = pending.pop_front() {
-            let input = AggInput::Spilled(file.into_reader()?);
-            self.aggregate_pass(input, depth, groups, aggs, outer, &mut out, &mut pending)
-                .await?;
+            distinct,
+            started: false,
+            out: Vec::new().into_iter(),
+            pending: VecDeque::new(),
+            produced: false,
         }
-        if out.is_empty() && groups.is_empty() {
-            let mut row = Vec::with_capacity(aggs.len());
-            for a in aggs {
-                row.push(AggState::new(a).finish(a)?);
-            }
-            out.push(row);
-        }
-        Ok(out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn aggregate_pass(
+    /// Groups come out in-memory groups first (in order of first
+    /// appearance), then partition by partition.
+    pub(crate) async fn next_batch(
         &mut self,
-        mut input: AggInput,
-        depth: u64,
-        groups: &[Expr],
-        aggs: &[AggCall],
+        ctx: &mut Ctx<'_>,
         outer: &[Row],
-        out: &mut Vec<Row>,
-        pending: &mut VecDeque<(SpillWriter, u64)>,
-    ) -> SqlResult<()> {
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
-        let may_spill = !groups.is_empty() && depth < SPILL_DEPTH_MAX;
-        let state_bytes = aggs.len() * std::mem::size_of::<AggState>() + GROUP_OVERHEAD;
-        let mut bytes = 0usize;
-        let mut partitions: Vec<SpillWriter> = Vec::new();
-        let mut record = Vec::new();
+    ) -> SqlResult<Option<Batch>> {
         loop {
-            let (g, r) = match &mut input {
-                AggInput::Rows(rows) => {
-                    let Some(r) = rows.next() else { break };
-                    let mut g = Vec::with_capacity(groups.len());
-                    for e in groups {
-                        g.push(self.eval_row(e, &r, outer).await?);
+            if let Some(batch) = take_batch(&mut self.out) {
+                self.produced = true;
+                return Ok(Some(batch));
+            }
+            let (input, depth) = if !self.started {
+                self.started = true;
+                (AggInput::Stream(&mut self.input, Vec::new().into_iter()), 0)
+            } else if let Some((file, depth)) = self.pending.pop_front() {
+                (AggInput::Spilled(file.into_reader()?), depth)
+            } else {
+                if !self.produced && self.groups.is_empty() && !self.distinct {
+                    // An aggregate without GROUP BY returns one row even over no rows.
+                    self.produced = true;
+                    let mut row = Vec::with_capacity(self.aggs.len());
+                    for a in &self.aggs {
+                        row.push(AggState::new(a).finish(a)?);
                     }
-                    (g, r)
+                    return Ok(Some(vec![row]));
                 }
-                AggInput::Spilled(file) => {
-                    let Some(mut g) = file.next_row()? else { break };
-                    if g.len() < groups.len() {
-                        return Err(SqlError::internal("spilled aggregate record too short"));
-                    }
-                    let r = g.split_off(groups.len());
-                    (g, r)
-                }
+                return Ok(None);
             };
-            let key = row_key(&g);
-            let slot = match index.get(&key) {
-                Some(i) => *i,
-                None if !partitions.is_empty() => {
-                    let p = (partition_hash(&key, depth) % partitions.len() as u64) as usize;
-                    record.clear();
-                    record.extend(g);
-                    record.extend(r);
-                    partitions[p].push(&record)?;
+            let rows = aggregate_pass(
+                ctx,
+                input,
+                depth,
+                &self.groups,
+                &self.aggs,
+                self.distinct,
+                outer,
+                &mut self.pending,
+            )
+            .await?;
+            self.out = rows.into_iter();
+        }
+    }
+}
+
+impl<'i> AggInput<'i> {
+    /// The next row's group key values and the row (empty for DISTINCT,
+    /// whose key is the row).
+    async fn next(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        groups: &[Expr],
+        distinct: bool,
+        outer: &[Row],
+    ) -> SqlResult<Option<(Row, Row)>> {
+        match self {
+            AggInput::Stream(op, batch) => {
+                let r = loop {
+                    if let Some(r) = batch.next() {
+                        break r;
+                    }
+                    match op.next_batch(ctx, outer).await? {
+                        Some(b) => *batch = b.into_iter(),
+                        None => return Ok(None),
+                    }
+                };
+                if distinct {
+                    return Ok(Some((r, Vec::new())));
+                }
+                let mut g = Vec::with_capacity(groups.len());
+                for e in groups {
+                    g.push(ctx.eval_row(e, &r, outer).await?);
+                }
+                Ok(Some((g, r)))
+            }
+            AggInput::Spilled(file) => {
+                let Some(mut g) = file.next_row()? else {
+                    return Ok(None);
+                };
+                if distinct {
+                    return Ok(Some((g, Vec::new())));
+                }
+                if g.len() < groups.len() {
+                    return Err(SqlError::internal("spilled aggregate record too short"));
+                }
+                let r = g.split_off(groups.len());
+                Ok(Some((g, r)))
+            }
+        }
+    }
+}
+
+/// One pass of hash aggregation within work_mem: once the groups held in
+/// memory exceed it, rows of groups not yet in memory are written to
+/// partition files by the hash of their group key (all rows of a group, in
+/// input order, land in the same file), queued on `pending` for a later
+/// pass. Returns the pass's groups.
+#[allow(clippy::too_many_arguments)]
+async fn aggregate_pass(
+    ctx: &mut Ctx<'_>,
+    mut input: AggInput<'_>,
+    depth: u64,
+    groups: &[Expr],
+    aggs: &[AggCall],
+    distinct: bool,
+    outer: &[Row],
+    pending: &mut VecDeque<(SpillWriter, u64)>,
+) -> SqlResult<Vec<Row>> {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
+    let may_spill = (distinct || !groups.is_empty()) && depth < SPILL_DEPTH_MAX;
+    let state_bytes = aggs.len() * std::mem::size_of::<AggState>() + GROUP_OVERHEAD;
+    let mut bytes = 0usize;
+    let mut partitions: Vec<SpillWriter> = Vec::new();
+    let mut record = Vec::new();
+    while let Some((g, r)) = input.next(ctx, groups, distinct, outer).await? {
+        let key = row_key(&g);
+        let slot = match index.get(&key) {
+            Some(i) => *i,
+            None if !partitions.is_empty() => {
+                let p = (partition_hash(&key, depth) % partitions.len() as u64) as usize;
+                record.clear();
+                record.extend(g);
+                record.extend(r);
+                partitions[p].push(&record)?;
+                continue;
+            }
+            None => {
+                bytes += row_bytes(&g) + key.len() + state_bytes;
+                states.push((g, aggs.iter().map(AggState::new).collect()));
+                index.insert(key, states.len() - 1);
+                states.len() - 1
+            }
+        };
+        for (ai, a) in aggs.iter().enumerate() {
+            if let Some(f) = &a.filter {
+                if !ctx.predicate(f, &r, outer).await? {
                     continue;
                 }
-                None => {
-                    bytes += row_bytes(&g) + key.len() + state_bytes;
-                    states.push((g, aggs.iter().map(AggState::new).collect()));
-                    index.insert(key, states.len() - 1);
-                    states.len() - 1
-                }
-            };
-            for (ai, a) in aggs.iter().enumerate() {
-                if let Some(f) = &a.filter {
-                    if !self.predicate(f, &r, outer).await? {
-                        continue;
-                    }
-                }
-                let mut args = Vec::with_capacity(a.args.len());
-                for e in &a.args {
-                    args.push(self.eval_row(e, &r, outer).await?);
-                }
-                if a.distinct || matches!(a.func, AggFunc::StringAgg | AggFunc::ArrayAgg) {
-                    // States that keep their inputs grow with them.
-                    bytes += row_bytes(&args);
-                }
-                states[slot].1[ai].update(a, args)?;
             }
-            if may_spill && partitions.is_empty() && bytes > self.work_mem {
-                for _ in 0..SPILL_PARTITIONS {
-                    partitions.push(self.engine.spill.create_file()?);
-                }
-                tracing::debug!(
-                    groups = states.len(),
-                    depth,
-                    work_mem = self.work_mem,
-                    "hash aggregate spilling new groups to disk"
-                );
+            let mut args = Vec::with_capacity(a.args.len());
+            for e in &a.args {
+                args.push(ctx.eval_row(e, &r, outer).await?);
             }
+            if a.distinct || matches!(a.func, AggFunc::StringAgg | AggFunc::ArrayAgg) {
+                // States that keep their inputs grow with them.
+                bytes += row_bytes(&args);
+            }
+            states[slot].1[ai].update(a, args)?;
         }
-        for p in partitions {
-            if p.rows() > 0 {
-                pending.push_back((p, depth + 1));
+        if may_spill && partitions.is_empty() && bytes > ctx.work_mem {
+            for _ in 0..SPILL_PARTITIONS {
+                partitions.push(ctx.engine.spill.create_file()?);
             }
+            tracing::debug!(
+                groups = states.len(),
+                depth,
+                work_mem = ctx.work_mem,
+                "hash aggregate spilling new groups to disk"
+            );
         }
-        for (g, st) in states {
-            let mut row = g;
-            for (a, s) in aggs.iter().zip(st) {
-                row.push(s.finish(a)?);
-            }
-            out.push(row);
-        }
-        Ok(())
     }
+    for p in partitions {
+        if p.rows() > 0 {
+            pending.push_back((p, depth + 1));
+        }
+    }
+    let mut out = Vec::with_capacity(states.len());
+    for (g, st) in states {
+        let mut row = g;
+        for (a, s) in aggs.iter().zip(st) {
+            row.push(s.finish(a)?);
+        }
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Running state of one aggregate call.

@@ -19,32 +19,17 @@ impl<'a> Ctx<'a> {
         ty: SqlType,
         outer: &[Row],
     ) -> SqlResult<Vec<Row>> {
-        let mut v = Vec::with_capacity(3);
+        let mut values = Vec::with_capacity(3);
         for a in args {
-            match self.eval_row(a, &[], outer).await?.as_i64() {
-                Some(x) => v.push(x as i128),
-                None => return Ok(vec![]),
+            values.push(self.eval_row(a, &[], outer).await?);
+        }
+        let mut series = crate::series::Series::new(&values, ty)?;
+        let mut out = Vec::new();
+        while let Some(v) = series.next_value()? {
+            if out.len() % 1024 == 0 {
+                super::cooperate().await;
             }
-        }
-        let (start, stop) = (v[0], v[1]);
-        let step = v.get(2).copied().unwrap_or(1);
-        if step == 0 {
-            return Err(SqlError::new("22023", "step size cannot equal zero"));
-        }
-        let count = if (step > 0 && start > stop) || (step < 0 && start < stop) {
-            0
-        } else {
-            ((stop - start) / step + 1) as usize
-        };
-        let mut out = Vec::with_capacity(count.min(1 << 20));
-        let mut i = start;
-        for _ in 0..count {
-            super::cooperate().await;
-            out.push(vec![match ty {
-                SqlType::Int8 => Datum::Int8(i as i64),
-                _ => Datum::Int4(i as i32),
-            }]);
-            i += step;
+            out.push(vec![v]);
         }
         Ok(out)
     }
@@ -109,13 +94,46 @@ impl<'a> Ctx<'a> {
 
     /// Writes every row of `from` under `to`'s id and primary key (with its
     /// index entries), failing as PostgreSQL does on NULL or duplicate keys.
-    pub async fn rekey_table(&mut self, from: &TableDef, to: &TableDef) -> SqlResult<()> {
-        let pk = to
-            .primary_key
-            .as_ref()
-            .ok_or_else(|| SqlError::internal("rekey without a primary key"))?;
+    /// `rewrite` recomputes columns from the old row on the way (ALTER
+    /// COLUMN ... TYPE); a table without a primary key keeps its row ids.
+    pub async fn rekey_table(
+        &mut self,
+        from: &TableDef,
+        to: &TableDef,
+        rewrite: &[crate::ddl::ColumnRewrite],
+    ) -> SqlResult<()> {
+        assert_eq!(
+            from.columns.len(),
+            to.columns.len(),
+            "a rekey keeps the columns"
+        );
         self.note_write(to);
-        for (_, row) in self.scan_table(from, &Access::Full, None, &[]).await? {
+        let from_prefix = index_prefix(from.id, PRIMARY_INDEX);
+        for (old_key, old_row) in self.scan_table(from, &Access::Full, None, &[]).await? {
+            let mut row = old_row.clone();
+            for r in rewrite {
+                let value = self.eval_row(&r.expr, &old_row, &[]).await?;
+                if value.is_null() && to.columns[r.column].not_null {
+                    return Err(SqlError::new(
+                        "23502",
+                        format!(
+                            "column \"{}\" of relation \"{}\" contains null values",
+                            to.columns[r.column].name, to.name
+                        ),
+                    ));
+                }
+                row[r.column] = value;
+            }
+            let Some(pk) = &to.primary_key else {
+                // Row-id keyed: the same row id under the new table id.
+                let row_id = old_key
+                    .get(from_prefix.len()..)
+                    .ok_or_else(|| SqlError::internal("row key shorter than its prefix"))?;
+                let mut key = index_prefix(to.id, PRIMARY_INDEX);
+                key.extend_from_slice(row_id);
+                self.write_indexes_and_row(to, key, &row)?;
+                continue;
+            };
             for &c in &pk.columns {
                 if row[c].is_null() {
                     return Err(SqlError::new(
@@ -130,39 +148,51 @@ impl<'a> Ctx<'a> {
             let key = Self::index_key(to, pk, &row)
                 .ok_or_else(|| SqlError::internal("null in primary key"))?;
             if self.txn.writes.contains_key(&key) {
-                let names: Vec<&str> = pk
-                    .columns
-                    .iter()
-                    .map(|c| to.columns[*c].name.as_str())
-                    .collect();
-                let vals: Vec<String> = pk
-                    .columns
-                    .iter()
-                    .map(|c| row[*c].to_text(1).unwrap_or_default())
-                    .collect();
-                return Err(SqlError::new(
-                    "23505",
-                    format!("could not create unique index \"{}\"", pk.name),
-                )
-                .with_detail(format!(
-                    "Key ({})=({}) is duplicated.",
-                    names.join(", "),
-                    vals.join(", ")
-                )));
+                return Err(Self::index_build_duplicate(to, pk, &row));
             }
-            for idx in &to.unique {
-                if let Some(ik) = Self::index_key(to, idx, &row) {
-                    if self.txn.writes.contains_key(&ik) {
-                        return Err(Self::duplicate(to, idx, &row));
-                    }
-                    self.put(ik, Some(key.clone()));
-                }
-            }
-            for idx in &to.indexes {
-                self.put(Self::secondary_key(to, idx, &row, &key), Some(key.clone()));
-            }
-            self.put(key, Some(encode_row(&row)));
+            self.write_indexes_and_row(to, key, &row)?;
         }
+        Ok(())
+    }
+
+    /// PostgreSQL's error when building a unique index meets a second row
+    /// with the same key.
+    fn index_build_duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
+        let names: Vec<&str> = idx
+            .columns
+            .iter()
+            .map(|c| table.columns[*c].name.as_str())
+            .collect();
+        let vals: Vec<String> = idx
+            .columns
+            .iter()
+            .map(|c| row[*c].to_text(1).unwrap_or_default())
+            .collect();
+        SqlError::new(
+            "23505",
+            format!("could not create unique index \"{}\"", idx.name),
+        )
+        .with_detail(format!(
+            "Key ({})=({}) is duplicated.",
+            names.join(", "),
+            vals.join(", ")
+        ))
+    }
+
+    /// A moved row's unique and secondary index entries, then the row.
+    fn write_indexes_and_row(&mut self, to: &TableDef, key: Vec<u8>, row: &Row) -> SqlResult<()> {
+        for idx in &to.unique {
+            if let Some(ik) = Self::index_key(to, idx, row) {
+                if self.txn.writes.contains_key(&ik) {
+                    return Err(Self::index_build_duplicate(to, idx, row));
+                }
+                self.put(ik, Some(key.clone()));
+            }
+        }
+        for idx in &to.indexes {
+            self.put(Self::secondary_key(to, idx, row, &key), Some(key.clone()));
+        }
+        self.put(key, Some(encode_row(row)));
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! index maintenance and the READ COMMITTED / REPEATABLE READ conflict rules.
 
 use super::*;
+use crate::routine::{TriggerEvent, TriggerTiming};
 
 impl<'a> Ctx<'a> {
     // ------------------------------------------------------------ writes
@@ -242,15 +243,22 @@ impl<'a> Ctx<'a> {
     ) -> SqlResult<usize> {
         let none = HashMap::new();
         let env = self.env(&[], &none);
-        router.place(row, &|e, r| eval(e, r, &env))
+        router
+            .place(row, &|e, r| eval(e, r, &env))
+            .map_err(|e| crate::privileges::visible_partition_error(e, router, env.settings))
     }
 
     pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
+        let mark = self.txn.pending_triggers.len();
+        self.statement_triggers(&p.table, TriggerEvent::Insert, TriggerTiming::Before)
+            .await?;
         self.fk_defer = true;
         let r = self.insert_rows(p).await;
         self.fk_defer = false;
         let r = r?;
         self.run_fk_checks().await?;
+        self.after_statement(&p.table, TriggerEvent::Insert, mark)
+            .await?;
         Ok(r)
     }
 
@@ -316,6 +324,12 @@ impl<'a> Ctx<'a> {
                 }
                 None => (&p.table, &p.checks, row),
             };
+            let Some(row) = self
+                .before_row_triggers(table, TriggerEvent::Insert, None, Some(row), None)
+                .await?
+            else {
+                continue;
+            };
             if let Some(oc) = &p.on_conflict {
                 match self.on_conflict(table, &row, oc, checks, &touched).await? {
                     Conflict::None => {}
@@ -346,6 +360,7 @@ impl<'a> Ctx<'a> {
             };
             touched.insert(key);
             n += 1;
+            self.queue_after_row(table, TriggerEvent::Insert, None, Some(&row), None);
             let row = match leaf {
                 Some(leaf) => leaf.to_target(row),
                 None => row,
@@ -456,6 +471,11 @@ impl<'a> Ctx<'a> {
                 other.name
             )));
         }
+        let mark = self.txn.pending_triggers.len();
+        for t in tables {
+            self.statement_triggers(t, TriggerEvent::Truncate, TriggerTiming::Before)
+                .await?;
+        }
         for t in tables {
             let mut prefix = vec![crate::encoding::DATA_PREFIX];
             prefix.extend_from_slice(&t.id.to_be_bytes());
@@ -466,6 +486,10 @@ impl<'a> Ctx<'a> {
                 }
                 self.put(k, None);
             }
+        }
+        for t in tables {
+            self.after_statement(t, TriggerEvent::Truncate, mark)
+                .await?;
         }
         Ok(())
     }
@@ -502,6 +526,9 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
+        let mark = self.txn.pending_triggers.len();
+        self.statement_triggers(&p.table, TriggerEvent::Update, TriggerTiming::Before)
+            .await?;
         self.fk_defer = true;
         let r = match &p.from {
             Some(from) => self.update_joined(p, from).await,
@@ -510,6 +537,8 @@ impl<'a> Ctx<'a> {
         self.fk_defer = false;
         let r = r?;
         self.run_fk_checks().await?;
+        self.after_statement(&p.table, TriggerEvent::Update, mark)
+            .await?;
         Ok(r)
     }
 
@@ -581,7 +610,27 @@ impl<'a> Ctx<'a> {
                 for (ci, e) in &p.assignments {
                     new[*ci] = self.eval_row(e, &old, &[]).await?;
                 }
+                let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
+                let Some(new) = self
+                    .before_row_triggers(
+                        t,
+                        TriggerEvent::Update,
+                        Some(&old),
+                        Some(new),
+                        Some(&assigned),
+                    )
+                    .await?
+                else {
+                    continue;
+                };
                 self.write_update(t, &key, &old, &new, checks).await?;
+                self.queue_after_row(
+                    t,
+                    TriggerEvent::Update,
+                    Some(&old),
+                    Some(&new),
+                    Some(&assigned),
+                );
                 n += 1;
                 self.returning(&p.returning, &new, &mut out).await?;
                 continue;
@@ -593,16 +642,60 @@ impl<'a> Ctx<'a> {
             for (ci, e) in &p.assignments {
                 new[*ci] = self.eval_row(e, &old_target, &[]).await?;
             }
+            // Row triggers fire on the leaf, with its column numbers.
+            let assigned: Vec<usize> = p
+                .assignments
+                .iter()
+                .filter_map(|(c, _)| t.column_index(&p.table.columns[*c].name))
+                .collect();
+            let leaf_new = source.to_leaf(new);
+            let Some(leaf_new) = self
+                .before_row_triggers(
+                    t,
+                    TriggerEvent::Update,
+                    Some(&old),
+                    Some(leaf_new),
+                    Some(&assigned),
+                )
+                .await?
+            else {
+                continue;
+            };
+            new = source.to_target(leaf_new);
             let dest = self.route(&parts.router, &new)?;
             if dest == leaf {
-                self.write_update(t, &key, &old, &source.to_leaf(new.clone()), checks)
-                    .await?;
+                let leaf_new = source.to_leaf(new.clone());
+                self.write_update(t, &key, &old, &leaf_new, checks).await?;
+                let after = Some(&leaf_new);
+                self.queue_after_row(t, TriggerEvent::Update, Some(&old), after, Some(&assigned));
             } else {
-                // Row movement: out of this partition, into its new one.
+                // Row movement: out of this partition, into its new one
+                // (PostgreSQL fires DELETE triggers here, INSERT ones there).
+                if self
+                    .before_row_triggers(t, TriggerEvent::Delete, Some(&old), None, None)
+                    .await?
+                    .is_none()
+                {
+                    continue;
+                }
                 self.delete_row(t, key, &old, 0).await?;
+                self.queue_after_row(t, TriggerEvent::Delete, Some(&old), None, None);
                 let to = &parts.router.leaves[dest];
-                self.insert_row(&to.table, to.to_leaf(new.clone()), &to.checks)
-                    .await?;
+                let Some(row) = self
+                    .before_row_triggers(
+                        &to.table,
+                        TriggerEvent::Insert,
+                        None,
+                        Some(to.to_leaf(new.clone())),
+                        None,
+                    )
+                    .await?
+                else {
+                    continue;
+                };
+                let (_, row) = self.insert_row(&to.table, row, &to.checks).await?;
+                self.queue_after_row(&to.table, TriggerEvent::Insert, None, Some(&row), None);
+                new = to.to_target(row);
             }
             n += 1;
             self.returning(&p.returning, &new, &mut out).await?;
@@ -682,11 +775,16 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn delete(&mut self, p: &DeletePlan) -> SqlResult<(u64, Vec<Row>)> {
+        let mark = self.txn.pending_triggers.len();
+        self.statement_triggers(&p.table, TriggerEvent::Delete, TriggerTiming::Before)
+            .await?;
         self.fk_defer = true;
         let r = self.delete_rows(p).await;
         self.fk_defer = false;
         let r = r?;
         self.run_fk_checks().await?;
+        self.after_statement(&p.table, TriggerEvent::Delete, mark)
+            .await?;
         Ok(r)
     }
 
@@ -717,7 +815,15 @@ impl<'a> Ctx<'a> {
             let Some(old) = self.lock_for_write(t, &key, row, filter).await? else {
                 continue;
             };
+            if self
+                .before_row_triggers(t, TriggerEvent::Delete, Some(&old), None, None)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
             self.delete_row(t, key, &old, 0).await?;
+            self.queue_after_row(t, TriggerEvent::Delete, Some(&old), None, None);
             let old = match &p.partitions {
                 Some(parts) => parts.router.leaves[leaf].to_target(old),
                 None => old,

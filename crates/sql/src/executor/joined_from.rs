@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::binder::JoinedFrom;
+use crate::routine::TriggerEvent;
 
 impl<'a> Ctx<'a> {
     pub(super) async fn update_joined(
@@ -23,8 +24,29 @@ impl<'a> Ctx<'a> {
             for (ci, e) in &p.assignments {
                 new[*ci] = self.eval_row(e, &joined, &[]).await?;
             }
+            let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
+            let Some(new) = self
+                .before_row_triggers(
+                    &p.table,
+                    TriggerEvent::Update,
+                    Some(&old),
+                    Some(new),
+                    Some(&assigned),
+                )
+                .await?
+            else {
+                continue;
+            };
             self.write_update(&p.table, &key, &old, &new, &p.checks)
                 .await?;
+            let after = Some(&new);
+            self.queue_after_row(
+                &p.table,
+                TriggerEvent::Update,
+                Some(&old),
+                after,
+                Some(&assigned),
+            );
             n += 1;
             if p.returning.is_some() {
                 let mut returned = new;
@@ -47,7 +69,15 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         let mut n = 0;
         for (key, old, joined) in targets {
+            if self
+                .before_row_triggers(&p.table, TriggerEvent::Delete, Some(&old), None, None)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
             self.delete_row(&p.table, key, &old, 0).await?;
+            self.queue_after_row(&p.table, TriggerEvent::Delete, Some(&old), None, None);
             n += 1;
             self.returning(&p.returning, &joined, &mut out).await?;
         }

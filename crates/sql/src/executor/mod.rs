@@ -9,8 +9,13 @@ mod dml;
 mod fk;
 mod join;
 mod joined_from;
+mod memory;
+pub use memory::DEFAULT_STATEMENT_MEMORY_MAX;
 mod project_set;
+mod scan;
+mod setop;
 mod sort;
+pub(crate) mod stream;
 mod window;
 
 use std::cmp::Ordering;
@@ -18,6 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
 
 use borealis_common::limits::SCAN_ROWS_MAX;
 use borealis_common::Lsn;
@@ -65,6 +71,17 @@ pub struct Ctx<'a> {
     work_mem: usize,
     /// The session's settings, for current_setting() and set_config().
     settings: Option<&'a crate::settings::StatementSettings<'a>>,
+    /// What the statement holds in memory that cannot spill.
+    memory: memory::MemoryGuard,
+}
+
+/// What a statement's `Ctx` carries between the fetches of a cursor (each
+/// fetch borrows the transaction anew).
+pub struct CtxState {
+    cache: HashMap<usize, SubResult>,
+    work_tables: HashMap<usize, Vec<Row>>,
+    work_mem: usize,
+    memory: memory::MemoryGuard,
 }
 
 impl<'a> Ctx<'a> {
@@ -86,7 +103,52 @@ impl<'a> Ctx<'a> {
             fk_defer: false,
             work_mem: crate::spill::DEFAULT_WORK_MEM,
             settings: None,
+            memory: memory::MemoryGuard::new(engine.statement_memory_max()),
         }
+    }
+
+    /// A context for a statement run inside this one (a function body, a
+    /// trigger): the same transaction, snapshot and settings, its own
+    /// parameters.
+    pub(crate) fn nested<'s>(&'s mut self, params: &'s [Datum]) -> Ctx<'s> {
+        let mut ctx = Ctx::new(self.engine, &mut *self.txn, self.snapshot, params);
+        ctx.work_mem = self.work_mem;
+        ctx.settings = self.settings;
+        ctx
+    }
+
+    /// A statement's context again, for the next fetch of its cursor.
+    pub fn resume(
+        engine: &'a EngineInner,
+        txn: &'a mut Txn,
+        snapshot: Lsn,
+        params: &'a [Datum],
+        state: CtxState,
+    ) -> Ctx<'a> {
+        let mut ctx = Ctx::new(engine, txn, snapshot, params);
+        ctx.cache = state.cache;
+        ctx.work_tables = state.work_tables;
+        ctx.work_mem = state.work_mem;
+        ctx.memory = state.memory;
+        ctx
+    }
+
+    /// Ends this fetch of a cursor (as `finish`), keeping what the next needs.
+    pub fn suspend(self) -> CtxState {
+        if self.sequence_used.load(AtomicOrdering::Relaxed) {
+            self.txn.used_sequences = true;
+        }
+        CtxState {
+            cache: self.cache,
+            work_tables: self.work_tables,
+            work_mem: self.work_mem,
+            memory: self.memory,
+        }
+    }
+
+    /// The session's settings (and its catalog view), if the statement has them.
+    pub(crate) fn statement_settings(&self) -> Option<&'a crate::settings::StatementSettings<'a>> {
+        self.settings
     }
 
     /// The session's settings as this statement sees them.
@@ -118,39 +180,13 @@ impl<'a> Ctx<'a> {
     /// Keys in [start, end) at the snapshot, overlaid with this transaction's writes.
     async fn scan(&self, start: &[u8], end: &[u8]) -> SqlResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut rows = Vec::new();
-        let mut cursor = start.to_vec();
-        loop {
-            let page = self
-                .engine
-                .store
-                .scan(&cursor, end, self.snapshot, SCAN_ROWS_MAX)
-                .await?;
-            let full = page.len() >= SCAN_ROWS_MAX;
-            if let Some((last, _)) = page.last() {
-                cursor = last.clone();
-                cursor.push(0);
-            }
+        let mut cursor = Some(start.to_vec());
+        while let Some(from) = cursor {
+            let (page, next) = self.scan_page(&from, end).await?;
             rows.extend(page);
-            if !full {
-                break;
-            }
+            cursor = next;
         }
-        let mut overlay = self
-            .txn
-            .writes
-            .range(start.to_vec()..end.to_vec())
-            .peekable();
-        if overlay.peek().is_none() {
-            return Ok(rows);
-        }
-        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = rows.into_iter().collect();
-        for (k, v) in overlay {
-            match v {
-                Some(v) => merged.insert(k.clone(), v.clone()),
-                None => merged.remove(k),
-            };
-        }
-        Ok(merged.into_iter().collect())
+        Ok(rows)
     }
 
     // ------------------------------------------------------------ expressions
@@ -185,6 +221,15 @@ impl<'a> Ctx<'a> {
             collect_subqueries(e, &mut subs);
             let mut results = HashMap::new();
             for s in subs {
+                if let Expr::UserCall { id, func, args, .. } = s {
+                    let mut values = Vec::with_capacity(args.len());
+                    for a in args {
+                        values.push(self.eval_row(a, row, outer).await?);
+                    }
+                    let v = self.call_function(func, values).await?;
+                    results.insert(*id, SubResult::Scalar(v));
+                    continue;
+                }
                 let Expr::Subquery {
                     id,
                     kind,
@@ -261,7 +306,21 @@ impl<'a> Ctx<'a> {
         self.exec_plan(&q.plan, &[]).await
     }
 
+    /// Every row of `plan`, through the streaming operators (the result is
+    /// charged to the memory guard while gathered).
     pub fn exec_plan<'s>(&'s mut self, plan: &'s Plan, outer: &'s [Row]) -> BoxFut<'s, Vec<Row>> {
+        Box::pin(async move {
+            let mut op = stream::Op::build(plan);
+            stream::collect_charged(&mut op, self, outer, "a materialized row set").await
+        })
+    }
+
+    /// The plan kinds without a streaming operator (`stream::MaterializedOp`).
+    pub(crate) fn exec_materialized<'s>(
+        &'s mut self,
+        plan: &'s Plan,
+        outer: &'s [Row],
+    ) -> BoxFut<'s, Vec<Row>> {
         Box::pin(async move {
             match plan {
                 Plan::Values { rows, .. } => {
@@ -275,174 +334,15 @@ impl<'a> Ctx<'a> {
                     }
                     Ok(out)
                 }
-                Plan::Scan {
-                    table,
-                    access,
-                    filter,
-                    lock,
-                } => {
-                    let rows = self
-                        .scan_table(table, access, filter.as_ref(), outer)
-                        .await?;
-                    if !*lock {
-                        return Ok(rows.into_iter().map(|(_, r)| r).collect());
-                    }
-                    let mut out = Vec::with_capacity(rows.len());
-                    for (key, row) in rows {
-                        if let Some(r) = self
-                            .lock_for_write(table, &key, row, filter.as_ref())
-                            .await?
-                        {
-                            out.push(r);
-                        }
-                    }
-                    Ok(out)
-                }
-                Plan::Filter { input, predicate } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    let mut out = Vec::new();
-                    for r in rows {
-                        if self.predicate(predicate, &r, outer).await? {
-                            out.push(r);
-                        }
-                    }
-                    Ok(out)
-                }
-                Plan::Project { input, exprs } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    let mut out = Vec::with_capacity(rows.len());
-                    for r in rows {
-                        let mut vals = Vec::with_capacity(exprs.len());
-                        for e in exprs {
-                            vals.push(self.eval_row(e, &r, outer).await?);
-                        }
-                        out.push(vals);
-                    }
-                    Ok(out)
-                }
-                Plan::Join {
-                    left,
-                    right,
-                    kind,
-                    on,
-                    left_width,
-                    right_width,
-                } => {
-                    let l = self.exec_plan(left, outer).await?;
-                    let r = self.exec_plan(right, outer).await?;
-                    let left_width = *left_width;
-                    let mut right_matched = vec![false; r.len()];
-                    // Equality conjuncts between the sides turn the nested loop
-                    // into a hash join; the full ON is still checked per pair.
-                    let keys = on
-                        .as_ref()
-                        .map(|p| equi_keys(p, left_width))
-                        .unwrap_or_default();
-                    let buckets = (!keys.is_empty()).then(|| {
-                        let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-                        for (i, rr) in r.iter().enumerate() {
-                            if let Some(k) = join_key(rr, keys.iter().map(|(_, rc, t)| (*rc, *t))) {
-                                m.entry(k).or_default().push(i);
-                            }
-                        }
-                        m
-                    });
-                    let all: Vec<usize> = (0..r.len()).collect();
-                    let mut out = Vec::new();
-                    for lr in l {
-                        let mut matched = false;
-                        let candidates: &[usize] = match &buckets {
-                            None => &all,
-                            Some(m) => match join_key(&lr, keys.iter().map(|(lc, _, t)| (*lc, *t)))
-                            {
-                                Some(k) => m.get(&k).map(Vec::as_slice).unwrap_or(&[]),
-                                None => &[],
-                            },
-                        };
-                        for &ri in candidates {
-                            let rr = &r[ri];
-                            let mut row = lr.clone();
-                            row.extend(rr.iter().cloned());
-                            let keep = match on {
-                                Some(p) => self.predicate(p, &row, outer).await?,
-                                None => true,
-                            };
-                            if keep {
-                                matched = true;
-                                right_matched[ri] = true;
-                                out.push(row);
-                            }
-                        }
-                        if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
-                            let mut row = lr;
-                            row.extend(std::iter::repeat_n(Datum::Null, *right_width));
-                            out.push(row);
-                        }
-                    }
-                    if matches!(kind, JoinKind::Right | JoinKind::Full) {
-                        for (rr, m) in r.into_iter().zip(right_matched) {
-                            if !m {
-                                let mut row = vec![Datum::Null; left_width];
-                                row.extend(rr);
-                                out.push(row);
-                            }
-                        }
-                    }
-                    Ok(out)
-                }
-                Plan::HashJoin {
-                    left,
-                    right,
-                    keys,
-                    residual,
-                    ..
-                } => {
-                    self.hash_join(left, right, keys, residual.as_ref(), outer)
-                        .await
-                }
-                Plan::LateralJoin {
-                    left,
-                    right,
-                    left_outer,
-                    on,
-                    right_width,
-                } => {
-                    let l = self.exec_plan(left, outer).await?;
-                    let mut out = Vec::new();
-                    for lr in l {
-                        let mut stack = Vec::with_capacity(outer.len() + 1);
-                        stack.push(lr.clone());
-                        stack.extend(outer.iter().cloned());
-                        let r = self.exec_plan(right, &stack).await?;
-                        let mut matched = false;
-                        for rr in r {
-                            let mut row = lr.clone();
-                            row.extend(rr);
-                            let keep = match on {
-                                Some(p) => self.predicate(p, &row, outer).await?,
-                                None => true,
-                            };
-                            if keep {
-                                matched = true;
-                                out.push(row);
-                            }
-                        }
-                        if !matched && *left_outer {
-                            let mut row = lr;
-                            row.extend(std::iter::repeat_n(Datum::Null, *right_width));
-                            out.push(row);
-                        }
-                    }
-                    Ok(out)
-                }
                 Plan::Window { input, calls } => {
-                    let rows = self.exec_plan(input, outer).await?;
+                    let mut op = stream::Op::build(input);
+                    let what = "a window function's input";
+                    let rows = stream::collect_charged(&mut op, self, outer, what).await?;
                     self.window(rows, calls, outer).await
                 }
                 Plan::Series { args, ty } => self.generate_series(args, *ty, outer).await,
-                Plan::ProjectSet { input, calls } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    self.project_set(rows, calls, outer).await
+                Plan::UserFunction { call, width } => {
+                    self.user_function_rows(call, *width, outer).await
                 }
                 Plan::WorkTable { id } => Ok(self.work_tables.get(id).cloned().unwrap_or_default()),
                 Plan::RecursiveUnion {
@@ -493,89 +393,9 @@ impl<'a> Ctx<'a> {
                     }
                     result.map(|_| out)
                 }
-                Plan::Aggregate {
-                    input,
-                    groups,
-                    aggs,
-                } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    self.aggregate(rows, groups, aggs, outer).await
-                }
-                Plan::Sort { input, keys } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    self.sort(rows, keys, outer).await
-                }
-                Plan::DistinctOn { input, columns } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    let mut seen = HashSet::new();
-                    Ok(rows
-                        .into_iter()
-                        .filter(|r| {
-                            let key: Vec<Datum> = columns
-                                .iter()
-                                .map(|c| r.get(*c).cloned().unwrap_or(Datum::Null))
-                                .collect();
-                            seen.insert(row_key(&key))
-                        })
-                        .collect())
-                }
-                Plan::Distinct { input } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    let mut seen = HashSet::new();
-                    Ok(rows
-                        .into_iter()
-                        .filter(|r| seen.insert(row_key(r)))
-                        .collect())
-                }
-                Plan::Limit {
-                    input,
-                    limit,
-                    offset,
-                } => {
-                    let rows = self.exec_plan(input, outer).await?;
-                    let lim = match limit {
-                        Some(e) => match self.eval_row(e, &[], outer).await? {
-                            Datum::Null => None,
-                            d => {
-                                let v = d.as_i64().unwrap_or(0);
-                                if v < 0 {
-                                    return Err(SqlError::new(
-                                        "2201W",
-                                        "LIMIT must not be negative",
-                                    ));
-                                }
-                                Some(v as usize)
-                            }
-                        },
-                        None => None,
-                    };
-                    let off = match offset {
-                        Some(e) => {
-                            let v = self.eval_row(e, &[], outer).await?.as_i64().unwrap_or(0);
-                            if v < 0 {
-                                return Err(SqlError::new("2201X", "OFFSET must not be negative"));
-                            }
-                            v as usize
-                        }
-                        None => 0,
-                    };
-                    Ok(rows
-                        .into_iter()
-                        .skip(off)
-                        .take(lim.unwrap_or(usize::MAX))
-                        .collect())
-                }
-                Plan::SetOp {
-                    op,
-                    all,
-                    left,
-                    right,
-                    ..
-                } => {
-                    let l = self.exec_plan(left, outer).await?;
-                    let r = self.exec_plan(right, outer).await?;
-                    Ok(set_op(*op, *all, l, r))
-                }
+                _ => Err(SqlError::internal(
+                    "a streaming plan node reached the materializing executor",
+                )),
             }
         })
     }
@@ -588,49 +408,19 @@ impl<'a> Ctx<'a> {
         filter: Option<&Expr>,
         outer: &[Row],
     ) -> SqlResult<Vec<(Vec<u8>, Row)>> {
-        let prefix = index_prefix(table.id, PRIMARY_INDEX);
-        let key_types: Vec<SqlType> = table
-            .primary_key
-            .as_ref()
-            .map(|pk| pk.columns.iter().map(|c| table.columns[*c].ty.ty).collect())
-            .unwrap_or_default();
-        let raw: Vec<(Vec<u8>, Vec<u8>)> = match access {
-            Access::Full => self.scan(&prefix, &prefix_end(&prefix)).await?,
-            Access::Point(exprs) => {
-                let mut key = prefix.clone();
-                for (e, t) in exprs.iter().zip(&key_types) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(vec![]);
+        let raw: Vec<(Vec<u8>, Vec<u8>)> = match self.key_range(table, access, outer).await? {
+            scan::KeyRange::Empty => Vec::new(),
+            scan::KeyRange::Keys(keys) => {
+                let mut out = Vec::with_capacity(keys.len());
+                for key in keys {
+                    if let Some(v) = self.get_at(&key, self.snapshot).await? {
+                        out.push((key, v));
                     }
-                    encode_key_into(&mut key, &d, *t);
                 }
-                match self.get_at(&key, self.snapshot).await? {
-                    Some(v) => vec![(key, v)],
-                    None => vec![],
-                }
+                out
             }
-            Access::Index {
-                index_id,
-                prefix: eqs,
-            } => {
-                let Some(idx) = table
-                    .unique
-                    .iter()
-                    .chain(table.indexes.iter())
-                    .find(|i| i.id == *index_id)
-                else {
-                    return Err(SqlError::internal("index vanished from its table"));
-                };
-                let mut start = index_prefix(table.id, idx.id);
-                for (e, c) in eqs.iter().zip(&idx.columns) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(vec![]);
-                    }
-                    encode_key_into(&mut start, &d, table.columns[*c].ty.ty);
-                }
-                let end = prefix_end(&start);
+            scan::KeyRange::Primary { start, end } => self.scan(&start, &end).await?,
+            scan::KeyRange::Index { start, end } => {
                 let mut out = Vec::new();
                 for (_, row_key) in self.scan(&start, &end).await? {
                     if let Some(v) = self.get_at(&row_key, self.snapshot).await? {
@@ -638,78 +428,6 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 out
-            }
-            Access::Points(keys) => {
-                let mut encoded = std::collections::BTreeSet::new();
-                'keys: for exprs in keys {
-                    let mut key = prefix.clone();
-                    for (e, t) in exprs.iter().zip(&key_types) {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            continue 'keys;
-                        }
-                        encode_key_into(&mut key, &d, *t);
-                    }
-                    encoded.insert(key);
-                }
-                let mut out = Vec::with_capacity(encoded.len());
-                for key in encoded {
-                    if let Some(v) = self.get_at(&key, self.snapshot).await? {
-                        out.push((key, v));
-                    }
-                }
-                out
-            }
-            Access::Range {
-                prefix: eqs,
-                lower,
-                upper,
-            } => {
-                let mut base = prefix.clone();
-                for (e, t) in eqs.iter().zip(&key_types) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(vec![]);
-                    }
-                    encode_key_into(&mut base, &d, *t);
-                }
-                let t = key_types
-                    .get(eqs.len())
-                    .copied()
-                    .unwrap_or(SqlType::Unknown);
-                let start = match lower {
-                    Some((e, inclusive)) => {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            return Ok(vec![]);
-                        }
-                        let mut k = base.clone();
-                        encode_key_into(&mut k, &d, t);
-                        if *inclusive {
-                            k
-                        } else {
-                            prefix_end(&k)
-                        }
-                    }
-                    None => base.clone(),
-                };
-                let end = match upper {
-                    Some((e, inclusive)) => {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            return Ok(vec![]);
-                        }
-                        let mut k = base.clone();
-                        encode_key_into(&mut k, &d, t);
-                        if *inclusive {
-                            prefix_end(&k)
-                        } else {
-                            k
-                        }
-                    }
-                    None => prefix_end(&base),
-                };
-                self.scan(&start, &end).await?
             }
         };
         let mut out = Vec::with_capacity(raw.len());
@@ -780,6 +498,11 @@ fn collect_subqueries<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     if matches!(e, Expr::Subquery { .. }) {
         out.push(e);
     }
+    // A function call evaluates its own arguments (`eval_row`).
+    if matches!(e, Expr::UserCall { .. }) {
+        out.push(e);
+        return;
+    }
     e.for_each_child(&mut |c| collect_subqueries(c, out));
 }
 
@@ -818,54 +541,6 @@ fn row_key(r: &[Datum]) -> Vec<u8> {
         encode_key_into(&mut k, d, d.natural_type());
     }
     k
-}
-
-fn set_op(op: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {
-    match op {
-        SetOpKind::Union => {
-            let mut out = l;
-            out.extend(r);
-            if all {
-                return out;
-            }
-            let mut seen = HashSet::new();
-            out.into_iter()
-                .filter(|x| seen.insert(row_key(x)))
-                .collect()
-        }
-        SetOpKind::Intersect | SetOpKind::Except => {
-            let mut counts: HashMap<Vec<u8>, usize> = HashMap::new();
-            for x in &r {
-                *counts.entry(row_key(x)).or_insert(0) += 1;
-            }
-            let mut seen = HashSet::new();
-            let mut out = Vec::new();
-            for x in l {
-                let k = row_key(&x);
-                let c = counts.get(&k).copied().unwrap_or(0);
-                let keep = if op == SetOpKind::Intersect {
-                    c > 0
-                } else {
-                    c == 0
-                };
-                if all {
-                    if op == SetOpKind::Intersect && c > 0 {
-                        counts.insert(k, c - 1);
-                        out.push(x);
-                    } else if op == SetOpKind::Except {
-                        if c > 0 {
-                            counts.insert(k, c - 1);
-                        } else {
-                            out.push(x);
-                        }
-                    }
-                } else if keep && seen.insert(k) {
-                    out.push(x);
-                }
-            }
-            out
-        }
-    }
 }
 
 /// Gives the thread back to the runtime once the task has used its

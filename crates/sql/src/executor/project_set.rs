@@ -115,33 +115,12 @@ fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
             Ok(subs)
         }
         SrfFunc::GenerateSeries => {
-            let mut v = Vec::with_capacity(3);
-            for a in &args {
-                match a.as_i64() {
-                    Some(x) => v.push(x as i128),
-                    None => return Err(SqlError::internal("generate_series of a non-integer")),
-                }
+            let mut series = crate::series::Series::new(&args, call.ty.ty)?;
+            let mut out = Vec::new();
+            while let Some(v) = series.next_value()? {
+                out.push(v);
             }
-            let (Some(&start), Some(&stop)) = (v.first(), v.get(1)) else {
-                return Err(SqlError::internal("generate_series without bounds"));
-            };
-            let step = v.get(2).copied().unwrap_or(1);
-            if step == 0 {
-                return Err(SqlError::new("22023", "step size cannot equal zero"));
-            }
-            if (step > 0 && start > stop) || (step < 0 && start < stop) {
-                return Ok(vec![]);
-            }
-            let count = (stop - start) / step + 1;
-            Ok((0..count)
-                .map(|k| {
-                    let x = start + k * step;
-                    match call.ty.ty {
-                        SqlType::Int8 => Datum::Int8(x as i64),
-                        _ => Datum::Int4(x as i32),
-                    }
-                })
-                .collect())
+            Ok(out)
         }
     }
 }

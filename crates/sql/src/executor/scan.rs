@@ -1,0 +1,321 @@
+//! Table scans: resolving an `Access` to the keys or key range it reads,
+//! and the streaming scan operator, which reads a range one store page
+//! (`SCAN_ROWS_MAX` entries) at a time with the transaction's own pending
+//! writes for that page's key range merged in, so a scan holds one page
+//! whatever the table's size.
+
+use std::collections::VecDeque;
+
+use super::stream::{Batch, BATCH_ROWS};
+use super::*;
+
+/// What an `Access` reads, its expressions evaluated.
+pub(crate) enum KeyRange {
+    /// Nothing (a NULL key value).
+    Empty,
+    /// These primary keys, each one `get`.
+    Keys(Vec<Vec<u8>>),
+    /// Primary-index entries in [start, end).
+    Primary { start: Vec<u8>, end: Vec<u8> },
+    /// Secondary-index entries in [start, end), each pointing at its row.
+    Index { start: Vec<u8>, end: Vec<u8> },
+}
+
+impl<'a> Ctx<'a> {
+    /// Evaluates the key expressions of `access` into the range it reads.
+    pub(crate) async fn key_range(
+        &mut self,
+        table: &TableDef,
+        access: &Access,
+        outer: &[Row],
+    ) -> SqlResult<KeyRange> {
+        let prefix = index_prefix(table.id, PRIMARY_INDEX);
+        let key_types: Vec<SqlType> = table
+            .primary_key
+            .as_ref()
+            .map(|pk| pk.columns.iter().map(|c| table.columns[*c].ty.ty).collect())
+            .unwrap_or_default();
+        Ok(match access {
+            Access::Full => KeyRange::Primary {
+                end: prefix_end(&prefix),
+                start: prefix,
+            },
+            Access::Point(exprs) => {
+                let mut key = prefix.clone();
+                for (e, t) in exprs.iter().zip(&key_types) {
+                    let d = self.eval_row(e, &[], outer).await?;
+                    if d.is_null() {
+                        return Ok(KeyRange::Empty);
+                    }
+                    encode_key_into(&mut key, &d, *t);
+                }
+                KeyRange::Keys(vec![key])
+            }
+            Access::Index {
+                index_id,
+                prefix: eqs,
+            } => {
+                let Some(idx) = table
+                    .unique
+                    .iter()
+                    .chain(table.indexes.iter())
+                    .find(|i| i.id == *index_id)
+                else {
+                    return Err(SqlError::internal("index vanished from its table"));
+                };
+                let mut start = index_prefix(table.id, idx.id);
+                for (e, c) in eqs.iter().zip(&idx.columns) {
+                    let d = self.eval_row(e, &[], outer).await?;
+                    if d.is_null() {
+                        return Ok(KeyRange::Empty);
+                    }
+                    encode_key_into(&mut start, &d, table.columns[*c].ty.ty);
+                }
+                KeyRange::Index {
+                    end: prefix_end(&start),
+                    start,
+                }
+            }
+            Access::Points(keys) => {
+                let mut encoded = std::collections::BTreeSet::new();
+                'keys: for exprs in keys {
+                    let mut key = prefix.clone();
+                    for (e, t) in exprs.iter().zip(&key_types) {
+                        let d = self.eval_row(e, &[], outer).await?;
+                        if d.is_null() {
+                            continue 'keys;
+                        }
+                        encode_key_into(&mut key, &d, *t);
+                    }
+                    encoded.insert(key);
+                }
+                KeyRange::Keys(encoded.into_iter().collect())
+            }
+            Access::Range {
+                prefix: eqs,
+                lower,
+                upper,
+            } => {
+                let mut base = prefix.clone();
+                for (e, t) in eqs.iter().zip(&key_types) {
+                    let d = self.eval_row(e, &[], outer).await?;
+                    if d.is_null() {
+                        return Ok(KeyRange::Empty);
+                    }
+                    encode_key_into(&mut base, &d, *t);
+                }
+                let t = key_types
+                    .get(eqs.len())
+                    .copied()
+                    .unwrap_or(SqlType::Unknown);
+                let start = match lower {
+                    Some((e, inclusive)) => {
+                        let d = self.eval_row(e, &[], outer).await?;
+                        if d.is_null() {
+                            return Ok(KeyRange::Empty);
+                        }
+                        let mut k = base.clone();
+                        encode_key_into(&mut k, &d, t);
+                        if *inclusive {
+                            k
+                        } else {
+                            prefix_end(&k)
+                        }
+                    }
+                    None => base.clone(),
+                };
+                let end = match upper {
+                    Some((e, inclusive)) => {
+                        let d = self.eval_row(e, &[], outer).await?;
+                        if d.is_null() {
+                            return Ok(KeyRange::Empty);
+                        }
+                        let mut k = base.clone();
+                        encode_key_into(&mut k, &d, t);
+                        if *inclusive {
+                            prefix_end(&k)
+                        } else {
+                            k
+                        }
+                    }
+                    None => prefix_end(&base),
+                };
+                KeyRange::Primary { start, end }
+            }
+        })
+    }
+
+    /// One page of [cursor, end) at the snapshot, overlaid with this
+    /// transaction's writes in the key range the page covers, and where the
+    /// next page starts (None after the last).
+    pub(crate) async fn scan_page(
+        &self,
+        cursor: &[u8],
+        end: &[u8],
+    ) -> SqlResult<(Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>)> {
+        let page = self
+            .engine
+            .store
+            .scan(cursor, end, self.snapshot, SCAN_ROWS_MAX)
+            .await?;
+        let next = match page.last() {
+            Some((last, _)) if page.len() >= SCAN_ROWS_MAX => {
+                let mut next = last.clone();
+                next.push(0);
+                Some(next)
+            }
+            _ => None,
+        };
+        // The page covers [cursor, next): writes beyond it belong to later pages.
+        let covered_end = next.as_deref().unwrap_or(end);
+        if cursor >= covered_end {
+            return Ok((page, next));
+        }
+        let mut overlay = self
+            .txn
+            .writes
+            .range(cursor.to_vec()..covered_end.to_vec())
+            .peekable();
+        if overlay.peek().is_none() {
+            return Ok((page, next));
+        }
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = page.into_iter().collect();
+        for (k, v) in overlay {
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        Ok((merged.into_iter().collect(), next))
+    }
+}
+
+/// The streaming scan of one table.
+pub(crate) struct ScanOp {
+    table: Arc<TableDef>,
+    access: Access,
+    filter: Option<Expr>,
+    lock: bool,
+    state: ScanState,
+}
+
+enum ScanState {
+    Start,
+    /// Paging a range; `lookup` when its entries are index entries whose
+    /// values are the rows' primary keys.
+    Range {
+        cursor: Option<Vec<u8>>,
+        end: Vec<u8>,
+        lookup: bool,
+        page: VecDeque<(Vec<u8>, Vec<u8>)>,
+    },
+    /// Primary keys to get, in order.
+    Keys(std::vec::IntoIter<Vec<u8>>),
+    Done,
+}
+
+impl ScanOp {
+    pub(crate) fn new(
+        table: Arc<TableDef>,
+        access: Access,
+        filter: Option<Expr>,
+        lock: bool,
+    ) -> ScanOp {
+        ScanOp {
+            table,
+            access,
+            filter,
+            lock,
+            state: ScanState::Start,
+        }
+    }
+
+    pub(crate) async fn next_batch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        outer: &[Row],
+    ) -> SqlResult<Option<Batch>> {
+        if let ScanState::Start = self.state {
+            self.state = match ctx.key_range(&self.table, &self.access, outer).await? {
+                KeyRange::Empty => ScanState::Done,
+                KeyRange::Keys(keys) => ScanState::Keys(keys.into_iter()),
+                KeyRange::Primary { start, end } => ScanState::Range {
+                    cursor: Some(start),
+                    end,
+                    lookup: false,
+                    page: VecDeque::new(),
+                },
+                KeyRange::Index { start, end } => ScanState::Range {
+                    cursor: Some(start),
+                    end,
+                    lookup: true,
+                    page: VecDeque::new(),
+                },
+            };
+        }
+        loop {
+            let mut raw: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            match &mut self.state {
+                ScanState::Start | ScanState::Done => return Ok(None),
+                ScanState::Keys(keys) => {
+                    for key in keys.by_ref().take(BATCH_ROWS) {
+                        if let Some(v) = ctx.get_at(&key, ctx.snapshot).await? {
+                            raw.push((key, v));
+                        }
+                    }
+                    if raw.is_empty() {
+                        self.state = ScanState::Done;
+                        return Ok(None);
+                    }
+                }
+                ScanState::Range {
+                    cursor,
+                    end,
+                    lookup,
+                    page,
+                } => {
+                    if page.is_empty() {
+                        let Some(from) = cursor.take() else {
+                            self.state = ScanState::Done;
+                            return Ok(None);
+                        };
+                        let (entries, next) = ctx.scan_page(&from, end).await?;
+                        *cursor = next;
+                        page.extend(entries);
+                        if page.is_empty() {
+                            continue;
+                        }
+                    }
+                    let n = page.len().min(BATCH_ROWS);
+                    for (k, v) in page.drain(..n) {
+                        if !*lookup {
+                            raw.push((k, v));
+                        } else if let Some(row) = ctx.get_at(&v, ctx.snapshot).await? {
+                            raw.push((v, row));
+                        }
+                    }
+                }
+            }
+            let mut out = Vec::with_capacity(raw.len());
+            for (k, v) in raw {
+                let row = fill_row(decode_row(&v)?, &self.table)?;
+                if let Some(f) = &self.filter {
+                    if !ctx.predicate(f, &row, outer).await? {
+                        continue;
+                    }
+                }
+                if !self.lock {
+                    out.push(row);
+                } else if let Some(r) = ctx
+                    .lock_for_write(&self.table, &k, row, self.filter.as_ref())
+                    .await?
+                {
+                    out.push(r);
+                }
+            }
+            if !out.is_empty() {
+                return Ok(Some(out));
+            }
+        }
+    }
+}

@@ -1,0 +1,1089 @@
+//! User-defined types: enums (`CREATE TYPE name AS ENUM (...)`, `ALTER TYPE
+//! ... ADD VALUE / RENAME TO`, `DROP TYPE`) and domains (`CREATE DOMAIN`,
+//! `DROP DOMAIN`), their catalog entries and the process-wide registry the
+//! value-level code (casts, ordering, OIDs, names, domain checks) consults.
+//!
+//! A domain column stores its base type (`ColumnDef::domain` names the
+//! domain); assignments, casts to the domain and its default go through
+//! `Func::Domain`, which runs the NOT NULL and CHECK constraints bound over
+//! `VALUE` (PostgreSQL also sends the base type on the wire).
+//!
+//! Enum values travel as `Datum::Text` labels; `SqlType::Enum(oid)` carries
+//! the type. Functions such as `datum::compare` and `SqlType::display_name`
+//! have no catalog at hand, so every enum definition a catalog holds is also
+//! entered in a registry keyed by its OID. Type OIDs are drawn at random from
+//! a range PostgreSQL never uses for built-ins, so definitions of different
+//! clusters in one process (tests) do not collide. A label keeps its sort
+//! order for ever (ADD VALUE BEFORE/AFTER takes the midpoint of its
+//! neighbours, and labels are never renumbered), so a registry entry that is
+//! newer than some catalog snapshot orders that snapshot's values correctly;
+//! what it may do is accept a label added by a transaction that has not
+//! committed (or rolled back) yet.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use serde::{Deserialize, Serialize};
+use sqlparser::ast;
+
+use crate::catalog::Catalog;
+use crate::datum::Datum;
+use crate::ddl::DdlChange;
+use crate::error::{SqlError, SqlResult};
+use crate::store::Mutation;
+use crate::types::{ColType, Elem, SqlType};
+
+/// Catalog key tag of a user-defined type (`0x00 'Y' <name>`).
+pub const TYPE_TAG: u8 = b'Y';
+
+/// Lowest OID handed to a user type (the array type is the next one).
+const OID_BASE: u32 = 0x4000_0000;
+/// Label OIDs follow the type's: type, array type, then one per label.
+const OID_SPAN: u32 = 1 << 16;
+/// Labels an enum may have (PostgreSQL allows more; this bounds the OID span).
+const MAX_LABELS: usize = (OID_SPAN - 2) as usize;
+/// PostgreSQL's NAMEDATALEN - 1.
+const MAX_LABEL_BYTES: usize = 63;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct EnumLabel {
+    pub label: String,
+    /// Position in the type's order (pg_enum.enumsortorder); never changes.
+    pub sort_order: f64,
+    pub oid: u32,
+}
+
+/// CREATE DOMAIN: a base type with NOT NULL, a default and CHECK
+/// constraints over `VALUE`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DomainDef {
+    pub base: ColType,
+    pub not_null: bool,
+    /// Default expression as SQL text (columns of the domain without their
+    /// own default take it).
+    pub default: Option<String>,
+    /// Sorted by name, as PostgreSQL checks them.
+    pub checks: Vec<crate::catalog::CheckDef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum UserTypeKind {
+    Enum { labels: Vec<EnumLabel> },
+    Domain(DomainDef),
+}
+
+/// One user-defined type as stored in the catalog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UserTypeDef {
+    pub name: String,
+    pub oid: u32,
+    pub kind: UserTypeKind,
+}
+
+impl UserTypeDef {
+    pub fn labels(&self) -> &[EnumLabel] {
+        match &self.kind {
+            UserTypeKind::Enum { labels } => labels,
+            UserTypeKind::Domain(_) => &[],
+        }
+    }
+
+    pub fn domain(&self) -> Option<&DomainDef> {
+        match &self.kind {
+            UserTypeKind::Domain(d) => Some(d),
+            UserTypeKind::Enum { .. } => None,
+        }
+    }
+
+    /// Labels in sort order.
+    pub fn sorted_labels(&self) -> Vec<&EnumLabel> {
+        let mut v: Vec<&EnumLabel> = self.labels().iter().collect();
+        v.sort_by(|a, b| a.sort_order.total_cmp(&b.sort_order));
+        v
+    }
+}
+
+pub fn type_key(name: &str) -> Vec<u8> {
+    let mut k = vec![crate::encoding::CATALOG_PREFIX, TYPE_TAG];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+// ---------------------------------------------------------------------------
+// Registry
+
+/// A domain's constraints bound over a one-column row (`VALUE`).
+struct BoundDomain {
+    name: String,
+    not_null: bool,
+    checks: Vec<(String, crate::plan::Expr)>,
+}
+
+struct Registry {
+    types: HashMap<u32, Arc<UserTypeDef>>,
+    domains: HashMap<u32, Arc<BoundDomain>>,
+    /// Interned display names (`SqlType::display_name` returns `&'static str`).
+    names: HashMap<String, &'static str>,
+}
+
+fn registry() -> &'static RwLock<Registry> {
+    static R: OnceLock<RwLock<Registry>> = OnceLock::new();
+    R.get_or_init(|| {
+        RwLock::new(Registry {
+            types: HashMap::new(),
+            domains: HashMap::new(),
+            names: HashMap::new(),
+        })
+    })
+}
+
+fn intern(r: &mut Registry, name: String) -> &'static str {
+    if let Some(s) = r.names.get(&name) {
+        return s;
+    }
+    // Bounded by the number of distinct type names ever created in the process.
+    let s: &'static str = Box::leak(name.clone().into_boxed_str());
+    r.names.insert(name, s);
+    s
+}
+
+/// Enters (or refreshes) a definition; called for every definition a
+/// catalog loads or a DDL statement produces. A domain's checks are bound
+/// against `catalog`.
+pub fn register(catalog: &Catalog, def: &UserTypeDef) -> SqlResult<()> {
+    let bound = match def.domain() {
+        Some(d) => Some(Arc::new(BoundDomain {
+            name: def.name.clone(),
+            not_null: d.not_null,
+            checks: crate::binder::Binder::new(catalog, "", vec![])
+                .bind_domain_checks(d.base, &d.checks)?,
+        })),
+        None => None,
+    };
+    let mut r = registry().write().unwrap_or_else(|e| e.into_inner());
+    if let Some(b) = bound {
+        r.domains.insert(def.oid, b);
+    }
+    intern(&mut r, def.name.clone());
+    intern(&mut r, format!("{}[]", def.name));
+    intern(&mut r, format!("_{}", def.name));
+    r.types.insert(def.oid, Arc::new(def.clone()));
+    Ok(())
+}
+
+pub fn lookup(oid: u32) -> Option<Arc<UserTypeDef>> {
+    let r = registry().read().unwrap_or_else(|e| e.into_inner());
+    r.types.get(&oid).cloned()
+}
+
+fn name_with(oid: u32, f: impl Fn(&str) -> String) -> &'static str {
+    let Some(def) = lookup(oid) else {
+        return "???";
+    };
+    let mut r = registry().write().unwrap_or_else(|e| e.into_inner());
+    intern(&mut r, f(&def.name))
+}
+
+pub fn is_enum_oid(oid: u32) -> bool {
+    lookup(oid).is_some_and(|d| matches!(d.kind, UserTypeKind::Enum { .. }))
+}
+
+/// `check_domain` outside a statement's evaluation (COPY FROM): checks see
+/// no parameters, no sequences and 2000-01-01 as now().
+pub fn check_column_domain(domain: Option<u32>, value: Datum) -> SqlResult<Datum> {
+    let Some(oid) = domain else {
+        return Ok(value);
+    };
+    let sequences = crate::sequence::Sequences::default();
+    let sequence_used = std::sync::atomic::AtomicBool::new(false);
+    let subqueries = HashMap::new();
+    let env = crate::eval::Env {
+        params: &[],
+        outer: &[],
+        subqueries: &subqueries,
+        sequences: &sequences,
+        sequence_used: &sequence_used,
+        read_only: true,
+        now: 0,
+        settings: None,
+    };
+    check_domain(oid, value, &env)
+}
+
+/// Checks a value against a domain's NOT NULL and CHECK constraints
+/// (23502 / 23514 with PostgreSQL's messages); returns it unchanged.
+pub fn check_domain(oid: u32, value: Datum, env: &crate::eval::Env) -> SqlResult<Datum> {
+    let bound = {
+        let r = registry().read().unwrap_or_else(|e| e.into_inner());
+        r.domains.get(&oid).cloned()
+    }
+    .ok_or_else(|| SqlError::internal("domain not registered"))?;
+    if value.is_null() {
+        if bound.not_null {
+            return Err(SqlError::new(
+                "23502",
+                format!("domain {} does not allow null values", bound.name),
+            ));
+        }
+        return Ok(value);
+    }
+    let row = [value];
+    for (name, check) in &bound.checks {
+        if crate::eval::eval(check, &row, env)? == Datum::Bool(false) {
+            return Err(SqlError::new(
+                "23514",
+                format!(
+                    "value for domain {} violates check constraint \"{name}\"",
+                    bound.name
+                ),
+            ));
+        }
+    }
+    let [value] = row;
+    Ok(value)
+}
+
+pub fn display_name(oid: u32) -> &'static str {
+    name_with(oid, |n| n.to_string())
+}
+
+pub fn array_display_name(oid: u32) -> &'static str {
+    name_with(oid, |n| format!("{n}[]"))
+}
+
+pub fn array_typname(oid: u32) -> &'static str {
+    name_with(oid, |n| format!("_{n}"))
+}
+
+pub fn array_oid(oid: u32) -> u32 {
+    oid + 1
+}
+
+/// The enum whose array type has this OID.
+pub fn enum_of_array_oid(oid: u32) -> Option<u32> {
+    let base = oid.checked_sub(1)?;
+    is_enum_oid(base).then_some(base)
+}
+
+/// Text input of an enum value: the label itself, 22P02 otherwise.
+pub fn parse_label(oid: u32, s: &str) -> SqlResult<String> {
+    let def = lookup(oid).ok_or_else(|| SqlError::internal("enum type not registered"))?;
+    if def.labels().iter().any(|l| l.label == s) {
+        return Ok(s.to_string());
+    }
+    Err(SqlError::new(
+        "22P02",
+        format!("invalid input value for enum {}: \"{s}\"", def.name),
+    ))
+}
+
+/// Sort position of a label (labels of unknown types sort by text).
+pub fn sort_order(oid: u32, label: &str) -> Option<f64> {
+    let def = lookup(oid)?;
+    def.labels()
+        .iter()
+        .find(|l| l.label == label)
+        .map(|l| l.sort_order)
+}
+
+/// Ordering of two labels of one enum.
+pub fn compare_labels(oid: u32, a: &str, b: &str) -> std::cmp::Ordering {
+    match (sort_order(oid, a), sort_order(oid, b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Type names in statements
+
+/// The type a name denotes: a user type of the catalog or a built-in one.
+pub fn resolve(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
+    match dt {
+        ast::DataType::Custom(name, mods) if mods.is_empty() => {
+            if let Some(def) = user_type(catalog, name) {
+                return Ok(match def.domain() {
+                    Some(d) => d.base,
+                    None => SqlType::Enum(def.oid).plain(),
+                });
+            }
+        }
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => {
+            if let ast::DataType::Custom(name, mods) = inner.as_ref() {
+                if mods.is_empty() {
+                    if let Some(def) = user_type(catalog, name) {
+                        let el = match def.domain() {
+                            Some(d) => Elem::of(d.base.ty).ok_or_else(|| {
+                                SqlError::unsupported(format!("arrays of {}", d.base.display()))
+                            })?,
+                            None => Elem::Enum(def.oid),
+                        };
+                        return Ok(SqlType::Array(el).plain());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    crate::types::from_ast(dt)
+}
+
+/// The domain a type name denotes, if any.
+pub fn domain_of(catalog: &Catalog, dt: &ast::DataType) -> Option<u32> {
+    match dt {
+        ast::DataType::Custom(name, mods) if mods.is_empty() => user_type(catalog, name)
+            .filter(|d| d.domain().is_some())
+            .map(|d| d.oid),
+        _ => None,
+    }
+}
+
+/// The default of a domain (for a column declared with it).
+pub fn domain_default(catalog: &Catalog, domain: Option<u32>) -> Option<String> {
+    let oid = domain?;
+    let def = catalog.types.values().find(|t| t.oid == oid)?;
+    def.domain()?.default.clone()
+}
+
+fn type_name(name: &ast::ObjectName) -> Option<String> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map(crate::binder::ident_name))
+        .collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [n] => Some(n.clone()),
+        [s, n] if s == "public" => Some(n.clone()),
+        _ => None,
+    }
+}
+
+fn user_type(catalog: &Catalog, name: &ast::ObjectName) -> Option<Arc<UserTypeDef>> {
+    catalog.types.get(&type_name(name)?).cloned()
+}
+
+// ---------------------------------------------------------------------------
+// DDL
+
+/// A NOTICE for what IF [NOT] EXISTS skipped.
+fn skipped(message: String) -> SqlError {
+    let mut n = SqlError::new("00000", message);
+    n.severity = "NOTICE";
+    n
+}
+
+fn not_enum(name: &str) -> SqlError {
+    SqlError::new("42809", format!("{name} is not an enum"))
+}
+
+fn undefined(name: &str) -> SqlError {
+    SqlError::new("42704", format!("type \"{name}\" does not exist"))
+}
+
+fn mutation(def: &UserTypeDef) -> SqlResult<Mutation> {
+    let json = serde_json::to_vec(def).map_err(|e| SqlError::internal(e.to_string()))?;
+    Ok(Mutation {
+        key: type_key(&def.name),
+        value: Some(json),
+    })
+}
+
+fn put(catalog: &Catalog, def: UserTypeDef, drop_name: Option<&str>) -> SqlResult<DdlChange> {
+    register(catalog, &def)?;
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    if let Some(old) = drop_name {
+        next.types.remove(old);
+        mutations.push(Mutation {
+            key: type_key(old),
+            value: None,
+        });
+    }
+    mutations.push(mutation(&def)?);
+    next.types.insert(def.name.clone(), Arc::new(def));
+    Ok(DdlChange::catalog_only(next, mutations))
+}
+
+fn type_name_taken(catalog: &Catalog, name: &str) -> bool {
+    catalog.types.contains_key(name)
+        || crate::types::from_ast(&ast::DataType::Custom(
+            ast::ObjectName::from(vec![ast::Ident::new(name)]),
+            vec![],
+        ))
+        .is_ok()
+        || catalog.tables.contains_key(name)
+        || catalog.views.contains_key(name)
+}
+
+fn new_oid(catalog: &Catalog) -> u32 {
+    let taken = |o: u32| catalog.types.values().any(|t| t.oid.abs_diff(o) < OID_SPAN);
+    let state = std::collections::hash_map::RandomState::new();
+    let mut salt = 0u64;
+    loop {
+        let mut h = state.build_hasher();
+        h.write_u64(salt);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        // Aligned to the span, below 2^31 (OIDs print as positive int4s in some clients).
+        let slot = (h.finish() % ((0x7fff_ffff - OID_BASE as u64) / OID_SPAN as u64)) as u32;
+        let oid = OID_BASE + slot * OID_SPAN;
+        if !taken(oid) && !is_enum_oid(oid) {
+            return oid;
+        }
+        salt += 1;
+    }
+}
+
+fn label_text(i: &ast::Ident) -> SqlResult<String> {
+    if i.value.len() > MAX_LABEL_BYTES {
+        return Err(
+            SqlError::new("22023", format!("invalid enum label \"{}\"", i.value))
+                .with_detail(format!("Labels must be {MAX_LABEL_BYTES} bytes or less.")),
+        );
+    }
+    Ok(i.value.clone())
+}
+
+/// CREATE TYPE name AS ENUM (labels).
+pub fn create_type(
+    catalog: &Catalog,
+    name: &ast::ObjectName,
+    representation: Option<&ast::UserDefinedTypeRepresentation>,
+) -> SqlResult<Option<DdlChange>> {
+    let Some(ast::UserDefinedTypeRepresentation::Enum { labels }) = representation else {
+        return Err(SqlError::unsupported("CREATE TYPE other than AS ENUM"));
+    };
+    let tname = type_name(name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+    if type_name_taken(catalog, &tname) {
+        return Err(SqlError::new(
+            "42710",
+            format!("type \"{tname}\" already exists"),
+        ));
+    }
+    if labels.len() > MAX_LABELS {
+        return Err(SqlError::new("54000", "too many enum labels"));
+    }
+    let oid = new_oid(catalog);
+    let mut out: Vec<EnumLabel> = Vec::with_capacity(labels.len());
+    for (i, l) in labels.iter().enumerate() {
+        let label = label_text(l)?;
+        if out.iter().any(|x| x.label == label) {
+            return Err(SqlError::new(
+                "42710",
+                format!("enum label \"{label}\" used more than once"),
+            ));
+        }
+        out.push(EnumLabel {
+            label,
+            sort_order: (i + 1) as f64,
+            oid: oid + 2 + i as u32,
+        });
+    }
+    let def = UserTypeDef {
+        name: tname,
+        oid,
+        kind: UserTypeKind::Enum { labels: out },
+    };
+    put(catalog, def, None).map(Some)
+}
+
+/// ALTER TYPE name ADD VALUE / RENAME VALUE / RENAME TO.
+pub fn alter_type(
+    catalog: &Catalog,
+    at: &ast::AlterType,
+    notices: &mut Vec<SqlError>,
+) -> SqlResult<Option<DdlChange>> {
+    let tname = type_name(&at.name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+    let def = catalog
+        .types
+        .get(&tname)
+        .cloned()
+        .ok_or_else(|| undefined(&tname))?;
+    let mut def = (*def).clone();
+    match &at.operation {
+        ast::AlterTypeOperation::Rename(r) => {
+            let new_name = crate::binder::ident_name(&r.new_name);
+            if type_name_taken(catalog, &new_name) {
+                return Err(SqlError::new(
+                    "42710",
+                    format!("type \"{new_name}\" already exists"),
+                ));
+            }
+            def.name = new_name;
+            put(catalog, def, Some(&tname)).map(Some)
+        }
+        ast::AlterTypeOperation::AddValue(add) => {
+            let label = label_text(&add.value)?;
+            let UserTypeKind::Enum { labels } = &mut def.kind else {
+                return Err(not_enum(&tname));
+            };
+            if labels.iter().any(|l| l.label == label) {
+                if add.if_not_exists {
+                    notices.push(skipped(format!(
+                        "enum label \"{label}\" already exists, skipping"
+                    )));
+                    return Ok(None);
+                }
+                return Err(SqlError::new(
+                    "42710",
+                    format!("enum label \"{label}\" already exists"),
+                ));
+            }
+            if labels.len() >= MAX_LABELS {
+                return Err(SqlError::new("54000", "too many enum labels"));
+            }
+            let mut orders: Vec<f64> = labels.iter().map(|l| l.sort_order).collect();
+            orders.sort_by(f64::total_cmp);
+            let position = |neighbour: &ast::Ident| -> SqlResult<f64> {
+                let n = &neighbour.value;
+                labels
+                    .iter()
+                    .find(|l| &l.label == n)
+                    .map(|l| l.sort_order)
+                    .ok_or_else(|| {
+                        SqlError::new("22023", format!("\"{n}\" is not an existing enum label"))
+                    })
+            };
+            let sort_order = match &add.position {
+                None => orders.last().map_or(1.0, |m| m + 1.0),
+                Some(ast::AlterTypeAddValuePosition::Before(n)) => {
+                    let at = position(n)?;
+                    let prev = orders.iter().copied().rfind(|o| *o < at);
+                    midpoint(prev.unwrap_or(at - 2.0), at)?
+                }
+                Some(ast::AlterTypeAddValuePosition::After(n)) => {
+                    let at = position(n)?;
+                    let next = orders.iter().copied().find(|o| *o > at);
+                    match next {
+                        Some(nx) => midpoint(at, nx)?,
+                        None => at + 1.0,
+                    }
+                }
+            };
+            let oid = def.oid + 2 + labels.len() as u32;
+            labels.push(EnumLabel {
+                label,
+                sort_order,
+                oid,
+            });
+            put(catalog, def, None).map(Some)
+        }
+        ast::AlterTypeOperation::RenameValue(rv) => {
+            let (from, to) = (label_text(&rv.from)?, label_text(&rv.to)?);
+            let UserTypeKind::Enum { labels } = &def.kind else {
+                return Err(not_enum(&tname));
+            };
+            if labels.iter().any(|l| l.label == to) {
+                return Err(SqlError::new(
+                    "42710",
+                    format!("enum label \"{to}\" already exists"),
+                ));
+            }
+            if !labels.iter().any(|l| l.label == from) {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("\"{from}\" is not an existing enum label"),
+                ));
+            }
+            // Stored values are labels: renaming one would need a rewrite of
+            // every column of the type.
+            Err(SqlError::unsupported("ALTER TYPE ... RENAME VALUE"))
+        }
+    }
+}
+
+/// Name of a NOT NULL written in CREATE DOMAIN, which the tokenizer pass
+/// (`rewrite_domain_not_null`) turns into a named CHECK for sqlparser.
+const NOT_NULL_MARK: &str = "\u{1}not null";
+
+/// CREATE DOMAIN name AS type [DEFAULT e] [NOT NULL | NULL] [[CONSTRAINT c] CHECK (e)]...
+pub fn create_domain(catalog: &Catalog, cd: &ast::CreateDomain) -> SqlResult<Option<DdlChange>> {
+    let tname = type_name(&cd.name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+    if type_name_taken(catalog, &tname) {
+        return Err(SqlError::new(
+            "42710",
+            format!("type \"{tname}\" already exists"),
+        ));
+    }
+    // A domain over a domain keeps the inner one's constraints.
+    let (base, mut not_null, inner_default, mut checks) = match domain_of(catalog, &cd.data_type)
+        .and_then(|oid| catalog.types.values().find(|t| t.oid == oid).cloned())
+    {
+        Some(inner) => {
+            let d = inner
+                .domain()
+                .cloned()
+                .ok_or_else(|| SqlError::internal("domain kind"))?;
+            (d.base, d.not_null, d.default, d.checks)
+        }
+        None => (resolve(catalog, &cd.data_type)?, false, None, vec![]),
+    };
+    let mut own = Vec::new();
+    for c in &cd.constraints {
+        match c {
+            ast::TableConstraint::Check(ck) => {
+                let name = ck.name.as_ref().map(crate::binder::ident_name);
+                if name.as_deref() == Some(NOT_NULL_MARK) {
+                    not_null = true;
+                    continue;
+                }
+                own.push((name, ck.expr.to_string()));
+            }
+            _ => return Err(SqlError::unsupported("this domain constraint")),
+        }
+    }
+    let mut taken: Vec<String> = checks.iter().map(|c| c.name.clone()).collect();
+    for (name, expr) in own {
+        let name = name.unwrap_or_else(|| {
+            let stem = format!("{tname}_check");
+            let mut n = stem.clone();
+            let mut i = 0;
+            while taken.contains(&n) {
+                i += 1;
+                n = format!("{stem}{i}");
+            }
+            n
+        });
+        taken.push(name.clone());
+        checks.push(crate::catalog::CheckDef { name, expr });
+    }
+    checks.sort_by(|a, b| a.name.cmp(&b.name));
+    let default = match &cd.default {
+        Some(e) => Some(e.to_string()),
+        None => inner_default,
+    };
+    let def = UserTypeDef {
+        name: tname,
+        oid: new_oid(catalog),
+        kind: UserTypeKind::Domain(DomainDef {
+            base,
+            not_null,
+            default,
+            checks,
+        }),
+    };
+    put(catalog, def, None).map(Some)
+}
+
+/// DROP DOMAIN [IF EXISTS] name [CASCADE | RESTRICT].
+pub fn drop_domain(
+    catalog: &Catalog,
+    dd: &ast::DropDomain,
+    notices: &mut Vec<SqlError>,
+) -> SqlResult<Option<DdlChange>> {
+    let tname = type_name(&dd.name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+    match catalog.types.get(&tname) {
+        Some(def) if def.domain().is_none() => Err(SqlError::new(
+            "42809",
+            format!("\"{tname}\" is not a domain"),
+        )),
+        _ => drop_types(
+            catalog,
+            std::slice::from_ref(&dd.name),
+            dd.if_exists,
+            matches!(dd.drop_behavior, Some(ast::DropBehavior::Cascade)),
+            notices,
+        ),
+    }
+}
+
+/// sqlparser reads no NOT NULL / NULL in CREATE DOMAIN: NOT NULL becomes a
+/// CHECK named `NOT_NULL_MARK` (CHECK (true)), a bare NULL is dropped.
+pub fn rewrite_domain_not_null(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, TokenWithSpan};
+    let kw = |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.keyword == k);
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let is_domain = significant.len() > 2
+        && kw(&tokens[significant[0]], Keyword::CREATE)
+        && kw(&tokens[significant[1]], Keyword::DOMAIN);
+    if !is_domain {
+        return;
+    }
+    let space = |span| {
+        TokenWithSpan::new(
+            Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+            span,
+        )
+    };
+    let mut depth = 0usize;
+    let mut out = Vec::with_capacity(tokens.len());
+    // The CHECK replacing NOT NULL goes at the end of the statement:
+    // sqlparser wants DEFAULT before any constraint.
+    let mut mark_at: Option<sqlparser::tokenizer::Span> = None;
+    let mut k = 0;
+    while k < significant.len() {
+        let i = significant[k];
+        let t = &tokens[i];
+        match &t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::SemiColon if depth == 0 => break,
+            _ => {}
+        }
+        let next_null = significant
+            .get(k + 1)
+            .is_some_and(|&j| kw(&tokens[j], Keyword::NULL));
+        if depth == 0 && kw(t, Keyword::NOT) && next_null {
+            mark_at = Some(t.span);
+            k += 2;
+            continue;
+        }
+        let after_default = k > 0 && kw(&tokens[significant[k - 1]], Keyword::DEFAULT);
+        if depth == 0 && k > 2 && kw(t, Keyword::NULL) && !after_default {
+            k += 1;
+            continue;
+        }
+        out.push(t.clone());
+        out.push(space(t.span));
+        k += 1;
+    }
+    if let Some(span) = mark_at {
+        let mark = sqlparser::tokenizer::Word {
+            value: NOT_NULL_MARK.to_string(),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        };
+        for tok in [
+            Token::make_keyword("CONSTRAINT"),
+            Token::Word(mark),
+            Token::make_keyword("CHECK"),
+            Token::LParen,
+            Token::make_keyword("TRUE"),
+            Token::RParen,
+        ] {
+            out.push(TokenWithSpan::new(tok, span));
+            out.push(space(span));
+        }
+    }
+    // The rest (a `;` and any statements after it) stays as it was.
+    if let Some(&rest) = significant.get(k) {
+        out.extend(tokens[rest..].iter().cloned());
+    }
+    *tokens = out;
+}
+
+/// A sort order strictly between two others (PostgreSQL renumbers when
+/// float4 runs out; we refuse instead, which takes ~50 inserts at one spot).
+fn midpoint(lo: f64, hi: f64) -> SqlResult<f64> {
+    let m = lo + (hi - lo) / 2.0;
+    if m <= lo || m >= hi {
+        return Err(SqlError::new(
+            "54000",
+            "no room left between these enum labels",
+        ));
+    }
+    Ok(m)
+}
+
+/// Columns (table, column) whose type is `oid` or an array of it.
+fn users_of(catalog: &Catalog, oid: u32) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for t in catalog.tables.values() {
+        for c in &t.columns {
+            let uses = c.domain == Some(oid)
+                || match c.ty.ty {
+                    SqlType::Enum(o) => o == oid,
+                    SqlType::Array(Elem::Enum(o)) => o == oid,
+                    _ => false,
+                };
+            if uses {
+                out.push((t.name.clone(), c.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT]. CASCADE is refused
+/// when a column uses the type (dropping columns is ALTER TABLE's job).
+pub fn drop_types(
+    catalog: &Catalog,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cascade: bool,
+    notices: &mut Vec<SqlError>,
+) -> SqlResult<Option<DdlChange>> {
+    let mut next = catalog.clone();
+    let mut mutations = Vec::new();
+    for name in names {
+        let tname = type_name(name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+        let Some(def) = next.types.remove(&tname) else {
+            if if_exists {
+                notices.push(skipped(format!(
+                    "type \"{tname}\" does not exist, skipping"
+                )));
+                continue;
+            }
+            return Err(undefined(&tname));
+        };
+        if let Some((table, column)) = users_of(catalog, def.oid).into_iter().next() {
+            if cascade {
+                return Err(SqlError::unsupported(
+                    "DROP TYPE ... CASCADE of a type columns use",
+                ));
+            }
+            return Err(SqlError::new(
+                "2BP01",
+                format!("cannot drop type {tname} because other objects depend on it"),
+            )
+            .with_detail(format!(
+                "column {column} of table {table} depends on type {tname}"
+            ))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        mutations.push(Mutation {
+            key: type_key(&tname),
+            value: None,
+        });
+    }
+    if mutations.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(DdlChange::catalog_only(next, mutations)))
+}
+
+/// enum_first / enum_last / enum_range(NULL::t): constants of the
+/// catalog the statement binds against. None for other names.
+pub fn enum_support_fn(
+    catalog: &Catalog,
+    name: &str,
+    arg: SqlType,
+) -> Option<SqlResult<(Datum, ColType)>> {
+    if !matches!(name, "enum_first" | "enum_last" | "enum_range") {
+        return None;
+    }
+    let SqlType::Enum(oid) = arg else {
+        return Some(Err(SqlError::undefined_function(&format!(
+            "{name}({})",
+            arg.display_name()
+        ))));
+    };
+    let def = catalog.types.values().find(|t| t.oid == oid)?;
+    let labels = def.sorted_labels();
+    let label = |l: Option<&&EnumLabel>| l.map_or(Datum::Null, |l| Datum::Text(l.label.clone()));
+    Some(Ok(match name {
+        "enum_first" => (label(labels.first()), arg.plain()),
+        "enum_last" => (label(labels.last()), arg.plain()),
+        _ => (
+            Datum::Array(
+                labels
+                    .iter()
+                    .map(|l| Datum::Text(l.label.clone()))
+                    .collect(),
+            ),
+            SqlType::Array(Elem::Enum(oid)).plain(),
+        ),
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// System catalog rows
+
+/// pg_type rows (column name, value) of the user types: each type and its
+/// array type, as PostgreSQL 15 shows an enum (typtype 'e', category 'E').
+pub fn pg_type_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
+    let o = |v: u32| Datum::Int8(v as i64);
+    let t = |v: &str| Datum::Text(v.to_string());
+    let mut out = Vec::new();
+    for def in catalog.types.values() {
+        if let Some(d) = def.domain() {
+            let mut row = vec![
+                ("oid", o(def.oid)),
+                ("typname", t(&def.name)),
+                ("typnamespace", Datum::Int8(crate::pg_catalog::NS_PUBLIC)),
+                ("typowner", Datum::Int8(crate::pg_catalog::ROLE_OID)),
+                ("typisdefined", Datum::Bool(true)),
+                ("typdelim", t(",")),
+                ("typtype", t("d")),
+                (
+                    "typcategory",
+                    t(crate::pg_catalog::type_category(d.base.ty)),
+                ),
+                ("typlen", Datum::Int2(-1)),
+                ("typsubscript", t("-")),
+                ("typinput", t("domain_in")),
+                ("typoutput", t(&format!("{}out", d.base.ty.typname()))),
+                ("typreceive", t("domain_recv")),
+                ("typsend", t(&format!("{}send", d.base.ty.typname()))),
+                ("typmodin", t("-")),
+                ("typmodout", t("-")),
+                ("typanalyze", t("-")),
+                ("typalign", t("i")),
+                ("typstorage", t("x")),
+                ("typnotnull", Datum::Bool(d.not_null)),
+                ("typbasetype", o(d.base.ty.oid())),
+                ("typtypmod", Datum::Int4(d.base.typmod)),
+            ];
+            if let Some(e) = &d.default {
+                row.push(("typdefault", t(e)));
+            }
+            out.push(row);
+            continue;
+        }
+        let common = |name: String| {
+            vec![
+                ("typname", t(&name)),
+                ("typnamespace", Datum::Int8(crate::pg_catalog::NS_PUBLIC)),
+                ("typowner", Datum::Int8(crate::pg_catalog::ROLE_OID)),
+                ("typisdefined", Datum::Bool(true)),
+                ("typdelim", t(",")),
+                ("typmodin", t("-")),
+                ("typmodout", t("-")),
+                ("typanalyze", t("-")),
+                ("typalign", t("i")),
+                ("typtypmod", Datum::Int4(-1)),
+            ]
+        };
+        let mut base = common(def.name.clone());
+        base.extend([
+            ("oid", o(def.oid)),
+            ("typlen", Datum::Int2(4)),
+            ("typbyval", Datum::Bool(true)),
+            ("typtype", t("e")),
+            ("typcategory", t("E")),
+            ("typsubscript", t("-")),
+            ("typarray", o(array_oid(def.oid))),
+            ("typinput", t("enum_in")),
+            ("typoutput", t("enum_out")),
+            ("typreceive", t("enum_recv")),
+            ("typsend", t("enum_send")),
+            ("typstorage", t("p")),
+        ]);
+        out.push(base);
+        let mut array = common(format!("_{}", def.name));
+        array.extend([
+            ("oid", o(array_oid(def.oid))),
+            ("typlen", Datum::Int2(-1)),
+            ("typtype", t("b")),
+            ("typcategory", t("A")),
+            ("typsubscript", t("array_subscript_handler")),
+            ("typelem", o(def.oid)),
+            ("typinput", t("array_in")),
+            ("typoutput", t("array_out")),
+            ("typreceive", t("array_recv")),
+            ("typsend", t("array_send")),
+            ("typstorage", t("x")),
+        ]);
+        out.push(array);
+    }
+    out
+}
+
+/// A domain's CHECK constraints with their OIDs (after the domain's, in the
+/// span its labels would use) and PostgreSQL's definition text.
+fn domain_checks(catalog: &Catalog) -> Vec<(&UserTypeDef, u32, &crate::catalog::CheckDef)> {
+    let mut out = Vec::new();
+    for def in catalog.types.values() {
+        if let Some(d) = def.domain() {
+            for (i, c) in d.checks.iter().enumerate() {
+                out.push((def.as_ref(), def.oid + 2 + i as u32, c));
+            }
+        }
+    }
+    out
+}
+
+/// pg_constraint rows of domain CHECK constraints (contypid set).
+pub fn pg_constraint_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
+    domain_checks(catalog)
+        .into_iter()
+        .map(|(def, oid, c)| {
+            vec![
+                ("oid", Datum::Int8(oid as i64)),
+                ("conname", Datum::Text(c.name.clone())),
+                ("connamespace", Datum::Int8(crate::pg_catalog::NS_PUBLIC)),
+                ("contype", Datum::Text("c".into())),
+                ("convalidated", Datum::Bool(true)),
+                ("contypid", Datum::Int8(def.oid as i64)),
+                ("conislocal", Datum::Bool(true)),
+                ("conbin", Datum::Text(c.expr.clone())),
+            ]
+        })
+        .collect()
+}
+
+/// (constraint OID, pg_get_constraintdef text) of domain CHECK constraints.
+pub fn domain_constraint_defs(catalog: &Catalog) -> Vec<(i64, String)> {
+    domain_checks(catalog)
+        .into_iter()
+        .map(|(_, oid, c)| (oid as i64, format!("CHECK ({})", c.expr)))
+        .collect()
+}
+
+/// pg_enum rows: (oid, enumtypid, enumsortorder, enumlabel).
+pub fn pg_enum_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
+    let mut out = Vec::new();
+    for def in catalog.types.values() {
+        for l in def.labels() {
+            out.push(vec![
+                ("oid", Datum::Int8(l.oid as i64)),
+                ("enumtypid", Datum::Int8(def.oid as i64)),
+                ("enumsortorder", Datum::Float4(l.sort_order as f32)),
+                ("enumlabel", Datum::Text(l.label.clone())),
+            ]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enum_def(labels: &[&str]) -> UserTypeDef {
+        UserTypeDef {
+            name: "mood_test".into(),
+            oid: OID_BASE + 7 * OID_SPAN,
+            kind: UserTypeKind::Enum {
+                labels: labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| EnumLabel {
+                        label: l.to_string(),
+                        sort_order: (i + 1) as f64,
+                        oid: 0,
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    #[test]
+    fn labels_order_by_declaration_and_reject_unknown() {
+        let def = enum_def(&["sad", "ok", "happy"]);
+        register(&Catalog::default(), &def).unwrap();
+        assert_eq!(
+            compare_labels(def.oid, "sad", "happy"),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(parse_label(def.oid, "ok").unwrap(), "ok");
+        let e = parse_label(def.oid, "x").unwrap_err();
+        assert_eq!(e.sqlstate, "22P02");
+        assert_eq!(e.message, "invalid input value for enum mood_test: \"x\"");
+        assert_eq!(enum_of_array_oid(def.oid + 1), Some(def.oid));
+        assert_eq!(array_display_name(def.oid), "mood_test[]");
+    }
+
+    #[test]
+    fn midpoints_stay_between_and_run_out() {
+        assert_eq!(midpoint(1.0, 2.0).unwrap(), 1.5);
+        let (mut lo, hi) = (1.0, 2.0);
+        let mut n = 0;
+        while let Ok(m) = midpoint(lo, hi) {
+            lo = m;
+            n += 1;
+        }
+        assert!(n > 40);
+    }
+}
