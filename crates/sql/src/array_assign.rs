@@ -165,32 +165,11 @@ fn scan_set_list(
 
 /// Bounds inside `[...]` (one for an element, two for a slice) as token
 /// ranges, and the index of the closing bracket.
-#[allow(clippy::type_complexity)]
 fn subscript_parts(
     tokens: &[TokenWithSpan],
     open: usize,
 ) -> Option<(Vec<std::ops::Range<usize>>, usize)> {
-    let mut depth = 0usize;
-    let mut parts = Vec::new();
-    let mut part_start = open + 1;
-    for (i, t) in tokens.iter().enumerate().skip(open) {
-        match &t.token {
-            Token::LBracket | Token::LParen => depth += 1,
-            Token::RBracket | Token::RParen => {
-                depth -= 1;
-                if depth == 0 {
-                    parts.push(part_start..i);
-                    return Some((parts, i));
-                }
-            }
-            Token::Colon if depth == 1 => {
-                parts.push(part_start..i);
-                part_start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    None
+    split_enclosed(tokens, open, &Token::Colon)
 }
 
 /// End (exclusive) of a SET value starting at `from`, and whether a comma
@@ -291,22 +270,33 @@ fn split_parenthesized(
     tokens: &[TokenWithSpan],
     open: usize,
 ) -> Option<(Vec<std::ops::Range<usize>>, usize)> {
+    split_enclosed(tokens, open, &Token::Comma)
+}
+
+/// Splits the tokens after the bracket or parenthesis at `open` at
+/// `separator`s not nested deeper, up to the matching close; returns the
+/// parts as token ranges and the index of the close.
+fn split_enclosed(
+    tokens: &[TokenWithSpan],
+    open: usize,
+    separator: &Token,
+) -> Option<(Vec<std::ops::Range<usize>>, usize)> {
     let mut depth = 0usize;
     let mut parts = Vec::new();
-    let mut start = open + 1;
+    let mut part_start = open + 1;
     for (i, t) in tokens.iter().enumerate().skip(open) {
         match &t.token {
-            Token::LParen | Token::LBracket => depth += 1,
-            Token::RParen | Token::RBracket => {
+            Token::LBracket | Token::LParen => depth += 1,
+            Token::RBracket | Token::RParen => {
                 depth -= 1;
                 if depth == 0 {
-                    parts.push(start..i);
+                    parts.push(part_start..i);
                     return Some((parts, i));
                 }
             }
-            Token::Comma if depth == 1 => {
-                parts.push(start..i);
-                start = i + 1;
+            t if depth == 1 && t == separator => {
+                parts.push(part_start..i);
+                part_start = i + 1;
             }
             _ => {}
         }

@@ -5,6 +5,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use borealis_common::Lsn;
+
 use crate::catalog::Catalog;
 use crate::error::{SqlError, SqlResult};
 use crate::sequence::Sequences;
@@ -172,6 +174,19 @@ impl EngineInner {
 
     pub fn new_txn_id(&self) -> u64 {
         self.next_txn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The snapshot a statement of `txn` reads at: under REPEATABLE READ the
+    /// transaction's own (taken by its first statement), else a fresh one;
+    /// registered so the row versions it can see are kept.
+    pub fn statement_snapshot(&self, txn: &mut Txn) -> Lsn {
+        let snapshot = if txn.isolation.transaction_snapshot() {
+            *txn.snapshot.get_or_insert_with(|| self.store.read_point())
+        } else {
+            self.store.read_point()
+        };
+        self.write_log.register_snapshot(txn.id, snapshot);
+        snapshot
     }
 
     /// Makes a transaction's writes durable as one commit group, then releases its locks.

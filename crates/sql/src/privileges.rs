@@ -1015,6 +1015,19 @@ fn requested_bits(privileges: &ast::Privileges) -> SqlResult<(Option<u16>, Colum
     Ok((Some(bits), column_bits))
 }
 
+/// The grantees of GRANT/REVOKE, in order, by [`grantee_name`].
+fn grantee_names(
+    cat: &Catalog,
+    grantees: &[ast::Grantee],
+    current_user: &str,
+    session_user: &str,
+) -> SqlResult<Vec<String>> {
+    grantees
+        .iter()
+        .map(|g| grantee_name(cat, g, current_user, session_user))
+        .collect()
+}
+
 /// A grantee of GRANT/REVOKE: "" for PUBLIC.
 fn grantee_name(
     cat: &Catalog,
@@ -1115,11 +1128,7 @@ pub fn grant(
     if g.as_grantor.is_some() || g.granted_by.is_some() || g.current_grants.is_some() {
         return Err(SqlError::unsupported("GRANT ... GRANTED BY"));
     }
-    let grantees = g
-        .grantees
-        .iter()
-        .map(|x| grantee_name(cat, x, current_user, session_user))
-        .collect::<SqlResult<Vec<_>>>()?;
+    let grantees = grantee_names(cat, &g.grantees, current_user, session_user)?;
     if g.with_grant_option && grantees.iter().any(String::is_empty) {
         return Err(SqlError::new(
             "0LP01",
@@ -1153,11 +1162,7 @@ pub fn revoke(
     if r.granted_by.is_some() {
         return Err(SqlError::unsupported("REVOKE ... GRANTED BY"));
     }
-    let grantees = r
-        .grantees
-        .iter()
-        .map(|x| grantee_name(cat, x, current_user, session_user))
-        .collect::<SqlResult<Vec<_>>>()?;
+    let grantees = grantee_names(cat, &r.grantees, current_user, session_user)?;
     let targets = resolve_targets(cat, objects)?;
     let (bits, columns) = requested_bits(&r.privileges)?;
     apply(
@@ -1521,11 +1526,7 @@ pub fn grant_role(
     if g.granted_by.is_some() {
         return Err(SqlError::unsupported("GRANT role ... GRANTED BY"));
     }
-    let members = g
-        .grantees
-        .iter()
-        .map(|x| grantee_name(cat, x, current_user, session_user))
-        .collect::<SqlResult<Vec<_>>>()?;
+    let members = grantee_names(cat, &g.grantees, current_user, session_user)?;
     let mut next = cat.clone();
     let mut mutations = Vec::new();
     let mut notices = Vec::new();
@@ -1569,11 +1570,7 @@ pub fn revoke_role(
             )))
         }
     };
-    let members = r
-        .grantees
-        .iter()
-        .map(|x| grantee_name(cat, x, current_user, session_user))
-        .collect::<SqlResult<Vec<_>>>()?;
+    let members = grantee_names(cat, &r.grantees, current_user, session_user)?;
     let mut next = cat.clone();
     let mut mutations = Vec::new();
     let mut notices = Vec::new();

@@ -319,6 +319,9 @@ pub struct Session {
     notices: Vec<SqlError>,
     /// Search-path state (see `session_namespace.rs`).
     namespace: session_namespace::Namespace,
+    /// A statement is running; still set when the next one starts means its
+    /// future was dropped part-way (see `discard_stale_txn`).
+    statement_in_flight: bool,
 }
 
 impl Drop for Session {
@@ -340,6 +343,7 @@ impl Session {
             cursors: Default::default(),
             notices: Vec::new(),
             namespace: Default::default(),
+            statement_in_flight: false,
         }
     }
 
@@ -401,7 +405,15 @@ impl Session {
         let mut out = Vec::with_capacity(stmts.len());
         let mut failed = false;
         for s in &stmts {
-            let r = self.run_statement(s, sql).await;
+            let r = match self.settings.statement_timeout() {
+                None => self.run_statement(s, sql).await,
+                Some(limit) => {
+                    match tokio::time::timeout(limit, self.run_statement(s, sql)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(self.statement_timed_out()),
+                    }
+                }
+            };
             failed = r.is_err();
             out.push(r);
             if failed {
@@ -589,18 +601,42 @@ impl Session {
             return self.open_cursor(q, values).await;
         }
         use futures::FutureExt;
-        match std::panic::AssertUnwindSafe(self.run_bound(&bound, &values))
-            .catch_unwind()
-            .await
-        {
+        self.statement_in_flight = true;
+        let limit = self.settings.statement_timeout();
+        let run = std::panic::AssertUnwindSafe(self.run_bound(&bound, &values)).catch_unwind();
+        let r = match limit {
+            None => run.await,
+            Some(limit) => match tokio::time::timeout(limit, run).await {
+                Ok(r) => r,
+                Err(_) => return Err(self.statement_timed_out()),
+            },
+        };
+        let r = match r {
             Ok(r) => r,
             Err(panic) => Err(self.after_panic(panic)),
-        }
+        };
+        self.statement_in_flight = false;
+        r
     }
 
-    /// A transaction that is not an explicit block can only be left over from
-    /// a statement whose future was dropped (cancelled); roll it back.
+    /// After a statement ran past statement_timeout and its future was
+    /// dropped: its transaction is dealt with as after a cancel, and the
+    /// client gets PostgreSQL's 57014.
+    pub(crate) fn statement_timed_out(&mut self) -> SqlError {
+        self.statement_in_flight = true;
+        self.discard_stale_txn();
+        SqlError::new("57014", "canceling statement due to statement timeout")
+    }
+
+    /// A statement whose future was dropped (a cancel, a statement timeout,
+    /// a vanished client) may have written part of its rows: an explicit
+    /// block it ran in is aborted, as PostgreSQL aborts it, and a
+    /// transaction that is not an explicit block can only be left over from
+    /// such a statement: roll it back.
     fn discard_stale_txn(&mut self) {
+        if std::mem::take(&mut self.statement_in_flight) {
+            self.fail_block();
+        }
         if self.txn.as_ref().is_some_and(|t| !t.explicit) {
             if let Some(t) = self.txn.take() {
                 self.engine.rollback(t);
@@ -624,9 +660,11 @@ impl Session {
         sql: &str,
     ) -> SqlResult<StatementOutput> {
         use futures::FutureExt;
+        self.statement_in_flight = true;
         let r = std::panic::AssertUnwindSafe(self.run_statement_inner(stmt, sql))
             .catch_unwind()
             .await;
+        self.statement_in_flight = false;
         let r = match r {
             Ok(r) => r,
             Err(panic) => Err(self.after_panic(panic)),
@@ -1227,35 +1265,56 @@ impl Session {
         Ok(StatementOutput::Command { tag: "SET".into() })
     }
 
-    /// Runs a bound data statement in the open transaction, or in its own.
-    async fn run_bound(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+    /// Opens a transaction for one statement when none is open; true if it
+    /// did (the statement then runs in its own transaction).
+    pub(crate) fn begin_statement_txn(&mut self) -> bool {
         let autocommit = self.txn.is_none();
         if autocommit {
             let iso = self.settings.default_isolation();
             self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
         }
-        let result = self.run_in_txn(bound, params).await;
-        // RAISE NOTICE output of functions the statement called.
+        autocommit
+    }
+
+    /// After a statement that may call functions: takes their RAISE NOTICE
+    /// output, and ends the statement's own transaction (`autocommit`, from
+    /// [`Self::begin_statement_txn`]) by its result; a failed commit is the
+    /// error returned.
+    pub(crate) async fn end_statement_txn<T>(
+        &mut self,
+        autocommit: bool,
+        result: &SqlResult<T>,
+    ) -> SqlResult<()> {
         if let Some(t) = self.txn.as_mut() {
             self.notices.append(&mut t.notices);
         }
-        if autocommit {
-            if let Some(t) = self.txn.take() {
-                // The statement's own transaction: its set_config() calls end
-                // with it as with any transaction.
-                match &result {
-                    Ok(_) => {
-                        let committed = self.commit_txn(t).await;
-                        self.settings.end_transaction(committed.is_ok());
-                        committed?;
-                    }
-                    Err(_) => {
-                        self.engine.rollback(t);
-                        self.settings.end_transaction(false);
-                    }
+        if !autocommit {
+            return Ok(());
+        }
+        if let Some(t) = self.txn.take() {
+            // The statement's own transaction: its set_config() calls end
+            // with it as with any transaction.
+            match result {
+                Ok(_) => {
+                    let committed = self.commit_txn(t).await;
+                    self.settings.end_transaction(committed.is_ok());
+                    committed?;
+                }
+                Err(_) => {
+                    self.engine.rollback(t);
+                    self.settings.end_transaction(false);
                 }
             }
-        } else if result.is_err() {
+        }
+        Ok(())
+    }
+
+    /// Runs a bound data statement in the open transaction, or in its own.
+    async fn run_bound(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+        let autocommit = self.begin_statement_txn();
+        let result = self.run_in_txn(bound, params).await;
+        self.end_statement_txn(autocommit, &result).await?;
+        if !autocommit && result.is_err() {
             self.fail_block();
         }
         result
@@ -1287,13 +1346,7 @@ impl Session {
             }
         }
         txn.started = true;
-        let snapshot = if txn.isolation.transaction_snapshot() {
-            *txn.snapshot
-                .get_or_insert_with(|| engine.store.read_point())
-        } else {
-            engine.store.read_point()
-        };
-        engine.write_log.register_snapshot(txn.id, snapshot);
+        let snapshot = engine.statement_snapshot(txn);
         let statement_settings =
             crate::settings::StatementSettings::new(&self.settings).with_access(access);
         let mut ctx = Ctx::new(&engine, txn, snapshot, params);

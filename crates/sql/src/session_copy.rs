@@ -360,13 +360,7 @@ impl Session {
         // Until this batch is in, a dropped future leaves the block failed.
         let was_failed = txn.failed;
         txn.failed = true;
-        let snapshot = if txn.isolation.transaction_snapshot() {
-            *txn.snapshot
-                .get_or_insert_with(|| engine.store.read_point())
-        } else {
-            engine.store.read_point()
-        };
-        engine.write_log.register_snapshot(txn.id, snapshot);
+        let snapshot = engine.statement_snapshot(txn);
         let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
         let mut consumed = 0;
         let mut result = Ok(());

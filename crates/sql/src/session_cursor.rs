@@ -70,6 +70,8 @@ struct OpenCursor {
     buffered: VecDeque<Row>,
     exhausted: bool,
     total: u64,
+    /// When statement_timeout ends the query (None: no limit).
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl Drop for OpenCursor {
@@ -176,13 +178,7 @@ impl Session {
                 .ok_or_else(|| SqlError::internal("no transaction"))?,
         };
         txn.started = true;
-        let snapshot = if txn.isolation.transaction_snapshot() {
-            *txn.snapshot
-                .get_or_insert_with(|| engine.store.read_point())
-        } else {
-            engine.store.read_point()
-        };
-        engine.write_log.register_snapshot(txn.id, snapshot);
+        let snapshot = engine.statement_snapshot(txn);
         let session_txn = txn.id;
         let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
         ctx.set_work_mem(work_mem);
@@ -203,6 +199,10 @@ impl Session {
                 buffered: VecDeque::new(),
                 exhausted: false,
                 total: 0,
+                deadline: self
+                    .settings
+                    .statement_timeout()
+                    .map(|limit| tokio::time::Instant::now() + limit),
             },
         );
         self.cursors.opened = Some(id);
@@ -216,10 +216,25 @@ impl Session {
         let mut cursor = self.cursors.open.remove(&id).ok_or_else(|| no_cursor(id))?;
         // A panic (a bug) fails the statement, as in `run_statement`, not the server.
         use futures::FutureExt;
-        let fetched = std::panic::AssertUnwindSafe(self.fetch_from(&mut cursor, max_rows.max(1)))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| Err(self.after_panic(panic)));
+        let deadline = cursor.deadline;
+        let fetch = std::panic::AssertUnwindSafe(self.fetch_from(&mut cursor, max_rows.max(1)))
+            .catch_unwind();
+        // statement_timeout counts from the statement's start, across fetches.
+        let fetched = match deadline {
+            None => Some(fetch.await),
+            Some(deadline) => tokio::time::timeout_at(deadline, fetch).await.ok(),
+        };
+        let Some(fetched) = fetched else {
+            let timed_out = SqlError::new("57014", "canceling statement due to statement timeout");
+            if cursor.own_txn.is_some() {
+                drop(cursor);
+                self.settings.end_transaction(false);
+            } else {
+                self.fail_block();
+            }
+            return Err(timed_out);
+        };
+        let fetched = fetched.unwrap_or_else(|panic| Err(self.after_panic(panic)));
         match fetched {
             Ok(rows) if !(cursor.exhausted && cursor.buffered.is_empty()) => {
                 self.cursors.open.insert(id, cursor);

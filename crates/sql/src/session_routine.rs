@@ -104,30 +104,9 @@ impl Session {
 
     /// DO: the block runs in the open transaction or in its own.
     async fn run_do_block(&mut self, body: &str) -> SqlResult<StatementOutput> {
-        let autocommit = self.txn.is_none();
-        if autocommit {
-            let iso = self.settings.default_isolation();
-            self.txn = Some(Txn::new(self.engine.new_txn_id(), iso, false));
-        }
+        let autocommit = self.begin_statement_txn();
         let result = self.do_in_txn(body).await;
-        if let Some(t) = self.txn.as_mut() {
-            self.notices.append(&mut t.notices);
-        }
-        if autocommit {
-            if let Some(t) = self.txn.take() {
-                match &result {
-                    Ok(_) => {
-                        let committed = self.commit_txn(t).await;
-                        self.settings.end_transaction(committed.is_ok());
-                        committed?;
-                    }
-                    Err(_) => {
-                        self.engine.rollback(t);
-                        self.settings.end_transaction(false);
-                    }
-                }
-            }
-        }
+        self.end_statement_txn(autocommit, &result).await?;
         result.map(|_| StatementOutput::Command { tag: "DO".into() })
     }
 
@@ -140,13 +119,7 @@ impl Session {
             .as_mut()
             .ok_or_else(|| SqlError::internal("no transaction"))?;
         txn.started = true;
-        let snapshot = if txn.isolation.transaction_snapshot() {
-            *txn.snapshot
-                .get_or_insert_with(|| engine.store.read_point())
-        } else {
-            engine.store.read_point()
-        };
-        engine.write_log.register_snapshot(txn.id, snapshot);
+        let snapshot = engine.statement_snapshot(txn);
         let statement_settings =
             crate::settings::StatementSettings::new(&self.settings).with_access(access);
         let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);

@@ -42,6 +42,52 @@ const KNOWN: &[(&str, &str)] = &[
     ("work_mem", "4MB"),
 ];
 
+/// PostgreSQL's range for the millisecond timeouts (lock_timeout, ...).
+const TIMEOUT_MAX_MS: i64 = 2_147_483_647;
+
+/// A time setting in milliseconds: a bare number is milliseconds, or a
+/// number with PostgreSQL's units (us, ms, s, min, h, d); None if invalid
+/// (a negative value parses, for the range check to refuse as PostgreSQL
+/// does).
+fn parse_timeout_ms(value: &str) -> Option<i64> {
+    let v = value.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(v.len());
+    let (number, unit) = v.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1_000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    let ms = (number * factor).round();
+    (ms.abs() < 1e18).then_some(ms as i64)
+}
+
+/// How PostgreSQL shows a millisecond setting: in the largest unit that
+/// divides it (`5s`, `1min`, `1500ms`; `0` for off).
+fn format_timeout_ms(ms: u64) -> String {
+    if ms == 0 {
+        return "0".into();
+    }
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("min", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 /// PostgreSQL's range for work_mem, in kB.
 const WORK_MEM_MIN_KB: usize = 64;
 const WORK_MEM_MAX_KB: usize = 2_147_483_647;
@@ -290,6 +336,17 @@ impl Values {
                 self.known.insert(c, "UTF8".into());
                 return Ok(c.to_string());
             }
+            "lock_timeout" | "statement_timeout" | "idle_in_transaction_session_timeout" => {
+                let ms = parse_timeout_ms(&v).ok_or_else(invalid)?;
+                if !(0..=TIMEOUT_MAX_MS).contains(&ms) {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!("{ms} ms is outside the valid range for parameter \"{c}\" (0 .. {TIMEOUT_MAX_MS})"),
+                    ));
+                }
+                self.known.insert(c, format_timeout_ms(ms.unsigned_abs()));
+                return Ok(c.to_string());
+            }
             "work_mem" => {
                 let kb = crate::spill::parse_memory_kb(&v).ok_or_else(invalid)?;
                 if !(WORK_MEM_MIN_KB..=WORK_MEM_MAX_KB).contains(&kb) {
@@ -484,6 +541,21 @@ impl Settings {
     }
 
     /// The work_mem budget of each sort, hash aggregate and hash join, in bytes.
+    /// lock_timeout: how long a row lock may be waited for (None: forever).
+    pub fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.timeout("lock_timeout")
+    }
+
+    /// statement_timeout: how long one statement may run (None: forever).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        self.timeout("statement_timeout")
+    }
+
+    fn timeout(&self, name: &str) -> Option<std::time::Duration> {
+        let ms = parse_timeout_ms(self.current.known.get(name)?)?;
+        (ms > 0).then(|| std::time::Duration::from_millis(ms.unsigned_abs()))
+    }
+
     pub fn work_mem_bytes(&self) -> usize {
         self.current.work_mem
     }
@@ -515,6 +587,11 @@ pub struct StatementSettings<'a> {
 }
 
 impl<'a> StatementSettings<'a> {
+    /// The session's lock_timeout as the statement started.
+    pub fn lock_timeout(&self) -> Option<std::time::Duration> {
+        self.base.lock_timeout()
+    }
+
     /// Gives the statement what run-time privilege checks need.
     pub fn with_access(mut self, access: crate::privileges::Access) -> StatementSettings<'a> {
         self.access = Some(access);

@@ -215,9 +215,16 @@ impl LockManager {
             .map_err(|_| SqlError::internal("lock table poisoned"))
     }
 
-    /// Takes the lock on `key` for `me`, waiting for its owner to finish.
-    /// Returns true if the lock is newly taken (the caller records it).
-    pub async fn lock(&self, key: &[u8], me: TxnId) -> SqlResult<bool> {
+    /// Takes the lock on `key` for `me`, waiting for its owner to finish
+    /// (at most `timeout`: lock_timeout, 55P03 past it). Returns true if the
+    /// lock is newly taken (the caller records it).
+    pub async fn lock(
+        &self,
+        key: &[u8],
+        me: TxnId,
+        timeout: Option<std::time::Duration>,
+    ) -> SqlResult<bool> {
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         loop {
             let notified = self.released.notified();
             tokio::pin!(notified);
@@ -251,7 +258,18 @@ impl LockManager {
                     }
                 }
             }
-            notified.await;
+            match deadline {
+                None => notified.await,
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                        self.state()?.waits_for.remove(&me);
+                        return Err(SqlError::new(
+                            "55P03",
+                            "canceling statement due to lock timeout",
+                        ));
+                    }
+                }
+            }
         }
     }
 
@@ -356,10 +374,10 @@ mod tests {
     #[tokio::test]
     async fn second_locker_waits_for_release() {
         let lm = Arc::new(LockManager::default());
-        assert!(lm.lock(b"k", 1).await.unwrap());
-        assert!(!lm.lock(b"k", 1).await.unwrap());
+        assert!(lm.lock(b"k", 1, None).await.unwrap());
+        assert!(!lm.lock(b"k", 1, None).await.unwrap());
         let lm2 = lm.clone();
-        let waiter = tokio::spawn(async move { lm2.lock(b"k", 2).await });
+        let waiter = tokio::spawn(async move { lm2.lock(b"k", 2, None).await });
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(!waiter.is_finished());
         lm.release(&[b"k".to_vec()], 1);
@@ -367,14 +385,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_wait_past_the_lock_timeout_fails_and_leaves_no_edge() {
+        let lm = Arc::new(LockManager::default());
+        lm.lock(b"k", 1, None).await.unwrap();
+        let timeout = Some(std::time::Duration::from_millis(20));
+        let err = lm.lock(b"k", 2, timeout).await.unwrap_err();
+        assert_eq!(err.sqlstate, "55P03");
+        assert!(lm.state().unwrap().waits_for.is_empty());
+        lm.release(&[b"k".to_vec()], 1);
+        assert!(lm.lock(b"k", 2, timeout).await.unwrap());
+    }
+
+    #[tokio::test]
     async fn deadlock_is_detected() {
         let lm = Arc::new(LockManager::default());
-        lm.lock(b"a", 1).await.unwrap();
-        lm.lock(b"b", 2).await.unwrap();
+        lm.lock(b"a", 1, None).await.unwrap();
+        lm.lock(b"b", 2, None).await.unwrap();
         let lm2 = lm.clone();
-        let t1 = tokio::spawn(async move { lm2.lock(b"b", 1).await });
+        let t1 = tokio::spawn(async move { lm2.lock(b"b", 1, None).await });
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        let err = lm.lock(b"a", 2).await.unwrap_err();
+        let err = lm.lock(b"a", 2, None).await.unwrap_err();
         assert_eq!(err.sqlstate, "40P01");
         lm.release(&[b"b".to_vec()], 2);
         assert!(t1.await.unwrap().unwrap());

@@ -1,22 +1,13 @@
 //! UPDATE ... FROM, multiple-column SET items and TRUNCATE options through
 //! the SQL interface, with PostgreSQL 15's results and error messages.
 
-use std::sync::Arc;
-
 mod support;
 
-use borealis_sql::{Engine, MemStore, Session};
-use support::run;
-
-async fn check(s: &mut Session, cases: &[(&str, &str)]) {
-    for (sql, want) in cases {
-        assert_eq!(run(s, sql).await, *want, "{sql}");
-    }
-}
+use support::{check, memory_engine};
 
 #[tokio::test]
 async fn update_from_joins_each_target_row_once() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -60,7 +51,7 @@ async fn update_from_joins_each_target_row_once() {
 
 #[tokio::test]
 async fn delete_using_joins_each_target_row_once() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -94,7 +85,7 @@ async fn delete_using_joins_each_target_row_once() {
 
 #[tokio::test]
 async fn multiple_column_assignments() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -159,7 +150,7 @@ async fn multiple_column_assignments() {
 
 #[tokio::test]
 async fn on_conflict_do_update_with_multiple_column_assignment() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -187,7 +178,7 @@ async fn on_conflict_do_update_with_multiple_column_assignment() {
 
 #[tokio::test]
 async fn with_queries_before_data_statements() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -224,7 +215,7 @@ async fn with_queries_before_data_statements() {
 
 #[tokio::test]
 async fn returning_qualified_star_is_one_relation() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -268,7 +259,7 @@ async fn returning_qualified_star_is_one_relation() {
 
 #[tokio::test]
 async fn create_table_checks_default_expressions() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -312,7 +303,7 @@ async fn create_table_checks_default_expressions() {
 
 #[tokio::test]
 async fn truncate_cascade_and_foreign_key_checks() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -362,7 +353,7 @@ async fn truncate_cascade_and_foreign_key_checks() {
 
 #[tokio::test]
 async fn create_table_as_copies_query_columns_and_rows() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -413,7 +404,7 @@ async fn create_table_as_copies_query_columns_and_rows() {
 
 #[tokio::test]
 async fn create_table_storage_parameters() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,
@@ -450,7 +441,7 @@ async fn create_table_storage_parameters() {
 
 #[tokio::test]
 async fn create_table_schema_and_persistence() {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let engine = memory_engine().await;
     let mut s = engine.session();
     check(
         &mut s,

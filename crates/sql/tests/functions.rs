@@ -9,19 +9,10 @@ use std::sync::Arc;
 mod support;
 
 use borealis_sql::{Engine, MemStore, Session};
-use support::run;
+use support::{check, memory_engine};
 
 async fn session() -> Session {
-    Engine::open(Arc::new(MemStore::new()))
-        .await
-        .unwrap()
-        .session()
-}
-
-async fn check(s: &mut Session, cases: &[(&str, &str)]) {
-    for (sql, want) in cases {
-        assert_eq!(run(s, sql).await, *want, "{sql}");
-    }
+    memory_engine().await.session()
 }
 
 #[tokio::test]

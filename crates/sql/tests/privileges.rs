@@ -9,17 +9,10 @@ use std::sync::Arc;
 mod support;
 
 use borealis_sql::{Engine, MemStore, Session};
-use support::run;
-
-/// Runs each (sql, expected) pair in order.
-async fn script(s: &mut Session, steps: &[(&str, &str)]) {
-    for (sql, want) in steps {
-        assert_eq!(run(s, sql).await, *want, "{sql}");
-    }
-}
+use support::{check, memory_engine, run};
 
 async fn fresh() -> (Engine, Session) {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let s = e.session();
     (e, s)
 }
@@ -27,7 +20,7 @@ async fn fresh() -> (Engine, Session) {
 #[tokio::test]
 async fn grant_lets_in_and_revoke_takes_away() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE TABLE t (a int)", "CREATE TABLE"),
@@ -80,7 +73,7 @@ async fn grant_lets_in_and_revoke_takes_away() {
 #[tokio::test]
 async fn grant_rolls_back_and_public_counts() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE TABLE t (a int)", "CREATE TABLE"),
@@ -139,7 +132,7 @@ async fn grant_rolls_back_and_public_counts() {
 #[tokio::test]
 async fn membership_is_inherited_unless_noinherit() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE TABLE t (a int)", "CREATE TABLE"),
@@ -180,7 +173,7 @@ async fn membership_is_inherited_unless_noinherit() {
 #[tokio::test]
 async fn owners_run_ddl_and_can_give_objects_away() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE ROLE erin", "CREATE ROLE"),
@@ -239,7 +232,7 @@ async fn owners_run_ddl_and_can_give_objects_away() {
 #[tokio::test]
 async fn sequence_privileges_follow_postgres() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE SEQUENCE sq", "CREATE SEQUENCE"),
@@ -284,7 +277,7 @@ async fn grants_survive_a_restart_and_superusers_bypass() {
     {
         let e = Engine::open(store.clone()).await.unwrap();
         let mut s = e.session();
-        script(
+        check(
             &mut s,
             &[
                 ("CREATE TABLE t (a int)", "CREATE TABLE"),
@@ -298,7 +291,7 @@ async fn grants_survive_a_restart_and_superusers_bypass() {
     }
     let e = Engine::open(store).await.unwrap();
     let mut s = e.session();
-    script(
+    check(
         &mut s,
         &[
             (
@@ -341,7 +334,7 @@ async fn grants_survive_a_restart_and_superusers_bypass() {
 #[tokio::test]
 async fn copy_from_needs_insert_and_copy_to_needs_select() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE TABLE c (a int)", "CREATE TABLE"),
@@ -361,7 +354,7 @@ async fn copy_from_needs_insert_and_copy_to_needs_select() {
         Some(Err(e)) => assert_eq!(e.sqlstate, "42501"),
         _ => panic!("COPY TO without SELECT was not refused"),
     }
-    script(
+    check(
         &mut s,
         &[
             ("RESET ROLE", "RESET"),
@@ -376,7 +369,7 @@ async fn copy_from_needs_insert_and_copy_to_needs_select() {
 #[tokio::test]
 async fn column_privileges_are_recorded_and_revoked_with_the_table() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             ("CREATE TABLE cp (a int, b int)", "CREATE TABLE"),
@@ -495,7 +488,7 @@ async fn psql_dp_prints_what_postgres_prints() {
 #[tokio::test]
 async fn failing_partition_keys_are_shown_only_to_who_may_read_them() {
     let (_e, mut s) = fresh().await;
-    script(
+    check(
         &mut s,
         &[
             (
@@ -522,7 +515,7 @@ async fn failing_partition_keys_are_shown_only_to_who_may_read_them() {
         detail(s.execute_simple("INSERT INTO kd VALUES (1, 1)").await),
         None
     );
-    script(
+    check(
         &mut s,
         &[
             ("RESET ROLE", "RESET"),

@@ -7,18 +7,12 @@ use std::sync::Arc;
 
 mod support;
 
-use borealis_sql::{Engine, MemStore, Session};
-use support::run;
-
-async fn check(s: &mut Session, steps: &[(&str, &str)]) {
-    for (sql, want) in steps {
-        assert_eq!(run(s, sql).await, *want, "{sql}");
-    }
-}
+use borealis_sql::{Engine, MemStore};
+use support::{check, memory_engine};
 
 #[tokio::test]
 async fn qualified_names_reach_every_statement_kind() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -62,7 +56,7 @@ async fn qualified_names_reach_every_statement_kind() {
 
 #[tokio::test]
 async fn search_path_resolves_and_creates_like_postgres() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -126,7 +120,7 @@ async fn search_path_resolves_and_creates_like_postgres() {
 
 #[tokio::test]
 async fn drop_and_rename_schema() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -186,7 +180,7 @@ async fn drop_and_rename_schema() {
 
 #[tokio::test]
 async fn create_schema_with_elements_runs_them_in_the_schema() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -271,7 +265,7 @@ async fn schemas_survive_a_restart_and_old_tables_are_public() {
 
 #[tokio::test]
 async fn copy_reaches_qualified_and_temporary_tables() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,

@@ -474,3 +474,105 @@ async fn standard_conforming_strings_off_makes_backslash_an_escape() {
     run(&mut s, "RESET standard_conforming_strings").await;
     assert_eq!(run(&mut s, r"SELECT 'a\\b'").await, r"a\\b");
 }
+
+#[tokio::test]
+async fn a_statement_dropped_inside_a_block_aborts_the_block() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut s = engine.session();
+    run(&mut s, "CREATE TABLE drop_mid (id int PRIMARY KEY, v int)").await;
+    run(
+        &mut s,
+        "INSERT INTO drop_mid SELECT g, 0 FROM generate_series(1, 200000) g",
+    )
+    .await;
+    run(&mut s, "BEGIN").await;
+    // The UPDATE's future is dropped part-way, as a cancel or a statement
+    // timeout at the endpoint drops it.
+    let dropped = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        s.execute_simple("UPDATE drop_mid SET v = 1"),
+    )
+    .await;
+    assert!(dropped.is_err(), "the UPDATE finished before the timeout");
+    assert_eq!(
+        run(&mut s, "SELECT 1").await,
+        "ERROR 25P02: current transaction is aborted, commands ignored until end of transaction block"
+    );
+    assert_eq!(run(&mut s, "COMMIT").await, "ROLLBACK");
+    assert_eq!(
+        run(&mut s, "SELECT count(*) FROM drop_mid WHERE v = 1").await,
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn lock_timeout_ends_a_row_lock_wait_with_55p03() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut a = engine.session();
+    let mut b = engine.session();
+    run(&mut a, "CREATE TABLE lt (id int PRIMARY KEY, v int)").await;
+    run(&mut a, "INSERT INTO lt VALUES (1, 0), (2, 0)").await;
+    run(&mut a, "BEGIN").await;
+    run(&mut a, "UPDATE lt SET v = 1 WHERE id = 1").await;
+    assert_eq!(run(&mut b, "SET lock_timeout = '50ms'").await, "SET");
+    assert_eq!(run(&mut b, "SHOW lock_timeout").await, "50ms");
+    assert_eq!(
+        run(&mut b, "UPDATE lt SET v = 2 WHERE id = 1").await,
+        "ERROR 55P03: canceling statement due to lock timeout"
+    );
+    // Rows nobody holds are not waited for.
+    assert_eq!(
+        run(&mut b, "UPDATE lt SET v = 2 WHERE id = 2").await,
+        "UPDATE 1"
+    );
+    assert_eq!(
+        run(&mut b, "SET lock_timeout = '-1'").await,
+        "ERROR 22023: -1 ms is outside the valid range for parameter \"lock_timeout\" (0 .. 2147483647)"
+    );
+    run(&mut a, "COMMIT").await;
+    assert_eq!(
+        run(&mut b, "UPDATE lt SET v = 2 WHERE id = 1").await,
+        "UPDATE 1"
+    );
+    assert_eq!(
+        run(&mut b, "SET lock_timeout = '2min'; SHOW lock_timeout").await,
+        "SET\n2min"
+    );
+}
+
+#[tokio::test]
+async fn statement_timeout_cancels_with_57014() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut s = engine.session();
+    let slow = "SELECT count(*) FROM generate_series(1, 1000000000)";
+    assert_eq!(run(&mut s, "SET statement_timeout = '100ms'").await, "SET");
+    assert_eq!(run(&mut s, "SHOW statement_timeout").await, "100ms");
+    assert_eq!(
+        run(&mut s, slow).await,
+        "ERROR 57014: canceling statement due to statement timeout"
+    );
+    assert_eq!(run(&mut s, "SELECT 1").await, "1");
+    // Inside a block the timeout aborts the block, as in PostgreSQL.
+    run(&mut s, "CREATE TABLE st (a int)").await;
+    run(&mut s, "BEGIN").await;
+    run(&mut s, "INSERT INTO st VALUES (1)").await;
+    assert_eq!(
+        run(&mut s, slow).await,
+        "ERROR 57014: canceling statement due to statement timeout"
+    );
+    assert!(run(&mut s, "SELECT 1").await.starts_with("ERROR 25P02"));
+    assert_eq!(run(&mut s, "COMMIT").await, "ROLLBACK");
+    assert_eq!(run(&mut s, "SELECT count(*) FROM st").await, "0");
+    // A streamed query's fetches share one deadline.
+    let streamed = s.execute_simple_streaming(slow).await;
+    let cursor = match streamed.into_iter().next() {
+        Some(Ok(borealis_sql::Streamed::Cursor(c))) => c.id,
+        other => panic!("expected a cursor, got {other:?}"),
+    };
+    let err = s.fetch(cursor, 1000).await.unwrap_err();
+    assert_eq!(err.sqlstate, "57014");
+    assert_eq!(
+        run(&mut s, "SET statement_timeout = 0; SELECT 2").await,
+        "SET\n2"
+    );
+}

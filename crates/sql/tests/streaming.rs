@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use borealis_common::Lsn;
+mod support;
+
 use borealis_sql::{
     Engine, MemStore, Mutation, Session, SqlError, StatementOutput, Store, StoreError, Streamed,
 };
@@ -270,4 +272,28 @@ async fn order_by_with_limit_keeps_only_the_first_rows() {
     assert_eq!(top, full[10..60].to_vec(), "ties keep input order");
     // 60 rows fit in work_mem (64kB); the whole input would spill.
     assert_eq!(engine.spill_files_created(), spills, "top-N did not spill");
+}
+
+#[tokio::test]
+async fn generate_series_in_from_streams() {
+    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    engine.set_statement_memory_max(1 << 20);
+    let mut s = engine.session();
+    // Two million values gathered whole would hold far more than 1 MiB.
+    assert_eq!(
+        support::run(
+            &mut s,
+            "SELECT count(*), sum(g) FROM generate_series(1, 2000000) g"
+        )
+        .await,
+        "2000000|2000001000000"
+    );
+    assert_eq!(
+        support::run(
+            &mut s,
+            "SELECT g FROM generate_series(1, 50000000) g LIMIT 3"
+        )
+        .await,
+        "1\n2\n3"
+    );
 }

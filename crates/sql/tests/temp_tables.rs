@@ -6,18 +6,12 @@ use std::sync::Arc;
 
 mod support;
 
-use borealis_sql::{Engine, MemStore, Session};
-use support::run;
-
-async fn check(s: &mut Session, steps: &[(&str, &str)]) {
-    for (sql, want) in steps {
-        assert_eq!(run(s, sql).await, *want, "{sql}");
-    }
-}
+use borealis_sql::{Engine, MemStore};
+use support::{check, memory_engine};
 
 #[tokio::test]
 async fn temp_tables_shadow_permanent_ones_in_their_session_only() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut a = e.session();
     let mut b = e.session();
     check(
@@ -91,7 +85,7 @@ async fn temp_tables_shadow_permanent_ones_in_their_session_only() {
 
 #[tokio::test]
 async fn temp_tables_follow_transactions() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -135,7 +129,7 @@ async fn temp_tables_follow_transactions() {
 
 #[tokio::test]
 async fn on_commit_delete_rows_and_drop() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -214,7 +208,7 @@ async fn temp_objects_never_reach_the_stored_catalog() {
 
 #[tokio::test]
 async fn a_view_over_a_temp_table_is_temporary() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,
@@ -248,7 +242,7 @@ async fn a_view_over_a_temp_table_is_temporary() {
 
 #[tokio::test]
 async fn defaults_find_temporary_and_schema_sequences_through_the_path() {
-    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let e = memory_engine().await;
     let mut s = e.session();
     check(
         &mut s,

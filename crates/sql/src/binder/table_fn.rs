@@ -106,20 +106,7 @@ impl Binder<'_> {
         args: &ast::TableFunctionArgs,
         alias: Option<&ast::TableAlias>,
     ) -> SqlResult<(Plan, Scope)> {
-        let call = ast::Expr::Function(ast::Function {
-            name: name.clone(),
-            uses_odbc_syntax: false,
-            parameters: ast::FunctionArguments::None,
-            args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-                duplicate_treatment: None,
-                args: args.args.clone(),
-                clauses: vec![],
-            }),
-            filter: None,
-            null_treatment: None,
-            over: None,
-            within_group: vec![],
-        });
+        let call = ast::Expr::Function(call_in_from(name, args));
         let saved_srf = self.srf.replace(vec![]);
         let bound = self.bind_expr(&call, &Scope::default());
         let calls = std::mem::replace(&mut self.srf, saved_srf).unwrap_or_default();
@@ -159,5 +146,23 @@ impl Binder<'_> {
                 }],
             },
         ))
+    }
+}
+
+/// `f(args)` in FROM as the plain function call `SELECT f(args)` would bind.
+pub(super) fn call_in_from(name: &ast::ObjectName, args: &ast::TableFunctionArgs) -> ast::Function {
+    ast::Function {
+        name: name.clone(),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.args.clone(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
     }
 }

@@ -178,20 +178,7 @@ impl Binder<'_> {
         args: &ast::TableFunctionArgs,
         alias: Option<&ast::TableAlias>,
     ) -> SqlResult<(Plan, Scope)> {
-        let call = ast::Function {
-            name: name.clone(),
-            uses_odbc_syntax: false,
-            parameters: ast::FunctionArguments::None,
-            args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-                duplicate_treatment: None,
-                args: args.args.clone(),
-                clauses: vec![],
-            }),
-            filter: None,
-            null_treatment: None,
-            over: None,
-            within_group: vec![],
-        };
+        let call = super::table_fn::call_in_from(name, args);
         let call = self.bind_user_function(fname, &call, &Scope::default(), name.span())?;
         let Expr::UserCall { func, .. } = &call else {
             return Err(SqlError::internal("user function call expected"));

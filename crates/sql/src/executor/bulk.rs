@@ -12,28 +12,6 @@ pub struct CopyTarget<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// `generate_series(start, stop [, step])`: no rows if an argument is NULL.
-    pub(super) async fn generate_series(
-        &mut self,
-        args: &[Expr],
-        ty: SqlType,
-        outer: &[Row],
-    ) -> SqlResult<Vec<Row>> {
-        let mut values = Vec::with_capacity(3);
-        for a in args {
-            values.push(self.eval_row(a, &[], outer).await?);
-        }
-        let mut series = crate::series::Series::new(&values, ty)?;
-        let mut out = Vec::new();
-        while let Some(v) = series.next_value()? {
-            if out.len() % 1024 == 0 {
-                super::cooperate().await;
-            }
-            out.push(vec![v]);
-        }
-        Ok(out)
-    }
-
     /// Inserts one COPY row: `values` for the `targets` columns, the other
     /// columns from their defaults, then INSERT's constraints, locks and indexes.
     pub async fn copy_row(
@@ -158,24 +136,13 @@ impl<'a> Ctx<'a> {
     /// PostgreSQL's error when building a unique index meets a second row
     /// with the same key.
     fn index_build_duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
-        let names: Vec<&str> = idx
-            .columns
-            .iter()
-            .map(|c| table.columns[*c].name.as_str())
-            .collect();
-        let vals: Vec<String> = idx
-            .columns
-            .iter()
-            .map(|c| row[*c].to_text(1).unwrap_or_default())
-            .collect();
         SqlError::new(
             "23505",
             format!("could not create unique index \"{}\"", idx.name),
         )
         .with_detail(format!(
-            "Key ({})=({}) is duplicated.",
-            names.join(", "),
-            vals.join(", ")
+            "{} is duplicated.",
+            Self::unique_key_text(table, idx, row)
         ))
     }
 

@@ -9,7 +9,8 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------ writes
 
     pub(super) async fn lock(&mut self, key: &[u8]) -> SqlResult<()> {
-        if self.engine.locks.lock(key, self.txn.id).await? {
+        let timeout = self.settings.and_then(|s| s.lock_timeout());
+        if self.engine.locks.lock(key, self.txn.id, timeout).await? {
             self.txn.locks.push(key.to_vec());
         }
         Ok(())
@@ -76,7 +77,9 @@ impl<'a> Ctx<'a> {
         Some(k)
     }
 
-    pub(super) fn duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
+    /// `Key (a, b)=(1, x)`: the start of PostgreSQL's detail for a unique
+    /// violation, naming `idx`'s columns and `row`'s values in them.
+    pub(super) fn unique_key_text(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> String {
         let names: Vec<&str> = idx
             .columns
             .iter()
@@ -87,6 +90,10 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|c| row[*c].to_text(1).unwrap_or_else(|| "null".into()))
             .collect();
+        format!("Key ({})=({})", names.join(", "), vals.join(", "))
+    }
+
+    pub(super) fn duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
         SqlError::new(
             "23505",
             format!(
@@ -95,9 +102,8 @@ impl<'a> Ctx<'a> {
             ),
         )
         .with_detail(format!(
-            "Key ({})=({}) already exists.",
-            names.join(", "),
-            vals.join(", ")
+            "{} already exists.",
+            Self::unique_key_text(table, idx, row)
         ))
     }
 

@@ -340,7 +340,6 @@ impl<'a> Ctx<'a> {
                     let rows = stream::collect_charged(&mut op, self, outer, what).await?;
                     self.window(rows, calls, outer).await
                 }
-                Plan::Series { args, ty } => self.generate_series(args, *ty, outer).await,
                 Plan::UserFunction { call, width } => {
                     self.user_function_rows(call, *width, outer).await
                 }

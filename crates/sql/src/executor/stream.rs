@@ -7,8 +7,7 @@
 //! and subquery plans are behind `Arc`s), so a tree can outlive one call —
 //! a suspended portal keeps its tree between fetches — and borrow the
 //! statement's `Ctx` only while producing a batch. Plan kinds with no
-//! streaming form here (VALUES, generate_series, window functions, WITH
-//! RECURSIVE) run through `Ctx::exec_materialized` and their rows are
+//! streaming form here (VALUES, window functions, WITH RECURSIVE) run through `Ctx::exec_materialized` and their rows are
 //! charged to the statement's memory guard while held.
 
 use super::*;
@@ -50,6 +49,8 @@ pub(crate) enum Op {
     },
     /// INTERSECT / EXCEPT [ALL].
     Counted(Box<setop::CountedSetOp>),
+    /// generate_series in FROM: values made as they are pulled.
+    Series(Box<SeriesOp>),
     Materialized(Box<MaterializedOp>),
 }
 
@@ -185,8 +186,12 @@ impl Op {
                     }
                 }
             }
+            Plan::Series { args, ty } => Op::Series(Box::new(SeriesOp {
+                args: args.clone(),
+                ty: *ty,
+                series: None,
+            })),
             Plan::Values { .. }
-            | Plan::Series { .. }
             | Plan::UserFunction { .. }
             | Plan::Window { .. }
             | Plan::WorkTable { .. }
@@ -272,9 +277,43 @@ impl Op {
                     Ok(None)
                 }
                 Op::Counted(s) => s.next_batch(ctx, outer).await,
+                Op::Series(g) => g.next_batch(ctx, outer).await,
                 Op::Materialized(m) => m.next_batch(ctx, outer).await,
             }
         })
+    }
+}
+
+/// `generate_series(...)` in FROM, one batch of values at a time (a
+/// series of billions holds one batch, as PostgreSQL's does).
+pub(crate) struct SeriesOp {
+    args: Vec<Expr>,
+    ty: SqlType,
+    /// Made from the arguments on the first pull.
+    series: Option<crate::series::Series>,
+}
+
+impl SeriesOp {
+    async fn next_batch(&mut self, ctx: &mut Ctx<'_>, outer: &[Row]) -> SqlResult<Option<Batch>> {
+        if self.series.is_none() {
+            let mut values = Vec::with_capacity(self.args.len());
+            for a in &self.args {
+                values.push(ctx.eval_row(a, &[], outer).await?);
+            }
+            self.series = Some(crate::series::Series::new(&values, self.ty)?);
+        }
+        let Some(series) = self.series.as_mut() else {
+            return Ok(None);
+        };
+        let mut batch = Vec::new();
+        while batch.len() < BATCH_ROWS {
+            match series.next_value()? {
+                Some(v) => batch.push(vec![v]),
+                None => break,
+            }
+        }
+        cooperate().await;
+        Ok(if batch.is_empty() { None } else { Some(batch) })
     }
 }
 
@@ -436,7 +475,6 @@ fn materialized_what(plan: &Plan) -> &'static str {
     match plan {
         Plan::Window { .. } => "a window function's input",
         Plan::RecursiveUnion { .. } => "WITH RECURSIVE",
-        Plan::Series { .. } => "generate_series",
         _ => "a materialized row set",
     }
 }

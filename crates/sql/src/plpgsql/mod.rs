@@ -3,6 +3,7 @@
 //! `interp` runs it, handing every expression and SQL statement to the
 //! engine's parser, binder and executor with the variables as parameters.
 
+pub mod cursor;
 pub mod interp;
 pub mod lexer;
 pub mod parser;

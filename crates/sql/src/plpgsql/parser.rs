@@ -3,7 +3,8 @@
 //! RAISE, PERFORM, EXECUTE, GET DIAGNOSTICS, assignments and plain SQL with
 //! INTO. Expressions and SQL are kept as text slices of the body.
 
-use super::lexer::{lex, Tok, Token};
+use super::cursor::{syntax_near, TokenCursor};
+use super::lexer::{lex, Tok};
 use crate::error::{SqlError, SqlResult};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -127,26 +128,30 @@ pub enum Stmt {
     Null,
 }
 
+/// The body parser: a token cursor plus the PL/pgSQL grammar.
 struct Parser<'s> {
-    src: &'s str,
-    toks: Vec<Token>,
-    pos: usize,
+    cursor: TokenCursor<'s>,
 }
 
-fn syntax_near(t: Option<&Token>, src: &str) -> SqlError {
-    match t {
-        Some(t) => SqlError::syntax(format!(
-            "syntax error at or near \"{}\"",
-            &src[t.start..t.end]
-        )),
-        None => SqlError::syntax("syntax error at end of input"),
+impl<'s> std::ops::Deref for Parser<'s> {
+    type Target = TokenCursor<'s>;
+    fn deref(&self) -> &TokenCursor<'s> {
+        &self.cursor
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
     }
 }
 
 /// Parses a function body or DO block: `[DECLARE ...] BEGIN ... END [;]`.
 pub fn parse_body(src: &str) -> SqlResult<Block> {
     let toks = lex(src)?;
-    let mut p = Parser { src, toks, pos: 0 };
+    let mut p = Parser {
+        cursor: TokenCursor::new(src, toks, 0),
+    };
     let block = p.block(None)?;
     p.eat(&Tok::Semi);
     if let Some(t) = p.peek() {
@@ -155,67 +160,7 @@ pub fn parse_body(src: &str) -> SqlResult<Block> {
     Ok(block)
 }
 
-impl<'s> Parser<'s> {
-    fn peek(&self) -> Option<&Token> {
-        self.toks.get(self.pos)
-    }
-    fn peek_at(&self, n: usize) -> Option<&Token> {
-        self.toks.get(self.pos + n)
-    }
-    fn at_kw(&self, kw: &str) -> bool {
-        self.peek().is_some_and(|t| t.is_kw(kw))
-    }
-    fn eat_kw(&mut self, kw: &str) -> bool {
-        if self.at_kw(kw) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-    fn eat(&mut self, tok: &Tok) -> bool {
-        if self.peek().is_some_and(|t| &t.tok == tok) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-    fn error(&self) -> SqlError {
-        syntax_near(self.peek(), self.src)
-    }
-    fn expect_kw(&mut self, kw: &str) -> SqlResult<()> {
-        if self.eat_kw(kw) {
-            Ok(())
-        } else {
-            Err(self.error())
-        }
-    }
-    fn expect(&mut self, tok: &Tok) -> SqlResult<()> {
-        if self.eat(tok) {
-            Ok(())
-        } else {
-            Err(self.error())
-        }
-    }
-    fn ident(&mut self) -> SqlResult<String> {
-        match self.peek().map(|t| t.tok.clone()) {
-            Some(Tok::Word { text, .. }) => {
-                self.pos += 1;
-                Ok(text)
-            }
-            _ => Err(self.error()),
-        }
-    }
-
-    /// Source text of tokens [from, to).
-    fn text(&self, from: usize, to: usize) -> String {
-        if from >= to {
-            return String::new();
-        }
-        self.src[self.toks[from].start..self.toks[to - 1].end].to_string()
-    }
-
+impl Parser<'_> {
     /// Scans to the first of `stops` (unquoted words, or `;` as "semi", `..`
     /// as "..", `:=` as ":=") at parenthesis depth 0 outside CASE ... END,
     /// and returns the text before it (the stop is not consumed).

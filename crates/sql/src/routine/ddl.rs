@@ -12,7 +12,8 @@ use super::{
 use crate::catalog::{function_key, trigger_key, Catalog};
 use crate::ddl::DdlChange;
 use crate::error::{SqlError, SqlResult};
-use crate::plpgsql::lexer::{lex, Tok, Token};
+use crate::plpgsql::cursor::TokenCursor;
+use crate::plpgsql::lexer::{lex, Tok};
 use crate::store::Mutation;
 use crate::types::{ColType, SqlType};
 
@@ -49,108 +50,20 @@ pub enum RoutineStatement {
     },
 }
 
-struct Cursor<'s> {
-    src: &'s str,
-    toks: Vec<Token>,
-    pos: usize,
-}
-
-impl<'s> Cursor<'s> {
-    fn peek(&self) -> Option<&Token> {
-        self.toks.get(self.pos)
-    }
-    fn at_kw(&self, kw: &str) -> bool {
-        self.peek().is_some_and(|t| t.is_kw(kw))
-    }
-    fn eat_kw(&mut self, kw: &str) -> bool {
-        let hit = self.at_kw(kw);
-        if hit {
-            self.pos += 1;
+/// `name` or `schema.name` (public / pg_catalog are dropped).
+fn object_name(c: &mut TokenCursor) -> SqlResult<String> {
+    let mut name = c.ident()?;
+    while c.eat(&Tok::Dot) {
+        let part = c.ident()?;
+        if !matches!(name.as_str(), "public" | "pg_catalog") {
+            return Err(SqlError::new(
+                "3F000",
+                format!("schema \"{name}\" does not exist"),
+            ));
         }
-        hit
+        name = part;
     }
-    fn eat(&mut self, tok: &Tok) -> bool {
-        let hit = self.peek().is_some_and(|t| &t.tok == tok);
-        if hit {
-            self.pos += 1;
-        }
-        hit
-    }
-    fn error(&self) -> SqlError {
-        match self.peek() {
-            Some(t) => SqlError::syntax(format!(
-                "syntax error at or near \"{}\"",
-                &self.src[t.start..t.end]
-            )),
-            None => SqlError::syntax("syntax error at end of input"),
-        }
-    }
-    fn expect_kw(&mut self, kw: &str) -> SqlResult<()> {
-        if self.eat_kw(kw) {
-            Ok(())
-        } else {
-            Err(self.error())
-        }
-    }
-    fn expect(&mut self, tok: &Tok) -> SqlResult<()> {
-        if self.eat(tok) {
-            Ok(())
-        } else {
-            Err(self.error())
-        }
-    }
-    fn ident(&mut self) -> SqlResult<String> {
-        match self.peek().and_then(|t| t.word().map(str::to_string)) {
-            Some(w) => {
-                self.pos += 1;
-                Ok(w)
-            }
-            None => Err(self.error()),
-        }
-    }
-    /// `name` or `schema.name` (public / pg_catalog are dropped).
-    fn object_name(&mut self) -> SqlResult<String> {
-        let mut name = self.ident()?;
-        while self.eat(&Tok::Dot) {
-            let part = self.ident()?;
-            if !matches!(name.as_str(), "public" | "pg_catalog") {
-                return Err(SqlError::new(
-                    "3F000",
-                    format!("schema \"{name}\" does not exist"),
-                ));
-            }
-            name = part;
-        }
-        Ok(name)
-    }
-    fn text(&self, from: usize, to: usize) -> String {
-        if from >= to {
-            return String::new();
-        }
-        self.src[self.toks[from].start..self.toks[to - 1].end].to_string()
-    }
-    fn done(&self) -> bool {
-        self.pos >= self.toks.len()
-    }
-    /// Tokens up to (not including) a `,` or `)` at depth 0.
-    fn list_item(&mut self) -> SqlResult<(usize, usize)> {
-        let from = self.pos;
-        let mut depth = 0;
-        while let Some(t) = self.peek() {
-            match t.tok {
-                Tok::LParen => depth += 1,
-                Tok::RParen if depth == 0 => break,
-                Tok::RParen => depth -= 1,
-                Tok::Comma if depth == 0 => break,
-                _ => {}
-            }
-            self.pos += 1;
-        }
-        if self.done() {
-            return Err(self.error());
-        }
-        Ok((from, self.pos))
-    }
+    Ok(name)
 }
 
 /// The statement in `sql`, if it is one of this module's (a single statement).
@@ -181,11 +94,7 @@ pub fn recognise(sql: &str) -> Option<SqlResult<RoutineStatement>> {
     if toks.iter().any(|t| t.tok == Tok::Semi) {
         return None;
     }
-    let mut c = Cursor {
-        src: sql,
-        toks,
-        pos: 1,
-    };
+    let mut c = TokenCursor::new(sql, toks, 1);
     match first {
         "do" => Some(parse_do(&mut c)),
         "create" => {
@@ -216,7 +125,7 @@ pub fn recognise(sql: &str) -> Option<SqlResult<RoutineStatement>> {
             c.pos = 2;
             let _ = c.eat_kw("if") && c.eat_kw("exists");
             let _ = c.eat_kw("only");
-            let table = c.object_name().ok()?;
+            let table = object_name(&mut c).ok()?;
             let enable = if c.eat_kw("enable") {
                 let _ = c.eat_kw("always") || c.eat_kw("replica");
                 true
@@ -244,7 +153,7 @@ pub fn recognise(sql: &str) -> Option<SqlResult<RoutineStatement>> {
     }
 }
 
-fn parse_do(c: &mut Cursor) -> SqlResult<RoutineStatement> {
+fn parse_do(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
     let mut body = None;
     while !c.done() {
         if c.eat_kw("language") {
@@ -294,7 +203,7 @@ pub fn parse_type(text: &str) -> SqlResult<ColType> {
     crate::types::from_ast(&dt)
 }
 
-fn parse_arg(c: &Cursor, from: usize, to: usize) -> SqlResult<FunctionArg> {
+fn parse_arg(c: &TokenCursor, from: usize, to: usize) -> SqlResult<FunctionArg> {
     let mut from = from;
     let mut mode = ArgMode::In;
     for (kw, m) in [
@@ -344,8 +253,8 @@ fn parse_arg(c: &Cursor, from: usize, to: usize) -> SqlResult<FunctionArg> {
     })
 }
 
-fn parse_create_function(c: &mut Cursor, or_replace: bool) -> SqlResult<RoutineStatement> {
-    let name = c.object_name()?;
+fn parse_create_function(c: &mut TokenCursor, or_replace: bool) -> SqlResult<RoutineStatement> {
+    let name = object_name(c)?;
     c.expect(&Tok::LParen)?;
     let mut args = Vec::new();
     if !c.eat(&Tok::RParen) {
@@ -431,7 +340,7 @@ fn parse_create_function(c: &mut Cursor, or_replace: bool) -> SqlResult<RoutineS
                 _ => return Err(c.error()),
             }
         } else if c.eat_kw("support") {
-            c.object_name()?;
+            object_name(c)?;
         } else if c.eat_kw("set") {
             // SET parameter TO value | = value | FROM CURRENT: accepted, not applied.
             c.ident()?;
@@ -511,7 +420,7 @@ fn parse_create_function(c: &mut Cursor, or_replace: bool) -> SqlResult<RoutineS
     })
 }
 
-fn parse_returns(c: &mut Cursor, args: &[FunctionArg]) -> SqlResult<Returns> {
+fn parse_returns(c: &mut TokenCursor, args: &[FunctionArg]) -> SqlResult<Returns> {
     if c.eat_kw("table") {
         c.expect(&Tok::LParen)?;
         let mut columns = Vec::new();
@@ -623,14 +532,14 @@ pub fn resolve_row_type(catalog: &Catalog, returns: &mut Returns) -> SqlResult<(
 }
 
 /// `(type, ...)` of DROP FUNCTION, with optional argument names and modes.
-fn parse_drop_function(c: &mut Cursor) -> SqlResult<RoutineStatement> {
+fn parse_drop_function(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
     let if_exists = c.eat_kw("if") && {
         c.expect_kw("exists")?;
         true
     };
     let mut items = Vec::new();
     loop {
-        let name = c.object_name()?;
+        let name = object_name(c)?;
         let mut types = None;
         if c.eat(&Tok::LParen) {
             let mut list = Vec::new();
@@ -667,7 +576,7 @@ fn parse_drop_function(c: &mut Cursor) -> SqlResult<RoutineStatement> {
 }
 
 fn parse_create_trigger(
-    c: &mut Cursor,
+    c: &mut TokenCursor,
     or_replace: bool,
     sql: &str,
 ) -> SqlResult<RoutineStatement> {
@@ -709,7 +618,7 @@ fn parse_create_trigger(
         }
     }
     c.expect_kw("on")?;
-    let table = c.object_name()?;
+    let table = object_name(c)?;
     if c.eat_kw("referencing") {
         return Err(SqlError::unsupported("REFERENCING (transition tables)"));
     }
@@ -743,7 +652,7 @@ fn parse_create_trigger(
     if !c.eat_kw("function") {
         c.expect_kw("procedure")?;
     }
-    let function = c.object_name()?;
+    let function = object_name(c)?;
     c.expect(&Tok::LParen)?;
     let mut args = Vec::new();
     if !c.eat(&Tok::RParen) {
@@ -800,14 +709,14 @@ fn parse_create_trigger(
     })
 }
 
-fn parse_drop_trigger(c: &mut Cursor) -> SqlResult<RoutineStatement> {
+fn parse_drop_trigger(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
     let if_exists = c.eat_kw("if") && {
         c.expect_kw("exists")?;
         true
     };
     let name = c.ident()?;
     c.expect_kw("on")?;
-    let table = c.object_name()?;
+    let table = object_name(c)?;
     let _ = c.eat_kw("cascade") || c.eat_kw("restrict");
     if !c.done() {
         return Err(c.error());

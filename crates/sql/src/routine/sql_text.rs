@@ -39,13 +39,7 @@ pub struct Substituted {
 
 pub fn substitute(text: &str, vars: &dyn Variables) -> SqlResult<Substituted> {
     let toks = lex(text)?;
-    let mut out = Substituted {
-        sql: String::with_capacity(text.len()),
-        params: vec![],
-        types: vec![],
-    };
-    let mut names: Vec<String> = Vec::new();
-    let mut copied = 0usize;
+    let mut out = ParamWriter::new(text);
     let mut skip_paren_list = false;
     let mut i = 0;
     // Column-name positions that look like expressions but are not: the
@@ -83,17 +77,7 @@ pub fn substitute(text: &str, vars: &dyn Variables) -> SqlResult<Substituted> {
                     .positional(n)
                     .ok_or_else(|| SqlError::new("42P02", format!("there is no parameter ${n}")))?;
                 let key = format!("${n}");
-                push_param(
-                    &mut out,
-                    &mut names,
-                    &mut copied,
-                    text,
-                    t.start,
-                    t.end,
-                    key,
-                    value,
-                    ty,
-                );
+                out.replace(t.start, t.end, key, value, ty);
                 i += 1;
                 continue;
             }
@@ -127,17 +111,7 @@ pub fn substitute(text: &str, vars: &dyn Variables) -> SqlResult<Substituted> {
                     .unwrap_or((Datum::Null, crate::types::SqlType::Text.plain()));
                 let key = format!("tg_argv[{n}]");
                 let end = toks[i + 3].end;
-                push_param(
-                    &mut out,
-                    &mut names,
-                    &mut copied,
-                    text,
-                    t.start,
-                    end,
-                    key,
-                    value,
-                    ty,
-                );
+                out.replace(t.start, end, key, value, ty);
                 i += 4;
                 continue;
             }
@@ -147,17 +121,7 @@ pub fn substitute(text: &str, vars: &dyn Variables) -> SqlResult<Substituted> {
                 let (value, ty) = vars.field(name, field)?;
                 let key = format!("{name}.{field}");
                 let end = toks[i + 2].end;
-                push_param(
-                    &mut out,
-                    &mut names,
-                    &mut copied,
-                    text,
-                    t.start,
-                    end,
-                    key,
-                    value,
-                    ty,
-                );
+                out.replace(t.start, end, key, value, ty);
                 i += 3;
                 continue;
             }
@@ -167,63 +131,64 @@ pub fn substitute(text: &str, vars: &dyn Variables) -> SqlResult<Substituted> {
             continue;
         }
         if let Some((value, ty)) = vars.scalar(name) {
-            push_param(
-                &mut out,
-                &mut names,
-                &mut copied,
-                text,
-                t.start,
-                t.end,
-                name.to_string(),
-                value,
-                ty,
-            );
+            out.replace(t.start, t.end, name.to_string(), value, ty);
         } else if vars.is_record(name) {
             let (value, ty) = vars.record_value(name).ok_or_else(|| {
                 SqlError::unsupported(format!("record variable \"{name}\" used as a value"))
             })?;
-            push_param(
-                &mut out,
-                &mut names,
-                &mut copied,
-                text,
-                t.start,
-                t.end,
-                name.to_string(),
-                value,
-                ty,
-            );
+            out.replace(t.start, t.end, name.to_string(), value, ty);
         }
         i += 1;
     }
-    out.sql.push_str(&text[copied..]);
-    Ok(out)
+    Ok(out.finish())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_param(
-    out: &mut Substituted,
-    names: &mut Vec<String>,
-    copied: &mut usize,
-    text: &str,
-    start: usize,
-    end: usize,
-    key: String,
-    value: Datum,
-    ty: ColType,
-) {
-    let n = match names.iter().position(|k| *k == key) {
-        Some(n) => n + 1,
-        None => {
-            names.push(key);
-            out.params.push(value);
-            out.types.push(ty);
-            names.len()
+/// The output text being built: source text copied through, variable
+/// references replaced by `$n`, one parameter per distinct reference.
+struct ParamWriter<'a> {
+    text: &'a str,
+    out: Substituted,
+    /// The reference each parameter stands for (`x`, `rec.f`, `$1`), in order.
+    keys: Vec<String>,
+    /// How far into `text` has been copied to the output.
+    copied: usize,
+}
+
+impl<'a> ParamWriter<'a> {
+    fn new(text: &'a str) -> Self {
+        ParamWriter {
+            text,
+            out: Substituted {
+                sql: String::with_capacity(text.len()),
+                params: vec![],
+                types: vec![],
+            },
+            keys: Vec::new(),
+            copied: 0,
         }
-    };
-    out.sql.push_str(&text[*copied..start]);
-    out.sql.push_str(&format!("${n}"));
-    *copied = end;
+    }
+
+    /// Replaces `text[start..end]` by the parameter for `key`; the same
+    /// reference used twice gets the same parameter.
+    fn replace(&mut self, start: usize, end: usize, key: String, value: Datum, ty: ColType) {
+        let n = match self.keys.iter().position(|k| *k == key) {
+            Some(n) => n + 1,
+            None => {
+                self.keys.push(key);
+                self.out.params.push(value);
+                self.out.types.push(ty);
+                self.keys.len()
+            }
+        };
+        self.out.sql.push_str(&self.text[self.copied..start]);
+        self.out.sql.push_str(&format!("${n}"));
+        self.copied = end;
+    }
+
+    fn finish(mut self) -> Substituted {
+        self.out.sql.push_str(&self.text[self.copied..]);
+        self.out
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
 //! Helpers shared by the SQL integration tests: statement results as
 //! text, one line per result (a tag, `v1|v2` per row, or
-//! `ERROR <state>: <msg>`).
+//! `ERROR <state>: <msg>`), scripts of statements with their expected
+//! output, and an engine on a fresh in-memory store.
 
-use borealis_sql::{Session, StatementOutput};
+// Each test target compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use borealis_sql::{Engine, MemStore, Session, StatementOutput};
 
 /// One line per result.
 pub fn render(results: Vec<Result<StatementOutput, borealis_sql::SqlError>>) -> String {
@@ -28,4 +34,18 @@ pub fn render(results: Vec<Result<StatementOutput, borealis_sql::SqlError>>) -> 
 
 pub async fn run(s: &mut Session, sql: &str) -> String {
     render(s.execute_simple(sql).await)
+}
+
+/// Runs each (sql, expected output) pair in order and asserts the output.
+pub async fn check(s: &mut Session, cases: &[(&str, &str)]) {
+    for (sql, want) in cases {
+        assert_eq!(run(s, sql).await, *want, "{sql}");
+    }
+}
+
+/// An engine on a new, empty `MemStore`.
+pub async fn memory_engine() -> Engine {
+    Engine::open(Arc::new(MemStore::new()))
+        .await
+        .expect("an engine opens on an empty MemStore")
 }
