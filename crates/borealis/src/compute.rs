@@ -287,6 +287,10 @@ impl BackendSession for SqlSession {
         self.session.take_parameter_changes()
     }
 
+    fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        self.session.idle_in_transaction_timeout()
+    }
+
     fn transaction_status(&self) -> TxStatus {
         match self.session.transaction_status() {
             borealis_sql::TransactionStatus::Idle => TxStatus::Idle,

@@ -75,6 +75,8 @@ const D_T2: &str = "                 Table \"public.t2\"
  b      | text    |           |          | 
 Indexes:
     \"t2_b_key\" UNIQUE CONSTRAINT, btree (b)
+Triggers:
+    t2_touch BEFORE UPDATE ON t2 FOR EACH ROW EXECUTE FUNCTION t2_touch()
 
 ";
 
@@ -128,7 +130,9 @@ fn psql_describe_commands_print_what_postgres_prints() {
         "create table acct (id serial primary key, name varchar(40) not null, \
          bal numeric(10,2) default 0, note text, check (bal >= 0));\n\
          create index acct_name on acct(name);\n\
-         create table t2 (a int, b text unique);\n",
+         create table t2 (a int, b text unique);\n\
+         create function t2_touch() returns trigger language plpgsql as $$ begin return new; end $$;\n\
+         create trigger t2_touch before update on t2 for each row execute function t2_touch();\n",
     );
     for (cmd, want) in [
         ("\\dt", DT),

@@ -4,8 +4,10 @@
 //! working), the memory each idle connection costs the cluster's processes,
 //! a long query that does not hold up other sessions, psql killed in the
 //! middle of a query, a COPY and a transaction (nothing
-//! half-done is left and everyone else keeps being served), and malformed
-//! or oversized bytes on the wire (FATAL 08P01 for that connection only).
+//! half-done is left and everyone else keeps being served), a session left
+//! idle inside a transaction past idle_in_transaction_session_timeout (FATAL
+//! 25P03, rolled back, its row locks freed), and malformed or oversized
+//! bytes on the wire (FATAL 08P01 for that connection only).
 
 mod support;
 
@@ -311,6 +313,71 @@ fn clients_vanishing_mid_query_and_mid_copy_leave_nothing_behind() {
     assert_eq!(cluster.psql("select id, v from t order by id"), "1|updated");
     cluster.psql("insert into t values (2, 'two'), (4, 'four')");
     assert_eq!(cluster.psql("select count(*) from t"), "3");
+    cluster.stop();
+}
+
+#[test]
+fn idle_in_transaction_timeout_ends_the_session_and_frees_its_rows() {
+    let dir = TempDir::new("idle-in-tx");
+    let cluster = UpCluster::up(&dir.0.join("data"), free_address().port());
+    cluster.psql("create table t (id int primary key, v text)");
+    cluster.psql("insert into t values (1, 'before')");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (idle, connection) = config(cluster.port).connect(NoTls).await.expect("connect");
+        let connection = tokio::spawn(connection);
+        idle.batch_execute("set idle_in_transaction_session_timeout = '200ms'")
+            .await
+            .expect("set");
+        // Idle outside a transaction block: never closed.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        idle.simple_query("select 1").await.expect("still served");
+
+        idle.batch_execute("begin; update t set v = 'uncommitted' where id = 1")
+            .await
+            .expect("update in a block");
+        let began_idling = Instant::now();
+        let ended = tokio::time::timeout(Duration::from_secs(10), connection)
+            .await
+            .expect("the idle transaction was not ended")
+            .expect("connection task");
+        let error = ended.expect_err("the server ended the connection with an error");
+        let db = error.as_db_error().expect("a server error");
+        assert_eq!(db.code(), &SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT);
+        assert_eq!(db.severity(), "FATAL");
+        assert_eq!(
+            db.message(),
+            "terminating connection due to idle-in-transaction timeout"
+        );
+        assert!(
+            began_idling.elapsed() >= Duration::from_millis(150),
+            "closed after only {:?}",
+            began_idling.elapsed()
+        );
+        assert!(idle.simple_query("select 1").await.is_err());
+
+        // The row lock is gone at once and the write was rolled back.
+        let other = connect(cluster.port).await.expect("connect");
+        other
+            .batch_execute("set lock_timeout = '2s'")
+            .await
+            .expect("set");
+        assert_eq!(
+            other
+                .execute("update t set v = v || ' after' where id = 1", &[])
+                .await
+                .expect("row 1 still locked by the ended session"),
+            1
+        );
+        let row = other
+            .query_one("select v from t where id = 1", &[])
+            .await
+            .expect("select");
+        assert_eq!(row.get::<_, String>(0), "before after");
+    });
     cluster.stop();
 }
 

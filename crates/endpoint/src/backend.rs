@@ -12,6 +12,7 @@
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -289,6 +290,13 @@ pub trait BackendSession: Send {
 
     /// The transaction state after the last call.
     fn transaction_status(&self) -> TxStatus;
+
+    /// How long the client may stay idle inside a transaction block (ReadyForQuery `T` or
+    /// `E`) before the endpoint sends FATAL 25P03 and closes the connection, dropping the
+    /// session (which must roll the transaction back). `None`: no limit.
+    fn idle_in_transaction_timeout(&self) -> Option<Duration> {
+        None
+    }
 
     /// Notices raised since the last call (sent to the client before the results).
     fn take_notices(&mut self) -> Vec<ErrorInfo> {

@@ -324,6 +324,10 @@ impl BackendSession for GatedSession {
         self.inner.transaction_status()
     }
 
+    fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        self.inner.idle_in_transaction_timeout()
+    }
+
     fn take_notices(&mut self) -> Vec<ErrorInfo> {
         self.inner.take_notices()
     }

@@ -17,6 +17,7 @@ pub mod sqlstate {
     pub const CONFIGURATION_LIMIT_EXCEEDED: &str = "53400";
     pub const QUERY_CANCELED: &str = "57014";
     pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const IDLE_IN_TRANSACTION_SESSION_TIMEOUT: &str = "25P03";
     pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
     pub const INVALID_BINARY_REPRESENTATION: &str = "22P03";
     pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";

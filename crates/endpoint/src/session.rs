@@ -1,7 +1,8 @@
 //! The query loop of one authenticated connection: reads frontend messages, runs the simple
 //! query protocol, dispatches the extended protocol (see `extended`), reports ReadyForQuery
 //! with the backend's transaction status, and ends on Terminate, EOF, a FATAL error or server
-//! shutdown (FATAL 57P01 while idle).
+//! shutdown (FATAL 57P01 while idle). Idle inside a transaction block after ReadyForQuery
+//! longer than the backend's idle_in_transaction_session_timeout ends it with FATAL 25P03.
 //!
 //! Output is buffered and written at ReadyForQuery, Flush, or when the buffer passes its
 //! threshold, so pipelined clients get their replies in few writes.
@@ -9,6 +10,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
@@ -18,7 +20,7 @@ use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 use tokio::sync::watch;
 
-use crate::backend::{BackendSession, Column, ErrorInfo, Output, PreparedStatement};
+use crate::backend::{BackendSession, Column, ErrorInfo, Output, PreparedStatement, TxStatus};
 use crate::cancel::Registration;
 use crate::config::Limits;
 use crate::conn::{Conn, ReadError};
@@ -53,6 +55,9 @@ pub struct Session {
     /// After an error in an extended-protocol message: discard input until Sync.
     pub(crate) skipping_to_sync: bool,
     pub(crate) limits: Limits,
+    /// ReadyForQuery was the last message sent: the client's turn, so (as PostgreSQL) an
+    /// idle transaction block is timed only now, not between extended-protocol messages.
+    ready_for_query_sent: bool,
 }
 
 pub(crate) fn canceled() -> ErrorInfo {
@@ -162,6 +167,7 @@ impl Session {
             portals: HashMap::new(),
             skipping_to_sync: false,
             limits,
+            ready_for_query_sent: false,
         }
     }
 
@@ -183,11 +189,14 @@ impl Session {
                 // ReadyForQuery and Flush; anything else buffered is for a client that has
                 // not asked yet, so holding it matches PostgreSQL too).
                 self.conn.release_idle_buffers();
+                let idle_limit = self.idle_in_transaction_limit();
                 tokio::select! {
                     message = self.conn.read_message() => message,
                     _ = shutdown.changed() => return self.terminate_for_shutdown().await,
+                    _ = sleep_for(idle_limit) => return self.terminate_idle_in_transaction().await,
                 }
             };
+            self.ready_for_query_sent = false;
             let message = match message {
                 Ok(message) => message,
                 Err(ReadError::Closed) => return Err(Closed),
@@ -276,6 +285,26 @@ impl Session {
         }
     }
 
+    /// How long the coming wait for the client may last: bounded only after ReadyForQuery
+    /// reported an open (or failed) transaction block; a client idle outside one is never
+    /// closed.
+    fn idle_in_transaction_limit(&self) -> Option<Duration> {
+        if !self.ready_for_query_sent || self.backend.transaction_status() == TxStatus::Idle {
+            return None;
+        }
+        self.backend.idle_in_transaction_timeout()
+    }
+
+    /// The client left a transaction block idle too long. Closing the connection drops
+    /// the backend session, which rolls the transaction back and releases its locks.
+    async fn terminate_idle_in_transaction(&mut self) -> Result<(), Closed> {
+        let info = ErrorInfo::fatal(
+            sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+            "terminating connection due to idle-in-transaction timeout",
+        );
+        self.fatal(&info).await
+    }
+
     async fn terminate_for_shutdown(&mut self) -> Result<(), Closed> {
         let info = ErrorInfo::fatal(
             sqlstate::ADMIN_SHUTDOWN,
@@ -333,6 +362,7 @@ impl Session {
             .send(ready_for_query(self.backend.transaction_status()))
             .await?;
         self.conn.flush().await?;
+        self.ready_for_query_sent = true;
         Ok(())
     }
 
@@ -442,6 +472,14 @@ impl Session {
             }
         }
         self.send_ready().await
+    }
+}
+
+/// Sleeps for `limit`, or forever when there is none.
+async fn sleep_for(limit: Option<Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -528,3 +528,77 @@ async fn named_portals_describe_suspend_close_and_bind_mismatch() {
     assert_eq!(msgs.last().unwrap().tag, b'Z');
     server.stop().await;
 }
+
+/// Sends one simple query and returns its messages up to ReadyForQuery.
+async fn simple(stream: &mut TcpStream, sql: &str) -> Vec<Msg> {
+    stream.write_all(&frame(b'Q', &cstr(sql))).await.unwrap();
+    read_until_ready(stream).await
+}
+
+/// Waits for the FATAL 25P03 of an idle transaction block, then EOF; returns how long it took.
+async fn expect_idle_in_transaction_fatal(stream: &mut TcpStream) -> Duration {
+    let started = tokio::time::Instant::now();
+    let msg = read_msg(stream).await.expect("FATAL before close");
+    let waited = started.elapsed();
+    assert_eq!(msg.tag, b'E', "{msg:?}");
+    assert_eq!(msg.field(b'S').as_deref(), Some("FATAL"));
+    assert_eq!(msg.field(b'C').as_deref(), Some("25P03"));
+    assert_eq!(
+        msg.field(b'M').as_deref(),
+        Some("terminating connection due to idle-in-transaction timeout")
+    );
+    expect_eof(stream).await;
+    waited
+}
+
+#[tokio::test]
+async fn idle_in_transaction_timeout_closes_only_sessions_idle_in_a_block() {
+    let server = TestServer::start(md5_config()).await;
+    let mut stream = raw_login(server.addr).await;
+    simple(&mut stream, "IDLETIMEOUT 150").await;
+
+    // Idle outside a block: never closed.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let msgs = simple(&mut stream, "SELECT 1").await;
+    assert_eq!(msgs.last().unwrap().body, b"I", "{msgs:?}");
+
+    // Between extended-protocol messages (no ReadyForQuery yet) the timer is not armed,
+    // as in PostgreSQL, even inside a block.
+    simple(&mut stream, "BEGIN").await;
+    let mut parse = cstr("");
+    parse.extend_from_slice(&cstr("SELECT 1"));
+    parse.extend_from_slice(&0i16.to_be_bytes());
+    stream.write_all(&frame(b'P', &parse)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    stream.write_all(&frame(b'S', &[])).await.unwrap();
+    let msgs = read_until_ready(&mut stream).await;
+    let tags: Vec<u8> = msgs.iter().map(|m| m.tag).collect();
+    assert_eq!(tags, b"1Z".to_vec(), "{msgs:?}");
+    assert_eq!(msgs.last().unwrap().body, b"T");
+
+    // After ReadyForQuery 'T': closed once the timeout passes, the block dropped.
+    let waited = expect_idle_in_transaction_fatal(&mut stream).await;
+    assert!(
+        waited >= Duration::from_millis(100),
+        "closed after {waited:?}"
+    );
+
+    // A failed block ('E') is timed too.
+    let mut failed = raw_login(server.addr).await;
+    simple(&mut failed, "IDLETIMEOUT 150").await;
+    let msgs = simple(&mut failed, "BEGIN; FAIL 23505").await;
+    assert_eq!(msgs.last().unwrap().body, b"E", "{msgs:?}");
+    expect_idle_in_transaction_fatal(&mut failed).await;
+
+    // Both sessions were dropped with their blocks open (the engine rolls them back).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while *server.backend.open_transactions_dropped.lock().unwrap() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sessions not dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_healthy(server.addr).await;
+    server.stop().await;
+}

@@ -28,6 +28,7 @@ mod error;
 mod eval;
 mod executor;
 mod explain;
+mod ignored_knobs;
 mod interval;
 mod json;
 mod literal_junk;

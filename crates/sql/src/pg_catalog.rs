@@ -515,6 +515,11 @@ pub enum Lookup {
     FunctionResult,
     FunctionArguments,
     TriggerDef,
+    /// pg_partition_ancestors: a partitioned table's or partition's oid,
+    /// then its partition parents' (nearest first), as an `oid[]` literal.
+    PartitionAncestors,
+    /// pg_get_partkeydef: a partitioned table's `RANGE (a, (b + 1))`.
+    PartitionKeyDef,
 }
 
 pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
@@ -548,8 +553,58 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
         Lookup::FunctionResult => out = crate::routine::catalog_rows::function_results(cat),
         Lookup::FunctionArguments => out = crate::routine::catalog_rows::function_arguments(cat),
         Lookup::TriggerDef => out = crate::routine::catalog_rows::trigger_defs(cat),
+        Lookup::PartitionAncestors => {
+            // PostgreSQL returns no rows for a table outside any partition tree.
+            for t in cat.tables.values().filter(|t| !t.partitioning.is_empty()) {
+                out.push((table_oid(t), partition_ancestors(cat, t)));
+            }
+        }
+        Lookup::PartitionKeyDef => {
+            for t in cat.tables.values() {
+                if let Some(key) = &t.partitioning.key {
+                    out.push((table_oid(t), partition_key_def(t, key)));
+                }
+            }
+        }
     }
     out
+}
+
+/// A partition key as PostgreSQL's pg_get_partkeydef shows it: the
+/// strategy, then the columns and (parenthesized) expressions.
+fn partition_key_def(t: &TableDef, key: &crate::partition::PartitionKey) -> String {
+    use crate::partition::KeyPart;
+    let parts: Vec<String> = key
+        .parts
+        .iter()
+        .map(|p| match p {
+            KeyPart::Column(c) => quote_ident(&t.columns[*c].name),
+            KeyPart::Expr { sql, .. } => format!("({sql})"),
+        })
+        .collect();
+    format!(
+        "{} ({})",
+        key.strategy.name().to_ascii_uppercase(),
+        parts.join(", ")
+    )
+}
+
+/// `{table,parent,grandparent,...}` (oids), bounded by the catalog's size
+/// so a corrupt parent cycle cannot loop.
+fn partition_ancestors(cat: &Catalog, t: &TableDef) -> String {
+    let mut oids = vec![table_oid(t).to_string()];
+    let mut current = t;
+    while let Some(of) = &current.partitioning.of {
+        let Some(parent) = cat.tables.get(&of.parent) else {
+            break;
+        };
+        if oids.len() > cat.tables.len() {
+            break;
+        }
+        oids.push(table_oid(parent).to_string());
+        current = parent;
+    }
+    format!("{{{}}}", oids.join(","))
 }
 
 /// Every schema: the built-in ones, then CREATE SCHEMA's (`crate::schema`).
@@ -910,6 +965,14 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     (
                         "relhassubclass",
                         b(kind == "p" && tbl.is_some_and(|x| partition_children(cat, x) > 0)),
+                    ),
+                    // psql's \d lists triggers only when this is set.
+                    (
+                        "relhastriggers",
+                        b(matches!(kind, "r" | "p")
+                            && tbl.is_some_and(|x| {
+                                cat.triggers.get(&x.id).is_some_and(|l| !l.is_empty())
+                            })),
                     ),
                 ]);
             }

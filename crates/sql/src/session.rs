@@ -71,7 +71,17 @@ struct PreparedInner {
     stmt: Option<ast::Statement>,
     param_types: Vec<ColType>,
     /// Bound plan and the catalog version it was bound against.
-    cache: Mutex<Option<(u64, Arc<Bound>)>>,
+    cache: Mutex<Option<CachedPlan>>,
+}
+
+/// A prepared statement's bound plan, the catalog version it was bound
+/// against and the privileges running it needs (checked on every run, as
+/// the role may change, without binding again).
+#[derive(Clone)]
+struct CachedPlan {
+    version: u64,
+    bound: Arc<Bound>,
+    uses: Arc<Vec<crate::privileges::RelationUse>>,
 }
 
 /// A bound data statement.
@@ -360,6 +370,13 @@ impl Session {
         std::mem::take(&mut self.notices)
     }
 
+    /// How long the client may leave a transaction block idle before the
+    /// server closes the connection (idle_in_transaction_session_timeout;
+    /// None: no limit). Dropping the session rolls the transaction back.
+    pub fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        self.settings.idle_in_transaction_session_timeout()
+    }
+
     pub fn transaction_status(&self) -> TransactionStatus {
         match &self.txn {
             Some(t) if t.explicit && t.failed => TransactionStatus::Failed,
@@ -489,10 +506,15 @@ impl Session {
                     })
                     .collect();
                 let cols = bound.columns();
+                let uses = session_privileges::data_statement_uses(&resolved, &b);
                 (
                     params,
                     out_columns(&cols),
-                    Some((catalog.version, Arc::new(bound))),
+                    Some(CachedPlan {
+                        version: catalog.version,
+                        bound: Arc::new(bound),
+                        uses,
+                    }),
                 )
             }
             Some(ast::Statement::ShowVariable { variable }) => {
@@ -568,31 +590,37 @@ impl Session {
         let catalog = self.catalog();
         let cached = inner.cache.lock().ok().and_then(|c| {
             c.as_ref()
-                .filter(|(v, _)| *v == catalog.version)
-                .map(|(_, b)| b.clone())
+                .filter(|plan| plan.version == catalog.version)
+                .cloned()
         });
-        let bound = match cached {
-            Some(b) => b,
+        let plan = match cached {
+            Some(plan) => plan,
             None => {
                 let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone());
-                let bound = match self
-                    .resolved_at(stmt, &catalog, &inner.sql)
-                    .and_then(|s| bind_data(&mut b, &s))
-                {
-                    Ok(x) => Arc::new(x),
+                let bound = self.resolved_at(stmt, &catalog, &inner.sql).and_then(|s| {
+                    let bound = bind_data(&mut b, &s)?;
+                    Ok((bound, session_privileges::data_statement_uses(&s, &b)))
+                });
+                let plan = match bound {
+                    Ok((bound, uses)) => CachedPlan {
+                        version: catalog.version,
+                        bound: Arc::new(bound),
+                        uses,
+                    },
                     Err(e) => {
                         self.fail_block();
                         return Err(e);
                     }
                 };
                 if let Ok(mut c) = inner.cache.lock() {
-                    *c = Some((catalog.version, bound.clone()));
+                    *c = Some(plan.clone());
                 }
-                bound
+                plan
             }
         };
+        let bound = plan.bound;
         if let Err(e) =
-            self.check_prepared_privileges(stmt, &inner.sql, &inner.param_types, &catalog)
+            crate::privileges::check_uses(&catalog, &self.settings.current_user(), &plan.uses)
         {
             self.fail_block();
             return Err(e);

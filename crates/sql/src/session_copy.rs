@@ -10,6 +10,7 @@
 use super::*;
 use crate::copy::{self, CopyOptions, CopySource, Special};
 use crate::plan::Expr;
+use crate::routine::{TriggerEvent, TriggerTiming};
 
 /// What [`Session::copy`] started.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub(crate) struct CopyIn {
     autocommit: bool,
     /// Saw the `\.` end marker: the rest is ignored.
     ended: bool,
+    /// Pending trigger events before this COPY (set once its BEFORE
+    /// STATEMENT triggers have fired): its AFTER triggers run at the end.
+    trigger_mark: Option<usize>,
 }
 
 fn with_context(mut e: SqlError, context: String) -> SqlError {
@@ -232,6 +236,7 @@ impl Session {
             rows: 0,
             autocommit,
             ended: false,
+            trigger_mark: None,
         });
         Ok(CopyStart::In {
             columns,
@@ -364,6 +369,22 @@ impl Session {
         let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
         let mut consumed = 0;
         let mut result = Ok(());
+        // COPY FROM fires INSERT's statement triggers, as PostgreSQL does.
+        let mark = match st.trigger_mark {
+            Some(mark) => mark,
+            None => {
+                let mark = ctx.txn.pending_triggers.len();
+                if let Err(e) = ctx
+                    .statement_triggers(&st.table, TriggerEvent::Insert, TriggerTiming::Before)
+                    .await
+                {
+                    ctx.finish();
+                    return Err(e);
+                }
+                st.trigger_mark = Some(mark);
+                mark
+            }
+        };
         loop {
             let rest = &st.pending[consumed..];
             let end = match copy::record_end(rest, &st.options) {
@@ -384,17 +405,25 @@ impl Session {
             if st.options.header && st.line == 1 {
                 continue;
             }
-            if let Err(e) = Self::copy_record(&mut ctx, st, &line).await {
-                result = Err(e);
-                break;
+            match Self::copy_record(&mut ctx, st, &line).await {
+                Ok(true) => st.rows += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
-            st.rows += 1;
+        }
+        if at_end && st.options.csv && st.pending.len() > consumed {
+            result = result.and(Err(SqlError::new("22P04", "unterminated CSV quoted field")));
+        }
+        if at_end && result.is_ok() {
+            result = ctx
+                .after_statement(&st.table, TriggerEvent::Insert, mark)
+                .await;
         }
         ctx.finish();
         st.pending.drain(..consumed);
-        if at_end && st.options.csv && !st.pending.is_empty() {
-            result = result.and(Err(SqlError::new("22P04", "unterminated CSV quoted field")));
-        }
         if result.is_ok() {
             if let Some(t) = self.txn.as_mut() {
                 t.failed = was_failed;
@@ -403,7 +432,8 @@ impl Session {
         result
     }
 
-    async fn copy_record(ctx: &mut Ctx<'_>, st: &CopyIn, line: &[u8]) -> SqlResult<()> {
+    /// One record: false when a BEFORE trigger skipped its row.
+    async fn copy_record(ctx: &mut Ctx<'_>, st: &CopyIn, line: &[u8]) -> SqlResult<bool> {
         let table = &st.table;
         let context = |col: Option<(usize, &str)>| match col {
             Some((c, v)) => format!(

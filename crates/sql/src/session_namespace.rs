@@ -91,16 +91,8 @@ impl Session {
     }
 
     /// `stmt` with its relation names resolved (see `crate::schema`); the
-    /// statement itself when nothing can change. Errors carry no position.
-    pub(super) fn resolved<'s>(
-        &self,
-        stmt: &'s ast::Statement,
-        catalog: &Catalog,
-    ) -> SqlResult<Cow<'s, ast::Statement>> {
-        self.resolved_at(stmt, catalog, "")
-    }
-
-    /// [`Session::resolved`], errors positioned in `sql` (the statement's text).
+    /// statement itself when nothing can change. Errors are positioned in
+    /// `sql` (the statement's text).
     pub(super) fn resolved_at<'s>(
         &self,
         stmt: &'s ast::Statement,

@@ -91,25 +91,6 @@ impl Session {
         privileges::check_uses(catalog, &self.settings.current_user(), &uses)
     }
 
-    /// A prepared data statement's privileges: superusers pass at once;
-    /// anyone else's statement is bound again to learn its relations (the
-    /// plan cache does not keep them).
-    pub(super) fn check_prepared_privileges(
-        &self,
-        stmt: &ast::Statement,
-        sql: &str,
-        param_types: &[ColType],
-        catalog: &Catalog,
-    ) -> SqlResult<()> {
-        if crate::roles::is_superuser(catalog, &self.settings.current_user()) {
-            return Ok(());
-        }
-        let resolved = self.resolved(stmt, catalog)?;
-        let mut b = Binder::new(catalog, sql, param_types.to_vec());
-        bind_data(&mut b, &resolved)?;
-        self.check_data_privileges(catalog, &resolved, &b.resolved_relations())
-    }
-
     /// GRANT / REVOKE on objects or of role membership.
     pub(super) async fn privilege_statement(
         &mut self,
@@ -206,4 +187,20 @@ impl Session {
         self.settings.set_scoped("role", role, scope)?;
         Ok(StatementOutput::Command { tag: "SET".into() })
     }
+}
+
+/// The relations a bound data statement reads and writes and the privileges
+/// each needs (kept with a prepared statement's plan).
+pub(super) fn data_statement_uses(
+    stmt: &ast::Statement,
+    binder: &Binder,
+) -> Arc<Vec<privileges::RelationUse>> {
+    let stmt = match stmt {
+        ast::Statement::Query(q) => crate::binder::dml_under_with(q).unwrap_or(stmt),
+        s => s,
+    };
+    Arc::new(privileges::statement_uses(
+        stmt,
+        &binder.resolved_relations(),
+    ))
 }

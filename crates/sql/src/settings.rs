@@ -40,6 +40,38 @@ const KNOWN: &[(&str, &str)] = &[
     ("TimeZone", "UTC"),
     ("transaction_isolation", "read committed"),
     ("work_mem", "4MB"),
+    // Planner and commit knobs: validated, with no effect (`ignored_knobs.rs`).
+    ("cpu_index_tuple_cost", "0.005"),
+    ("cpu_operator_cost", "0.0025"),
+    ("cpu_tuple_cost", "0.01"),
+    ("effective_cache_size", "4GB"),
+    ("enable_async_append", "on"),
+    ("enable_bitmapscan", "on"),
+    ("enable_gathermerge", "on"),
+    ("enable_hashagg", "on"),
+    ("enable_hashjoin", "on"),
+    ("enable_incremental_sort", "on"),
+    ("enable_indexonlyscan", "on"),
+    ("enable_indexscan", "on"),
+    ("enable_material", "on"),
+    ("enable_memoize", "on"),
+    ("enable_mergejoin", "on"),
+    ("enable_nestloop", "on"),
+    ("enable_parallel_append", "on"),
+    ("enable_parallel_hash", "on"),
+    ("enable_partition_pruning", "on"),
+    ("enable_partitionwise_aggregate", "off"),
+    ("enable_partitionwise_join", "off"),
+    ("enable_seqscan", "on"),
+    ("enable_sort", "on"),
+    ("enable_tidscan", "on"),
+    ("jit", "on"),
+    ("max_parallel_workers_per_gather", "2"),
+    ("parallel_setup_cost", "1000"),
+    ("parallel_tuple_cost", "0.1"),
+    ("random_page_cost", "4"),
+    ("seq_page_cost", "1"),
+    ("synchronous_commit", "on"),
 ];
 
 /// PostgreSQL's range for the millisecond timeouts (lock_timeout, ...).
@@ -307,6 +339,20 @@ impl Values {
                 format!("invalid value for parameter \"{c}\": \"{v}\""),
             )
         };
+        if let Some(normalized) = crate::ignored_knobs::normalize(c, &v) {
+            let value = normalized.ok_or_else(|| {
+                if crate::ignored_knobs::is_boolean(c) {
+                    SqlError::new(
+                        "22023",
+                        format!("parameter \"{c}\" requires a Boolean value"),
+                    )
+                } else {
+                    invalid()
+                }
+            })?;
+            self.known.insert(c, value);
+            return Ok(c.to_string());
+        }
         match c {
             "extra_float_digits" => {
                 let n: i32 = v.trim().parse().map_err(|_| invalid())?;
@@ -549,6 +595,12 @@ impl Settings {
     /// statement_timeout: how long one statement may run (None: forever).
     pub fn statement_timeout(&self) -> Option<std::time::Duration> {
         self.timeout("statement_timeout")
+    }
+
+    /// idle_in_transaction_session_timeout: how long a session may sit idle inside a
+    /// transaction block before the server ends it (None: forever).
+    pub fn idle_in_transaction_session_timeout(&self) -> Option<std::time::Duration> {
+        self.timeout("idle_in_transaction_session_timeout")
     }
 
     fn timeout(&self, name: &str) -> Option<std::time::Duration> {

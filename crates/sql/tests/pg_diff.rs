@@ -265,6 +265,18 @@ const SCRIPT: &[&str] = &[
     "ALTER TABLE rt_rowid SET (no_such_option = 1)",
     "ALTER TABLE rt_rowid SET (other.fillfactor = 1)",
     "DROP TABLE rt, rt_rowid",
+    "SET enable_seqscan = false; SET random_page_cost = 1.1; SET synchronous_commit = local; SHOW enable_seqscan; SHOW random_page_cost; SHOW synchronous_commit",
+    "SET enable_hashjoin = 'maybe'",
+    "SET random_page_cost = 'abc'",
+    "SET lock_timeout = '1.5s'; SHOW lock_timeout; SET statement_timeout = 90000; SHOW statement_timeout",
+    "SET lock_timeout = 'soon'",
+    "CREATE TABLE pk_r (a int, b text, c int) PARTITION BY RANGE (a, c)",
+    "CREATE TABLE pk_l (a int, \"B\" text) PARTITION BY LIST (\"B\")",
+    "CREATE TABLE pk_h (a int, b int) PARTITION BY HASH (a)",
+    "CREATE TABLE pk_e (a int, b int) PARTITION BY RANGE ((a + b), a)",
+    "SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_class c WHERE c.relname LIKE 'pk\\_%' ORDER BY 1",
+    "SELECT pg_get_partkeydef('pg_class'::regclass)",
+    "DROP TABLE pk_r, pk_l, pk_h, pk_e",
     "SELECT * FROM generate_series(0.1, 4, 1.3)",
     "SELECT generate_series(1.5, -1, -0.75), generate_series(1, 2.0)",
     "SELECT * FROM generate_series(1::numeric, 3)",
@@ -814,6 +826,34 @@ const SCRIPT: &[&str] = &[
     "INSERT INTO pgd_f VALUES (4, 'd'), (5, 'skip') RETURNING *",
     "UPDATE pgd_f SET v = 'e' WHERE id = 1 RETURNING *",
     "SELECT * FROM pgd_f ORDER BY id",
+    // Upserts: BEFORE INSERT for each proposed row, BEFORE UPDATE on the
+    // conflict path (DO NOTHING: BEFORE INSERT only).
+    "INSERT INTO pgd_f VALUES (1, 'u'), (6, 'f') ON CONFLICT (id) DO UPDATE SET v = excluded.v || '*' RETURNING *",
+    "INSERT INTO pgd_f VALUES (1, 'skip'), (7, 'g') ON CONFLICT (id) DO UPDATE SET v = 'h' RETURNING *",
+    "INSERT INTO pgd_f VALUES (4, 'n'), (8, 'skip'), (9, 'i') ON CONFLICT (id) DO NOTHING RETURNING *",
+    "SELECT * FROM pgd_f ORDER BY id",
+    "CREATE TABLE pgd_tlog (seq serial, msg text)",
+    "CREATE FUNCTION pgd_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO pgd_tlog (msg) VALUES (TG_WHEN || ' ' || TG_OP || ' ' || TG_LEVEL); IF TG_WHEN = 'BEFORE' AND TG_LEVEL = 'ROW' THEN RETURN NEW; END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER pgd_n1 AFTER INSERT OR UPDATE ON pgd_f FOR EACH ROW EXECUTE FUNCTION pgd_note()",
+    "CREATE TRIGGER pgd_n2 BEFORE INSERT OR UPDATE ON pgd_f FOR EACH STATEMENT EXECUTE FUNCTION pgd_note()",
+    "CREATE TRIGGER pgd_n3 AFTER INSERT OR UPDATE ON pgd_f EXECUTE FUNCTION pgd_note()",
+    "INSERT INTO pgd_f VALUES (1, 'w'), (10, 'j') ON CONFLICT (id) DO UPDATE SET v = 'x'",
+    "INSERT INTO pgd_f VALUES (1, 'w'), (11, 'k') ON CONFLICT (id) DO NOTHING",
+    "SELECT seq, msg FROM pgd_tlog ORDER BY seq",
+    "DROP TRIGGER pgd_n1 ON pgd_f",
+    "DROP TRIGGER pgd_n2 ON pgd_f",
+    "DROP TRIGGER pgd_n3 ON pgd_f",
+    "DROP FUNCTION pgd_note()",
+    "DROP TABLE pgd_tlog",
+    "SELECT relname, relhastriggers FROM pg_class WHERE relname IN ('pgd_f', 'pgd_tlog') ORDER BY 1",
+    "CREATE TABLE pgd_pt (a int, b text) PARTITION BY RANGE (a)",
+    "CREATE TABLE pgd_pt1 PARTITION OF pgd_pt FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (a)",
+    "CREATE TABLE pgd_pt11 PARTITION OF pgd_pt1 FOR VALUES FROM (0) TO (10)",
+    "SELECT a.relid::regclass, a.depth FROM pg_partition_ancestors('pgd_pt11'::regclass) WITH ORDINALITY AS a(relid, depth)",
+    "SELECT relid::regclass FROM pg_partition_ancestors('pgd_pt'::regclass)",
+    "SELECT count(*) FROM pg_partition_ancestors('pgd_f'::regclass)",
+    "SELECT (SELECT a.relid::regclass FROM pg_partition_ancestors(c.oid) WITH ORDINALITY AS a(relid, depth) ORDER BY a.depth DESC LIMIT 1) FROM pg_class c WHERE c.relname = 'pgd_pt11'",
+    "DROP TABLE pgd_pt",
     "CREATE TRIGGER pgd_t BEFORE INSERT ON pgd_f FOR EACH ROW EXECUTE FUNCTION pgd_trg()",
     "DROP FUNCTION pgd_trg()",
     "SELECT pgd_trg()",
@@ -1126,7 +1166,11 @@ fn render(r: Result<StatementOutput, borealis_sql::SqlError>) -> String {
             } else {
                 format!("({n} rows)")
             });
-            if !tag.starts_with("SELECT") {
+            // psql prints the status after rows only for DML ... RETURNING.
+            if ["INSERT", "UPDATE", "DELETE", "MERGE"]
+                .iter()
+                .any(|dml| tag.starts_with(dml))
+            {
                 out.push(tag);
             }
             out.join("\n")

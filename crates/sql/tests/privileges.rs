@@ -529,3 +529,52 @@ async fn failing_partition_keys_are_shown_only_to_who_may_read_them() {
         Some("Partition key of the failing row contains (b) = (1).")
     );
 }
+
+/// A prepared statement keeps its plan, and every run is checked against
+/// the role running it then (the plan is not bound again for that).
+#[tokio::test]
+async fn prepared_statements_are_checked_on_every_run() {
+    let (_e, mut s) = fresh().await;
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE pt (a int)", "CREATE TABLE"),
+            ("INSERT INTO pt VALUES (1)", "INSERT 0 1"),
+            ("CREATE ROLE bob", "CREATE ROLE"),
+        ],
+    )
+    .await;
+    let select = s
+        .prepare("SELECT a FROM pt WHERE a = $1", &[])
+        .await
+        .unwrap();
+    let insert = s.prepare("INSERT INTO pt VALUES ($1)", &[]).await.unwrap();
+    let one = [Some("1".to_string())];
+    let run_prepared =
+        |r: Result<borealis_sql::StatementOutput, borealis_sql::SqlError>| support::render(vec![r]);
+    assert_eq!(run_prepared(s.execute_prepared(&select, &one).await), "1");
+    run(&mut s, "SET ROLE bob").await;
+    assert_eq!(
+        run_prepared(s.execute_prepared(&select, &one).await),
+        "ERROR 42501: permission denied for table pt"
+    );
+    assert_eq!(
+        run_prepared(s.execute_prepared(&insert, &one).await),
+        "ERROR 42501: permission denied for table pt"
+    );
+    run(&mut s, "RESET ROLE").await;
+    run(&mut s, "GRANT SELECT ON pt TO bob").await;
+    run(&mut s, "SET ROLE bob").await;
+    assert_eq!(run_prepared(s.execute_prepared(&select, &one).await), "1");
+    assert_eq!(
+        run_prepared(s.execute_prepared(&insert, &one).await),
+        "ERROR 42501: permission denied for table pt"
+    );
+    run(&mut s, "RESET ROLE").await;
+    run(&mut s, "REVOKE SELECT ON pt FROM bob").await;
+    run(&mut s, "SET ROLE bob").await;
+    assert_eq!(
+        run_prepared(s.execute_prepared(&select, &one).await),
+        "ERROR 42501: permission denied for table pt"
+    );
+}

@@ -245,3 +245,173 @@ async fn joined_update_and_delete_fire_row_triggers() {
     )
     .await;
 }
+
+/// A trigger function that logs each firing (`seq` keeps the order).
+const NOTE_FN: &str = "CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF TG_LEVEL = 'ROW' THEN
+        INSERT INTO log (msg) VALUES (TG_WHEN || ' ' || TG_OP || ' ' || TG_LEVEL || ' ' || coalesce(NEW.b, '-'));
+      ELSE
+        INSERT INTO log (msg) VALUES (TG_WHEN || ' ' || TG_OP || ' ' || TG_LEVEL);
+      END IF;
+      IF TG_WHEN = 'BEFORE' AND TG_LEVEL = 'ROW' THEN RETURN NEW; END IF;
+      RETURN NULL;
+    END $$";
+
+/// Table `t` with BEFORE/AFTER INSERT/UPDATE row and statement triggers
+/// that log to `log`.
+async fn logged_table(s: &mut Session) {
+    check(
+        s,
+        &[
+            ("CREATE TABLE t (a int PRIMARY KEY, b text)", "CREATE TABLE"),
+            ("CREATE TABLE log (seq serial, msg text)", "CREATE TABLE"),
+            (NOTE_FN, "CREATE FUNCTION"),
+            ("CREATE TRIGGER bi BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+            ("CREATE TRIGGER ai AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+            ("CREATE TRIGGER bu BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+            ("CREATE TRIGGER au AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+            ("CREATE TRIGGER s_b BEFORE INSERT OR UPDATE ON t FOR EACH STATEMENT EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+            ("CREATE TRIGGER s_a AFTER INSERT OR UPDATE ON t FOR EACH STATEMENT EXECUTE FUNCTION note()", "CREATE TRIGGER"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn updated_at_trigger_fires_on_upsert_update_path() {
+    let mut s = session().await;
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE items (id int PRIMARY KEY, name text, updated_at timestamp)", "CREATE TABLE"),
+            (
+                "CREATE FUNCTION set_updated_at() RETURNS trigger AS $$
+                 BEGIN NEW.updated_at = '2030-01-02 03:04:05'; RETURN NEW; END;
+                 $$ LANGUAGE plpgsql",
+                "CREATE FUNCTION",
+            ),
+            ("CREATE TRIGGER items_updated_at BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION set_updated_at()", "CREATE TRIGGER"),
+            // Inserted: no UPDATE trigger.
+            ("INSERT INTO items VALUES (1, 'a', NULL) ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING id, name, updated_at", "1|a|NULL"),
+            // Conflict: the update path fires BEFORE UPDATE.
+            ("INSERT INTO items VALUES (1, 'b', NULL) ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING id, name, updated_at", "1|b|2030-01-02 03:04:05"),
+            ("INSERT INTO items VALUES (1, 'c', NULL) ON CONFLICT (id) DO NOTHING", "INSERT 0 0"),
+            ("SELECT id, name, updated_at FROM items", "1|b|2030-01-02 03:04:05"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn upsert_trigger_order_for_do_nothing_and_do_update() {
+    let mut s = session().await;
+    logged_table(&mut s).await;
+    check(
+        &mut s,
+        &[
+            ("INSERT INTO t VALUES (1, 'x')", "INSERT 0 1"),
+            ("DELETE FROM log", "DELETE 4"),
+            // DO NOTHING: BEFORE INSERT for every proposed row, nothing else
+            // for the skipped one, no UPDATE statement triggers.
+            ("INSERT INTO t VALUES (1, 'y'), (2, 'z') ON CONFLICT (a) DO NOTHING", "INSERT 0 1"),
+            (
+                "SELECT msg FROM log ORDER BY seq",
+                "BEFORE INSERT STATEMENT\nBEFORE INSERT ROW y\nBEFORE INSERT ROW z\nAFTER INSERT ROW z\nAFTER INSERT STATEMENT",
+            ),
+            ("DELETE FROM log", "DELETE 5"),
+            // DO UPDATE: INSERT and UPDATE statement triggers; the conflicting
+            // row gets BEFORE INSERT, BEFORE UPDATE and AFTER UPDATE.
+            ("INSERT INTO t VALUES (1, 'p'), (3, 'q') ON CONFLICT (a) DO UPDATE SET b = excluded.b || '+'", "INSERT 0 2"),
+            (
+                "SELECT msg FROM log ORDER BY seq",
+                "BEFORE INSERT STATEMENT\nBEFORE UPDATE STATEMENT\nBEFORE INSERT ROW p\nBEFORE UPDATE ROW p+\nBEFORE INSERT ROW q\nAFTER UPDATE ROW p+\nAFTER INSERT ROW q\nAFTER UPDATE STATEMENT\nAFTER INSERT STATEMENT",
+            ),
+            ("SELECT a, b FROM t ORDER BY a", "1|p+\n2|z\n3|q"),
+            // A BEFORE UPDATE trigger returning NULL skips the update.
+            ("CREATE FUNCTION veto() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$", "CREATE FUNCTION"),
+            ("CREATE TRIGGER bv BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION veto()", "CREATE TRIGGER"),
+            ("INSERT INTO t VALUES (1, 'v') ON CONFLICT (a) DO UPDATE SET b = 'v' RETURNING a", ""),
+            ("SELECT b FROM t WHERE a = 1", "p+"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn copy_from_fires_insert_triggers() {
+    let mut s = session().await;
+    logged_table(&mut s).await;
+    assert!(s.copy("COPY t FROM STDIN").await.expect("a COPY").is_ok());
+    s.copy_in_data(b"10\tc1\n").await.expect("first row");
+    s.copy_in_data(b"11\tc2\n").await.expect("second row");
+    let done = s.copy_in_done().await.expect("COPY done");
+    assert_eq!(done.tag(), "COPY 2");
+    check(
+        &mut s,
+        &[
+            (
+                "SELECT msg FROM log ORDER BY seq",
+                "BEFORE INSERT STATEMENT\nBEFORE INSERT ROW c1\nBEFORE INSERT ROW c2\nAFTER INSERT ROW c1\nAFTER INSERT ROW c2\nAFTER INSERT STATEMENT",
+            ),
+            ("SELECT a, b FROM t ORDER BY a", "10|c1\n11|c2"),
+            ("DELETE FROM log", "DELETE 6"),
+            // A BEFORE trigger that skips a row leaves it out of the count.
+            (
+                "CREATE FUNCTION skip_odd() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.a % 2 = 1 THEN RETURN NULL; END IF; NEW.b := upper(NEW.b); RETURN NEW; END $$",
+                "CREATE FUNCTION",
+            ),
+            ("CREATE TRIGGER a_skip BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION skip_odd()", "CREATE TRIGGER"),
+        ],
+    )
+    .await;
+    assert!(s.copy("COPY t FROM STDIN").await.expect("a COPY").is_ok());
+    s.copy_in_data(b"12\tm\n13\tn\n").await.expect("rows");
+    let done = s.copy_in_done().await.expect("COPY done");
+    assert_eq!(done.tag(), "COPY 1");
+    check(
+        &mut s,
+        &[
+            ("SELECT a, b FROM t WHERE a > 11 ORDER BY a", "12|M"),
+            (
+                "SELECT msg FROM log ORDER BY seq",
+                "BEFORE INSERT STATEMENT\nBEFORE INSERT ROW M\nAFTER INSERT ROW M\nAFTER INSERT STATEMENT",
+            ),
+        ],
+    )
+    .await;
+}
+
+/// What psql's `\d` needs to list triggers: pg_class.relhastriggers and
+/// pg_partition_ancestors (the relation, then its partition parents).
+#[tokio::test]
+async fn relhastriggers_and_partition_ancestors() {
+    let mut s = session().await;
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE pt (a int, b text) PARTITION BY RANGE (a)", "CREATE TABLE"),
+            ("CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (a)", "CREATE TABLE"),
+            ("CREATE TABLE pt11 PARTITION OF pt1 FOR VALUES FROM (0) TO (10)", "CREATE TABLE"),
+            ("CREATE TABLE plain (a int)", "CREATE TABLE"),
+            ("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$", "CREATE FUNCTION"),
+            ("CREATE TRIGGER touch BEFORE INSERT ON plain FOR EACH ROW EXECUTE FUNCTION touch()", "CREATE TRIGGER"),
+            (
+                "SELECT relname, relhastriggers FROM pg_class WHERE relname IN ('plain', 'pt', 'pt1') ORDER BY 1",
+                "plain|t\npt|f\npt1|f",
+            ),
+            (
+                "SELECT a.relid::regclass, a.depth FROM pg_partition_ancestors('pt11'::regclass) WITH ORDINALITY AS a(relid, depth)",
+                "pt11|1\npt1|2\npt|3",
+            ),
+            ("SELECT relid::regclass FROM pg_partition_ancestors('pt')", "pt"),
+            ("SELECT count(*) FROM pg_partition_ancestors('plain')", "0"),
+            ("SELECT count(*) FROM pg_partition_ancestors(0)", "0"),
+            (
+                "SELECT (SELECT a.relid::regclass FROM pg_partition_ancestors(c.oid) WITH ORDINALITY AS a(relid, depth) ORDER BY a.depth DESC LIMIT 1) FROM pg_class c WHERE c.relname = 'pt11'",
+                "pt",
+            ),
+        ],
+    )
+    .await;
+}

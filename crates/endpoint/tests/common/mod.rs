@@ -22,11 +22,14 @@ pub const PASSWORD: &str = "s3cret-pw";
 /// A backend that understands a handful of commands:
 /// `SELECT 1`, `BEGIN`/`COMMIT`/`ROLLBACK`, `FAIL <sqlstate>`, `SLEEP <ms>`, `NOTICE <text>`,
 /// `ROWS <n>`, `ECHO <type>...` (returns its parameters as columns of those types) and
-/// `ECHOTEXT <type>...` (same parameters, returned as text columns: what the engine saw).
+/// `ECHOTEXT <type>...` (same parameters, returned as text columns: what the engine saw) and
+/// `IDLETIMEOUT <ms>` (idle_in_transaction_session_timeout; 0 = off).
 #[derive(Default)]
 pub struct FakeBackend {
     pub sessions_opened: Mutex<usize>,
     pub copies: Arc<Mutex<CopyLog>>,
+    /// Sessions dropped with a transaction block open (the real engine rolls it back).
+    pub open_transactions_dropped: Arc<Mutex<usize>>,
 }
 
 /// What COPY FROM STDIN did across sessions (`COPYIN` starts one).
@@ -49,10 +52,15 @@ pub struct FakeSession {
     /// `STREAM n` cursors: id -> (rows returned so far, rows in all).
     cursors: std::collections::HashMap<u64, (usize, usize)>,
     next_cursor: u64,
+    idle_in_transaction_timeout: Option<Duration>,
+    open_transactions_dropped: Arc<Mutex<usize>>,
 }
 
 impl Drop for FakeSession {
     fn drop(&mut self) {
+        if self.tx != TxStatus::Idle {
+            *self.open_transactions_dropped.lock().unwrap() += 1;
+        }
         if self.copy.take().is_some() {
             self.copies.lock().unwrap().aborted += 1;
         }
@@ -119,6 +127,8 @@ impl Backend for FakeBackend {
             copies: self.copies.clone(),
             cursors: Default::default(),
             next_cursor: 0,
+            idle_in_transaction_timeout: None,
+            open_transactions_dropped: self.open_transactions_dropped.clone(),
         }))
     }
 }
@@ -132,7 +142,7 @@ impl FakeSession {
             .unwrap_or_default();
         Ok(match upper.as_str() {
             "" | "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "FAIL" | "SLEEP" | "NOTICE"
-            | "SET" | "COPYIN" | "COPYOUT" => Description::default(),
+            | "SET" | "COPYIN" | "COPYOUT" | "IDLETIMEOUT" => Description::default(),
             "SELECT" if sql.trim() == "SELECT 1" => Description {
                 param_types: vec![],
                 columns: vec![Column::new("?column?", oid::INT4)],
@@ -256,6 +266,11 @@ impl BackendSession for FakeSession {
                     tag: format!("COPY {n}"),
                 })
             }
+            "IDLETIMEOUT" => {
+                let ms: u64 = arg.parse().unwrap_or(0);
+                self.idle_in_transaction_timeout = (ms > 0).then(|| Duration::from_millis(ms));
+                Ok(Output::Command { tag: "SET".into() })
+            }
             "SLEEP" => {
                 tokio::time::sleep(Duration::from_millis(arg.parse().unwrap_or(0))).await;
                 Ok(Output::Command {
@@ -368,6 +383,10 @@ impl BackendSession for FakeSession {
 
     fn transaction_status(&self) -> TxStatus {
         self.tx
+    }
+
+    fn idle_in_transaction_timeout(&self) -> Option<Duration> {
+        self.idle_in_transaction_timeout
     }
 
     fn take_notices(&mut self) -> Vec<ErrorInfo> {

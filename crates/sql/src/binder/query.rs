@@ -581,10 +581,14 @@ impl<'a> Binder<'a> {
     pub(super) fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
         match tf {
             ast::TableFactor::Table {
-                name, alias, args, ..
+                name,
+                alias,
+                args,
+                with_ordinality,
+                ..
             } => {
                 if let Some(args) = args {
-                    return self.bind_table_function(name, args, alias.as_ref());
+                    return self.bind_table_function(name, args, alias.as_ref(), *with_ordinality);
                 }
                 if let [part] = name.0.as_slice() {
                     let cte_name = part.as_ident().map(ident_name).unwrap_or_default();

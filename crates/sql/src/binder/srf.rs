@@ -107,6 +107,9 @@ impl Binder<'_> {
             "_pg_expandarray" => SrfFunc::ExpandArray,
             "regexp_matches" => SrfFunc::RegexpMatches,
             "regexp_split_to_table" => SrfFunc::RegexpSplitToTable,
+            // The catalog is fixed for a statement: the unnest of the
+            // argument's ancestor list, looked up at bind time.
+            "pg_partition_ancestors" => SrfFunc::Unnest,
             _ => return Ok(None),
         };
         if self.in_agg_arg {
@@ -198,6 +201,24 @@ impl Binder<'_> {
                 };
                 (bound, ty.plain())
             }
+            SrfFunc::Unnest if name == "pg_partition_ancestors" => {
+                let [(a, a_span)] = <[_; 1]>::try_from(args.clone())
+                    .map_err(|_| SqlError::undefined_function(&sig()).at(self.pos(span)))?;
+                // The regclass argument: an oid, or a relation name.
+                let a = match a.ty().ty {
+                    SqlType::Text | SqlType::Varchar | SqlType::Unknown => {
+                        self.regclass_of_text(a, a_span)?
+                    }
+                    _ => a,
+                };
+                let list =
+                    self.lookup_case(a, crate::pg_catalog::Lookup::PartitionAncestors, a_span)?;
+                let oids = SqlType::Array(crate::types::Elem::Oid).plain();
+                (
+                    vec![self.explicit_cast(list, oids, a_span)?],
+                    SqlType::Oid.plain(),
+                )
+            }
             SrfFunc::Unnest => {
                 let [(a, _)] = <[_; 1]>::try_from(args.clone())
                     .map_err(|_| SqlError::undefined_function(&sig()).at(self.pos(span)))?;
@@ -277,6 +298,7 @@ fn is_srf_call(e: &ast::Expr) -> bool {
                         | "_pg_expandarray"
                         | "regexp_matches"
                         | "regexp_split_to_table"
+                        | "pg_partition_ancestors"
                 )
             }),
         _ => false,

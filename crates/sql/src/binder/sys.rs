@@ -89,7 +89,7 @@ impl Binder<'_> {
         self.coerce_implicit(arg, SqlType::Int8, span)
     }
 
-    fn lookup_case(&mut self, arg: Expr, which: Lookup, span: Span) -> SqlResult<Expr> {
+    pub(super) fn lookup_case(&mut self, arg: Expr, which: Lookup, span: Span) -> SqlResult<Expr> {
         let arg = self.oid_arg(arg, span)?;
         let text = SqlType::Text.plain();
         let whens = sys::lookup(self.catalog, which)
@@ -167,7 +167,7 @@ impl Binder<'_> {
 
     /// A text expression's relation oid, as `text::regclass` (NULL for an
     /// unknown name rather than PostgreSQL's error: it is decided per row).
-    fn regclass_of_text(&mut self, name: Expr, span: Span) -> SqlResult<Expr> {
+    pub(super) fn regclass_of_text(&mut self, name: Expr, span: Span) -> SqlResult<Expr> {
         let name = self.coerce_text(name, span, "regclass")?;
         let int8 = SqlType::Int8.plain();
         let pairs = sys::relation_names(self.catalog)
@@ -206,6 +206,7 @@ impl Binder<'_> {
             "pg_encoding_to_char",
             "array_to_string",
             "pg_get_expr",
+            "pg_get_partkeydef",
             "pg_get_indexdef",
             "pg_get_constraintdef",
             "obj_description",
@@ -391,6 +392,9 @@ impl Binder<'_> {
             }
             "pg_get_function_arguments" | "pg_get_function_identity_arguments" if n == 1 => {
                 self.lookup_case(args.remove(0), Lookup::FunctionArguments, span)?
+            }
+            "pg_get_partkeydef" if n == 1 => {
+                self.lookup_case(args.remove(0), Lookup::PartitionKeyDef, span)?
             }
             "pg_get_triggerdef" if (1..=2).contains(&n) => {
                 self.lookup_case(args.remove(0), Lookup::TriggerDef, span)?

@@ -1,6 +1,7 @@
 //! Functions in FROM: `generate_series(start, stop [, step])` over int4 and
 //! int8 as its own plan; any other function as a one-row SELECT of the call
-//! (a set-returning call yields its rows, a scalar call one row).
+//! (a set-returning call yields its rows, a scalar call one row). WITH
+//! ORDINALITY is supported for functions that unnest one array.
 
 use sqlparser::ast::{self, Spanned};
 
@@ -15,6 +16,7 @@ impl Binder<'_> {
         name: &ast::ObjectName,
         args: &ast::TableFunctionArgs,
         alias: Option<&ast::TableAlias>,
+        with_ordinality: bool,
     ) -> SqlResult<(Plan, Scope)> {
         let fname = name
             .0
@@ -33,11 +35,15 @@ impl Binder<'_> {
                     .at(self.pos(name.span())),
             );
         }
-        if self.is_user_function(&fname) && fname != "generate_series" {
+        let is_user = self.is_user_function(&fname) && fname != "generate_series";
+        if with_ordinality && (is_user || fname == "generate_series") {
+            return Err(SqlError::unsupported(format!("{fname}() WITH ORDINALITY")));
+        }
+        if is_user {
             return self.bind_user_function_in_from(name, &fname, args, alias);
         }
         if fname != "generate_series" {
-            return self.bind_function_in_from(name, &fname, args, alias);
+            return self.bind_function_in_from(name, &fname, args, alias, with_ordinality);
         }
         let mut bound = Vec::new();
         for a in &args.args {
@@ -105,13 +111,34 @@ impl Binder<'_> {
         fname: &str,
         args: &ast::TableFunctionArgs,
         alias: Option<&ast::TableAlias>,
+        with_ordinality: bool,
     ) -> SqlResult<(Plan, Scope)> {
         let call = ast::Expr::Function(call_in_from(name, args));
         let saved_srf = self.srf.replace(vec![]);
         let bound = self.bind_expr(&call, &Scope::default());
-        let calls = std::mem::replace(&mut self.srf, saved_srf).unwrap_or_default();
-        let mut expr = bound?;
+        let mut calls = std::mem::replace(&mut self.srf, saved_srf).unwrap_or_default();
+        let expr = bound?;
         let ty = expr.ty();
+        let mut exprs = vec![expr];
+        if with_ordinality {
+            // Ordinality counts an unnest's elements; other set-returning
+            // calls have no such count here.
+            let [call] = calls.as_slice() else {
+                return Err(SqlError::unsupported(format!("{fname}() WITH ORDINALITY")));
+            };
+            if call.func != crate::plan::SrfFunc::Unnest {
+                return Err(SqlError::unsupported(format!("{fname}() WITH ORDINALITY")));
+            }
+            calls.push(crate::plan::SrfCall {
+                func: crate::plan::SrfFunc::Ordinality,
+                args: vec![call.args[0].clone()],
+                ty: SqlType::Int8.plain(),
+            });
+            exprs.push(crate::plan::Expr::Column(
+                super::srf::SRF_BASE + 1,
+                SqlType::Int8.plain(),
+            ));
+        }
         let one_row = Plan::Values {
             rows: vec![vec![]],
             width: 0,
@@ -119,7 +146,9 @@ impl Binder<'_> {
         let input = if calls.is_empty() {
             one_row
         } else {
-            expr.map_columns(&|i| i - super::srf::SRF_BASE);
+            for e in exprs.iter_mut() {
+                e.map_columns(&|i| i - super::srf::SRF_BASE);
+            }
             Plan::ProjectSet {
                 input: Box::new(one_row),
                 calls,
@@ -127,25 +156,34 @@ impl Binder<'_> {
         };
         let plan = Plan::Project {
             input: Box::new(input),
-            exprs: vec![expr],
+            exprs,
         };
         let qual = alias
             .map(|a| ident_name(&a.name))
             .unwrap_or_else(|| fname.to_string());
-        let col = alias
-            .and_then(|a| a.columns.first())
-            .map(|c| ident_name(&c.name))
-            .unwrap_or_else(|| qual.clone());
-        Ok((
-            plan,
-            Scope {
-                cols: vec![ScopeCol {
-                    qualifier: Some(qual),
-                    name: col,
-                    ty,
-                }],
-            },
-        ))
+        let column_alias = |i: usize| {
+            alias
+                .and_then(|a| a.columns.get(i))
+                .map(|c| ident_name(&c.name))
+        };
+        // pg_partition_ancestors' result column is its OUT parameter `relid`.
+        let default_name = match fname {
+            "pg_partition_ancestors" => "relid".to_string(),
+            _ => qual.clone(),
+        };
+        let mut cols = vec![ScopeCol {
+            qualifier: Some(qual.clone()),
+            name: column_alias(0).unwrap_or(default_name),
+            ty,
+        }];
+        if with_ordinality {
+            cols.push(ScopeCol {
+                qualifier: Some(qual),
+                name: column_alias(1).unwrap_or_else(|| "ordinality".into()),
+                ty: SqlType::Int8.plain(),
+            });
+        }
+        Ok((plan, Scope { cols }))
     }
 }
 

@@ -2,6 +2,7 @@
 //! (ALTER TABLE ... ADD PRIMARY KEY).
 
 use super::*;
+use crate::routine::TriggerEvent;
 
 /// The table a COPY FROM writes to, with its CHECK constraints and, for a
 /// partitioned table or a partition, where each row goes.
@@ -13,14 +14,15 @@ pub struct CopyTarget<'a> {
 
 impl<'a> Ctx<'a> {
     /// Inserts one COPY row: `values` for the `targets` columns, the other
-    /// columns from their defaults, then INSERT's constraints, locks and indexes.
+    /// columns from their defaults, then INSERT's row triggers, constraints,
+    /// locks and indexes. False when a BEFORE trigger skipped the row.
     pub async fn copy_row(
         &mut self,
         into: &CopyTarget<'_>,
         targets: &[usize],
         defaults: &[Option<Expr>],
         values: Vec<Datum>,
-    ) -> SqlResult<()> {
+    ) -> SqlResult<bool> {
         let table = into.table;
         let width = table.columns.len();
         let mut row = vec![Datum::Null; width];
@@ -36,17 +38,23 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        match into.routing {
+        // As INSERT: row triggers fire on the leaf a routed row goes to.
+        let (table, checks, row) = match into.routing {
             Some(router) => {
                 let leaf = &router.leaves[self.route(router, &row)?];
-                self.insert_row(&leaf.table, leaf.to_leaf(row), &leaf.checks)
-                    .await?;
+                (&*leaf.table, &leaf.checks[..], leaf.to_leaf(row))
             }
-            None => {
-                self.insert_row(table, row, into.checks).await?;
-            }
-        }
-        Ok(())
+            None => (table, into.checks, row),
+        };
+        let Some(row) = self
+            .before_row_triggers(table, TriggerEvent::Insert, None, Some(row), None)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let (_, row) = self.insert_row(table, row, checks).await?;
+        self.queue_after_row(table, TriggerEvent::Insert, None, Some(&row), None);
+        Ok(true)
     }
 
     /// ATTACH PARTITION (and a new partition beside a default one): every

@@ -255,16 +255,34 @@ impl<'a> Ctx<'a> {
     }
 
     pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
+        // An upsert is an INSERT and an UPDATE statement: both kinds of
+        // statement triggers fire (BEFORE: INSERT then UPDATE; AFTER: the
+        // reverse), as in PostgreSQL.
+        let upsert = matches!(
+            p.on_conflict.as_ref().map(|oc| &oc.action),
+            Some(ConflictAction::Update { .. })
+        );
         let mark = self.txn.pending_triggers.len();
         self.statement_triggers(&p.table, TriggerEvent::Insert, TriggerTiming::Before)
             .await?;
+        if upsert {
+            self.statement_triggers(&p.table, TriggerEvent::Update, TriggerTiming::Before)
+                .await?;
+        }
         self.fk_defer = true;
         let r = self.insert_rows(p).await;
         self.fk_defer = false;
         let r = r?;
         self.run_fk_checks().await?;
-        self.after_statement(&p.table, TriggerEvent::Insert, mark)
-            .await?;
+        if upsert {
+            self.after_statement(&p.table, TriggerEvent::Update, mark)
+                .await?;
+            self.statement_triggers(&p.table, TriggerEvent::Insert, TriggerTiming::After)
+                .await?;
+        } else {
+            self.after_statement(&p.table, TriggerEvent::Insert, mark)
+                .await?;
+        }
         Ok(r)
     }
 
@@ -428,8 +446,19 @@ impl<'a> Ctx<'a> {
             for (ci, e) in assignments {
                 new[*ci] = self.eval_row(e, &combined, &[]).await?;
             }
-            let key = self.write_update(t, &row_key, &old, &new, checks).await?;
-            return Ok(Conflict::Updated(key, new));
+            // The conflict path is an UPDATE of the existing row: its row
+            // triggers fire (not AFTER INSERT), and a NULL from a BEFORE
+            // trigger skips the row.
+            let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+            return Ok(
+                match self
+                    .update_row(t, &row_key, &old, new, &assigned, checks)
+                    .await?
+                {
+                    Some((key, new)) => Conflict::Updated(key, new),
+                    None => Conflict::Skipped,
+                },
+            );
         }
         Ok(Conflict::None)
     }
@@ -617,26 +646,12 @@ impl<'a> Ctx<'a> {
                     new[*ci] = self.eval_row(e, &old, &[]).await?;
                 }
                 let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
-                let Some(new) = self
-                    .before_row_triggers(
-                        t,
-                        TriggerEvent::Update,
-                        Some(&old),
-                        Some(new),
-                        Some(&assigned),
-                    )
+                let Some((_, new)) = self
+                    .update_row(t, &key, &old, new, &assigned, checks)
                     .await?
                 else {
                     continue;
                 };
-                self.write_update(t, &key, &old, &new, checks).await?;
-                self.queue_after_row(
-                    t,
-                    TriggerEvent::Update,
-                    Some(&old),
-                    Some(&new),
-                    Some(&assigned),
-                );
                 n += 1;
                 self.returning(&p.returning, &new, &mut out).await?;
                 continue;
@@ -707,6 +722,42 @@ impl<'a> Ctx<'a> {
             self.returning(&p.returning, &new, &mut out).await?;
         }
         Ok((n, out))
+    }
+
+    /// One row of an UPDATE (or of ON CONFLICT DO UPDATE): BEFORE UPDATE
+    /// row triggers may change `new` or skip the row (None), then the row
+    /// is written and its AFTER UPDATE event queued. Returns the row's key
+    /// (it moves with its primary key) and the row as written.
+    pub(super) async fn update_row(
+        &mut self,
+        t: &TableDef,
+        key: &[u8],
+        old: &Row,
+        new: Row,
+        assigned: &[usize],
+        checks: &[(String, Expr)],
+    ) -> SqlResult<Option<(Vec<u8>, Row)>> {
+        let Some(new) = self
+            .before_row_triggers(
+                t,
+                TriggerEvent::Update,
+                Some(old),
+                Some(new),
+                Some(assigned),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let key = self.write_update(t, key, old, &new, checks).await?;
+        self.queue_after_row(
+            t,
+            TriggerEvent::Update,
+            Some(old),
+            Some(&new),
+            Some(assigned),
+        );
+        Ok(Some((key, new)))
     }
 
     /// Replaces row `old` (at `key`, already locked) by `new`: constraint

@@ -25,28 +25,12 @@ impl<'a> Ctx<'a> {
                 new[*ci] = self.eval_row(e, &joined, &[]).await?;
             }
             let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
-            let Some(new) = self
-                .before_row_triggers(
-                    &p.table,
-                    TriggerEvent::Update,
-                    Some(&old),
-                    Some(new),
-                    Some(&assigned),
-                )
+            let Some((_, new)) = self
+                .update_row(&p.table, &key, &old, new, &assigned, &p.checks)
                 .await?
             else {
                 continue;
             };
-            self.write_update(&p.table, &key, &old, &new, &p.checks)
-                .await?;
-            let after = Some(&new);
-            self.queue_after_row(
-                &p.table,
-                TriggerEvent::Update,
-                Some(&old),
-                after,
-                Some(&assigned),
-            );
             n += 1;
             if p.returning.is_some() {
                 let mut returned = new;
