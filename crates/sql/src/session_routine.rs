@@ -66,6 +66,7 @@ impl Session {
                 table,
                 def,
             } => {
+                let table = self.catalog().resolve_key(&table);
                 let id = self.engine.alloc_table_id();
                 self.run_ddl("CREATE TRIGGER", |c| {
                     routine_ddl::create_trigger(c, or_replace, &table, &def, id).map(Some)
@@ -77,6 +78,7 @@ impl Session {
                 name,
                 table,
             } => {
+                let table = self.catalog().resolve_key(&table);
                 let mut notice = None;
                 let out = self
                     .run_ddl("DROP TRIGGER", |c| {
@@ -93,6 +95,7 @@ impl Session {
                 name,
                 enable,
             } => {
+                let table = self.catalog().resolve_key(&table);
                 self.run_ddl("ALTER TABLE", |c| {
                     routine_ddl::enable_trigger(c, &table, name.as_deref(), enable).map(Some)
                 })

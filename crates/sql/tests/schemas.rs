@@ -295,3 +295,42 @@ async fn copy_reaches_qualified_and_temporary_tables() {
     )
     .await;
 }
+
+/// CREATE/DROP TRIGGER and ALTER TABLE ... ENABLE TRIGGER find a table in a
+/// schema, named qualified or through the search path.
+#[tokio::test]
+async fn triggers_on_tables_in_schemas() {
+    let e = memory_engine().await;
+    let mut s = e.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE SCHEMA app", "CREATE SCHEMA"),
+            (
+                "CREATE TABLE app.items (id int PRIMARY KEY, name text, touched bool DEFAULT false)",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN new.touched := true; RETURN new; END $$",
+                "CREATE FUNCTION",
+            ),
+            (
+                "CREATE TRIGGER t_touch BEFORE UPDATE ON app.items FOR EACH ROW EXECUTE FUNCTION touch()",
+                "CREATE TRIGGER",
+            ),
+            ("INSERT INTO app.items (id, name) VALUES (1, 'a'), (2, 'b')", "INSERT 0 2"),
+            ("UPDATE app.items SET name = 'c' WHERE id = 2", "UPDATE 1"),
+            ("SELECT id, touched FROM app.items ORDER BY id", "1|f\n2|t"),
+            ("SET search_path TO app, public", "SET"),
+            ("ALTER TABLE items DISABLE TRIGGER t_touch", "ALTER TABLE"),
+            ("UPDATE items SET name = 'd' WHERE id = 1", "UPDATE 1"),
+            ("SELECT id, touched FROM items ORDER BY id", "1|f\n2|t"),
+            ("DROP TRIGGER t_touch ON items", "DROP TRIGGER"),
+            (
+                "DROP TRIGGER t_touch ON app.items",
+                "ERROR 42704: trigger \"t_touch\" for table \"items\" does not exist",
+            ),
+        ],
+    )
+    .await;
+}

@@ -50,20 +50,35 @@ pub enum RoutineStatement {
     },
 }
 
-/// `name` or `schema.name` (public / pg_catalog are dropped).
+/// A function's `name` or `schema.name` (public / pg_catalog are dropped:
+/// functions live in one namespace).
 fn object_name(c: &mut TokenCursor) -> SqlResult<String> {
     let mut name = c.ident()?;
     while c.eat(&Tok::Dot) {
         let part = c.ident()?;
         if !matches!(name.as_str(), "public" | "pg_catalog") {
-            return Err(SqlError::new(
-                "3F000",
-                format!("schema \"{name}\" does not exist"),
-            ));
+            return Err(SqlError::unsupported(format!(
+                "a function in schema \"{name}\""
+            )));
         }
         name = part;
     }
     Ok(name)
+}
+
+/// A relation's name as written (`t`, `s.t`, `pg_temp.t`) in the catalog's
+/// key form (`crate::schema`): the session resolves an unqualified one
+/// through its search path when the statement runs.
+fn relation_name(c: &mut TokenCursor) -> SqlResult<String> {
+    let first = c.ident()?;
+    if !c.eat(&Tok::Dot) {
+        return Ok(first);
+    }
+    let name = c.ident()?;
+    Ok(match first.as_str() {
+        "public" | "pg_catalog" => name,
+        schema => crate::schema::qualified(schema, &name),
+    })
 }
 
 /// The statement in `sql`, if it is one of this module's (a single statement).
@@ -125,7 +140,7 @@ pub fn recognise(sql: &str) -> Option<SqlResult<RoutineStatement>> {
             c.pos = 2;
             let _ = c.eat_kw("if") && c.eat_kw("exists");
             let _ = c.eat_kw("only");
-            let table = object_name(&mut c).ok()?;
+            let table = relation_name(&mut c).ok()?;
             let enable = if c.eat_kw("enable") {
                 let _ = c.eat_kw("always") || c.eat_kw("replica");
                 true
@@ -618,7 +633,7 @@ fn parse_create_trigger(
         }
     }
     c.expect_kw("on")?;
-    let table = object_name(c)?;
+    let table = relation_name(c)?;
     if c.eat_kw("referencing") {
         return Err(SqlError::unsupported("REFERENCING (transition tables)"));
     }
@@ -716,7 +731,7 @@ fn parse_drop_trigger(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
     };
     let name = c.ident()?;
     c.expect_kw("on")?;
-    let table = object_name(c)?;
+    let table = relation_name(c)?;
     let _ = c.eat_kw("cascade") || c.eat_kw("restrict");
     if !c.done() {
         return Err(c.error());
@@ -1029,14 +1044,20 @@ pub fn drop_trigger(
         if if_exists {
             let mut n = SqlError::new(
                 "00000",
-                format!("trigger \"{name}\" for relation \"{table}\" does not exist, skipping"),
+                format!(
+                    "trigger \"{name}\" for relation \"{table}\" does not exist, skipping",
+                    table = crate::schema::split(table).1
+                ),
             );
             n.severity = "NOTICE";
             return Ok((None, Some(n)));
         }
         return Err(SqlError::new(
             "42704",
-            format!("trigger \"{name}\" for table \"{table}\" does not exist"),
+            format!(
+                "trigger \"{name}\" for table \"{table}\" does not exist",
+                table = crate::schema::split(table).1
+            ),
         ));
     }
     let mut next = catalog.clone();
@@ -1069,7 +1090,10 @@ pub fn enable_trigger(
     if let (Some(n), false) = (name, hit) {
         return Err(SqlError::new(
             "42704",
-            format!("trigger \"{n}\" for table \"{table}\" does not exist"),
+            format!(
+                "trigger \"{n}\" for table \"{table}\" does not exist",
+                table = crate::schema::split(table).1
+            ),
         ));
     }
     let m = triggers_mutation(&next, t.id)?;
