@@ -22,6 +22,42 @@ pub(crate) enum KeyRange {
 }
 
 impl<'a> Ctx<'a> {
+    /// Appends the values of `exprs` to `key`, the i-th as key column type
+    /// `type_of(i)` (the key has no more columns where it is None); false
+    /// when one is NULL, which no key holds (the lookup finds nothing).
+    async fn append_key_values(
+        &mut self,
+        key: &mut Vec<u8>,
+        exprs: &[Expr],
+        type_of: impl Fn(usize) -> Option<SqlType> + Send + Sync,
+        outer: &[Row],
+    ) -> SqlResult<bool> {
+        for (i, e) in exprs.iter().enumerate() {
+            let Some(t) = type_of(i) else { break };
+            let d = self.eval_row(e, &[], outer).await?;
+            if d.is_null() {
+                return Ok(false);
+            }
+            encode_key_into(key, &d, t);
+        }
+        Ok(true)
+    }
+
+    /// `base` with a range bound's value appended (None: the value is NULL).
+    async fn bound_key(
+        &mut self,
+        base: &[u8],
+        e: &Expr,
+        t: SqlType,
+        outer: &[Row],
+    ) -> SqlResult<Option<Vec<u8>>> {
+        let mut key = base.to_vec();
+        let found = self
+            .append_key_values(&mut key, std::slice::from_ref(e), |_| Some(t), outer)
+            .await?;
+        Ok(found.then_some(key))
+    }
+
     /// Evaluates the key expressions of `access` into the range it reads.
     pub(crate) async fn key_range(
         &mut self,
@@ -35,6 +71,7 @@ impl<'a> Ctx<'a> {
             .as_ref()
             .map(|pk| pk.columns.iter().map(|c| table.columns[*c].ty.ty).collect())
             .unwrap_or_default();
+        let key_type = |i: usize| key_types.get(i).copied();
         Ok(match access {
             Access::Full => KeyRange::Primary {
                 end: prefix_end(&prefix),
@@ -42,12 +79,11 @@ impl<'a> Ctx<'a> {
             },
             Access::Point(exprs) => {
                 let mut key = prefix.clone();
-                for (e, t) in exprs.iter().zip(&key_types) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(KeyRange::Empty);
-                    }
-                    encode_key_into(&mut key, &d, *t);
+                if !self
+                    .append_key_values(&mut key, exprs, key_type, outer)
+                    .await?
+                {
+                    return Ok(KeyRange::Empty);
                 }
                 KeyRange::Keys(vec![key])
             }
@@ -64,12 +100,12 @@ impl<'a> Ctx<'a> {
                     return Err(SqlError::internal("index vanished from its table"));
                 };
                 let mut start = index_prefix(table.id, idx.id);
-                for (e, c) in eqs.iter().zip(&idx.columns) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(KeyRange::Empty);
-                    }
-                    encode_key_into(&mut start, &d, table.columns[*c].ty.ty);
+                let column_type = |i: usize| idx.columns.get(i).map(|c| table.columns[*c].ty.ty);
+                if !self
+                    .append_key_values(&mut start, eqs, column_type, outer)
+                    .await?
+                {
+                    return Ok(KeyRange::Empty);
                 }
                 KeyRange::Index {
                     end: prefix_end(&start),
@@ -78,16 +114,14 @@ impl<'a> Ctx<'a> {
             }
             Access::Points(keys) => {
                 let mut encoded = std::collections::BTreeSet::new();
-                'keys: for exprs in keys {
+                for exprs in keys {
                     let mut key = prefix.clone();
-                    for (e, t) in exprs.iter().zip(&key_types) {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            continue 'keys;
-                        }
-                        encode_key_into(&mut key, &d, *t);
+                    if self
+                        .append_key_values(&mut key, exprs, key_type, outer)
+                        .await?
+                    {
+                        encoded.insert(key);
                     }
-                    encoded.insert(key);
                 }
                 KeyRange::Keys(encoded.into_iter().collect())
             }
@@ -97,47 +131,33 @@ impl<'a> Ctx<'a> {
                 upper,
             } => {
                 let mut base = prefix.clone();
-                for (e, t) in eqs.iter().zip(&key_types) {
-                    let d = self.eval_row(e, &[], outer).await?;
-                    if d.is_null() {
-                        return Ok(KeyRange::Empty);
-                    }
-                    encode_key_into(&mut base, &d, *t);
+                if !self
+                    .append_key_values(&mut base, eqs, key_type, outer)
+                    .await?
+                {
+                    return Ok(KeyRange::Empty);
                 }
                 let t = key_types
                     .get(eqs.len())
                     .copied()
                     .unwrap_or(SqlType::Unknown);
+                // Each bound is the prefix plus its value; an exclusive lower
+                // bound and an inclusive upper one start past every key
+                // extending it.
                 let start = match lower {
-                    Some((e, inclusive)) => {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            return Ok(KeyRange::Empty);
-                        }
-                        let mut k = base.clone();
-                        encode_key_into(&mut k, &d, t);
-                        if *inclusive {
-                            k
-                        } else {
-                            prefix_end(&k)
-                        }
-                    }
+                    Some((e, inclusive)) => match self.bound_key(&base, e, t, outer).await? {
+                        None => return Ok(KeyRange::Empty),
+                        Some(k) if *inclusive => k,
+                        Some(k) => prefix_end(&k),
+                    },
                     None => base.clone(),
                 };
                 let end = match upper {
-                    Some((e, inclusive)) => {
-                        let d = self.eval_row(e, &[], outer).await?;
-                        if d.is_null() {
-                            return Ok(KeyRange::Empty);
-                        }
-                        let mut k = base.clone();
-                        encode_key_into(&mut k, &d, t);
-                        if *inclusive {
-                            prefix_end(&k)
-                        } else {
-                            k
-                        }
-                    }
+                    Some((e, inclusive)) => match self.bound_key(&base, e, t, outer).await? {
+                        None => return Ok(KeyRange::Empty),
+                        Some(k) if *inclusive => prefix_end(&k),
+                        Some(k) => k,
+                    },
                     None => prefix_end(&base),
                 };
                 KeyRange::Primary { start, end }
