@@ -430,41 +430,11 @@ pub fn check_sequence_function(
 
 /// The catalog key of a relation named in text (`s.t`, `"T"`, `t`).
 fn relation_key(text: &str) -> String {
-    let parts: Vec<String> = split_qualified(text);
-    match parts.as_slice() {
+    match crate::schema::text_name_parts(text).as_slice() {
         [name] => name.clone(),
         [schema, name] => crate::schema::qualified(schema, name),
         _ => text.to_string(),
     }
-}
-
-/// `a.b` / `"A".b` as identifiers, folded like SQL names.
-fn split_qualified(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = text.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            '.' if !quoted => {
-                parts.push(std::mem::take(&mut cur));
-                was_quoted = false;
-            }
-            c if quoted || was_quoted => cur.push(c),
-            c => cur.extend(c.to_lowercase()),
-        }
-    }
-    parts.push(cur);
-    parts
 }
 
 // ------------------------------------------------------- catalog views
