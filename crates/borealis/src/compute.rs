@@ -98,6 +98,12 @@ impl Backend for SqlBackend {
                     ..error_info(e)
                 })?;
         }
+        session
+            .apply_startup_parameters(&startup.parameters)
+            .map_err(|e| ErrorInfo {
+                severity: "FATAL",
+                ..error_info(e)
+            })?;
         Ok(Box::new(SqlSession { session }))
     }
 

@@ -14,7 +14,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{borealis_exe, free_address, TempDir, UpCluster, PASSWORD};
+use support::{borealis_exe, free_address, superuser_config, TempDir, UpCluster, PASSWORD};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
@@ -58,14 +58,8 @@ fn rss_bytes(pid: u32) -> u64 {
 }
 
 fn config(port: u16) -> tokio_postgres::Config {
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host("127.0.0.1")
-        .port(port)
-        .user("postgres")
-        .password(PASSWORD)
-        .dbname("postgres")
-        .connect_timeout(Duration::from_secs(60));
+    let mut config = superuser_config(port);
+    config.connect_timeout(Duration::from_secs(60));
     config
 }
 

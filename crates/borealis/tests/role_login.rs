@@ -64,6 +64,34 @@ fn a_created_role_logs_in_with_its_password_and_has_only_its_privileges() {
         text(&denied.stderr)
     );
 
+    // Sequence functions check privileges as rows stream out: nothing on
+    // `counter` for ann until USAGE is granted (nextval and currval only).
+    cluster.psql("create sequence counter");
+    for call in [
+        "nextval('counter')",
+        "currval('counter')",
+        "setval('counter', 5)",
+    ] {
+        let refused = psql_as(port, "ann", "ann-pw", &format!("select {call}"));
+        assert!(!refused.status.success(), "{call} ran without privileges");
+        assert!(
+            text(&refused.stderr).contains("permission denied for sequence counter"),
+            "{call}: {}",
+            text(&refused.stderr)
+        );
+    }
+    cluster.psql("grant usage on sequence counter to ann");
+    let allowed = psql_as(
+        port,
+        "ann",
+        "ann-pw",
+        "select nextval('counter'), currval('counter')",
+    );
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    assert_eq!(text(&allowed.stdout), "1|1");
+    let setval = psql_as(port, "ann", "ann-pw", "select setval('counter', 5)");
+    assert!(!setval.status.success(), "setval needs UPDATE");
+
     let wrong = psql_as(port, "ann", "not-it", "select 1");
     assert!(!wrong.status.success());
     assert!(

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use support::{free_address, TempDir, UpCluster, PASSWORD};
+use support::{drive_connection, free_address, superuser_config, TempDir, UpCluster};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::config::{ChannelBinding, SslMode};
 use tokio_postgres::error::SqlState;
@@ -300,24 +300,15 @@ fn first_row(messages: &[tokio_postgres::SimpleQueryMessage]) -> &tokio_postgres
 }
 
 async fn connect(cluster: &UpCluster, ca: &std::path::Path) -> Client {
-    let mut config = tokio_postgres::Config::new();
+    let mut config = superuser_config(cluster.port);
     config
-        .host("127.0.0.1")
-        .port(cluster.port)
-        .user("postgres")
-        .password(PASSWORD)
-        .dbname("postgres")
         .ssl_mode(SslMode::Require)
         .channel_binding(ChannelBinding::Require);
     let (client, connection) = config
         .connect(RustlsMakeConnect::trusting(ca))
         .await
         .expect("connect over TLS with SCRAM-SHA-256-PLUS");
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("connection ended: {e}");
-        }
-    });
+    drive_connection(connection);
     client
 }
 

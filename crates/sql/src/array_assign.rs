@@ -1,13 +1,19 @@
-//! Array element and slice assignment: UPDATE (and ON CONFLICT DO UPDATE)
-//! SET lists (`SET a[i] = v`, `SET a[lo:hi] = v`) and INSERT column lists
-//! (`INSERT INTO t (a[1], a[2]) VALUES (x, y)` or `... SELECT x, y`).
-//! sqlparser reads no subscript on an assignment target, so the token stream
-//! is rewritten before parsing: `SET a = "\u{1}array_assign"(t.a, i, (v))`
-//! (`lo, hi` for a slice), and for INSERT one column `a` whose value nests
-//! the calls over NULL, as PostgreSQL builds it (`VALUES` rows rewritten in
-//! place; a query is wrapped as `SELECT ... FROM (query) AS s(c1, ...)`).
-//! The binder (`binder/array_ops.rs`) binds the internal function to
-//! `ArrayFn::AssignElement` / `AssignSlice`. Two assignments to elements of
+//! Array element and slice assignment, and composite field assignment:
+//! UPDATE (and ON CONFLICT DO UPDATE) SET lists (`SET a[i] = v`,
+//! `SET a[lo:hi] = v`, `SET c.f = v`, `SET c.f[i] = v`) and INSERT column
+//! lists (`INSERT INTO t (a[1], a[2]) VALUES (x, y)` or `... SELECT x, y`,
+//! `INSERT INTO t (c.f1, c.f2[1]) ...`). sqlparser reads no subscript or
+//! field on an assignment target, so the token stream is rewritten before
+//! parsing: `SET a = "\u{1}array_assign"(t.a, i, (v))` (`lo, hi` for a
+//! slice), `SET c = "\u{1}field_assign"(t.c, 'f', (v))`, nested for a
+//! longer path (`c.f[i]` assigns element i of `(t.c).f`), and for INSERT
+//! one column `a` whose value nests the calls over NULL, as PostgreSQL
+//! builds it (`VALUES` rows rewritten in place; a query is wrapped as
+//! `SELECT ... FROM (query) AS s(c1, ...)`). A path with a field starts from
+//! `"\u{1}insert_column"('c')`, a NULL of the column's type, since a field
+//! needs its row type. The binder binds the internal functions
+//! (`binder/array_ops.rs`: `ArrayFn::AssignElement` / `AssignSlice`;
+//! `binder/row_expr.rs`: `RowFn::SetField`). Two assignments to parts of
 //! one column in one SET list are refused as "multiple assignments to same
 //! column" (PostgreSQL combines them).
 
@@ -17,6 +23,10 @@ use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Whitespace, Word};
 /// The internal function the rewrite calls (unquotable by users: it starts
 /// with a control character).
 pub const ASSIGN_FN: &str = "\u{1}array_assign";
+/// `(row, 'field', value)`: the row with that field replaced.
+pub const FIELD_FN: &str = "\u{1}field_assign";
+/// `('column')`: a NULL of the INSERT target column's type.
+pub const INSERT_COLUMN_FN: &str = "\u{1}insert_column";
 
 fn is_keyword(t: &Token, k: Keyword) -> bool {
     matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none())
@@ -37,7 +47,10 @@ struct Item {
 /// Rewrites subscripted targets of every SET list and of an INSERT's
 /// column list in `tokens`.
 pub fn rewrite(tokens: &mut Vec<TokenWithSpan>) {
-    if !tokens.iter().any(|t| t.token == Token::LBracket) {
+    if !tokens
+        .iter()
+        .any(|t| matches!(t.token, Token::LBracket | Token::Period))
+    {
         return;
     }
     rewrite_insert(tokens);
@@ -47,7 +60,7 @@ pub fn rewrite(tokens: &mut Vec<TokenWithSpan>) {
     let mut items = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if is_keyword(&tokens[i].token, Keyword::SET) {
+        if is_keyword(&tokens[i].token, Keyword::SET) && in_update(tokens, i) {
             let qualifier = target_qualifier(tokens, i);
             i = scan_set_list(tokens, i + 1, qualifier.as_ref(), &mut items);
         } else {
@@ -106,6 +119,131 @@ fn target_qualifier(tokens: &[TokenWithSpan], set_at: usize) -> Option<TokenWith
     last_word(&words)
 }
 
+/// Whether the SET at `set_at` is an UPDATE's (or ON CONFLICT DO
+/// UPDATE's) SET list, not a `SET name = value` statement or ALTER ... SET:
+/// an UPDATE comes before it in the same statement.
+fn in_update(tokens: &[TokenWithSpan], set_at: usize) -> bool {
+    tokens[..set_at]
+        .iter()
+        .rev()
+        .take_while(|t| t.token != Token::SemiColon)
+        .any(|t| is_keyword(&t.token, Keyword::UPDATE))
+}
+
+/// One step of an assignment target's path after the column name.
+#[derive(Clone)]
+enum Step {
+    /// `[i]` or `[lo:hi]`: the bounds' tokens (one or two).
+    Subscript(Vec<Vec<TokenWithSpan>>),
+    /// `.field`: the field's word.
+    Field(TokenWithSpan),
+}
+
+/// The subscripts and fields after a target's name at `from`, and the
+/// index of the first significant token after them. None when a bracket
+/// does not close or a `.` is not followed by a name.
+fn target_path(tokens: &[TokenWithSpan], from: usize) -> Option<(Vec<Step>, Option<usize>)> {
+    let mut steps = Vec::new();
+    let mut at = from;
+    loop {
+        let Some(i) = next_significant(tokens, at) else {
+            return Some((steps, None));
+        };
+        match &tokens[i].token {
+            Token::LBracket => {
+                let (ranges, close) = subscript_parts(tokens, i)?;
+                steps.push(Step::Subscript(
+                    ranges.into_iter().map(|r| tokens[r].to_vec()).collect(),
+                ));
+                at = close + 1;
+            }
+            Token::Period => {
+                let w = next_significant(tokens, i + 1)?;
+                let Token::Word(_) = tokens[w].token else {
+                    return None;
+                };
+                steps.push(Step::Field(tokens[w].clone()));
+                at = w + 1;
+            }
+            _ => return Some((steps, Some(i))),
+        }
+    }
+}
+
+/// The value assigning `value` at `path` inside `acc` (a row or array
+/// expression's tokens): calls of the internal functions, each reading the
+/// part it builds on from `acc` (`(acc)[i]`, `(acc).f`). None for a slice
+/// followed by more steps, which PostgreSQL does not allow either.
+fn nest(
+    acc: Vec<TokenWithSpan>,
+    path: &[Step],
+    value: Vec<TokenWithSpan>,
+    span: Span,
+) -> Option<Vec<TokenWithSpan>> {
+    let tok = |t: Token| TokenWithSpan::new(t, span);
+    let Some((step, rest)) = path.split_first() else {
+        return Some(value);
+    };
+    let part = |selector: Vec<TokenWithSpan>| {
+        let mut p = vec![tok(Token::LParen)];
+        p.extend(acc.iter().cloned());
+        p.push(tok(Token::RParen));
+        p.extend(selector);
+        p
+    };
+    let (func, args, inner) = match step {
+        Step::Subscript(bounds) => {
+            let mut args = Vec::new();
+            for b in bounds {
+                args.push(tok(Token::Comma));
+                if b.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
+                    // An omitted slice bound.
+                    args.push(tok(Token::make_keyword("NULL")));
+                } else {
+                    args.extend(b.iter().cloned());
+                }
+            }
+            let inner = match (rest.is_empty(), bounds.as_slice()) {
+                (true, _) => value,
+                (false, [index]) => {
+                    let mut sel = vec![tok(Token::LBracket)];
+                    sel.extend(index.iter().cloned());
+                    sel.push(tok(Token::RBracket));
+                    nest(part(sel), rest, value, span)?
+                }
+                (false, _) => return None,
+            };
+            (ASSIGN_FN, args, inner)
+        }
+        Step::Field(field) => {
+            let args = vec![
+                tok(Token::Comma),
+                tok(Token::SingleQuotedString(column_name(field))),
+            ];
+            let inner = if rest.is_empty() {
+                value
+            } else {
+                nest(
+                    part(vec![tok(Token::Period), field.clone()]),
+                    rest,
+                    value,
+                    span,
+                )?
+            };
+            (FIELD_FN, args, inner)
+        }
+    };
+    let mut out = vec![tok(word(func)), tok(Token::LParen)];
+    out.extend(acc);
+    out.extend(args);
+    out.push(tok(Token::Comma));
+    out.push(tok(Token::LParen));
+    out.extend(inner);
+    out.push(tok(Token::RParen));
+    out.push(tok(Token::RParen));
+    Some(out)
+}
+
 /// Walks one SET list from `from`, collecting rewrites; returns where it ends.
 fn scan_set_list(
     tokens: &[TokenWithSpan],
@@ -121,40 +259,43 @@ fn scan_set_list(
         let Token::Word(_) = &tokens[name_at].token else {
             return name_at;
         };
-        let Some(open) = next_significant(tokens, name_at + 1) else {
+        // Find the end of this item's value (a comma at depth 0 or the end
+        // of the list), and the target's path.
+        let Some((path, eq)) = target_path(tokens, name_at + 1) else {
             return tokens.len();
         };
-        // Find the end of this item's value (a comma at depth 0 or the end
-        // of the list), and for a subscripted target its parts.
-        let subscript = if tokens[open].token == Token::LBracket {
-            match subscript_parts(tokens, open) {
-                Some(parts) => Some(parts),
-                None => return tokens.len(),
-            }
-        } else {
-            None
-        };
-        let eq = match &subscript {
-            Some((_, close)) => next_significant(tokens, close + 1),
-            None => Some(open),
-        };
         let Some(eq) = eq.filter(|&e| tokens[e].token == Token::Eq) else {
-            return open;
+            return eq.unwrap_or(tokens.len());
         };
         let (value_end, more) = value_end(tokens, eq + 1);
-        if let Some((bounds, close)) = subscript {
-            items.push(Item {
-                start: name_at,
-                end: value_end,
-                replacement: replacement(
-                    tokens,
-                    name_at,
-                    qualifier,
-                    &bounds,
-                    eq + 1..value_end,
-                    close,
-                ),
-            });
+        // `SET t.col = v` names the target table, not a field (as before).
+        let qualified = matches!(path.first(), Some(Step::Field(_)))
+            && qualifier.is_some_and(|q| column_name(q) == column_name(&tokens[name_at]));
+        if !path.is_empty() && !qualified {
+            let name = tokens[name_at].clone();
+            let span = name.span;
+            let tok = |t: Token| TokenWithSpan::new(t, span);
+            let mut acc = Vec::new();
+            if let Some(q) = qualifier {
+                acc.push(q.clone());
+                acc.push(tok(Token::Period));
+            }
+            acc.push(name.clone());
+            if let Some(value) = nest(acc, &path, tokens[eq + 1..value_end].to_vec(), span) {
+                let mut replacement = vec![
+                    name,
+                    tok(Token::Whitespace(Whitespace::Space)),
+                    tok(Token::Eq),
+                    tok(Token::Whitespace(Whitespace::Space)),
+                ];
+                replacement.extend(value);
+                replacement.push(tok(Token::Whitespace(Whitespace::Space)));
+                items.push(Item {
+                    start: name_at,
+                    end: value_end,
+                    replacement,
+                });
+            }
         }
         if !more {
             return value_end;
@@ -200,55 +341,6 @@ fn value_end(tokens: &[TokenWithSpan], from: usize) -> (usize, bool) {
     (tokens.len(), false)
 }
 
-fn replacement(
-    tokens: &[TokenWithSpan],
-    name_at: usize,
-    qualifier: Option<&TokenWithSpan>,
-    bounds: &[std::ops::Range<usize>],
-    value: std::ops::Range<usize>,
-    close: usize,
-) -> Vec<TokenWithSpan> {
-    let span: Span = tokens[name_at].span;
-    let tok = |t: Token| TokenWithSpan::new(t, span);
-    let name = tokens[name_at].clone();
-    let mut out = vec![
-        name.clone(),
-        tok(Token::Whitespace(Whitespace::Space)),
-        tok(Token::Eq),
-        tok(Token::Whitespace(Whitespace::Space)),
-        tok(Token::Word(Word {
-            value: ASSIGN_FN.to_string(),
-            quote_style: Some('"'),
-            keyword: Keyword::NoKeyword,
-        })),
-        tok(Token::LParen),
-    ];
-    if let Some(q) = qualifier {
-        out.push(q.clone());
-        out.push(tok(Token::Period));
-    }
-    out.push(name);
-    for b in bounds {
-        out.push(tok(Token::Comma));
-        if tokens[b.clone()]
-            .iter()
-            .all(|t| matches!(t.token, Token::Whitespace(_)))
-        {
-            // An omitted slice bound.
-            out.push(tok(Token::make_keyword("NULL")));
-        } else {
-            out.extend(tokens[b.clone()].iter().cloned());
-        }
-    }
-    out.push(tok(Token::Comma));
-    out.push(TokenWithSpan::new(Token::LParen, tokens[close].span));
-    out.extend(tokens[value].iter().cloned());
-    out.push(tok(Token::RParen));
-    out.push(tok(Token::RParen));
-    out.push(tok(Token::Whitespace(Whitespace::Space)));
-    out
-}
-
 fn word(value: &str) -> Token {
     Token::Word(Word {
         value: value.to_string(),
@@ -257,11 +349,11 @@ fn word(value: &str) -> Token {
     })
 }
 
-/// One entry of an INSERT column list: the column's tokens and, for a
-/// subscripted one, its bounds.
+/// One entry of an INSERT column list: the column's name and the path
+/// (subscripts, fields) assigned inside it; empty for the whole column.
 struct Target {
     name: TokenWithSpan,
-    bounds: Option<Vec<Vec<TokenWithSpan>>>,
+    path: Vec<Step>,
 }
 
 /// Splits `tokens[open+1..]` at commas of depth 1 up to the matching `)`;
@@ -317,36 +409,33 @@ fn insert_targets(tokens: &[TokenWithSpan]) -> Option<(usize, usize, Vec<Target>
         return None;
     }
     let open = (first..tokens.len()).find(|&i| tokens[i].token == Token::LParen)?;
+    // The first parenthesis must be the column list, not a VALUES row or a query.
+    if tokens[first..open].iter().any(|t| {
+        [Keyword::VALUES, Keyword::SELECT, Keyword::DEFAULT]
+            .iter()
+            .any(|k| is_keyword(&t.token, *k))
+    }) {
+        return None;
+    }
     let (parts, close) = split_parenthesized(tokens, open)?;
     let mut targets = Vec::new();
     for part in parts {
+        let end = part.end;
         let sig = significant_in(tokens, part);
-        let (&name_at, rest) = sig.split_first()?;
+        let (&name_at, _) = sig.split_first()?;
         let Token::Word(_) = tokens[name_at].token else {
             return None;
         };
-        let bounds = match rest {
-            [] => None,
-            [open_b, ..] if tokens[*open_b].token == Token::LBracket => {
-                let (ranges, close_b) = subscript_parts(tokens, *open_b)?;
-                if rest.last() != Some(&close_b) {
-                    return None; // several subscripts or field selection
-                }
-                Some(
-                    ranges
-                        .into_iter()
-                        .map(|r| tokens[r].to_vec())
-                        .collect::<Vec<_>>(),
-                )
-            }
-            _ => return None,
-        };
+        let (path, after) = target_path(&tokens[..end], name_at + 1)?;
+        if after.is_some() {
+            return None;
+        }
         targets.push(Target {
             name: tokens[name_at].clone(),
-            bounds,
+            path,
         });
     }
-    if !targets.iter().any(|t| t.bounds.is_some()) {
+    if targets.iter().all(|t| t.path.is_empty()) {
         return None;
     }
     Some((open, close, targets))
@@ -378,41 +467,41 @@ fn rewrite_insert(tokens: &mut Vec<TokenWithSpan>) {
     // A column both assigned whole and by element is left to the binder's error.
     if columns
         .iter()
-        .any(|(_, e)| e.len() > 1 && e.iter().any(|&i| targets[i].bounds.is_none()))
+        .any(|(_, e)| e.len() > 1 && e.iter().any(|&i| targets[i].path.is_empty()))
     {
         return;
     }
     let span = tokens[open].span;
     let tok = |t: Token| TokenWithSpan::new(t, span);
-    let value_of = |entries: &[usize], item: &dyn Fn(usize) -> Vec<TokenWithSpan>| {
-        let mut acc = vec![tok(Token::make_keyword("NULL"))];
-        for &i in entries {
-            let Some(bounds) = &targets[i].bounds else {
-                return item(i);
-            };
-            // The call carries the target's position (errors point at it).
-            let at = targets[i].name.span;
-            let mut call = vec![
-                TokenWithSpan::new(word(ASSIGN_FN), at),
-                TokenWithSpan::new(Token::LParen, at),
-            ];
-            call.extend(acc);
-            for b in bounds {
-                call.push(tok(Token::Comma));
-                if b.iter().all(|t| matches!(t.token, Token::Whitespace(_))) {
-                    call.push(tok(Token::make_keyword("NULL")));
-                } else {
-                    call.extend(b.iter().cloned());
-                }
-            }
-            call.push(tok(Token::Comma));
-            call.push(tok(Token::LParen));
-            call.extend(item(i));
-            call.push(tok(Token::RParen));
-            call.push(tok(Token::RParen));
-            acc = call;
+    // A column with a field in some path starts from a NULL of its type.
+    let start = |entries: &[usize]| {
+        let has_field = entries
+            .iter()
+            .any(|&i| targets[i].path.iter().any(|s| matches!(s, Step::Field(_))));
+        if !has_field {
+            return vec![tok(Token::make_keyword("NULL"))];
         }
-        acc
+        vec![
+            tok(word(INSERT_COLUMN_FN)),
+            tok(Token::LParen),
+            tok(Token::SingleQuotedString(column_name(
+                &targets[entries[0]].name,
+            ))),
+            tok(Token::RParen),
+        ]
+    };
+    let value_of = |entries: &[usize],
+                    item: &dyn Fn(usize) -> Vec<TokenWithSpan>|
+     -> Option<Vec<TokenWithSpan>> {
+        let mut acc = start(entries);
+        for &i in entries {
+            if targets[i].path.is_empty() {
+                return Some(item(i));
+            }
+            // The calls carry the target's position (errors point at it).
+            acc = nest(acc, &targets[i].path, item(i), targets[i].name.span)?;
+        }
+        Some(acc)
     };
     let mut column_list = vec![tok(Token::LParen)];
     for (k, (_, entries)) in columns.iter().enumerate() {
@@ -473,7 +562,10 @@ fn rewrite_insert(tokens: &mut Vec<TokenWithSpan>) {
                 if k > 0 {
                     source.push(tok(Token::Comma));
                 }
-                source.extend(value_of(entries, &item));
+                let Some(value) = value_of(entries, &item) else {
+                    return;
+                };
+                source.extend(value);
             }
             source.push(tok(Token::RParen));
             at = row_close + 1;
@@ -493,7 +585,10 @@ fn rewrite_insert(tokens: &mut Vec<TokenWithSpan>) {
             if k > 0 {
                 source.push(tok(Token::Comma));
             }
-            source.extend(value_of(entries, &column_ref));
+            let Some(value) = value_of(entries, &column_ref) else {
+                return;
+            };
+            source.extend(value);
         }
         source.push(tok(Token::Whitespace(Whitespace::Space)));
         source.push(tok(Token::make_keyword("FROM")));
@@ -520,17 +615,10 @@ fn rewrite_insert(tokens: &mut Vec<TokenWithSpan>) {
 
 #[cfg(test)]
 mod tests {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::Tokenizer;
-
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
-            .tokenize_with_location()
-            .unwrap();
-        rewrite(&mut tokens);
-        tokens.iter().map(|t| t.token.to_string()).collect()
+        crate::token_rewrite_tests::rewritten_by(sql, rewrite)
     }
 
     #[test]
@@ -560,5 +648,46 @@ mod tests {
             "insert into t (f2) SELECT \"\u{1}array_assign\"(NULL,1,2,(\"\u{1}s\".\"\u{1}c0\")) FROM(select 7) AS \"\u{1}s\"(\"\u{1}c0\") "
         );
         assert_eq!(rewritten("SELECT a[1] FROM t"), "SELECT a[1] FROM t");
+    }
+
+    #[test]
+    fn field_targets_become_nested_calls() {
+        assert_eq!(
+            rewritten("UPDATE t SET c.f = 1, d = 2"),
+            "UPDATE t SET c = \"\u{1}field_assign\"(t.c,'f',( 1)) , d = 2"
+        );
+        assert_eq!(
+            rewritten("UPDATE t SET c.f[2] = 'x'"),
+            "UPDATE t SET c = \"\u{1}field_assign\"(t.c,'f',(\"\u{1}array_assign\"((t.c).f,2,( 'x')))) "
+        );
+        // The table's own name before a column is a qualifier, not a field.
+        assert_eq!(rewritten("UPDATE t SET t.c = 1"), "UPDATE t SET t.c = 1");
+        assert_eq!(
+            rewritten("INSERT INTO t (c.f, c.g) VALUES (1, 2)"),
+            "INSERT INTO t (c) VALUES(\"\u{1}field_assign\"(\"\u{1}field_assign\"(\"\u{1}insert_column\"('c'),'f',(1)),'g',( 2))) "
+        );
+        assert_eq!(
+            rewritten("INSERT INTO t (a[1].f) VALUES (1)"),
+            "INSERT INTO t (a) VALUES(\"\u{1}array_assign\"(\"\u{1}insert_column\"('a'),1,(\"\u{1}field_assign\"((\"\u{1}insert_column\"('a'))[1],'f',(1))))) "
+        );
+        // A SET statement's dotted name is a setting, not a field.
+        assert_eq!(
+            rewritten("SET myapp.user_id = '42'"),
+            "SET myapp.user_id = '42'"
+        );
+        assert_eq!(
+            rewritten("UPDATE t SET c.f = 1; SET myapp.x = 2"),
+            "UPDATE t SET c = \"\u{1}field_assign\"(t.c,'f',( 1)) ; SET myapp.x = 2"
+        );
+        // Only the column list is rewritten, never a VALUES row.
+        assert_eq!(
+            rewritten("INSERT INTO t VALUES (a.b)"),
+            "INSERT INTO t VALUES (a.b)"
+        );
+        // A slice followed by more of a path is left for the parser to refuse.
+        assert_eq!(
+            rewritten("INSERT INTO t (a[1:2].f) VALUES (1)"),
+            "INSERT INTO t (a[1:2].f) VALUES (1)"
+        );
     }
 }

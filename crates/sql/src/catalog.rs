@@ -120,6 +120,12 @@ pub struct TableDef {
         skip_serializing_if = "crate::partition::Partitioning::is_empty"
     )]
     pub partitioning: crate::partition::Partitioning,
+    /// Parents under table inheritance (`crate::inheritance`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::inheritance::Inheritance::is_empty"
+    )]
+    pub inheritance: crate::inheritance::Inheritance,
 }
 
 impl TableDef {
@@ -191,6 +197,8 @@ pub struct Catalog {
     pub triggers: BTreeMap<u32, Vec<Arc<crate::routine::TriggerDef>>>,
     /// Schemas made by CREATE SCHEMA (`crate::schema`; built-in ones are implicit).
     pub schemas: BTreeMap<String, Arc<crate::schema::SchemaDef>>,
+    /// COMMENT ON descriptions (`crate::descriptions`).
+    pub descriptions: crate::descriptions::Descriptions,
     /// The session's search path (not stored: set on a session's view).
     pub search_path: Arc<crate::schema::SearchPath>,
     pub next_table_id: u32,
@@ -335,6 +343,9 @@ impl Catalog {
                     }
                     Some(&crate::privileges::PRIVILEGE_TAG) => {
                         crate::privileges::load_entry(&mut cat.privileges, &v)?;
+                    }
+                    Some(&crate::descriptions::DESCRIPTION_TAG) => {
+                        crate::descriptions::load_entry(&mut cat.descriptions, &v)?;
                     }
                     Some(&ROLE_TAG) => {
                         let def: crate::roles::RoleDef =

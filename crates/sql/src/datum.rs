@@ -4,10 +4,12 @@
 
 use std::cmp::Ordering;
 
+use crate::bit_string::BitString;
 use crate::datetime;
 use crate::error::{SqlError, SqlResult};
 use crate::interval::{self, Interval};
 use crate::numeric::Numeric;
+use crate::timezone::DateTimeConfig;
 use crate::types::{numeric_typmod, ColType, SqlType};
 
 /// A run-time value. Text-like types (text, varchar, bpchar, unknown) share `Text`;
@@ -40,6 +42,10 @@ pub enum Datum {
     Jsonb(String),
     /// A one-dimensional array (lower bound 1).
     Array(Vec<Datum>),
+    /// pg_lsn: a write-ahead-log position (`crate::pg_lsn`).
+    PgLsn(u64),
+    /// bit(n) and bit varying(n).
+    Bits(BitString),
 }
 
 /// Which cast rules apply (PostgreSQL's COERCION_IMPLICIT/ASSIGNMENT/EXPLICIT).
@@ -72,6 +78,8 @@ impl Datum {
             Datum::TimestampTz(_) => SqlType::TimestampTz,
             Datum::Bytea(_) => SqlType::Bytea,
             Datum::Uuid(_) => SqlType::Uuid,
+            Datum::PgLsn(_) => SqlType::PgLsn,
+            Datum::Bits(_) => SqlType::Bit,
             Datum::Interval(_) => SqlType::Interval,
             Datum::Time(_) => SqlType::Time,
             Datum::Json(_) => SqlType::Json,
@@ -86,8 +94,13 @@ impl Datum {
         }
     }
 
-    /// PostgreSQL text output; None for NULL.
+    /// PostgreSQL text output (UTC, DateStyle ISO); None for NULL.
     pub fn to_text(&self, extra_float_digits: i32) -> Option<String> {
+        self.to_text_in(extra_float_digits, DateTimeConfig::standard())
+    }
+
+    /// PostgreSQL text output under the session's TimeZone and DateStyle.
+    pub fn to_text_in(&self, extra_float_digits: i32, dt: &DateTimeConfig) -> Option<String> {
         Some(match self {
             Datum::Null => return None,
             Datum::Bool(b) => if *b { "t" } else { "f" }.to_string(),
@@ -98,15 +111,17 @@ impl Datum {
             Datum::Float8(v) => format_float(*v, false, extra_float_digits),
             Datum::Numeric(n) => n.to_pg_string(),
             Datum::Text(s) => s.clone(),
-            Datum::Date(d) => datetime::format_date(*d),
-            Datum::Timestamp(t) => datetime::format_timestamp(*t),
-            Datum::TimestampTz(t) => datetime::format_timestamptz(*t),
+            Datum::Date(d) => datetime::format_date_in(*d, dt.style),
+            Datum::Timestamp(t) => datetime::format_timestamp_in(*t, dt.style),
+            Datum::TimestampTz(t) => datetime::format_timestamptz_in(*t, dt),
             Datum::Bytea(b) => interval::format_bytea(b),
             Datum::Uuid(u) => interval::format_uuid(*u),
-            Datum::Interval(iv) => interval::format_interval(iv),
+            Datum::PgLsn(v) => crate::pg_lsn::format(*v),
+            Datum::Bits(b) => b.format(),
+            Datum::Interval(iv) => interval::format_interval_in(iv, dt.interval),
             Datum::Time(t) => interval::format_time(*t),
             Datum::Json(s) | Datum::Jsonb(s) => s.clone(),
-            Datum::Array(items) => format_array(items, extra_float_digits),
+            Datum::Array(items) => format_array(items, extra_float_digits, dt),
         })
     }
 
@@ -402,8 +417,14 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Parses PostgreSQL text input for a type (with its typmod applied).
+/// Parses PostgreSQL text input for a type (with its typmod applied), with
+/// dates and timestamps read as in UTC and `ISO, MDY`.
 pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
+    parse_text_in(s, target, DateTimeConfig::standard())
+}
+
+/// Parses PostgreSQL text input under the session's TimeZone and DateStyle.
+pub fn parse_text_in(s: &str, target: ColType, dt: &DateTimeConfig) -> SqlResult<Datum> {
     let d = match target.ty {
         SqlType::Bool => {
             Datum::Bool(parse_bool(s).ok_or_else(|| SqlError::invalid_text("boolean", s))?)
@@ -414,20 +435,29 @@ pub fn parse_text(s: &str, target: ColType) -> SqlResult<Datum> {
         SqlType::Float4 => Datum::Float4(parse_float(s, SqlType::Float4)? as f32),
         SqlType::Float8 => Datum::Float8(parse_float(s, SqlType::Float8)?),
         SqlType::Numeric => Datum::Numeric(Numeric::parse(s)?),
-        SqlType::Date => Datum::Date(datetime::parse_date(s)?),
-        SqlType::Timestamp => Datum::Timestamp(datetime::parse_timestamp(s)?),
-        SqlType::TimestampTz => Datum::TimestampTz(datetime::parse_timestamptz(s)?),
+        SqlType::Date => Datum::Date(datetime::parse_date_in(s, dt)?),
+        SqlType::Timestamp => Datum::Timestamp(datetime::parse_timestamp_in(s, dt)?),
+        SqlType::TimestampTz => Datum::TimestampTz(datetime::parse_timestamptz_in(s, dt)?),
         SqlType::Bytea => Datum::Bytea(interval::parse_bytea(s)?),
         SqlType::Uuid => Datum::Uuid(interval::parse_uuid(s)?),
+        SqlType::PgLsn => Datum::PgLsn(crate::pg_lsn::parse(s)?),
+        SqlType::Bit | SqlType::VarBit => Datum::Bits(BitString::parse(s)?),
         SqlType::Interval => Datum::Interval(interval::parse_interval(s)?),
         SqlType::Time => Datum::Time(interval::parse_time(s)?),
         SqlType::Json => Datum::Json(crate::json::parse_json(s)?),
         SqlType::Jsonb => Datum::Jsonb(crate::json::parse_jsonb(s)?),
-        SqlType::Array(e) => parse_array(s, e.ty())?,
+        SqlType::Array(e) => parse_array(s, e.ty(), dt)?,
         SqlType::Int2Vector => parse_int2vector(s)?,
         SqlType::Oid => Datum::Int8(parse_oid(s)?),
         SqlType::InternalChar => Datum::Text(internal_char_text(internal_char_byte(s))),
         SqlType::Enum(oid) => Datum::Text(crate::user_types::parse_label(oid, s)?),
+        SqlType::Composite(oid) => Datum::Text(crate::composite::input(oid, s)?),
+        SqlType::Record => {
+            return Err(SqlError::new(
+                "0A000",
+                "input of anonymous composite types is not implemented",
+            ))
+        }
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown | SqlType::Name => {
             Datum::Text(s.to_string())
         }
@@ -474,6 +504,15 @@ pub fn apply_typmod(d: Datum, target: ColType, ctx: CastContext) -> SqlResult<Da
             let (p, s) = numeric_typmod(target.typmod);
             Ok(Datum::Numeric(v.apply_typmod(p, s)?))
         }
+        (Datum::Bits(b), SqlType::Bit | SqlType::VarBit) if target.typmod >= 0 => {
+            let (n, explicit) = (target.typmod as usize, ctx == CastContext::Explicit);
+            let b = b.clone();
+            Ok(Datum::Bits(if target.ty == SqlType::Bit {
+                b.into_fixed(n, explicit)?
+            } else {
+                b.into_varying(n, explicit)?
+            }))
+        }
         _ => Ok(d),
     }
 }
@@ -498,9 +537,21 @@ fn type_range_name(to: SqlType) -> &'static str {
     }
 }
 
-/// Converts `d` (of static type `from`) to `to`. The binder has already checked
-/// that the cast exists in the given context.
+/// Converts `d` (of static type `from`) to `to`, in UTC and `ISO, MDY`. The
+/// binder has already checked that the cast exists in the given context.
 pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult<Datum> {
+    cast_in(d, from, to, ctx, DateTimeConfig::standard())
+}
+
+/// [`cast`] under the session's TimeZone and DateStyle (text forms of dates
+/// and timestamps, and conversions between local and absolute time).
+pub fn cast_in(
+    d: Datum,
+    from: SqlType,
+    to: ColType,
+    ctx: CastContext,
+    dt: &DateTimeConfig,
+) -> SqlResult<Datum> {
     if d.is_null() {
         return Ok(Datum::Null);
     }
@@ -519,12 +570,27 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             // "char" is a signed byte as an integer.
             Datum::Int4(internal_char_byte(&s) as i8 as i32)
         }
-        (Datum::Text(s), _) => return parse_text(&s, to),
+        (Datum::Text(s), _) => return parse_text_in(&s, to, dt),
         (Datum::Bool(b), SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
             Datum::Text(if b { "true" } else { "false" }.into())
         }
         (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
-            Datum::Text(other.to_text(1).unwrap_or_default())
+            Datum::Text(other.to_text_in(1, dt).unwrap_or_default())
+        }
+        (Datum::Bits(b), SqlType::Bit | SqlType::VarBit) => Datum::Bits(b),
+        (Datum::Bits(b), SqlType::Int4) if from == SqlType::Bit => {
+            Datum::Int4(b.to_integer(32, "integer")? as i32)
+        }
+        (Datum::Bits(b), SqlType::Int8) if from == SqlType::Bit => {
+            Datum::Int8(b.to_integer(64, "bigint")?)
+        }
+        (Datum::Int4(v), SqlType::Bit) => Datum::Bits(BitString::from_integer(
+            v.into(),
+            32,
+            to.typmod.max(1) as usize,
+        )),
+        (Datum::Int8(v), SqlType::Bit) if from == SqlType::Int8 => {
+            Datum::Bits(BitString::from_integer(v, 64, to.typmod.max(1) as usize))
         }
         (Datum::Int8(v), _) if from == SqlType::Oid => match t {
             SqlType::Oid | SqlType::Int8 => Datum::Int8(v),
@@ -537,19 +603,23 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             Datum::Timestamp(d as i64 * datetime::USECS_PER_DAY)
         }
         (Datum::Date(d), SqlType::TimestampTz) => {
-            Datum::TimestampTz(d as i64 * datetime::USECS_PER_DAY)
+            Datum::TimestampTz(dt.zone.local_to_utc(d as i64 * datetime::USECS_PER_DAY))
         }
-        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Date) => Datum::Date(
-            datetime::check_date_range(v.div_euclid(datetime::USECS_PER_DAY))?,
-        ),
-        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Timestamp) => Datum::Timestamp(v),
-        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::TimestampTz) => {
-            Datum::TimestampTz(v)
-        }
+        (Datum::Timestamp(v), SqlType::Date) => Datum::Date(datetime::check_date_range(
+            v.div_euclid(datetime::USECS_PER_DAY),
+        )?),
+        (Datum::TimestampTz(v), SqlType::Date) => Datum::Date(datetime::check_date_range(
+            dt.zone.utc_to_local(v).div_euclid(datetime::USECS_PER_DAY),
+        )?),
+        (Datum::Timestamp(v), SqlType::Timestamp) => Datum::Timestamp(v),
+        (Datum::TimestampTz(v), SqlType::Timestamp) => Datum::Timestamp(dt.zone.utc_to_local(v)),
+        (Datum::TimestampTz(v), SqlType::TimestampTz) => Datum::TimestampTz(v),
+        (Datum::Timestamp(v), SqlType::TimestampTz) => Datum::TimestampTz(dt.zone.local_to_utc(v)),
         (Datum::Bool(b), SqlType::Bool) => Datum::Bool(b),
         (
             d @ (Datum::Bytea(_)
             | Datum::Uuid(_)
+            | Datum::PgLsn(_)
             | Datum::Interval(_)
             | Datum::Time(_)
             | Datum::Json(_)
@@ -563,14 +633,15 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
             };
             let mut out = Vec::with_capacity(items.len());
             for x in items {
-                out.push(cast(x, from_elem, e.ty().plain(), ctx)?);
+                out.push(cast_in(x, from_elem, e.ty().plain(), ctx, dt)?);
             }
             Datum::Array(out)
         }
         (Datum::Json(s), SqlType::Jsonb) => Datum::Jsonb(crate::json::parse_jsonb(&s)?),
         (Datum::Jsonb(s), SqlType::Json) => Datum::Json(s),
-        (Datum::Timestamp(v) | Datum::TimestampTz(v), SqlType::Time) => {
-            Datum::Time(v.rem_euclid(datetime::USECS_PER_DAY))
+        (Datum::Timestamp(v), SqlType::Time) => Datum::Time(v.rem_euclid(datetime::USECS_PER_DAY)),
+        (Datum::TimestampTz(v), SqlType::Time) => {
+            Datum::Time(dt.zone.utc_to_local(v).rem_euclid(datetime::USECS_PER_DAY))
         }
         (Datum::Interval(iv), SqlType::Time) => {
             Datum::Time(iv.micros.rem_euclid(datetime::USECS_PER_DAY))
@@ -670,13 +741,13 @@ pub fn cast(d: Datum, from: SqlType, to: ColType, ctx: CastContext) -> SqlResult
 }
 
 /// Array output: `{1,2,NULL,"a b"}` (elements quoted when PostgreSQL would).
-fn format_array(items: &[Datum], extra_float_digits: i32) -> String {
+fn format_array(items: &[Datum], extra_float_digits: i32, dt: &DateTimeConfig) -> String {
     let mut out = String::from("{");
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        match x.to_text(extra_float_digits) {
+        match x.to_text_in(extra_float_digits, dt) {
             None => out.push_str("NULL"),
             Some(t) => {
                 let quote = t.is_empty()
@@ -704,7 +775,7 @@ fn format_array(items: &[Datum], extra_float_digits: i32) -> String {
 }
 
 /// Array input: `{1, 2, NULL, "a b"}` (one dimension).
-fn parse_array(s: &str, elem: SqlType) -> SqlResult<Datum> {
+fn parse_array(s: &str, elem: SqlType, dt: &DateTimeConfig) -> SqlResult<Datum> {
     let malformed = || SqlError::new("22P02", format!("malformed array literal: \"{s}\""));
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
     let inner = t
@@ -773,7 +844,7 @@ fn parse_array(s: &str, elem: SqlType) -> SqlResult<Datum> {
         if !quoted && text.eq_ignore_ascii_case("null") {
             items.push(Datum::Null);
         } else {
-            items.push(parse_text(&text, elem.plain())?);
+            items.push(parse_text_in(&text, elem.plain(), dt)?);
         }
         match chars.get(i) {
             None => break,
@@ -815,6 +886,10 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         (Datum::Text(x), Datum::Text(y)) => {
             if let SqlType::Enum(oid) = ty {
                 crate::user_types::compare_labels(oid, x, y)
+            } else if let SqlType::Composite(oid) = ty {
+                crate::composite::compare(Some(oid), x, y)
+            } else if ty == SqlType::Record {
+                crate::composite::compare(None, x, y)
             } else if ty == SqlType::Bpchar {
                 x.trim_end_matches(' ').cmp(y.trim_end_matches(' '))
             } else if ty == SqlType::InternalChar {
@@ -827,6 +902,8 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         (Datum::Date(x), Datum::Date(y)) => x.cmp(y),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
+        (Datum::PgLsn(x), Datum::PgLsn(y)) => x.cmp(y),
+        (Datum::Bits(x), Datum::Bits(y)) => x.compare(y),
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Time(x), Datum::Time(y)) => x.cmp(y),
         (Datum::Json(x) | Datum::Jsonb(x), Datum::Json(y) | Datum::Jsonb(y)) => x.cmp(y),

@@ -100,6 +100,19 @@ impl DdlChange {
             rekey: None,
         }
     }
+
+    /// Follows this change with `later`, a change built on this one's
+    /// catalog (a child's or partition's part of an ALTER TABLE): its catalog
+    /// replaces this one's and its mutations, checks, backfill and sequences
+    /// come after this one's. `later`'s rekey is not carried over.
+    pub(crate) fn then(&mut self, later: DdlChange) {
+        self.catalog = later.catalog;
+        self.mutations.extend(later.mutations);
+        self.validations.extend(later.validations);
+        self.backfill.extend(later.backfill);
+        self.created_sequences.extend(later.created_sequences);
+        self.dropped_sequences.extend(later.dropped_sequences);
+    }
 }
 
 /// ADD PRIMARY KEY: every row of each `from` is copied into its `to` (a new
@@ -201,6 +214,7 @@ pub fn create_table(
     ct: &ast::CreateTable,
     sql: &str,
     id: u32,
+    notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let like = match &ct.like {
         None => None,
@@ -213,17 +227,12 @@ pub fn create_table(
         return Err(SqlError::unsupported("this form of CREATE TABLE"));
     }
     if ct.partition_of.is_some() {
-        return crate::partition_ddl::create_partition(catalog, ct, sql, id);
+        return crate::partition_ddl::create_partition(catalog, ct, sql, id, notices);
     }
     if ct.for_values.is_some() {
         return Err(SqlError::syntax("FOR VALUES without PARTITION OF"));
     }
     crate::partition_ddl::check_inherits(catalog, ct)?;
-    if ct.inherits.as_ref().is_some_and(|p| !p.is_empty()) {
-        // Table inheritance is not implemented: refuse rather than create a
-        // table without its parents' columns.
-        return Err(SqlError::unsupported("CREATE TABLE ... INHERITS"));
-    }
     crate::reloptions::check_table_options(&ct.table_options)?;
     let name = created_table_name(ct, sql)?;
     if catalog.tables.contains_key(&name) || catalog.views.contains_key(&name) {
@@ -251,6 +260,7 @@ pub fn create_table(
         slots: 0,
         stats: None,
         partitioning: Default::default(),
+        inheritance: Default::default(),
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
@@ -258,6 +268,8 @@ pub fn create_table(
     let mut pending_unique: Vec<(Option<String>, Vec<usize>)> = vec![];
     let mut pending_checks: Vec<(Option<String>, ast::Expr, Option<usize>)> = vec![];
     let mut pending_defaults: Vec<(usize, &ast::Expr)> = vec![];
+    // GENERATED ... AS IDENTITY (options), by sequence.
+    let mut identity_options: Vec<(String, Vec<ast::SequenceOptions>)> = vec![];
     let pk_twice = || {
         SqlError::new(
             "42P16",
@@ -279,10 +291,18 @@ pub fn create_table(
             });
         }
     }
+    // INHERITS: the parents' columns come first; a local column of the same
+    // name merges into the inherited one.
+    let inherited = crate::inheritance::inherit_from_parents(catalog, ct, &mut t, notices)?;
+    names.extend(t.checks.iter().map(|c| c.name.clone()));
+    let mut merged = BTreeSet::new();
     for col in ct.columns.iter() {
-        let ci = t.columns.len();
         let cname = ident_name(&col.name);
-        if t.column_index(&cname).is_some() {
+        let merge_into = t
+            .column_index(&cname)
+            .filter(|&i| i < inherited && merged.insert(i));
+        let ci = merge_into.unwrap_or(t.columns.len());
+        if merge_into.is_none() && t.column_index(&cname).is_some() {
             return Err(SqlError::new(
                 "42701",
                 format!("column \"{cname}\" specified more than once"),
@@ -349,9 +369,13 @@ pub fn create_table(
                 }
                 ast::ColumnOption::Generated {
                     generation_expr: None,
+                    sequence_options,
                     ..
                 } => {
                     let seq = format!("{name}_{cname}_seq");
+                    if let Some(o) = sequence_options.as_ref().filter(|o| !o.is_empty()) {
+                        identity_options.push((seq.clone(), o.clone()));
+                    }
                     def.not_null = true;
                     def.default = Some(format!("nextval('{seq}')"));
                     t.owned_sequences.push(seq);
@@ -359,7 +383,10 @@ pub fn create_table(
                 other => return Err(SqlError::unsupported(format!("column option {other}"))),
             }
         }
-        t.columns.push(def);
+        match merge_into {
+            Some(i) => crate::inheritance::merge_local_column(&mut t, i, def, notices)?,
+            None => t.columns.push(def),
+        }
     }
     for c in &ct.constraints {
         match c {
@@ -429,6 +456,11 @@ pub fn create_table(
         });
     }
     for (cname, expr, col) in pending_checks {
+        if let Some(n) = &cname {
+            if crate::inheritance::merge_local_check(&t, n, &expr.to_string(), notices)? {
+                continue;
+            }
+        }
         let n = match cname {
             Some(n) => unique_name(n, &mut names),
             None => {
@@ -455,6 +487,20 @@ pub fn create_table(
     }
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(e) = &ct.partition_by {
+        // Its partitions inherit every CHECK, so none may opt out.
+        let no_inherit = ct
+            .constraints
+            .iter()
+            .any(|c| matches!(c, ast::TableConstraint::Check(ch) if ch.no_inherit));
+        if no_inherit {
+            return Err(SqlError::new(
+                "42P16",
+                format!(
+                    "cannot add NO INHERIT constraint to partitioned table \"{}\"",
+                    crate::schema::shown_name(&t.name)
+                ),
+            ));
+        }
         t.partitioning.key = Some(crate::partition_ddl::parse_key(catalog, sql, e, &t)?);
         crate::partition_ddl::check_unique_covers_key(&t)?;
     }
@@ -482,7 +528,13 @@ pub fn create_table(
     let mut next = scratch;
     for s in t.owned_sequences.iter() {
         // SERIAL / identity sequences take their column's type.
-        mutations.extend(crate::sequence_ddl::serial_sequence(&mut next, &t, s)?);
+        let identity = identity_options
+            .iter()
+            .find(|(n, _)| n == s)
+            .map_or(&[][..], |(_, o)| o.as_slice());
+        mutations.extend(crate::sequence_ddl::serial_sequence(
+            &mut next, &t, s, identity,
+        )?);
     }
     for s in t.rowid_sequence.iter() {
         mutations.push(sequence_mutation(s, 0));
@@ -711,23 +763,41 @@ pub fn drop_table(
     catalog: &Catalog,
     names: &[ast::ObjectName],
     if_exists: bool,
+    cascade: bool,
+    notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let mut next = catalog.clone();
     let mut mutations = Vec::new();
     let mut dropped_sequences = Vec::new();
+    // Tables dropped by this statement: partitions of listed ones included,
+    // and their inheritance children under CASCADE.
+    let listed: Vec<String> = names.iter().filter_map(|n| object_name(n).ok()).collect();
+    let mut dropping = listed.clone();
+    for n in &listed {
+        if let Some(t) = catalog.tables.get(n) {
+            dropping.extend(
+                crate::partition::descendants(catalog, t)
+                    .iter()
+                    .map(|d| d.name.clone()),
+            );
+        }
+    }
+    if cascade {
+        let cascaded = crate::inheritance::cascade_drop(catalog, &listed, notices);
+        dropping.extend(cascaded);
+    }
+    for n in &listed {
+        if let Some(t) = catalog.tables.get(n) {
+            crate::inheritance::check_drop(catalog, t, &dropping)?;
+        }
+    }
+    let mut cascaded: Vec<String> = dropping
+        .iter()
+        .filter(|n| !listed.contains(n))
+        .cloned()
+        .collect();
     for n in names {
         let name = object_name(n)?;
-        // Tables dropped by this statement, partitions of listed ones included.
-        let mut dropping: Vec<String> = names.iter().filter_map(|n| object_name(n).ok()).collect();
-        for n in dropping.clone() {
-            if let Some(t) = catalog.tables.get(&n) {
-                dropping.extend(
-                    crate::partition::descendants(catalog, t)
-                        .iter()
-                        .map(|d| d.name.clone()),
-                );
-            }
-        }
         let mut deps = Vec::new();
         for other in catalog.tables.values() {
             if other.name == name || dropping.contains(&other.name) {
@@ -765,9 +835,13 @@ pub fn drop_table(
                 format!("table \"{name}\" does not exist"),
             ));
         };
-        // A partitioned table's partitions go with it.
+        // A partitioned table's partitions go with it (and CASCADE's
+        // inheritance children with the first listed table).
         let mut gone = crate::partition::descendants(catalog, &t);
         gone.insert(0, t);
+        for c in std::mem::take(&mut cascaded) {
+            gone.extend(next.tables.get(&c).cloned());
+        }
         for t in gone {
             next.tables.remove(&t.name);
             mutations.push(Mutation {
@@ -808,6 +882,17 @@ pub fn alter_table(
     at: &ast::AlterTable,
     sql: &str,
 ) -> SqlResult<Option<DdlChange>> {
+    alter_table_with_notices(catalog, at, sql, &mut Vec::new())
+}
+
+/// ALTER TABLE, with PostgreSQL's NOTICEs when a child's column or CHECK
+/// constraint merges with the one added to its parent.
+pub fn alter_table_with_notices(
+    catalog: &Catalog,
+    at: &ast::AlterTable,
+    sql: &str,
+    notices: &mut Vec<SqlError>,
+) -> SqlResult<Option<DdlChange>> {
     let target = object_name(&at.name)
         .ok()
         .and_then(|n| catalog.tables.get(&n).cloned());
@@ -817,20 +902,23 @@ pub fn alter_table(
     let Some(mut change) = alter_one_table(catalog, at, sql)? else {
         return Ok(None);
     };
+    if let Some(t) = target
+        .as_ref()
+        .filter(|t| crate::inheritance::has_children(catalog, t))
+    {
+        let apply: crate::inheritance::AlterOne = alter_one_table;
+        crate::inheritance::propagate_alter(catalog, at, t, sql, &mut change, apply, notices)?;
+    }
     let Some(t) = target.filter(|t| t.partitioning.key.is_some()) else {
         return Ok(Some(change));
     };
     for d in crate::partition::descendants(catalog, &t) {
+        crate::inheritance::merge_notices(catalog, at, &d, notices)?;
         let Some(sub) = crate::partition_ddl::alter_for_partition(at, &d) else {
             continue;
         };
         if let Some(c) = alter_one_table(&change.catalog, &sub, sql)? {
-            change.catalog = c.catalog;
-            change.mutations.extend(c.mutations);
-            change.validations.extend(c.validations);
-            change.backfill.extend(c.backfill);
-            change.created_sequences.extend(c.created_sequences);
-            change.dropped_sequences.extend(c.dropped_sequences);
+            change.then(c);
         }
     }
     Ok(Some(change))
@@ -977,6 +1065,7 @@ fn alter_one_table(
                             ),
                         ));
                     };
+                    crate::inheritance::check_own_column(catalog, &t, &cname, "drop")?;
                     drop_column(catalog, &mut t, i, &dropped).map_err(|e| {
                         if cascade && e.sqlstate == "2BP01" {
                             SqlError::unsupported(
@@ -1067,6 +1156,7 @@ fn alter_one_table(
                 let i = t
                     .column_index(&from)
                     .ok_or_else(|| SqlError::undefined_column(&from))?;
+                crate::inheritance::check_own_column(catalog, &t, &from, "rename")?;
                 if t.column_index(&to).is_some() {
                     return Err(SqlError::new(
                         "42701",
@@ -1085,6 +1175,12 @@ fn alter_one_table(
                     ));
                 }
                 t.columns[i].name = to;
+            }
+            ast::AlterTableOperation::NoInherit { parent } => {
+                crate::inheritance::no_inherit(catalog, &mut t, &object_name(parent)?)?;
+            }
+            ast::AlterTableOperation::Inherit { parent } => {
+                crate::inheritance::add_inherit(catalog, &mut t, &object_name(parent)?)?;
             }
             ast::AlterTableOperation::RenameTable { table_name } => {
                 let n = match table_name {
@@ -1160,6 +1256,12 @@ fn alter_one_table(
                             )));
                         }
                         t.columns[i].ty = to;
+                    }
+                    other if crate::column_storage::requested_mode(other).is_some() => {
+                        let mode = crate::column_storage::requested_mode(other).unwrap_or_default();
+                        let ty = t.columns[i].ty.ty;
+                        let fixed_length = crate::pg_catalog::type_len(ty) > 0;
+                        crate::column_storage::check(&mode, ty, fixed_length)?;
                     }
                     other => {
                         return Err(SqlError::unsupported(format!("ALTER COLUMN ... {other}")))
@@ -1317,6 +1419,7 @@ fn alter_one_table(
             key: table_key(&t.name),
             value: None,
         });
+        crate::inheritance::rename_parent(&mut next, &t.name, &n, &mut mutations)?;
         // Foreign keys name their referenced table: follow the rename.
         for fk in t.foreign_keys.iter_mut().filter(|f| f.ref_table == t.name) {
             fk.ref_table = n.clone();

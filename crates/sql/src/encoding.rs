@@ -2,6 +2,7 @@
 //! the bytes = SQL order of the values), row value encoding, and the layout
 //! of keys in the store (catalog prefix, table/index prefixes).
 
+use crate::bit_string::BitString;
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
 use crate::numeric::{Kind as NumericKind, Numeric};
@@ -45,6 +46,15 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
         return;
     }
     out.push(TAG_VALUE);
+    if let (SqlType::Composite(oid), Datum::Text(text)) = (ty, d) {
+        // Field by field, so key order is the row order (`composite::compare`).
+        if let Some(fields) = crate::composite::typed_fields(oid, text) {
+            for (field, fty) in &fields {
+                encode_key_into(out, field, *fty);
+            }
+            return;
+        }
+    }
     match d {
         Datum::Null => {}
         Datum::Bool(b) => out.push(*b as u8),
@@ -92,6 +102,18 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
             out.extend_from_slice(&[0x00, 0x01]);
         }
         Datum::Uuid(u) => out.extend_from_slice(&u.to_be_bytes()),
+        Datum::PgLsn(v) => out.extend_from_slice(&v.to_be_bytes()),
+        // PostgreSQL's bit_cmp order: the bytes (a prefix first), then the length.
+        Datum::Bits(b) => {
+            for &x in b.bytes() {
+                out.push(x);
+                if x == 0 {
+                    out.push(0xFF);
+                }
+            }
+            out.extend_from_slice(&[0x00, 0x01]);
+            out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        }
         Datum::Array(items) => {
             let et = match ty {
                 SqlType::Array(e) => e.ty(),
@@ -208,6 +230,15 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
         a.copy_from_slice(b);
         u64::from_be_bytes(a)
     };
+    if let SqlType::Composite(oid) = ty {
+        if let Some(types) = crate::composite::field_types(oid) {
+            let fields = types
+                .into_iter()
+                .map(|t| decode_key_datum(input, t))
+                .collect::<SqlResult<Vec<_>>>()?;
+            return Ok(Datum::Text(crate::composite::from_values(&fields)));
+        }
+    }
     Ok(match ty {
         SqlType::Bool => Datum::Bool(take(input, 1)?[0] != 0),
         SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Oid => {
@@ -227,6 +258,26 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             }
         }
         SqlType::Time => Datum::Time((be8(take(input, 8)?) ^ (1 << 63)) as i64),
+        SqlType::PgLsn => Datum::PgLsn(be8(take(input, 8)?)),
+        SqlType::Bit | SqlType::VarBit => {
+            let mut bytes = Vec::new();
+            loop {
+                let b = take(input, 1)?[0];
+                if b == 0 {
+                    match take(input, 1)?[0] {
+                        0x01 => break,
+                        0xFF => bytes.push(0),
+                        _ => return Err(corrupt()),
+                    }
+                } else {
+                    bytes.push(b);
+                }
+            }
+            let mut len = [0u8; 4];
+            len.copy_from_slice(take(input, 4)?);
+            let len = u32::from_be_bytes(len) as usize;
+            Datum::Bits(BitString::from_parts(len, bytes).ok_or_else(corrupt)?)
+        }
         SqlType::Array(_) | SqlType::Int2Vector => {
             let elem = match ty {
                 SqlType::Array(e) => e.ty(),
@@ -321,6 +372,8 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
         | SqlType::Unknown
         | SqlType::Json
         | SqlType::Jsonb
+        | SqlType::Composite(_)
+        | SqlType::Record
         | SqlType::Enum(_) => {
             if matches!(ty, SqlType::Enum(_)) {
                 take(input, 8)?; // the label's sort order
@@ -359,6 +412,11 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
     }
     out
 }
+
+/// The row-field tags of a pg_lsn and of a bit string (tags 0..=19 are
+/// the other types').
+const PG_LSN_TAG: u8 = 20;
+const BITS_TAG: u8 = 21;
 
 /// One tagged field of a row (array elements are fields too).
 fn encode_field(out: &mut Vec<u8>, d: &Datum) {
@@ -424,6 +482,15 @@ fn encode_field(out: &mut Vec<u8>, d: &Datum) {
             Datum::Uuid(u) => {
                 out.push(14);
                 out.extend_from_slice(&u.to_le_bytes());
+            }
+            Datum::PgLsn(v) => {
+                out.push(PG_LSN_TAG);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Datum::Bits(b) => {
+                out.push(BITS_TAG);
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b.bytes());
             }
             Datum::Interval(iv) => {
                 out.push(15);
@@ -510,6 +577,16 @@ fn decode_field(input: &mut &[u8]) -> SqlResult<Datum> {
                 let mut a = [0u8; 16];
                 a.copy_from_slice(take(input, 16)?);
                 Datum::Uuid(u128::from_le_bytes(a))
+            }
+            PG_LSN_TAG => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(take(input, 8)?);
+                Datum::PgLsn(u64::from_le_bytes(a))
+            }
+            BITS_TAG => {
+                let len = le4(take(input, 4)?) as usize;
+                let bytes = take(input, len.div_ceil(8))?.to_vec();
+                Datum::Bits(BitString::from_parts(len, bytes).ok_or_else(corrupt)?)
             }
             15 => {
                 let months = le4(take(input, 4)?) as i32;

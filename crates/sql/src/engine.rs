@@ -424,6 +424,9 @@ impl EngineInner {
     /// ROLLBACK TO SAVEPOINT: releases the locks and drops the sequences
     /// taken since the savepoint.
     pub fn rollback_to_savepoint(&self, txn: &mut Txn, i: usize) {
+        for (name, state) in txn.restarts_since(i).iter().rev() {
+            let _ = self.sequences.restore(name, *state);
+        }
         let (locks, sequences) = txn.rollback_to(i);
         for s in &sequences {
             let _ = self.sequences.drop_sequence(s);
@@ -435,6 +438,10 @@ impl EngineInner {
     pub fn rollback(&self, txn: Txn) {
         if let Some(d) = &txn.ddl {
             self.undo_ddl(d);
+        }
+        // TRUNCATE ... RESTART IDENTITY is transactional, as in PostgreSQL.
+        for (name, state) in txn.restarted_sequences.iter().rev() {
+            let _ = self.sequences.restore(name, *state);
         }
         self.end(&txn);
     }

@@ -56,12 +56,7 @@ impl SqlError {
         SqlError::new("XX000", message)
     }
     pub fn undefined_table(name: &str) -> SqlError {
-        // A session's temporary relation goes by its own name (its catalog
-        // key carries the session's pg_temp_N schema).
-        let shown = match name.split_once('.') {
-            Some((schema, relation)) if schema.starts_with("pg_temp_") => relation,
-            _ => name,
-        };
+        let shown = crate::schema::shown_name(name);
         SqlError::new("42P01", format!("relation \"{shown}\" does not exist"))
     }
     pub fn undefined_column(name: &str) -> SqlError {

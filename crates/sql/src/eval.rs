@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use crate::datetime;
-use crate::datum::{cast, compare, Datum};
+use crate::datum::{cast_in, compare, Datum};
 use crate::error::{SqlError, SqlResult};
 use crate::numeric::Numeric;
 use crate::plan::{BinOp, Expr, Func, SubqueryKind};
@@ -39,6 +39,16 @@ pub struct Env<'a> {
     pub settings: Option<&'a crate::settings::StatementSettings<'a>>,
 }
 
+impl Env<'_> {
+    /// The session's TimeZone and DateStyle (UTC and ISO without a session).
+    pub fn datetime(&self) -> &crate::timezone::DateTimeConfig {
+        match self.settings {
+            Some(s) => s.datetime(),
+            None => crate::timezone::DateTimeConfig::standard(),
+        }
+    }
+}
+
 pub fn truth(d: &Datum) -> Option<bool> {
     match d {
         Datum::Bool(b) => Some(*b),
@@ -65,7 +75,7 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             from,
             to,
             ctx,
-        } => cast(eval(expr, row, env)?, *from, *to, *ctx)?,
+        } => cast_in(eval(expr, row, env)?, *from, *to, *ctx, env.datetime())?,
         Expr::Neg(x, _) => negate(eval(x, row, env)?)?,
         Expr::Not(x) => match truth(&eval(x, row, env)?) {
             Some(b) => Datum::Bool(!b),
@@ -176,7 +186,7 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             }
         }
         Expr::Func { func, args, ty } => call(*func, args, ty.ty, row, env)?,
-        Expr::UserCall { id, .. } => match env.subqueries.get(id) {
+        Expr::UserCall { id, .. } | Expr::StoredBytes { id, .. } => match env.subqueries.get(id) {
             Some(SubResult::Scalar(d)) => d.clone(),
             _ => return Err(SqlError::internal("function call result missing")),
         },
@@ -244,13 +254,13 @@ fn binary_chain(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             continue;
         };
         let r = eval(right, row, env)?;
-        acc = binary_apply(node, acc, r)?;
+        acc = binary_apply(node, acc, r, env)?;
     }
     Ok(acc)
 }
 
 /// Applies one non-logical binary operator node to evaluated operands.
-fn binary_apply(node: &Expr, l: Datum, r: Datum) -> SqlResult<Datum> {
+fn binary_apply(node: &Expr, l: Datum, r: Datum, env: &Env) -> SqlResult<Datum> {
     let Expr::Binary {
         op,
         left,
@@ -275,8 +285,8 @@ fn binary_apply(node: &Expr, l: Datum, r: Datum) -> SqlResult<Datum> {
             _ => c != Ordering::Less,
         })
     } else if *op == BinOp::Concat {
-        let mut s = text_of(&l, left.ty().ty);
-        s.push_str(&text_of(&r, right.ty().ty));
+        let mut s = text_of(&l, left.ty().ty, env);
+        s.push_str(&text_of(&r, right.ty().ty, env));
         Datum::Text(s)
     } else {
         arith(*op, l, r, ty.ty)?
@@ -315,10 +325,10 @@ fn logic_chain(e: &Expr, op: BinOp, row: &[Datum], env: &Env) -> SqlResult<Datum
 }
 
 /// Text form used by `||` and concat(): output functions, bpchar without padding.
-fn text_of(d: &Datum, ty: SqlType) -> String {
+fn text_of(d: &Datum, ty: SqlType, env: &Env) -> String {
     match d {
         Datum::Text(s) if ty == SqlType::Bpchar => s.trim_end_matches(' ').to_string(),
-        _ => d.to_text(1).unwrap_or_default(),
+        _ => d.to_text_in(1, env.datetime()).unwrap_or_default(),
     }
 }
 
@@ -547,7 +557,8 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             if let Some(s) = env.settings {
                 s.check_sequence(&name, crate::acl::USAGE | crate::acl::UPDATE)?;
             }
-            if env.read_only {
+            // PostgreSQL lets read-only transactions advance temporary sequences.
+            if env.read_only && !crate::schema::is_temp_key(&name) {
                 return Err(crate::sequence::read_only_error("nextval"));
             }
             env.sequence_used.store(true, AtomicOrdering::Relaxed);
@@ -565,8 +576,13 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             if let (Some(s), Some(Datum::Text(name))) = (env.settings, vals.first()) {
                 crate::privileges::check_sequence_function(s, f, name)?;
             }
+            if let (Some(s), crate::sequence::SeqFn::LastVal) = (env.settings, f) {
+                crate::privileges::check_lastval(s)?;
+            }
             if f == crate::sequence::SeqFn::SetVal {
-                if env.read_only {
+                let temp = matches!(vals.first(), Some(Datum::Text(n))
+                    if crate::schema::is_temp_key(&crate::sequence::relation_name(n)));
+                if env.read_only && !temp {
                     return Err(crate::sequence::read_only_error("setval"));
                 }
                 env.sequence_used.store(true, AtomicOrdering::Relaxed);
@@ -580,11 +596,12 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         }
         Func::Version => return Ok(Datum::Text("PostgreSQL 15.0 (Borealis)".into())),
         Func::Now => return Ok(Datum::TimestampTz(env.now)),
-        Func::LocalTimestamp => return Ok(Datum::Timestamp(env.now)),
+        Func::LocalTimestamp => {
+            return Ok(Datum::Timestamp(env.datetime().zone.utc_to_local(env.now)))
+        }
         Func::CurrentDate => {
-            return Ok(Datum::Date(
-                env.now.div_euclid(datetime::USECS_PER_DAY) as i32
-            ))
+            let local = env.datetime().zone.utc_to_local(env.now);
+            return Ok(Datum::Date(local.div_euclid(datetime::USECS_PER_DAY) as i32));
         }
         Func::CurrentDatabase => return Ok(Datum::Text("postgres".into())),
         _ => {}
@@ -597,7 +614,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         return crate::pg_catalog::call(f, &vals, env.settings);
     }
     if let Func::Lib(f) = func {
-        return crate::builtins::call(f, &vals);
+        return crate::builtins::call(f, &vals, env.datetime());
     }
     if let Func::Array(f) = func {
         return crate::array_ops::call(f, &vals, crate::array_ops::elem_type(args));
@@ -606,12 +623,15 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         let v = vals.into_iter().next().unwrap_or(Datum::Null);
         return crate::user_types::check_domain(oid, v, env);
     }
+    if let Func::Row(f) = func {
+        return crate::composite::call(f, vals);
+    }
     match func {
         Func::Concat => {
             let mut s = String::new();
             for (v, a) in vals.iter().zip(args) {
                 if !v.is_null() {
-                    s.push_str(&text_of(v, a.ty().ty));
+                    s.push_str(&text_of(v, a.ty().ty, env));
                 }
             }
             return Ok(Datum::Text(s));
@@ -896,9 +916,9 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             (Datum::Timestamp(t), Datum::Interval(iv)) => {
                 Datum::Timestamp(crate::interval::timestamp_add(*t, iv)?)
             }
-            (Datum::TimestampTz(t), Datum::Interval(iv)) => {
-                Datum::TimestampTz(crate::interval::timestamp_add(*t, iv)?)
-            }
+            (Datum::TimestampTz(t), Datum::Interval(iv)) => Datum::TimestampTz(
+                crate::interval::timestamptz_add(*t, iv, &env.datetime().zone)?,
+            ),
             _ => Datum::Null,
         },
         Func::TsDiff => match (a0, &vals[1]) {
@@ -969,7 +989,20 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             let unit = text_arg(a0);
             match &vals[1] {
                 Datum::Timestamp(t) => Datum::Timestamp(datetime::trunc(&unit, *t)?),
-                Datum::TimestampTz(t) => Datum::TimestampTz(datetime::trunc(&unit, *t)?),
+                Datum::TimestampTz(t) => {
+                    Datum::TimestampTz(datetime::trunc_tz(&unit, *t, &env.datetime().zone)?)
+                }
+                _ => Datum::Null,
+            }
+        }
+        Func::AtTimeZone => {
+            let zone = match a0 {
+                Datum::Interval(iv) => crate::timezone::interval_zone(iv)?,
+                other => datetime::zone_named(&text_arg(other))?,
+            };
+            match &vals[1] {
+                Datum::TimestampTz(t) => Datum::Timestamp(zone.utc_to_local(*t)),
+                Datum::Timestamp(t) => Datum::TimestampTz(zone.local_to_utc(*t)),
                 _ => Datum::Null,
             }
         }
@@ -977,7 +1010,17 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             let unit = text_arg(a0);
             let usecs = match &vals[1] {
                 Datum::Date(d) => *d as i64 * datetime::USECS_PER_DAY,
-                Datum::Timestamp(t) | Datum::TimestampTz(t) => *t,
+                Datum::Timestamp(t) => *t,
+                Datum::TimestampTz(t) => {
+                    let zone = &env.datetime().zone;
+                    if let Some(d) = extract_zone(&unit, zone.offset_at(*t)) {
+                        return Ok(d);
+                    }
+                    if unit == "epoch" {
+                        return extract(&unit, *t);
+                    }
+                    zone.utc_to_local(*t)
+                }
                 _ => return Ok(Datum::Null),
             };
             extract(&unit, usecs)?
@@ -997,8 +1040,22 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Lib(_)
         | Func::Array(_)
         | Func::Domain(_)
+        | Func::Row(_)
         | Func::CurrentDatabase => return Err(SqlError::internal("unreachable function dispatch")),
+        Func::DateTime(f) => crate::datetime_fns::call(f, &vals, env.datetime(), env.now)?,
     })
+}
+
+/// extract(timezone / timezone_hour / timezone_minute FROM timestamptz):
+/// the session zone's offset (seconds east) at that instant.
+fn extract_zone(unit: &str, east: i32) -> Option<Datum> {
+    let v = match unit {
+        "timezone" => east,
+        "timezone_hour" | "timezone_h" => east / 3600,
+        "timezone_minute" | "timezone_m" => east / 60 % 60,
+        _ => return None,
+    };
+    Some(Datum::Numeric(Numeric::from_i64(v as i64)))
 }
 
 /// extract(field FROM timestamp) as numeric, PostgreSQL 14+ style.
@@ -1022,6 +1079,12 @@ fn extract(unit: &str, usecs: i64) -> SqlResult<Datum> {
         "isodow" => int((usecs.div_euclid(datetime::USECS_PER_DAY) + 5).rem_euclid(7) + 1),
         "quarter" => int((m - 1) / 3 + 1),
         "decade" => int(y.div_euclid(10)),
+        "millennium" => int((y + 999) / 1000),
+        "doy" => int(usecs.div_euclid(datetime::USECS_PER_DAY) - datetime::days_of(y, 1, 1) + 1),
+        "week" => int(crate::datetime_fns::iso_week(usecs.div_euclid(datetime::USECS_PER_DAY)).1),
+        "isoyear" => {
+            int(crate::datetime_fns::iso_week(usecs.div_euclid(datetime::USECS_PER_DAY)).0)
+        }
         "century" => int((y + 99) / 100),
         other => {
             return Err(SqlError::new(

@@ -318,10 +318,19 @@ pub fn explain(bound: &Bound) -> Vec<String> {
                 detail(&mut out, 1, "Filter: yes");
             }
         }
-        Bound::Truncate(tables) => {
-            for t in tables {
+        Bound::Truncate(plan) => {
+            for t in &plan.tables {
                 out.push(format!("Truncate {}", t.name));
             }
+        }
+        Bound::InsteadOf(p) => {
+            let op = match p.event.name() {
+                "INSERT" => "Insert",
+                "UPDATE" => "Update",
+                _ => "Delete",
+            };
+            out.push(format!("{op} on {}", p.view));
+            plan_lines(&p.source.plan, 1, &mut out);
         }
     }
     out

@@ -132,6 +132,155 @@ pub fn format_interval(iv: &Interval) -> String {
     out
 }
 
+/// Interval output under IntervalStyle (`postgres` is [`format_interval`]).
+pub fn format_interval_in(iv: &Interval, style: crate::timezone::IntervalStyle) -> String {
+    use crate::timezone::IntervalStyle;
+    // PostgreSQL's interval2itm: every field carries its part's sign.
+    let (year, mon, mday) = (
+        (iv.months / 12) as i64,
+        (iv.months % 12) as i64,
+        iv.days as i64,
+    );
+    let t = iv.micros;
+    let hour = t / USECS_PER_HOUR;
+    let min = t / 60_000_000 % 60;
+    let sec = t / 1_000_000 % 60;
+    let fsec = t % 1_000_000;
+    let seconds = |out: &mut String, zero_pad: bool| {
+        if zero_pad {
+            out.push_str(&format!("{:02}", sec.abs()));
+        } else {
+            out.push_str(&sec.abs().to_string());
+        }
+        push_fraction(out, fsec.unsigned_abs());
+    };
+    let mut out = String::new();
+    match style {
+        IntervalStyle::Postgres => return format_interval(iv),
+        IntervalStyle::SqlStandard => {
+            let fields = [year, mon, mday, hour, min, sec, fsec];
+            let negative = fields.iter().any(|v| *v < 0);
+            let positive = fields.iter().any(|v| *v > 0);
+            let year_month = year != 0 || mon != 0;
+            let day_time = mday != 0 || hour != 0 || min != 0 || sec != 0 || fsec != 0;
+            let mixed = (negative && positive) || (year_month && day_time);
+            if !negative && !positive {
+                out.push('0');
+            } else if mixed {
+                let sign = |neg: bool| if neg { '-' } else { '+' };
+                out.push_str(&format!(
+                    "{}{}-{} {}{} {}{}:{:02}:",
+                    sign(year < 0 || mon < 0),
+                    year.abs(),
+                    mon.abs(),
+                    sign(mday < 0),
+                    mday.abs(),
+                    sign(hour < 0 || min < 0 || sec < 0 || fsec < 0),
+                    hour.abs(),
+                    min.abs()
+                ));
+                seconds(&mut out, true);
+            } else {
+                if negative {
+                    out.push('-');
+                }
+                if year_month {
+                    out.push_str(&format!("{}-{}", year.abs(), mon.abs()));
+                } else {
+                    if mday != 0 {
+                        out.push_str(&format!("{} ", mday.abs()));
+                    }
+                    out.push_str(&format!("{}:{:02}:", hour.abs(), min.abs()));
+                    seconds(&mut out, true);
+                }
+            }
+        }
+        IntervalStyle::Iso8601 => {
+            if [year, mon, mday, hour, min, sec, fsec]
+                .iter()
+                .all(|v| *v == 0)
+            {
+                return "PT0S".to_string();
+            }
+            out.push('P');
+            let part = |out: &mut String, v: i64, unit: char| {
+                if v != 0 {
+                    out.push_str(&format!("{v}{unit}"));
+                }
+            };
+            part(&mut out, year, 'Y');
+            part(&mut out, mon, 'M');
+            part(&mut out, mday, 'D');
+            if hour != 0 || min != 0 || sec != 0 || fsec != 0 {
+                out.push('T');
+            }
+            part(&mut out, hour, 'H');
+            part(&mut out, min, 'M');
+            if sec != 0 || fsec != 0 {
+                if sec < 0 || fsec < 0 {
+                    out.push('-');
+                }
+                seconds(&mut out, false);
+                out.push('S');
+            }
+        }
+        IntervalStyle::PostgresVerbose => {
+            out.push('@');
+            let (mut is_zero, mut is_before) = (true, false);
+            for (v, unit) in [
+                (year, "year"),
+                (mon, "mon"),
+                (mday, "day"),
+                (hour, "hour"),
+                (min, "min"),
+            ] {
+                if v == 0 {
+                    continue;
+                }
+                let shown = if is_zero {
+                    is_before = v < 0;
+                    v.abs()
+                } else if is_before {
+                    -v
+                } else {
+                    v
+                };
+                out.push_str(&format!(
+                    " {shown} {unit}{}",
+                    if shown == 1 { "" } else { "s" }
+                ));
+                is_zero = false;
+            }
+            if sec != 0 || fsec != 0 {
+                out.push(' ');
+                if sec < 0 || (sec == 0 && fsec < 0) {
+                    if is_zero {
+                        is_before = true;
+                    } else if !is_before {
+                        out.push('-');
+                    }
+                } else if is_before {
+                    out.push('-');
+                }
+                seconds(&mut out, false);
+                out.push_str(if sec.abs() != 1 || fsec != 0 {
+                    " secs"
+                } else {
+                    " sec"
+                });
+                is_zero = false;
+            }
+            if is_zero {
+                out.push_str(" 0");
+            }
+            if is_before {
+                out.push_str(" ago");
+            }
+        }
+    }
+    out
+}
+
 fn push_fraction(out: &mut String, frac: u64) {
     if frac != 0 {
         let f = format!("{frac:06}");
@@ -412,6 +561,33 @@ pub fn timestamp_add(ts: i64, iv: &Interval) -> SqlResult<i64> {
     Ok(ts)
 }
 
+/// timestamptz + interval: months and days move the wall-clock time in the
+/// session zone (so `+ 1 day` across a DST change keeps the local hour), the
+/// time part moves the instant, as in PostgreSQL.
+pub fn timestamptz_add(
+    ts: i64,
+    iv: &Interval,
+    zone: &crate::timezone::SessionZone,
+) -> SqlResult<i64> {
+    if iv.months == 0 && iv.days == 0 {
+        return timestamp_add(ts, iv);
+    }
+    let calendar = Interval {
+        months: iv.months,
+        days: iv.days,
+        micros: 0,
+    };
+    let local = timestamp_add(zone.utc_to_local(ts), &calendar)?;
+    timestamp_add(
+        zone.local_to_utc(local),
+        &Interval {
+            months: 0,
+            days: 0,
+            micros: iv.micros,
+        },
+    )
+}
+
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         4 | 6 | 9 | 11 => 30,
@@ -567,6 +743,33 @@ pub fn format_uuid(v: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_styles_print_like_postgres() {
+        use crate::timezone::IntervalStyle as S;
+        let iv = parse_interval("1 year 2 months 3 days 04:05:06.5").unwrap();
+        assert_eq!(format_interval_in(&iv, S::Iso8601), "P1Y2M3DT4H5M6.5S");
+        assert_eq!(
+            format_interval_in(&iv, S::SqlStandard),
+            "+1-2 +3 +4:05:06.5"
+        );
+        assert_eq!(
+            format_interval_in(&iv, S::PostgresVerbose),
+            "@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs"
+        );
+        let neg = parse_interval("-3 days -04:05:06").unwrap();
+        assert_eq!(format_interval_in(&neg, S::SqlStandard), "-3 4:05:06");
+        assert_eq!(
+            format_interval_in(&neg, S::PostgresVerbose),
+            "@ 3 days 4 hours 5 mins 6 secs ago"
+        );
+        let ym = parse_interval("1 year 2 months").unwrap();
+        assert_eq!(format_interval_in(&ym, S::SqlStandard), "1-2");
+        let zero = parse_interval("0").unwrap();
+        assert_eq!(format_interval_in(&zero, S::Iso8601), "PT0S");
+        assert_eq!(format_interval_in(&zero, S::SqlStandard), "0");
+        assert_eq!(format_interval_in(&zero, S::PostgresVerbose), "@ 0");
+    }
 
     #[test]
     fn interval_io() {

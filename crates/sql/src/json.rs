@@ -274,31 +274,13 @@ pub fn parse(s: &str, ty: &'static str) -> SqlResult<Node> {
     Ok(v)
 }
 
-fn quote(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// jsonb's output form of a parsed value.
 pub fn render_jsonb(src: &str, n: &Node, out: &mut String) -> SqlResult<()> {
     match &n.kind {
         Kind::Null => out.push_str("null"),
         Kind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Kind::Number => out.push_str(&Numeric::parse(&src[n.start..n.end])?.to_pg_string()),
-        Kind::Str(s) => quote(out, s),
+        Kind::Str(s) => crate::json_build::quote(s, out),
         Kind::Array(items) => {
             out.push('[');
             for (i, it) in items.iter().enumerate() {
@@ -329,7 +311,7 @@ pub fn render_jsonb(src: &str, n: &Node, out: &mut String) -> SqlResult<()> {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                quote(out, k);
+                crate::json_build::quote(k, out);
                 out.push_str(": ");
                 render_jsonb(src, v, out)?;
             }

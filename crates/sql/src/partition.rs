@@ -470,6 +470,9 @@ pub struct Leaf {
     pub to_leaf: Option<Vec<usize>>,
     /// Target column j is leaf column `from_leaf[j]`.
     pub from_leaf: Option<Vec<usize>>,
+    /// Leaf columns the target lacks (an inheritance child's own): an
+    /// UPDATE through the target keeps their old values.
+    pub own_columns: Vec<usize>,
 }
 
 impl Leaf {
@@ -483,7 +486,50 @@ impl Leaf {
             from_leaf: column_map(&table, target)?,
             table,
             checks,
+            own_columns: vec![],
         })
+    }
+
+    /// An inheritance child (or the parent itself) of `target`: it has the
+    /// target's columns, by name, and may have more of its own.
+    fn inherited(
+        target: &TableDef,
+        table: Arc<TableDef>,
+        checks: Vec<(String, Expr)>,
+    ) -> SqlResult<Leaf> {
+        let mut own_columns = Vec::new();
+        let to_leaf: Vec<usize> = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                target.column_index(&c.name).unwrap_or_else(|| {
+                    own_columns.push(i);
+                    // Past the end of a target row: NULL until `updated` fills it.
+                    usize::MAX
+                })
+            })
+            .collect();
+        let same = own_columns.is_empty() && to_leaf.iter().enumerate().all(|(i, &j)| i == j);
+        Ok(Leaf {
+            to_leaf: (!same).then_some(to_leaf),
+            from_leaf: column_map(&table, target)?,
+            table,
+            checks,
+            own_columns,
+        })
+    }
+
+    /// The leaf row an UPDATE through the target writes: `row` (target
+    /// order) with the leaf's own columns kept from `old` (leaf order).
+    pub fn updated(&self, row: Vec<Datum>, old: &[Datum]) -> Vec<Datum> {
+        let mut out = self.to_leaf(row);
+        for &i in &self.own_columns {
+            if let (Some(slot), Some(v)) = (out.get_mut(i), old.get(i)) {
+                *slot = v.clone();
+            }
+        }
+        out
     }
 
     /// A target-ordered row in the leaf's column order.
@@ -534,6 +580,9 @@ pub struct Router {
     constraint: Vec<Level>,
     tree: Option<Node>,
     pub leaves: Vec<Leaf>,
+    /// An inheritance tree (`crate::inheritance`): rows are never routed,
+    /// an updated row stays in the table that holds it.
+    inheritance: bool,
 }
 
 impl Router {
@@ -582,7 +631,35 @@ impl Router {
             constraint,
             tree,
             leaves,
+            inheritance: false,
         }))
+    }
+
+    /// UPDATE/DELETE of inheritance parent `target` (without ONLY): each of
+    /// `tables` (the target and its descendants) is a leaf.
+    pub fn inheritance(
+        target: &Arc<TableDef>,
+        tables: Vec<Arc<TableDef>>,
+        binder: &mut dyn RouteBinder,
+    ) -> SqlResult<Router> {
+        let mut leaves = Vec::new();
+        for t in tables {
+            let checks = binder.checks(&t)?;
+            leaves.push(Leaf::inherited(target, t, checks)?);
+        }
+        Ok(Router {
+            target: target.name.clone(),
+            constraint: vec![],
+            tree: None,
+            leaves,
+            inheritance: true,
+        })
+    }
+
+    /// Do updated rows stay in their leaf (an inheritance tree) rather than
+    /// go where the partition tree routes them?
+    pub fn keeps_rows_in_place(&self) -> bool {
+        self.inheritance
     }
 
     /// Does `row` satisfy the target's own partition constraint?

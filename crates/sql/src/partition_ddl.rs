@@ -25,6 +25,31 @@ use crate::plan::Expr;
 const SYSTEM_COLUMNS: [&str; 6] = ["tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"];
 
 /// `PARTITION BY RANGE|LIST|HASH (column or expression, ...)` over `table`'s columns.
+/// Whether `e` calls a user-defined function for which `test` holds.
+fn calls_user_function(
+    e: &crate::plan::Expr,
+    test: &dyn Fn(&crate::routine::FunctionDef) -> bool,
+) -> bool {
+    if let crate::plan::Expr::UserCall { func, .. } = e {
+        if test(func) {
+            return true;
+        }
+    }
+    let mut found = false;
+    e.for_each_child(&mut |c| found = found || calls_user_function(c, test));
+    found
+}
+
+/// Whether `e` reads a column of the row.
+fn reads_a_column(e: &crate::plan::Expr) -> bool {
+    if matches!(e, crate::plan::Expr::Column(..)) {
+        return true;
+    }
+    let mut found = false;
+    e.for_each_child(&mut |c| found = found || reads_a_column(c));
+    found
+}
+
 pub fn parse_key(
     catalog: &Catalog,
     sql: &str,
@@ -92,7 +117,35 @@ pub fn parse_key(
                 check_partition_expr(expr, PartitionExprUse::Key, sql)?;
                 let mut b = Binder::new(catalog, sql, vec![]);
                 let bound = b.bind_expr(expr, &Scope::of_table(table, &table.name))?;
-                if bound.is_row_independent() {
+                let pseudo = match bound.ty().ty {
+                    crate::types::SqlType::Record => Some("record"),
+                    crate::types::SqlType::Unknown => Some("unknown"),
+                    _ => None,
+                };
+                if let Some(pseudo) = pseudo {
+                    return Err(SqlError::new(
+                        "42P16",
+                        format!(
+                            "partition key column {} has pseudo-type {pseudo}",
+                            parts.len() + 1
+                        ),
+                    ));
+                }
+                if calls_user_function(&bound, &|f| f.volatility != 'i') {
+                    return Err(SqlError::new(
+                        "42P17",
+                        "functions in partition key expression must be marked IMMUTABLE",
+                    ));
+                }
+                if calls_user_function(&bound, &|f| f.returns_set()) {
+                    return Err(SqlError::new(
+                        "0A000",
+                        "set-returning functions are not allowed in partition key expressions",
+                    ));
+                }
+                // A function of no column is a constant too (PostgreSQL
+                // folds the immutable call).
+                if bound.is_row_independent() || !reads_a_column(&bound) {
                     return Err(SqlError::new(
                         "0A000",
                         "cannot use constant expression as partition key",
@@ -108,6 +161,7 @@ pub fn parse_key(
             KeyPart::Column(c) => table.columns[*c].ty,
             KeyPart::Expr { ty, .. } => *ty,
         };
+
         if matches!(
             ty.ty,
             crate::types::SqlType::Json | crate::types::SqlType::Array(_)
@@ -175,6 +229,7 @@ pub fn create_partition(
     ct: &ast::CreateTable,
     sql: &str,
     id: u32,
+    notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let name = object_name(&ct.name)?;
     let parent_name = object_name(
@@ -218,7 +273,8 @@ pub fn create_partition(
                     .map(ident_name)
                     .unwrap_or_else(|| format!("{name}_check"));
                 // Merged with the inherited constraint of the same name.
-                if t.checks.iter().any(|c| c.name == cname) {
+                let expr = ch.expr.to_string();
+                if crate::inheritance::merge_local_check(&t, &cname, &expr, notices)? {
                     continue;
                 }
                 t.checks.push(CheckDef {
@@ -358,6 +414,7 @@ fn partition_table(parent: &TableDef, name: &str, id: u32) -> TableDef {
         stats: None,
         columns,
         partitioning: Partitioning::default(),
+        inheritance: Default::default(),
     }
 }
 

@@ -25,7 +25,7 @@ pub const NS_PG_TOAST: i64 = 99;
 pub const ROLE_OID: i64 = 10;
 pub const ROLE_NAME: &str = "postgres";
 const ROLE_DB_OWNER: i64 = 6171;
-const DB_OID: i64 = 5;
+pub const DB_OID: i64 = 5;
 const AM_HEAP: i64 = 2;
 const AM_BTREE: i64 = 403;
 const COLL_DEFAULT: i64 = 100;
@@ -171,7 +171,11 @@ pub fn type_name(ty: SqlType) -> String {
         SqlType::Oid => "oid".into(),
         SqlType::Name => "name".into(),
         SqlType::InternalChar => "char".into(),
-        SqlType::Enum(oid) => crate::user_types::display_name(oid).into(),
+        SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid).into(),
+        SqlType::Record => "record".into(),
+        SqlType::PgLsn => "pg_lsn".into(),
+        SqlType::Bit => "bit".into(),
+        SqlType::VarBit => "varbit".into(),
     }
 }
 
@@ -216,6 +220,9 @@ fn builtin_types() -> Vec<SqlType> {
         SqlType::Time,
         SqlType::Json,
         SqlType::Jsonb,
+        SqlType::PgLsn,
+        SqlType::Bit,
+        SqlType::VarBit,
     ];
     let mut out: Vec<SqlType> = scalars.to_vec();
     for s in scalars {
@@ -226,7 +233,7 @@ fn builtin_types() -> Vec<SqlType> {
     out
 }
 
-fn type_len(ty: SqlType) -> i64 {
+pub(crate) fn type_len(ty: SqlType) -> i64 {
     match ty {
         SqlType::Bool => 1,
         SqlType::Int2 => 2,
@@ -235,7 +242,8 @@ fn type_len(ty: SqlType) -> i64 {
         | SqlType::Float8
         | SqlType::Timestamp
         | SqlType::TimestampTz
-        | SqlType::Time => 8,
+        | SqlType::Time
+        | SqlType::PgLsn => 8,
         SqlType::Uuid | SqlType::Interval => 16,
         SqlType::Unknown => -2,
         _ => -1,
@@ -256,6 +264,8 @@ pub(crate) fn type_category(ty: SqlType) -> &'static str {
         SqlType::Interval => "T",
         SqlType::Array(_) => "A",
         SqlType::Enum(_) => "E",
+        SqlType::Composite(_) | SqlType::Record => "C",
+        SqlType::Bit | SqlType::VarBit => "V",
         SqlType::Unknown => "X",
         _ => "U",
     }
@@ -520,6 +530,16 @@ pub enum Lookup {
     PartitionAncestors,
     /// pg_get_partkeydef: a partitioned table's `RANGE (a, (b + 1))`.
     PartitionKeyDef,
+    /// pg_get_partition_constraintdef: a partition's implicit constraint.
+    PartitionConstraintDef,
+    /// pg_get_functiondef: CREATE OR REPLACE FUNCTION ...
+    FunctionDef,
+    /// pg_get_viewdef: the view's query, as pg_views.definition shows it.
+    ViewDef,
+    /// pg_get_ruledef: a view rule's CREATE RULE (see `crate::rules`),
+    /// plain or pretty.
+    RuleDef,
+    RuleDefPretty,
 }
 
 pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
@@ -553,10 +573,31 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
         Lookup::FunctionResult => out = crate::routine::catalog_rows::function_results(cat),
         Lookup::FunctionArguments => out = crate::routine::catalog_rows::function_arguments(cat),
         Lookup::TriggerDef => out = crate::routine::catalog_rows::trigger_defs(cat),
+        Lookup::RuleDef | Lookup::RuleDefPretty => {
+            let pretty = matches!(which, Lookup::RuleDefPretty);
+            for (view, _, oid, rule) in crate::rules::catalog_rules(cat) {
+                out.push((oid, crate::rules::rule_definition(view, rule, pretty)));
+            }
+        }
         Lookup::PartitionAncestors => {
             // PostgreSQL returns no rows for a table outside any partition tree.
             for t in cat.tables.values().filter(|t| !t.partitioning.is_empty()) {
                 out.push((table_oid(t), partition_ancestors(cat, t)));
+            }
+        }
+        Lookup::FunctionDef => out = crate::routine::catalog_rows::function_definitions(cat),
+        Lookup::PartitionConstraintDef => {
+            for t in cat.tables.values() {
+                if let Some(def) = crate::partition_constraint::constraint_def(cat, t) {
+                    out.push((table_oid(t), def));
+                }
+            }
+        }
+        Lookup::ViewDef => {
+            for (oid, key, kind, _) in relations(cat) {
+                if let (Some(v), "v") = (cat.views.get(&key), kind) {
+                    out.push((oid, view_definition(v)));
+                }
             }
         }
         Lookup::PartitionKeyDef => {
@@ -579,7 +620,10 @@ fn partition_key_def(t: &TableDef, key: &crate::partition::PartitionKey) -> Stri
         .iter()
         .map(|p| match p {
             KeyPart::Column(c) => quote_ident(&t.columns[*c].name),
-            KeyPart::Expr { sql, .. } => format!("({sql})"),
+            KeyPart::Expr { sql, .. } => match crate::partition_constraint::expression_sql(sql) {
+                (call, true) => call,
+                (parenthesized, false) => format!("({parenthesized})"),
+            },
         })
         .collect();
     format!(
@@ -750,6 +794,90 @@ fn relations(cat: &Catalog) -> Vec<(i64, String, &'static str, Option<&TableDef>
     out
 }
 
+const PG_CLASS_OID: i64 = 1259;
+
+/// The user-visible sequences: (oid, catalog key).
+fn user_sequences(cat: &Catalog) -> Vec<(i64, String)> {
+    relations(cat)
+        .into_iter()
+        .filter(|r| r.2 == "S")
+        .map(|r| (r.0, r.1))
+        .collect()
+}
+
+/// The table and column number owning a sequence (OWNED BY, SERIAL).
+fn sequence_owner<'c>(cat: &'c Catalog, sequence: &str) -> Option<(&'c TableDef, i32)> {
+    let attnum = |t: &TableDef, column: &str| t.column_index(column).map(|i| i as i32 + 1);
+    if let Some((table, column)) = cat
+        .sequence_defs
+        .get(sequence)
+        .and_then(|d| d.owned_by.as_ref())
+    {
+        let t = cat.tables.get(table)?;
+        return Some((t, attnum(t, column)?));
+    }
+    let t = cat
+        .tables
+        .values()
+        .find(|t| t.owned_sequences.iter().any(|s| s == sequence))?;
+    // The default names the sequence by key or, in its own schema, bare.
+    let calls = [
+        format!("nextval('{sequence}')"),
+        format!("nextval('{}')", crate::schema::split(sequence).1),
+    ];
+    let column = t.columns.iter().position(|c| {
+        c.default
+            .as_deref()
+            .is_some_and(|d| calls.iter().any(|call| d.contains(call.as_str())))
+    })?;
+    Some((t.as_ref(), column as i32 + 1))
+}
+
+/// Every user relation's oid and where its bytes are stored
+/// (`crate::relation_size`).
+pub(crate) fn relation_storage(cat: &Catalog) -> Vec<(i64, crate::relation_size::Stored)> {
+    use crate::relation_size::Stored;
+    relations(cat)
+        .into_iter()
+        .map(|(oid, key, kind, table)| {
+            let stored = match (kind, table) {
+                ("r", Some(t)) => Stored::Table {
+                    id: t.id,
+                    index_ids: indexes(t).iter().map(|(ix, _, _)| ix.id).collect(),
+                },
+                ("i", Some(t)) => match indexes(t).iter().find(|(ix, _, _)| ix.name == key) {
+                    Some((ix, _, _)) => Stored::Index {
+                        table_id: t.id,
+                        index_id: ix.id,
+                    },
+                    None => Stored::Nothing,
+                },
+                ("S", _) => Stored::Sequence(key),
+                _ => Stored::Nothing,
+            };
+            (oid, stored)
+        })
+        .collect()
+}
+
+/// The operator family of the operator class `opclass` (its own).
+fn opfamily_oid(opclass: i64) -> i64 {
+    opclass + 100_000
+}
+
+/// Every user relation's catalog key and relkind.
+pub fn relation_keys(cat: &Catalog) -> Vec<(String, &'static str)> {
+    relations(cat)
+        .into_iter()
+        .map(|(_, key, kind, _)| (key, kind))
+        .collect()
+}
+
+/// The oid of the user relation stored under catalog key `key`.
+pub fn relation_oid_by_key(cat: &Catalog, key: &str) -> Option<i64> {
+    relations(cat).into_iter().find(|r| r.1 == key).map(|r| r.0)
+}
+
 /// The oid of a relation by (optionally schema-qualified) name.
 pub fn relation_oid(cat: &Catalog, name: &str) -> Option<i64> {
     let n = name.trim();
@@ -794,6 +922,15 @@ const SYSTEM_RELATION_OIDS: &[(&str, i64)] = &[
     ("pg_inherits", 2611),
     ("pg_index", 2610),
     ("pg_description", 2609),
+    ("pg_depend", 2608),
+    ("pg_language", 2612),
+    ("pg_opfamily", 2753),
+    ("pg_event_trigger", 3466),
+    ("pg_foreign_data_wrapper", 2328),
+    ("pg_foreign_server", 1417),
+    ("pg_db_role_setting", 2964),
+    ("pg_ts_config", 3602),
+    ("pg_shdescription", 2396),
     ("pg_namespace", 2615),
     ("pg_rewrite", 2618),
     ("pg_trigger", 2620),
@@ -829,6 +966,7 @@ const PG_CATALOG: &[&str] = &[
     "pg_user",
     "pg_auth_members",
     "pg_description",
+    "pg_shdescription",
     "pg_inherits",
     "pg_partitioned_table",
     "pg_collation",
@@ -843,8 +981,17 @@ const PG_CATALOG: &[&str] = &[
     "pg_range",
     "pg_enum",
     "pg_sequence",
+    "pg_depend",
+    "pg_language",
+    "pg_opfamily",
+    "pg_event_trigger",
+    "pg_foreign_data_wrapper",
+    "pg_foreign_server",
+    "pg_db_role_setting",
+    "pg_ts_config",
     "pg_tables",
     "pg_views",
+    "pg_rules",
     "pg_indexes",
     "pg_extension",
     "pg_settings",
@@ -949,6 +1096,10 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         "relpersistence",
                         t(if name.starts_with("pg_temp_") {
                             "t"
+                        } else if kind == "S"
+                            && cat.sequence_defs.get(&name).is_some_and(|d| d.unlogged)
+                        {
+                            "u"
                         } else {
                             "p"
                         }),
@@ -963,9 +1114,23 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         b(tbl.is_some_and(|x| kind != "i" && x.partitioning.of.is_some())),
                     ),
                     (
-                        "relhassubclass",
-                        b(kind == "p" && tbl.is_some_and(|x| partition_children(cat, x) > 0)),
+                        "relpartbound",
+                        match tbl.filter(|_| kind != "i") {
+                            Some(x) => crate::partition_constraint::bound_def(cat, x)
+                                .map_or(Datum::Null, Datum::Text),
+                            None => Datum::Null,
+                        },
                     ),
+                    (
+                        "relhassubclass",
+                        b(tbl.is_some_and(|x| {
+                            (kind == "p" && partition_children(cat, x) > 0)
+                                || (kind == "r" && crate::inheritance::has_children(cat, x))
+                        })),
+                    ),
+                    // Every view has rules (PostgreSQL's _RETURN); psql's
+                    // \d lists a view's other rules only when this is set.
+                    ("relhasrules", b(kind == "v")),
                     // psql's \d lists triggers only when this is set.
                     (
                         "relhastriggers",
@@ -987,6 +1152,23 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ("relfilenode", o(*oid)),
                     ("relpersistence", t("p")),
                     ("relkind", t("r")),
+                    ("relispopulated", b(true)),
+                    ("relreplident", t("n")),
+                ]);
+            }
+            for def in crate::user_types::composite_types(cat) {
+                let natts = def.fields().map_or(0, <[_]>::len);
+                let rel = crate::user_types::composite_relid(def.oid) as i64;
+                bd.row(&[
+                    ("oid", o(rel)),
+                    ("relname", t(&def.name)),
+                    ("relnamespace", o(NS_PUBLIC)),
+                    ("reltype", o(def.oid as i64)),
+                    ("relowner", o(ROLE_OID)),
+                    ("relfilenode", o(0)),
+                    ("relpersistence", t("p")),
+                    ("relkind", t("c")),
+                    ("relnatts", i2(natts)),
                     ("relispopulated", b(true)),
                     ("relreplident", t("n")),
                 ]);
@@ -1022,6 +1204,16 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         row.retain(|(n, _)| *n != "attislocal");
                         row.push(("attislocal", b(false)));
                         row.push(("attinhcount", Datum::Int4(1)));
+                    } else if !tb.inheritance.parents.is_empty() {
+                        let parents = tb.inheritance.parents.iter();
+                        let count = parents
+                            .filter_map(|p| cat.tables.get(p))
+                            .filter(|p| p.column_index(&c.name).is_some())
+                            .count();
+                        let local = !tb.inheritance.inherited_only.contains(&c.name);
+                        row.retain(|(n, _)| *n != "attislocal" && *n != "attinhcount");
+                        row.push(("attislocal", b(local)));
+                        row.push(("attinhcount", Datum::Int4(count as i32)));
                     }
                     row.push((
                         "attacl",
@@ -1057,6 +1249,12 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ));
                 }
             }
+            for def in crate::user_types::composite_types(cat) {
+                let rel = crate::user_types::composite_relid(def.oid) as i64;
+                for (i, f) in def.fields().unwrap_or(&[]).iter().enumerate() {
+                    bd.row(&attr_row(rel, &f.name, f.ty, i + 1, false, false));
+                }
+            }
             bd
         }
         "pg_attrdef" => {
@@ -1069,7 +1267,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                             ("oid", o(rel + 400 + i as i64)),
                             ("adrelid", o(rel)),
                             ("adnum", i2(i + 1)),
-                            ("adbin", t(&default_text(d))),
+                            ("adbin", t(&default_text(cat, d))),
                         ]);
                     }
                 }
@@ -1334,6 +1532,25 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         ("opcowner", o(ROLE_OID)),
                         ("opcintype", o(ty.oid() as i64)),
                         ("opcdefault", b(true)),
+                        ("opcfamily", o(opfamily_oid(oid))),
+                    ]);
+                }
+            }
+            bd
+        }
+        // One btree operator family per operator class (PostgreSQL groups
+        // some classes, e.g. integer_ops; here each class is its own).
+        "pg_opfamily" => {
+            let mut bd =
+                Builder::new("oid:oid opfmethod:oid opfname opfnamespace:oid opfowner:oid");
+            for ty in OPCLASS_TYPES {
+                if let Some((oid, name)) = default_btree_opclass(*ty) {
+                    bd.row(&[
+                        ("oid", o(opfamily_oid(oid))),
+                        ("opfmethod", o(AM_BTREE)),
+                        ("opfname", t(name)),
+                        ("opfnamespace", o(NS_PG_CATALOG)),
+                        ("opfowner", o(ROLE_OID)),
                     ]);
                 }
             }
@@ -1443,7 +1660,29 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             }
             bd
         }
-        "pg_description" => Builder::new("objoid:oid classoid:oid objsubid:int4 description"),
+        "pg_description" => {
+            let mut bd = Builder::new("objoid:oid classoid:oid objsubid:int4 description");
+            for (oid, class, sub, text) in crate::descriptions::pg_description_rows(cat) {
+                bd.row(&[
+                    ("objoid", o(oid)),
+                    ("classoid", o(class)),
+                    ("objsubid", Datum::Int4(sub)),
+                    ("description", t(&text)),
+                ]);
+            }
+            bd
+        }
+        "pg_shdescription" => {
+            let mut bd = Builder::new("objoid:oid classoid:oid description");
+            for (oid, class, text) in crate::descriptions::pg_shdescription_rows(cat) {
+                bd.row(&[
+                    ("objoid", o(oid)),
+                    ("classoid", o(class)),
+                    ("description", t(&text)),
+                ]);
+            }
+            bd
+        }
         "pg_inherits" => {
             let mut bd =
                 Builder::new("inhrelid:oid inhparent:oid inhseqno:int4 inhdetachpending:bool");
@@ -1458,6 +1697,18 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         ("inhseqno", Datum::Int4(1)),
                         ("inhdetachpending", b(false)),
                     ]);
+                }
+            }
+            for tb in cat.tables.values() {
+                for (seq, p) in tb.inheritance.parents.iter().enumerate() {
+                    if let Some(parent) = cat.tables.get(p) {
+                        bd.row(&[
+                            ("inhrelid", o(table_oid(tb))),
+                            ("inhparent", o(table_oid(parent))),
+                            ("inhseqno", Datum::Int4(seq as i32 + 1)),
+                            ("inhdetachpending", b(false)),
+                        ]);
+                    }
                 }
             }
             bd
@@ -1521,9 +1772,22 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             }
             bd
         }
-        "pg_rewrite" => Builder::new(
-            "oid:oid rulename ev_class:oid ev_type ev_enabled is_instead:bool ev_qual ev_action",
-        ),
+        "pg_rewrite" => {
+            let mut bd = Builder::new(
+                "oid:oid rulename ev_class:oid ev_type ev_enabled is_instead:bool ev_qual ev_action",
+            );
+            for r in crate::rules::pg_rewrite_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
+        "pg_rules" => {
+            let mut bd = Builder::new("schemaname tablename rulename definition");
+            for r in crate::rules::pg_rules_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
         "pg_tablespace" => {
             let mut bd =
                 Builder::new("oid:oid spcname spcowner:oid spcacl:text[] spcoptions:text[]");
@@ -1611,10 +1875,98 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             ]);
             bd
         }
-        "pg_sequence" => Builder::new(
-            "seqrelid:oid seqtypid:oid seqstart:int8 seqincrement:int8 seqmax:int8 \
-             seqmin:int8 seqcache:int8 seqcycle:bool",
+        "pg_sequence" => {
+            use crate::sequence_options::SequenceType;
+            let mut bd = Builder::new(
+                "seqrelid:oid seqtypid:oid seqstart:int8 seqincrement:int8 seqmax:int8 \
+                 seqmin:int8 seqcache:int8 seqcycle:bool",
+            );
+            for (oid, name) in user_sequences(cat) {
+                let opts = cat.sequence_options(&name);
+                let type_oid = match opts.data_type {
+                    SequenceType::Int2 => SqlType::Int2,
+                    SequenceType::Int4 => SqlType::Int4,
+                    SequenceType::Int8 => SqlType::Int8,
+                }
+                .oid();
+                bd.row(&[
+                    ("seqrelid", o(oid)),
+                    ("seqtypid", o(i64::from(type_oid))),
+                    ("seqstart", Datum::Int8(opts.start)),
+                    ("seqincrement", Datum::Int8(opts.increment)),
+                    ("seqmax", Datum::Int8(opts.max_value)),
+                    ("seqmin", Datum::Int8(opts.min_value)),
+                    ("seqcache", Datum::Int8(opts.cache)),
+                    ("seqcycle", b(opts.cycle)),
+                ]);
+            }
+            bd
+        }
+        "pg_language" => {
+            let mut bd = Builder::new(
+                "oid:oid lanname lanowner:oid lanispl:bool lanpltrusted:bool \
+                 lanplcallfoid:oid laninline:oid lanvalidator:oid lanacl:text[]",
+            );
+            for (oid, name, pl, trusted) in [
+                (12, "internal", false, false),
+                (13, "c", false, false),
+                (14, "sql", false, true),
+                (13_576, "plpgsql", true, true),
+            ] {
+                bd.row(&[
+                    ("oid", o(oid)),
+                    ("lanname", t(name)),
+                    ("lanowner", o(ROLE_OID)),
+                    ("lanispl", b(pl)),
+                    ("lanpltrusted", b(trusted)),
+                    ("lanplcallfoid", o(0)),
+                    ("laninline", o(0)),
+                    ("lanvalidator", o(0)),
+                ]);
+            }
+            bd
+        }
+        // Kinds of object Borealis has none of (and cannot create): event
+        // triggers, foreign data wrappers and servers, per-role/database
+        // settings, text search configurations. psql's \dy, \dew, \des,
+        // \drds and \dF list them.
+        "pg_event_trigger" => Builder::new(
+            "oid:oid evtname evtevent evtowner:oid evtfoid:oid evtenabled evttags:text[]",
         ),
+        "pg_foreign_data_wrapper" => Builder::new(
+            "oid:oid fdwname fdwowner:oid fdwhandler:oid fdwvalidator:oid fdwacl:text[] \
+             fdwoptions:text[]",
+        ),
+        "pg_foreign_server" => Builder::new(
+            "oid:oid srvname srvowner:oid srvfdw:oid srvtype:text? srvversion:text? \
+             srvacl:text[] srvoptions:text[]",
+        ),
+        "pg_db_role_setting" => Builder::new("setdatabase:oid setrole:oid setconfig:text[]"),
+        "pg_ts_config" => {
+            Builder::new("oid:oid cfgname cfgnamespace:oid cfgowner:oid cfgparser:oid")
+        }
+        "pg_depend" => {
+            // What psql's \d and drivers ask of it: which column owns a
+            // sequence (deptype 'a', as SERIAL and OWNED BY make).
+            let mut bd = Builder::new(
+                "classid:oid objid:oid objsubid:int4 refclassid:oid refobjid:oid \
+                 refobjsubid:int4 deptype",
+            );
+            for (oid, name) in user_sequences(cat) {
+                if let Some((table, attnum)) = sequence_owner(cat, &name) {
+                    bd.row(&[
+                        ("classid", o(PG_CLASS_OID)),
+                        ("objid", o(oid)),
+                        ("objsubid", Datum::Int4(0)),
+                        ("refclassid", o(PG_CLASS_OID)),
+                        ("refobjid", o(table_oid(table))),
+                        ("refobjsubid", Datum::Int4(attnum)),
+                        ("deptype", t("a")),
+                    ]);
+                }
+            }
+            bd
+        }
         "pg_tables" => {
             let mut bd = Builder::new(
                 "schemaname tablename tableowner tablespace:text? hasindexes:bool \
@@ -1653,7 +2005,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                             &v.name,
                         )),
                     ),
-                    ("definition", t(&format!(" {};", v.query))),
+                    ("definition", t(&view_definition(v))),
                 ]);
             }
             bd
@@ -1679,12 +2031,35 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
     Ok(r.build())
 }
 
+/// A view's query as pg_views.definition and pg_get_viewdef print it.
+fn view_definition(v: &crate::view::ViewDef) -> String {
+    format!(" {};", v.query)
+}
+
 /// A stored DEFAULT text as pg_get_expr prints it.
-fn default_text(d: &str) -> String {
-    // SERIAL defaults are stored as nextval('seq'); PostgreSQL shows the regclass cast.
+fn default_text(cat: &Catalog, d: &str) -> String {
+    // SERIAL defaults are stored as nextval('seq'); PostgreSQL shows the
+    // regclass cast, and the sequence as regclass prints it: bare where
+    // the search path finds it (a temporary one always), else qualified.
     if let Some(rest) = d.strip_prefix("nextval('") {
         if let Some(seq) = rest.strip_suffix("')") {
-            return format!("nextval('{seq}'::regclass)");
+            let key = match seq.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+                // The binder's resolved form: the whole key double-quoted.
+                Some(key) => key.replace("\"\"", "\""),
+                None => seq.to_string(),
+            };
+            let (schema, name) = crate::schema::split(&key);
+            let shown = if schema.starts_with("pg_temp_")
+                || cat.resolve_unqualified(name).as_deref() == Some(key.as_str())
+            {
+                quote_ident(name)
+            } else if key.contains('.') {
+                format!("{}.{}", quote_ident(schema), quote_ident(name))
+            } else {
+                // Not a catalog key (say a sequence not created yet): as written.
+                seq.to_string()
+            };
+            return format!("nextval('{shown}'::regclass)");
         }
     }
     d.to_string()
@@ -1758,7 +2133,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                  user_defined_type_catalog:text? user_defined_type_schema:text? \
                  user_defined_type_name:text? is_insertable_into is_typed commit_action:text?",
             );
-            let mut add = |key: &str, kind: &str| {
+            let mut add = |key: &str, kind: &str, insertable: bool| {
                 let (schema, n) = crate::schema::split(key);
                 bd.row(&[
                     ("table_catalog", t("postgres")),
@@ -1767,16 +2142,18 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                     ("table_type", t(kind)),
                     (
                         "is_insertable_into",
-                        t(if kind == "VIEW" { "NO" } else { "YES" }),
+                        t(if insertable { "YES" } else { "NO" }),
                     ),
                     ("is_typed", t("NO")),
                 ])
             };
             for tb in cat.tables.values() {
-                add(&tb.name, "BASE TABLE");
+                add(&tb.name, "BASE TABLE", true);
             }
             for v in cat.views.values() {
-                add(&v.name, "VIEW");
+                let insertable = crate::view_dml::updatable_columns(cat, v)
+                    .is_some_and(|cols| cols.contains(&true));
+                add(&v.name, "VIEW", insertable);
             }
             bd
         }
@@ -1806,18 +2183,20 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                     let nullable = !(c.not_null || pk.contains(&i));
                     let mut vals = column_info(&tb.name, &c.name, c.ty, i + 1, nullable);
                     if let Some(d) = &c.default {
-                        vals.push(("column_default", t(&default_text(d))));
+                        vals.push(("column_default", t(&default_text(cat, d))));
                     }
                     vals.push(("is_updatable", t("YES")));
                     bd.row(&vals);
                 }
             }
             for v in cat.views.values() {
+                let updatable = crate::view_dml::updatable_columns(cat, v).unwrap_or_default();
                 for (i, (n, ty)) in v.columns.iter().zip(&v.types).enumerate() {
                     let oid = type_oid_by_name(ty.split('(').next().unwrap_or(ty)).unwrap_or(25);
                     let ty = SqlType::from_oid(oid as u32).unwrap_or(SqlType::Text);
                     let mut vals = column_info(&v.name, n, ty.plain(), i + 1, true);
-                    vals.push(("is_updatable", t("NO")));
+                    let yes = updatable.get(i).copied().unwrap_or(false);
+                    vals.push(("is_updatable", t(if yes { "YES" } else { "NO" })));
                     bd.row(&vals);
                 }
             }
@@ -1942,8 +2321,8 @@ pub enum SysFn {
     EncodingToChar,
     /// array_to_string(array, sep [, null_string]).
     ArrayToString,
-    /// json_build_object(key, value, ...).
-    JsonBuildObject,
+    /// The JSON builders (`crate::json_build`; not strict).
+    Json(crate::json_build::JsonFn),
     /// array_position(array, element): 1-based, NULL if absent (pgbench's
     /// partition probe calls it on current_schemas(true)).
     ArrayPosition,
@@ -2099,7 +2478,7 @@ fn privilege_function(
 /// Runs a catalog function; `settings` are the statement's session
 /// settings (None where there is no session, as in a column default).
 pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> SqlResult<Datum> {
-    if vals.first().is_none_or(Datum::is_null) && f != SysFn::JsonBuildObject {
+    if !matches!(f, SysFn::Json(_)) && vals.first().is_none_or(Datum::is_null) {
         return Ok(Datum::Null);
     }
     Ok(match f {
@@ -2143,7 +2522,7 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
             };
             Datum::Text(settings.set_config(name, &value, scope)?)
         }
-        SysFn::JsonBuildObject => json_build_object(vals)?,
+        SysFn::Json(json_fn) => crate::json_build::call(json_fn, vals, settings)?,
         SysFn::Int2VectorSubscript => match (&vals[0], vals.get(1).and_then(Datum::as_i64)) {
             (Datum::Array(items), Some(i)) => usize::try_from(i)
                 .ok()
@@ -2183,19 +2562,8 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
             let (Some(s), Some(p)) = (vals[0].as_str(), vals.get(1).and_then(Datum::as_str)) else {
                 return Ok(Datum::Null);
             };
-            let re = regex::RegexBuilder::new(p)
-                .case_insensitive(ci)
-                .build()
-                .map_err(|e| {
-                    SqlError::new(
-                        "2201B",
-                        format!(
-                            "invalid regular expression: {}",
-                            e.to_string().lines().last().unwrap_or("")
-                        ),
-                    )
-                })?;
-            Datum::Bool(re.is_match(s) != negated)
+            let flags = if ci { "i" } else { "" };
+            Datum::Bool(crate::builtins::regexp::like(s, p, flags)? != negated)
         }
         SysFn::UserById => {
             let oid = vals[0].as_i64().unwrap_or(0);
@@ -2237,69 +2605,6 @@ pub fn call(f: SysFn, vals: &[Datum], settings: Option<&StatementSettings>) -> S
             Datum::Text(parts.join(sep))
         }
     })
-}
-
-/// json_build_object: alternating keys and values; values keep their JSON
-/// kind (numbers, booleans, null, nested json), everything else is a string.
-fn json_build_object(vals: &[Datum]) -> SqlResult<Datum> {
-    if !vals.len().is_multiple_of(2) {
-        return Err(SqlError::new(
-            "22023",
-            "argument list must have even number of elements",
-        ));
-    }
-    let mut out = String::from("{");
-    for (i, pair) in vals.chunks(2).enumerate() {
-        let key = match &pair[0] {
-            Datum::Null => {
-                return Err(SqlError::new(
-                    "22004",
-                    format!("argument {} cannot be null", 2 * i + 1),
-                ))
-            }
-            k => k.to_text(1).unwrap_or_default(),
-        };
-        if i > 0 {
-            out.push_str(", ");
-        }
-        json_string(&key, &mut out);
-        out.push_str(" : ");
-        match &pair[1] {
-            Datum::Null => out.push_str("null"),
-            Datum::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Datum::Json(j) | Datum::Jsonb(j) => out.push_str(j),
-            d @ (Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) | Datum::Numeric(_)) => {
-                out.push_str(&d.to_text(1).unwrap_or_default())
-            }
-            d @ (Datum::Float4(_) | Datum::Float8(_)) => {
-                let text = d.to_text(1).unwrap_or_default();
-                if text.parse::<f64>().is_ok_and(f64::is_finite) {
-                    out.push_str(&text);
-                } else {
-                    json_string(&text, &mut out);
-                }
-            }
-            d => json_string(&d.to_text(1).unwrap_or_default(), &mut out),
-        }
-    }
-    out.push('}');
-    Ok(Datum::Json(out))
-}
-
-fn json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Every name a relation answers to in `'name'::regclass` (bare, quoted,

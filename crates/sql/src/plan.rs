@@ -74,6 +74,8 @@ pub enum Func {
     CurrentDate,
     DateTrunc,
     Extract,
+    /// `value AT TIME ZONE zone` (args: zone, value).
+    AtTimeZone,
     DateAddDays,
     DateDiff,
     /// interval + interval.
@@ -113,6 +115,12 @@ pub enum Func {
     Array(crate::array_ops::ArrayFn),
     /// The argument checked against a domain's constraints (by type OID).
     Domain(u32),
+    /// Row constructors and composite field access (`crate::composite`);
+    /// not strict.
+    Row(crate::composite::RowFn),
+    /// make_date / make_timestamp[tz], age, to_char on date/time values
+    /// (`crate::datetime_fns`; strict).
+    DateTime(crate::datetime_fns::DtFn),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +218,16 @@ pub enum Expr {
         args: Vec<Expr>,
         ty: ColType,
     },
+    /// The bytes stored for the relation whose oid `oid` yields
+    /// (pg_relation_size and friends, `crate::relation_size`): the key
+    /// ranges of each oid were fixed when bound, the bytes are summed by
+    /// the executor when the statement runs, like a subquery's value, and
+    /// read back by `id` (int8; NULL for an unknown oid).
+    StoredBytes {
+        id: usize,
+        oid: Box<Expr>,
+        ranges: Arc<crate::relation_size::RangesByOid>,
+    },
 }
 
 impl Expr {
@@ -221,6 +239,7 @@ impl Expr {
             Expr::Neg(_, t) => *t,
             Expr::Binary { ty, .. } | Expr::Case { ty, .. } | Expr::Func { ty, .. } => *ty,
             Expr::Subquery { ty, .. } | Expr::UserCall { ty, .. } => *ty,
+            Expr::StoredBytes { .. } => SqlType::Int8.plain(),
             Expr::Not(_)
             | Expr::IsNull { .. }
             | Expr::IsBool { .. }
@@ -266,6 +285,7 @@ impl Expr {
                 }
             }
             Expr::Func { args, .. } | Expr::UserCall { args, .. } => args.iter().for_each(f),
+            Expr::StoredBytes { oid, .. } => f(oid),
             Expr::Subquery { lhs, .. } => {
                 if let Some(l) = lhs {
                     f(l)
@@ -310,6 +330,7 @@ impl Expr {
                 }
             }
             Expr::Func { args, .. } | Expr::UserCall { args, .. } => args.iter_mut().for_each(f),
+            Expr::StoredBytes { oid, .. } => f(oid),
             Expr::Subquery { lhs, .. } => {
                 if let Some(l) = lhs {
                     f(l)
@@ -328,7 +349,10 @@ impl Expr {
     }
 
     pub fn has_subquery(&self) -> bool {
-        if matches!(self, Expr::Subquery { .. } | Expr::UserCall { .. }) {
+        if matches!(
+            self,
+            Expr::Subquery { .. } | Expr::UserCall { .. } | Expr::StoredBytes { .. }
+        ) {
             return true;
         }
         let mut found = false;
@@ -340,7 +364,10 @@ impl Expr {
     /// parameters, outer references): usable as a key for an index lookup.
     pub fn is_row_independent(&self) -> bool {
         match self {
-            Expr::Column(..) | Expr::Subquery { .. } | Expr::UserCall { .. } => false,
+            Expr::Column(..)
+            | Expr::Subquery { .. }
+            | Expr::UserCall { .. }
+            | Expr::StoredBytes { .. } => false,
             Expr::Func {
                 func: Func::NextVal | Func::Sequence(_),
                 ..
@@ -370,6 +397,8 @@ pub enum AggFunc {
     StddevSamp,
     StddevPop,
     ArrayAgg,
+    /// json[b]_agg / json[b]_object_agg (`crate::json_build`).
+    Json(crate::json_build::JsonAgg),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -414,8 +443,11 @@ impl HashKey {
             Float4 | Float8 => Some(Float8),
             Text | Varchar | Name => Some(Text),
             Bool | Numeric | Bpchar | Date | Timestamp | TimestampTz | Bytea | Uuid | Interval
-            | Time | Oid | InternalChar | Enum(_) => Some(t),
-            Unknown | Json | Jsonb | Array(_) | Int2Vector => None,
+            | Time | Oid | InternalChar | Enum(_) | PgLsn => Some(t),
+            // bit(n) and bit varying(n) values compare alike.
+            Bit | VarBit => Some(Bit),
+            // Composite text keeps each field's text form (numeric scale).
+            Unknown | Json | Jsonb | Array(_) | Int2Vector | Composite(_) | Record => None,
         };
         match (family(operand), family(side)) {
             (Some(a), Some(b)) => a == b,
@@ -572,6 +604,23 @@ pub enum Plan {
     },
 }
 
+impl Plan {
+    /// Set-returning `calls` over a single empty row (a function in FROM),
+    /// projected through `exprs`.
+    pub fn set_returning_calls(calls: Vec<SrfCall>, exprs: Vec<Expr>) -> Plan {
+        Plan::Project {
+            input: Box::new(Plan::ProjectSet {
+                input: Box::new(Plan::Values {
+                    rows: vec![vec![]],
+                    width: 0,
+                }),
+                calls,
+            }),
+            exprs,
+        }
+    }
+}
+
 /// A set-returning function allowed in a SELECT list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SrfFunc {
@@ -594,6 +643,8 @@ pub enum SrfFunc {
     RegexpMatches,
     /// `regexp_split_to_table(string, pattern, flags)`: the pieces.
     RegexpSplitToTable,
+    /// `json[b]_array_elements[_text]`, `json[b]_object_keys` (`crate::json_srf`).
+    Json(crate::json_srf::JsonSrf),
 }
 
 /// One set-returning call of a `Plan::ProjectSet`.

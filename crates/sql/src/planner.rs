@@ -244,6 +244,7 @@ mod tests {
             slots: 0,
             stats: None,
             partitioning: Default::default(),
+            inheritance: Default::default(),
         }
     }
 

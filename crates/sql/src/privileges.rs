@@ -428,6 +428,14 @@ pub fn check_sequence_function(
     settings.check_sequence(&crate::sequence::relation_name(name), any_of)
 }
 
+/// lastval (USAGE or SELECT on the sequence it reads).
+pub fn check_lastval(settings: &crate::settings::StatementSettings) -> SqlResult<()> {
+    match settings.sequences().last_used()? {
+        Some(name) => settings.check_sequence(&name, acl::USAGE | acl::SELECT),
+        None => Ok(()),
+    }
+}
+
 /// The catalog key of a relation named in text (`s.t`, `"T"`, `t`).
 fn relation_key(text: &str) -> String {
     match crate::schema::text_name_parts(text).as_slice() {
@@ -708,6 +716,14 @@ fn keys(names: &[ast::ObjectName]) -> Vec<String> {
         .iter()
         .filter_map(|n| crate::binder::object_name(n).ok())
         .collect()
+}
+
+/// DDL on an existing relation: superusers and its owner's roles only.
+pub fn require_relation_owner(cat: &Catalog, user: &str, key: &str) -> SqlResult<()> {
+    if roles::is_superuser(cat, user) {
+        return Ok(());
+    }
+    require_owner(cat, user, key)
 }
 
 fn require_owner(cat: &Catalog, user: &str, name: &str) -> SqlResult<()> {

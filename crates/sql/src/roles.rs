@@ -12,11 +12,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer, Word};
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::catalog::{role_key, Catalog};
 use crate::ddl::DdlChange;
 use crate::error::{SqlError, SqlResult};
+use crate::statement_tokens::{ident, keyword, syntax_error};
 use crate::store::Mutation;
 
 /// The role every session starts as.
@@ -150,28 +151,6 @@ pub enum RoleStatement {
         names: Vec<String>,
         if_exists: bool,
     },
-}
-
-fn syntax_error(near: Option<&Token>) -> SqlError {
-    match near {
-        Some(t) => SqlError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => SqlError::syntax("syntax error at end of input"),
-    }
-}
-
-fn keyword(t: Option<&Token>) -> Keyword {
-    match t {
-        Some(Token::Word(w)) => w.keyword,
-        _ => Keyword::NoKeyword,
-    }
-}
-
-fn ident(w: &Word) -> String {
-    if w.quote_style.is_some() {
-        w.value.clone()
-    } else {
-        w.value.to_lowercase()
-    }
 }
 
 /// The role statement in `sql`, if it is one (a single statement).

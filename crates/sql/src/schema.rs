@@ -46,6 +46,20 @@ pub fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
+/// Whether a catalog key names a temporary object (`pg_temp_N.name`).
+pub fn is_temp_key(key: &str) -> bool {
+    split(key).0.starts_with("pg_temp_")
+}
+
+/// How messages name an object: a session's temporary object goes by its
+/// own name (its key carries the session's `pg_temp_N` schema).
+pub fn shown_name(key: &str) -> &str {
+    match key.split_once('.') {
+        Some((schema, relation)) if schema.starts_with("pg_temp_") => relation,
+        _ => key,
+    }
+}
+
 /// A catalog key's (schema, relation name).
 pub fn split(key: &str) -> (&str, &str) {
     match key.split_once('.') {
@@ -503,13 +517,17 @@ pub fn resolve_statement(
 }
 
 /// Calls `f` on each REFERENCES target of CREATE TABLE and ALTER TABLE
-/// ADD CONSTRAINT (not relations to sqlparser's visitor).
+/// ADD CONSTRAINT, and on each inheritance parent (INHERITS, ALTER TABLE
+/// [NO] INHERIT): not relations to sqlparser's visitor.
 fn for_each_foreign_key_target(
     stmt: &mut ast::Statement,
     mut f: impl FnMut(&mut ast::ObjectName) -> SqlResult<()>,
 ) -> SqlResult<()> {
     match stmt {
         ast::Statement::CreateTable(ct) => {
+            for parent in ct.inherits.iter_mut().flatten() {
+                f(parent)?;
+            }
             for c in ct.constraints.iter_mut() {
                 if let ast::TableConstraint::ForeignKey(fk) = c {
                     f(&mut fk.foreign_table)?;
@@ -525,12 +543,14 @@ fn for_each_foreign_key_target(
         }
         ast::Statement::AlterTable(at) => {
             for op in at.operations.iter_mut() {
-                if let ast::AlterTableOperation::AddConstraint {
-                    constraint: ast::TableConstraint::ForeignKey(fk),
-                    ..
-                } = op
-                {
-                    f(&mut fk.foreign_table)?;
+                match op {
+                    ast::AlterTableOperation::AddConstraint {
+                        constraint: ast::TableConstraint::ForeignKey(fk),
+                        ..
+                    } => f(&mut fk.foreign_table)?,
+                    ast::AlterTableOperation::Inherit { parent }
+                    | ast::AlterTableOperation::NoInherit { parent } => f(parent)?,
+                    _ => {}
                 }
             }
         }

@@ -184,7 +184,8 @@ pub fn drop_schemas(
         }
         let tables = of("table");
         if !tables.is_empty() {
-            let next = crate::ddl::drop_table(&change.catalog, &tables, false)?;
+            let next =
+                crate::ddl::drop_table(&change.catalog, &tables, false, true, &mut Vec::new())?;
             merge(&mut change, next);
         }
         let sequences = of("sequence");

@@ -191,6 +191,28 @@ impl Sequences {
         Ok(v)
     }
 
+    /// TRUNCATE ... RESTART IDENTITY: back to `start`; returns the state it
+    /// had, for a rollback to put back (`restore`).
+    pub fn restart(&self, name: &str, start: i64) -> SqlResult<SequenceState> {
+        let mut s = self.lock()?;
+        let e = s.get_mut(name).ok_or_else(|| missing(name))?;
+        let before = e.state;
+        e.state = SequenceState::fresh(start);
+        e.jump();
+        Ok(before)
+    }
+
+    /// A rolled-back RESTART IDENTITY: the state before it (a sequence
+    /// dropped meanwhile is left alone).
+    pub fn restore(&self, name: &str, state: SequenceState) -> SqlResult<()> {
+        let mut s = self.lock()?;
+        if let Some(e) = s.get_mut(name) {
+            e.state = state;
+            e.jump();
+        }
+        Ok(())
+    }
+
     /// `setval(name, value, is_called)`, checked against the bounds.
     pub fn setval(&self, name: &str, value: i64, is_called: bool) -> SqlResult<()> {
         let mut s = self.lock()?;
@@ -353,6 +375,11 @@ impl SessionSequences {
                 format!("currval of sequence \"{name}\" is not yet defined in this session"),
             )
         })
+    }
+
+    /// The sequence `lastval()` reads (its privileges are checked first).
+    pub fn last_used(&self) -> SqlResult<Option<String>> {
+        Ok(self.lock()?.last_used.clone())
     }
 
     /// `lastval()`: the value of the sequence `nextval` last used, if it

@@ -143,6 +143,7 @@ pub fn create_sequence(
     name: &ast::ObjectName,
     if_not_exists: bool,
     temporary: bool,
+    unlogged: bool,
     options: &[ast::SequenceOptions],
 ) -> SqlResult<Option<DdlChange>> {
     if temporary {
@@ -166,7 +167,10 @@ pub fn create_sequence(
     let mut next = catalog.clone();
     next.sequences.insert(name.clone(), ());
     let state = SequenceState::fresh(resolved.start);
-    let def = SequenceDef::new(resolved, owner.clone());
+    let def = SequenceDef {
+        unlogged,
+        ..SequenceDef::new(resolved, owner.clone())
+    };
     let mut mutations = vec![
         def_mutation(&name, &def)?,
         sequence_state_mutation(&name, state),
@@ -185,10 +189,12 @@ pub fn create_sequence(
 /// and serial sequences stop at their type's maximum) and OWNED BY it, as
 /// PostgreSQL makes them. A bigint column's sequence has the default
 /// options and keeps the legacy mark alone.
+/// `identity` are the options of a GENERATED ... AS IDENTITY (...) column.
 pub fn serial_sequence(
     next: &mut Catalog,
     table: &TableDef,
     sequence: &str,
+    identity: &[ast::SequenceOptions],
 ) -> SqlResult<Vec<Mutation>> {
     let call = format!("nextval('{sequence}')");
     let column = table
@@ -198,13 +204,18 @@ pub fn serial_sequence(
     let data_type = match column.map(|c| c.ty.ty) {
         Some(crate::types::SqlType::Int2) => crate::sequence_options::SequenceType::Int2,
         Some(crate::types::SqlType::Int4) => crate::sequence_options::SequenceType::Int4,
+        _ if !identity.is_empty() => crate::sequence_options::SequenceType::Int8,
         _ => return Ok(vec![crate::catalog::sequence_mutation(sequence, 0)]),
     };
-    let options = SequenceOptions {
+    let mut options = SequenceOptions {
         data_type,
         max_value: data_type.bounds().1,
         ..SequenceOptions::default()
     };
+    if !identity.is_empty() {
+        let start = options.start;
+        options = SequenceOptions::from_alter(&options, identity, None, start)?.options;
+    }
     let state = SequenceState::fresh(options.start);
     let owner = column.map(|c| (table.name.clone(), c.name.clone()));
     let def = SequenceDef::new(options, owner);
@@ -225,8 +236,8 @@ pub enum AlterAction {
         restart: Option<Option<i64>>,
     },
     RenameTo(String),
-    /// SET LOGGED: every sequence here is logged already.
-    SetLogged,
+    /// SET LOGGED (false) / SET UNLOGGED (true).
+    SetUnlogged(bool),
 }
 
 /// ALTER SEQUENCE [IF EXISTS] name ...; `last` is the sequence's current
@@ -284,7 +295,17 @@ pub fn alter_sequence(
             mutations.push(def_mutation(name, &def)?);
             next.sequence_defs.insert(name.to_string(), Arc::new(def));
         }
-        AlterAction::SetLogged => return Ok(None),
+        AlterAction::SetUnlogged(unlogged) => {
+            if current.unlogged == *unlogged {
+                return Ok(None);
+            }
+            let def = SequenceDef {
+                unlogged: *unlogged,
+                ..current
+            };
+            mutations.push(def_mutation(name, &def)?);
+            next.sequence_defs.insert(name.to_string(), Arc::new(def));
+        }
         AlterAction::RenameTo(to) => {
             if relation_exists(catalog, to) {
                 return Err(SqlError::new(
@@ -330,7 +351,9 @@ fn rename(
     let touched: Vec<String> = next
         .tables
         .values()
-        .filter(|t| t.owned_sequences.iter().any(|s| s == name) || !dependents(t, name).is_empty())
+        .filter(|t| {
+            t.owned_sequences.iter().any(|s| s == name) || !dependents(&next, t, name).is_empty()
+        })
         .map(|t| t.name.clone())
         .collect();
     for table in touched {
@@ -386,27 +409,50 @@ fn hidden(catalog: &Catalog, name: &str) -> bool {
         .any(|t| t.rowid_sequence.as_deref() == Some(name))
 }
 
-/// The default `nextval('name')` a SERIAL column or an explicit default
-/// stores (see `ddl::create_table`).
-fn uses_sequence(default: &str, sequence: &str) -> bool {
-    default.contains(&format!("nextval('{sequence}')"))
+/// Whether a column default calls `nextval` on `sequence` by a regclass
+/// constant (`nextval('name')`, `nextval('name'::regclass)`; a text
+/// argument is looked up when called, so it is no dependency, as in
+/// PostgreSQL). The constant is the key, the key double-quoted as the
+/// binder resolves names, or a bare name the search path resolves to it.
+fn uses_sequence(catalog: &Catalog, default: &str, sequence: &str) -> bool {
+    let bare = crate::schema::split(sequence).1;
+    let quoted = format!("\"{sequence}\"");
+    let mut rest = default;
+    while let Some(at) = rest.find("nextval('") {
+        rest = &rest[at + "nextval('".len()..];
+        let Some(end) = rest.find('\'') else {
+            return false;
+        };
+        let (literal, after) = (&rest[..end], &rest[end + 1..]);
+        let regclass = after.starts_with(')') || after.starts_with("::regclass");
+        let names_it = literal == sequence
+            || literal == quoted
+            || (literal == bare && catalog.resolve_unqualified(bare).as_deref() == Some(sequence));
+        if regclass && names_it {
+            return true;
+        }
+        rest = after;
+    }
+    false
 }
 
 /// What depends on `sequence` in `table`: column defaults that call it, as
 /// PostgreSQL's DETAIL lines name them.
-fn dependents(table: &TableDef, sequence: &str) -> Vec<String> {
+fn dependents(catalog: &Catalog, table: &TableDef, sequence: &str) -> Vec<String> {
     table
         .columns
         .iter()
         .filter(|c| {
             c.default
                 .as_deref()
-                .is_some_and(|d| uses_sequence(d, sequence))
+                .is_some_and(|d| uses_sequence(catalog, d, sequence))
         })
         .map(|c| {
             format!(
-                "default value for column {} of table {} depends on sequence {sequence}",
-                c.name, table.name
+                "default value for column {} of table {} depends on sequence {}",
+                c.name,
+                crate::schema::shown_name(&table.name),
+                crate::schema::shown_name(sequence)
             )
         })
         .collect()
@@ -448,12 +494,15 @@ pub fn drop_sequence(
         let details: Vec<String> = next
             .tables
             .values()
-            .flat_map(|t| dependents(t, &name))
+            .flat_map(|t| dependents(&next, t, &name))
             .collect();
         if !details.is_empty() && !cascade {
             return Err(SqlError::new(
                 "2BP01",
-                format!("cannot drop sequence {name} because other objects depend on it"),
+                format!(
+                    "cannot drop sequence {} because other objects depend on it",
+                    crate::schema::shown_name(&name)
+                ),
             )
             .with_detail(details.join("\n"))
             .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
@@ -461,7 +510,9 @@ pub fn drop_sequence(
         let touched: Vec<String> = next
             .tables
             .values()
-            .filter(|t| t.owned_sequences.contains(&name) || !dependents(t, &name).is_empty())
+            .filter(|t| {
+                t.owned_sequences.contains(&name) || !dependents(&next, t, &name).is_empty()
+            })
             .map(|t| t.name.clone())
             .collect();
         for table in touched {
@@ -473,7 +524,7 @@ pub fn drop_sequence(
             for c in &mut t.columns {
                 if c.default
                     .as_deref()
-                    .is_some_and(|d| uses_sequence(d, &name))
+                    .is_some_and(|d| uses_sequence(&next, d, &name))
                 {
                     c.default = None;
                 }
@@ -556,4 +607,24 @@ pub fn altered_sequences(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regclass_constants_naming_the_sequence_are_dependencies() {
+        let cat = Catalog::default();
+        assert!(uses_sequence(&cat, "nextval('s')", "s"));
+        assert!(uses_sequence(&cat, "nextval('s'::regclass)", "s"));
+        assert!(uses_sequence(&cat, "nextval('\"app.s\"')", "app.s"));
+        assert!(uses_sequence(&cat, "1 + nextval('t') + nextval('s')", "s"));
+        // Looked up by text when called: no dependency.
+        assert!(!uses_sequence(&cat, "nextval('s'::text)", "s"));
+        assert!(!uses_sequence(&cat, "nextval('s2')", "s"));
+        assert!(!uses_sequence(&cat, "nextval('", "s"));
+        // A bare name counts only where the search path finds the sequence.
+        assert!(!uses_sequence(&cat, "nextval('s')", "app.s"));
+    }
 }

@@ -131,6 +131,10 @@ pub struct SequenceDef {
     /// OWNED BY table.column: dropped with the table (or the column).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<(String, String)>,
+    /// UNLOGGED (recorded and shown: the sequence stays as durable as any,
+    /// which is more than PostgreSQL promises for it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
     /// Set by RENAME: the name the committing transaction moves the
     /// sequence's state from (only within that transaction: never stored,
     /// cleared when the catalog is installed).
@@ -146,6 +150,7 @@ impl SequenceDef {
             version: SequenceDef::VERSION,
             options,
             owned_by,
+            unlogged: false,
             renamed_from: None,
         }
     }

@@ -9,10 +9,11 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer, Word};
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::error::{SqlError, SqlResult};
 use crate::sequence_ddl::AlterAction;
+use crate::statement_tokens::{ident, keyword, syntax_error};
 
 /// A statement this module recognised.
 pub enum SequenceStatement {
@@ -23,6 +24,12 @@ pub enum SequenceStatement {
     },
     /// DISCARD SEQUENCES
     DiscardSequences,
+    /// CREATE UNLOGGED SEQUENCE.
+    CreateUnlogged {
+        if_not_exists: bool,
+        name: ast::ObjectName,
+        options: Vec<ast::SequenceOptions>,
+    },
     /// SET [SESSION | LOCAL] SESSION AUTHORIZATION role | DEFAULT, RESET
     /// SESSION AUTHORIZATION (`role: None`).
     SessionAuthorization {
@@ -52,26 +59,31 @@ fn tokens(sql: &str) -> Option<Vec<Token>> {
     Some(toks)
 }
 
-fn keyword(t: Option<&Token>) -> Keyword {
-    match t {
-        Some(Token::Word(w)) => w.keyword,
-        _ => Keyword::NoKeyword,
-    }
-}
-
-/// An identifier as PostgreSQL folds it.
-fn ident(w: &Word) -> String {
-    if w.quote_style.is_some() {
-        w.value.clone()
-    } else {
-        w.value.to_lowercase()
-    }
-}
-
-fn syntax_error(near: Option<&Token>) -> SqlError {
-    match near {
-        Some(t) => SqlError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => SqlError::syntax("syntax error at end of input"),
+/// CREATE UNLOGGED SEQUENCE ...: sqlparser reads the statement without
+/// UNLOGGED.
+fn parse_create_unlogged(sql: &str) -> SqlResult<SequenceStatement> {
+    let lower = sql.to_ascii_lowercase();
+    let at = lower
+        .find("unlogged")
+        .ok_or_else(|| SqlError::internal("UNLOGGED not found"))?;
+    let without = format!("{}{}", &sql[..at], &sql[at + "unlogged".len()..]);
+    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, &without)
+        .map_err(|e| SqlError::syntax(e.to_string()))?;
+    match (stmts.pop(), stmts.is_empty()) {
+        (
+            Some(ast::Statement::CreateSequence {
+                temporary: false,
+                if_not_exists,
+                name,
+                sequence_options,
+            }),
+            true,
+        ) => Ok(SequenceStatement::CreateUnlogged {
+            if_not_exists,
+            name,
+            options: sequence_options,
+        }),
+        _ => Err(SqlError::syntax("syntax error at or near \"UNLOGGED\"")),
     }
 }
 
@@ -83,12 +95,19 @@ pub fn recognise(sql: &str) -> Option<SqlResult<SequenceStatement>> {
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()?
         .to_ascii_lowercase();
-    if !matches!(first.as_str(), "alter" | "discard" | "set" | "reset") {
+    if !matches!(
+        first.as_str(),
+        "alter" | "discard" | "set" | "reset" | "create"
+    ) {
         return None;
     }
     let toks = tokens(sql)?;
     let kw: Vec<Keyword> = toks.iter().map(|t| keyword(Some(t))).collect();
     match kw.as_slice() {
+        [Keyword::CREATE, Keyword::UNLOGGED, Keyword::SEQUENCE, ..] => {
+            Some(parse_create_unlogged(sql))
+        }
+        [Keyword::CREATE, ..] => None,
         [Keyword::ALTER, Keyword::SEQUENCE, ..] => Some(parse_alter(&toks[2..])),
         [Keyword::DISCARD, Keyword::SEQUENCES] => Some(Ok(SequenceStatement::DiscardSequences)),
         [Keyword::RESET, Keyword::SESSION, Keyword::AUTHORIZATION] => {
@@ -191,7 +210,8 @@ fn parse_alter(toks: &[Token]) -> SqlResult<SequenceStatement> {
             Some([Token::Word(w)]) => AlterAction::RenameTo(ident(w)),
             _ => return Err(syntax_error(rest.get(2))),
         },
-        (Keyword::SET, Keyword::LOGGED) if rest.len() == 2 => AlterAction::SetLogged,
+        (Keyword::SET, Keyword::LOGGED) if rest.len() == 2 => AlterAction::SetUnlogged(false),
+        (Keyword::SET, Keyword::UNLOGGED) if rest.len() == 2 => AlterAction::SetUnlogged(true),
         (Keyword::SET, _) | (Keyword::OWNER, Keyword::TO) => {
             let words: Vec<String> = rest.iter().take(2).map(|t| t.to_string()).collect();
             return Err(SqlError::unsupported(format!(

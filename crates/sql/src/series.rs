@@ -6,7 +6,7 @@
 
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
-use crate::interval::{timestamp_add, Interval};
+use crate::interval::{timestamp_add, timestamptz_add, Interval};
 use crate::numeric::Numeric;
 use crate::types::SqlType;
 
@@ -74,7 +74,9 @@ pub enum Series {
         stop: i64,
         step: Interval,
         forward: bool,
-        tz: bool,
+        /// timestamptz: the session zone, in whose wall-clock time day and
+        /// month steps are added (None: timestamp).
+        zone: Option<crate::timezone::SessionZone>,
     },
     Done,
 }
@@ -96,7 +98,11 @@ fn zero_step() -> SqlError {
 impl Series {
     /// A call's series; no values when an argument is NULL (the function is
     /// strict). `args` are already of the types `signature` chose.
-    pub fn new(args: &[Datum], ty: SqlType) -> SqlResult<Series> {
+    pub fn new(
+        args: &[Datum],
+        ty: SqlType,
+        dt: &crate::timezone::DateTimeConfig,
+    ) -> SqlResult<Series> {
         if args.iter().any(Datum::is_null) {
             return Ok(Series::Done);
         }
@@ -157,7 +163,7 @@ impl Series {
                     stop: ts(&args[1])?,
                     step: *step,
                     forward: span > 0,
-                    tz: ty == SqlType::TimestampTz,
+                    zone: (ty == SqlType::TimestampTz).then(|| dt.zone.clone()),
                 })
             }
             _ => Err(bad()),
@@ -204,20 +210,24 @@ impl Series {
                 stop,
                 step,
                 forward,
-                tz,
+                zone,
             } => {
                 if (*forward && next > stop) || (!*forward && next < stop) {
                     None
                 } else {
                     let v = *next;
-                    let value = if *tz {
+                    let value = if zone.is_some() {
                         Datum::TimestampTz(v)
                     } else {
                         Datum::Timestamp(v)
                     };
                     // PostgreSQL adds the step to the previous value (so a
                     // month step clamps once at a short month and stays).
-                    match timestamp_add(v, step) {
+                    let added = match zone {
+                        Some(z) => timestamptz_add(v, step, z),
+                        None => timestamp_add(v, step),
+                    };
+                    match added {
                         Ok(n) => *next = n,
                         // The next value is out of range: this is the last.
                         Err(_) => {
@@ -241,7 +251,7 @@ mod tests {
     use super::*;
 
     fn all(args: &[Datum], ty: SqlType) -> Vec<String> {
-        let mut s = Series::new(args, ty).unwrap();
+        let mut s = Series::new(args, ty, crate::timezone::DateTimeConfig::standard()).unwrap();
         let mut out = vec![];
         while let Some(v) = s.next_value().unwrap() {
             out.push(v.to_text(1).unwrap_or_default());
@@ -282,13 +292,21 @@ mod tests {
             all(&[n("0.1"), n("4"), n("1.3")], SqlType::Numeric),
             ["0.1", "1.4", "2.7", "4.0"]
         );
-        let err = Series::new(&[n("NaN"), n("4")], SqlType::Numeric)
-            .err()
-            .unwrap();
+        let err = Series::new(
+            &[n("NaN"), n("4")],
+            SqlType::Numeric,
+            crate::timezone::DateTimeConfig::standard(),
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.message, "start value cannot be NaN");
-        let err = Series::new(&[n("1"), n("4"), n("0")], SqlType::Numeric)
-            .err()
-            .unwrap();
+        let err = Series::new(
+            &[n("1"), n("4"), n("0")],
+            SqlType::Numeric,
+            crate::timezone::DateTimeConfig::standard(),
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.message, "step size cannot equal zero");
     }
 

@@ -10,7 +10,7 @@ use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
 
 use crate::binder::{Binder, DeletePlan, InsertPlan, UpdatePlan};
 use crate::catalog::Catalog;
-use crate::datum::{parse_text, Datum};
+use crate::datum::Datum;
 use crate::ddl;
 use crate::engine::EngineInner;
 use crate::error::{SqlError, SqlResult};
@@ -91,7 +91,9 @@ pub enum Bound {
     Insert(InsertPlan),
     Update(UpdatePlan),
     Delete(DeletePlan),
-    Truncate(Vec<Arc<crate::catalog::TableDef>>),
+    Truncate(crate::binder::TruncatePlan),
+    /// A write on a view carried out by its INSTEAD OF triggers.
+    InsteadOf(Box<crate::routine::instead_of::InsteadOfPlan>),
 }
 
 impl Bound {
@@ -99,6 +101,11 @@ impl Bound {
         match self {
             Bound::Query(q) => q.columns.clone(),
             Bound::Truncate(_) => vec![],
+            Bound::InsteadOf(p) => p
+                .returning
+                .as_ref()
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default(),
             Bound::Insert(InsertPlan { returning, .. })
             | Bound::Update(UpdatePlan { returning, .. })
             | Bound::Delete(DeletePlan { returning, .. }) => returning
@@ -284,8 +291,12 @@ pub(crate) fn parse_with(
     crate::literal_junk::check_numeric_junk(sql, &tokens)?;
     crate::similar_substring::rewrite(&mut tokens);
     crate::user_types::rewrite_domain_not_null(&mut tokens);
+    crate::descriptions::rewrite_function_signature(&mut tokens);
+    crate::view_syntax::rewrite(&mut tokens);
     crate::array_assign::rewrite(&mut tokens);
+    crate::row_star::rewrite(&mut tokens);
     let tokens = crate::variadic_args::rewrite(tokens);
+    let tokens = crate::column_storage::rewrite(tokens);
     Parser::new(&dialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -302,10 +313,14 @@ pub use session_cursor::{Cursor, Fetched, Streamed};
 mod session_ctas;
 #[path = "session_namespace.rs"]
 mod session_namespace;
+#[path = "session_prepare.rs"]
+mod session_prepare;
 #[path = "session_privileges.rs"]
 mod session_privileges;
 #[path = "session_routine.rs"]
 mod session_routine;
+#[path = "session_rules.rs"]
+mod session_rules;
 #[path = "session_savepoint.rs"]
 mod session_savepoint;
 #[path = "session_sequence.rs"]
@@ -332,6 +347,8 @@ pub struct Session {
     /// A statement is running; still set when the next one starts means its
     /// future was dropped part-way (see `discard_stale_txn`).
     statement_in_flight: bool,
+    /// PREPAREd statements by name (see `session_prepare.rs`).
+    sql_prepared: session_prepare::SqlPreparedStatements,
 }
 
 impl Drop for Session {
@@ -354,6 +371,7 @@ impl Session {
             notices: Vec::new(),
             namespace: Default::default(),
             statement_in_flight: false,
+            sql_prepared: Default::default(),
         }
     }
 
@@ -362,6 +380,33 @@ impl Session {
     /// ParameterStatus messages.
     pub fn take_parameter_changes(&mut self) -> Vec<(String, String)> {
         self.settings.take_reported_changes()
+    }
+
+    /// Applies the StartupMessage's date/time settings (TimeZone from JDBC,
+    /// `timezone` / `datestyle` from libpq's PGTZ / PGDATESTYLE, `-c
+    /// timezone=...` in `options`) as PostgreSQL does: like SET, before the
+    /// first statement; an invalid value is an error (FATAL for the client).
+    /// Other parameters are left to the endpoint.
+    pub fn apply_startup_parameters(&mut self, parameters: &[(String, String)]) -> SqlResult<()> {
+        let from_options = parameters
+            .iter()
+            .filter(|(name, _)| name == "options")
+            .flat_map(|(_, options)| crate::timezone::startup_options(options));
+        let direct = parameters
+            .iter()
+            .filter(|(name, _)| name != "options")
+            .cloned();
+        for (name, value) in direct.chain(from_options) {
+            if let Some(c @ ("TimeZone" | "DateStyle" | "IntervalStyle")) =
+                crate::settings::canonical(&name)
+            {
+                let applied = self.settings.set(c, Some(value.clone()));
+                // Kept as the session's starting value, not a pending SET.
+                self.settings.end_transaction(applied.is_ok());
+                applied?;
+            }
+        }
+        Ok(())
     }
 
     /// The warnings and notices (severity WARNING, NOTICE, ...) the
@@ -389,16 +434,16 @@ impl Session {
     /// Several statements without explicit transaction control run as one implicit transaction.
     pub async fn execute_simple(&mut self, sql: &str) -> Vec<Result<StatementOutput, SqlError>> {
         self.discard_stale_txn();
-        if let Some(r) = self.maintenance(sql).await {
+        if let Some(r) = Box::pin(self.maintenance(sql)).await {
             return vec![r];
         }
-        if let Some(r) = self.sequence_statement(sql).await {
+        if let Some(r) = Box::pin(self.sequence_statement(sql)).await {
             return vec![r];
         }
-        if let Some(r) = self.execute_mixed(sql).await {
+        if let Some(r) = Box::pin(self.execute_mixed(sql)).await {
             return r;
         }
-        if let Some(r) = self.create_schema_with_elements(sql).await {
+        if let Some(r) = Box::pin(self.create_schema_with_elements(sql)).await {
             if r.is_err() {
                 self.fail_block();
             }
@@ -490,7 +535,8 @@ impl Session {
         let (params, columns, bound) = match &stmt {
             Some(s) if is_data_statement(s) => {
                 let catalog = self.catalog();
-                let mut b = Binder::new(&catalog, sql, hinted.clone());
+                let mut b = Binder::new(&catalog, sql, hinted.clone())
+                    .with_datetime(self.settings.datetime());
                 let resolved: std::borrow::Cow<'_, ast::Statement> =
                     self.resolved_at(s, &catalog, sql)?;
                 let bound = bind_data(&mut b, &resolved)?;
@@ -578,7 +624,7 @@ impl Session {
         for (p, t) in params.iter().zip(&inner.param_types) {
             values.push(match p {
                 None => Datum::Null,
-                Some(s) => match parse_text(s, *t) {
+                Some(s) => match crate::datum::parse_text_in(s, *t, self.settings.datetime()) {
                     Ok(d) => d,
                     Err(e) => {
                         self.fail_block();
@@ -596,7 +642,8 @@ impl Session {
         let plan = match cached {
             Some(plan) => plan,
             None => {
-                let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone());
+                let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone())
+                    .with_datetime(self.settings.datetime());
                 let bound = self.resolved_at(stmt, &catalog, &inner.sql).and_then(|s| {
                     let bound = bind_data(&mut b, &s)?;
                     Ok((bound, session_privileges::data_statement_uses(&s, &b)))
@@ -689,7 +736,9 @@ impl Session {
     ) -> SqlResult<StatementOutput> {
         use futures::FutureExt;
         self.statement_in_flight = true;
-        let r = std::panic::AssertUnwindSafe(self.run_statement_inner(stmt, sql))
+        // Boxed: the statement machinery's future is large, and every caller
+        // (and every await of one in a test) would otherwise carry it inline.
+        let r = std::panic::AssertUnwindSafe(Box::pin(self.run_statement_inner(stmt, sql)))
             .catch_unwind()
             .await;
         self.statement_in_flight = false;
@@ -746,7 +795,8 @@ impl Session {
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Truncate(_) => {
                 let catalog = self.catalog();
                 let bound = {
-                    let mut b = Binder::new(&catalog, sql, vec![]);
+                    let mut b =
+                        Binder::new(&catalog, sql, vec![]).with_datetime(self.settings.datetime());
                     let bound = bind_data(&mut b, stmt)?;
                     self.check_data_privileges(&catalog, stmt, &b.resolved_relations())?;
                     bound
@@ -804,8 +854,14 @@ impl Session {
             S::CreateTable(ct) if ct.query.is_some() => self.create_table_as(ct, sql).await,
             S::CreateTable(ct) => {
                 let id = self.engine.alloc_table_id();
-                self.run_ddl("CREATE TABLE", |c| ddl::create_table(c, ct, sql, id))
-                    .await
+                let mut notices = Vec::new();
+                let r = self
+                    .run_ddl("CREATE TABLE", |c| {
+                        ddl::create_table(c, ct, sql, id, &mut notices)
+                    })
+                    .await;
+                self.notices.append(&mut notices);
+                r
             }
             S::CreateView(cv) => {
                 self.run_ddl("CREATE VIEW", |c| crate::view::create_view(c, cv, sql))
@@ -828,7 +884,7 @@ impl Session {
                 name,
                 sequence_options,
             } => {
-                self.create_sequence(name, *if_not_exists, *temporary, sequence_options)
+                self.create_sequence(name, *if_not_exists, *temporary, false, sequence_options)
                     .await
             }
             S::Drop {
@@ -847,10 +903,17 @@ impl Session {
                 object_type: ast::ObjectType::Table,
                 if_exists,
                 names,
+                cascade,
                 ..
             } => {
-                self.run_ddl("DROP TABLE", |c| ddl::drop_table(c, names, *if_exists))
-                    .await
+                let mut notices = Vec::new();
+                let r = self
+                    .run_ddl("DROP TABLE", |c| {
+                        ddl::drop_table(c, names, *if_exists, *cascade, &mut notices)
+                    })
+                    .await;
+                self.notices.append(&mut notices);
+                r
             }
             S::Explain {
                 analyze, statement, ..
@@ -904,6 +967,9 @@ impl Session {
                 self.run_ddl("DROP INDEX", |c| ddl::drop_index(c, names, *if_exists))
                     .await
             }
+            S::AlterTable(at) if crate::view::targets_view(&self.catalog(), at) => {
+                Box::pin(self.run_ddl("ALTER VIEW", |c| crate::view::alter_view(c, at))).await
+            }
             S::AlterTable(at) if self.is_sequence_rename(at) => {
                 self.rename_sequence_via_alter_table(at).await
             }
@@ -930,8 +996,14 @@ impl Session {
                         })
                         .await;
                 }
-                self.run_ddl("ALTER TABLE", |c| ddl::alter_table(c, at, sql))
-                    .await
+                let mut notices = Vec::new();
+                let r = self
+                    .run_ddl("ALTER TABLE", |c| {
+                        ddl::alter_table_with_notices(c, at, sql, &mut notices)
+                    })
+                    .await;
+                self.notices.append(&mut notices);
+                r
             }
             S::CreateSchema { .. }
             | S::AlterSchema(_)
@@ -939,6 +1011,25 @@ impl Session {
                 object_type: ast::ObjectType::Schema,
                 ..
             } => self.schema_statement(stmt).await,
+            S::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists,
+            } => {
+                let user = self.settings.current_user();
+                self.run_ddl("COMMENT", |c| {
+                    crate::descriptions::comment_on(
+                        c,
+                        &user,
+                        *object_type,
+                        object_name,
+                        comment.clone(),
+                        *if_exists,
+                    )
+                })
+                .await
+            }
             S::Grant(_) | S::Revoke(_) | S::GrantRole(_) | S::RevokeRole(_) => {
                 self.privilege_statement(stmt).await
             }
@@ -972,11 +1063,25 @@ impl Session {
                 }
                 cmd("RESET")
             }
-            // No SQL-level prepared statements exist, so there is nothing to drop
-            // (drivers such as SQLAlchemy's psycopg dialect send it on reset).
-            S::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
-                cmd("DEALLOCATE ALL")
+            S::Prepare {
+                name,
+                data_types,
+                statement,
+            } => self.sql_prepare(name, data_types, statement).await,
+            S::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() => {
+                self.sql_execute(name, parameters, sql).await
             }
+            S::Deallocate { name, .. } => self.sql_deallocate(name),
+            S::Discard { object_type } => self.discard(*object_type),
             // Reached through the extended protocol or a multi-statement string.
             S::Analyze(_) | S::Vacuum(_) => match self.maintenance(&stmt.to_string()).await {
                 Some(r) => r,
@@ -1183,6 +1288,7 @@ impl Session {
             }
         }
         crate::privileges::track_ownership(&base, &mut change, &creator)?;
+        crate::descriptions::track(&base, &mut change)?;
         // A private version number, so prepared plans bound here are never
         // reused against another catalog.
         change.catalog.version = (1 << 63) | engine.new_txn_id();
@@ -1247,7 +1353,12 @@ impl Session {
                 self.set_role(role_name.as_ref().map(crate::binder::ident_name), scope)
             }
             ast::Set::SetTimeZone { value, .. } => {
-                let v = set_value(std::slice::from_ref(value))?;
+                let v = match value {
+                    ast::Expr::Interval(iv) => Some(crate::timezone::interval_zone_hours(
+                        &set_value(std::slice::from_ref(iv.value.as_ref()))?.unwrap_or_default(),
+                    )?),
+                    _ => set_value(std::slice::from_ref(value))?,
+                };
                 self.settings.set("TimeZone", v)?;
                 cmd("SET")
             }
@@ -1353,6 +1464,7 @@ impl Session {
         let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
         let bytea_escape = self.settings.bytea_output_escape();
+        let datetime = self.settings.datetime().clone();
         let work_mem = self.settings.work_mem_bytes();
         let txn = self
             .txn
@@ -1365,6 +1477,7 @@ impl Session {
                 Bound::Update(_) => Some("UPDATE"),
                 Bound::Delete(_) => Some("DELETE"),
                 Bound::Truncate(_) => Some("TRUNCATE TABLE"),
+                Bound::InsteadOf(p) => Some(p.event.name()),
             };
             if let Some(what) = what {
                 return Err(SqlError::new(
@@ -1424,6 +1537,16 @@ impl Session {
                     bound.columns(),
                 )
             }
+            Bound::InsteadOf(p) => {
+                let r = ctx.instead_of(p).await;
+                ctx.finish();
+                let (n, rows) = r?;
+                let tag = match p.event {
+                    crate::routine::TriggerEvent::Insert => format!("INSERT 0 {n}"),
+                    event => format!("{} {n}", event.name()),
+                };
+                (p.returning.as_ref().map(|_| rows), tag, bound.columns())
+            }
         };
         // The statement succeeded: its set_config() calls stay, like SET.
         for change in statement_settings.into_changes() {
@@ -1436,7 +1559,7 @@ impl Session {
                 columns: out_columns(&cols),
                 rows: rows
                     .iter()
-                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape))
+                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape, &datetime))
                     .collect(),
                 tag,
             },
@@ -1445,6 +1568,9 @@ impl Session {
 }
 
 pub(crate) fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
+    if let Some(bound) = crate::view_dml::bind_through_view(b, stmt)? {
+        return Ok(bound);
+    }
     Ok(match stmt {
         ast::Statement::Query(q) => match crate::binder::dml_under_with(q) {
             Some(inner) => b.with_ctes(q, |b| bind_data(b, inner))?,

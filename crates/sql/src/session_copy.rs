@@ -34,6 +34,8 @@ pub(crate) struct CopyIn {
     /// Where rows go when the table is partitioned or a partition.
     routing: Option<Arc<crate::partition::Router>>,
     options: CopyOptions,
+    /// TimeZone and DateStyle the text of date/time columns is read in.
+    datetime: crate::timezone::DateTimeConfig,
     /// Bytes of a record not complete yet.
     pending: Vec<u8>,
     /// Records seen (for error context), rows inserted.
@@ -231,6 +233,7 @@ impl Session {
             checks,
             routing,
             options: stmt.options.clone(),
+            datetime: self.settings.datetime().clone(),
             pending: Vec::new(),
             line: 0,
             rows: 0,
@@ -259,7 +262,8 @@ impl Session {
                 } else {
                     columns.iter().map(|c| quote_ident(c)).collect()
                 };
-                format!("SELECT {} FROM {}", cols.join(", "), quote_ident(name))
+                // COPY of an inheritance parent is its own rows only.
+                format!("SELECT {} FROM ONLY {}", cols.join(", "), quote_ident(name))
             }
         };
         let stmts = parse(&query)?;
@@ -464,7 +468,7 @@ impl Session {
         for (f, &c) in fields.iter().zip(&st.targets) {
             let value = match f {
                 None => Datum::Null,
-                Some(s) => parse_text(s, table.columns[c].ty)
+                Some(s) => crate::datum::parse_text_in(s, table.columns[c].ty, &st.datetime)
                     .map_err(|e| with_context(e, context(Some((c, s)))))?,
             };
             let value = crate::user_types::check_column_domain(table.columns[c].domain, value)

@@ -67,7 +67,7 @@ impl Session {
         fill: &str,
     ) -> SqlResult<u64> {
         let id = self.engine.alloc_table_id();
-        self.ddl_in_txn(|c| ddl::create_table(c, definition, sql, id))
+        self.ddl_in_txn(|c| ddl::create_table(c, definition, sql, id, &mut Vec::new()))
             .await?;
         let statement = Parser::new(&PostgreSqlDialect {})
             .try_with_sql(fill)

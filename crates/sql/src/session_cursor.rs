@@ -277,6 +277,10 @@ impl Session {
         let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
         let bytea_escape = self.settings.bytea_output_escape();
+        let datetime = self.settings.datetime().clone();
+        // Sequence functions and has_*_privilege check privileges as rows
+        // are produced.
+        let access = self.access();
         let txn = match cursor.own_txn.as_mut() {
             Some(t) => t,
             None => match self.txn.as_mut() {
@@ -288,7 +292,8 @@ impl Session {
             .state
             .take()
             .ok_or_else(|| SqlError::internal("cursor fetched after an error"))?;
-        let statement_settings = crate::settings::StatementSettings::new(&self.settings);
+        let statement_settings =
+            crate::settings::StatementSettings::new(&self.settings).with_access(access);
         let mut ctx = Ctx::resume(&engine, txn, cursor.snapshot, &cursor.params, state);
         ctx.set_settings(&statement_settings);
         while cursor.buffered.len() < max_rows && !cursor.exhausted {
@@ -308,7 +313,7 @@ impl Session {
         Ok(cursor
             .buffered
             .drain(..n)
-            .map(|r| text_row(&r, &cursor.columns, digits, bytea_escape))
+            .map(|r| text_row(&r, &cursor.columns, digits, bytea_escape, &datetime))
             .collect())
     }
 }
@@ -319,6 +324,7 @@ pub(super) fn text_row(
     columns: &[OutColumn],
     digits: i32,
     bytea_escape: bool,
+    datetime: &crate::timezone::DateTimeConfig,
 ) -> Vec<Option<String>> {
     row.iter()
         .zip(columns)
@@ -328,7 +334,7 @@ pub(super) fn text_row(
                 Some(crate::datum::format_int2vector(items))
             }
             (Datum::Bytea(b), _) if bytea_escape => Some(crate::interval::format_bytea_escape(b)),
-            _ => d.to_text(digits),
+            _ => d.to_text_in(digits, datetime),
         })
         .collect()
 }

@@ -9,6 +9,9 @@ use crate::sequence_stmt::{self, SequenceStatement};
 /// `Some` if `sql` is one of the statements this module runs (with its
 /// syntax error, if any), for the extended protocol's Parse.
 pub(super) fn check_special(sql: &str) -> Option<SqlResult<()>> {
+    if let Some(r) = crate::rules::recognise(sql) {
+        return Some(r.map(|_| ()));
+    }
     if let Some(r) = crate::routine::ddl::recognise(sql) {
         return Some(r.map(|_| ()));
     }
@@ -47,6 +50,7 @@ fn split_if_special(sql: &str) -> Option<Vec<&str>> {
         "owner",
         "function",
         "trigger",
+        "rule",
         "do",
     ]
     .iter()
@@ -72,8 +76,15 @@ fn split_if_special(sql: &str) -> Option<Vec<&str>> {
     };
     let mut pieces = Vec::new();
     let mut from = 0;
+    // Semicolons inside parentheses (a rule's action list) split nothing.
+    let mut depth = 0i32;
     for t in &toks {
-        if t.token == Token::SemiColon {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        if t.token == Token::SemiColon && depth == 0 {
             let end = offset(t.span.start.line, t.span.start.column)?;
             pieces.push(sql.get(from..end)?);
             from = end + 1;
@@ -175,6 +186,7 @@ impl Session {
         name: &ast::ObjectName,
         if_not_exists: bool,
         temporary: bool,
+        unlogged: bool,
         options: &[ast::SequenceOptions],
     ) -> SqlResult<StatementOutput> {
         let mut skipped = false;
@@ -185,6 +197,7 @@ impl Session {
                     name,
                     if_not_exists,
                     temporary,
+                    unlogged,
                     options,
                 )?;
                 skipped = change.is_none();
@@ -206,6 +219,9 @@ impl Session {
         &mut self,
         sql: &str,
     ) -> Option<SqlResult<StatementOutput>> {
+        if let Some(r) = crate::rules::recognise(sql) {
+            return Some(self.rule_statement(r).await);
+        }
         if let Some(r) = crate::roles::recognise(sql) {
             return Some(self.role_statement(r).await);
         }
@@ -248,9 +264,13 @@ impl Session {
                 let mut missing = false;
                 // What the ALTER made of a sequence this transaction created.
                 let mut applied = None;
+                let user = self.settings.current_user();
                 let out = self
                     .run_ddl("ALTER SEQUENCE", |c| {
                         missing = if_exists && !c.sequences.contains_key(&name);
+                        if c.sequences.contains_key(&name) {
+                            crate::privileges::require_relation_owner(c, &user, &name)?;
+                        }
                         let change = crate::sequence_ddl::alter_sequence(
                             c, &name, if_exists, &action, last,
                         )?;
@@ -278,6 +298,14 @@ impl Session {
                     ));
                 }
                 Ok(out)
+            }
+            SequenceStatement::CreateUnlogged {
+                if_not_exists,
+                name,
+                options,
+            } => {
+                self.create_sequence(&name, if_not_exists, false, true, &options)
+                    .await
             }
             SequenceStatement::DiscardSequences => {
                 self.settings.sequences().discard()?;

@@ -80,7 +80,11 @@ impl TempObjects {
     /// The shared catalog with this session's committed temporary objects.
     pub(super) fn merged(&self, base: Arc<Catalog>) -> Arc<Catalog> {
         let o = &self.overlay;
-        if o.tables.is_empty() && o.views.is_empty() && o.sequences.is_empty() {
+        if o.tables.is_empty()
+            && o.views.is_empty()
+            && o.sequences.is_empty()
+            && o.descriptions.is_empty()
+        {
             return base;
         }
         let mut c = (*base).clone();
@@ -92,6 +96,8 @@ impl TempObjects {
             .extend(o.sequences.keys().map(|k| (k.clone(), ())));
         c.sequence_defs
             .extend(o.sequence_defs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        c.descriptions
+            .extend(o.descriptions.iter().map(|(k, v)| (k.clone(), v.clone())));
         Arc::new(c)
     }
 
@@ -190,6 +196,18 @@ impl TempObjects {
                 out.sequence_defs.insert(s.clone(), def);
             }
         }
+        // Descriptions of temporary objects (their keys start with the object's).
+        let temp_descriptions: Vec<crate::descriptions::Described> = catalog
+            .descriptions
+            .keys()
+            .filter(|d| d.is_of_key(|k| self.is_temp(k)))
+            .cloned()
+            .collect();
+        for d in temp_descriptions {
+            if let Some(v) = catalog.descriptions.remove(&d) {
+                out.descriptions.insert(d, v);
+            }
+        }
         let is_temp_entry = |key: &[u8]| -> bool {
             let (Some(&CATALOG_PREFIX), Some(tag), Some(name)) =
                 (key.first(), key.get(1), key.get(2..))
@@ -197,8 +215,10 @@ impl TempObjects {
                 return false;
             };
             let name = String::from_utf8_lossy(name);
-            matches!(tag, b'T' | b'V' | b'S' | b'Q')
-                && (self.is_temp(&name) || moved_sequences.iter().any(|s| *s == name))
+            matches!(
+                tag,
+                b'T' | b'V' | b'S' | b'Q' | &crate::descriptions::DESCRIPTION_TAG
+            ) && (self.is_temp(&name) || moved_sequences.iter().any(|s| *s == name))
         };
         d.mutations.retain(|m| !is_temp_entry(&m.key));
         out
@@ -214,10 +234,18 @@ impl TempObjects {
         self.overlay = Catalog::default();
     }
 
+    /// DISCARD TEMP: the session's temporary objects go, as at its end.
+    pub(super) fn discard(&mut self, engine: &EngineInner) {
+        self.release(engine);
+        self.on_commit.clear();
+        self.generation += 1;
+    }
+
     fn install(&mut self, overlay: Catalog) {
         let changed = overlay.tables != self.overlay.tables
             || overlay.views != self.overlay.views
-            || overlay.sequences != self.overlay.sequences;
+            || overlay.sequences != self.overlay.sequences
+            || overlay.descriptions != self.overlay.descriptions;
         self.on_commit.retain(|k, _| overlay.tables.contains_key(k));
         self.overlay = overlay;
         if changed {

@@ -25,6 +25,12 @@ const KNOWN: &[(&str, &str)] = &[
     ("idle_in_transaction_session_timeout", "0"),
     ("integer_datetimes", "on"),
     ("IntervalStyle", "postgres"),
+    // Locale categories: only the C locale exists here (`C_LOCALES`), so
+    // to_char's D and G are always '.' and ','.
+    ("lc_messages", "C"),
+    ("lc_monetary", "C"),
+    ("lc_numeric", "C"),
+    ("lc_time", "C"),
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
     // SET ROLE (checked by the session); `none`: current_user is the session user.
@@ -120,6 +126,10 @@ fn format_timeout_ms(ms: u64) -> String {
     format!("{ms}ms")
 }
 
+/// The locale names the lc_* settings accept: the C locale under its
+/// spellings (an empty value means the server environment's, which is C).
+const C_LOCALES: &[&str] = &["", "C", "POSIX", "C.UTF-8", "C.utf8"];
+
 /// PostgreSQL's range for work_mem, in kB.
 const WORK_MEM_MIN_KB: usize = 64;
 const WORK_MEM_MAX_KB: usize = 2_147_483_647;
@@ -141,6 +151,8 @@ struct Values {
     custom: BTreeMap<String, (String, String)>,
     /// work_mem in bytes, kept parsed: every statement reads it.
     work_mem: usize,
+    /// TimeZone and DateStyle, kept parsed: every date/time value uses them.
+    datetime: crate::timezone::DateTimeConfig,
 }
 
 /// What a transaction that changed settings restores when it ends.
@@ -190,6 +202,7 @@ impl Default for Settings {
                 known: KNOWN.iter().map(|(k, v)| (*k, v.to_string())).collect(),
                 custom: BTreeMap::new(),
                 work_mem: crate::spill::DEFAULT_WORK_MEM,
+                datetime: Default::default(),
             },
             transaction: None,
             sequences: Default::default(),
@@ -354,6 +367,14 @@ impl Values {
             return Ok(c.to_string());
         }
         match c {
+            "lc_messages" | "lc_monetary" | "lc_numeric" | "lc_time" => {
+                if !C_LOCALES.contains(&v.as_str()) {
+                    return Err(invalid());
+                }
+                let stored = if v.is_empty() { "C" } else { v.as_str() };
+                self.known.insert(c, stored.to_string());
+                return Ok(c.to_string());
+            }
             "extra_float_digits" => {
                 let n: i32 = v.trim().parse().map_err(|_| invalid())?;
                 if !(-15..=3).contains(&n) {
@@ -403,6 +424,43 @@ impl Values {
                 }
                 self.known.insert(c, crate::spill::format_memory_kb(kb));
                 self.work_mem = kb.saturating_mul(1024);
+                return Ok(c.to_string());
+            }
+            "TimeZone" => {
+                let lower = v.trim().to_ascii_lowercase();
+                let zone = if lower == "local" || lower == "default" {
+                    crate::timezone::SessionZone::utc()
+                } else {
+                    crate::timezone::SessionZone::parse(&v).ok_or_else(invalid)?
+                };
+                self.known.insert(c, zone.name().to_string());
+                self.datetime.zone = zone;
+                return Ok(c.to_string());
+            }
+            "IntervalStyle" => {
+                // An enum parameter's error names it as the statement spelled
+                // it (identifiers fold to lower case), as in PostgreSQL.
+                let style = crate::timezone::IntervalStyle::parse(&v).ok_or_else(|| {
+                    SqlError::new(
+                        "22023",
+                        format!(
+                            "invalid value for parameter \"{}\": \"{v}\"",
+                            name.to_lowercase()
+                        ),
+                    )
+                    .with_hint(
+                        "Available values: postgres, postgres_verbose, sql_standard, iso_8601.",
+                    )
+                })?;
+                self.known.insert(c, style.name().to_string());
+                self.datetime.interval = style;
+                return Ok(c.to_string());
+            }
+            "DateStyle" => {
+                let style = crate::timezone::DateStyle::parse(&v, self.datetime.style)
+                    .ok_or_else(invalid)?;
+                self.known.insert(c, style.to_setting());
+                self.datetime.style = style;
                 return Ok(c.to_string());
             }
             "standard_conforming_strings" | "escape_string_warning" => {
@@ -578,6 +636,11 @@ impl Settings {
         self.current.known.get("bytea_output").map(String::as_str) == Some("escape")
     }
 
+    /// The session's TimeZone and DateStyle.
+    pub fn datetime(&self) -> &crate::timezone::DateTimeConfig {
+        &self.current.datetime
+    }
+
     pub fn extra_float_digits(&self) -> i32 {
         self.current
             .known
@@ -642,6 +705,11 @@ impl<'a> StatementSettings<'a> {
     /// The session's lock_timeout as the statement started.
     pub fn lock_timeout(&self) -> Option<std::time::Duration> {
         self.base.lock_timeout()
+    }
+
+    /// The session's TimeZone and DateStyle as the statement started.
+    pub fn datetime(&self) -> &crate::timezone::DateTimeConfig {
+        self.base.datetime()
     }
 
     /// Gives the statement what run-time privilege checks need.
@@ -756,6 +824,20 @@ mod tests {
         s.set("application_name", Some("x".into())).unwrap();
         s.set("application_name", None).unwrap();
         assert_eq!(s.get("application_name").unwrap().1, "");
+    }
+
+    #[test]
+    fn locale_settings_accept_only_the_c_locale() {
+        let mut s = Settings::default();
+        assert_eq!(s.get("lc_numeric").unwrap().1, "C");
+        s.set("LC_NUMERIC", Some("POSIX".into())).unwrap();
+        assert_eq!(s.get("lc_numeric").unwrap().1, "POSIX");
+        s.set("lc_numeric", None).unwrap();
+        assert_eq!(s.get("lc_numeric").unwrap().1, "C");
+        assert_eq!(
+            s.set("lc_time", Some("xx_YY".into())).unwrap_err().message,
+            "invalid value for parameter \"lc_time\": \"xx_YY\""
+        );
     }
 
     #[test]

@@ -54,17 +54,10 @@ pub fn rewrite(tokens: &mut [TokenWithSpan]) {
 
 #[cfg(test)]
 mod tests {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::Tokenizer;
-
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
-            .tokenize_with_location()
-            .expect("test SQL tokenizes");
-        rewrite(&mut tokens);
-        tokens.iter().map(|t| t.token.to_string()).collect()
+        crate::token_rewrite_tests::rewritten_by(sql, |t| rewrite(t))
     }
 
     #[test]

@@ -79,6 +79,12 @@ pub struct Txn {
     pub routine_depth: usize,
     /// AFTER trigger events of running statements, fired at each one's end.
     pub pending_triggers: Vec<crate::routine::trigger::PendingEvent>,
+    /// Rows captured for AFTER triggers' transition tables, and the tables
+    /// a running trigger function sees.
+    pub transitions: crate::routine::transition::TransitionState,
+    /// Sequences TRUNCATE ... RESTART IDENTITY restarted, with the state
+    /// each had before (put back if the transaction rolls back).
+    pub restarted_sequences: Vec<(String, crate::sequence::SequenceState)>,
 }
 
 /// The state a ROLLBACK TO SAVEPOINT returns to.
@@ -90,6 +96,8 @@ pub struct Savepoint {
     pub locks_len: usize,
     pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
     pub ddl: Option<DdlMark>,
+    /// RESTART IDENTITY done after the savepoint: `restarted_sequences[restarted_len..]`.
+    pub restarted_len: usize,
 }
 
 /// How far a transaction's DDL had got at a savepoint.
@@ -118,7 +126,16 @@ impl Txn {
             locks_len: self.locks.len(),
             tables_written: self.tables_written.clone(),
             ddl,
+            restarted_len: self.restarted_sequences.len(),
         });
+    }
+
+    /// The RESTART IDENTITY restarts made since savepoint `i`, taken off
+    /// the transaction for the caller to undo (ROLLBACK TO).
+    pub fn restarts_since(&mut self, i: usize) -> Vec<(String, crate::sequence::SequenceState)> {
+        let len = self.savepoints.get(i).map_or(0, |s| s.restarted_len);
+        self.restarted_sequences
+            .split_off(len.min(self.restarted_sequences.len()))
     }
 
     /// Index of the newest savepoint with this name.
@@ -189,6 +206,8 @@ impl Txn {
             notices: Vec::new(),
             routine_depth: 0,
             pending_triggers: Vec::new(),
+            transitions: Default::default(),
+            restarted_sequences: Vec::new(),
         }
     }
 }

@@ -45,6 +45,21 @@ pub enum SqlType {
     /// A user-defined enum (CREATE TYPE ... AS ENUM), by type OID; values
     /// are held as `Datum::Text` labels, ordered by `crate::user_types`.
     Enum(u32),
+    /// A user-defined composite type (CREATE TYPE ... AS (...)), by type
+    /// OID; values are held as `Datum::Text` in record output form
+    /// (`crate::composite`).
+    Composite(u32),
+    /// pg_lsn: a write-ahead-log position, an unsigned 64-bit integer
+    /// printed as two hex halves (`crate::pg_lsn`), held as `Datum::PgLsn`.
+    PgLsn,
+    /// bit(n) and bit varying(n) (`crate::bit_string`), held as
+    /// `Datum::Bits`; the typmod is the length (-1: any, as a B'…' literal).
+    Bit,
+    VarBit,
+    /// An anonymous row (`record`, OID 2249): `ROW(...)` before context
+    /// gives it a composite type, or a whole-row reference; held like a
+    /// composite value.
+    Record,
 }
 
 /// Element type of a one-dimensional array type.
@@ -73,6 +88,8 @@ pub enum Elem {
     Name,
     /// A user-defined enum, by type OID.
     Enum(u32),
+    /// A user-defined composite type, by type OID.
+    Composite(u32),
 }
 
 impl Elem {
@@ -100,6 +117,7 @@ impl Elem {
             Elem::Oid => SqlType::Oid,
             Elem::Name => SqlType::Name,
             Elem::Enum(oid) => SqlType::Enum(oid),
+            Elem::Composite(oid) => SqlType::Composite(oid),
         }
     }
 
@@ -128,9 +146,15 @@ impl Elem {
             SqlType::Oid => Elem::Oid,
             SqlType::Name => Elem::Name,
             SqlType::Enum(oid) => Elem::Enum(oid),
-            SqlType::Unknown | SqlType::Array(_) | SqlType::Int2Vector | SqlType::InternalChar => {
-                return None
-            }
+            SqlType::Composite(oid) => Elem::Composite(oid),
+            SqlType::Record
+            | SqlType::PgLsn
+            | SqlType::Bit
+            | SqlType::VarBit
+            | SqlType::Unknown
+            | SqlType::Array(_)
+            | SqlType::Int2Vector
+            | SqlType::InternalChar => return None,
         })
     }
 
@@ -157,7 +181,7 @@ impl Elem {
             Elem::Jsonb => 3807,
             Elem::Oid => 1028,
             Elem::Name => 1003,
-            Elem::Enum(oid) => crate::user_types::array_oid(oid),
+            Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_oid(oid),
         }
     }
 
@@ -184,7 +208,7 @@ impl Elem {
             Elem::Jsonb => "jsonb[]",
             Elem::Oid => "oid[]",
             Elem::Name => "name[]",
-            Elem::Enum(oid) => crate::user_types::array_display_name(oid),
+            Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_display_name(oid),
         }
     }
 
@@ -211,7 +235,7 @@ impl Elem {
             Elem::Jsonb => "_jsonb",
             Elem::Oid => "_oid",
             Elem::Name => "_name",
-            Elem::Enum(oid) => crate::user_types::array_typname(oid),
+            Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_typname(oid),
         }
     }
 
@@ -238,7 +262,7 @@ impl Elem {
             3807 => Elem::Jsonb,
             1028 => Elem::Oid,
             1003 => Elem::Name,
-            other => return crate::user_types::enum_of_array_oid(other).map(Elem::Enum),
+            other => return crate::user_types::elem_of_array_oid(other),
         })
     }
 }
@@ -269,6 +293,12 @@ pub enum Category {
     Oid,
     /// User-defined enums (PostgreSQL's category 'E').
     Enum,
+    /// Composite types and `record` (PostgreSQL's category 'C').
+    Composite,
+    /// Types of PostgreSQL's category 'U' (pg_lsn).
+    User,
+    /// Bit strings (PostgreSQL's category 'V').
+    BitString,
 }
 
 impl SqlType {
@@ -299,7 +329,11 @@ impl SqlType {
             SqlType::Oid => 26,
             SqlType::Name => 19,
             SqlType::InternalChar => 18,
-            SqlType::Enum(oid) => oid,
+            SqlType::Enum(oid) | SqlType::Composite(oid) => oid,
+            SqlType::Record => 2249,
+            SqlType::PgLsn => 3220,
+            SqlType::Bit => 1560,
+            SqlType::VarBit => 1562,
         }
     }
 
@@ -329,7 +363,12 @@ impl SqlType {
             26 => SqlType::Oid,
             19 => SqlType::Name,
             18 => SqlType::InternalChar,
+            2249 => SqlType::Record,
+            3220 => SqlType::PgLsn,
+            1560 => SqlType::Bit,
+            1562 => SqlType::VarBit,
             other if crate::user_types::is_enum_oid(other) => SqlType::Enum(other),
+            other if crate::user_types::is_composite_oid(other) => SqlType::Composite(other),
             _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
@@ -362,7 +401,11 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "\"char\"",
-            SqlType::Enum(oid) => crate::user_types::display_name(oid),
+            SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid),
+            SqlType::Record => "record",
+            SqlType::PgLsn => "pg_lsn",
+            SqlType::Bit => "bit",
+            SqlType::VarBit => "bit varying",
         }
     }
 
@@ -394,7 +437,11 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "char",
-            SqlType::Enum(oid) => crate::user_types::display_name(oid),
+            SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid),
+            SqlType::Record => "record",
+            SqlType::PgLsn => "pg_lsn",
+            SqlType::Bit => "bit",
+            SqlType::VarBit => "varbit",
         }
     }
 
@@ -423,6 +470,9 @@ impl SqlType {
             SqlType::Jsonb => Category::Jsonb,
             SqlType::Array(_) | SqlType::Int2Vector => Category::Array,
             SqlType::Enum(_) => Category::Enum,
+            SqlType::Composite(_) | SqlType::Record => Category::Composite,
+            SqlType::PgLsn => Category::User,
+            SqlType::Bit | SqlType::VarBit => Category::BitString,
         }
     }
 
@@ -466,6 +516,7 @@ impl ColType {
         }
         match self.ty {
             SqlType::Varchar | SqlType::Bpchar => format!("{base}({})", self.typmod - 4),
+            SqlType::Bit | SqlType::VarBit => format!("{base}({})", self.typmod),
             SqlType::Numeric => {
                 let (p, s) = numeric_typmod(self.typmod);
                 format!("numeric({p},{s})")
@@ -481,6 +532,29 @@ impl ColType {
         } else {
             None
         }
+    }
+}
+
+/// bit(n) / bit varying(n): n must be at least 1.
+fn bit_type(ty: SqlType, n: Option<u64>) -> SqlResult<ColType> {
+    match n {
+        None => Ok(ty.plain()),
+        Some(n) if (1..=crate::bit_string::MAX_TYPMOD).contains(&n) => Ok(ColType {
+            ty,
+            typmod: n as i32,
+        }),
+        Some(0) => Err(SqlError::new(
+            "22023",
+            format!("length for type {} must be at least 1", ty.typname()),
+        )),
+        Some(_) => Err(SqlError::new(
+            "22023",
+            format!(
+                "length for type {} cannot exceed {}",
+                ty.typname(),
+                crate::bit_string::MAX_TYPMOD
+            ),
+        )),
     }
 }
 
@@ -569,6 +643,9 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
             }
         }
         DataType::Uuid => plain(SqlType::Uuid),
+        // bit alone is bit(1); bit varying alone has no limit.
+        DataType::Bit(n) => bit_type(SqlType::Bit, Some(n.unwrap_or(1))),
+        DataType::BitVarying(n) | DataType::VarBit(n) => bit_type(SqlType::VarBit, *n),
         DataType::Interval { fields: None, .. } => plain(SqlType::Interval),
         DataType::Time(_, ast_tz::None | ast_tz::WithoutTimeZone) => plain(SqlType::Time),
         DataType::Timestamp(p, tz) => {
@@ -620,6 +697,8 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
                 "timestamptz" => plain(SqlType::TimestampTz),
                 "oid" => plain(SqlType::Oid),
                 "name" => plain(SqlType::Name),
+                "pg_lsn" => plain(SqlType::PgLsn),
+                "varbit" => plain(SqlType::VarBit),
                 _ => Err(SqlError::new(
                     "42704",
                     format!("type \"{n}\" does not exist"),

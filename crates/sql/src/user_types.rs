@@ -67,10 +67,26 @@ pub struct DomainDef {
     pub checks: Vec<crate::catalog::CheckDef>,
 }
 
+/// One attribute of a composite type (pg_attribute of its relation).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CompositeField {
+    pub name: String,
+    pub ty: ColType,
+}
+
+/// Stored as JSON: catalogs written before composite types existed hold
+/// only the first two variants and read back unchanged.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum UserTypeKind {
-    Enum { labels: Vec<EnumLabel> },
+    Enum {
+        labels: Vec<EnumLabel>,
+    },
     Domain(DomainDef),
+    /// CREATE TYPE name AS (fields); its relation OID (typrelid) is the
+    /// type's OID + 2, inside the type's OID span.
+    Composite {
+        fields: Vec<CompositeField>,
+    },
 }
 
 /// One user-defined type as stored in the catalog.
@@ -85,14 +101,31 @@ impl UserTypeDef {
     pub fn labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum { labels } => labels,
-            UserTypeKind::Domain(_) => &[],
+            UserTypeKind::Domain(_) | UserTypeKind::Composite { .. } => &[],
         }
     }
 
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             UserTypeKind::Domain(d) => Some(d),
-            UserTypeKind::Enum { .. } => None,
+            UserTypeKind::Enum { .. } | UserTypeKind::Composite { .. } => None,
+        }
+    }
+
+    /// The attributes of a composite type (None for enums and domains).
+    pub fn fields(&self) -> Option<&[CompositeField]> {
+        match &self.kind {
+            UserTypeKind::Composite { fields } => Some(fields),
+            UserTypeKind::Enum { .. } | UserTypeKind::Domain(_) => None,
+        }
+    }
+
+    /// The type a column or value declared with this type has.
+    pub fn value_type(&self) -> ColType {
+        match &self.kind {
+            UserTypeKind::Domain(d) => d.base,
+            UserTypeKind::Enum { .. } => SqlType::Enum(self.oid).plain(),
+            UserTypeKind::Composite { .. } => SqlType::Composite(self.oid).plain(),
         }
     }
 
@@ -260,10 +293,33 @@ pub fn array_oid(oid: u32) -> u32 {
     oid + 1
 }
 
-/// The enum whose array type has this OID.
-pub fn enum_of_array_oid(oid: u32) -> Option<u32> {
+/// The composite types of a catalog.
+pub fn composite_types(catalog: &Catalog) -> impl Iterator<Item = &Arc<UserTypeDef>> {
+    catalog.types.values().filter(|d| d.fields().is_some())
+}
+
+/// pg_class OID of a composite type's relation (relkind 'c').
+pub fn composite_relid(type_oid: u32) -> u32 {
+    type_oid + 2
+}
+
+pub fn is_composite_oid(oid: u32) -> bool {
+    lookup(oid).is_some_and(|d| d.fields().is_some())
+}
+
+/// The element of the user array type with this OID (enum or composite).
+pub fn elem_of_array_oid(oid: u32) -> Option<Elem> {
     let base = oid.checked_sub(1)?;
-    is_enum_oid(base).then_some(base)
+    match lookup(base)?.kind {
+        UserTypeKind::Enum { .. } => Some(Elem::Enum(base)),
+        UserTypeKind::Composite { .. } => Some(Elem::Composite(base)),
+        UserTypeKind::Domain(_) => None,
+    }
+}
+
+/// The attributes of the composite type `oid` (None if it is not one).
+pub fn composite_fields(oid: u32) -> Option<Vec<CompositeField>> {
+    lookup(oid)?.fields().map(<[_]>::to_vec)
 }
 
 /// Text input of an enum value: the label itself, 22P02 otherwise.
@@ -303,10 +359,7 @@ pub fn resolve(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
     match dt {
         ast::DataType::Custom(name, mods) if mods.is_empty() => {
             if let Some(def) = user_type(catalog, name) {
-                return Ok(match def.domain() {
-                    Some(d) => d.base,
-                    None => SqlType::Enum(def.oid).plain(),
-                });
+                return Ok(def.value_type());
             }
         }
         ast::DataType::Array(
@@ -316,12 +369,10 @@ pub fn resolve(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
             if let ast::DataType::Custom(name, mods) = inner.as_ref() {
                 if mods.is_empty() {
                     if let Some(def) = user_type(catalog, name) {
-                        let el = match def.domain() {
-                            Some(d) => Elem::of(d.base.ty).ok_or_else(|| {
-                                SqlError::unsupported(format!("arrays of {}", d.base.display()))
-                            })?,
-                            None => Elem::Enum(def.oid),
-                        };
+                        let base = def.value_type();
+                        let el = Elem::of(base.ty).ok_or_else(|| {
+                            SqlError::unsupported(format!("arrays of {}", base.display()))
+                        })?;
                         return Ok(SqlType::Array(el).plain());
                     }
                 }
@@ -458,10 +509,18 @@ pub fn create_type(
     name: &ast::ObjectName,
     representation: Option<&ast::UserDefinedTypeRepresentation>,
 ) -> SqlResult<Option<DdlChange>> {
-    let Some(ast::UserDefinedTypeRepresentation::Enum { labels }) = representation else {
-        return Err(SqlError::unsupported("CREATE TYPE other than AS ENUM"));
-    };
     let tname = type_name(name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
+    let labels = match representation {
+        Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => labels,
+        Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
+            return create_composite(catalog, tname, attributes).map(Some)
+        }
+        _ => {
+            return Err(SqlError::unsupported(
+                "CREATE TYPE other than AS ENUM or AS (...)",
+            ))
+        }
+    };
     if type_name_taken(catalog, &tname) {
         return Err(SqlError::new(
             "42710",
@@ -493,6 +552,41 @@ pub fn create_type(
         kind: UserTypeKind::Enum { labels: out },
     };
     put(catalog, def, None).map(Some)
+}
+
+/// CREATE TYPE name AS (field type, ...): field types may be built-in,
+/// enum, composite or array types (a domain field stores its base type).
+fn create_composite(
+    catalog: &Catalog,
+    tname: String,
+    attributes: &[ast::UserDefinedTypeCompositeAttributeDef],
+) -> SqlResult<DdlChange> {
+    if type_name_taken(catalog, &tname) {
+        return Err(SqlError::new(
+            "42710",
+            format!("type \"{tname}\" already exists"),
+        ));
+    }
+    let mut fields: Vec<CompositeField> = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        let name = crate::binder::ident_name(&a.name);
+        if fields.iter().any(|f| f.name == name) {
+            return Err(SqlError::new(
+                "42701",
+                format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        fields.push(CompositeField {
+            name,
+            ty: resolve(catalog, &a.data_type)?,
+        });
+    }
+    let def = UserTypeDef {
+        name: tname,
+        oid: new_oid(catalog),
+        kind: UserTypeKind::Composite { fields },
+    };
+    put(catalog, def, None)
 }
 
 /// ALTER TYPE name ADD VALUE / RENAME VALUE / RENAME TO.
@@ -786,27 +880,106 @@ fn midpoint(lo: f64, hi: f64) -> SqlResult<f64> {
     Ok(m)
 }
 
-/// Columns (table, column) whose type is `oid` or an array of it.
-fn users_of(catalog: &Catalog, oid: u32) -> Vec<(String, String)> {
+/// What depends on a user type.
+enum Dependent {
+    /// A table column of the type (or an array of it).
+    Column { table: String, column: String },
+    /// A domain over the type, or a composite type with an attribute of it.
+    Type {
+        name: String,
+        composite_attr: Option<String>,
+    },
+    /// A function taking or returning the type (its signature).
+    Function { signature: String },
+}
+
+impl Dependent {
+    fn describe(&self, tname: &str) -> String {
+        match self {
+            Dependent::Column { table, column } => {
+                format!("column {column} of table {table} depends on type {tname}")
+            }
+            Dependent::Type {
+                name,
+                composite_attr: Some(attr),
+            } => format!("column {attr} of composite type {name} depends on type {tname}"),
+            Dependent::Type { name, .. } => format!("type {name} depends on type {tname}"),
+            Dependent::Function { signature } => {
+                format!("function {signature} depends on type {tname}")
+            }
+        }
+    }
+}
+
+/// Columns, domains, composite types and functions that use the type
+/// `oid`: types first, then functions, then columns, each group in name
+/// order.
+fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
     let mut out = Vec::new();
-    for t in catalog.tables.values() {
+    let mut types: Vec<&Arc<UserTypeDef>> = catalog.types.values().collect();
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in types {
+        if t.domain().is_some_and(|d| type_uses(d.base.ty, oid)) {
+            out.push(Dependent::Type {
+                name: t.name.clone(),
+                composite_attr: None,
+            });
+        }
+        for f in t.fields().unwrap_or(&[]) {
+            if type_uses(f.ty.ty, oid) {
+                out.push(Dependent::Type {
+                    name: t.name.clone(),
+                    composite_attr: Some(f.name.clone()),
+                });
+            }
+        }
+    }
+    for overloads in catalog.functions.values() {
+        for f in overloads {
+            use crate::routine::Returns;
+            let returns = match &f.returns {
+                Returns::Scalar(t) | Returns::SetOf(t) => type_uses(t.ty, oid),
+                Returns::Table {
+                    columns, row_type, ..
+                } => *row_type == Some(oid) || columns.iter().any(|(_, t)| type_uses(t.ty, oid)),
+                Returns::Trigger | Returns::Void => false,
+            };
+            if returns || f.args.iter().any(|a| type_uses(a.ty.ty, oid)) {
+                out.push(Dependent::Function {
+                    signature: f.signature(),
+                });
+            }
+        }
+    }
+    let mut tables: Vec<_> = catalog.tables.values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in tables {
         for c in &t.columns {
-            let uses = c.domain == Some(oid)
-                || match c.ty.ty {
-                    SqlType::Enum(o) => o == oid,
-                    SqlType::Array(Elem::Enum(o)) => o == oid,
-                    _ => false,
-                };
-            if uses {
-                out.push((t.name.clone(), c.name.clone()));
+            if c.domain == Some(oid) || type_uses(c.ty.ty, oid) {
+                out.push(Dependent::Column {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                });
             }
         }
     }
     out
 }
 
-/// DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT]. CASCADE is refused
-/// when a column uses the type (dropping columns is ALTER TABLE's job).
+/// Whether a value of type `ty` is, or is an array of, the user type `oid`.
+fn type_uses(ty: SqlType, oid: u32) -> bool {
+    match ty {
+        SqlType::Enum(o) | SqlType::Composite(o) => o == oid,
+        SqlType::Array(Elem::Enum(o) | Elem::Composite(o)) => o == oid,
+        _ => false,
+    }
+}
+
+/// DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT]. CASCADE drops the
+/// domains over the type in turn, and the attributes of composite types
+/// that have it (refused while values of such a composite type may be
+/// stored, since stored values keep every attribute); it is refused when a
+/// table column uses the type (dropping columns is ALTER TABLE's job).
 pub fn drop_types(
     catalog: &Catalog,
     names: &[ast::ObjectName],
@@ -816,9 +989,10 @@ pub fn drop_types(
 ) -> SqlResult<Option<DdlChange>> {
     let mut next = catalog.clone();
     let mut mutations = Vec::new();
+    let mut cascaded = Vec::new();
     for name in names {
         let tname = type_name(name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
-        let Some(def) = next.types.remove(&tname) else {
+        if !next.types.contains_key(&tname) {
             if if_exists {
                 notices.push(skipped(format!(
                     "type \"{tname}\" does not exist, skipping"
@@ -826,26 +1000,85 @@ pub fn drop_types(
                 continue;
             }
             return Err(undefined(&tname));
-        };
-        if let Some((table, column)) = users_of(catalog, def.oid).into_iter().next() {
-            if cascade {
-                return Err(SqlError::unsupported(
-                    "DROP TYPE ... CASCADE of a type columns use",
-                ));
-            }
-            return Err(SqlError::new(
-                "2BP01",
-                format!("cannot drop type {tname} because other objects depend on it"),
-            )
-            .with_detail(format!(
-                "column {column} of table {table} depends on type {tname}"
-            ))
-            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
         }
-        mutations.push(Mutation {
-            key: type_key(&tname),
-            value: None,
-        });
+        if !cascade {
+            let oid = next.types[&tname].oid;
+            let deps = users_of(&next, oid);
+            if !deps.is_empty() {
+                let detail: Vec<String> = deps.iter().map(|d| d.describe(&tname)).collect();
+                return Err(SqlError::new(
+                    "2BP01",
+                    format!("cannot drop type {tname} because other objects depend on it"),
+                )
+                .with_detail(detail.join("\n"))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
+        }
+        // What depends on the type goes with it, domains recursively.
+        let mut queue = vec![tname.clone()];
+        while let Some(victim) = queue.pop() {
+            let Some(def) = next.types.remove(&victim) else {
+                continue;
+            };
+            mutations.push(Mutation {
+                key: type_key(&victim),
+                value: None,
+            });
+            for dep in users_of(&next, def.oid) {
+                match dep {
+                    Dependent::Column { .. } => {
+                        return Err(SqlError::unsupported(
+                            "DROP TYPE ... CASCADE of a type columns use",
+                        ))
+                    }
+                    Dependent::Function { .. } => {
+                        return Err(SqlError::unsupported(
+                            "DROP TYPE ... CASCADE of a type functions use",
+                        ))
+                    }
+                    Dependent::Type {
+                        name,
+                        composite_attr: None,
+                    } => {
+                        cascaded.push(format!("drop cascades to type {name}"));
+                        queue.push(name);
+                    }
+                    Dependent::Type {
+                        name,
+                        composite_attr: Some(attr),
+                    } => {
+                        let owner = next
+                            .types
+                            .get(&name)
+                            .cloned()
+                            .ok_or_else(|| SqlError::internal("dependent type vanished"))?;
+                        if !users_of(&next, owner.oid).is_empty() {
+                            return Err(SqlError::unsupported(
+                                "DROP TYPE ... CASCADE of an attribute of a composite type in use",
+                            ));
+                        }
+                        let mut changed = (*owner).clone();
+                        if let UserTypeKind::Composite { fields } = &mut changed.kind {
+                            fields.retain(|f| f.name != attr);
+                        }
+                        register(&next, &changed)?;
+                        mutations.push(mutation(&changed)?);
+                        next.types.insert(name.clone(), Arc::new(changed));
+                        cascaded.push(format!(
+                            "drop cascades to column {attr} of composite type {name}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    match cascaded.as_slice() {
+        [] => {}
+        [one] => notices.push(skipped(one.clone())),
+        many => notices.push(
+            skipped(format!("drop cascades to {} other objects", many.len()))
+                .with_detail(many.join("\n")),
+        ),
     }
     if mutations.is_empty() {
         return Ok(None);
@@ -946,20 +1179,40 @@ pub fn pg_type_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
             ]
         };
         let mut base = common(def.name.clone());
-        base.extend([
-            ("oid", o(def.oid)),
-            ("typlen", Datum::Int2(4)),
-            ("typbyval", Datum::Bool(true)),
-            ("typtype", t("e")),
-            ("typcategory", t("E")),
-            ("typsubscript", t("-")),
-            ("typarray", o(array_oid(def.oid))),
-            ("typinput", t("enum_in")),
-            ("typoutput", t("enum_out")),
-            ("typreceive", t("enum_recv")),
-            ("typsend", t("enum_send")),
-            ("typstorage", t("p")),
-        ]);
+        if def.fields().is_some() {
+            base.extend([
+                ("oid", o(def.oid)),
+                ("typlen", Datum::Int2(-1)),
+                ("typbyval", Datum::Bool(false)),
+                ("typtype", t("c")),
+                ("typcategory", t("C")),
+                ("typsubscript", t("-")),
+                ("typrelid", o(composite_relid(def.oid))),
+                ("typarray", o(array_oid(def.oid))),
+                ("typinput", t("record_in")),
+                ("typoutput", t("record_out")),
+                ("typreceive", t("record_recv")),
+                ("typsend", t("record_send")),
+                ("typstorage", t("x")),
+            ]);
+            base.retain(|(k, _)| *k != "typalign");
+            base.push(("typalign", t("d")));
+        } else {
+            base.extend([
+                ("oid", o(def.oid)),
+                ("typlen", Datum::Int2(4)),
+                ("typbyval", Datum::Bool(true)),
+                ("typtype", t("e")),
+                ("typcategory", t("E")),
+                ("typsubscript", t("-")),
+                ("typarray", o(array_oid(def.oid))),
+                ("typinput", t("enum_in")),
+                ("typoutput", t("enum_out")),
+                ("typreceive", t("enum_recv")),
+                ("typsend", t("enum_send")),
+                ("typstorage", t("p")),
+            ]);
+        }
         out.push(base);
         let mut array = common(format!("_{}", def.name));
         array.extend([
@@ -1071,7 +1324,7 @@ mod tests {
         let e = parse_label(def.oid, "x").unwrap_err();
         assert_eq!(e.sqlstate, "22P02");
         assert_eq!(e.message, "invalid input value for enum mood_test: \"x\"");
-        assert_eq!(enum_of_array_oid(def.oid + 1), Some(def.oid));
+        assert_eq!(elem_of_array_oid(def.oid + 1), Some(Elem::Enum(def.oid)));
         assert_eq!(array_display_name(def.oid), "mood_test[]");
     }
 

@@ -294,7 +294,7 @@ async fn create_table_checks_default_expressions() {
             ),
             (
                 "CREATE TABLE e (a int) INHERITS (d)",
-                "ERROR 0A000: CREATE TABLE ... INHERITS is not supported",
+                "ERROR 42804: column \"a\" has a type conflict",
             ),
         ],
     )

@@ -355,6 +355,43 @@ async fn bounds_are_checked_against_siblings() {
 }
 
 #[tokio::test]
+async fn update_from_and_delete_using_move_and_reach_partitions() {
+    let mut s = session().await;
+    range_parted(&mut s).await;
+    exec(
+        &mut s,
+        "INSERT INTO rp VALUES (1, 'a'), (11, 'b'); CREATE TABLE k (x int)",
+    )
+    .await;
+    exec(&mut s, "INSERT INTO k VALUES (1), (11)").await;
+    // Each row moves to the other partition; none is updated twice.
+    assert_eq!(
+        rows(
+            &mut s,
+            "UPDATE rp SET a = 12 - a FROM k WHERE a = k.x \
+             RETURNING rp.*, k.x, rp.tableoid::regclass"
+        )
+        .await,
+        ["11|a|1|rp_2", "1|b|11|rp_1"]
+    );
+    assert_eq!(rows(&mut s, "SELECT a, b FROM rp_1").await, ["1|b"]);
+    let e = fails(&mut s, "UPDATE rp_1 SET a = 15 FROM k WHERE a = k.x").await;
+    assert_eq!(
+        e.message,
+        "new row for relation \"rp_1\" violates partition constraint"
+    );
+    assert_eq!(
+        rows(
+            &mut s,
+            "DELETE FROM rp USING k WHERE rp.a = k.x AND k.x < 5 RETURNING rp.b, rp.tableoid::regclass"
+        )
+        .await,
+        ["b|rp_1"]
+    );
+    assert_eq!(rows(&mut s, "SELECT a, b FROM rp").await, ["11|a"]);
+}
+
+#[tokio::test]
 async fn truncate_and_drop_of_the_parent_reach_its_partitions() {
     let mut s = session().await;
     range_parted(&mut s).await;

@@ -4,12 +4,10 @@
 //! created objects (DDL needs it, OWNER TO moves it), SET ROLE, sequence
 //! privileges, the ACL text `relacl` shows, and durability across a restart.
 
-use std::sync::Arc;
-
 mod support;
 
-use borealis_sql::{Engine, MemStore, Session};
-use support::{check, memory_engine, run};
+use borealis_sql::{Engine, Session};
+use support::{check, check_across_restart, memory_engine, run};
 
 async fn fresh() -> (Engine, Session) {
     let e = memory_engine().await;
@@ -273,26 +271,14 @@ async fn sequence_privileges_follow_postgres() {
 
 #[tokio::test]
 async fn grants_survive_a_restart_and_superusers_bypass() {
-    let store = Arc::new(MemStore::new());
-    {
-        let e = Engine::open(store.clone()).await.unwrap();
-        let mut s = e.session();
-        check(
-            &mut s,
-            &[
-                ("CREATE TABLE t (a int)", "CREATE TABLE"),
-                ("CREATE ROLE hal", "CREATE ROLE"),
-                ("CREATE ROLE root SUPERUSER", "CREATE ROLE"),
-                ("GRANT SELECT ON t TO hal WITH GRANT OPTION", "GRANT"),
-                ("GRANT ALL ON SCHEMA public TO public", "GRANT"),
-            ],
-        )
-        .await;
-    }
-    let e = Engine::open(store).await.unwrap();
-    let mut s = e.session();
-    check(
-        &mut s,
+    check_across_restart(
+        &[
+            ("CREATE TABLE t (a int)", "CREATE TABLE"),
+            ("CREATE ROLE hal", "CREATE ROLE"),
+            ("CREATE ROLE root SUPERUSER", "CREATE ROLE"),
+            ("GRANT SELECT ON t TO hal WITH GRANT OPTION", "GRANT"),
+            ("GRANT ALL ON SCHEMA public TO public", "GRANT"),
+        ],
         &[
             (
                 "SELECT relacl FROM pg_class WHERE relname = 't'",

@@ -502,3 +502,91 @@ async fn session_authorization_switches_among_roles() {
         "ERROR 42704: role \"regress_u\" does not exist"
     );
 }
+
+/// TRUNCATE ... RESTART IDENTITY restarts SERIAL and identity sequences at
+/// their START (an identity column's own START WITH), inside the
+/// transaction (a rollback, or one to an earlier savepoint, puts them
+/// back), and the restarted state is
+/// what a restart of the engine resumes from.
+#[tokio::test]
+async fn truncate_restart_identity_is_transactional() {
+    let store = Arc::new(MemStore::new());
+    {
+        let e = Engine::open(store.clone()).await.unwrap();
+        let mut s = e.session();
+        support::check(
+            &mut s,
+            &[
+                ("CREATE TABLE a (id serial, v int)", "CREATE TABLE"),
+                (
+                    "CREATE TABLE b (id int GENERATED ALWAYS AS IDENTITY (START WITH 44))",
+                    "CREATE TABLE",
+                ),
+                ("INSERT INTO a (v) VALUES (1), (2)", "INSERT 0 2"),
+                ("INSERT INTO b DEFAULT VALUES", "INSERT 0 1"),
+                ("TRUNCATE a, b CONTINUE IDENTITY", "TRUNCATE TABLE"),
+                ("INSERT INTO a (v) VALUES (3) RETURNING id", "3"),
+                ("BEGIN", "BEGIN"),
+                ("TRUNCATE a, b RESTART IDENTITY", "TRUNCATE TABLE"),
+                ("INSERT INTO a (v) VALUES (4) RETURNING id", "1"),
+                ("INSERT INTO b DEFAULT VALUES RETURNING id", "44"),
+                ("ROLLBACK", "ROLLBACK"),
+                ("INSERT INTO a (v) VALUES (5) RETURNING id", "4"),
+                ("INSERT INTO b DEFAULT VALUES RETURNING id", "45"),
+                ("TRUNCATE a RESTART IDENTITY", "TRUNCATE TABLE"),
+                ("INSERT INTO a (v) VALUES (6) RETURNING id", "1"),
+                ("BEGIN", "BEGIN"),
+                ("INSERT INTO a (v) VALUES (7) RETURNING id", "2"),
+                ("SAVEPOINT s", "SAVEPOINT"),
+                ("TRUNCATE a RESTART IDENTITY", "TRUNCATE TABLE"),
+                ("INSERT INTO a (v) VALUES (8) RETURNING id", "1"),
+                ("ROLLBACK TO SAVEPOINT s", "ROLLBACK"),
+                ("INSERT INTO a (v) VALUES (9) RETURNING id", "3"),
+                ("COMMIT", "COMMIT"),
+                ("SELECT id, v FROM a ORDER BY v", "1|6\n2|7\n3|9"),
+            ],
+        )
+        .await;
+        e.close().await.unwrap();
+    }
+    let e = Engine::open(store).await.unwrap();
+    let mut s = e.session();
+    assert_eq!(
+        run(&mut s, "INSERT INTO a (v) VALUES (10) RETURNING id").await,
+        "4"
+    );
+}
+
+#[tokio::test]
+async fn unlogged_sequences_are_recorded_and_switchable() {
+    let e = support::memory_engine().await;
+    let mut s = e.session();
+    support::check(
+        &mut s,
+        &[
+            ("CREATE UNLOGGED SEQUENCE u START 5", "CREATE SEQUENCE"),
+            ("SELECT nextval('u')", "5"),
+            (
+                "SELECT relpersistence FROM pg_class WHERE relname = 'u'",
+                "u",
+            ),
+            ("ALTER SEQUENCE u SET LOGGED", "ALTER SEQUENCE"),
+            (
+                "SELECT relpersistence FROM pg_class WHERE relname = 'u'",
+                "p",
+            ),
+            ("ALTER SEQUENCE u SET UNLOGGED", "ALTER SEQUENCE"),
+            (
+                "SELECT relpersistence FROM pg_class WHERE relname = 'u'",
+                "u",
+            ),
+            ("SELECT nextval('u')", "6"),
+            (
+                "CREATE UNLOGGED SEQUENCE u",
+                "ERROR 42P07: relation \"u\" already exists",
+            ),
+            ("DROP SEQUENCE u", "DROP SEQUENCE"),
+        ],
+    )
+    .await;
+}

@@ -155,6 +155,32 @@ impl Drop for StorageCluster {
 
 pub const PASSWORD: &str = "test-password";
 
+/// tokio-postgres settings for the superuser of the cluster on `port`
+/// (password `PASSWORD`); the caller adds SSL mode and other options.
+pub fn superuser_config(port: u16) -> tokio_postgres::Config {
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host("127.0.0.1")
+        .port(port)
+        .user("postgres")
+        .password(PASSWORD)
+        .dbname("postgres");
+    config
+}
+
+/// Runs a tokio-postgres connection's I/O in the background until the
+/// client is dropped, logging how it ended if with an error.
+pub fn drive_connection<C>(connection: C)
+where
+    C: std::future::Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("connection ended: {e}");
+        }
+    });
+}
+
 /// `borealis up` as a child process (killed with the test), and psql against it.
 pub struct UpCluster {
     child: Child,

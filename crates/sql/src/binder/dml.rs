@@ -6,12 +6,16 @@ use super::*;
 impl<'a> Binder<'a> {
     // ---------------------------------------------------------------- DML
 
-    pub(super) fn returning(
+    pub(crate) fn returning(
         &mut self,
         items: &Option<Vec<ast::SelectItem>>,
         scope: &Scope,
     ) -> SqlResult<Option<(Vec<Expr>, Vec<OutColumn>)>> {
         let Some(items) = items else { return Ok(None) };
+        // The executor passes each row followed by its table's oid.
+        let wildcard_scope = scope;
+        let with_oid = self.scope_with_tableoid(scope);
+        let scope = &with_oid;
         let mut exprs = Vec::new();
         let mut cols = Vec::new();
         for item in items {
@@ -71,8 +75,16 @@ impl<'a> Binder<'a> {
                             );
                         }
                     }
-                    for (i, c) in scope.cols.iter().enumerate() {
+                    for (i, c) in wildcard_scope.cols.iter().enumerate() {
                         if qualifier.is_some() && c.qualifier != qualifier {
+                            continue;
+                        }
+                        // A FROM relation's `tableoid` is hidden from `*`.
+                        if c.name == "tableoid"
+                            && self
+                                .using_hidden
+                                .contains(&(c.qualifier.clone(), c.name.clone()))
+                        {
                             continue;
                         }
                         cols.push(OutColumn {
@@ -93,6 +105,21 @@ impl<'a> Binder<'a> {
             }
         }
         Ok(Some((exprs, cols)))
+    }
+
+    /// `scope` followed by the `tableoid` system column of the statement's
+    /// target (qualified by its first column's qualifier) when the
+    /// statement names it: the executor puts the oid after the row.
+    pub(super) fn scope_with_tableoid(&self, scope: &Scope) -> Scope {
+        let mut out = scope.clone();
+        if self.sql.to_ascii_lowercase().contains("tableoid") {
+            out.cols.push(ScopeCol {
+                qualifier: scope.cols.first().and_then(|c| c.qualifier.clone()),
+                name: "tableoid".into(),
+                ty: SqlType::Int8.plain(),
+            });
+        }
+        out
     }
 
     pub fn checks(&mut self, t: &TableDef) -> SqlResult<Vec<(String, Expr)>> {
@@ -178,6 +205,7 @@ impl<'a> Binder<'a> {
         };
         let defaults = self.defaults(&table)?;
         let checks = self.checks(&table)?;
+        self.insert_target = Some(table.clone());
         let source = match &ins.source {
             None => InsertSource::Values(vec![vec![None; table.columns.len()]]),
             Some(q) => match q.body.as_ref() {
@@ -348,60 +376,6 @@ impl<'a> Binder<'a> {
         Ok(OnConflictPlan { arbiters, action })
     }
 
-    pub fn bind_truncate(&mut self, t: &ast::Truncate) -> SqlResult<Vec<Arc<TableDef>>> {
-        if t.partitions.is_some() {
-            return Err(SqlError::unsupported("TRUNCATE ... PARTITION"));
-        }
-        let mut out = Vec::new();
-        for target in &t.table_names {
-            let table = self.table(&target.name)?;
-            if target.only && table.partitioning.key.is_some() {
-                return Err(
-                    SqlError::new("42809", "cannot truncate only a partitioned table").with_hint(
-                        "Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions directly.",
-                    ),
-                );
-            }
-            // A partitioned table's rows are its leaves' rows; it stays in
-            // the list itself for the foreign-key check.
-            if table.partitioning.key.is_some() {
-                out.push(table.clone());
-            }
-            out.extend(crate::partition::leaves(self.catalog, &table)?);
-        }
-        if matches!(t.cascade, Some(ast::CascadeOption::Cascade)) {
-            self.add_referencing_tables(&mut out);
-        }
-        if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart))
-            && out.iter().any(|t| !t.owned_sequences.is_empty())
-        {
-            return Err(SqlError::unsupported(
-                "TRUNCATE ... RESTART IDENTITY of a table owning sequences",
-            ));
-        }
-        Ok(out)
-    }
-
-    /// TRUNCATE ... CASCADE: adds every table with a foreign key to one
-    /// already in `tables`, until no more are found.
-    fn add_referencing_tables(&self, tables: &mut Vec<Arc<TableDef>>) {
-        let mut by_id: Vec<&Arc<TableDef>> = self.catalog.tables.values().collect();
-        by_id.sort_by_key(|t| t.id);
-        loop {
-            let added = by_id.iter().find(|other| {
-                !tables.iter().any(|t| t.name == other.name)
-                    && other
-                        .foreign_keys
-                        .iter()
-                        .any(|f| tables.iter().any(|t| t.name == f.ref_table))
-            });
-            match added {
-                Some(other) => tables.push(Arc::clone(other)),
-                None => break,
-            }
-        }
-    }
-
     pub(super) fn single_table(
         &mut self,
         twj: &ast::TableWithJoins,
@@ -458,10 +432,12 @@ impl<'a> Binder<'a> {
             return self.bind_update_from(u, table, scope, from);
         }
         let assignments = self.bind_assignments(&table, &u.assignments, &scope)?;
-        let (access, filter) = self.where_clause(&table, &u.selection, &scope)?;
+        let (access, filter) =
+            self.where_clause(&table, &u.selection, &self.scope_with_tableoid(&scope))?;
         let checks = self.checks(&table)?;
         let returning = self.returning(&u.returning, &scope)?;
-        let partitions = self.partition_targets(&table, filter.as_ref())?;
+        let partitions = self.partition_targets(&table, filter.as_ref(), is_only(&u.table))?;
+        let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(UpdatePlan {
             table,
             access,
@@ -488,9 +464,11 @@ impl<'a> Binder<'a> {
         if let Some(using) = &d.using {
             return self.bind_delete_using(d, table, scope, using);
         }
-        let (access, filter) = self.where_clause(&table, &d.selection, &scope)?;
+        let (access, filter) =
+            self.where_clause(&table, &d.selection, &self.scope_with_tableoid(&scope))?;
         let returning = self.returning(&d.returning, &scope)?;
-        let partitions = self.partition_targets(&table, filter.as_ref())?;
+        let partitions = self.partition_targets(&table, filter.as_ref(), is_only(twj))?;
+        let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(DeletePlan {
             table,
             access,
@@ -500,6 +478,33 @@ impl<'a> Binder<'a> {
             using: None,
         })
     }
+}
+
+/// A WHERE bound over the target's columns followed by `tableoid` (column
+/// `slot`), for rows of `table`: that column becomes `table`'s oid.
+pub(super) fn pin_tableoid(mut e: Expr, slot: usize, table: &TableDef) -> Expr {
+    fn pin(e: &mut Expr, slot: usize, oid: i64) {
+        if let Expr::Column(i, _) = e {
+            if *i == slot {
+                *e = Expr::Const(Datum::Int8(oid), SqlType::Int8.plain());
+            }
+            return;
+        }
+        e.for_each_child_mut(&mut |c| pin(c, slot, oid));
+    }
+    pin(&mut e, slot, crate::pg_catalog::table_oid(table));
+    e
+}
+
+/// `UPDATE ONLY t` / `DELETE FROM ONLY t`: inheritance children excluded.
+pub(super) fn is_only(twj: &ast::TableWithJoins) -> bool {
+    matches!(
+        &twj.relation,
+        ast::TableFactor::Table {
+            inheritance: Some(ast::TableInheritance::Only { .. }),
+            ..
+        }
+    )
 }
 
 /// The INSERT/UPDATE/DELETE of `WITH ... INSERT ...`, which sqlparser

@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// A binary operator and its bound operands, as `make_binary` hands them to
+/// the binding of one family of operand types.
+pub(super) struct BinaryOperands<'s> {
+    pub op: BinOp,
+    pub l: Expr,
+    pub r: Expr,
+    /// Where each operand stands in the statement (for coercion errors).
+    pub spans: (Span, Span),
+    /// The operator as written, and where (for "operator does not exist").
+    pub sym: &'s str,
+    pub op_pos: Option<u32>,
+}
+
 impl<'a> Binder<'a> {
     // ---------------------------------------------------------------- expressions
 
@@ -99,6 +112,11 @@ impl<'a> Binder<'a> {
                 });
             }
         }
+        if qualifier.is_none() {
+            if let Some(row) = self.whole_row_reference(name, scope) {
+                return Ok(row);
+            }
+        }
         let full = match qualifier {
             Some(q) => {
                 let known = scope.cols.iter().any(|c| c.qualifier.as_deref() == Some(q))
@@ -141,6 +159,9 @@ impl<'a> Binder<'a> {
         use ast::Expr as E;
         let span = start_span(e);
         if let Some(x) = self.bind_sys_expr(e, scope, span)? {
+            return Ok(x);
+        }
+        if let Some(x) = self.bind_row_expr(e, scope)? {
             return Ok(x);
         }
         match e {
@@ -188,6 +209,14 @@ impl<'a> Binder<'a> {
             E::Ceil { .. } | E::Floor { .. } => self.bind_arm_18(e, scope, span),
             E::Position { .. } => self.bind_arm_19(e, scope, span),
             E::Extract { .. } => self.bind_extract(e, scope, span),
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                let zone = self.bind_expr(time_zone, scope)?;
+                let value = self.bind_expr(timestamp, scope)?;
+                self.at_time_zone(zone, value, span)
+            }
             E::Array(arr) => self.bind_array(arr, scope, span),
             E::CompoundFieldAccess { root, access_chain } => {
                 let mut x = self.bind_expr(root, scope)?;
@@ -205,6 +234,10 @@ impl<'a> Binder<'a> {
                             scope,
                             span,
                         )?;
+                        continue;
+                    }
+                    if let ast::AccessExpr::Dot(ast::Expr::Identifier(field)) = a {
+                        x = self.select_field(x, &ident_name(field), span)?;
                         continue;
                     }
                     let ast::AccessExpr::Subscript(ast::Subscript::Index { index }) = a else {
@@ -296,6 +329,75 @@ impl<'a> Binder<'a> {
             func: Func::Extract,
             args: vec![Expr::Const(Datum::Text(unit), SqlType::Text.plain()), x],
             ty: SqlType::Numeric.plain(),
+        })
+    }
+
+    /// `value AT TIME ZONE zone` / `timezone(zone, value)`: timestamptz to
+    /// the zone's wall-clock timestamp, or a timestamp read as the zone's
+    /// wall-clock time to timestamptz.
+    pub(super) fn at_time_zone(&mut self, zone: Expr, value: Expr, span: Span) -> SqlResult<Expr> {
+        let zone = match zone.ty().ty {
+            SqlType::Interval => zone,
+            _ => self.coerce_text(zone, span, "timezone")?,
+        };
+        let (from, to) = match value.ty().ty {
+            SqlType::Timestamp => (SqlType::Timestamp, SqlType::TimestampTz),
+            SqlType::Date => (SqlType::Timestamp, SqlType::TimestampTz),
+            SqlType::TimestampTz | SqlType::Unknown => (SqlType::TimestampTz, SqlType::Timestamp),
+            other => {
+                return self.err_at(
+                    SqlError::undefined_function(&format!(
+                        "timezone({}, {})",
+                        zone.ty().ty.display_name(),
+                        other.display_name()
+                    )),
+                    span,
+                )
+            }
+        };
+        let value = self.coerce_implicit(value, from, span)?;
+        Ok(Expr::Func {
+            func: Func::AtTimeZone,
+            args: vec![zone, value],
+            ty: to.plain(),
+        })
+    }
+
+    /// `date_part(text, value)`: extract as double precision.
+    pub(super) fn date_part(&mut self, mut args: Vec<Expr>, span: Span) -> SqlResult<Expr> {
+        let unit = self.coerce_text(args.remove(0), span, "date_part")?;
+        let unit = match unit {
+            Expr::Const(Datum::Text(u), t) => Expr::Const(Datum::Text(u.to_lowercase()), t),
+            other => Expr::Func {
+                func: Func::Lower,
+                args: vec![other],
+                ty: SqlType::Text.plain(),
+            },
+        };
+        let x = args.remove(0);
+        let t = match x.ty().ty {
+            t @ (SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz) => t,
+            SqlType::Unknown => SqlType::TimestampTz,
+            other => {
+                return self.err_at(
+                    SqlError::undefined_function(&format!(
+                        "date_part(text, {})",
+                        other.display_name()
+                    )),
+                    span,
+                )
+            }
+        };
+        let x = self.coerce_implicit(x, t, span)?;
+        Ok(Expr::Cast {
+            expr: Box::new(Expr::Func {
+                func: Func::Extract,
+                args: vec![unit, x],
+                ty: SqlType::Numeric.plain(),
+            }),
+            from: SqlType::Numeric,
+            to: SqlType::Float8.plain(),
+            ctx: CastContext::Explicit,
         })
     }
 
@@ -607,6 +709,9 @@ impl<'a> Binder<'a> {
             ast::UnaryOperator::BitwiseNot => {
                 let x = self.bind_expr(expr, scope)?;
                 let t = x.ty().ty;
+                if bit_string_ops::is_bit_string(t) {
+                    return Ok(self.bit_string_not(x));
+                }
                 if !matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8) {
                     return self.err_at(
                         SqlError::undefined_function(&format!("~ {}", t.display_name())),
@@ -643,6 +748,9 @@ impl<'a> Binder<'a> {
         let is_int = |t: SqlType| matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8);
         let (lt, rt) = (l.ty().ty, r.ty().ty);
         let op_pos = self.op_pos((ls, rs), sym);
+        if bit_string_ops::is_bit_string(lt) || bit_string_ops::is_bit_string(rt) {
+            return self.bit_string_binary(func, l, r, (ls, rs), op_pos, sym);
+        }
         let no_operator = || no_operator(sym, Some(lt), rt).at(op_pos);
         let span = ls;
         let shift = matches!(func, LibFn::ShiftLeft | LibFn::ShiftRight);
@@ -683,12 +791,18 @@ impl<'a> Binder<'a> {
         span: Span,
     ) -> SqlResult<Expr> {
         use ast::Expr as E;
+        if let Some(x) = self.bind_row_expr(e, scope)? {
+            return Ok(x); // a row comparison
+        }
         if self.agg.is_some() && !self.in_agg_arg {
             return self.bind_binary(e, None, scope, span);
         }
         let mut spine = Vec::new();
         let mut cur = e;
         while let E::BinaryOp { left, .. } = cur {
+            if row_expr::is_row_comparison(cur) {
+                break;
+            }
             spine.push(cur);
             cur = left;
         }
@@ -714,6 +828,9 @@ impl<'a> Binder<'a> {
             return Err(SqlError::internal("binder dispatch"));
         };
         let mut bound_left = bound_left;
+        if let Some(x) = self.bind_json_operator(op, &mut bound_left, left, right, scope)? {
+            return Ok(x);
+        }
         {
             let (bop, sym) = match op {
                 ast::BinaryOperator::Plus => (BinOp::Add, "+"),
@@ -867,10 +984,7 @@ impl<'a> Binder<'a> {
         };
         {
             let b = self.bind_expr(x, scope)?;
-            Ok(Expr::IsNull {
-                expr: Box::new(b),
-                negated: matches!(e, E::IsNotNull(_)),
-            })
+            Ok(Self::row_null_test(b, matches!(e, E::IsNotNull(_))))
         }
     }
 
@@ -1739,6 +1853,20 @@ impl<'a> Binder<'a> {
             | V::NationalStringLiteral(s) => {
                 Expr::Const(Datum::Text(s.clone()), SqlType::Unknown.plain())
             }
+            V::HexStringLiteral(digits) => Expr::Const(
+                Datum::Bits(
+                    crate::bit_string::BitString::parse_hex(digits)
+                        .map_err(|e| e.at(self.pos(span)))?,
+                ),
+                SqlType::Bit.plain(),
+            ),
+            V::SingleQuotedByteStringLiteral(digits) => Expr::Const(
+                Datum::Bits(
+                    crate::bit_string::BitString::parse_binary(digits)
+                        .map_err(|e| e.at(self.pos(span)))?,
+                ),
+                SqlType::Bit.plain(),
+            ),
             V::DollarQuotedString(d) => {
                 Expr::Const(Datum::Text(d.value.clone()), SqlType::Unknown.plain())
             }
@@ -1809,6 +1937,14 @@ impl<'a> Binder<'a> {
         let (lt, rt) = (l.ty().ty, r.ty().ty);
         let op_pos = self.op_pos((ls, rs), sym);
         if op == BinOp::Concat {
+            let bits = bit_string_ops::is_bit_string;
+            if (bits(lt) || bits(rt))
+                && (bits(lt) || lt == SqlType::Unknown)
+                && (bits(rt) || rt == SqlType::Unknown)
+            {
+                let func = crate::builtins::LibFn::BitStringConcat;
+                return self.bit_string_binary(func, l, r, (ls, rs), op_pos, sym);
+            }
             if matches!(lt, SqlType::Array(_)) || matches!(rt, SqlType::Array(_)) {
                 if let Some(x) = self.bind_array_concat(l, r, (ls, rs), op_pos)? {
                     return Ok(x);
@@ -1847,6 +1983,16 @@ impl<'a> Binder<'a> {
                 ty: SqlType::Bool.plain(),
             });
         }
+        if lt == SqlType::PgLsn || rt == SqlType::PgLsn {
+            return self.pg_lsn_arith(BinaryOperands {
+                op,
+                l,
+                r,
+                spans: (ls, rs),
+                sym,
+                op_pos,
+            });
+        }
         // date ± integer, date - date, interval and time arithmetic.
         let dt = |t: SqlType| {
             matches!(
@@ -1855,7 +2001,14 @@ impl<'a> Binder<'a> {
             )
         };
         if dt(lt) || dt(rt) {
-            return self.datetime_arith(op, l, r, (ls, rs), sym, op_pos);
+            return self.datetime_arith(BinaryOperands {
+                op,
+                l,
+                r,
+                spans: (ls, rs),
+                sym,
+                op_pos,
+            });
         }
         // Arithmetic.
         if lt == SqlType::Unknown && rt == SqlType::Unknown {
@@ -1890,16 +2043,9 @@ impl<'a> Binder<'a> {
 
     /// Date arithmetic: `date + int`, `int + date`, `date - int`, `date - date`.
     /// Timestamp arithmetic needs intervals, which are not supported yet.
-    pub(super) fn datetime_arith(
-        &mut self,
-        op: BinOp,
-        l: Expr,
-        r: Expr,
-        (ls, rs): (Span, Span),
-        sym: &str,
-        op_pos: Option<u32>,
-    ) -> SqlResult<Expr> {
-        let (mut l, mut r) = (l, r);
+    pub(super) fn datetime_arith(&mut self, operands: BinaryOperands<'_>) -> SqlResult<Expr> {
+        let (op, mut l, mut r) = (operands.op, operands.l, operands.r);
+        let ((ls, rs), sym, op_pos) = (operands.spans, operands.sym, operands.op_pos);
         // An untyped literal next to an interval is an interval.
         if l.ty().ty == SqlType::Unknown && r.ty().ty == SqlType::Interval {
             l = self.coerce_implicit(l, SqlType::Interval, ls)?;

@@ -72,6 +72,16 @@ impl<'a> Binder<'a> {
             _ => None,
         }
         .ok_or_else(|| SqlError::unsupported("qualified function names").at(self.pos(span)))?;
+        if let Some(call) = json_fns::row_star_call(&name, f) {
+            return self.bind_function(&call, scope, span);
+        }
+        if !self.is_user_function(&name) {
+            match super::builtin_params::positional_call(&name, f) {
+                Ok(Some(call)) => return self.bind_function(&call, scope, span),
+                Ok(None) => {}
+                Err(e) => return Err(self.named_call_error(&name, f, e, scope, span)),
+            }
+        }
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l) if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
         if let Some(x) = self.bind_variadic_call(&name, f, scope, span)? {
             return Ok(x);
@@ -251,6 +261,13 @@ impl<'a> Binder<'a> {
             "length" | "char_length" | "character_length" | "octet_length" => {
                 arity!(n == 1);
                 let t = args[0].ty().ty;
+                if name == "length" && super::bit_string_ops::is_bit_string(t) {
+                    return Ok(Expr::Func {
+                        func: Func::Lib(crate::builtins::LibFn::BitStringLength),
+                        args: vec![args.remove(0)],
+                        ty: SqlType::Int4.plain(),
+                    });
+                }
                 let a = if t == SqlType::Bpchar {
                     args.remove(0)
                 } else {
@@ -449,6 +466,77 @@ impl<'a> Binder<'a> {
                     ty: SqlType::Date.plain(),
                 });
             }
+            "timezone" if n == 2 => {
+                let zone = args.remove(0);
+                return self.at_time_zone(zone, args.remove(0), span);
+            }
+            "date_part" => {
+                arity!(n == 2);
+                return self.date_part(args, span);
+            }
+            "make_date" | "make_timestamp" | "make_timestamptz" => {
+                use crate::datetime_fns::DtFn;
+                let i4 = SqlType::Int4;
+                let (func, mut params, ty) = match name.as_str() {
+                    "make_date" => (DtFn::MakeDate, vec![i4, i4, i4], SqlType::Date),
+                    "make_timestamp" => (
+                        DtFn::MakeTimestamp,
+                        vec![i4, i4, i4, i4, i4, SqlType::Float8],
+                        SqlType::Timestamp,
+                    ),
+                    _ => (
+                        DtFn::MakeTimestampTz,
+                        vec![i4, i4, i4, i4, i4, SqlType::Float8],
+                        SqlType::TimestampTz,
+                    ),
+                };
+                if func == DtFn::MakeTimestampTz && n == 7 {
+                    params.push(SqlType::Text);
+                }
+                arity!(n == params.len());
+                let args = args
+                    .into_iter()
+                    .zip(params)
+                    .map(|(a, p)| self.coerce_implicit(a, p, span))
+                    .collect::<SqlResult<Vec<_>>>()?;
+                return Ok(Expr::Func {
+                    func: Func::DateTime(func),
+                    args,
+                    ty: ty.plain(),
+                });
+            }
+            "to_timestamp" => {
+                arity!(n == 1);
+                let x = self.coerce_implicit(args.remove(0), SqlType::Float8, span)?;
+                return Ok(Expr::Func {
+                    func: Func::DateTime(crate::datetime_fns::DtFn::ToTimestamp),
+                    args: vec![x],
+                    ty: SqlType::TimestampTz.plain(),
+                });
+            }
+            "age" => {
+                arity!(n == 1 || n == 2);
+                let tys: Vec<SqlType> = args.iter().map(|a| a.ty().ty).collect();
+                let t = if tys.contains(&SqlType::TimestampTz) {
+                    SqlType::TimestampTz
+                } else if tys
+                    .iter()
+                    .any(|t| matches!(t, SqlType::Timestamp | SqlType::Date))
+                {
+                    SqlType::Timestamp
+                } else {
+                    SqlType::TimestampTz
+                };
+                let args = args
+                    .into_iter()
+                    .map(|a| self.coerce_implicit(a, t, span))
+                    .collect::<SqlResult<Vec<_>>>()?;
+                return Ok(Expr::Func {
+                    func: Func::DateTime(crate::datetime_fns::DtFn::Age),
+                    args,
+                    ty: SqlType::Interval.plain(),
+                });
+            }
             "date_trunc" => {
                 arity!(n == 2);
                 let unit = self.coerce_text(args.remove(0), span, &name)?;
@@ -552,8 +640,18 @@ impl<'a> Binder<'a> {
         self.in_agg_arg = true;
         let mut args = Vec::new();
         let mut star = false;
-        for a in raw {
+        let json_agg = json_fns::JSON_AGGREGATES.contains(&name);
+        for (position, a) in raw.iter().enumerate() {
             match a {
+                FnArg::Expr(e) if json_agg => {
+                    match self.bind_json_agg_arg(name, position, e, scope, span) {
+                        Ok(x) => args.push(x),
+                        Err(err) => {
+                            self.in_agg_arg = false;
+                            return Err(err);
+                        }
+                    }
+                }
                 FnArg::Expr(e) => match self.bind_expr(e, scope) {
                     Ok(x) => args.push(x),
                     Err(err) => {
@@ -626,6 +724,11 @@ impl<'a> Binder<'a> {
         star: bool,
         span: Span,
     ) -> SqlResult<(AggFunc, ColType, Vec<Expr>)> {
+        if !star {
+            if let Some((json, ty)) = self.resolve_json_aggregate(name, &mut args, span)? {
+                return Ok((AggFunc::Json(json), ty, args));
+            }
+        }
         let sig = || {
             format!(
                 "{name}({})",

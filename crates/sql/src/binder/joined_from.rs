@@ -5,6 +5,7 @@
 //! The executor joins each target row to the first other row satisfying
 //! WHERE, as PostgreSQL updates or deletes a target row at most once.
 
+use super::dml::is_only;
 use super::*;
 
 impl<'a> Binder<'a> {
@@ -15,16 +16,12 @@ impl<'a> Binder<'a> {
         target_scope: Scope,
         from: &[ast::TableWithJoins],
     ) -> SqlResult<UpdatePlan> {
-        if table.partitioning.key.is_some() {
-            return Err(SqlError::unsupported(
-                "UPDATE ... FROM on a partitioned table",
-            ));
-        }
         let (joined, scope) = self.bind_joined_from(target_scope, from)?;
         let assignments = self.bind_assignments(&table, &u.assignments, &scope)?;
         let filter = self.joined_filter(&u.selection, &scope)?;
         let checks = self.checks(&table)?;
         let returning = self.returning(&u.returning, &scope)?;
+        let partitions = self.joined_write_targets(&table, is_only(&u.table))?;
         Ok(UpdatePlan {
             table,
             // The join condition may involve FROM columns, so every target
@@ -34,7 +31,7 @@ impl<'a> Binder<'a> {
             assignments,
             checks,
             returning,
-            partitions: None,
+            partitions,
             from: Some(Box::new(joined)),
         })
     }
@@ -46,20 +43,17 @@ impl<'a> Binder<'a> {
         target_scope: Scope,
         using: &[ast::TableWithJoins],
     ) -> SqlResult<DeletePlan> {
-        if table.partitioning.key.is_some() {
-            return Err(SqlError::unsupported(
-                "DELETE ... USING on a partitioned table",
-            ));
-        }
         let (joined, scope) = self.bind_joined_from(target_scope, using)?;
         let filter = self.joined_filter(&d.selection, &scope)?;
         let returning = self.returning(&d.returning, &scope)?;
+        let only = matches!(&d.from, ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) if v.first().is_some_and(is_only));
+        let partitions = self.joined_write_targets(&table, only)?;
         Ok(DeletePlan {
             table,
             access: Access::Full,
             filter,
             returning,
-            partitions: None,
+            partitions,
             using: Some(Box::new(joined)),
         })
     }
@@ -107,7 +101,8 @@ impl<'a> Binder<'a> {
                 start_span(w),
             );
         }
-        let b = self.bind_expr(w, scope)?;
+        // Joined rows are followed by the target row's table oid.
+        let b = self.bind_expr(w, &self.scope_with_tableoid(scope))?;
         Ok(Some(self.coerce_bool(b, "WHERE", start_span(w))?))
     }
 }

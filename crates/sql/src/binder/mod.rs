@@ -4,20 +4,28 @@
 
 mod array_ops;
 mod assign;
+mod bit_string_ops;
+mod builtin_params;
 mod default_expr;
 mod dml;
 mod domain;
 pub use dml::dml_under_with;
+pub use truncate::{truncate_references, TruncatePlan};
 mod expr;
 mod functions;
 mod joined_from;
+mod json_fns;
+mod json_ops;
 mod partition;
+mod pg_lsn_ops;
 pub use partition::{check_partition_expr, PartitionExprUse};
 mod query;
+mod row_expr;
 mod sequence_fns;
 mod srf;
 mod sys;
 mod table_fn;
+mod truncate;
 mod user_functions;
 mod window;
 
@@ -29,7 +37,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Span;
 
 use crate::catalog::{Catalog, IndexDef, TableDef};
-use crate::datum::{apply_typmod, cast, CastContext, Datum};
+use crate::datum::{apply_typmod, cast_in, CastContext, Datum};
 use crate::error::{SqlError, SqlResult};
 use crate::numeric::Numeric;
 use crate::plan::*;
@@ -225,6 +233,23 @@ pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
         .map_err(|e| SqlError::internal(format!("stored expression does not parse: {e}")))
 }
 
+/// A query of `body` under `with` alone: no ORDER BY, LIMIT, locking or
+/// other clauses (for statements built in place of the written one).
+pub fn bare_query(with: Option<ast::With>, body: ast::SetExpr) -> ast::Query {
+    ast::Query {
+        with,
+        body: Box::new(body),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: vec![],
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: vec![],
+    }
+}
+
 /// Scalar functions the binder knows (anything else is 42883).
 const KNOWN_FUNCTIONS: &[&str] = &[
     "now",
@@ -235,6 +260,13 @@ const KNOWN_FUNCTIONS: &[&str] = &[
     "localtimestamp",
     "current_date",
     "date_trunc",
+    "timezone",
+    "date_part",
+    "make_date",
+    "make_timestamp",
+    "make_timestamptz",
+    "age",
+    "to_timestamp",
     "abs",
     "lower",
     "upper",
@@ -308,6 +340,10 @@ const AGGREGATES: &[&str] = &[
     "stddev_samp",
     "stddev_pop",
     "array_agg",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
 ];
 
 fn is_aggregate_call(e: &ast::Expr) -> bool {
@@ -322,7 +358,7 @@ fn is_aggregate_call(e: &ast::Expr) -> bool {
 }
 
 /// Whether an AST expression contains an aggregate call (not looking into subqueries).
-fn contains_aggregate(e: &ast::Expr) -> bool {
+pub(crate) fn contains_aggregate(e: &ast::Expr) -> bool {
     use ast::Expr as E;
     if is_aggregate_call(e) {
         return true;
@@ -449,8 +485,11 @@ fn figure(e: &ast::Expr) -> (String, u8) {
             }
             types::from_ast(data_type)
                 .map(|t| (cast_name(t.ty).to_string(), 1))
+                .ok()
+                .or_else(|| user_type_colname(data_type))
                 .unwrap_or(inner)
         }
+        E::Tuple(_) => named("row"),
         E::Interval(_) => ("interval".into(), 1),
         E::Array(_) => named("array"),
         // `(r).x` is named after its field, `t.a[1]` and `a[1]` after `a`.
@@ -472,6 +511,7 @@ fn figure(e: &ast::Expr) -> (String, u8) {
         } => named("substr"),
         E::Substring { .. } => named("substring"),
         E::Overlay { .. } => named("overlay"),
+        E::AtTimeZone { .. } => named("timezone"),
         E::Ceil { .. } => named("ceil"),
         E::Floor { .. } => named("floor"),
         E::Trim { trim_where, .. } => match trim_where {
@@ -492,6 +532,24 @@ fn figure(e: &ast::Expr) -> (String, u8) {
         },
         _ => none(),
     }
+}
+
+/// The column name of a cast to a user-defined type (or an array of one):
+/// the type's name, which is its typname.
+fn user_type_colname(dt: &ast::DataType) -> Option<(String, u8)> {
+    let name = match dt {
+        ast::DataType::Custom(name, _) => name,
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => match inner.as_ref() {
+            ast::DataType::Custom(name, _) => name,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let last = name.0.last()?.as_ident()?;
+    Some((ident_name(last), 1))
 }
 
 /// The column name of a cast to `t`: its typname (an array's element typname).
@@ -600,6 +658,10 @@ pub fn can_cast(from: SqlType, to: SqlType, ctx: CastContext) -> bool {
     if from == to || from == T::Unknown {
         return true;
     }
+    // A record whose fields read as the composite type's (checked at run time).
+    if from == T::Record && matches!(to, T::Composite(_)) {
+        return true;
+    }
     let (fc, tc) = (from.category(), to.category());
     match ctx {
         CastContext::Implicit if (from, to) == (T::Time, T::Interval) => true,
@@ -641,6 +703,14 @@ pub fn can_cast(from: SqlType, to: SqlType, ctx: CastContext) -> bool {
             ) =>
         {
             true
+        }
+        // bit <-> bit varying in any context; int4/int8 <-> bit explicitly.
+        _ if fc == Category::BitString && tc == Category::BitString => true,
+        CastContext::Explicit if fc == Category::BitString && tc == Category::Numeric => {
+            from == T::Bit && matches!(to, T::Int4 | T::Int8)
+        }
+        CastContext::Explicit if fc == Category::Numeric && tc == Category::BitString => {
+            to == T::Bit && matches!(from, T::Int4 | T::Int8)
         }
         CastContext::Implicit => match (fc, tc) {
             (Category::Numeric, Category::Numeric) => from.numeric_rank() < to.numeric_rank(),
@@ -715,9 +785,20 @@ pub struct Binder<'a> {
     /// Relations the statement itself names, in binding order (not those
     /// inside views): what its privileges are checked on.
     resolved_relations: std::cell::RefCell<Vec<String>>,
+    /// The table an INSERT being bound writes (for field assignment
+    /// targets, `crate::array_assign::INSERT_COLUMN_FN`).
+    insert_target: Option<Arc<TableDef>>,
+    /// TimeZone and DateStyle that constant date/time casts fold under.
+    datetime: crate::timezone::DateTimeConfig,
 }
 
 impl<'a> Binder<'a> {
+    /// Folds constant date/time casts under the session's TimeZone and DateStyle.
+    pub fn with_datetime(mut self, datetime: &crate::timezone::DateTimeConfig) -> Binder<'a> {
+        self.datetime = datetime.clone();
+        self
+    }
+
     pub fn new(catalog: &'a Catalog, sql: &'a str, params: Vec<ColType>) -> Binder<'a> {
         Binder {
             catalog,
@@ -743,7 +824,14 @@ impl<'a> Binder<'a> {
             using_hidden: vec![],
             aliased_tables: vec![],
             resolved_relations: Default::default(),
+            insert_target: None,
+            datetime: Default::default(),
         }
+    }
+
+    /// The catalog the statement binds against.
+    pub(crate) fn catalog(&self) -> &'a Catalog {
+        self.catalog
     }
 
     /// The relations bound so far that the statement names itself.
@@ -802,6 +890,11 @@ impl<'a> Binder<'a> {
         if from.ty == to.ty && (to.typmod < 0 || from.typmod == to.typmod) {
             return Ok(Some(e));
         }
+        if let SqlType::Composite(oid) = to.ty {
+            if let Some(x) = self.coerce_row_constructor(&e, oid, ctx, span)? {
+                return Ok(Some(x));
+            }
+        }
         if let Expr::Param(i, t) = &e {
             if t.ty == SqlType::Unknown {
                 if let Some(slot) = self.params.get_mut(*i) {
@@ -825,11 +918,11 @@ impl<'a> Binder<'a> {
         }
         if let Expr::Const(d, _) = &e {
             let folded = if from.ty == SqlType::Unknown {
-                let base = cast(d.clone(), from.ty, to.ty.plain(), ctx)
+                let base = cast_in(d.clone(), from.ty, to.ty.plain(), ctx, &self.datetime)
                     .map_err(|err| err.at(self.pos(span)))?;
                 apply_typmod(base, to, ctx)?
             } else {
-                cast(d.clone(), from.ty, to, ctx)?
+                cast_in(d.clone(), from.ty, to, ctx, &self.datetime)?
             };
             return Ok(Some(Expr::Const(folded, to)));
         }

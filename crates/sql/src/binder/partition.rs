@@ -18,14 +18,16 @@ impl RouteBinder for Binder<'_> {
 }
 
 impl<'a> Binder<'a> {
-    /// A table in FROM: its scan (its leaves' scans if partitioned) and, when
-    /// the statement names the `tableoid` system column, that column last
+    /// A table in FROM: its scan (its leaves' scans if partitioned, its own
+    /// and its inheritance descendants' unless `only`) and, when the
+    /// statement names the `tableoid` system column, that column last
     /// (hidden from `*`).
     pub(super) fn table_scan(
         &mut self,
         t: Arc<TableDef>,
         mut scope: Scope,
         alias: &str,
+        only: bool,
     ) -> SqlResult<(Plan, Scope)> {
         let tableoid = self.sql.to_ascii_lowercase().contains("tableoid");
         if tableoid {
@@ -38,7 +40,12 @@ impl<'a> Binder<'a> {
                 .push((Some(alias.to_string()), "tableoid".into()));
         }
         if t.partitioning.key.is_some() {
-            return Ok((self.partitioned_scan(&t, tableoid)?, scope));
+            let leaves = leaves(self.catalog, &t)?;
+            return Ok((self.appended_scan(&t, leaves, tableoid)?, scope));
+        }
+        if !only && crate::inheritance::has_children(self.catalog, &t) {
+            let tables = crate::inheritance::with_descendants(self.catalog, &t);
+            return Ok((self.appended_scan(&t, tables, tableoid)?, scope));
         }
         let plan = self.leaf_scan(&t, t.clone(), tableoid)?;
         Ok((plan, scope))
@@ -80,14 +87,21 @@ impl<'a> Binder<'a> {
         })
     }
 
-    /// The rows of partitioned table `t`: its leaves' scans, concatenated.
-    fn partitioned_scan(&self, t: &Arc<TableDef>, tableoid: bool) -> SqlResult<Plan> {
+    /// The rows of `t` held in `tables` (a partitioned table's leaves, an
+    /// inheritance parent and its descendants): their scans, concatenated,
+    /// each in `t`'s columns.
+    fn appended_scan(
+        &self,
+        t: &Arc<TableDef>,
+        tables: Vec<Arc<TableDef>>,
+        tableoid: bool,
+    ) -> SqlResult<Plan> {
         let mut types: Vec<SqlType> = t.columns.iter().map(|c| c.ty.ty).collect();
         if tableoid {
             types.push(SqlType::Int8);
         }
         let mut plan: Option<Plan> = None;
-        for leaf in leaves(self.catalog, t)? {
+        for leaf in tables {
             let scan = self.leaf_scan(t, leaf, tableoid)?;
             plan = Some(match plan {
                 None => scan,
@@ -112,20 +126,58 @@ impl<'a> Binder<'a> {
         Ok(Router::build(catalog, t, self)?.map(Arc::new))
     }
 
-    /// UPDATE/DELETE targets of `t` under `filter`; None for an ordinary table.
+    /// The router over the tables an UPDATE/DELETE of `t` writes: a
+    /// partitioned table's leaves, an inheritance parent and its descendants
+    /// (unless `only`); None for an ordinary table.
+    fn write_router(&mut self, t: &Arc<TableDef>, only: bool) -> SqlResult<Option<Arc<Router>>> {
+        Ok(match self.router(t)? {
+            Some(r) => Some(r),
+            None if !only && crate::inheritance::has_children(self.catalog, t) => {
+                let tables = crate::inheritance::with_descendants(self.catalog, t);
+                Some(Arc::new(Router::inheritance(t, tables, self)?))
+            }
+            None => None,
+        })
+    }
+
+    /// The leaves UPDATE ... FROM / DELETE ... USING of `t` writes (each
+    /// read whole, the join filter applied per joined row): a partitioned
+    /// table's, an inheritance parent and its descendants (unless `only`);
+    /// None for an ordinary table.
+    pub(super) fn joined_write_targets(
+        &mut self,
+        t: &Arc<TableDef>,
+        only: bool,
+    ) -> SqlResult<Option<PartitionTargets>> {
+        let Some(router) = self.write_router(t, only)? else {
+            return Ok(None);
+        };
+        let n = router.leaves.len();
+        Ok(Some(PartitionTargets {
+            router,
+            access: vec![Access::Full; n],
+            filters: vec![None; n],
+            pins: vec![],
+        }))
+    }
+
+    /// UPDATE/DELETE targets of `t` under `filter`: a partitioned table's
+    /// leaves, an inheritance parent with its descendants (unless `only`);
+    /// None for an ordinary table.
     pub(super) fn partition_targets(
         &mut self,
         t: &Arc<TableDef>,
         filter: Option<&Expr>,
+        only: bool,
     ) -> SqlResult<Option<PartitionTargets>> {
-        let Some(router) = self.router(t)? else {
+        let Some(router) = self.write_router(t, only)? else {
             return Ok(None);
         };
         let mut access = Vec::new();
         let mut filters = Vec::new();
         for leaf in &router.leaves {
             let leaf_filter = filter.map(|f| {
-                let mut f = f.clone();
+                let mut f = super::dml::pin_tableoid(f.clone(), t.columns.len(), &leaf.table);
                 if let Some(m) = &leaf.from_leaf {
                     f.map_columns(&|j| m[j]);
                 }
@@ -171,7 +223,9 @@ fn key_pins(router: &Router, t: &TableDef, filter: &Expr) -> Vec<(usize, Expr)> 
             BinOp::Eq => {
                 let pin = match (left.as_ref(), right.as_ref()) {
                     (Expr::Column(c, _), v) | (v, Expr::Column(c, _))
-                        if v.is_row_independent() && v.ty().ty == t.columns[*c].ty.ty =>
+                        // (Past the columns: the hidden `tableoid`.)
+                        if v.is_row_independent()
+                            && t.columns.get(*c).is_some_and(|col| v.ty().ty == col.ty.ty) =>
                     {
                         Some((*c, v.clone()))
                     }

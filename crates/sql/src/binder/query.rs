@@ -585,6 +585,7 @@ impl<'a> Binder<'a> {
                 alias,
                 args,
                 with_ordinality,
+                inheritance,
                 ..
             } => {
                 if let Some(args) = args {
@@ -650,7 +651,8 @@ impl<'a> Binder<'a> {
                 if let Some(a) = alias {
                     rename_columns(&mut scope.cols, a)?;
                 }
-                self.table_scan(t, scope, &alias_name)
+                let only = matches!(inheritance, Some(ast::TableInheritance::Only { .. }));
+                self.table_scan(t, scope, &alias_name, only)
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -1097,6 +1099,16 @@ impl<'a> Binder<'a> {
             {
                 self.check_srf_placement(e)?;
             }
+            if let ast::SelectItem::UnnamedExpr(e) = item {
+                if let Some(row) = row_expr::all_fields_root(e) {
+                    // `(row).*`: one output column per field.
+                    for (name, x) in self.expand_row(&row, &scope)? {
+                        columns.push(OutColumn { name, ty: x.ty() });
+                        exprs.push(x);
+                    }
+                    continue;
+                }
+            }
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
                     let b = self.bind_expr(e, &scope)?;
@@ -1139,8 +1151,13 @@ impl<'a> Binder<'a> {
                         ast::SelectItemQualifiedWildcardKind::ObjectName(n) => {
                             crate::schema::split(&object_name(n)?).1.to_string()
                         }
-                        ast::SelectItemQualifiedWildcardKind::Expr(_) => {
-                            return Err(SqlError::unsupported("expression.*"))
+                        ast::SelectItemQualifiedWildcardKind::Expr(e) => {
+                            // `(row).*`: one output column per field.
+                            for (name, x) in self.expand_row(e, &scope)? {
+                                columns.push(OutColumn { name, ty: x.ty() });
+                                exprs.push(x);
+                            }
+                            continue;
                         }
                     };
                     let idx: Vec<usize> = (0..scope.cols.len())

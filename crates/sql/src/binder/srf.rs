@@ -63,6 +63,9 @@ impl Binder<'_> {
             }
         }
         let record = self.bind_expr(inner, scope)?;
+        if let SqlType::Composite(_) = record.ty().ty {
+            return self.select_field(record, &name, span).map(Some);
+        }
         let Some(elem) = crate::pg_catalog::expanded_record_elem(record.ty()) else {
             return self.err_at(
                 SqlError::new(
@@ -110,7 +113,10 @@ impl Binder<'_> {
             // The catalog is fixed for a statement: the unnest of the
             // argument's ancestor list, looked up at bind time.
             "pg_partition_ancestors" => SrfFunc::Unnest,
-            _ => return Ok(None),
+            _ => match crate::json_srf::JsonSrf::by_name(name) {
+                Some(f) => SrfFunc::Json(f),
+                None => return Ok(None),
+            },
         };
         if self.in_agg_arg {
             return self.err_at(
@@ -179,6 +185,12 @@ impl Binder<'_> {
                 };
                 let field = Expr::Const(Datum::Int4(field), SqlType::Int4.plain());
                 (vec![a, field], ty)
+            }
+            SrfFunc::Json(json_fn) => {
+                let [(a, a_span)] = <[_; 1]>::try_from(args.clone())
+                    .map_err(|_| SqlError::undefined_function(&sig()).at(self.pos(span)))?;
+                let (doc, ty) = json_fn.types();
+                (vec![self.coerce_implicit(a, doc, a_span)?], ty.plain())
             }
             SrfFunc::RegexpMatches | SrfFunc::RegexpSplitToTable => {
                 if !(2..=3).contains(&args.len()) {
@@ -299,7 +311,7 @@ fn is_srf_call(e: &ast::Expr) -> bool {
                         | "regexp_matches"
                         | "regexp_split_to_table"
                         | "pg_partition_ancestors"
-                )
+                ) || crate::json_srf::JsonSrf::by_name(&n).is_some()
             }),
         _ => false,
     }

@@ -60,9 +60,29 @@ impl Binder<'_> {
                 }
             }
         }
-        let types: Vec<ColType> = r.columns.iter().map(|c| c.1).collect();
-        let rows = r
-            .rows
+        let mut types: Vec<ColType> = r.columns.iter().map(|c| c.1).collect();
+        let mut rows_in = r.rows;
+        // The `tableoid` system column (psql's \dD and \dL join on it):
+        // the catalog's own oid, hidden from `*` as on tables.
+        if self.sql.to_ascii_lowercase().contains("tableoid") {
+            let oid = if schema == Some("information_schema") {
+                0
+            } else {
+                sys::relation_oid(self.catalog, rel).unwrap_or(0)
+            };
+            cols.push(ScopeCol {
+                qualifier: Some(qual.clone()),
+                name: "tableoid".into(),
+                ty: SqlType::Int8.plain(),
+            });
+            self.using_hidden
+                .push((Some(qual.clone()), "tableoid".into()));
+            types.push(SqlType::Int8.plain());
+            for row in &mut rows_in {
+                row.push(Datum::Int8(oid));
+            }
+        }
+        let rows = rows_in
             .into_iter()
             .map(|row| {
                 row.into_iter()
@@ -91,30 +111,127 @@ impl Binder<'_> {
 
     pub(super) fn lookup_case(&mut self, arg: Expr, which: Lookup, span: Span) -> SqlResult<Expr> {
         let arg = self.oid_arg(arg, span)?;
+        let pairs = sys::lookup(self.catalog, which).into_iter();
+        Ok(int8_text_case(arg, pairs, None))
+    }
+
+    /// The bytes stored for the oid `oid` yields, summed when the
+    /// statement runs (`crate::relation_size`).
+    fn stored_bytes(&mut self, oid: Expr, ranges: crate::relation_size::RangesByOid) -> Expr {
+        Expr::StoredBytes {
+            id: self.next_id(),
+            oid: Box::new(oid),
+            ranges: std::sync::Arc::new(ranges),
+        }
+    }
+
+    /// `pg_get_serial_sequence('table', 'column')` with a constant table
+    /// name, read as SQL reads a name (folded unless double-quoted, search
+    /// path applied); the column name is taken literally, as PostgreSQL does.
+    fn serial_sequence_of(&mut self, table: &str, column: Option<&str>) -> SqlResult<Expr> {
         let text = SqlType::Text.plain();
-        let whens = sys::lookup(self.catalog, which)
-            .into_iter()
-            .map(|(k, v)| {
-                (
-                    Expr::Const(Datum::Int8(k), SqlType::Int8.plain()),
-                    Expr::Const(Datum::Text(v), text),
-                )
-            })
-            .collect();
-        Ok(Expr::Case {
-            operand: Some(Box::new(arg)),
-            operand_ty: SqlType::Int8,
-            whens,
-            otherwise: None,
-            ty: text,
-        })
+        let key = self.catalog.resolve_text_name(table);
+        let Some(t) = self.catalog.tables.get(&key) else {
+            return Err(SqlError::undefined_table(&key));
+        };
+        let Some(column) = column else {
+            return Ok(Expr::Const(Datum::Null, text));
+        };
+        let Some(c) = t.columns.iter().find(|c| c.name == column) else {
+            // Raised while running, so without a position, as PostgreSQL.
+            return Err(SqlError::new(
+                "42703",
+                format!(
+                    "column \"{column}\" of relation \"{}\" does not exist",
+                    crate::schema::shown_name(&key)
+                ),
+            ));
+        };
+        let sequence = c
+            .default
+            .as_deref()
+            .and_then(|d| d.strip_prefix("nextval('"))
+            .and_then(|d| d.split_once('\'').map(|(name, _)| name.to_string()))
+            .map(|name| self.catalog.resolve_text_name(&name))
+            .filter(|seq| {
+                let owned_by = self
+                    .catalog
+                    .sequence_defs
+                    .get(seq)
+                    .and_then(|d| d.owned_by.as_ref());
+                t.owned_sequences.iter().any(|o| o == seq)
+                    || owned_by.is_some_and(|(tb, col)| *tb == key && col == column)
+            });
+        Ok(Expr::Const(
+            match sequence {
+                Some(seq) => {
+                    let (schema, name) = crate::schema::split(&seq);
+                    Datum::Text(format!(
+                        "{}.{}",
+                        sys::quote_ident(schema),
+                        sys::quote_ident(name)
+                    ))
+                }
+                None => Datum::Null,
+            },
+            text,
+        ))
+    }
+
+    /// `obj_description(oid[, catalog])`, `col_description(oid, attnum)`
+    /// and `shobj_description(oid, catalog)`: CASE over the described
+    /// objects' oids (of the named catalog, when it is a constant), then
+    /// over the column number for `col_description`.
+    fn description_case(
+        &mut self,
+        oid: Expr,
+        column: Option<Expr>,
+        class: Option<&str>,
+        shared: bool,
+        span: Span,
+    ) -> SqlResult<Expr> {
+        let text = SqlType::Text.plain();
+        let class = class.and_then(crate::descriptions::class_oid_of_catalog);
+        let rows: Vec<(i64, i64, i32, String)> = if shared {
+            crate::descriptions::pg_shdescription_rows(self.catalog)
+                .into_iter()
+                .map(|(o, c, d)| (o, c, 0, d))
+                .collect()
+        } else {
+            crate::descriptions::pg_description_rows(self.catalog)
+        };
+        let wanted_sub = |sub: i32| column.is_some() == (sub != 0);
+        let mut by_oid: std::collections::BTreeMap<i64, Vec<(i32, String)>> = Default::default();
+        for (o, c, sub, d) in rows {
+            if class.is_none_or(|k| k == c) && wanted_sub(sub) {
+                by_oid.entry(o).or_default().push((sub, d));
+            }
+        }
+        let oid = self.oid_arg(oid, span)?;
+        let whens = match column {
+            None => by_oid
+                .into_iter()
+                .filter_map(|(o, subs)| Some((o, subs.into_iter().next()?.1)))
+                .map(|(o, d)| (o, Expr::Const(Datum::Text(d), text)))
+                .collect(),
+            Some(c) => {
+                let c = self.coerce_implicit(c, SqlType::Int8, span)?;
+                by_oid
+                    .into_iter()
+                    .map(|(o, subs)| {
+                        let subs = subs.into_iter().map(|(k, d)| (i64::from(k), d));
+                        (o, int8_text_case(c.clone(), subs, None))
+                    })
+                    .collect()
+            }
+        };
+        Ok(int8_case(oid, whens, None, text))
     }
 
     /// `pg_get_indexdef(oid, column, pretty)`: CASE over the index oid, then
     /// over the column (0: the whole definition; past the last key column:
     /// empty, as in PostgreSQL).
     fn index_column_case(&mut self, oid: Expr, column: Expr, span: Span) -> SqlResult<Expr> {
-        let int8 = SqlType::Int8.plain();
         let text = SqlType::Text.plain();
         let oid = self.oid_arg(oid, span)?;
         let column = self.coerce_implicit(column, SqlType::Int8, span)?;
@@ -124,30 +241,14 @@ impl Binder<'_> {
                 let by_column = std::iter::once(def)
                     .chain(columns)
                     .enumerate()
-                    .map(|(k, v)| {
-                        (
-                            Expr::Const(Datum::Int8(k as i64), int8),
-                            Expr::Const(Datum::Text(v), text),
-                        )
-                    })
-                    .collect();
-                let value = Expr::Case {
-                    operand: Some(Box::new(column.clone())),
-                    operand_ty: SqlType::Int8,
-                    whens: by_column,
-                    otherwise: Some(Box::new(Expr::Const(Datum::Text(String::new()), text))),
-                    ty: text,
-                };
-                (Expr::Const(Datum::Int8(ix), int8), value)
+                    .map(|(k, v)| (k as i64, v));
+                (
+                    ix,
+                    int8_text_case(column.clone(), by_column, Some(String::new())),
+                )
             })
             .collect();
-        Ok(Expr::Case {
-            operand: Some(Box::new(oid)),
-            operand_ty: SqlType::Int8,
-            whens,
-            otherwise: None,
-            ty: text,
-        })
+        Ok(int8_case(oid, whens, None, text))
     }
 
     /// `CASE operand WHEN 'key' THEN value ... END` over text keys.
@@ -196,6 +297,9 @@ impl Binder<'_> {
         if let Some(x) = self.bind_srf_call(name, f, scope, span)? {
             return Ok(Some(x));
         }
+        if let Some(x) = self.bind_json_function(name, f, scope, span)? {
+            return Ok(Some(x));
+        }
         const NAMES: &[&str] = &[
             "pg_table_is_visible",
             "pg_type_is_visible",
@@ -226,7 +330,6 @@ impl Binder<'_> {
             "has_database_privilege",
             "pg_collation_is_visible",
             "pg_get_serial_sequence",
-            "json_build_object",
             "array_position",
             "current_setting",
             "set_config",
@@ -234,6 +337,24 @@ impl Binder<'_> {
             "pg_get_function_arguments",
             "pg_get_function_identity_arguments",
             "pg_get_triggerdef",
+            "pg_get_ruledef",
+            "pg_get_functiondef",
+            "pg_get_partition_constraintdef",
+            "pg_get_viewdef",
+            "getdatabaseencoding",
+            "pg_char_to_encoding",
+            "pg_tablespace_location",
+            "pg_statistics_obj_is_visible",
+            "pg_ts_config_is_visible",
+            "pg_opclass_is_visible",
+            "pg_relation_size",
+            "pg_table_size",
+            "pg_indexes_size",
+            "pg_total_relation_size",
+            "pg_database_size",
+            "pg_tablespace_size",
+            "pg_opfamily_is_visible",
+            "pg_get_function_sqlbody",
         ];
         if !NAMES.contains(&name) {
             return Ok(None);
@@ -296,7 +417,6 @@ impl Binder<'_> {
                 };
                 self.sys_fn(SysFn::HasPrivilege(kind), args, SqlType::Bool)
             }
-            "json_build_object" => self.sys_fn(SysFn::JsonBuildObject, args, SqlType::Json),
             "array_position" if n == 2 => {
                 let SqlType::Array(elem) = args[0].ty().ty else {
                     return bad(self);
@@ -324,6 +444,11 @@ impl Binder<'_> {
                     vec![setting, value, is_local],
                     SqlType::Text,
                 )
+            }
+            "pg_get_serial_sequence" if n == 2 && const_text(&args[0]).is_some() => {
+                let table = const_text(&args[0]).unwrap_or_default();
+                let column = const_text(&args[1]);
+                self.serial_sequence_of(&table, column.as_deref())?
             }
             "pg_get_serial_sequence" if n == 2 => {
                 let column = self.coerce_text(args.remove(1), span, name)?;
@@ -383,10 +508,22 @@ impl Binder<'_> {
             "pg_get_constraintdef" if (1..=2).contains(&n) => {
                 self.lookup_case(args.remove(0), Lookup::ConstraintDef, span)?
             }
-            "obj_description"
-            | "col_description"
-            | "shobj_description"
-            | "pg_get_statisticsobjdef_columns" => null_text,
+            "obj_description" if (1..=2).contains(&n) => {
+                let class = args.get(1).and_then(const_text);
+                let oid = args.remove(0);
+                self.description_case(oid, None, class.as_deref(), false, span)?
+            }
+            "col_description" if n == 2 => {
+                let oid = args.remove(0);
+                let column = args.remove(0);
+                self.description_case(oid, Some(column), Some("pg_class"), false, span)?
+            }
+            "shobj_description" if n == 2 => {
+                let class = const_text(&args[1]);
+                let oid = args.remove(0);
+                self.description_case(oid, None, class.as_deref(), true, span)?
+            }
+            "pg_get_statisticsobjdef_columns" => null_text,
             "pg_get_function_result" if n == 1 => {
                 self.lookup_case(args.remove(0), Lookup::FunctionResult, span)?
             }
@@ -396,8 +533,117 @@ impl Binder<'_> {
             "pg_get_partkeydef" if n == 1 => {
                 self.lookup_case(args.remove(0), Lookup::PartitionKeyDef, span)?
             }
+            "pg_get_partition_constraintdef" if n == 1 => {
+                self.lookup_case(args.remove(0), Lookup::PartitionConstraintDef, span)?
+            }
+            "pg_get_functiondef" if n == 1 => {
+                self.lookup_case(args.remove(0), Lookup::FunctionDef, span)?
+            }
+            // By oid or by (text) name; the pretty flag or wrap column is
+            // accepted and changes nothing.
+            "pg_get_viewdef" if (1..=2).contains(&n) => {
+                let view = args.remove(0);
+                let view = if matches!(
+                    view.ty().ty,
+                    SqlType::Text | SqlType::Varchar | SqlType::Unknown
+                ) {
+                    self.regclass_of_text(view, span)?
+                } else {
+                    view
+                };
+                self.lookup_case(view, Lookup::ViewDef, span)?
+            }
+            // The one database is UTF8.
+            "getdatabaseencoding" if n == 0 => Expr::Const(Datum::Text("UTF8".into()), text),
+            "pg_char_to_encoding" if n == 1 => {
+                let name = self.coerce_text(args.remove(0), span, name)?;
+                let int4 = SqlType::Int4.plain();
+                let utf8 = Expr::Const(Datum::Int4(6), int4);
+                let whens = ["UTF8", "utf8", "UTF-8", "utf-8", "unicode", "UNICODE"]
+                    .iter()
+                    .map(|n| (Expr::Const(Datum::Text(n.to_string()), text), utf8.clone()))
+                    .collect();
+                Expr::Case {
+                    operand: Some(Box::new(name)),
+                    operand_ty: SqlType::Text,
+                    whens,
+                    otherwise: Some(Box::new(Expr::Const(Datum::Int4(-1), int4))),
+                    ty: int4,
+                }
+            }
+            // pg_default and pg_global: in the data directory.
+            "pg_tablespace_location" if n == 1 => Expr::Const(Datum::Text(String::new()), text),
+            // Bodies are kept as source text (prosrc), never as a parsed
+            // SQL-standard body (BEGIN ATOMIC).
+            "pg_get_function_sqlbody" if n == 1 => null_text,
+            // No extended statistics objects or text search configurations exist.
+            "pg_relation_size" | "pg_table_size" | "pg_indexes_size" | "pg_total_relation_size"
+                if n == 1
+                    || (name == "pg_relation_size"
+                        && n == 2
+                        && const_text(&args[1]).as_deref() == Some("main")) =>
+            {
+                use crate::relation_size::Measure;
+                let measure = match name {
+                    "pg_relation_size" => Measure::Relation,
+                    "pg_table_size" => Measure::Table,
+                    "pg_indexes_size" => Measure::Indexes,
+                    _ => Measure::Total,
+                };
+                let relation = args.remove(0);
+                let oid = if is_text_like(&relation) {
+                    self.regclass_of_text(relation, span)?
+                } else {
+                    self.oid_arg(relation, span)?
+                };
+                let ranges = crate::relation_size::ranges(self.catalog, measure);
+                self.stored_bytes(oid, ranges)
+            }
+            // The one database, and the tablespace holding it (pg_global
+            // holds nothing of its own here).
+            "pg_database_size" | "pg_tablespace_size" if n == 1 => {
+                let (own_oid, own_name) = if name == "pg_database_size" {
+                    (sys::DB_OID, crate::privileges::DATABASE)
+                } else {
+                    (1663, "pg_default")
+                };
+                let arg = args.remove(0);
+                let oid = if is_text_like(&arg) {
+                    let arg = self.coerce_text(arg, span, name)?;
+                    let own = Expr::Const(Datum::Int8(own_oid), SqlType::Int8.plain());
+                    Self::text_case(
+                        arg,
+                        vec![(own_name.to_string(), own)],
+                        SqlType::Int8.plain(),
+                    )
+                } else {
+                    self.oid_arg(arg, span)?
+                };
+                let mut ranges = crate::relation_size::RangesByOid::new();
+                ranges.insert(own_oid, crate::relation_size::database_ranges());
+                if name == "pg_tablespace_size" {
+                    ranges.insert(1664, Vec::new());
+                }
+                self.stored_bytes(oid, ranges)
+            }
+            // Every operator class and family is pg_catalog's, always visible.
+            "pg_opclass_is_visible" | "pg_opfamily_is_visible" => {
+                Expr::Const(Datum::Bool(true), SqlType::Bool.plain())
+            }
+            "pg_statistics_obj_is_visible" | "pg_ts_config_is_visible" if n == 1 => {
+                Expr::Const(Datum::Bool(true), SqlType::Bool.plain())
+            }
             "pg_get_triggerdef" if (1..=2).contains(&n) => {
                 self.lookup_case(args.remove(0), Lookup::TriggerDef, span)?
+            }
+            "pg_get_ruledef" if (1..=2).contains(&n) => {
+                let pretty = matches!(args.get(1), Some(Expr::Const(Datum::Bool(true), _)));
+                let which = if pretty {
+                    Lookup::RuleDefPretty
+                } else {
+                    Lookup::RuleDef
+                };
+                self.lookup_case(args.remove(0), which, span)?
             }
             "current_schemas" if n == 1 => {
                 let all = matches!(args[0], Expr::Const(Datum::Bool(true), _));
@@ -519,16 +765,7 @@ impl Binder<'_> {
         for e in exprs.iter_mut() {
             e.map_columns(&|i| i - super::srf::SRF_BASE);
         }
-        let plan = Plan::Project {
-            input: Box::new(Plan::ProjectSet {
-                input: Box::new(Plan::Values {
-                    rows: vec![vec![]],
-                    width: 0,
-                }),
-                calls,
-            }),
-            exprs,
-        };
+        let plan = Plan::set_returning_calls(calls, exprs);
         // A single unaliased-column UNNEST takes the table alias as its
         // column name, as in PostgreSQL.
         let qualifier = alias
@@ -739,6 +976,17 @@ impl Binder<'_> {
             _ => None,
         };
         let lower = tn.to_lowercase();
+        // `'f'::regproc::oid` / `'f(int)'::regprocedure::oid` (psql's \sf):
+        // the function's oid.
+        if lower == "oid" && !array {
+            if let Some(text) = regproc_literal(expr) {
+                return match crate::routine::catalog_rows::function_oid_by_text(self.catalog, &text)
+                {
+                    Ok(oid) => Ok(Some(Expr::Const(Datum::Int8(oid), int8))),
+                    Err(message) => self.err_at(SqlError::new("42883", message), start_span(expr)),
+                };
+            }
+        }
         if !array {
             match lower.as_str() {
                 "regclass" => {
@@ -825,4 +1073,72 @@ impl Binder<'_> {
         };
         self.bind_expr(&e2, scope).map(Some)
     }
+}
+
+/// A text constant argument (`'pg_class'`, possibly cast to name/text).
+fn const_text(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Const(Datum::Text(s), _) => Some(s.clone()),
+        Expr::Cast { expr, .. } => const_text(expr),
+        _ => None,
+    }
+}
+
+/// The text of a `'...'::regproc` or `'...'::regprocedure` literal.
+fn regproc_literal(e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Cast {
+        expr, data_type, ..
+    } = e
+    else {
+        return None;
+    };
+    let ast::DataType::Custom(name, _) = data_type else {
+        return None;
+    };
+    let last = name.0.last()?.as_ident()?.value.to_lowercase();
+    if last != "regproc" && last != "regprocedure" {
+        return None;
+    }
+    match expr.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `CASE key WHEN k THEN value ... [ELSE otherwise] END` over int8 keys.
+fn int8_case(key: Expr, whens: Vec<(i64, Expr)>, otherwise: Option<Expr>, ty: ColType) -> Expr {
+    let int8 = SqlType::Int8.plain();
+    Expr::Case {
+        operand: Some(Box::new(key)),
+        operand_ty: SqlType::Int8,
+        whens: whens
+            .into_iter()
+            .map(|(k, v)| (Expr::Const(Datum::Int8(k), int8), v))
+            .collect(),
+        otherwise: otherwise.map(Box::new),
+        ty,
+    }
+}
+
+/// `CASE key WHEN k THEN 'text' ... [ELSE 'otherwise'] END` over int8 keys.
+fn int8_text_case(
+    key: Expr,
+    whens: impl Iterator<Item = (i64, String)>,
+    otherwise: Option<String>,
+) -> Expr {
+    let text = SqlType::Text.plain();
+    let constant = |v: String| Expr::Const(Datum::Text(v), text);
+    let whens = whens.map(|(k, v)| (k, constant(v))).collect();
+    int8_case(key, whens, otherwise.map(constant), text)
+}
+
+/// A text-typed argument (a name rather than an oid).
+fn is_text_like(e: &Expr) -> bool {
+    matches!(
+        e.ty().ty,
+        SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown
+    )
 }

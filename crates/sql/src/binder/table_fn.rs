@@ -42,6 +42,9 @@ impl Binder<'_> {
         if is_user {
             return self.bind_user_function_in_from(name, &fname, args, alias);
         }
+        if let Some(each) = self.bind_json_each_in_from(&fname, args, alias)? {
+            return Ok(each);
+        }
         if fname != "generate_series" {
             return self.bind_function_in_from(name, &fname, args, alias, with_ordinality);
         }
@@ -169,6 +172,8 @@ impl Binder<'_> {
         // pg_partition_ancestors' result column is its OUT parameter `relid`.
         let default_name = match fname {
             "pg_partition_ancestors" => "relid".to_string(),
+            // The array-element functions' OUT parameter is `value`.
+            f if f.contains("_array_elements") => "value".to_string(),
             _ => qual.clone(),
         };
         let mut cols = vec![ScopeCol {

@@ -399,15 +399,7 @@ impl<'a> Binder<'a> {
         let (offset, bound) = if units == FrameUnits::Range {
             let key = &order[0];
             let kt = key.expr.ty().ty;
-            let supported = matches!(
-                kt,
-                SqlType::Int2
-                    | SqlType::Int4
-                    | SqlType::Int8
-                    | SqlType::Numeric
-                    | SqlType::Float4
-                    | SqlType::Float8
-            );
+            let supported = kt.category() == crate::types::Category::Numeric;
             if !supported {
                 return self.err_at(
                     SqlError::new(

@@ -54,6 +54,7 @@ pub fn gcd_lcm(is_gcd: bool, a: &Datum, b: &Datum) -> SqlResult<Datum> {
                 ));
             }
             let l = x.div_scaled(&g, 0)?.mul(y)?.abs();
+            l.check_overflow()?;
             Ok(Datum::Numeric(l.with_scale(x.scale().max(y.scale()))))
         }
         _ => {

@@ -15,6 +15,7 @@ mod degrees;
 mod integer_math;
 mod numfmt;
 pub(crate) mod regexp;
+mod size_pretty;
 mod strings;
 mod to_date;
 
@@ -23,6 +24,8 @@ mod to_date;
 pub enum LibFn {
     /// sqrt(numeric).
     NumericSqrt,
+    /// pg_size_pretty(int8 | numeric).
+    SizePretty,
     /// ln(numeric).
     NumericLn,
     /// log(numeric, numeric); log(numeric) is bound as log(10, x).
@@ -114,6 +117,25 @@ pub enum LibFn {
     WidthBucketNumeric,
     /// factorial(int8) -> numeric.
     Factorial,
+    /// pg_lsn(numeric) -> pg_lsn.
+    PgLsnFromNumeric,
+    /// Bit-string operators (`crate::bit_string`): & | # ~ << >> give bit,
+    /// || gives bit varying; length, get_bit and set_bit.
+    BitStringAnd,
+    BitStringOr,
+    BitStringXor,
+    BitStringNot,
+    BitStringShiftLeft,
+    BitStringShiftRight,
+    BitStringConcat,
+    BitStringLength,
+    BitStringGetBit,
+    BitStringSetBit,
+    /// pg_lsn - pg_lsn -> numeric.
+    PgLsnMinus,
+    /// pg_lsn + numeric and pg_lsn - numeric -> pg_lsn.
+    PgLsnAdd,
+    PgLsnSubtract,
     /// `x SIMILAR TO pattern ESCAPE e` (args x, pattern, e).
     SimilarTo,
     /// overlay(s placing r from start [for count]) on text or bytea.
@@ -190,6 +212,13 @@ fn int(d: &Datum) -> SqlResult<i64> {
         .ok_or_else(|| SqlError::internal("integer argument expected"))
 }
 
+fn bits(d: &Datum) -> SqlResult<&crate::bit_string::BitString> {
+    match d {
+        Datum::Bits(b) => Ok(b),
+        _ => Err(SqlError::internal("bit string argument expected")),
+    }
+}
+
 fn bytes(d: &Datum) -> &[u8] {
     match d {
         Datum::Bytea(b) => b,
@@ -246,7 +275,7 @@ fn float_checked(v: f64, input_finite: bool) -> SqlResult<Datum> {
 }
 
 /// Evaluates `f` on evaluated arguments (NULLs already handled for strict functions).
-pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
+pub fn call(f: LibFn, args: &[Datum], dt: &crate::timezone::DateTimeConfig) -> SqlResult<Datum> {
     if f.is_strict() && args.iter().any(Datum::is_null) {
         return Ok(Datum::Null);
     }
@@ -313,14 +342,17 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
             if args[0].is_null() {
                 return Ok(Datum::Null);
             }
-            let rest: Vec<Option<String>> = args[1..].iter().map(|a| a.to_text(1)).collect();
+            let rest: Vec<Option<String>> = args[1..].iter().map(|a| a.to_text_in(1, dt)).collect();
             Datum::Text(strings::format(text(&args[0]), &rest)?)
         }
         LibFn::ConcatWs => {
             if args[0].is_null() {
                 return Ok(Datum::Null);
             }
-            let parts: Vec<String> = args[1..].iter().filter_map(|a| a.to_text(1)).collect();
+            let parts: Vec<String> = args[1..]
+                .iter()
+                .filter_map(|a| a.to_text_in(1, dt))
+                .collect();
             Datum::Text(parts.join(text(&args[0])))
         }
         LibFn::VariadicConcat | LibFn::VariadicConcatWs | LibFn::VariadicFormat => {
@@ -331,7 +363,7 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
                 Some(Datum::Null) => return Ok(Datum::Null),
                 _ => return Err(SqlError::internal("variadic call without its array")),
             };
-            let texts: Vec<Option<String>> = items.iter().map(|x| x.to_text(1)).collect();
+            let texts: Vec<Option<String>> = items.iter().map(|x| x.to_text_in(1, dt)).collect();
             match f {
                 LibFn::VariadicConcat => Datum::Text(texts.into_iter().flatten().collect()),
                 _ if args[0].is_null() => Datum::Null,
@@ -354,6 +386,21 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
             )
         }
         LibFn::Md5 => Datum::Text(format!("{:x}", md5::compute(bytes(&args[0])))),
+        LibFn::SizePretty => {
+            let bytes = match &args[0] {
+                Datum::Int8(v) => i128::from(*v),
+                d => {
+                    // numeric: its integer part (PostgreSQL rounds the
+                    // same way on numerics).
+                    let n = numeric_arg(d)?;
+                    let whole = n.trunc(0).to_pg_string();
+                    whole.parse::<i128>().map_err(|_| {
+                        SqlError::new("22003", "value out of range for pg_size_pretty")
+                    })?
+                }
+            };
+            Datum::Text(size_pretty::size_pretty(bytes))
+        }
         LibFn::Sha224 => Datum::Bytea(sha2::Sha224::digest(bytes(&args[0])).to_vec()),
         LibFn::Sha256 => Datum::Bytea(sha2::Sha256::digest(bytes(&args[0])).to_vec()),
         LibFn::Sha384 => Datum::Bytea(sha2::Sha384::digest(bytes(&args[0])).to_vec()),
@@ -455,6 +502,44 @@ pub fn call(f: LibFn, args: &[Datum]) -> SqlResult<Datum> {
         }
         LibFn::LikeEscape => Datum::Text(regexp::like_escape(text(&args[0]), text(&args[1]))?),
         LibFn::Gcd | LibFn::Lcm => integer_math::gcd_lcm(f == LibFn::Gcd, &args[0], &args[1])?,
+        LibFn::PgLsnFromNumeric => match &args[0] {
+            Datum::Numeric(n) => Datum::PgLsn(crate::pg_lsn::from_numeric(n)?),
+            _ => return Err(SqlError::internal("pg_lsn(numeric) argument")),
+        },
+        LibFn::BitStringAnd | LibFn::BitStringOr | LibFn::BitStringXor | LibFn::BitStringConcat => {
+            let (a, b) = (bits(&args[0])?, bits(&args[1])?);
+            Datum::Bits(match f {
+                LibFn::BitStringAnd => a.bitwise(b, "AND", |x, y| x & y)?,
+                LibFn::BitStringOr => a.bitwise(b, "OR", |x, y| x | y)?,
+                LibFn::BitStringXor => a.bitwise(b, "XOR", |x, y| x ^ y)?,
+                _ => a.concat(b)?,
+            })
+        }
+        LibFn::BitStringNot => Datum::Bits(bits(&args[0])?.not()),
+        LibFn::BitStringShiftLeft | LibFn::BitStringShiftRight => {
+            let count = int(&args[1])?;
+            let count = if f == LibFn::BitStringShiftLeft {
+                count
+            } else {
+                -count
+            };
+            Datum::Bits(bits(&args[0])?.shift_left(count))
+        }
+        LibFn::BitStringLength => Datum::Int4(bits(&args[0])?.len() as i32),
+        LibFn::BitStringGetBit => Datum::Int4(bits(&args[0])?.get_bit(int(&args[1])?)?),
+        LibFn::BitStringSetBit => {
+            Datum::Bits(bits(&args[0])?.set_bit(int(&args[1])?, int(&args[2])?)?)
+        }
+        LibFn::PgLsnMinus => match (&args[0], &args[1]) {
+            (Datum::PgLsn(a), Datum::PgLsn(b)) => Datum::Numeric(crate::pg_lsn::minus(*a, *b)),
+            _ => return Err(SqlError::internal("pg_lsn - pg_lsn operands")),
+        },
+        LibFn::PgLsnAdd | LibFn::PgLsnSubtract => match (&args[0], &args[1]) {
+            (Datum::PgLsn(a), Datum::Numeric(n)) => {
+                Datum::PgLsn(crate::pg_lsn::offset(*a, n, f == LibFn::PgLsnSubtract)?)
+            }
+            _ => return Err(SqlError::internal("pg_lsn +/- numeric operands")),
+        },
         LibFn::BitAnd | LibFn::BitOr | LibFn::BitXor | LibFn::ShiftLeft | LibFn::ShiftRight => {
             bitwise(f, &args[0], int(&args[1])?)?
         }

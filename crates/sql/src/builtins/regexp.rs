@@ -1,12 +1,15 @@
 //! PostgreSQL's regexp_* functions (regexp_replace, regexp_like,
 //! regexp_count, regexp_instr, regexp_substr, regexp_split_to_array) on the
 //! `regex` crate. Flags follow PostgreSQL (i, c, n/m, s, p, w, x, q, g);
-//! `.` matches newline unless newline-sensitive. Where PostgreSQL's ARE
-//! syntax differs: back-references (\1 in a pattern) and lookaround are not
-//! supported (2201B), \m \M \y become \b and \Y \B; the rest of the common
-//! syntax (classes, [[:alpha:]], quantifiers, {m,n}, non-greedy) agrees.
+//! `.` matches newline unless newline-sensitive. Patterns the linear-time
+//! `regex` engine refuses only because they use back-references (\1 in a
+//! pattern, as PostgreSQL's ARE allows) or lookaround are compiled by the
+//! backtracking `fancy-regex` engine instead; everything else stays on the
+//! fast path. \m \M \y \Y become the engines' word-boundary assertions;
+//! the rest of the common syntax (classes, [[:alpha:]], quantifiers, {m,n},
+//! non-greedy) agrees.
 
-use regex::{Regex, RegexBuilder};
+use regex::RegexBuilder;
 
 use crate::error::{SqlError, SqlResult};
 
@@ -64,27 +67,143 @@ pub fn parse_flags(flags: &str) -> SqlResult<Flags> {
     Ok(f)
 }
 
-/// Rewrites PostgreSQL-only escapes into the regex crate's syntax.
+/// Rewrites PostgreSQL-only escapes into the regex crates' syntax: the word
+/// boundaries \m (start of a word), \M (end), \y (either), \Y (neither),
+/// their bracket spellings [[:<:]] and [[:>:]], and \Z (end of text).
 fn translate_pattern(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
-    let mut chars = p.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('m' | 'M' | 'y') => out.push_str("\\b"),
-                Some('Y') => out.push_str("\\B"),
-                Some('Z') => out.push_str("\\z"),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push('\\'),
-            }
-        } else {
+    let mut rest = p;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("[[:<:]]") {
+            out.push_str("\\b{start}");
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("[[:>:]]") {
+            out.push_str("\\b{end}");
+            rest = after;
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        if c != '\\' {
             out.push(c);
+            continue;
+        }
+        let Some(n) = rest.chars().next() else {
+            out.push('\\');
+            break;
+        };
+        rest = &rest[n.len_utf8()..];
+        match n {
+            'm' => out.push_str("\\b{start}"),
+            'M' => out.push_str("\\b{end}"),
+            'y' => out.push_str("\\b"),
+            'Y' => out.push_str("\\B"),
+            'Z' => out.push_str("\\z"),
+            n => {
+                out.push('\\');
+                out.push(n);
+            }
         }
     }
     out
+}
+
+/// A compiled pattern: the linear-time engine when it accepts the pattern,
+/// the backtracking one for back-references and lookaround.
+#[derive(Debug)]
+pub enum Regex {
+    Linear(regex::Regex),
+    Backtracking(fancy_regex::Regex),
+}
+
+/// The byte spans of one match's groups (index 0 is the whole match; None
+/// for a group that did not take part).
+pub struct Captures<'s> {
+    text: &'s str,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+/// One group's span in the searched text.
+#[derive(Clone, Copy)]
+pub struct Match<'s> {
+    text: &'s str,
+    start: usize,
+    end: usize,
+}
+
+impl<'s> Match<'s> {
+    pub fn start(&self) -> usize {
+        self.start
+    }
+    pub fn end(&self) -> usize {
+        self.end
+    }
+    pub fn as_str(&self) -> &'s str {
+        &self.text[self.start..self.end]
+    }
+}
+
+impl<'s> Captures<'s> {
+    pub fn get(&self, i: usize) -> Option<Match<'s>> {
+        let (start, end) = (*self.spans.get(i)?)?;
+        Some(Match {
+            text: self.text,
+            start,
+            end,
+        })
+    }
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
+
+/// The backtracking engine gives up (rather than run for ever) past this
+/// many steps; PostgreSQL reports such a pattern as too complex.
+const BACKTRACK_LIMIT: usize = 10_000_000;
+
+fn backtrack_error(e: fancy_regex::Error) -> SqlError {
+    match e {
+        fancy_regex::Error::RuntimeError(_) => SqlError::new(
+            "2201B",
+            "invalid regular expression: regular expression is too complex",
+        ),
+        other => SqlError::new("2201B", format!("invalid regular expression: {other}")),
+    }
+}
+
+impl Regex {
+    /// The first match at or after byte `pos`.
+    pub fn captures_at<'s>(&self, s: &'s str, pos: usize) -> SqlResult<Option<Captures<'s>>> {
+        let spans = |groups: &mut dyn Iterator<Item = Option<(usize, usize)>>| Captures {
+            text: s,
+            spans: groups.collect(),
+        };
+        Ok(match self {
+            Regex::Linear(re) => re
+                .captures_at(s, pos)
+                .map(|caps| spans(&mut caps.iter().map(|m| m.map(|m| (m.start(), m.end()))))),
+            Regex::Backtracking(re) => re
+                .captures_from_pos(s, pos)
+                .map_err(backtrack_error)?
+                .map(|caps| spans(&mut caps.iter().map(|m| m.map(|m| (m.start(), m.end()))))),
+        })
+    }
+
+    pub fn is_match(&self, s: &str) -> SqlResult<bool> {
+        match self {
+            Regex::Linear(re) => Ok(re.is_match(s)),
+            Regex::Backtracking(re) => re.is_match(s).map_err(backtrack_error),
+        }
+    }
+
+    /// Number of groups, the whole match included.
+    pub fn captures_len(&self) -> usize {
+        match self {
+            Regex::Linear(re) => re.captures_len(),
+            Regex::Backtracking(re) => re.captures_len(),
+        }
+    }
 }
 
 pub fn compile(pattern: &str, flags: &Flags) -> SqlResult<Regex> {
@@ -93,23 +212,43 @@ pub fn compile(pattern: &str, flags: &Flags) -> SqlResult<Regex> {
     } else {
         translate_pattern(pattern)
     };
-    RegexBuilder::new(&source)
+    let linear = RegexBuilder::new(&source)
         .case_insensitive(flags.case_insensitive)
         .dot_matches_new_line(!flags.newline_sensitive_dot)
         .multi_line(flags.multi_line)
         .ignore_whitespace(flags.extended)
-        .build()
-        .map_err(|e| {
+        .build();
+    match linear {
+        Ok(re) => Ok(Regex::Linear(re)),
+        Err(e) => {
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("syntax error").trim();
-            SqlError::new(
+            if needs_backtracking(last) {
+                return fancy_regex::RegexBuilder::new(&source)
+                    .case_insensitive(flags.case_insensitive)
+                    .dot_matches_new_line(!flags.newline_sensitive_dot)
+                    .multi_line(flags.multi_line)
+                    .ignore_whitespace(flags.extended)
+                    .backtrack_limit(BACKTRACK_LIMIT)
+                    .build()
+                    .map(Regex::Backtracking)
+                    .map_err(backtrack_error);
+            }
+            Err(SqlError::new(
                 "2201B",
                 format!(
                     "invalid regular expression: {}",
                     postgres_regex_message(last)
                 ),
-            )
-        })
+            ))
+        }
+    }
+}
+
+/// Whether the linear engine refused the pattern only for a feature the
+/// backtracking engine has.
+fn needs_backtracking(message: &str) -> bool {
+    message.contains("backreferences are not supported") || message.contains("look-around")
 }
 
 /// PostgreSQL's wording (regerror) for the syntax errors both engines detect.
@@ -154,11 +293,11 @@ fn check_start(start: i64) -> SqlResult<()> {
 
 /// Every match from byte `from` on, PostgreSQL style: after an empty match
 /// the search moves on one character.
-fn matches_from<'s>(re: &Regex, s: &'s str, from: usize) -> Vec<regex::Captures<'s>> {
+fn matches_from<'s>(re: &Regex, s: &'s str, from: usize) -> SqlResult<Vec<Captures<'s>>> {
     let mut out = Vec::new();
     let mut pos = from;
     while pos <= s.len() {
-        let Some(caps) = re.captures_at(s, pos) else {
+        let Some(caps) = re.captures_at(s, pos)? else {
             break;
         };
         let Some(m) = caps.get(0) else { break };
@@ -173,11 +312,11 @@ fn matches_from<'s>(re: &Regex, s: &'s str, from: usize) -> Vec<regex::Captures<
             en
         };
     }
-    out
+    Ok(out)
 }
 
 /// Expands \1..\9 and \& in a replacement (\\ is a backslash).
-fn expand(replacement: &str, caps: &regex::Captures<'_>, out: &mut String) {
+fn expand(replacement: &str, caps: &Captures<'_>, out: &mut String) {
     let mut chars = replacement.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
@@ -245,7 +384,7 @@ pub fn replace(
     let from = byte_at(source, start);
     let mut out = String::with_capacity(source.len());
     let mut last = 0;
-    for (i, caps) in matches_from(&re, source, from).iter().enumerate() {
+    for (i, caps) in matches_from(&re, source, from)?.iter().enumerate() {
         if which != 0 && i as i64 + 1 != which {
             continue;
         }
@@ -267,7 +406,7 @@ pub fn like(s: &str, pattern: &str, flags: &str) -> SqlResult<bool> {
     if f.global {
         return Err(no_global("regexp_like"));
     }
-    Ok(compile(pattern, &f)?.is_match(s))
+    compile(pattern, &f)?.is_match(s)
 }
 
 /// regexp_count(string, pattern, start, flags).
@@ -278,7 +417,7 @@ pub fn count(s: &str, pattern: &str, start: i64, flags: &str) -> SqlResult<i32> 
         return Err(no_global("regexp_count"));
     }
     let re = compile(pattern, &f)?;
-    Ok(matches_from(&re, s, byte_at(s, start)).len() as i32)
+    Ok(matches_from(&re, s, byte_at(s, start))?.len() as i32)
 }
 
 /// The `subexpr` group of the n-th match at or after `start`.
@@ -288,10 +427,11 @@ fn nth_match<'s>(
     start: i64,
     n: i64,
     subexpr: i64,
-) -> Option<regex::Match<'s>> {
-    let all = matches_from(re, s, byte_at(s, start));
-    let caps = all.get((n - 1).max(0) as usize)?;
-    caps.get(subexpr.max(0) as usize)
+) -> SqlResult<Option<Match<'s>>> {
+    let all = matches_from(re, s, byte_at(s, start))?;
+    Ok(all
+        .get((n - 1).max(0) as usize)
+        .and_then(|caps| caps.get(subexpr.max(0) as usize)))
 }
 
 fn check_n_subexpr(n: i64, subexpr: i64) -> SqlResult<()> {
@@ -334,7 +474,7 @@ pub fn instr(
         return Err(no_global("regexp_instr"));
     }
     let re = compile(pattern, &f)?;
-    Ok(match nth_match(&re, s, start, n, subexpr) {
+    Ok(match nth_match(&re, s, start, n, subexpr)? {
         None => 0,
         Some(m) => {
             let byte = if endoption == 1 { m.end() } else { m.start() };
@@ -359,7 +499,7 @@ pub fn substr(
         return Err(no_global("regexp_substr"));
     }
     let re = compile(pattern, &f)?;
-    Ok(nth_match(&re, s, start, n, subexpr).map(|m| m.as_str().to_string()))
+    Ok(nth_match(&re, s, start, n, subexpr)?.map(|m| m.as_str().to_string()))
 }
 
 /// regexp_matches(string, pattern, flags): one row per match (every match
@@ -369,7 +509,7 @@ pub fn matches(s: &str, pattern: &str, flags: &str) -> SqlResult<Vec<Vec<Option<
     let f = parse_flags(flags)?;
     let re = compile(pattern, &f)?;
     let mut rows = Vec::new();
-    for caps in matches_from(&re, s, 0) {
+    for caps in matches_from(&re, s, 0)? {
         let row = if caps.len() > 1 {
             (1..caps.len())
                 .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
@@ -396,7 +536,7 @@ pub fn split(s: &str, pattern: &str, flags: &str, func: &str) -> SqlResult<Vec<S
     let re = compile(pattern, &f)?;
     let mut parts = Vec::new();
     let mut prev_end = 0;
-    for caps in matches_from(&re, s, 0) {
+    for caps in matches_from(&re, s, 0)? {
         let Some(m) = caps.get(0) else { continue };
         if m.start() < s.len() && m.end() > prev_end {
             parts.push(s[prev_end..m.start()].to_string());
@@ -489,14 +629,14 @@ pub fn escape_char(escape: &str) -> SqlResult<Option<char>> {
 pub fn similar_to(value: &str, pattern: &str, escape: &str) -> SqlResult<bool> {
     let source = similar_to_regex(pattern, escape_char(escape)?)?;
     let re = compile(&source, &parse_flags("")?)?;
-    Ok(re.is_match(value))
+    re.is_match(value)
 }
 
 /// substring(s FROM pattern): the first parenthesized group's match when the
 /// pattern has one, else the whole match; None when nothing matches.
 pub fn regex_substring(s: &str, pattern: &str) -> SqlResult<Option<String>> {
     let re = compile(pattern, &parse_flags("")?)?;
-    let Some(caps) = re.captures(s) else {
+    let Some(caps) = re.captures_at(s, 0)? else {
         return Ok(None);
     };
     let m = if re.captures_len() > 1 {
@@ -602,6 +742,54 @@ mod tests {
                 .unwrap_err()
                 .sqlstate,
             "2201B"
+        );
+    }
+
+    #[test]
+    fn back_references_use_the_backtracking_engine() {
+        assert!(matches!(
+            compile("(.)x", &parse_flags("").unwrap()).unwrap(),
+            Regex::Linear(_)
+        ));
+        assert!(matches!(
+            compile("(.)\\1", &parse_flags("").unwrap()).unwrap(),
+            Regex::Backtracking(_)
+        ));
+        assert_eq!(
+            replace("foobarrbazz", "(.)\\1", "X\\&Y", 1, None, "g").unwrap(),
+            "fXooYbaXrrYbaXzzY"
+        );
+        assert_eq!(
+            replace("foobarrbazz", "(.)\\1", "X\\Y\\1Z\\", 1, None, "").unwrap(),
+            "fX\\YoZ\\barrbazz"
+        );
+        assert!(like("abab", "^(ab)\\1$", "").unwrap());
+        assert!(!like("abba", "^(ab)\\1$", "").unwrap());
+        assert_eq!(count("aAbBcc", "(.)\\1", 1, "i").unwrap(), 3);
+    }
+
+    #[test]
+    fn word_boundaries_follow_postgres() {
+        for (text, pattern, matched) in [
+            ("foo bar", "\\mbar", true),
+            ("foobar", "\\mbar", false),
+            ("foo bar", "foo\\M", true),
+            ("foobar", "foo\\M", false),
+            ("a b", "[[:<:]]b", true),
+            ("ab", "[[:<:]]b", false),
+            ("ab", "a[[:>:]]", false),
+            ("a b", "\\ya\\y", true),
+            ("ab", "a\\Yb", true),
+        ] {
+            assert_eq!(
+                like(text, pattern, "").unwrap(),
+                matched,
+                "{text} ~ {pattern}"
+            );
+        }
+        assert_eq!(
+            replace("one two", "\\m", "|", 1, None, "g").unwrap(),
+            "|one |two"
         );
     }
 

@@ -201,7 +201,12 @@ async fn aggregate_pass(
             for e in &a.args {
                 args.push(ctx.eval_row(e, &r, outer).await?);
             }
-            if a.distinct || matches!(a.func, AggFunc::StringAgg | AggFunc::ArrayAgg) {
+            if a.distinct
+                || matches!(
+                    a.func,
+                    AggFunc::StringAgg | AggFunc::ArrayAgg | AggFunc::Json(_)
+                )
+            {
                 // States that keep their inputs grow with them.
                 bytes += row_bytes(&args);
             }
@@ -266,7 +271,7 @@ impl AggState {
             AggFunc::Min | AggFunc::Max => AggState::Extreme(None),
             AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
             AggFunc::StringAgg => AggState::Str(None),
-            AggFunc::ArrayAgg => AggState::Arr(None),
+            AggFunc::ArrayAgg | AggFunc::Json(_) => AggState::Arr(None),
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
                 match a.args[0].ty().ty {
                     SqlType::Float4 | SqlType::Float8 => AggState::VarFloat(0.0, 0.0, 0.0),
@@ -283,8 +288,13 @@ impl AggState {
 
     pub(super) fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
         if let AggState::Arr(cur) = self {
-            cur.get_or_insert_with(Vec::new)
-                .push(args.into_iter().next().unwrap_or(Datum::Null));
+            // json_object_agg keeps (key, value) pairs.
+            let input = if args.len() > 1 {
+                Datum::Array(args)
+            } else {
+                args.into_iter().next().unwrap_or(Datum::Null)
+            };
+            cur.get_or_insert_with(Vec::new).push(input);
             return Ok(());
         }
         if a.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
@@ -344,7 +354,15 @@ impl AggState {
             AggState::VarNumeric(n, sx, sxx) => {
                 let x = v.as_numeric().unwrap_or_else(Numeric::zero);
                 *n += 1;
-                *sxx = sxx.add(&x.mul(&x)?);
+                // Squares keep every digit, as PostgreSQL's accumulator does:
+                // a sum of squares may pass numeric's limits while the
+                // variance stays within them.
+                let square = if x.is_finite() {
+                    x.mul_exact(&x)
+                } else {
+                    x.mul(&x)?
+                };
+                *sxx = sxx.add(&square);
                 *sx = sx.add(&x);
             }
             AggState::VarFloat(n, sx, sxx) => {
@@ -418,14 +436,21 @@ impl AggState {
             AggState::Extreme(v) => v.unwrap_or(Datum::Null),
             AggState::Bool(b) => b.map(Datum::Bool).unwrap_or(Datum::Null),
             AggState::Str(s) => s.map(Datum::Text).unwrap_or(Datum::Null),
-            AggState::Arr(v) => v.map(Datum::Array).unwrap_or(Datum::Null),
+            AggState::Arr(v) => match a.func {
+                AggFunc::Json(json) => crate::json_build::finish_agg(json, v)?,
+                _ => v.map(Datum::Array).unwrap_or(Datum::Null),
+            },
             AggState::VarNumeric(n, sx, sxx) => {
                 let sample = matches!(a.func, AggFunc::VarSamp | AggFunc::StddevSamp);
                 if n == 0 || (sample && n == 1) {
                     return Ok(Datum::Null);
                 }
                 let vn = Numeric::from_i64(n);
-                let num = vn.mul(&sxx)?.sub(&sx.mul(&sx)?);
+                let num = if sxx.is_finite() && sx.is_finite() {
+                    vn.mul_exact(&sxx).sub(&sx.mul_exact(&sx))
+                } else {
+                    vn.mul(&sxx)?.sub(&sx.mul(&sx)?)
+                };
                 if num.is_negative() || num.is_zero() {
                     return Ok(Datum::Numeric(Numeric::zero()));
                 }
@@ -435,6 +460,7 @@ impl AggState {
                     vn.mul(&vn)?
                 };
                 let var = num.div(&den)?;
+                var.check_overflow()?;
                 Datum::Numeric(match a.func {
                     AggFunc::StddevSamp | AggFunc::StddevPop => {
                         let scale = var.to_pg_string().split('.').nth(1).map_or(0, str::len);

@@ -49,6 +49,12 @@ impl<'a> Ctx<'a> {
         for (name, e) in checks {
             let v = self.eval_row(e, row, &[]).await?;
             if truth(&v) == Some(false) {
+                let digits = self.float_digits();
+                let view_check =
+                    crate::view_dml::check_option_violation(name, row, |r| failing_row(r, digits));
+                if let Some(e) = view_check {
+                    return Err(e);
+                }
                 return Err(SqlError::new(
                     "23514",
                     format!(
@@ -225,16 +231,21 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// RETURNING over `row` (in the statement's scope order), written to
+    /// `table`: its oid follows the row as the hidden `tableoid` column.
     pub(super) async fn returning(
         &mut self,
         ret: &Option<(Vec<Expr>, Vec<OutColumn>)>,
         row: &[Datum],
+        table: &TableDef,
         out: &mut Vec<Row>,
     ) -> SqlResult<()> {
         if let Some((exprs, _)) = ret {
+            let mut row = row.to_vec();
+            row.push(Datum::Int8(crate::pg_catalog::table_oid(table)));
             let mut vals = Vec::with_capacity(exprs.len());
             for e in exprs {
-                vals.push(self.eval_row(e, row, &[]).await?);
+                vals.push(self.eval_row(e, &row, &[]).await?);
             }
             out.push(vals);
         }
@@ -368,7 +379,7 @@ impl<'a> Ctx<'a> {
                         }
                         touched.insert(key);
                         n += 1;
-                        self.returning(&p.returning, &new, &mut out).await?;
+                        self.returning(&p.returning, &new, table, &mut out).await?;
                         continue;
                     }
                 }
@@ -389,7 +400,7 @@ impl<'a> Ctx<'a> {
                 Some(leaf) => leaf.to_target(row),
                 None => row,
             };
-            self.returning(&p.returning, &row, &mut out).await?;
+            self.returning(&p.returning, &row, table, &mut out).await?;
         }
         Ok((n, out))
     }
@@ -474,8 +485,10 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// TRUNCATE: deletes every row and index entry of the tables.
-    pub async fn truncate(&mut self, tables: &[std::sync::Arc<TableDef>]) -> SqlResult<()> {
+    /// TRUNCATE: deletes every row and index entry of the tables and, under
+    /// RESTART IDENTITY, restarts their sequences (undone by a rollback).
+    pub async fn truncate(&mut self, plan: &crate::binder::TruncatePlan) -> SqlResult<()> {
+        let tables = plan.tables.as_slice();
         let catalog = self
             .txn
             .ddl
@@ -489,7 +502,7 @@ impl<'a> Ctx<'a> {
         for t in tables {
             let Some(other) = by_id.iter().find(|other| {
                 !tables.iter().any(|x| x.name == other.name)
-                    && other.foreign_keys.iter().any(|f| f.ref_table == t.name)
+                    && crate::binder::truncate_references(&catalog, other, t)
             }) else {
                 continue;
             };
@@ -506,6 +519,17 @@ impl<'a> Ctx<'a> {
                 other.name
             )));
         }
+        for name in &plan.cascaded {
+            let mut n = SqlError::new(
+                "00000",
+                format!(
+                    "truncate cascades to table \"{}\"",
+                    crate::schema::split(name).1
+                ),
+            );
+            n.severity = "NOTICE";
+            self.txn.notices.push(n);
+        }
         let mark = self.txn.pending_triggers.len();
         for t in tables {
             self.statement_triggers(t, TriggerEvent::Truncate, TriggerTiming::Before)
@@ -521,6 +545,13 @@ impl<'a> Ctx<'a> {
                 }
                 self.put(k, None);
             }
+        }
+        for (name, start) in &plan.restart_sequences {
+            let before = self.engine.sequences.restart(name, *start)?;
+            // Undone newest first by ROLLBACK (TO SAVEPOINT).
+            self.txn.restarted_sequences.push((name.clone(), before));
+            // The commit makes the restarted state durable.
+            self.txn.used_sequences = true;
         }
         for t in tables {
             self.after_statement(t, TriggerEvent::Truncate, mark)
@@ -653,75 +684,107 @@ impl<'a> Ctx<'a> {
                     continue;
                 };
                 n += 1;
-                self.returning(&p.returning, &new, &mut out).await?;
+                self.returning(&p.returning, &new, t, &mut out).await?;
                 continue;
             };
             // Assignments and RETURNING see the target's column order.
-            let source = &parts.router.leaves[leaf];
-            let old_target = source.to_target(old.clone());
+            let old_target = parts.router.leaves[leaf].to_target(old.clone());
             let mut new = old_target.clone();
             for (ci, e) in &p.assignments {
                 new[*ci] = self.eval_row(e, &old_target, &[]).await?;
             }
-            // Row triggers fire on the leaf, with its column numbers.
-            let assigned: Vec<usize> = p
-                .assignments
-                .iter()
-                .filter_map(|(c, _)| t.column_index(&p.table.columns[*c].name))
-                .collect();
-            let leaf_new = source.to_leaf(new);
-            let Some(leaf_new) = self
-                .before_row_triggers(
-                    t,
-                    TriggerEvent::Update,
-                    Some(&old),
-                    Some(leaf_new),
-                    Some(&assigned),
-                )
+            let Some((dest, new)) = self
+                .update_in_tree(parts, &p.table, &p.assignments, leaf, key, &old, new)
                 .await?
             else {
                 continue;
             };
-            new = source.to_target(leaf_new);
-            let dest = self.route(&parts.router, &new)?;
-            if dest == leaf {
-                let leaf_new = source.to_leaf(new.clone());
-                self.write_update(t, &key, &old, &leaf_new, checks).await?;
-                let after = Some(&leaf_new);
-                self.queue_after_row(t, TriggerEvent::Update, Some(&old), after, Some(&assigned));
-            } else {
-                // Row movement: out of this partition, into its new one
-                // (PostgreSQL fires DELETE triggers here, INSERT ones there).
-                if self
-                    .before_row_triggers(t, TriggerEvent::Delete, Some(&old), None, None)
-                    .await?
-                    .is_none()
-                {
-                    continue;
-                }
-                self.delete_row(t, key, &old, 0).await?;
-                self.queue_after_row(t, TriggerEvent::Delete, Some(&old), None, None);
-                let to = &parts.router.leaves[dest];
-                let Some(row) = self
-                    .before_row_triggers(
-                        &to.table,
-                        TriggerEvent::Insert,
-                        None,
-                        Some(to.to_leaf(new.clone())),
-                        None,
-                    )
-                    .await?
-                else {
-                    continue;
-                };
-                let (_, row) = self.insert_row(&to.table, row, &to.checks).await?;
-                self.queue_after_row(&to.table, TriggerEvent::Insert, None, Some(&row), None);
-                new = to.to_target(row);
-            }
             n += 1;
-            self.returning(&p.returning, &new, &mut out).await?;
+            let written_to = &parts.router.leaves[dest].table;
+            self.returning(&p.returning, &new, written_to, &mut out)
+                .await?;
         }
         Ok((n, out))
+    }
+
+    /// One row of an UPDATE through the partition or inheritance tree of
+    /// `target`: `old` as leaf `leaf` holds it, `new` the updated row in the
+    /// target's columns. BEFORE UPDATE row triggers fire on the leaf; the
+    /// row is written in place or, when the partition tree routes it
+    /// elsewhere, moved (PostgreSQL fires DELETE triggers on the old leaf,
+    /// INSERT ones on the new). Returns the leaf written and the row in the
+    /// target's columns; None if a trigger skipped it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn update_in_tree(
+        &mut self,
+        parts: &PartitionTargets,
+        target: &TableDef,
+        assignments: &[(usize, Expr)],
+        leaf: usize,
+        key: Vec<u8>,
+        old: &Row,
+        new: Row,
+    ) -> SqlResult<Option<(usize, Row)>> {
+        let source = &parts.router.leaves[leaf];
+        let t = &source.table;
+        // Row triggers fire on the leaf, with its column numbers.
+        let assigned: Vec<usize> = assignments
+            .iter()
+            .filter_map(|(c, _)| t.column_index(&target.columns[*c].name))
+            .collect();
+        let leaf_new = source.updated(new, old);
+        let Some(leaf_new) = self
+            .before_row_triggers(
+                t,
+                TriggerEvent::Update,
+                Some(old),
+                Some(leaf_new),
+                Some(&assigned),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let new = source.to_target(leaf_new);
+        let dest = if parts.router.keeps_rows_in_place() {
+            leaf
+        } else {
+            self.route(&parts.router, &new)?
+        };
+        if dest == leaf {
+            let leaf_new = source.updated(new.clone(), old);
+            self.write_update(t, &key, old, &leaf_new, &source.checks)
+                .await?;
+            let after = Some(&leaf_new);
+            self.queue_after_row(t, TriggerEvent::Update, Some(old), after, Some(&assigned));
+            return Ok(Some((dest, new)));
+        }
+        // Row movement: out of this partition, into its new one.
+        if self
+            .before_row_triggers(t, TriggerEvent::Delete, Some(old), None, None)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        self.delete_row(t, key, old, 0).await?;
+        self.queue_after_row(t, TriggerEvent::Delete, Some(old), None, None);
+        let to = &parts.router.leaves[dest];
+        let Some(row) = self
+            .before_row_triggers(
+                &to.table,
+                TriggerEvent::Insert,
+                None,
+                Some(to.to_leaf(new)),
+                None,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (_, row) = self.insert_row(&to.table, row, &to.checks).await?;
+        self.queue_after_row(&to.table, TriggerEvent::Insert, None, Some(&row), None);
+        Ok(Some((dest, to.to_target(row))))
     }
 
     /// One row of an UPDATE (or of ON CONFLICT DO UPDATE): BEFORE UPDATE
@@ -886,7 +949,7 @@ impl<'a> Ctx<'a> {
                 None => old,
             };
             n += 1;
-            self.returning(&p.returning, &old, &mut out).await?;
+            self.returning(&p.returning, &old, t, &mut out).await?;
         }
         Ok((n, out))
     }

@@ -221,6 +221,15 @@ impl<'a> Ctx<'a> {
             collect_subqueries(e, &mut subs);
             let mut results = HashMap::new();
             for s in subs {
+                if let Expr::StoredBytes { id, oid, ranges } = s {
+                    let oid = self.eval_row(oid, row, outer).await?;
+                    let v = match oid.as_i64().and_then(|o| ranges.get(&o)) {
+                        Some(ranges) => Datum::Int8(self.stored_bytes(ranges).await?),
+                        None => Datum::Null,
+                    };
+                    results.insert(*id, SubResult::Scalar(v));
+                    continue;
+                }
                 if let Expr::UserCall { id, func, args, .. } = s {
                     let mut values = Vec::with_capacity(args.len());
                     for a in args {
@@ -498,7 +507,7 @@ fn collect_subqueries<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         out.push(e);
     }
     // A function call evaluates its own arguments (`eval_row`).
-    if matches!(e, Expr::UserCall { .. }) {
+    if matches!(e, Expr::UserCall { .. } | Expr::StoredBytes { .. }) {
         out.push(e);
         return;
     }

@@ -18,7 +18,12 @@ impl<'a> Ctx<'a> {
                 for a in &call.args {
                     args.push(self.eval_row(a, &row, outer).await?);
                 }
-                sets.push(srf_values(call, args)?);
+                let datetime = self
+                    .statement_settings()
+                    .map_or(crate::timezone::DateTimeConfig::standard(), |s| {
+                        s.datetime()
+                    });
+                sets.push(srf_values(call, args, datetime)?);
             }
             let n = sets.iter().map(Vec::len).max().unwrap_or(0);
             for i in 0..n {
@@ -36,7 +41,11 @@ impl<'a> Ctx<'a> {
 }
 
 /// The rows of one call for one input row (no rows for a NULL argument).
-fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
+fn srf_values(
+    call: &SrfCall,
+    args: Vec<Datum>,
+    datetime: &crate::timezone::DateTimeConfig,
+) -> SqlResult<Vec<Datum>> {
     if call.func == SrfFunc::Ordinality {
         let longest = args
             .iter()
@@ -76,6 +85,7 @@ fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
                 })
                 .collect()
         }
+        SrfFunc::Json(f) => crate::json_srf::rows(f, &args[0]),
         SrfFunc::RegexpMatches | SrfFunc::RegexpSplitToTable => {
             let text = |i: usize| args.get(i).and_then(Datum::as_str).unwrap_or("");
             let (s, pattern, flags) = (text(0), text(1), text(2));
@@ -115,7 +125,7 @@ fn srf_values(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Vec<Datum>> {
             Ok(subs)
         }
         SrfFunc::GenerateSeries => {
-            let mut series = crate::series::Series::new(&args, call.ty.ty)?;
+            let mut series = crate::series::Series::new(&args, call.ty.ty, datetime)?;
             let mut out = Vec::new();
             while let Some(v) = series.next_value()? {
                 out.push(v);

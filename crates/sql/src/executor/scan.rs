@@ -168,6 +168,27 @@ impl<'a> Ctx<'a> {
     /// One page of [cursor, end) at the snapshot, overlaid with this
     /// transaction's writes in the key range the page covers, and where the
     /// next page starts (None after the last).
+    /// Bytes of the keys and values stored in `ranges` as this statement
+    /// sees them (pg_relation_size and friends).
+    pub(crate) async fn stored_bytes(
+        &self,
+        ranges: &[crate::relation_size::KeyRange],
+    ) -> SqlResult<i64> {
+        let mut total: i64 = 0;
+        for (start, end) in ranges {
+            let mut cursor = Some(start.clone());
+            while let Some(from) = cursor {
+                let (page, next) = self.scan_page(&from, end).await?;
+                for (k, v) in &page {
+                    total = total.saturating_add((k.len() + v.len()) as i64);
+                }
+                cursor = next;
+                super::cooperate().await;
+            }
+        }
+        Ok(total)
+    }
+
     pub(crate) async fn scan_page(
         &self,
         cursor: &[u8],

@@ -300,7 +300,12 @@ impl SeriesOp {
             for a in &self.args {
                 values.push(ctx.eval_row(a, &[], outer).await?);
             }
-            self.series = Some(crate::series::Series::new(&values, self.ty)?);
+            let datetime = ctx
+                .statement_settings()
+                .map_or(crate::timezone::DateTimeConfig::standard(), |s| {
+                    s.datetime()
+                });
+            self.series = Some(crate::series::Series::new(&values, self.ty, datetime)?);
         }
         let Some(series) = self.series.as_mut() else {
             return Ok(None);

@@ -93,31 +93,7 @@ impl Variables for ArgVars<'_> {
 
 /// A composite value in PostgreSQL's record text form: `(1,"a b",)`.
 pub fn record_text(values: &[Datum]) -> String {
-    let mut out = String::from("(");
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if let Some(t) = v.to_text(1) {
-            let quote = t.is_empty()
-                || t.chars()
-                    .any(|c| matches!(c, ',' | '(' | ')' | '"' | '\\') || c.is_whitespace());
-            if quote {
-                out.push('"');
-                for c in t.chars() {
-                    if c == '"' || c == '\\' {
-                        out.push(c);
-                    }
-                    out.push(c);
-                }
-                out.push('"');
-            } else {
-                out.push_str(&t);
-            }
-        }
-    }
-    out.push(')');
-    out
+    crate::composite::from_values(values)
 }
 
 fn to_type(d: Datum, from: ColType, to: ColType) -> SqlResult<Datum> {
@@ -170,6 +146,17 @@ impl<'a> Ctx<'a> {
             let stmts = crate::session::parse(sql)?;
             let mut last = SqlOutcome::default();
             for stmt in &stmts {
+                // A trigger function sees its transition tables as WITH queries.
+                let with_transitions;
+                let stmt = if self.txn.transitions.active.is_empty() {
+                    stmt
+                } else {
+                    with_transitions = super::transition::with_transition_tables(
+                        stmt,
+                        &self.txn.transitions.active,
+                    )?;
+                    &with_transitions
+                };
                 // Relation names through the session's search path.
                 let resolved;
                 let stmt = if crate::schema::resolution_needed(&catalog) {
@@ -215,6 +202,7 @@ impl<'a> Ctx<'a> {
                     Bound::Update(p) => inner.update(p).await,
                     Bound::Delete(p) => inner.delete(p).await,
                     Bound::Truncate(t) => inner.truncate(t).await.map(|_| (0, vec![])),
+                    Bound::InsteadOf(p) => inner.instead_of(p).await,
                 };
                 inner.finish();
                 let (count, rows) = r?;

@@ -27,7 +27,21 @@ fn result_text(f: &FunctionDef) -> String {
     match &f.returns {
         Returns::Scalar(t) => t.display(),
         Returns::SetOf(t) => format!("SETOF {}", t.display()),
-        Returns::Table { columns, set: true } if f.args.iter().all(|a| a.mode == ArgMode::In) => {
+        Returns::Table {
+            row_type: Some(oid),
+            set,
+            ..
+        } => {
+            let name = crate::types::SqlType::Composite(*oid).display_name();
+            if *set {
+                format!("SETOF {name}")
+            } else {
+                name.to_string()
+            }
+        }
+        Returns::Table {
+            columns, set: true, ..
+        } if f.args.iter().all(|a| a.mode == ArgMode::In) => {
             format!(
                 "TABLE({})",
                 columns
@@ -79,6 +93,9 @@ pub fn pg_proc_rows(cat: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
             let ins: Vec<i64> = f.input_args().map(|a| type_oid(&a.ty)).collect();
             let rettype = match &f.returns {
                 Returns::Scalar(t) | Returns::SetOf(t) => type_oid(t),
+                Returns::Table {
+                    row_type: Some(t), ..
+                } => *t as i64,
                 Returns::Table { .. } => 2249,
                 Returns::Trigger => 2279,
                 Returns::Void => 2278,
@@ -169,6 +186,102 @@ pub fn function_results(cat: &Catalog) -> Vec<(i64, String)> {
     functions(cat)
         .map(|f| (i64::from(f.oid), result_text(f)))
         .collect()
+}
+
+/// oid -> pg_get_functiondef text: the CREATE OR REPLACE FUNCTION that
+/// makes the function again, laid out as PostgreSQL 15 prints it.
+pub fn function_definitions(cat: &Catalog) -> Vec<(i64, String)> {
+    functions(cat)
+        .map(|f| (i64::from(f.oid), definition_text(f)))
+        .collect()
+}
+
+fn definition_text(f: &FunctionDef) -> String {
+    let mut s = format!(
+        "CREATE OR REPLACE FUNCTION public.{}({})\n RETURNS {}\n LANGUAGE {}\n",
+        crate::pg_catalog::quote_ident(&f.name),
+        arguments_text(f),
+        result_text(f),
+        match f.language {
+            super::Language::Sql => "sql",
+            super::Language::PlPgSql => "plpgsql",
+        }
+    );
+    match f.volatility {
+        'i' => s.push_str(" IMMUTABLE"),
+        's' => s.push_str(" STABLE"),
+        _ => {}
+    }
+    if f.strict {
+        s.push_str(" STRICT");
+    }
+    if f.security_definer {
+        s.push_str(" SECURITY DEFINER");
+    }
+    if f.volatility != 'v' || f.strict || f.security_definer {
+        s.push('\n');
+    }
+    // The dollar quote PostgreSQL uses, longer if the body contains it.
+    let mut tag = "function".to_string();
+    while f.body.contains(&format!("${tag}$")) {
+        tag.push('_');
+    }
+    s.push_str(&format!("AS ${tag}${}${tag}$\n", f.body));
+    s
+}
+
+/// The type oid of one argument as a signature spells it: `integer`,
+/// `x integer`, `IN x integer`, `VARIADIC int[]`.
+fn argument_type_oid(arg: &str) -> Option<i64> {
+    let mut words: Vec<&str> = arg.split_whitespace().collect();
+    if matches!(words.first(), Some(&("in" | "inout" | "variadic"))) {
+        words.remove(0);
+    }
+    crate::pg_catalog::type_oid_by_name(&words.join(" "))
+        .or_else(|| crate::pg_catalog::type_oid_by_name(&words.get(1..)?.join(" ")))
+}
+
+/// The oid of the function a regproc / regprocedure literal names:
+/// `name` (the only function of that name) or `name(type, ...)`.
+pub fn function_oid_by_text(cat: &Catalog, text: &str) -> Result<i64, String> {
+    let (name, args) = match text.split_once('(') {
+        Some((n, rest)) => (n.trim(), Some(rest.trim_end().trim_end_matches(')'))),
+        None => (text.trim(), None),
+    };
+    let name = name
+        .strip_prefix("public.")
+        .unwrap_or(name)
+        .trim_matches('"')
+        .to_string();
+    let overloads = cat.functions.get(&name).map(Vec::as_slice).unwrap_or(&[]);
+    let found: Vec<&FunctionDef> = match args {
+        None => overloads.iter().map(|f| f.as_ref()).collect(),
+        Some(list) => {
+            let wanted: Vec<String> = list
+                .split(',')
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty() && !t.starts_with("out "))
+                .map(|t| argument_type_oid(&t).map_or(t, |oid| oid.to_string()))
+                .collect();
+            overloads
+                .iter()
+                .map(|f| f.as_ref())
+                .filter(|f| {
+                    let have: Vec<String> = f
+                        .input_args()
+                        .map(|a| type_oid(&a.ty).to_string())
+                        .collect();
+                    have == wanted
+                })
+                .collect()
+        }
+    };
+    match found.as_slice() {
+        [f] => Ok(i64::from(f.oid)),
+        [] if args.is_some() => Err(format!("function \"{text}\" does not exist")),
+        [] => Err(format!("function \"{name}\" does not exist")),
+        _ => Err(format!("more than one function named \"{name}\"")),
+    }
 }
 
 /// oid -> pg_get_function_arguments text.

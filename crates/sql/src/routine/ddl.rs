@@ -386,6 +386,7 @@ fn parse_create_function(c: &mut TokenCursor, or_replace: bool) -> SqlResult<Rou
         None if !outs.is_empty() => Returns::Table {
             columns: outs,
             set: false,
+            row_type: None,
         },
         None => {
             return Err(SqlError::new(
@@ -451,7 +452,11 @@ fn parse_returns(c: &mut TokenCursor, args: &[FunctionArg]) -> SqlResult<Returns
             }
             c.expect(&Tok::Comma)?;
         }
-        return Ok(Returns::Table { columns, set: true });
+        return Ok(Returns::Table {
+            columns,
+            set: true,
+            row_type: None,
+        });
     }
     let set = c.eat_kw("setof");
     let from = c.pos;
@@ -494,7 +499,11 @@ fn parse_returns(c: &mut TokenCursor, args: &[FunctionArg]) -> SqlResult<Returns
     Ok(match text.trim().to_lowercase().as_str() {
         "trigger" if !set => Returns::Trigger,
         "void" if !set => Returns::Void,
-        "record" if !outs.is_empty() => Returns::Table { columns: outs, set },
+        "record" if !outs.is_empty() => Returns::Table {
+            columns: outs,
+            set,
+            row_type: None,
+        },
         "record" => return Err(SqlError::unsupported("functions returning record")),
         _ => {
             let ty = match parse_type(&text) {
@@ -509,6 +518,7 @@ fn parse_returns(c: &mut TokenCursor, args: &[FunctionArg]) -> SqlResult<Returns
                     return Ok(Returns::Table {
                         columns: vec![(format!("{ROWTYPE_MARK}{name}"), SqlType::Unknown.plain())],
                         set,
+                        row_type: None,
                     });
                 }
                 Err(e) => return Err(e),
@@ -528,7 +538,10 @@ const ROWTYPE_MARK: &str = "\0rowtype:";
 /// RETURNS [SETOF] table_name: the table's columns (`catalog` is the
 /// session's view, so temporary tables count).
 pub fn resolve_row_type(catalog: &Catalog, returns: &mut Returns) -> SqlResult<()> {
-    let Returns::Table { columns, .. } = returns else {
+    let Returns::Table {
+        columns, row_type, ..
+    } = returns
+    else {
         return Ok(());
     };
     let Some(table) = columns
@@ -538,6 +551,14 @@ pub fn resolve_row_type(catalog: &Catalog, returns: &mut Returns) -> SqlResult<(
     else {
         return Ok(());
     };
+    if let Some(def) = catalog.types.get(&table) {
+        if let Some(fields) = def.fields() {
+            // A composite type's attributes (CREATE TYPE ... AS (...)).
+            *columns = fields.iter().map(|f| (f.name.clone(), f.ty)).collect();
+            *row_type = Some(def.oid);
+            return Ok(());
+        }
+    }
     let t = catalog
         .tables
         .get(&catalog.resolve_key(&table))
@@ -634,8 +655,46 @@ fn parse_create_trigger(
     }
     c.expect_kw("on")?;
     let table = relation_name(c)?;
+    let mut old_table = None;
+    let mut new_table = None;
     if c.eat_kw("referencing") {
-        return Err(SqlError::unsupported("REFERENCING (transition tables)"));
+        loop {
+            let is_old = if c.eat_kw("old") {
+                true
+            } else if c.eat_kw("new") {
+                false
+            } else {
+                break;
+            };
+            if c.eat_kw("row") {
+                return Err(SqlError::new(
+                    "0A000",
+                    "ROW variable naming in the REFERENCING clause is not supported",
+                )
+                .with_hint("Use OLD TABLE or NEW TABLE for naming transition tables."));
+            }
+            c.expect_kw("table")?;
+            let _ = c.eat_kw("as");
+            let name = c.ident()?;
+            let slot = if is_old {
+                &mut old_table
+            } else {
+                &mut new_table
+            };
+            if slot.is_some() {
+                return Err(SqlError::new(
+                    "42601",
+                    format!(
+                        "{} TABLE cannot be specified multiple times",
+                        if is_old { "OLD" } else { "NEW" }
+                    ),
+                ));
+            }
+            *slot = Some(name);
+        }
+        if old_table.is_none() && new_table.is_none() {
+            return Err(c.error());
+        }
     }
     let mut for_each_row = false;
     if c.eat_kw("for") {
@@ -720,6 +779,8 @@ fn parse_create_trigger(
             args,
             enabled: true,
             definition: sql.trim().trim_end_matches(';').trim().to_string(),
+            old_table,
+            new_table,
         },
     })
 }
@@ -759,7 +820,9 @@ fn functions_mutation(catalog: &Catalog, name: &str) -> SqlResult<Mutation> {
     })
 }
 
-fn triggers_mutation(catalog: &Catalog, table_id: u32) -> SqlResult<Mutation> {
+/// The stored form of the triggers kept under `table_id` (a table's id or
+/// a view's trigger id); a delete when there are none.
+pub(super) fn triggers_mutation(catalog: &Catalog, table_id: u32) -> SqlResult<Mutation> {
     let value = match catalog.triggers.get(&table_id) {
         Some(list) if !list.is_empty() => {
             let defs: Vec<&TriggerDef> = list.iter().map(|t| t.as_ref()).collect();
@@ -947,25 +1010,8 @@ pub fn drop_functions(
     Ok((Some(DdlChange::catalog_only(next, mutations)), notices))
 }
 
-/// CREATE [OR REPLACE] TRIGGER on a table; `id` comes from the table-id counter.
-pub fn create_trigger(
-    catalog: &Catalog,
-    or_replace: bool,
-    table: &str,
-    def: &TriggerDef,
-    id: u32,
-) -> SqlResult<DdlChange> {
-    let t = match catalog.tables.get(table) {
-        Some(t) => t.clone(),
-        None if catalog.views.contains_key(table) => {
-            return Err(SqlError::unsupported("triggers on views"))
-        }
-        None => return Err(SqlError::undefined_table(table)),
-    };
-    if def.timing == TriggerTiming::InsteadOf {
-        return Err(SqlError::new("42809", format!("\"{table}\" is a table"))
-            .with_detail("Tables cannot have INSTEAD OF triggers."));
-    }
+/// The trigger's function exists (zero arguments) and returns trigger.
+pub(super) fn check_trigger_function(catalog: &Catalog, def: &TriggerDef) -> SqlResult<()> {
     let Some(f) = catalog
         .functions
         .get(&def.function)
@@ -982,15 +1028,58 @@ pub fn create_trigger(
             format!("function {} must return type trigger", def.function),
         ));
     }
+    Ok(())
+}
+
+/// CREATE [OR REPLACE] TRIGGER on a table; `id` comes from the table-id counter.
+pub fn create_trigger(
+    catalog: &Catalog,
+    or_replace: bool,
+    table: &str,
+    def: &TriggerDef,
+    id: u32,
+) -> SqlResult<DdlChange> {
+    let t = match catalog.tables.get(table) {
+        Some(t) => t.clone(),
+        None if catalog.views.contains_key(table) => {
+            return super::instead_of::create_view_trigger(catalog, or_replace, table, def, id)
+        }
+        None => return Err(SqlError::undefined_table(table)),
+    };
+    if def.timing == TriggerTiming::InsteadOf {
+        return Err(SqlError::new("42809", format!("\"{table}\" is a table"))
+            .with_detail("Tables cannot have INSTEAD OF triggers."));
+    }
+    check_trigger_function(catalog, def)?;
+    super::transition::check_definition(def)?;
     for c in &def.update_columns {
         if t.column_index(c).is_none() {
             return Err(SqlError::undefined_column(c));
         }
     }
     let mut next = catalog.clone();
-    let list = next.triggers.entry(t.id).or_default();
+    install_trigger(&mut next, t.id, def, or_replace, table, id)?;
+    let mutations = vec![
+        triggers_mutation(&next, t.id)?,
+        Catalog::next_id_mutation(next.next_table_id),
+    ];
+    Ok(DdlChange::catalog_only(next, mutations))
+}
+
+/// Adds `def` to the triggers stored under `key` in `next` (replacing the
+/// one of its name under OR REPLACE, keeping its oid) and advances the
+/// table-id counter past `id`; `relation` is the name errors show.
+pub(super) fn install_trigger(
+    next: &mut Catalog,
+    key: u32,
+    def: &TriggerDef,
+    or_replace: bool,
+    relation: &str,
+    id: u32,
+) -> SqlResult<()> {
+    let list = next.triggers.entry(key).or_default();
     let mut def = def.clone();
-    def.table_id = t.id;
+    def.table_id = key;
     match list.iter().position(|x| x.name == def.name) {
         Some(i) if or_replace => {
             def.oid = list[i].oid;
@@ -1000,7 +1089,7 @@ pub fn create_trigger(
             return Err(SqlError::new(
                 "42710",
                 format!(
-                    "trigger \"{}\" for relation \"{table}\" already exists",
+                    "trigger \"{}\" for relation \"{relation}\" already exists",
                     def.name
                 ),
             ))
@@ -1011,11 +1100,29 @@ pub fn create_trigger(
         }
     }
     next.next_table_id = next.next_table_id.max(id + 1);
-    let mutations = vec![
-        triggers_mutation(&next, t.id)?,
-        Catalog::next_id_mutation(next.next_table_id),
-    ];
-    Ok(DdlChange::catalog_only(next, mutations))
+    Ok(())
+}
+
+/// DROP TRIGGER of a trigger `table` does not have: the NOTICE under IF
+/// EXISTS, the error otherwise.
+fn missing_trigger(
+    if_exists: bool,
+    name: &str,
+    table: &str,
+) -> SqlResult<(Option<DdlChange>, Option<SqlError>)> {
+    let shown = crate::schema::split(table).1;
+    if if_exists {
+        let mut n = SqlError::new(
+            "00000",
+            format!("trigger \"{name}\" for relation \"{shown}\" does not exist, skipping"),
+        );
+        n.severity = "NOTICE";
+        return Ok((None, Some(n)));
+    }
+    Err(SqlError::new(
+        "42704",
+        format!("trigger \"{name}\" for table \"{shown}\" does not exist"),
+    ))
 }
 
 /// DROP TRIGGER [IF EXISTS] name ON table; the notice if it skipped.
@@ -1025,7 +1132,15 @@ pub fn drop_trigger(
     name: &str,
     table: &str,
 ) -> SqlResult<(Option<DdlChange>, Option<SqlError>)> {
+    if catalog.views.contains_key(table) {
+        if let Some(change) = super::instead_of::drop_view_trigger(catalog, table, name)? {
+            return Ok((Some(change), None));
+        }
+    }
     let Some(t) = catalog.tables.get(table) else {
+        if catalog.views.contains_key(table) {
+            return missing_trigger(if_exists, name, table);
+        }
         if if_exists {
             let mut n = SqlError::new(
                 "00000",
@@ -1036,36 +1151,32 @@ pub fn drop_trigger(
         }
         return Err(SqlError::undefined_table(table));
     };
+    match remove_trigger(catalog, t.id, name)? {
+        Some(change) => Ok((Some(change), None)),
+        None => missing_trigger(if_exists, name, table),
+    }
+}
+
+/// The change removing trigger `name` from those stored under `key`; None
+/// when there is no such trigger.
+pub(super) fn remove_trigger(
+    catalog: &Catalog,
+    key: u32,
+    name: &str,
+) -> SqlResult<Option<DdlChange>> {
     let present = catalog
         .triggers
-        .get(&t.id)
+        .get(&key)
         .is_some_and(|l| l.iter().any(|x| x.name == name));
     if !present {
-        if if_exists {
-            let mut n = SqlError::new(
-                "00000",
-                format!(
-                    "trigger \"{name}\" for relation \"{table}\" does not exist, skipping",
-                    table = crate::schema::split(table).1
-                ),
-            );
-            n.severity = "NOTICE";
-            return Ok((None, Some(n)));
-        }
-        return Err(SqlError::new(
-            "42704",
-            format!(
-                "trigger \"{name}\" for table \"{table}\" does not exist",
-                table = crate::schema::split(table).1
-            ),
-        ));
+        return Ok(None);
     }
     let mut next = catalog.clone();
-    if let Some(l) = next.triggers.get_mut(&t.id) {
+    if let Some(l) = next.triggers.get_mut(&key) {
         l.retain(|x| x.name != name);
     }
-    let m = triggers_mutation(&next, t.id)?;
-    Ok((Some(DdlChange::catalog_only(next, vec![m])), None))
+    let m = triggers_mutation(&next, key)?;
+    Ok(Some(DdlChange::catalog_only(next, vec![m])))
 }
 
 /// ALTER TABLE ... ENABLE/DISABLE TRIGGER name | ALL.

@@ -9,7 +9,9 @@
 pub mod call;
 pub mod catalog_rows;
 pub mod ddl;
+pub mod instead_of;
 pub mod sql_text;
+pub mod transition;
 pub mod trigger;
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +45,11 @@ pub enum Returns {
     Table {
         columns: Vec<(String, ColType)>,
         set: bool,
+        /// RETURNS [SETOF] composite_type: the type's OID, which a scalar
+        /// call's value has (absent in definitions stored before composite
+        /// types existed).
+        #[serde(default)]
+        row_type: Option<u32>,
     },
     Trigger,
     Void,
@@ -92,6 +99,10 @@ impl FunctionDef {
     pub fn result_type(&self) -> ColType {
         match &self.returns {
             Returns::Scalar(t) | Returns::SetOf(t) => *t,
+            Returns::Table {
+                row_type: Some(oid),
+                ..
+            } => SqlType::Composite(*oid).plain(),
             Returns::Table { columns, .. } if columns.len() == 1 => columns[0].1,
             Returns::Table { .. } => SqlType::Text.plain(),
             Returns::Trigger => SqlType::Unknown.plain(),
@@ -151,6 +162,13 @@ pub struct TriggerDef {
     pub enabled: bool,
     /// The CREATE TRIGGER text, for pg_get_triggerdef.
     pub definition: String,
+    /// `REFERENCING OLD TABLE AS name`: the statement's old rows, queryable
+    /// by the function under this name (`crate::routine::transition`).
+    #[serde(default)]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`: the statement's new rows.
+    #[serde(default)]
+    pub new_table: Option<String>,
 }
 
 /// The zero-argument trigger function `name`, if there is one.

@@ -123,6 +123,22 @@ impl<'a> Ctx<'a> {
         old: Option<&Row>,
         new: Option<&Row>,
     ) -> SqlResult<Option<Record>> {
+        let new_rec = new.map(|r| record(table, r));
+        let old_rec = old.map(|r| record(table, r));
+        self.fire_record(trig, &table.name, event, old_rec, new_rec)
+            .await
+    }
+
+    /// `fire` over OLD/NEW records of relation `relation` (a table or,
+    /// for INSTEAD OF triggers, a view).
+    pub(crate) async fn fire_record(
+        &mut self,
+        trig: &TriggerDef,
+        relation: &str,
+        event: TriggerEvent,
+        old_rec: Option<Record>,
+        new_rec: Option<Record>,
+    ) -> SqlResult<Option<Record>> {
         let catalog = self.routine_catalog();
         let Some(f) = trigger_function(&catalog, &trig.function) else {
             return Err(SqlError::new(
@@ -130,8 +146,6 @@ impl<'a> Ctx<'a> {
                 format!("function {}() does not exist", trig.function),
             ));
         };
-        let new_rec = new.map(|r| record(table, r));
-        let old_rec = old.map(|r| record(table, r));
         if let Some(w) = &trig.when {
             let sub = substitute(
                 &format!("SELECT ({w})"),
@@ -153,7 +167,7 @@ impl<'a> Ctx<'a> {
             new: new_rec,
             old: old_rec,
             name: trig.name.clone(),
-            table: table.name.clone(),
+            table: relation.to_string(),
             when: match trig.timing {
                 TriggerTiming::Before => "BEFORE",
                 TriggerTiming::After => "AFTER",
@@ -223,6 +237,7 @@ impl<'a> Ctx<'a> {
         new: Option<&Row>,
         assigned: Option<&[usize]>,
     ) {
+        self.capture_transition(table, event, old, new);
         let catalog = self.routine_catalog();
         let triggers = triggers_for(&catalog, table, event, TriggerTiming::After, true);
         if triggers.is_empty() {
@@ -267,21 +282,43 @@ impl<'a> Ctx<'a> {
         event: TriggerEvent,
         mark: usize,
     ) -> SqlResult<()> {
+        // Boxed: trigger calls are deep futures, and every write statement
+        // awaits this one.
+        Box::pin(self.fire_after_statement(table, event, mark)).await
+    }
+
+    async fn fire_after_statement(
+        &mut self,
+        table: &TableDef,
+        event: TriggerEvent,
+        mark: usize,
+    ) -> SqlResult<()> {
+        let transitions = self.statement_transitions(table, event);
         if self.txn.pending_triggers.len() > mark {
             let events = self.txn.pending_triggers.split_off(mark);
             for e in events {
-                self.fire(
-                    &e.trigger,
-                    &e.table,
-                    e.event,
-                    e.old.as_ref(),
-                    e.new.as_ref(),
-                )
-                .await?;
+                let saved = self.enter_transitions(&e.trigger, transitions.as_ref());
+                let fired = self
+                    .fire(
+                        &e.trigger,
+                        &e.table,
+                        e.event,
+                        e.old.as_ref(),
+                        e.new.as_ref(),
+                    )
+                    .await;
+                self.txn.transitions.active = saved;
+                fired?;
             }
         }
-        self.statement_triggers(table, event, TriggerTiming::After)
-            .await
+        let catalog = self.routine_catalog();
+        for trig in triggers_for(&catalog, table, event, TriggerTiming::After, false) {
+            let saved = self.enter_transitions(&trig, transitions.as_ref());
+            let fired = self.fire(&trig, table, event, None, None).await;
+            self.txn.transitions.active = saved;
+            fired?;
+        }
+        Ok(())
     }
 }
 

@@ -49,3 +49,19 @@ pub async fn memory_engine() -> Engine {
         .await
         .expect("an engine opens on an empty MemStore")
 }
+
+/// Runs `before` on an engine over a new `MemStore`, opens a second engine
+/// on the same store (a restart), and runs `after` on it.
+pub async fn check_across_restart(before: &[(&str, &str)], after: &[(&str, &str)]) {
+    let store = Arc::new(MemStore::new());
+    {
+        let e = Engine::open(store.clone())
+            .await
+            .expect("an engine opens on a MemStore");
+        check(&mut e.session(), before).await;
+    }
+    let e = Engine::open(store)
+        .await
+        .expect("an engine reopens on its MemStore");
+    check(&mut e.session(), after).await;
+}

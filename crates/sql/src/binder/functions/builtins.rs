@@ -38,6 +38,7 @@ pub(in crate::binder) const NAMES: &[&str] = &[
     "unistr",
     "parse_ident",
     "md5",
+    "pg_size_pretty",
     "sha224",
     "sha256",
     "sha384",
@@ -50,6 +51,7 @@ pub(in crate::binder) const NAMES: &[&str] = &[
     "regexp_split_to_array",
     "gcd",
     "lcm",
+    "pg_lsn",
     "factorial",
     "width_bucket",
     "int2",
@@ -216,6 +218,22 @@ impl<'a> Binder<'a> {
             ("scale", 1) => (LibFn::NumericScale, vec![n], SqlType::Int4),
             ("min_scale", 1) => (LibFn::NumericMinScale, vec![n], SqlType::Int4),
             ("trim_scale", 1) => (LibFn::NumericTrimScale, vec![n], n),
+            ("to_char", 2)
+                if matches!(
+                    args[0].ty().ty,
+                    SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz
+                ) =>
+            {
+                let t = args[0].ty().ty;
+                let Some(a) = self.coerce_all(args, &[t, SqlType::Text], span)? else {
+                    return Ok(None);
+                };
+                return Ok(Some(Expr::Func {
+                    func: Func::DateTime(crate::datetime_fns::DtFn::ToChar),
+                    args: a,
+                    ty: SqlType::Text.plain(),
+                }));
+            }
             ("to_char", 2) => {
                 let t = args[0].ty().ty;
                 if !matches!(
@@ -296,6 +314,14 @@ impl<'a> Binder<'a> {
                 };
                 let ty = SqlType::Array(crate::types::Elem::Text);
                 return Ok(Some(lib(LibFn::ParseIdent, a, ty)));
+            }
+            ("pg_size_pretty", 1) => {
+                let p = if args[0].ty().ty == SqlType::Numeric {
+                    SqlType::Numeric
+                } else {
+                    SqlType::Int8
+                };
+                (LibFn::SizePretty, vec![p], t)
             }
             ("md5", 1) => {
                 let p = if args[0].ty().ty == SqlType::Bytea {
@@ -458,6 +484,14 @@ impl<'a> Binder<'a> {
             ("float8send", 1) => (LibFn::Float8Send, vec![f], SqlType::Bytea),
             ("encode", 2) => (LibFn::Encode, vec![SqlType::Bytea, t], t),
             ("decode", 2) => (LibFn::Decode, vec![t, t], SqlType::Bytea),
+            ("get_bit", 2) if super::bit_string_ops::is_bit_string(args[0].ty().ty) => {
+                let t = args[0].ty().ty;
+                (LibFn::BitStringGetBit, vec![t, i4], i4)
+            }
+            ("set_bit", 3) if super::bit_string_ops::is_bit_string(args[0].ty().ty) => {
+                let t = args[0].ty().ty;
+                (LibFn::BitStringSetBit, vec![t, i4, i4], t)
+            }
             ("get_bit", 2) => (LibFn::GetBit, vec![SqlType::Bytea, SqlType::Int8], i4),
             ("set_bit", 3) => (
                 LibFn::SetBit,
@@ -488,6 +522,7 @@ impl<'a> Binder<'a> {
                 }
             }
             ("factorial", 1) => (LibFn::Factorial, vec![SqlType::Int8], n),
+            ("pg_lsn", 1) => (LibFn::PgLsnFromNumeric, vec![n], SqlType::PgLsn),
             ("cbrt", 1) => (LibFn::Cbrt, vec![f], f),
             ("sinh" | "cosh" | "tanh" | "asinh" | "acosh" | "atanh", 1) => {
                 let func = match name {

@@ -1,0 +1,124 @@
+//! Disk-usage functions: `pg_relation_size`, `pg_table_size`,
+//! `pg_indexes_size`, `pg_total_relation_size`, `pg_database_size` and
+//! `pg_tablespace_size` (what psql's `\d+`, `\dt+`, `\di+` and `\l+` show).
+//!
+//! A relation's size is the bytes of the keys and values stored for it in
+//! the volume as the statement sees them: a table's rows (its row index,
+//! index id 0, which is also its primary key), a secondary index's
+//! entries, a sequence's state entry. The binder fixes each oid's key
+//! ranges from the catalog (`ranges`); the executor sums them when the
+//! statement runs (`Expr::StoredBytes`), so the cost is a scan of the
+//! relation. Partitioned tables and views store nothing (0, as in
+//! PostgreSQL); there is no TOAST or free-space map, so the forks other
+//! than `main` are empty.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::Catalog;
+use crate::encoding::{index_prefix, prefix_end, CATALOG_PREFIX, DATA_PREFIX};
+
+/// `[start, end)` of store keys.
+pub type KeyRange = (Vec<u8>, Vec<u8>);
+
+/// The key ranges whose bytes make up the size of each relation oid.
+pub type RangesByOid = BTreeMap<i64, Vec<KeyRange>>;
+
+/// Where a relation's bytes are (`crate::pg_catalog::relation_storage`).
+pub enum Stored {
+    /// A table: its row index (id 0) and its secondary indexes.
+    Table {
+        id: u32,
+        index_ids: Vec<u8>,
+    },
+    Index {
+        table_id: u32,
+        index_id: u8,
+    },
+    /// A sequence's state entry, by catalog key.
+    Sequence(String),
+    /// Views, partitioned tables, composite types: nothing stored.
+    Nothing,
+}
+
+/// What a size function measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// pg_relation_size: the relation's own data.
+    Relation,
+    /// pg_table_size: the table without its indexes (no TOAST here).
+    Table,
+    /// pg_indexes_size: the table's secondary indexes.
+    Indexes,
+    /// pg_total_relation_size: table and indexes.
+    Total,
+}
+
+fn index_range(table_id: u32, index_id: u8) -> KeyRange {
+    let start = index_prefix(table_id, index_id);
+    let end = prefix_end(&start);
+    (start, end)
+}
+
+/// The ranges `measure` sums for every relation oid.
+pub fn ranges(cat: &Catalog, measure: Measure) -> RangesByOid {
+    let mut out = RangesByOid::new();
+    for (oid, stored) in crate::pg_catalog::relation_storage(cat) {
+        let ranges = match stored {
+            Stored::Table { id, index_ids } => {
+                let rows = index_range(id, crate::encoding::PRIMARY_INDEX);
+                let secondary = index_ids
+                    .into_iter()
+                    .filter(|&ix| ix != crate::encoding::PRIMARY_INDEX)
+                    .map(|ix| index_range(id, ix));
+                match measure {
+                    Measure::Relation | Measure::Table => vec![rows],
+                    Measure::Indexes => secondary.collect(),
+                    Measure::Total => std::iter::once(rows).chain(secondary).collect(),
+                }
+            }
+            // The primary key is the row index: no bytes of its own.
+            Stored::Index { index_id, .. } if index_id == crate::encoding::PRIMARY_INDEX => {
+                vec![]
+            }
+            Stored::Index { table_id, index_id } => match measure {
+                Measure::Indexes => vec![],
+                _ => vec![index_range(table_id, index_id)],
+            },
+            Stored::Sequence(key) => {
+                let start = crate::catalog::sequence_key(&key);
+                // Exactly this key (another sequence's name may extend it).
+                let mut end = start.clone();
+                end.push(0);
+                match measure {
+                    Measure::Indexes => vec![],
+                    _ => vec![(start, end)],
+                }
+            }
+            Stored::Nothing => vec![],
+        };
+        out.insert(oid, ranges);
+    }
+    out
+}
+
+/// Everything the database stores: its catalog and every row and index
+/// entry (pg_database_size, pg_tablespace_size of pg_default).
+pub fn database_ranges() -> Vec<KeyRange> {
+    vec![(vec![CATALOG_PREFIX], prefix_end(&[DATA_PREFIX]))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_ranges_cover_exactly_one_index() {
+        let (start, end) = index_range(7, 2);
+        assert!(start < end);
+        assert!(index_prefix(7, 2).as_slice() >= start.as_slice());
+        assert!(index_prefix(7, 3).as_slice() >= end.as_slice());
+        let mut key = index_prefix(7, 2);
+        key.extend_from_slice(&[0xFF; 8]);
+        assert!(key < end);
+    }
+}
