@@ -190,13 +190,8 @@ impl Binder<'_> {
         right: &ast::Expr,
         scope: &Scope,
     ) -> SqlResult<Option<Expr>> {
-        use ast::BinaryOperator as B;
-        let (ci, negated) = match op {
-            B::PGRegexMatch => (false, false),
-            B::PGRegexIMatch => (true, false),
-            B::PGRegexNotMatch => (false, true),
-            B::PGRegexNotIMatch => (true, true),
-            _ => return Ok(None),
+        let Some((ci, negated)) = regex_operator(op) else {
+            return Ok(None);
         };
         let l = self.bind_expr(left, scope)?;
         let l = self.coerce_implicit(l, SqlType::Text, start_span(left))?;
@@ -449,5 +444,18 @@ impl Binder<'_> {
             _ => return self.err_at(missing(&args), span),
         };
         Ok(Some(bound))
+    }
+}
+
+/// A regular-expression match operator as (case-insensitive, negated):
+/// `~`, `~*`, `!~`, `!~*`.
+pub(super) fn regex_operator(op: &ast::BinaryOperator) -> Option<(bool, bool)> {
+    use ast::BinaryOperator as B;
+    match op {
+        B::PGRegexMatch => Some((false, false)),
+        B::PGRegexIMatch => Some((true, false)),
+        B::PGRegexNotMatch => Some((false, true)),
+        B::PGRegexNotIMatch => Some((true, true)),
+        _ => None,
     }
 }

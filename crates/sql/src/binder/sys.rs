@@ -808,19 +808,16 @@ impl Binder<'_> {
         scope: &Scope,
     ) -> SqlResult<Option<Expr>> {
         use ast::BinaryOperator as B;
-        let (ci, negated) = match op {
-            B::PGRegexMatch => (false, false),
-            B::PGRegexIMatch => (true, false),
-            B::PGRegexNotMatch => (false, true),
-            B::PGRegexNotIMatch => (true, true),
+        // OPERATOR(pg_catalog.~) is `~`; its comparisons bind as themselves.
+        let op = match op {
             B::PGCustomBinaryOperator(parts)
                 if parts.len() <= 2 && (parts.len() == 1 || parts[0] == "pg_catalog") =>
             {
                 match parts.last().map(String::as_str) {
-                    Some("~") => (false, false),
-                    Some("~*") => (true, false),
-                    Some("!~") => (false, true),
-                    Some("!~*") => (true, true),
+                    Some("~") => B::PGRegexMatch,
+                    Some("~*") => B::PGRegexIMatch,
+                    Some("!~") => B::PGRegexNotMatch,
+                    Some("!~*") => B::PGRegexNotIMatch,
                     Some(o) => {
                         let op = match o {
                             "=" => B::Eq,
@@ -847,7 +844,10 @@ impl Binder<'_> {
                     None => return Ok(None),
                 }
             }
-            _ => return Ok(None),
+            op => op.clone(),
+        };
+        let Some((ci, negated)) = super::array_ops::regex_operator(&op) else {
+            return Ok(None);
         };
         let l = match bound_left {
             Some(l) => l,

@@ -807,33 +807,29 @@ fn parse_drop_trigger(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
 // ------------------------------------------------------------ catalog changes
 
 fn functions_mutation(catalog: &Catalog, name: &str) -> SqlResult<Mutation> {
-    let value = match catalog.functions.get(name) {
-        Some(list) if !list.is_empty() => {
-            let defs: Vec<&FunctionDef> = list.iter().map(|f| f.as_ref()).collect();
-            Some(serde_json::to_vec(&defs).map_err(|e| SqlError::internal(e.to_string()))?)
-        }
-        _ => None,
-    };
-    Ok(Mutation {
-        key: function_key(name),
-        value,
-    })
+    list_mutation(function_key(name), catalog.functions.get(name))
 }
 
 /// The stored form of the triggers kept under `table_id` (a table's id or
 /// a view's trigger id); a delete when there are none.
 pub(super) fn triggers_mutation(catalog: &Catalog, table_id: u32) -> SqlResult<Mutation> {
-    let value = match catalog.triggers.get(&table_id) {
+    list_mutation(trigger_key(table_id), catalog.triggers.get(&table_id))
+}
+
+/// A catalog entry holding a list of definitions as JSON; a delete when
+/// the list is empty or gone.
+fn list_mutation<T: serde::Serialize>(
+    key: Vec<u8>,
+    list: Option<&Vec<Arc<T>>>,
+) -> SqlResult<Mutation> {
+    let value = match list {
         Some(list) if !list.is_empty() => {
-            let defs: Vec<&TriggerDef> = list.iter().map(|t| t.as_ref()).collect();
+            let defs: Vec<&T> = list.iter().map(|d| d.as_ref()).collect();
             Some(serde_json::to_vec(&defs).map_err(|e| SqlError::internal(e.to_string()))?)
         }
         _ => None,
     };
-    Ok(Mutation {
-        key: trigger_key(table_id),
-        value,
-    })
+    Ok(Mutation { key, value })
 }
 
 fn same_inputs(a: &FunctionDef, types: &[ColType]) -> bool {
