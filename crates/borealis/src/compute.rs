@@ -88,6 +88,7 @@ impl Backend for SqlBackend {
         startup: &StartupInfo,
     ) -> Result<Box<dyn BackendSession>, ErrorInfo> {
         let mut session = self.engine.session();
+        session.set_database_name(&startup.database);
         // A role made by CREATE ROLE ... LOGIN PASSWORD (authenticated against its stored
         // verifier) runs as itself; the configured cluster user is the bootstrap superuser.
         if session.is_created_role(&startup.user) {
@@ -117,13 +118,20 @@ struct SqlSession {
 }
 
 fn error_info(error: SqlError) -> ErrorInfo {
+    let context = error.context_text().map(str::to_owned);
+    let extra = (error.hint.is_some() || context.is_some()).then(|| {
+        Box::new(borealis_endpoint::ErrorExtra {
+            hint: error.hint,
+            context,
+        })
+    });
     ErrorInfo {
         severity: error.severity,
         sqlstate: error.sqlstate.to_string(),
         message: error.message,
         detail: error.detail,
-        hint: error.hint,
         position: error.position,
+        extra,
     }
 }
 
@@ -168,6 +176,7 @@ fn copy_output(start: CopyStart) -> Output {
     match start {
         CopyStart::In { columns, .. } => Output::CopyIn { columns },
         CopyStart::Out { columns, data, tag } => Output::CopyOut { columns, data, tag },
+        CopyStart::Finished { tag } => Output::Command { tag },
     }
 }
 

@@ -6,8 +6,8 @@
 
 mod support;
 
-use std::process::{Command, Output};
-use support::{free_address, TempDir, UpCluster, PASSWORD};
+use std::process::Command;
+use support::{free_address, psql_as, text, TempDir, UpCluster, PASSWORD};
 
 /// PostgreSQL 15's `\dp shared` after the grants below (psql, aligned).
 const DP_SHARED: &str = "                                 Access privileges
@@ -18,21 +18,6 @@ const DP_SHARED: &str = "                                 Access privileges
 (1 row)
 
 ";
-
-fn psql_as(port: u16, user: &str, password: &str, sql: &str) -> Output {
-    Command::new("psql")
-        .arg(format!(
-            "host=127.0.0.1 port={port} user={user} dbname=postgres sslmode=require connect_timeout=5"
-        ))
-        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
-        .env("PGPASSWORD", password)
-        .output()
-        .expect("run psql")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim().to_string()
-}
 
 #[test]
 fn a_created_role_logs_in_with_its_password_and_has_only_its_privileges() {

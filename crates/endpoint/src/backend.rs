@@ -131,9 +131,21 @@ pub struct ErrorInfo {
     pub sqlstate: String,
     pub message: String,
     pub detail: Option<String>,
-    pub hint: Option<String>,
     /// 1-based character position in the statement text.
     pub position: Option<u32>,
+    /// HINT and CONTEXT (see [`ErrorInfo::hint_text`],
+    /// [`ErrorInfo::context_text`]). Boxed: they are rare, and an ErrorInfo
+    /// travels in the `Err` of every protocol step.
+    pub extra: Option<Box<ErrorExtra>>,
+}
+
+/// The rarer fields of an [`ErrorInfo`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorExtra {
+    pub hint: Option<String>,
+    /// PostgreSQL's CONTEXT (the `W` field): where the error arose, one
+    /// line per level, innermost first.
+    pub context: Option<String>,
 }
 
 impl ErrorInfo {
@@ -162,8 +174,8 @@ impl ErrorInfo {
             sqlstate: sqlstate.to_owned(),
             message: message.into(),
             detail: None,
-            hint: None,
             position: None,
+            extra: None,
         }
     }
 
@@ -172,9 +184,23 @@ impl ErrorInfo {
         self
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+    /// Sets the CONTEXT lines (innermost first).
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.extra.get_or_insert_with(Box::default).context = Some(context.into());
         self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.extra.get_or_insert_with(Box::default).hint = Some(hint.into());
+        self
+    }
+
+    pub fn hint_text(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.hint.as_deref())
+    }
+
+    pub fn context_text(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.context.as_deref())
     }
 
     pub fn position(mut self, position: u32) -> Self {

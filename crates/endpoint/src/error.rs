@@ -40,7 +40,7 @@ pub enum EndpointError {
     Io(#[from] std::io::Error),
 }
 
-/// ErrorResponse/NoticeResponse fields in PostgreSQL's order: S, V, C, M, D, H, P.
+/// ErrorResponse/NoticeResponse fields in PostgreSQL's order: S, V, C, M, D, H, P, W.
 fn fields(info: &ErrorInfo) -> Vec<(u8, String)> {
     let mut fields = vec![
         (b'S', info.severity.to_owned()),
@@ -51,11 +51,14 @@ fn fields(info: &ErrorInfo) -> Vec<(u8, String)> {
     if let Some(detail) = &info.detail {
         fields.push((b'D', detail.clone()));
     }
-    if let Some(hint) = &info.hint {
-        fields.push((b'H', hint.clone()));
+    if let Some(hint) = info.hint_text() {
+        fields.push((b'H', hint.to_owned()));
     }
     if let Some(position) = info.position {
         fields.push((b'P', position.to_string()));
+    }
+    if let Some(context) = info.context_text() {
+        fields.push((b'W', context.to_owned()));
     }
     fields
 }
@@ -71,4 +74,25 @@ pub(crate) fn notice_response(info: &ErrorInfo) -> NoticeResponse {
 /// A protocol violation: the connection is closed after reporting it.
 pub(crate) fn protocol_violation(message: impl Into<String>) -> ErrorInfo {
     ErrorInfo::fatal(sqlstate::PROTOCOL_VIOLATION, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_follow_postgresql_order_with_context_last() {
+        let info = ErrorInfo::error("2201E", "cannot take logarithm of zero")
+            .hint("h")
+            .position(3)
+            .context("SQL function \"log\" statement 1");
+        let codes: Vec<u8> = fields(&info).iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, b"SVCMHPW");
+        assert_eq!(
+            fields(&info).last().map(|(_, v)| v.as_str()),
+            Some("SQL function \"log\" statement 1")
+        );
+        let plain = ErrorInfo::error("42601", "x");
+        assert!(fields(&plain).iter().all(|(c, _)| *c != b'W'));
+    }
 }

@@ -36,6 +36,7 @@ mod conn;
 pub mod control;
 pub mod error;
 mod extended;
+mod geo_format;
 mod protocol;
 mod server;
 mod session;
@@ -43,7 +44,7 @@ pub mod tls;
 pub mod value_format;
 
 pub use backend::{
-    Backend, BackendSession, Column, Description, ErrorInfo, Fetched, Oid, Output,
+    Backend, BackendSession, Column, Description, ErrorExtra, ErrorInfo, Fetched, Oid, Output,
     PreparedStatement, StartupInfo, TxStatus,
 };
 pub use config::{AuthMethod, Credentials, EndpointConfig, Limits, ScramVerifier, TlsSource};

@@ -10,7 +10,8 @@
 //! Covered: bool, bytea, "char", name, int8, int2, int4, text, oid, json, xml, float4, float8,
 //! unknown, bpchar, varchar, date, time, timestamp, timestamptz, interval, numeric, uuid, jsonb.
 //! Arrays of all of these are in `array_format`.
-//! Not covered (yet): timetz, ranges, geometric and network types: those report
+//! Geometric types and money are in `geo_format`.
+//! Not covered (yet): timetz, ranges and network types: those report
 //! [`FormatError::Unsupported`] and the client gets 0A000 instead of wrong bytes.
 //! Round trips are property-tested below.
 
@@ -80,7 +81,7 @@ pub fn is_user_enum(type_oid: Oid) -> bool {
 
 /// Whether [`text_to_binary`] and [`binary_to_text`] handle this OID.
 pub fn supports_binary(type_oid: Oid) -> bool {
-    if is_user_enum(type_oid) {
+    if is_user_enum(type_oid) || crate::geo_format::handles(type_oid) {
         return true;
     }
     use oid::*;
@@ -143,6 +144,9 @@ pub fn text_to_binary(type_oid: Oid, text: &str, out: &mut BytesMut) -> Result<(
         NUMERIC => encode_numeric(text, out)?,
         UUID => out.put_slice(&parse_uuid(text)?),
         enum_type if is_user_enum(enum_type) => out.put_slice(text.as_bytes()),
+        geo if crate::geo_format::handles(geo) => {
+            crate::geo_format::text_to_binary(geo, text, out)?
+        }
         other => return crate::array_format::text_to_binary(other, text, out),
     }
     Ok(())
@@ -207,6 +211,7 @@ pub fn binary_to_text(type_oid: Oid, bytes: &[u8]) -> Result<String, FormatError
         NUMERIC => decode_numeric(bytes)?,
         UUID => format_uuid(&fixed::<16>(bytes, "uuid")?),
         enum_type if is_user_enum(enum_type) => utf8(bytes)?,
+        geo if crate::geo_format::handles(geo) => crate::geo_format::binary_to_text(geo, bytes)?,
         other => return crate::array_format::binary_to_text(other, bytes),
     })
 }
@@ -1046,9 +1051,11 @@ mod tests {
         assert!(binary_to_text(oid::NUMERIC, &[0, 5, 0, 0, 0, 0, 0, 0]).is_err());
         assert!(binary_to_text(oid::NUMERIC, &[0, 1, 0, 0, 0, 0, 0, 0, 0x7f, 0]).is_err());
         assert!(binary_to_text(oid::TEXT, &[0xff]).is_err());
+        // A point is two float8s; int4range has no binary form here.
+        assert!(binary_to_text(600, &[0; 8]).is_err());
         assert!(matches!(
-            binary_to_text(600, &[]),
-            Err(FormatError::Unsupported(600))
+            binary_to_text(3904, &[]),
+            Err(FormatError::Unsupported(3904))
         ));
     }
 

@@ -126,6 +126,11 @@ pub struct TableDef {
         skip_serializing_if = "crate::inheritance::Inheritance::is_empty"
     )]
     pub inheritance: crate::inheritance::Inheritance,
+    /// Declared UNLOGGED (pg_class.relpersistence 'u'). Borealis writes
+    /// such a table like any other (replicated and durable); the flag
+    /// records what was declared, as PostgreSQL's catalog shows it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
 }
 
 impl TableDef {
@@ -191,6 +196,11 @@ pub struct Catalog {
     pub views: BTreeMap<String, Arc<crate::view::ViewDef>>,
     /// User-defined types (`crate::user_types`).
     pub types: BTreeMap<String, Arc<crate::user_types::UserTypeDef>>,
+    /// User-defined casts by (source, target) type OID (`crate::casts`).
+    pub casts: BTreeMap<(u32, u32), Arc<crate::casts::CastDef>>,
+    /// User-defined operators (`crate::user_operators`).
+    pub operators:
+        BTreeMap<crate::user_operators::OperatorKey, Arc<crate::user_operators::OperatorDef>>,
     /// User-defined functions: every overload of a name.
     pub functions: BTreeMap<String, Vec<Arc<crate::routine::FunctionDef>>>,
     /// Triggers by table id, in creation order (fired in name order).
@@ -199,8 +209,17 @@ pub struct Catalog {
     pub schemas: BTreeMap<String, Arc<crate::schema::SchemaDef>>,
     /// COMMENT ON descriptions (`crate::descriptions`).
     pub descriptions: crate::descriptions::Descriptions,
+    /// User-defined operator classes (`crate::opclass`), by method and name.
+    pub opclasses: BTreeMap<String, Arc<crate::opclass::OpClassDef>>,
     /// The session's search path (not stored: set on a session's view).
     pub search_path: Arc<crate::schema::SearchPath>,
+    /// Row-level security flags and policies by table id (`crate::row_security`).
+    pub row_security: BTreeMap<u32, Arc<crate::row_security::TableSecurity>>,
+    /// Rewrite rules on tables by table id (`crate::rules`).
+    pub table_rules: BTreeMap<u32, Arc<crate::rules::TableRules>>,
+    /// Who row-level security is enforced for (not stored: set on a
+    /// session's view, see `crate::row_security::with_subject`).
+    pub rls_subject: Arc<crate::row_security::Subject>,
     pub next_table_id: u32,
     /// Bumped by every DDL; prepared statements re-bind when it moves.
     pub version: u64,
@@ -347,6 +366,9 @@ impl Catalog {
                     Some(&crate::descriptions::DESCRIPTION_TAG) => {
                         crate::descriptions::load_entry(&mut cat.descriptions, &v)?;
                     }
+                    Some(&crate::opclass::OPCLASS_TAG) => {
+                        crate::opclass::load_entry(&mut cat.opclasses, &v)?;
+                    }
                     Some(&ROLE_TAG) => {
                         let def: crate::roles::RoleDef =
                             serde_json::from_slice(&v).map_err(|e| corrupt("role", e))?;
@@ -370,11 +392,28 @@ impl Catalog {
                             defs.into_iter().map(Arc::new).collect(),
                         );
                     }
+                    Some(&crate::user_operators::OPERATOR_TAG) => {
+                        let (key, def) = crate::user_operators::decode_entry(&v)?;
+                        cat.operators.insert(key, Arc::new(def));
+                    }
+                    Some(&crate::casts::CAST_TAG) => {
+                        let def = crate::casts::decode_entry(&v)?;
+                        cat.casts
+                            .insert((def.source.oid(), def.target.oid()), Arc::new(def));
+                    }
                     Some(&crate::user_types::TYPE_TAG) => {
                         let def: crate::user_types::UserTypeDef =
                             serde_json::from_slice(&v).map_err(|e| corrupt("type", e))?;
                         crate::user_types::register(&cat, &def)?;
                         cat.types.insert(def.name.clone(), Arc::new(def));
+                    }
+                    Some(&crate::row_security::ROW_SECURITY_TAG) => {
+                        let (id, def) = crate::row_security::decode_entry(&k, &v)?;
+                        cat.row_security.insert(id, Arc::new(def));
+                    }
+                    Some(&crate::rules::TABLE_RULES_TAG) => {
+                        let (id, def) = crate::rules::decode_table_rules(&k, &v)?;
+                        cat.table_rules.insert(id, Arc::new(def));
                     }
                     Some(&NEXT_ID_TAG) => {
                         if v.len() != 4 {
@@ -390,6 +429,7 @@ impl Catalog {
             }
             cursor = next;
         }
+        crate::table_row_type::register_used(&cat)?;
         Ok((cat, seqs))
     }
 }

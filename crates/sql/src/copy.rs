@@ -32,6 +32,9 @@ pub struct CopyStmt {
     pub source: CopySource,
     /// FROM STDIN (true) or TO STDOUT (false).
     pub from: bool,
+    /// A server-side file in place of STDIN/STDOUT (`COPY t FROM '/path'`),
+    /// for superusers and pg_read_server_files / pg_write_server_files.
+    pub file: Option<String>,
     pub options: CopyOptions,
 }
 
@@ -264,11 +267,11 @@ fn parse_copy(sql: &str, toks: &[Token]) -> SqlResult<CopyStmt> {
     } else {
         return Err(c.error());
     };
+    let mut file = None;
     match c.peek_word().as_deref() {
-        Some("stdin") if from => {
-            c.next();
-        }
-        Some("stdout") if !from => {
+        // PostgreSQL's grammar takes either word for either direction
+        // (`COPY t FROM STDOUT` reads from the client).
+        Some("stdin" | "stdout") => {
             c.next();
         }
         Some("program") => {
@@ -277,16 +280,13 @@ fn parse_copy(sql: &str, toks: &[Token]) -> SqlResult<CopyStmt> {
                 "COPY to or from an external program is not allowed",
             ))
         }
-        _ => {
-            if matches!(c.peek(), Some(Token::SingleQuotedString(_))) {
-                return Err(SqlError::new(
-                    "42501",
-                    "COPY to or from a file is not allowed",
-                )
-                .with_hint("Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone."));
+        _ => match c.peek() {
+            Some(Token::SingleQuotedString(path)) => {
+                file = Some(path.clone());
+                c.next();
             }
-            return Err(c.error());
-        }
+            _ => return Err(c.error()),
+        },
     }
     if matches!(source, CopySource::Query(_)) && from {
         return Err(SqlError::syntax("syntax error at or near \"FROM\""));
@@ -434,6 +434,7 @@ fn parse_copy(sql: &str, toks: &[Token]) -> SqlResult<CopyStmt> {
     Ok(CopyStmt {
         source,
         from,
+        file,
         options: o,
     })
 }
@@ -724,17 +725,26 @@ mod tests {
         ));
         assert!(special("select 1").is_none());
         assert!(special("vacuum; select 1").is_none());
+        let c = copy("copy t from '/data/t.data'");
+        assert!(c.from);
+        assert_eq!(c.file.as_deref(), Some("/data/t.data"));
+        let c = copy("copy (select 1) to 'out.csv' (format csv)");
+        assert!(!c.from && c.options.csv);
+        assert_eq!(c.file.as_deref(), Some("out.csv"));
+        assert_eq!(copy("copy t from stdin").file, None);
         for bad in [
-            "copy t from '/etc/passwd'",
+            "copy t from program 'cat /etc/passwd'",
             "copy t from stdin (format binary)",
             "copy t from stdin (bogus 1)",
             "copy t from stdin (delimiter 'ab')",
             "copy t from stdin (quote '\"')",
-            "copy t from stdout",
             "copy t from stdin junk",
         ] {
             assert!(matches!(special(bad), Some(Err(_))), "{bad}");
         }
+        // Either client stream word, in either direction, as PostgreSQL reads them.
+        assert!(copy("copy t from stdout").from);
+        assert!(!copy("copy t to stdin").from);
     }
 
     #[test]

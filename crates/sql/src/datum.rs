@@ -46,6 +46,10 @@ pub enum Datum {
     PgLsn(u64),
     /// bit(n) and bit varying(n).
     Bits(BitString),
+    /// A value of a geometric type (`crate::geometry`).
+    Geo(Box<crate::geometry::Geometry>),
+    /// money, in cents (`crate::money`).
+    Money(i64),
 }
 
 /// Which cast rules apply (PostgreSQL's COERCION_IMPLICIT/ASSIGNMENT/EXPLICIT).
@@ -80,6 +84,8 @@ impl Datum {
             Datum::Uuid(_) => SqlType::Uuid,
             Datum::PgLsn(_) => SqlType::PgLsn,
             Datum::Bits(_) => SqlType::Bit,
+            Datum::Geo(g) => g.sql_type(),
+            Datum::Money(_) => SqlType::Money,
             Datum::Interval(_) => SqlType::Interval,
             Datum::Time(_) => SqlType::Time,
             Datum::Json(_) => SqlType::Json,
@@ -118,6 +124,8 @@ impl Datum {
             Datum::Uuid(u) => interval::format_uuid(*u),
             Datum::PgLsn(v) => crate::pg_lsn::format(*v),
             Datum::Bits(b) => b.format(),
+            Datum::Geo(g) => g.format(extra_float_digits),
+            Datum::Money(cents) => crate::money::format(*cents),
             Datum::Interval(iv) => interval::format_interval_in(iv, dt.interval),
             Datum::Time(t) => interval::format_time(*t),
             Datum::Json(s) | Datum::Jsonb(s) => s.clone(),
@@ -175,11 +183,7 @@ pub fn format_float(v: f64, single: bool, extra_float_digits: i32) -> String {
     }
     let max_exp: i32 = if single { 6 } else { 15 };
     let sci = if extra_float_digits > 0 {
-        if single {
-            format!("{:e}", v as f32)
-        } else {
-            format!("{v:e}")
-        }
+        crate::float_text::shortest_sci(v, single)
     } else {
         let precision = (max_exp + extra_float_digits).max(1) as usize;
         format!("{:.*e}", precision - 1, v)
@@ -442,6 +446,14 @@ pub fn parse_text_in(s: &str, target: ColType, dt: &DateTimeConfig) -> SqlResult
         SqlType::Uuid => Datum::Uuid(interval::parse_uuid(s)?),
         SqlType::PgLsn => Datum::PgLsn(crate::pg_lsn::parse(s)?),
         SqlType::Bit | SqlType::VarBit => Datum::Bits(BitString::parse(s)?),
+        SqlType::Point
+        | SqlType::Lseg
+        | SqlType::GeoBox
+        | SqlType::Path
+        | SqlType::Polygon
+        | SqlType::Circle
+        | SqlType::Line => Datum::Geo(Box::new(crate::geometry::Geometry::parse(s, target.ty)?)),
+        SqlType::Money => Datum::Money(crate::money::parse(s)?),
         SqlType::Interval => Datum::Interval(interval::parse_interval(s)?),
         SqlType::Time => Datum::Time(interval::parse_time(s)?),
         SqlType::Json => Datum::Json(crate::json::parse_json(s)?),
@@ -452,6 +464,8 @@ pub fn parse_text_in(s: &str, target: ColType, dt: &DateTimeConfig) -> SqlResult
         SqlType::InternalChar => Datum::Text(internal_char_text(internal_char_byte(s))),
         SqlType::Enum(oid) => Datum::Text(crate::user_types::parse_label(oid, s)?),
         SqlType::Composite(oid) => Datum::Text(crate::composite::input(oid, s)?),
+        SqlType::Base(oid) => crate::base_types::parse_input(oid, s)?,
+        SqlType::Cstring => Datum::Text(s.to_string()),
         SqlType::Record => {
             return Err(SqlError::new(
                 "0A000",
@@ -564,7 +578,12 @@ pub fn cast_in(
         }
         (
             Datum::Text(s),
-            SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Unknown | SqlType::Name,
+            SqlType::Text
+            | SqlType::Varchar
+            | SqlType::Bpchar
+            | SqlType::Unknown
+            | SqlType::Name
+            | SqlType::Cstring,
         ) => Datum::Text(s),
         (Datum::Text(s), SqlType::Int4) if from == SqlType::InternalChar => {
             // "char" is a signed byte as an integer.
@@ -574,10 +593,19 @@ pub fn cast_in(
         (Datum::Bool(b), SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
             Datum::Text(if b { "true" } else { "false" }.into())
         }
-        (other, SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name) => {
-            Datum::Text(other.to_text_in(1, dt).unwrap_or_default())
-        }
+        (
+            other,
+            SqlType::Text | SqlType::Varchar | SqlType::Bpchar | SqlType::Name | SqlType::Cstring,
+        ) => Datum::Text(other.to_text_in(1, dt).unwrap_or_default()),
         (Datum::Bits(b), SqlType::Bit | SqlType::VarBit) => Datum::Bits(b),
+        (Datum::Money(c), SqlType::Money) => Datum::Money(c),
+        (Datum::Money(c), SqlType::Numeric) => Datum::Numeric(crate::money::to_numeric(c)),
+        (Datum::Numeric(n), SqlType::Money) => Datum::Money(crate::money::from_numeric(&n)?),
+        (Datum::Int4(v), SqlType::Money) => Datum::Money(crate::money::from_integer(v.into())?),
+        (Datum::Int8(v), SqlType::Money) if from != SqlType::Oid => {
+            Datum::Money(crate::money::from_integer(v)?)
+        }
+        (Datum::Geo(g), _) if g.sql_type() == t => Datum::Geo(g),
         (Datum::Bits(b), SqlType::Int4) if from == SqlType::Bit => {
             Datum::Int4(b.to_integer(32, "integer")? as i32)
         }
@@ -904,6 +932,10 @@ pub fn compare(a: &Datum, b: &Datum, ty: SqlType) -> Ordering {
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
         (Datum::PgLsn(x), Datum::PgLsn(y)) => x.cmp(y),
         (Datum::Bits(x), Datum::Bits(y)) => x.compare(y),
+        (Datum::Money(x), Datum::Money(y)) => x.cmp(y),
+        // No btree order exists (the binder refuses ORDER BY and
+        // DISTINCT); a fixed order keeps sorting total anyway.
+        (Datum::Geo(x), Datum::Geo(y)) => x.to_bytes().cmp(&y.to_bytes()),
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Time(x), Datum::Time(y)) => x.cmp(y),
         (Datum::Json(x) | Datum::Jsonb(x), Datum::Json(y) | Datum::Jsonb(y)) => x.cmp(y),

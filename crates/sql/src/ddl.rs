@@ -136,6 +136,8 @@ pub struct Backfill {
     pub table: std::sync::Arc<TableDef>,
     pub index: IndexDef,
     pub unique: bool,
+    /// REINDEX: the index's present entries are removed first.
+    pub rebuild: bool,
 }
 
 /// A condition existing rows must meet for an ALTER TABLE to apply.
@@ -167,7 +169,9 @@ pub enum Validation {
 }
 
 /// `unknown`, the type of an untyped literal, which no column may have.
-fn is_unknown_pseudo_type(ty: &ast::DataType) -> bool {
+/// Whether a column is declared with the pseudo-type `unknown` (refused
+/// in tables and composite types alike).
+pub(crate) fn is_unknown_pseudo_type(ty: &ast::DataType) -> bool {
     match ty {
         ast::DataType::Custom(name, modifiers) => {
             modifiers.is_empty() && object_name(name).is_ok_and(|n| n == "unknown")
@@ -261,6 +265,7 @@ pub fn create_table(
         stats: None,
         partitioning: Default::default(),
         inheritance: Default::default(),
+        unlogged: ct.unlogged,
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
@@ -380,6 +385,9 @@ pub fn create_table(
                     def.default = Some(format!("nextval('{seq}')"));
                     t.owned_sequences.push(seq);
                 }
+                // Text compares bytewise here: the C (POSIX) collation.
+                ast::ColumnOption::Collation(c)
+                    if crate::partition_ddl::is_byte_order_collation(c) => {}
                 other => return Err(SqlError::unsupported(format!("column option {other}"))),
             }
         }
@@ -418,6 +426,21 @@ pub fn create_table(
                     })?);
                 }
                 pending_fks.push((fk.name.as_ref().map(ident_name), cols, fk.clone()));
+            }
+            ast::TableConstraint::Exclude(_) if ct.partition_by.is_some() => {
+                use sqlparser::ast::Spanned;
+                // The constraint's span starts after EXCLUDE; PostgreSQL
+                // points at the keyword.
+                let at = crate::binder::span_position(sql, c.span()).and_then(|p| {
+                    let before: String = sql.chars().take(p as usize - 1).collect();
+                    let keyword = before.to_ascii_lowercase().rfind("exclude")?;
+                    Some(before[..keyword].chars().count() as u32 + 1)
+                });
+                return Err(SqlError::new(
+                    "0A000",
+                    "exclusion constraints are not supported on partitioned tables",
+                )
+                .at(at));
             }
             other => return Err(SqlError::unsupported(format!("table constraint {other}"))),
         }
@@ -786,6 +809,11 @@ pub fn drop_table(
         let cascaded = crate::inheritance::cascade_drop(catalog, &listed, notices);
         dropping.extend(cascaded);
     }
+    for n in &dropping {
+        if let Some(t) = catalog.tables.get(n) {
+            crate::table_row_type::check_drop(catalog, t, &dropping, cascade)?;
+        }
+    }
     for n in &listed {
         if let Some(t) = catalog.tables.get(n) {
             crate::inheritance::check_drop(catalog, t, &dropping)?;
@@ -898,6 +926,7 @@ pub fn alter_table_with_notices(
         .and_then(|n| catalog.tables.get(&n).cloned());
     if let Some(t) = &target {
         crate::partition_ddl::check_alter_of_partition(catalog, t, at)?;
+        crate::table_row_type::check_alter(catalog, t, at)?;
     }
     let Some(mut change) = alter_one_table(catalog, at, sql)? else {
         return Ok(None);
@@ -1455,6 +1484,7 @@ fn alter_one_table(
             table: t.clone(),
             index,
             unique: true,
+            rebuild: false,
         })
         .collect();
     Ok(Some(DdlChange {
@@ -1577,6 +1607,7 @@ fn create_one_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Optio
             table: t,
             index,
             unique: ci.unique,
+            rebuild: false,
         }],
         rekey: None,
     }))

@@ -84,6 +84,7 @@ pub fn alter_column_types(
         }
         return Err(SqlError::undefined_table(&name));
     };
+    crate::table_row_type::check_alter(catalog, &old, at)?;
     if !old.partitioning.is_empty() {
         return Err(SqlError::unsupported(
             "ALTER COLUMN ... TYPE of a partitioned table or a partition",

@@ -103,6 +103,18 @@ pub fn encode_key_into(out: &mut Vec<u8>, d: &Datum, ty: SqlType) {
         }
         Datum::Uuid(u) => out.extend_from_slice(&u.to_be_bytes()),
         Datum::PgLsn(v) => out.extend_from_slice(&v.to_be_bytes()),
+        Datum::Money(v) => out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes()),
+        // Geometric types have no btree order: the bytes only need to be
+        // decodable and equal for equal values.
+        Datum::Geo(g) => {
+            for x in g.to_bytes() {
+                out.push(x);
+                if x == 0 {
+                    out.push(0xFF);
+                }
+            }
+            out.extend_from_slice(&[0x00, 0x01]);
+        }
         // PostgreSQL's bit_cmp order: the bytes (a prefix first), then the length.
         Datum::Bits(b) => {
             for &x in b.bytes() {
@@ -204,6 +216,23 @@ fn corrupt() -> SqlError {
     SqlError::internal("corrupt key encoding")
 }
 
+/// A byte string of a key: 0x00 escaped as 0x00 0xFF, ended by 0x00 0x01.
+fn take_escaped(input: &mut &[u8]) -> SqlResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    loop {
+        let b = take(input, 1)?[0];
+        if b != 0 {
+            bytes.push(b);
+            continue;
+        }
+        match take(input, 1)?[0] {
+            0x01 => return Ok(bytes),
+            0xFF => bytes.push(0),
+            _ => return Err(corrupt()),
+        }
+    }
+}
+
 fn take<'a>(input: &mut &'a [u8], n: usize) -> SqlResult<&'a [u8]> {
     if input.len() < n {
         return Err(corrupt());
@@ -218,6 +247,14 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> SqlResult<&'a [u8]> {
 /// today; index-only scans will need it.
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
+    // A user base type is encoded as the built-in type that holds it.
+    if let SqlType::Base(_) | SqlType::Cstring = ty {
+        return match crate::base_types::representation(ty) {
+            SqlType::Cstring => decode_key_datum(input, SqlType::Text),
+            SqlType::Base(_) => Err(corrupt()),
+            held => decode_key_datum(input, held),
+        };
+    }
     let tag = take(input, 1)?[0];
     if tag == TAG_NULL {
         return Ok(Datum::Null);
@@ -258,21 +295,23 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             }
         }
         SqlType::Time => Datum::Time((be8(take(input, 8)?) ^ (1 << 63)) as i64),
+        SqlType::Base(_) | SqlType::Cstring => return Err(corrupt()),
         SqlType::PgLsn => Datum::PgLsn(be8(take(input, 8)?)),
+        SqlType::Money => Datum::Money((be8(take(input, 8)?) ^ (1 << 63)) as i64),
+        SqlType::Point
+        | SqlType::Lseg
+        | SqlType::GeoBox
+        | SqlType::Path
+        | SqlType::Polygon
+        | SqlType::Circle
+        | SqlType::Line => {
+            let bytes = take_escaped(input)?;
+            let mut slice = bytes.as_slice();
+            let g = crate::geometry::Geometry::from_bytes(&mut slice).ok_or_else(corrupt)?;
+            Datum::Geo(Box::new(g))
+        }
         SqlType::Bit | SqlType::VarBit => {
-            let mut bytes = Vec::new();
-            loop {
-                let b = take(input, 1)?[0];
-                if b == 0 {
-                    match take(input, 1)?[0] {
-                        0x01 => break,
-                        0xFF => bytes.push(0),
-                        _ => return Err(corrupt()),
-                    }
-                } else {
-                    bytes.push(b);
-                }
-            }
+            let bytes = take_escaped(input)?;
             let mut len = [0u8; 4];
             len.copy_from_slice(take(input, 4)?);
             let len = u32::from_be_bytes(len) as usize;
@@ -306,19 +345,7 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             })
         }
         SqlType::Bytea => {
-            let mut out = Vec::new();
-            loop {
-                let b = take(input, 1)?[0];
-                if b == 0 {
-                    match take(input, 1)?[0] {
-                        0x01 => break,
-                        0xFF => out.push(0),
-                        _ => return Err(corrupt()),
-                    }
-                } else {
-                    out.push(b);
-                }
-            }
+            let out = take_escaped(input)?;
             Datum::Bytea(out)
         }
         SqlType::Float4 | SqlType::Float8 => {
@@ -378,20 +405,7 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
             if matches!(ty, SqlType::Enum(_)) {
                 take(input, 8)?; // the label's sort order
             }
-            let mut bytes = Vec::new();
-            loop {
-                let b = take(input, 1)?[0];
-                if b == 0 {
-                    let next = take(input, 1)?[0];
-                    match next {
-                        0x01 => break,
-                        0xFF => bytes.push(0),
-                        _ => return Err(corrupt()),
-                    }
-                } else {
-                    bytes.push(b);
-                }
-            }
+            let bytes = take_escaped(input)?;
             let s = String::from_utf8(bytes).map_err(|_| corrupt())?;
             match ty {
                 SqlType::Json => Datum::Json(s),
@@ -402,10 +416,11 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
     })
 }
 
-/// Row value: a version byte, then one tagged field per column.
+/// Row value format 1: a version byte, then one tagged field per column
+/// (what spill files hold; table rows written before format 2 too).
 pub fn encode_row(row: &[Datum]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + row.len() * 9);
-    out.push(1);
+    out.push(ROW_FORMAT_PLAIN);
     out.extend_from_slice(&(row.len() as u32).to_le_bytes());
     for d in row {
         encode_field(&mut out, d);
@@ -413,10 +428,48 @@ pub fn encode_row(row: &[Datum]) -> Vec<u8> {
     out
 }
 
-/// The row-field tags of a pg_lsn and of a bit string (tags 0..=19 are
-/// the other types').
+/// Row value format 1, no transaction id.
+const ROW_FORMAT_PLAIN: u8 = 1;
+/// Row value format 2: a table row version, `u32 LE` xmin after the version byte.
+const ROW_FORMAT_VERSION: u8 = 2;
+
+/// PostgreSQL's FrozenTransactionId: the xmin of rows stored in format 1
+/// (written before row versions carried one), older than every snapshot.
+pub const FROZEN_XID: u32 = 2;
+
+/// A table row version (format 2): the version byte, the id (`xmin`) of
+/// the transaction that wrote it, then the fields as in format 1.
+pub fn encode_row_version(row: &[Datum], xmin: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + row.len() * 9);
+    out.push(ROW_FORMAT_VERSION);
+    out.extend_from_slice(&xmin.to_le_bytes());
+    out.extend_from_slice(&(row.len() as u32).to_le_bytes());
+    for d in row {
+        encode_field(&mut out, d);
+    }
+    out
+}
+
+/// The `xmin` of a stored row: the writer's transaction id in format 2,
+/// [`FROZEN_XID`] in format 1.
+pub fn row_xmin(value: &[u8]) -> SqlResult<u32> {
+    match value.first() {
+        Some(&ROW_FORMAT_VERSION) => match value.get(1..5) {
+            Some(b) => Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            None => Err(SqlError::internal("truncated row")),
+        },
+        Some(&ROW_FORMAT_PLAIN) => Ok(FROZEN_XID),
+        _ => Err(SqlError::internal("unknown row format version")),
+    }
+}
+
+/// The row-field tags of a pg_lsn, a bit string, a geometric value and
+/// money (tags 0..=19 are the other types'). Tags are never reused or
+/// renumbered: stored rows keep their meaning.
 const PG_LSN_TAG: u8 = 20;
 const BITS_TAG: u8 = 21;
+const GEOMETRY_TAG: u8 = 22;
+const MONEY_TAG: u8 = 23;
 
 /// One tagged field of a row (array elements are fields too).
 fn encode_field(out: &mut Vec<u8>, d: &Datum) {
@@ -487,6 +540,16 @@ fn encode_field(out: &mut Vec<u8>, d: &Datum) {
                 out.push(PG_LSN_TAG);
                 out.extend_from_slice(&v.to_le_bytes());
             }
+            Datum::Geo(g) => {
+                out.push(GEOMETRY_TAG);
+                let bytes = g.to_bytes();
+                out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                out.extend_from_slice(&bytes);
+            }
+            Datum::Money(v) => {
+                out.push(MONEY_TAG);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
             Datum::Bits(b) => {
                 out.push(BITS_TAG);
                 out.extend_from_slice(&(b.len() as u32).to_le_bytes());
@@ -513,8 +576,12 @@ fn encode_field(out: &mut Vec<u8>, d: &Datum) {
 
 pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
     let input = &mut input;
-    if take(input, 1)?[0] != 1 {
-        return Err(SqlError::internal("unknown row format version"));
+    match take(input, 1)?[0] {
+        ROW_FORMAT_PLAIN => {}
+        ROW_FORMAT_VERSION => {
+            take(input, 4)?;
+        }
+        _ => return Err(SqlError::internal("unknown row format version")),
     }
     let le4 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     let n = le4(take(input, 4)?) as usize;
@@ -587,6 +654,19 @@ fn decode_field(input: &mut &[u8]) -> SqlResult<Datum> {
                 let len = le4(take(input, 4)?) as usize;
                 let bytes = take(input, len.div_ceil(8))?.to_vec();
                 Datum::Bits(BitString::from_parts(len, bytes).ok_or_else(corrupt)?)
+            }
+            GEOMETRY_TAG => {
+                let len = le4(take(input, 4)?) as usize;
+                let mut bytes = take(input, len)?;
+                let g = crate::geometry::Geometry::from_bytes(&mut bytes)
+                    .filter(|_| bytes.is_empty())
+                    .ok_or_else(corrupt)?;
+                Datum::Geo(Box::new(g))
+            }
+            MONEY_TAG => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(take(input, 8)?);
+                Datum::Money(i64::from_le_bytes(a))
             }
             15 => {
                 let months = le4(take(input, 4)?) as i32;
@@ -683,6 +763,14 @@ mod tests {
             prop_assert_eq!(enc(&a).cmp(&enc(&b)), want);
         }
         #[test]
+        fn row_versions_round_trip_with_their_xmin(i: i64, s: String, xmin: u32) {
+            let row = vec![Datum::Int8(i), Datum::Text(s), Datum::Null];
+            let stored = encode_row_version(&row, xmin);
+            prop_assert_eq!(decode_row(&stored).unwrap(), row.clone());
+            prop_assert_eq!(row_xmin(&stored).unwrap(), xmin);
+            prop_assert_eq!(row_xmin(&encode_row(&row)).unwrap(), FROZEN_XID);
+        }
+        #[test]
         fn rows_round_trip(i: i64, f: f64, s: String, n in numeric_strategy(), b: bool) {
             let row = vec![Datum::Int8(i), Datum::Float8(f), Datum::Text(s), Datum::Numeric(n), Datum::Bool(b), Datum::Null, Datum::Int2(3), Datum::Int4(-4), Datum::Float4(1.5)];
             let back = decode_row(&encode_row(&row)).unwrap();
@@ -698,6 +786,36 @@ mod tests {
     }
 
     #[test]
+    fn geometry_and_money_rows_and_keys_round_trip() {
+        use crate::geometry::{Geometry, Point};
+        let path = Datum::Geo(Box::new(Geometry::Path {
+            closed: false,
+            points: vec![
+                Point { x: 0.0, y: -1.5 },
+                Point {
+                    x: f64::NAN,
+                    y: 1e300,
+                },
+            ],
+        }));
+        let row = vec![path.clone(), Datum::Money(-12_345), Datum::Null];
+        let back = decode_row(&encode_row(&row)).unwrap();
+        assert_eq!(back[0].to_text(1), path.to_text(1));
+        assert_eq!(back[1], Datum::Money(-12_345));
+        let mut key = encode_key_datum(&path, SqlType::Path);
+        key.extend(encode_key_datum(&Datum::Money(7), SqlType::Money));
+        let mut input = key.as_slice();
+        let k1 = decode_key_datum(&mut input, SqlType::Path).unwrap();
+        assert_eq!(k1.to_text(1), path.to_text(1));
+        assert_eq!(
+            decode_key_datum(&mut input, SqlType::Money).unwrap(),
+            Datum::Money(7)
+        );
+        assert!(input.is_empty());
+        check_order(&Datum::Money(-3), &Datum::Money(2), SqlType::Money);
+    }
+
+    #[test]
     fn nulls_sort_last_and_bpchar_ignores_padding() {
         assert!(
             encode_key_datum(&Datum::Null, SqlType::Int4)
@@ -708,6 +826,8 @@ mod tests {
             encode_key_datum(&Datum::Text("a".into()), SqlType::Bpchar)
         );
         assert!(decode_row(&[1, 5, 0, 0, 0]).is_err());
+        assert!(decode_row(&[2, 7, 0, 0, 0, 5, 0, 0, 0]).is_err());
+        assert!(decode_row(&[3, 0, 0, 0, 0]).is_err());
         assert_eq!(prefix_end(&[1, 2, 0xFF]), vec![1, 3]);
     }
 }

@@ -321,6 +321,7 @@ impl EngineInner {
         };
         // Record before the locks go, so a waiter sees that the row moved.
         self.write_log.record(keys.iter(), lsn);
+        self.write_log.record_moves(&txn.moved_rows, lsn);
         self.write_log.record_tables(txn.tables_written.keys(), lsn);
         for (name, value, _) in dirty {
             self.sequences.mark_persisted(&name, value)?;

@@ -17,7 +17,15 @@ pub struct SqlError {
     pub position: Option<u32>,
     /// "ERROR" (FATAL/PANIC are never raised by the engine).
     pub severity: &'static str,
+    /// Where the error arose, innermost first, one line each (PostgreSQL's
+    /// CONTEXT, e.g. `SQL function "log" statement 1`). Boxed: it is rare,
+    /// and a SqlError travels in the `Err` of nearly every function.
+    pub context: Option<Box<ErrorContext>>,
 }
+
+/// The text of an error's CONTEXT (see `SqlError::context`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorContext(pub String);
 
 impl SqlError {
     pub fn new(sqlstate: &'static str, message: impl Into<String>) -> SqlError {
@@ -28,6 +36,7 @@ impl SqlError {
             hint: None,
             position: None,
             severity: "ERROR",
+            context: None,
         }
     }
     pub fn with_detail(mut self, detail: impl Into<String>) -> SqlError {
@@ -37,6 +46,21 @@ impl SqlError {
     pub fn with_hint(mut self, hint: impl Into<String>) -> SqlError {
         self.hint = Some(hint.into());
         self
+    }
+    /// Adds a CONTEXT line after the ones already there (the innermost
+    /// call site comes first, as PostgreSQL's error context stack prints).
+    pub fn with_context(mut self, line: impl Into<String>) -> SqlError {
+        let line = line.into();
+        let text = match self.context.take() {
+            Some(inner) => format!("{}\n{line}", inner.0),
+            None => line,
+        };
+        self.context = Some(Box::new(ErrorContext(text)));
+        self
+    }
+    /// The CONTEXT lines, if any.
+    pub fn context_text(&self) -> Option<&str> {
+        self.context.as_ref().map(|c| c.0.as_str())
     }
     /// Sets the position unless one is already known (the innermost wins).
     pub fn at(mut self, position: Option<u32>) -> SqlError {
@@ -118,3 +142,20 @@ impl From<StoreError> for SqlError {
 }
 
 pub type SqlResult<T> = Result<T, SqlError>;
+
+#[cfg(test)]
+mod context_tests {
+    use super::SqlError;
+
+    #[test]
+    fn context_lines_stack_innermost_first() {
+        let e = SqlError::new("2201E", "cannot take logarithm of zero")
+            .with_context("SQL function \"log\" statement 1")
+            .with_context("SQL function \"outer\" statement 1");
+        assert_eq!(
+            e.context_text(),
+            Some("SQL function \"log\" statement 1\nSQL function \"outer\" statement 1")
+        );
+        assert_eq!(SqlError::syntax("x").context_text(), None);
+    }
+}

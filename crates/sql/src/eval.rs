@@ -35,6 +35,8 @@ pub struct Env<'a> {
     pub read_only: bool,
     /// Transaction start time (now()), microseconds since 2000-01-01 UTC.
     pub now: i64,
+    /// The transaction's id as clients see it (`crate::txn::client_xid`).
+    pub xid: u32,
     /// The session's settings (current_setting, set_config), if any.
     pub settings: Option<&'a crate::settings::StatementSettings<'a>>,
 }
@@ -596,6 +598,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         }
         Func::Version => return Ok(Datum::Text("PostgreSQL 15.0 (Borealis)".into())),
         Func::Now => return Ok(Datum::TimestampTz(env.now)),
+        Func::CurrentXactId => return Ok(Datum::Int8(i64::from(env.xid))),
         Func::LocalTimestamp => {
             return Ok(Datum::Timestamp(env.datetime().zone.utc_to_local(env.now)))
         }
@@ -603,7 +606,6 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             let local = env.datetime().zone.utc_to_local(env.now);
             return Ok(Datum::Date(local.div_euclid(datetime::USECS_PER_DAY) as i32));
         }
-        Func::CurrentDatabase => return Ok(Datum::Text("postgres".into())),
         _ => {}
     }
     let vals: Vec<Datum> = args
@@ -622,6 +624,10 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
     if let Func::Domain(oid) = func {
         let v = vals.into_iter().next().unwrap_or(Datum::Null);
         return crate::user_types::check_domain(oid, v, env);
+    }
+    if let Func::BinaryCoerce { from, to } = func {
+        let v = vals.into_iter().next().unwrap_or(Datum::Null);
+        return crate::base_types::reinterpret(v, from, to);
     }
     if let Func::Row(f) = func {
         return crate::composite::call(f, vals);
@@ -1025,7 +1031,7 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
             };
             extract(&unit, usecs)?
         }
-        Func::Now | Func::LocalTimestamp | Func::CurrentDate => {
+        Func::Now | Func::LocalTimestamp | Func::CurrentDate | Func::CurrentXactId => {
             return Err(SqlError::internal("unreachable function dispatch"))
         }
         Func::Coalesce
@@ -1040,8 +1046,8 @@ fn call(func: Func, args: &[Expr], ty: SqlType, row: &[Datum], env: &Env) -> Sql
         | Func::Lib(_)
         | Func::Array(_)
         | Func::Domain(_)
-        | Func::Row(_)
-        | Func::CurrentDatabase => return Err(SqlError::internal("unreachable function dispatch")),
+        | Func::BinaryCoerce { .. }
+        | Func::Row(_) => return Err(SqlError::internal("unreachable function dispatch")),
         Func::DateTime(f) => crate::datetime_fns::call(f, &vals, env.datetime(), env.now)?,
     })
 }

@@ -73,6 +73,7 @@ pub fn plan_lines(plan: &Plan, depth: usize, out: &mut Vec<String>) {
             access: a,
             filter,
             lock,
+            ..
         } => {
             line(out, depth, access(table, a));
             if filter.is_some() {

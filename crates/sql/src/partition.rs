@@ -38,6 +38,25 @@ impl Strategy {
 pub struct PartitionKey {
     pub strategy: Strategy,
     pub parts: Vec<KeyPart>,
+    /// Per part, the operator class PARTITION BY named (`crate::opclass`;
+    /// None: the type's default class). Empty when none was named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opclasses: Vec<Option<String>>,
+    /// Per part, whether its class is the type's default (shown or not by
+    /// pg_get_partkeydef). Empty when no class was named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_classes: Vec<bool>,
+    /// Per part, the collation COLLATE named on it (None: the column's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collations: Vec<Option<String>>,
+    /// Per part of a hash key, the user function (support function 2 of
+    /// its user-defined class) that hashes it; None: the type's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hash_functions: Vec<Option<String>>,
+    /// Hash partitions route by PostgreSQL's hash functions (`crate::pg_hash`);
+    /// false for keys made before, whose rows stay where the earlier hash put them.
+    #[serde(default)]
+    pub postgres_hash: bool,
 }
 
 /// One partition key column: a table column (logical position) or an
@@ -49,6 +68,51 @@ pub enum KeyPart {
 }
 
 impl PartitionKey {
+    /// A key of these parts with the types' default classes and collations.
+    pub fn new(strategy: Strategy, parts: Vec<KeyPart>) -> PartitionKey {
+        PartitionKey {
+            strategy,
+            parts,
+            opclasses: vec![],
+            default_classes: vec![],
+            collations: vec![],
+            hash_functions: vec![],
+            postgres_hash: true,
+        }
+    }
+
+    /// The operator class named for part `i`, if any.
+    pub fn opclass(&self, i: usize) -> Option<&str> {
+        self.opclasses.get(i).and_then(|c| c.as_deref())
+    }
+
+    /// The COLLATE named for part `i`, if any.
+    pub fn collation(&self, i: usize) -> Option<&str> {
+        self.collations.get(i).and_then(|c| c.as_deref())
+    }
+
+    /// Does a key expression call function `name` (what DROP FUNCTION
+    /// must refuse while the key exists)?
+    pub fn calls_function(&self, name: &str) -> bool {
+        self.parts.iter().any(|p| {
+            let KeyPart::Expr { sql, .. } = p else {
+                return false;
+            };
+            let Ok(e) = crate::binder::parse_expr(sql) else {
+                return false;
+            };
+            let mut found = false;
+            let _ = sqlparser::ast::visit_expressions(&e, |x| {
+                if let sqlparser::ast::Expr::Function(f) = x {
+                    let called = f.name.0.last().and_then(|p| p.as_ident());
+                    found |= called.is_some_and(|i| crate::binder::ident_name(i) == name);
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+            found
+        })
+    }
+
     /// Table columns the key uses directly.
     pub fn columns(&self) -> impl Iterator<Item = usize> + '_ {
         self.parts.iter().filter_map(|p| match p {
@@ -143,6 +207,17 @@ pub struct TypedKey {
     exprs: Vec<Option<Expr>>,
     /// Per part, its name in error details: the column or the expression.
     names: Vec<String>,
+    /// Per part of a hash key, its user hash function's SQL (`f(part, seed)`)
+    /// and, for routing, that call bound.
+    hash_calls: Vec<Option<(String, Option<Expr>)>>,
+    /// PostgreSQL's hash functions (false: the earlier hash, `legacy_hash`).
+    postgres_hash: bool,
+}
+
+/// A row's key values and, for a hash key, the row's hash.
+pub struct KeyValues {
+    pub values: Vec<Datum>,
+    pub hash: Option<u64>,
 }
 
 impl TypedKey {
@@ -165,9 +240,26 @@ impl TypedKey {
                 .iter()
                 .map(|p| match p {
                     KeyPart::Column(c) => table.columns[*c].name.clone(),
-                    KeyPart::Expr { sql, .. } => sql.clone(),
+                    KeyPart::Expr { sql, .. } => crate::partition_constraint::expression_sql(sql).0,
                 })
                 .collect(),
+            hash_calls: key
+                .parts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let f = key.hash_functions.get(i)?.as_deref()?;
+                    let arg = match p {
+                        KeyPart::Column(c) => {
+                            format!("\"{}\"", table.columns[*c].name.replace('"', "\"\""))
+                        }
+                        KeyPart::Expr { sql, .. } => format!("({sql})"),
+                    };
+                    let seed = crate::pg_hash::HASH_PARTITION_SEED as i64;
+                    Some((format!("\"{f}\"({arg}, {seed}::int8)"), None))
+                })
+                .collect(),
+            postgres_hash: key.postgres_hash,
         })
     }
 
@@ -186,7 +278,69 @@ impl TypedKey {
                 key.exprs[i] = Some(binder.key_expr(table, sql)?);
             }
         }
+        for call in key.hash_calls.iter_mut().flatten() {
+            call.1 = Some(binder.key_expr(table, &call.0)?);
+        }
         Ok(Some(key))
+    }
+
+    /// The bound expressions routing evaluates for this key (key
+    /// expressions and user hash function calls).
+    fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.exprs.iter().flatten().chain(
+            self.hash_calls
+                .iter()
+                .flatten()
+                .filter_map(|(_, e)| e.as_ref()),
+        )
+    }
+
+    /// A row's key values and (hash keys) its hash, as PostgreSQL's
+    /// compute_partition_hash_value folds the parts' hashes.
+    fn key_values(&self, row: &[Datum], eval: KeyEval) -> SqlResult<KeyValues> {
+        let values = self.values(row, eval)?;
+        if self.strategy != Strategy::Hash {
+            return Ok(KeyValues { values, hash: None });
+        }
+        if !self.postgres_hash {
+            let hash = legacy_hash(&values);
+            return Ok(KeyValues {
+                values,
+                hash: Some(hash),
+            });
+        }
+        let mut hash = 0u64;
+        for (i, v) in values.iter().enumerate() {
+            if v.is_null() {
+                continue;
+            }
+            let part = match self.hash_calls.get(i).and_then(|c| c.as_ref()) {
+                Some((sql, Some(call))) => match eval(call, row)? {
+                    Datum::Int8(h) => h as u64,
+                    other => {
+                        return Err(SqlError::internal(format!(
+                            "partition hash function {sql} returned {other:?}"
+                        )))
+                    }
+                },
+                Some((sql, None)) => {
+                    return Err(SqlError::internal(format!(
+                        "partition hash function {sql} not bound"
+                    )))
+                }
+                None => crate::pg_hash::hash_datum_extended(
+                    v,
+                    self.types[i].ty,
+                    crate::pg_hash::HASH_PARTITION_SEED,
+                )
+                .unwrap_or_else(|| legacy_hash(std::slice::from_ref(v))),
+            };
+            hash = crate::pg_hash::hash_combine64(hash, part);
+        }
+        Ok(KeyValues {
+            values,
+            hash: Some(hash),
+        })
     }
 
     fn values(&self, row: &[Datum], eval: KeyEval) -> SqlResult<Vec<Datum>> {
@@ -276,7 +430,8 @@ impl TypedKey {
     }
 
     /// Does a row with these key values fall inside `bound` (never a default)?
-    pub fn contains(&self, bound: &Bound, values: &[Datum]) -> bool {
+    pub fn contains(&self, bound: &Bound, key: &KeyValues) -> bool {
+        let values = &key.values[..];
         match bound {
             Bound::Range { from, to } => {
                 // NULL keys go only to a default partition.
@@ -294,18 +449,20 @@ impl TypedKey {
                     .any(|x| compare(v, x, self.types[0].ty) == Ordering::Equal),
             },
             Bound::Hash { modulus, remainder } => {
-                *modulus > 0 && hash_key(values) % *modulus == *remainder
+                *modulus > 0 && key.hash.is_some_and(|h| h % *modulus == *remainder)
             }
             Bound::Default => false,
         }
     }
 }
 
-/// Hash of a row's key values for hash partitioning: stable across
-/// releases (it decides where rows are stored). NULLs contribute nothing,
-/// as in PostgreSQL; the values are hashed through their key encoding so
-/// equal values of different integer widths hash alike.
-pub fn hash_key(values: &[Datum]) -> u64 {
+/// The hash of hash keys made before PostgreSQL's functions were used
+/// (`PartitionKey::postgres_hash` false) and of values of types whose
+/// PostgreSQL hash is not reproduced: stable across releases (it decides
+/// where rows are stored). NULLs contribute nothing; the values are hashed
+/// through their key encoding so equal values of different integer widths
+/// hash alike.
+fn legacy_hash(values: &[Datum]) -> u64 {
     let mut h: u64 = 0x7A5B_2236_7996_DCFD;
     for v in values {
         if v.is_null() {
@@ -666,7 +823,7 @@ impl Router {
     pub fn fits_target(&self, row: &[Datum], eval: KeyEval) -> SqlResult<bool> {
         for level in &self.constraint {
             let own = remap(row.to_vec(), level.map.as_deref());
-            let values = level.key.values(&own, eval)?;
+            let values = level.key.key_values(&own, eval)?;
             let fits = match &level.bound {
                 Bound::Default => !level
                     .siblings
@@ -703,14 +860,14 @@ impl Router {
             return Ok(0);
         };
         loop {
-            let values = match &node.map {
-                None => node.key.values(row, eval)?,
-                Some(m) => node.key.values(&remap(row.to_vec(), Some(m)), eval)?,
+            let key = match &node.map {
+                None => node.key.key_values(row, eval)?,
+                Some(m) => node.key.key_values(&remap(row.to_vec(), Some(m)), eval)?,
             };
             let hit = node
                 .children
                 .iter()
-                .find(|(b, _)| node.key.contains(b, &values))
+                .find(|(b, _)| node.key.contains(b, &key))
                 .map(|(_, c)| c)
                 .or(node.default.as_ref());
             match hit {
@@ -718,7 +875,8 @@ impl Router {
                 Some(Child::Node(n)) => node = n,
                 None => {
                     let names = &node.key.names;
-                    let vals: Vec<String> = values
+                    let vals: Vec<String> = key
+                        .values
                         .iter()
                         .map(|d| d.to_text(1).unwrap_or_else(|| "null".into()))
                         .collect();
@@ -783,6 +941,31 @@ impl Router {
         out.sort_unstable();
         out.dedup();
         Some(out)
+    }
+
+    /// The key expressions of this tree that call user functions or run
+    /// subqueries, which the executor evaluates before routing (the
+    /// synchronous `KeyEval` cannot), each with the map from a target row
+    /// to the row it is evaluated over.
+    pub fn exprs_needing_execution(&self) -> Vec<(&Expr, Option<&[usize]>)> {
+        let mut out = Vec::new();
+        for level in &self.constraint {
+            for e in level.key.exprs().filter(|e| e.has_subquery()) {
+                out.push((e, level.map.as_deref()));
+            }
+        }
+        let mut stack: Vec<&Node> = self.tree.iter().collect();
+        while let Some(node) = stack.pop() {
+            for e in node.key.exprs().filter(|e| e.has_subquery()) {
+                out.push((e, node.map.as_deref()));
+            }
+            for child in node.children.iter().map(|(_, c)| c).chain(&node.default) {
+                if let Child::Node(n) = child {
+                    stack.push(n);
+                }
+            }
+        }
+        out
     }
 
     /// The only leaf that can hold rows whose key columns have these values

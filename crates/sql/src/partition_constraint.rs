@@ -148,7 +148,12 @@ fn constant(value: &str, ty: ColType) -> String {
     match ty.ty {
         SqlType::Int4 if plain_number => value.to_string(),
         SqlType::Numeric if plain_number && value.contains(['.', 'e', 'E']) => value.to_string(),
-        SqlType::Bool => value.to_string(),
+        // Stored as PostgreSQL's output text; deparsed as a keyword.
+        SqlType::Bool => match value {
+            "t" => "true".to_string(),
+            "f" => "false".to_string(),
+            other => other.to_string(),
+        },
         SqlType::Bpchar => format!("{quoted}::bpchar"),
         _ => format!(
             "{quoted}::{}",
@@ -273,6 +278,10 @@ fn list_quals(key: &(String, ColType), values: &[Option<String>]) -> Vec<String>
     let equal = match consts.as_slice() {
         [] => None,
         [one] => Some(format!("({k} = {one})")),
+        // An array key compares whole arrays: one equality per value.
+        many if matches!(ty.ty, SqlType::Array(_)) => Some(or_all(
+            many.iter().map(|c| format!("({k} = {c})")).collect(),
+        )),
         many => Some(format!("({k} = ANY (ARRAY[{}]))", many.join(", "))),
     };
     match (accepts_null, equal) {

@@ -16,8 +16,8 @@ use crate::catalog::{sequence_mutation, Catalog, CheckDef, IndexDef, TableDef};
 use crate::ddl::DdlChange;
 use crate::error::{SqlError, SqlResult};
 use crate::partition::{
-    children, Bound, KeyPart, PartitionBound, PartitionKey, PartitionOf, Partitioning, RangeValue,
-    Strategy, TypedKey,
+    children, Bound, Edge, KeyPart, PartitionBound, PartitionKey, PartitionOf, Partitioning,
+    RangeValue, Strategy, TypedKey,
 };
 use crate::plan::Expr;
 
@@ -38,6 +38,45 @@ fn calls_user_function(
     let mut found = false;
     e.for_each_child(&mut |c| found = found || calls_user_function(c, test));
     found
+}
+
+/// Would PostgreSQL's planner inline SQL function `f` (a body of one
+/// `SELECT expression` without FROM) into an immutable expression? Then a
+/// partition key may call it even though it is not marked IMMUTABLE.
+fn inlines_to_immutable(catalog: &Catalog, f: &crate::routine::FunctionDef) -> bool {
+    if f.language != crate::routine::Language::Sql || f.returns_set() || f.security_definer {
+        return false;
+    }
+    let Ok(statements) = crate::session::parse(&f.body) else {
+        return false;
+    };
+    let [ast::Statement::Query(q)] = statements.as_slice() else {
+        return false;
+    };
+    let ast::SetExpr::Select(select) = q.body.as_ref() else {
+        return false;
+    };
+    let [ast::SelectItem::UnnamedExpr(e)] = select.projection.as_slice() else {
+        return false;
+    };
+    if !select.from.is_empty() || select.selection.is_some() || q.with.is_some() {
+        return false;
+    }
+    // The body's own calls must be immutable too (built-ins here are).
+    let mut names = Vec::new();
+    let _ = sqlparser::ast::visit_expressions(e, |x| {
+        if let ast::Expr::Function(call) = x {
+            names.push(call.name.to_string().to_lowercase());
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    names.iter().all(|n| {
+        catalog
+            .functions
+            .get(n)
+            .is_none_or(|list| list.iter().all(|g| g.volatility == 'i'))
+            && !["random", "now", "clock_timestamp", "nextval", "timeofday"].contains(&n.as_str())
+    })
 }
 
 /// Whether `e` reads a column of the row.
@@ -78,12 +117,35 @@ pub fn parse_key(
         return Err(SqlError::syntax("syntax error in PARTITION BY"));
     };
     let mut parts = Vec::new();
+    let mut opclasses: Vec<Option<String>> = Vec::new();
+    let mut collations: Vec<Option<String>> = Vec::new();
     for arg in &list.args {
         let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) = arg else {
             return Err(SqlError::syntax("syntax error in PARTITION BY"));
         };
-        // `((a))` is the column a, as in PostgreSQL.
+        // `key [COLLATE c] [opclass]` (`crate::partition_key_syntax` made the
+        // class a marked COLLATE).
         let mut x = x;
+        let mut opclass = None;
+        let mut collation = None;
+        while let ast::Expr::Collate { expr, collation: c } = x {
+            let name =
+                c.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(ident_name)
+                    .unwrap_or_default();
+            match crate::partition_key_syntax::opclass_of_collation(&name) {
+                Some(class) => opclass = Some(class.to_string()),
+                // The default collation is the column's own.
+                None if name == "default" => {}
+                None => collation = Some(name),
+            }
+            x = expr;
+        }
+        let named_class = opclass.is_some();
+        opclasses.push(opclass);
+        collations.push(collation);
+        // `((a))` is the column a, as in PostgreSQL.
         while let ast::Expr::Nested(inner) = x {
             if !matches!(
                 inner.as_ref(),
@@ -93,8 +155,14 @@ pub fn parse_key(
             }
             x = inner;
         }
+        // The table's own name is its whole row (a composite key), unless a
+        // column has that name.
+        let whole_row = |i: &ast::Ident| {
+            let name = ident_name(i);
+            table.column_index(&name).is_none() && name == crate::schema::split(&table.name).1
+        };
         let part = match x {
-            ast::Expr::Identifier(i) => {
+            ast::Expr::Identifier(i) if !whole_row(i) => {
                 let name = ident_name(i);
                 let at = crate::binder::span_position(sql, i.span);
                 if SYSTEM_COLUMNS.contains(&name.as_str()) {
@@ -115,7 +183,13 @@ pub fn parse_key(
             }
             expr => {
                 check_partition_expr(expr, PartitionExprUse::Key, sql)?;
-                let mut b = Binder::new(catalog, sql, vec![]);
+                // The key may name the table's row type, so the table being
+                // created is in the catalog the key binds against.
+                let mut with_table = catalog.clone();
+                with_table
+                    .tables
+                    .insert(table.name.clone(), std::sync::Arc::new(table.clone()));
+                let mut b = Binder::new(&with_table, sql, vec![]);
                 let bound = b.bind_expr(expr, &Scope::of_table(table, &table.name))?;
                 let pseudo = match bound.ty().ty {
                     crate::types::SqlType::Record => Some("record"),
@@ -131,7 +205,9 @@ pub fn parse_key(
                         ),
                     ));
                 }
-                if calls_user_function(&bound, &|f| f.volatility != 'i') {
+                if calls_user_function(&bound, &|f| {
+                    f.volatility != 'i' && !inlines_to_immutable(catalog, f)
+                }) {
                     return Err(SqlError::new(
                         "42P17",
                         "functions in partition key expression must be marked IMMUTABLE",
@@ -162,17 +238,19 @@ pub fn parse_key(
             KeyPart::Expr { ty, .. } => *ty,
         };
 
-        if matches!(
-            ty.ty,
-            crate::types::SqlType::Json | crate::types::SqlType::Array(_)
-        ) {
+        // A named class is checked below (`crate::opclass`).
+        if !named_class
+            && (matches!(ty.ty, crate::types::SqlType::Json)
+                || crate::geometry::is_geometric(ty.ty))
+        {
             return Err(SqlError::new(
                 "42704",
                 format!(
                     "data type {} has no default operator class for access method \"btree\"",
                     ty.display()
                 ),
-            ));
+            )
+            .with_hint("You must specify a btree operator class or define a default btree operator class for the data type."));
         }
         parts.push(part);
     }
@@ -185,7 +263,35 @@ pub fn parse_key(
     if parts.is_empty() {
         return Err(SqlError::syntax("syntax error in PARTITION BY"));
     }
-    Ok(PartitionKey { strategy, parts })
+    let mut key = PartitionKey::new(strategy, parts);
+    if opclasses.iter().any(Option::is_some) {
+        let method = match strategy {
+            Strategy::Hash => crate::opclass::AccessMethod::Hash,
+            _ => crate::opclass::AccessMethod::Btree,
+        };
+        for (i, class) in opclasses.iter().enumerate() {
+            let ty = match &key.parts[i] {
+                KeyPart::Column(c) => table.columns[*c].ty,
+                KeyPart::Expr { ty, .. } => *ty,
+            };
+            let is_default = match class {
+                Some(class) => crate::opclass::check_key_class(catalog, method, class, ty)?,
+                None => true,
+            };
+            key.default_classes.push(is_default);
+            key.hash_functions.push(match (strategy, class) {
+                (Strategy::Hash, Some(class)) => {
+                    crate::opclass::hash_support_function(catalog, class).map(|f| f.function)
+                }
+                _ => None,
+            });
+        }
+        key.opclasses = opclasses;
+    }
+    if collations.iter().any(Option::is_some) {
+        key.collations = collations;
+    }
+    Ok(key)
 }
 
 /// PostgreSQL's rule: a unique constraint of a partitioned table must
@@ -253,6 +359,26 @@ pub fn create_partition(
         .for_values
         .as_ref()
         .ok_or_else(|| SqlError::syntax("syntax error: PARTITION OF needs FOR VALUES"))?;
+    // A partition has its parent's persistence (checked before the bound).
+    let shown_parent = crate::schema::shown_name(&parent_name);
+    match (
+        crate::schema::is_temp_key(&parent_name),
+        crate::schema::is_temp_key(&name),
+    ) {
+        (true, false) => {
+            return Err(SqlError::new(
+                "42P16",
+                format!("cannot create a permanent relation as partition of temporary relation \"{shown_parent}\""),
+            ))
+        }
+        (false, true) => {
+            return Err(SqlError::new(
+                "42P16",
+                format!("cannot create a temporary relation as partition of permanent relation \"{shown_parent}\""),
+            ))
+        }
+        _ => {}
+    }
     let at = BoundPositions::of(sql, for_values);
     let bound = bound_from_ast(catalog, sql, &key, &name, for_values, &at)?;
     check_against_siblings(catalog, &parent, &key, &name, &bound, &at)?;
@@ -317,6 +443,18 @@ pub fn create_partition(
     }))
 }
 
+/// Is `c` a collation text already follows here? Text compares bytewise,
+/// which is PostgreSQL's C (POSIX) collation; other collations are refused
+/// rather than ignored.
+pub fn is_byte_order_collation(c: &ast::ObjectName) -> bool {
+    let name =
+        c.0.last()
+            .and_then(|p| p.as_ident())
+            .map(ident_name)
+            .unwrap_or_default();
+    ["C", "POSIX", "default", "ucs_basic"].contains(&name.as_str())
+}
+
 /// `PARTITION OF parent (column options ...)`: NOT NULL, DEFAULT and CHECK
 /// for columns the partition takes from its parent.
 fn apply_column_options(t: &mut TableDef, columns: &[ast::ColumnDef]) -> SqlResult<()> {
@@ -350,6 +488,7 @@ fn apply_column_options(t: &mut TableDef, columns: &[ast::ColumnDef]) -> SqlResu
                         expr: c.expr.to_string(),
                     });
                 }
+                ast::ColumnOption::Collation(c) if is_byte_order_collation(c) => {}
                 other => {
                     return Err(SqlError::unsupported(format!(
                         "column option {other} in CREATE TABLE ... PARTITION OF"
@@ -415,6 +554,7 @@ fn partition_table(parent: &TableDef, name: &str, id: u32) -> TableDef {
         columns,
         partitioning: Partitioning::default(),
         inheritance: Default::default(),
+        unlogged: false,
     }
 }
 
@@ -437,6 +577,34 @@ fn bound_value(
     e: &ast::Expr,
 ) -> SqlResult<Option<String>> {
     check_partition_expr(e, PartitionExprUse::Bound, sql)?;
+    // COLLATE on a bound value needs a collatable key type.
+    let mut inner = e;
+    while let ast::Expr::Nested(x) = inner {
+        inner = x;
+    }
+    if let ast::Expr::Collate { expr, .. } = inner {
+        let ty = key.types[part].ty;
+        let collatable = matches!(
+            ty,
+            crate::types::SqlType::Text
+                | crate::types::SqlType::Varchar
+                | crate::types::SqlType::Bpchar
+        );
+        if !collatable {
+            use sqlparser::ast::Spanned;
+            // The COLLATE keyword follows the collated expression.
+            let at = crate::binder::span_position(sql, expr.span()).and_then(|p| {
+                let start: usize = sql.chars().take(p as usize - 1).map(char::len_utf8).sum();
+                let found = sql[start..].to_ascii_lowercase().find("collate")?;
+                Some(sql[..start + found].chars().count() as u32 + 1)
+            });
+            return Err(SqlError::new(
+                "42804",
+                format!("collations are not supported by type {}", ty.display_name()),
+            )
+            .at(at));
+        }
+    }
     let mut b = Binder::new(catalog, sql, vec![]);
     let bound = b.bind_expr(e, &Scope::default())?;
     // Coerced like a value assigned to a column of the key part's type.
@@ -470,47 +638,126 @@ fn bound_value(
         })?;
     match bound {
         Expr::Const(d, _) => Ok(d.to_text(1)),
+        // A constant expression the binder does not fold (a function call,
+        // a cast of one): evaluated once, as PostgreSQL does.
+        x if x.is_row_independent() => Ok(eval_detached(&x)?.to_text(1)),
         _ => Err(SqlError::unsupported(format!(
             "partition bound expression {e}"
         ))),
     }
 }
 
-/// Where PostgreSQL points its bound errors: the bound specification (after
-/// FOR VALUES) and the first bound value.
+/// Evaluates a row-independent expression outside any statement: no
+/// parameters, no sequences, the current time as now().
+fn eval_detached(x: &Expr) -> SqlResult<crate::datum::Datum> {
+    let sequences = crate::sequence::Sequences::default();
+    let sequence_used = std::sync::atomic::AtomicBool::new(false);
+    let subqueries = std::collections::HashMap::new();
+    let env = crate::eval::Env {
+        params: &[],
+        outer: &[],
+        subqueries: &subqueries,
+        sequences: &sequences,
+        sequence_used: &sequence_used,
+        read_only: true,
+        now: crate::datetime::now(),
+        xid: 0,
+        settings: None,
+    };
+    crate::eval::eval(x, &[], &env)
+}
+
+/// Where PostgreSQL points its bound errors: the bound specification
+/// (DEFAULT, or what follows FOR VALUES), the first bound value, and each
+/// value of FROM (...) / IN (...) and TO (...).
 struct BoundPositions {
     spec: Option<u32>,
     first_value: Option<u32>,
+    lower: Vec<Option<u32>>,
+    upper: Vec<Option<u32>>,
 }
 
 impl BoundPositions {
-    fn of(sql: &str, fv: &ast::ForValues) -> BoundPositions {
-        use sqlparser::ast::Spanned;
-        let lower = sql.to_ascii_lowercase();
-        let spec = match fv {
-            ast::ForValues::Default => lower.find("default"),
-            _ => lower.find("for values").map(|i| {
-                let rest = &sql[i + "for values".len()..];
-                i + "for values".len() + (rest.len() - rest.trim_start().len())
-            }),
-        }
-        .map(|b| sql[..b].chars().count() as u32 + 1);
-        let first_value = match fv {
-            ast::ForValues::In(items) => items
-                .first()
-                .and_then(|e| crate::binder::span_position(sql, e.span())),
-            // MINVALUE has no span: the first token inside FROM's parentheses.
-            ast::ForValues::From { .. } => lower
-                .find("for values")
-                .and_then(|i| lower[i..].find('(').map(|j| i + j + 1))
-                .map(|b| {
-                    let rest = &sql[b..];
-                    let b = b + (rest.len() - rest.trim_start().len());
-                    sql[..b].chars().count() as u32 + 1
-                }),
-            _ => None,
+    fn of(sql: &str, _fv: &ast::ForValues) -> BoundPositions {
+        use sqlparser::keywords::Keyword;
+        use sqlparser::tokenizer::{Token, Tokenizer};
+        let mut out = BoundPositions {
+            spec: None,
+            first_value: None,
+            lower: vec![],
+            upper: vec![],
         };
-        BoundPositions { spec, first_value }
+        let Ok(tokens) =
+            Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, sql).tokenize_with_location()
+        else {
+            return out;
+        };
+        let tokens: Vec<_> = tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        let kw = |i: usize, k: Keyword| matches!(tokens.get(i).map(|t| &t.token), Some(Token::Word(w)) if w.quote_style.is_none() && w.keyword == k);
+        let pos = |i: usize| {
+            tokens
+                .get(i)
+                .and_then(|t| crate::binder::span_position(sql, t.span))
+        };
+        // The start of each top-level item of the parenthesized list at `open`.
+        let items = |open: usize| -> (Vec<Option<u32>>, usize) {
+            let mut starts = vec![pos(open + 1)];
+            let mut depth = 0usize;
+            let mut k = open;
+            while k < tokens.len() {
+                match tokens[k].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    Token::Comma if depth == 1 => starts.push(pos(k + 1)),
+                    _ => {}
+                }
+                k += 1;
+            }
+            (starts, k)
+        };
+        let mut depth = 0usize;
+        for (i, t) in tokens.iter().enumerate() {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            // `... PARTITION OF parent DEFAULT`: the last top-level DEFAULT.
+            if depth == 0 && kw(i, Keyword::DEFAULT) {
+                out.spec = pos(i);
+            }
+            if kw(i, Keyword::FOR) && kw(i + 1, Keyword::VALUES) {
+                out.spec = pos(i + 2);
+                let mut k = i + 2;
+                if kw(k, Keyword::FROM) || kw(k, Keyword::IN) {
+                    let (lower, end) = items(k + 1);
+                    out.lower = lower;
+                    k = end + 1;
+                }
+                if kw(k, Keyword::TO) {
+                    out.upper = items(k + 1).0;
+                }
+                out.first_value = out.lower.first().copied().flatten();
+                break;
+            }
+        }
+        out
+    }
+
+    fn lower(&self, i: usize) -> Option<u32> {
+        self.lower.get(i).copied().flatten().or(self.first_value)
+    }
+
+    fn upper(&self, i: usize) -> Option<u32> {
+        self.upper.get(i).copied().flatten().or(self.first_value)
     }
 }
 
@@ -545,13 +792,17 @@ fn bound_from_ast(
             if key.strategy != Strategy::Range {
                 return Err(invalid_bound(key.strategy).at(at.spec));
             }
-            let edges = |vals: &[ast::PartitionBoundValue], what: &str| {
+            // Both edges' lengths are checked before any value is read, as
+            // PostgreSQL does.
+            for (vals, what) in [(from, "FROM"), (to, "TO")] {
                 if vals.len() != key.parts.len() {
                     return Err(SqlError::new(
                         "42P16",
                         format!("{what} must specify exactly one value per partitioning column"),
                     ));
                 }
+            }
+            let edges = |vals: &[ast::PartitionBoundValue], positions: &[Option<u32>]| {
                 let mut out = Vec::new();
                 for (i, v) in vals.iter().enumerate() {
                     out.push(match v {
@@ -578,7 +829,8 @@ fn bound_from_ast(
                         ast::PartitionBoundValue::Expr(e) => {
                             crate::binder::span_position(sql, sqlparser::ast::Spanned::span(e))
                         }
-                        _ => None,
+                        // MINVALUE/MAXVALUE have no span: their token's place.
+                        _ => positions.get(i).copied().flatten(),
                     };
                     match (seen, v) {
                         (Some(RangeValue::MinValue), x) if *x != RangeValue::MinValue => {
@@ -603,7 +855,7 @@ fn bound_from_ast(
                 }
                 Ok(out)
             };
-            let (from, to) = (edges(from, "FROM")?, edges(to, "TO")?);
+            let (from, to) = (edges(from, &at.lower)?, edges(to, &at.upper)?);
             let bound = PartitionBound::Range { from, to };
             if let Bound::Range { from: f, to: t } = key.resolve(&bound)? {
                 if key.cmp_bounds(&f, &t) != Ordering::Less {
@@ -685,6 +937,22 @@ fn check_against_siblings(
     at: &BoundPositions,
 ) -> SqlResult<()> {
     let new = key.resolve(bound)?;
+    if let Bound::Range { from, to } = &new {
+        let existing: Vec<(String, Vec<Edge>, Vec<Edge>)> = children(catalog, parent)?
+            .into_iter()
+            .filter_map(|(t, b)| match b {
+                Bound::Range { from, to } => Some((t.name.clone(), from, to)),
+                _ => None,
+            })
+            .collect();
+        if let Some((with, location)) = range_overlap(key, from, to, &existing) {
+            let at = match location {
+                BoundSide::Lower(i) => at.lower(i),
+                BoundSide::Upper(i) => at.upper(i),
+            };
+            return Err(overlap(name, &existing[with].0).at(at));
+        }
+    }
     if let Bound::Hash { modulus, remainder } = new {
         let siblings: Vec<(String, u64, u64)> = children(catalog, parent)?
             .into_iter()
@@ -707,12 +975,6 @@ fn check_against_siblings(
                 )
                 .at(at.spec))
             }
-            (Bound::Range { from, to }, Bound::Range { from: f, to: t })
-                if key.cmp_bounds(from, t) == Ordering::Less
-                    && key.cmp_bounds(f, to) == Ordering::Less =>
-            {
-                return Err(overlap(name, &sibling.name).at(at.first_value));
-            }
             (
                 Bound::List { values, null },
                 Bound::List {
@@ -726,7 +988,10 @@ fn check_against_siblings(
                             values: v2.clone(),
                             null: false,
                         },
-                        std::slice::from_ref(x),
+                        &crate::partition::KeyValues {
+                            values: vec![x.clone()],
+                            hash: None,
+                        },
                     )
                 });
                 if shared || (*null && *n2) {
@@ -737,6 +1002,117 @@ fn check_against_siblings(
         }
     }
     Ok(())
+}
+
+/// Which value of a new range bound an overlap error points at.
+#[derive(Debug, PartialEq)]
+enum BoundSide {
+    Lower(usize),
+    Upper(usize),
+}
+
+/// partition_rbound_cmp: bound `a` (a lower bound if `a_lower`) against
+/// `b`; the sign orders them and the magnitude is the 1-based key column
+/// that decided (an upper bound sorts before an equal lower bound).
+fn rbound_cmp(key: &TypedKey, a: &[Edge], a_lower: bool, b: &[Edge], b_lower: bool) -> i32 {
+    let mut column = 0i32;
+    let mut cmp = Ordering::Equal;
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        column += 1;
+        let rank = |e: &Edge| match e {
+            Edge::Min => 0,
+            Edge::Value(_) => 1,
+            Edge::Max => 2,
+        };
+        match rank(x).cmp(&rank(y)) {
+            Ordering::Less => return -column,
+            Ordering::Greater => return column,
+            Ordering::Equal => {}
+        }
+        let (Edge::Value(x), Edge::Value(y)) = (x, y) else {
+            break;
+        };
+        cmp = crate::datum::compare(x, y, key.types[i].ty);
+        if cmp != Ordering::Equal {
+            break;
+        }
+    }
+    if cmp == Ordering::Equal && a_lower != b_lower {
+        cmp = if a_lower {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
+    }
+    match cmp {
+        Ordering::Equal => 0,
+        Ordering::Less => -column,
+        Ordering::Greater => column,
+    }
+}
+
+/// PostgreSQL's check_new_partition_bound for a range: the partition the
+/// new bound [from, to) would overlap (an index into `existing`) and the
+/// value the error points at. Existing bounds are laid out as PostgreSQL's
+/// PartitionBoundInfo: distinct bound values in order, each marked with the
+/// partition it ends (None: only a lower bound, after a gap).
+fn range_overlap(
+    key: &TypedKey,
+    from: &[Edge],
+    to: &[Edge],
+    existing: &[(String, Vec<Edge>, Vec<Edge>)],
+) -> Option<(usize, BoundSide)> {
+    let mut all: Vec<(&[Edge], bool, usize)> = Vec::new();
+    for (i, (_, f, t)) in existing.iter().enumerate() {
+        all.push((f, true, i));
+        all.push((t, false, i));
+    }
+    all.sort_by(|a, b| rbound_cmp(key, a.0, a.1, b.0, b.1).cmp(&0));
+    let mut datums: Vec<(&[Edge], Option<usize>)> = Vec::new();
+    for (edges, lower, part) in all {
+        let same = datums
+            .last()
+            .is_some_and(|(prev, _)| rbound_cmp(key, prev, true, edges, true) == 0);
+        if same {
+            continue;
+        }
+        datums.push((edges, (!lower).then_some(part)));
+    }
+    // partition_range_bsearch: the greatest datum <= the new lower bound.
+    let mut offset: Option<usize> = None;
+    let mut cmpval = 0;
+    for (i, (edges, ends)) in datums.iter().enumerate() {
+        let c = rbound_cmp(key, edges, ends.is_none(), from, true);
+        if c <= 0 {
+            offset = Some(i);
+            cmpval = c;
+        } else {
+            break;
+        }
+    }
+    let next = offset.map_or(0, |o| o + 1);
+    match datums.get(next).and_then(|(_, ends)| *ends) {
+        // The new lower bound lies inside partition `with`.
+        Some(with) => {
+            let column = if cmpval == 0 {
+                0
+            } else {
+                cmpval.unsigned_abs() as usize - 1
+            };
+            Some((with, BoundSide::Lower(column)))
+        }
+        // In a gap: the new partition must end before the next bound.
+        None => {
+            let (edges, _) = datums.get(next)?;
+            let c = rbound_cmp(key, edges, true, to, false);
+            if c < 0 {
+                let with = datums.get(next + 1).and_then(|(_, ends)| *ends)?;
+                Some((with, BoundSide::Upper(c.unsigned_abs() as usize - 1)))
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// PostgreSQL's hash bound rules: each modulus a factor of the next larger

@@ -171,11 +171,22 @@ pub fn type_name(ty: SqlType) -> String {
         SqlType::Oid => "oid".into(),
         SqlType::Name => "name".into(),
         SqlType::InternalChar => "char".into(),
-        SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid).into(),
+        SqlType::Enum(oid) | SqlType::Composite(oid) | SqlType::Base(oid) => {
+            crate::user_types::display_name(oid).into()
+        }
         SqlType::Record => "record".into(),
+        SqlType::Cstring => "cstring".into(),
         SqlType::PgLsn => "pg_lsn".into(),
         SqlType::Bit => "bit".into(),
         SqlType::VarBit => "varbit".into(),
+        SqlType::Point
+        | SqlType::Lseg
+        | SqlType::GeoBox
+        | SqlType::Path
+        | SqlType::Polygon
+        | SqlType::Circle
+        | SqlType::Line
+        | SqlType::Money => ty.typname().into(),
     }
 }
 
@@ -223,6 +234,14 @@ fn builtin_types() -> Vec<SqlType> {
         SqlType::PgLsn,
         SqlType::Bit,
         SqlType::VarBit,
+        SqlType::Point,
+        SqlType::Lseg,
+        SqlType::GeoBox,
+        SqlType::Path,
+        SqlType::Polygon,
+        SqlType::Circle,
+        SqlType::Line,
+        SqlType::Money,
     ];
     let mut out: Vec<SqlType> = scalars.to_vec();
     for s in scalars {
@@ -243,8 +262,11 @@ pub(crate) fn type_len(ty: SqlType) -> i64 {
         | SqlType::Timestamp
         | SqlType::TimestampTz
         | SqlType::Time
-        | SqlType::PgLsn => 8,
-        SqlType::Uuid | SqlType::Interval => 16,
+        | SqlType::PgLsn
+        | SqlType::Money => 8,
+        SqlType::Uuid | SqlType::Interval | SqlType::Point => 16,
+        SqlType::Lseg | SqlType::GeoBox => 32,
+        SqlType::Circle | SqlType::Line => 24,
         SqlType::Unknown => -2,
         _ => -1,
     }
@@ -258,7 +280,15 @@ pub(crate) fn type_category(ty: SqlType) -> &'static str {
         | SqlType::Int8
         | SqlType::Float4
         | SqlType::Float8
-        | SqlType::Numeric => "N",
+        | SqlType::Numeric
+        | SqlType::Money => "N",
+        SqlType::Point
+        | SqlType::Lseg
+        | SqlType::GeoBox
+        | SqlType::Path
+        | SqlType::Polygon
+        | SqlType::Circle
+        | SqlType::Line => "G",
         SqlType::Text | SqlType::Varchar | SqlType::Bpchar => "S",
         SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz | SqlType::Time => "D",
         SqlType::Interval => "T",
@@ -576,7 +606,7 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
         Lookup::RuleDef | Lookup::RuleDefPretty => {
             let pretty = matches!(which, Lookup::RuleDefPretty);
             for (view, _, oid, rule) in crate::rules::catalog_rules(cat) {
-                out.push((oid, crate::rules::rule_definition(view, rule, pretty)));
+                out.push((oid, crate::rules::rule_definition(cat, view, rule, pretty)));
             }
         }
         Lookup::PartitionAncestors => {
@@ -618,12 +648,27 @@ fn partition_key_def(t: &TableDef, key: &crate::partition::PartitionKey) -> Stri
     let parts: Vec<String> = key
         .parts
         .iter()
-        .map(|p| match p {
-            KeyPart::Column(c) => quote_ident(&t.columns[*c].name),
-            KeyPart::Expr { sql, .. } => match crate::partition_constraint::expression_sql(sql) {
-                (call, true) => call,
-                (parenthesized, false) => format!("({parenthesized})"),
-            },
+        .enumerate()
+        .map(|(i, p)| {
+            let mut part = match p {
+                KeyPart::Column(c) => quote_ident(&t.columns[*c].name),
+                KeyPart::Expr { sql, .. } => match crate::partition_constraint::expression_sql(sql)
+                {
+                    (call, true) => call,
+                    (parenthesized, false) => format!("({parenthesized})"),
+                },
+            };
+            // As pg_get_partkeydef: a non-default collation, then a
+            // non-default operator class.
+            if let Some(c) = key.collation(i) {
+                part.push_str(&format!(" COLLATE {}", quote_ident(c)));
+            }
+            if let Some(class) = key.opclass(i) {
+                if !key.default_classes.get(i).copied().unwrap_or(false) {
+                    part.push_str(&format!(" {}", quote_ident(class)));
+                }
+            }
+            part
         })
         .collect();
     format!(
@@ -794,6 +839,23 @@ fn relations(cat: &Catalog) -> Vec<(i64, String, &'static str, Option<&TableDef>
     out
 }
 
+/// The relations that have storage, as (oid, file node, temporary):
+/// tables, indexes and sequences (a file node is the relation's oid, as
+/// pg_class.relfilenode shows), and the system catalogs.
+pub fn relation_filenodes(cat: &Catalog) -> Vec<(i64, i64, bool)> {
+    let mut out: Vec<(i64, i64, bool)> = relations(cat)
+        .into_iter()
+        .filter(|(_, _, kind, _)| matches!(*kind, "r" | "i" | "S"))
+        .map(|(oid, name, _, _)| (oid, oid, name.starts_with("pg_temp_")))
+        .collect();
+    out.extend(
+        SYSTEM_RELATION_OIDS
+            .iter()
+            .map(|(_, oid)| (*oid, *oid, false)),
+    );
+    out
+}
+
 const PG_CLASS_OID: i64 = 1259;
 
 /// The user-visible sequences: (oid, catalog key).
@@ -938,10 +1000,44 @@ const SYSTEM_RELATION_OIDS: &[(&str, i64)] = &[
     ("pg_collation", 3456),
     ("pg_enum", 3501),
     ("pg_range", 3541),
+    ("pg_operator", 2617),
     ("pg_extension", 3079),
 ];
 
 /// Is `schema.name` (schema None: unqualified) a generated relation?
+/// Whether `name` is one of PostgreSQL's indexes on its system catalogs
+/// (statements that take a relation name tell an index from a table).
+pub fn is_system_index(name: &str) -> bool {
+    SYSTEM_INDEXES.contains(&name)
+}
+
+/// The unique indexes of the system catalogs Borealis exposes, as
+/// PostgreSQL 15 names them.
+const SYSTEM_INDEXES: &[&str] = &[
+    "pg_am_oid_index",
+    "pg_attrdef_oid_index",
+    "pg_attribute_relid_attnam_index",
+    "pg_attribute_relid_attnum_index",
+    "pg_authid_oid_index",
+    "pg_authid_rolname_index",
+    "pg_class_oid_index",
+    "pg_class_relname_nsp_index",
+    "pg_constraint_oid_index",
+    "pg_database_datname_index",
+    "pg_database_oid_index",
+    "pg_description_o_c_o_index",
+    "pg_index_indexrelid_index",
+    "pg_index_indrelid_index",
+    "pg_namespace_nspname_index",
+    "pg_namespace_oid_index",
+    "pg_proc_oid_index",
+    "pg_proc_proname_args_nsp_index",
+    "pg_sequence_seqrelid_index",
+    "pg_trigger_oid_index",
+    "pg_type_oid_index",
+    "pg_type_typname_nsp_index",
+];
+
 pub fn is_system_relation(schema: Option<&str>, name: &str) -> bool {
     match schema {
         Some("information_schema") => INFO_SCHEMA.contains(&name),
@@ -979,6 +1075,7 @@ const PG_CATALOG: &[&str] = &[
     "pg_rewrite",
     "pg_tablespace",
     "pg_range",
+    "pg_operator",
     "pg_enum",
     "pg_sequence",
     "pg_depend",
@@ -992,6 +1089,7 @@ const PG_CATALOG: &[&str] = &[
     "pg_tables",
     "pg_views",
     "pg_rules",
+    "pg_policies",
     "pg_indexes",
     "pg_extension",
     "pg_settings",
@@ -1100,6 +1198,9 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                             && cat.sequence_defs.get(&name).is_some_and(|d| d.unlogged)
                         {
                             "u"
+                        } else if tbl.is_some_and(|t| t.unlogged) {
+                            // An unlogged table's indexes are unlogged too.
+                            "u"
                         } else {
                             "p"
                         }),
@@ -1130,7 +1231,29 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ),
                     // Every view has rules (PostgreSQL's _RETURN); psql's
                     // \d lists a view's other rules only when this is set.
-                    ("relhasrules", b(kind == "v")),
+                    (
+                        "relhasrules",
+                        b(kind == "v"
+                            || tbl.is_some_and(|x| {
+                                kind != "i" && cat.table_rules.contains_key(&x.id)
+                            })),
+                    ),
+                    (
+                        "relrowsecurity",
+                        b(
+                            tbl.is_some_and(|x| {
+                                kind != "i" && crate::row_security::flags(cat, x).0
+                            }),
+                        ),
+                    ),
+                    (
+                        "relforcerowsecurity",
+                        b(
+                            tbl.is_some_and(|x| {
+                                kind != "i" && crate::row_security::flags(cat, x).1
+                            }),
+                        ),
+                    ),
                     // psql's \d lists triggers only when this is set.
                     (
                         "relhastriggers",
@@ -1536,6 +1659,17 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ]);
                 }
             }
+            for (oid, method, name, intype, default) in crate::opclass::pg_opclass_rows(cat) {
+                bd.row(&[
+                    ("oid", o(oid)),
+                    ("opcmethod", o(method)),
+                    ("opcname", t(&name)),
+                    ("opcnamespace", o(NS_PUBLIC)),
+                    ("opcowner", o(ROLE_OID)),
+                    ("opcintype", o(intype)),
+                    ("opcdefault", b(default)),
+                ]);
+            }
             bd
         }
         // One btree operator family per operator class (PostgreSQL groups
@@ -1581,7 +1715,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             );
             bd.row(&[
                 ("oid", o(DB_OID)),
-                ("datname", t("postgres")),
+                ("datname", t(&cat.search_path.database)),
                 ("datdba", o(ROLE_OID)),
                 ("encoding", Datum::Int4(6)),
                 ("datlocprovider", t("c")),
@@ -1745,10 +1879,26 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             bd
         }
         "pg_stats" => pg_stats(cat),
-        "pg_policy" => Builder::new(
-            "oid:oid polname polrelid:oid polcmd polpermissive:bool polroles:oid[] \
-             polqual:text? polwithcheck:text?",
-        ),
+        "pg_policy" => {
+            let mut bd = Builder::new(
+                "oid:oid polname polrelid:oid polcmd polpermissive:bool polroles:oid[] \
+                 polqual:text? polwithcheck:text?",
+            );
+            for r in crate::row_security::pg_policy_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
+        "pg_policies" => {
+            let mut bd = Builder::new(
+                "schemaname tablename policyname permissive roles:text[] cmd \
+                 qual:text? with_check:text?",
+            );
+            for r in crate::row_security::pg_policies_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
         "pg_statistic_ext" => Builder::new(
             "oid:oid stxrelid:oid stxname stxnamespace:oid stxowner:oid stxstattarget:int4 \
              stxkeys stxkind:text[] stxexprs:text?",
@@ -1803,10 +1953,28 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
             ]);
             bd
         }
-        "pg_range" => Builder::new(
-            "rngtypid:oid rngsubtype:oid rngmultitypid:oid rngcollation:oid rngsubopc:oid \
-             rngcanonical rngsubdiff",
-        ),
+        "pg_range" => {
+            let mut bd = Builder::new(
+                "rngtypid:oid rngsubtype:oid rngmultitypid:oid rngcollation:oid rngsubopc:oid \
+                 rngcanonical rngsubdiff",
+            );
+            for r in crate::base_types::pg_range_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
+        // User-defined operators (`crate::user_operators`).
+        "pg_operator" => {
+            let mut bd = Builder::new(
+                "oid:oid oprname oprnamespace:oid oprowner:oid oprkind oprcanmerge:bool \
+                 oprcanhash:bool oprleft:oid oprright:oid oprresult:oid oprcom:oid \
+                 oprnegate:oid oprcode oprrest oprjoin",
+            );
+            for r in crate::user_operators::pg_operator_rows(cat) {
+                bd.row(&r);
+            }
+            bd
+        }
         "pg_enum" => {
             let mut bd = Builder::new("oid:oid enumtypid:oid enumsortorder:float4 enumlabel");
             for r in crate::user_types::pg_enum_rows(cat) {
@@ -1986,6 +2154,8 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         )),
                     ),
                     ("hasindexes", b(!indexes(tb).is_empty())),
+                    ("hasrules", b(cat.table_rules.contains_key(&tb.id))),
+                    ("rowsecurity", b(crate::row_security::flags(cat, tb).0)),
                 ]);
             }
             bd
@@ -2113,7 +2283,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                 bd.row(&[
                     ("grantor", t(&g.grantor)),
                     ("grantee", t(&g.grantee)),
-                    ("table_catalog", t("postgres")),
+                    ("table_catalog", t(&cat.search_path.database)),
                     ("table_schema", t(schema)),
                     ("table_name", t(n)),
                     ("privilege_type", t(g.privilege)),
@@ -2136,7 +2306,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
             let mut add = |key: &str, kind: &str, insertable: bool| {
                 let (schema, n) = crate::schema::split(key);
                 bd.row(&[
-                    ("table_catalog", t("postgres")),
+                    ("table_catalog", t(&cat.search_path.database)),
                     ("table_schema", t(schema)),
                     ("table_name", t(n)),
                     ("table_type", t(kind)),
@@ -2181,7 +2351,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                     .unwrap_or_default();
                 for (i, c) in tb.columns.iter().enumerate() {
                     let nullable = !(c.not_null || pk.contains(&i));
-                    let mut vals = column_info(&tb.name, &c.name, c.ty, i + 1, nullable);
+                    let mut vals = column_info(cat, &tb.name, &c.name, c.ty, i + 1, nullable);
                     if let Some(d) = &c.default {
                         vals.push(("column_default", t(&default_text(cat, d))));
                     }
@@ -2194,7 +2364,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                 for (i, (n, ty)) in v.columns.iter().zip(&v.types).enumerate() {
                     let oid = type_oid_by_name(ty.split('(').next().unwrap_or(ty)).unwrap_or(25);
                     let ty = SqlType::from_oid(oid as u32).unwrap_or(SqlType::Text);
-                    let mut vals = column_info(&v.name, n, ty.plain(), i + 1, true);
+                    let mut vals = column_info(cat, &v.name, n, ty.plain(), i + 1, true);
                     let yes = updatable.get(i).copied().unwrap_or(false);
                     vals.push(("is_updatable", t(if yes { "YES" } else { "NO" })));
                     bd.row(&vals);
@@ -2215,7 +2385,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                     None => ROLE_NAME,
                 };
                 bd.row(&[
-                    ("catalog_name", t("postgres")),
+                    ("catalog_name", t(&cat.search_path.database)),
                     ("schema_name", t(&n)),
                     ("schema_owner", t(owner)),
                 ]);
@@ -2232,6 +2402,7 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
 }
 
 fn column_info(
+    cat: &Catalog,
     table: &str,
     col: &str,
     ty: ColType,
@@ -2245,14 +2416,14 @@ fn column_info(
     };
     let (schema, table) = crate::schema::split(table);
     let mut v = vec![
-        ("table_catalog", t("postgres")),
+        ("table_catalog", t(&cat.search_path.database)),
         ("table_schema", t(schema)),
         ("table_name", t(table)),
         ("column_name", t(col)),
         ("ordinal_position", i4(num as i64)),
         ("is_nullable", t(if nullable { "YES" } else { "NO" })),
         ("data_type", t(&data_type)),
-        ("udt_catalog", t("postgres")),
+        ("udt_catalog", t(&cat.search_path.database)),
         ("udt_schema", t("pg_catalog")),
         ("udt_name", t(&type_name(ty.ty))),
         ("dtd_identifier", t(&num.to_string())),

@@ -68,7 +68,8 @@ pub enum Func {
     Power,
     Sign,
     Version,
-    CurrentDatabase,
+    /// pg_current_xact_id() / txid_current(): the transaction's id.
+    CurrentXactId,
     Now,
     LocalTimestamp,
     CurrentDate,
@@ -115,6 +116,12 @@ pub enum Func {
     Array(crate::array_ops::ArrayFn),
     /// The argument checked against a domain's constraints (by type OID).
     Domain(u32),
+    /// A binary-coercible user cast (`CREATE CAST ... WITHOUT FUNCTION`):
+    /// the argument's bytes read as the other type (`crate::base_types`).
+    BinaryCoerce {
+        from: SqlType,
+        to: SqlType,
+    },
     /// Row constructors and composite field access (`crate::composite`);
     /// not strict.
     Row(crate::composite::RowFn),
@@ -443,11 +450,15 @@ impl HashKey {
             Float4 | Float8 => Some(Float8),
             Text | Varchar | Name => Some(Text),
             Bool | Numeric | Bpchar | Date | Timestamp | TimestampTz | Bytea | Uuid | Interval
-            | Time | Oid | InternalChar | Enum(_) | PgLsn => Some(t),
+            | Time | Oid | InternalChar | Enum(_) | PgLsn | Money => Some(t),
             // bit(n) and bit varying(n) values compare alike.
             Bit | VarBit => Some(Bit),
             // Composite text keeps each field's text form (numeric scale).
             Unknown | Json | Jsonb | Array(_) | Int2Vector | Composite(_) | Record => None,
+            // User base types: equality is whatever their operators say.
+            Base(_) | Cstring => None,
+            // Geometric equality (`~=`, box `=` by area) is fuzzy, not bytewise.
+            Point | Lseg | GeoBox | Path | Polygon | Circle | Line => None,
         };
         match (family(operand), family(side)) {
             (Some(a), Some(b)) => a == b,
@@ -497,6 +508,9 @@ pub enum Plan {
         filter: Option<Expr>,
         /// SELECT ... FOR UPDATE/SHARE: lock each returned row like a writer.
         lock: bool,
+        /// Each row is followed by its version's `xmin` and `xmax`
+        /// (`binder::system_columns`): the statement names one.
+        row_versions: bool,
     },
     Filter {
         input: Box<Plan>,

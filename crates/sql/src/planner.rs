@@ -245,6 +245,7 @@ mod tests {
             stats: None,
             partitioning: Default::default(),
             inheritance: Default::default(),
+            unlogged: false,
         }
     }
 

@@ -1,9 +1,12 @@
 //! Storage parameters of CREATE TABLE ... WITH (...): Borealis has no
 //! heap pages or autovacuum, so the parameters PostgreSQL 15 knows for
 //! tables are accepted and ignored, while unknown ones and WITH OIDS get
-//! PostgreSQL's errors.
+//! PostgreSQL's errors. `WITHOUT OIDS` after CREATE TABLE's column list
+//! (the old spelling of no options) is dropped before parsing.
 
 use sqlparser::ast;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
 
 use crate::binder::ident_name;
 use crate::error::{SqlError, SqlResult};
@@ -110,4 +113,91 @@ fn is_false(value: Option<&ast::Expr>) -> bool {
         text.to_ascii_lowercase().as_str(),
         "false" | "off" | "no" | "0" | "f" | "n"
     )
+}
+
+/// Blanks `WITHOUT OIDS` right after the closing parenthesis of a CREATE
+/// TABLE's column list (sqlparser has no production for it; PostgreSQL
+/// reads it as no storage parameters).
+pub fn strip_without_oids(tokens: &mut [TokenWithSpan]) {
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |i: usize| match &tokens[i].token {
+        Token::Word(w) if w.quote_style.is_none() => Some((w.keyword, w.value.to_lowercase())),
+        _ => None,
+    };
+    let mut in_create_table = false;
+    let mut depth = 0usize;
+    let mut blank = Vec::new();
+    for (n, &i) in significant.iter().enumerate() {
+        match &tokens[i].token {
+            Token::SemiColon => {
+                in_create_table = false;
+                depth = 0;
+            }
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth = depth.saturating_sub(1);
+                let next = significant.get(n + 1).copied();
+                let after = significant.get(n + 2).copied();
+                if let (true, 0, Some(a), Some(b)) = (in_create_table, depth, next, after) {
+                    let is_without = word(a).is_some_and(|(k, _)| k == Keyword::WITHOUT);
+                    let is_oids = word(b).is_some_and(|(_, v)| v == "oids");
+                    if is_without && is_oids {
+                        blank.extend([a, b]);
+                    }
+                }
+            }
+            Token::Word(w) if w.keyword == Keyword::TABLE && w.quote_style.is_none() => {
+                let starts_create = significant[..n]
+                    .iter()
+                    .rev()
+                    .take_while(|&&j| !matches!(tokens[j].token, Token::SemiColon))
+                    .last()
+                    .is_some_and(|&j| word(j).is_some_and(|(k, _)| k == Keyword::CREATE));
+                in_create_table |= starts_create;
+            }
+            _ => {}
+        }
+    }
+    for i in blank {
+        tokens[i].token = Token::Whitespace(Whitespace::Space);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+
+    fn stripped(sql: &str) -> String {
+        let mut tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+            .tokenize_with_location()
+            .expect("tokens");
+        strip_without_oids(&mut tokens);
+        let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn without_oids_is_dropped_only_after_a_create_table_column_list() {
+        assert_eq!(
+            stripped("CREATE TEMP TABLE w() WITHOUT OIDS; DROP TABLE w"),
+            "CREATE TEMP TABLE w() ; DROP TABLE w"
+        );
+        assert_eq!(
+            stripped("create table w (a int) without oids"),
+            "create table w (a int)"
+        );
+        // Elsewhere it stays, for the parser to refuse.
+        assert_eq!(
+            stripped("SELECT (1) WITHOUT OIDS"),
+            "SELECT (1) WITHOUT OIDS"
+        );
+        assert_eq!(
+            stripped("CREATE TABLE w (a int CHECK ((a) WITHOUT OIDS))"),
+            "CREATE TABLE w (a int CHECK ((a) WITHOUT OIDS))"
+        );
+    }
 }

@@ -39,12 +39,23 @@ pub struct RuleAction {
     pub returning: bool,
 }
 
+/// The statement itself, when DO ALSO rules on a table add to it rather
+/// than replace it (`crate::table_rules`).
+#[derive(Clone, Debug)]
+pub enum OriginalStatement {
+    Insert(crate::binder::InsertPlan),
+    Update(crate::binder::UpdatePlan),
+    Delete(crate::binder::DeletePlan),
+}
+
 /// The rule actions of a rewritten statement.
 #[derive(Clone, Debug)]
 pub struct RulePlan {
     pub actions: Vec<RuleAction>,
     /// Parameter types: the view's column types (twice for UPDATE: old, new).
     pub param_types: Vec<ColType>,
+    /// The statement as written, run besides the actions (no INSTEAD rule).
+    pub original: Option<Arc<OriginalStatement>>,
 }
 
 /// Replaces NEW/OLD column references by parameters.
@@ -268,13 +279,14 @@ fn action_sql(
 /// NEW/OLD, and a RETURNING list matches the view's columns in number.
 pub fn check_action(
     catalog: &crate::catalog::Catalog,
-    view: &ViewDef,
+    relation: &str,
+    columns: &[String],
     event: TriggerEvent,
     text: &str,
 ) -> SqlResult<()> {
     let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
-    let view_sql = match view.name.split_once('.') {
-        None => quote(&view.name),
+    let view_sql = match relation.split_once('.') {
+        None => quote(relation),
         Some((s, n)) => format!("{}.{}", quote(s), quote(n)),
     };
     let text_of_view = format!("SELECT * FROM {view_sql}");
@@ -292,7 +304,7 @@ pub fn check_action(
         TriggerEvent::Update => [types.clone(), types].concat(),
         _ => types,
     };
-    let (mut stmt, returning) = action_sql(text, event, &view.columns)?;
+    let (mut stmt, returning) = action_sql(text, event, columns)?;
     let sql = stmt.to_string();
     // Relation names through the session's search path, as when it runs.
     if crate::schema::resolution_needed(catalog) {
@@ -302,13 +314,13 @@ pub fn check_action(
     let bound = crate::session::bind_data(&mut Binder::new(catalog, &sql, param_types), &stmt)?;
     if returning {
         let n = bound.columns().len();
-        if n > view.columns.len() {
+        if n > columns.len() {
             return Err(SqlError::new(
                 "42P17",
                 "RETURNING list has too many entries",
             ));
         }
-        if n < view.columns.len() {
+        if n < columns.len() {
             return Err(SqlError::new("42P17", "RETURNING list has too few entries"));
         }
     }
@@ -358,6 +370,49 @@ pub fn bind(
             "DO ALSO rules on a view the statement itself writes through",
         ));
     }
+    let Some(plan) = bind_actions(b, def, stmt)? else {
+        return Ok(None);
+    };
+    if plan.returning.is_some() && !plan.rules.as_ref().is_some_and(|r| r.returns()) {
+        return Err(returning_needs_instead_rule(event, &plan.view));
+    }
+    Ok(Some(plan))
+}
+
+/// PostgreSQL's error for RETURNING that no rule action can supply.
+pub fn returning_needs_instead_rule(event: TriggerEvent, relation: &str) -> SqlError {
+    let verb = event.name();
+    SqlError::new(
+        "0A000",
+        format!("cannot perform {verb} RETURNING on relation \"{relation}\""),
+    )
+    .with_hint(format!(
+        "You need an unconditional ON {verb} DO INSTEAD rule with a RETURNING clause."
+    ))
+}
+
+impl RulePlan {
+    /// Does an action supply the statement's RETURNING rows?
+    pub fn returns(&self) -> bool {
+        self.actions.iter().any(|a| a.returning)
+    }
+}
+
+/// The affected rows of `stmt` on `def` (a view, or a table seen as one)
+/// with every rule action for its event; None without rules for it.
+pub fn bind_actions(
+    b: &mut Binder,
+    def: &ViewDef,
+    stmt: &ast::Statement,
+) -> SqlResult<Option<InsteadOfPlan>> {
+    let Some(event) = event_of(stmt) else {
+        return Ok(None);
+    };
+    let rules: Vec<&crate::rules::RuleDef> =
+        def.rules.iter().filter(|r| r.event == event).collect();
+    if rules.is_empty() {
+        return Ok(None);
+    }
     let mut plan = crate::view_instead_of::bind_rows(b, def, stmt, event)?;
     let mut actions = Vec::new();
     for rule in rules {
@@ -375,19 +430,6 @@ pub fn bind(
             });
         }
     }
-    if plan.returning.is_some() && !actions.iter().any(|a| a.returning) {
-        let verb = event.name();
-        return Err(SqlError::new(
-            "0A000",
-            format!(
-                "cannot perform {verb} RETURNING on relation \"{}\"",
-                plan.view
-            ),
-        )
-        .with_hint(format!(
-            "You need an unconditional ON {verb} DO INSTEAD rule with a RETURNING clause."
-        )));
-    }
     let param_types = match event {
         TriggerEvent::Update => [plan.types.clone(), plan.types.clone()].concat(),
         _ => plan.types.clone(),
@@ -395,6 +437,7 @@ pub fn bind(
     plan.rules = Some(Arc::new(RulePlan {
         actions,
         param_types,
+        original: None,
     }));
     Ok(Some(plan))
 }
@@ -416,6 +459,17 @@ impl<'a> Ctx<'a> {
         let width = rules.param_types.len();
         let mut count = 0u64;
         let mut out = Vec::new();
+        // DO ALSO rules on a table: an INSERT runs before the actions (they
+        // see its rows), an UPDATE/DELETE after them (they see the rows it
+        // is about to change), as PostgreSQL orders the rewritten queries.
+        let original_first = matches!(
+            rules.original.as_deref(),
+            Some(OriginalStatement::Insert(_))
+        );
+        let mut original_result = None;
+        if original_first {
+            original_result = Some(self.run_original(rules).await?);
+        }
         for action in &rules.actions {
             // Each action reads the affected rows anew: it sees what the
             // actions before it wrote, as PostgreSQL's rewritten queries do.
@@ -466,6 +520,19 @@ impl<'a> Ctx<'a> {
                 count = action_count;
             }
         }
-        Ok((count, out))
+        if rules.original.is_some() && !original_first {
+            original_result = Some(self.run_original(rules).await?);
+        }
+        // The statement ran as written: its count and rows are the result.
+        Ok(original_result.unwrap_or((count, out)))
+    }
+
+    async fn run_original(&mut self, rules: &RulePlan) -> SqlResult<(u64, Vec<Row>)> {
+        match rules.original.as_deref() {
+            Some(OriginalStatement::Insert(p)) => self.insert(p).await,
+            Some(OriginalStatement::Update(p)) => self.update(p).await,
+            Some(OriginalStatement::Delete(p)) => self.delete(p).await,
+            None => Err(SqlError::internal("no original statement")),
+        }
     }
 }

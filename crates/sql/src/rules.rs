@@ -1,9 +1,12 @@
-//! PostgreSQL rewrite rules on views: `CREATE [OR REPLACE] RULE` and
-//! `DROP RULE`, recognised from their tokens (sqlparser 0.64 does not parse
-//! them), and their catalog entries. A view's rules live in its
+//! PostgreSQL rewrite rules on views and tables: `CREATE [OR REPLACE] RULE`
+//! and `DROP RULE`, recognised from their tokens (sqlparser 0.64 does not
+//! parse them), and their catalog entries. A view's rules live in its
 //! [`crate::view::ViewDef`] (versioned, transactional and persisted with the
-//! view, dropped with it); their actions are kept as SQL text and applied
-//! by `crate::rule_rewrite`.
+//! view, dropped with it); a table's in a [`TableRules`] entry under its
+//! table id (following the table through rewrites, deleted with it: see
+//! `crate::row_security_ddl::follow_tables`). Actions are kept as SQL text
+//! and applied by `crate::rule_rewrite` (for tables, through
+//! `crate::table_rules`).
 
 use std::sync::Arc;
 
@@ -30,6 +33,54 @@ pub struct RuleDef {
     pub instead: bool,
     /// The action statements, as text; empty for NOTHING.
     pub actions: Vec<String>,
+}
+
+/// Catalog tag of a table's rules (key: tag, table id).
+pub const TABLE_RULES_TAG: u8 = b'W';
+
+/// Current format of [`TableRules`] entries.
+pub const TABLE_RULES_VERSION: u32 = 1;
+
+/// The rules of one table.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TableRules {
+    /// Format version of the stored entry.
+    pub version: u32,
+    /// Sorted by name.
+    pub rules: Vec<RuleDef>,
+}
+
+fn table_rules_key(table_id: u32) -> Vec<u8> {
+    let mut k = vec![crate::encoding::CATALOG_PREFIX, TABLE_RULES_TAG];
+    k.extend_from_slice(&table_id.to_be_bytes());
+    k
+}
+
+/// The mutation that stores (None: deletes) a table's rules.
+pub fn table_rules_mutation(table_id: u32, rules: Option<&TableRules>) -> SqlResult<Mutation> {
+    let value = match rules.filter(|r| !r.rules.is_empty()) {
+        Some(r) => Some(serde_json::to_vec(r).map_err(|e| SqlError::internal(e.to_string()))?),
+        None => None,
+    };
+    Ok(Mutation {
+        key: table_rules_key(table_id),
+        value,
+    })
+}
+
+/// A stored entry: its table id and rules.
+pub fn decode_table_rules(k: &[u8], v: &[u8]) -> SqlResult<(u32, TableRules)> {
+    let corrupt =
+        |e: &dyn std::fmt::Display| SqlError::internal(format!("corrupt catalog entry rules: {e}"));
+    let id: [u8; 4] = k
+        .get(2..)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| corrupt(&"bad key"))?;
+    let def: TableRules = serde_json::from_slice(v).map_err(|e| corrupt(&e))?;
+    if def.version > TABLE_RULES_VERSION {
+        return Err(corrupt(&format!("unknown version {}", def.version)));
+    }
+    Ok((u32::from_be_bytes(id), def))
 }
 
 /// A statement this module recognised.
@@ -270,9 +321,15 @@ fn view_mutation(def: &crate::view::ViewDef) -> SqlResult<Mutation> {
     })
 }
 
-/// Checks a rule's actions against the view (`catalog`: the session's,
+/// Checks a rule's actions against the relation `relation` (a view or a
+/// table) with `columns` (`catalog`: the session's,
 /// which resolves names through its search path).
-pub fn check_rule(catalog: &Catalog, view: &crate::view::ViewDef, rule: &RuleDef) -> SqlResult<()> {
+pub fn check_rule(
+    catalog: &Catalog,
+    relation: &str,
+    columns: &[String],
+    rule: &RuleDef,
+) -> SqlResult<()> {
     for text in &rule.actions {
         let stmts = crate::session::parse(text)?;
         let [stmt] = stmts.as_slice() else {
@@ -285,7 +342,7 @@ pub fn check_rule(catalog: &Catalog, view: &crate::view::ViewDef, rule: &RuleDef
             sqlparser::ast::Statement::Query(_) => None,
             _ => return Err(SqlError::unsupported("this rule action statement")),
         };
-        crate::rule_rewrite::check_action(catalog, view, rule.event, text)?;
+        crate::rule_rewrite::check_action(catalog, relation, columns, rule.event, text)?;
         if returning.is_none() {
             continue;
         }
@@ -313,14 +370,48 @@ pub fn create_rule(
     rule: &RuleDef,
 ) -> SqlResult<DdlChange> {
     let Some(view) = catalog.views.get(relation) else {
-        if catalog.tables.contains_key(relation) {
-            return Err(SqlError::unsupported("rules on tables"));
+        if let Some(t) = catalog.tables.get(relation) {
+            return create_table_rule(catalog, or_replace, t, rule);
         }
         return Err(SqlError::undefined_table(crate::schema::split(relation).1));
     };
     let mut def = (**view).clone();
-    match def.rules.iter().position(|r| r.name == rule.name) {
-        Some(i) if or_replace => def.rules[i] = rule.clone(),
+    put_rule(&mut def.rules, or_replace, relation, rule)?;
+    let m = view_mutation(&def)?;
+    let mut next = catalog.clone();
+    next.views.insert(relation.to_string(), Arc::new(def));
+    Ok(DdlChange::catalog_only(next, vec![m]))
+}
+
+fn create_table_rule(
+    catalog: &Catalog,
+    or_replace: bool,
+    t: &crate::catalog::TableDef,
+    rule: &RuleDef,
+) -> SqlResult<DdlChange> {
+    let mut def = catalog
+        .table_rules
+        .get(&t.id)
+        .map(|r| (**r).clone())
+        .unwrap_or_default();
+    def.version = TABLE_RULES_VERSION;
+    put_rule(&mut def.rules, or_replace, &t.name, rule)?;
+    let m = table_rules_mutation(t.id, Some(&def))?;
+    let mut next = catalog.clone();
+    next.table_rules.insert(t.id, Arc::new(def));
+    Ok(DdlChange::catalog_only(next, vec![m]))
+}
+
+/// Adds (or, with `or_replace`, replaces) `rule` among `rules`, kept sorted.
+fn put_rule(
+    rules: &mut Vec<RuleDef>,
+    or_replace: bool,
+    relation: &str,
+    rule: &RuleDef,
+) -> SqlResult<()> {
+    let def_rules = rules;
+    match def_rules.iter().position(|r| r.name == rule.name) {
+        Some(i) if or_replace => def_rules[i] = rule.clone(),
         Some(_) => {
             return Err(SqlError::new(
                 "42710",
@@ -331,13 +422,10 @@ pub fn create_rule(
                 ),
             ))
         }
-        None => def.rules.push(rule.clone()),
+        None => def_rules.push(rule.clone()),
     }
-    def.rules.sort_by(|a, b| a.name.cmp(&b.name));
-    let m = view_mutation(&def)?;
-    let mut next = catalog.clone();
-    next.views.insert(relation.to_string(), Arc::new(def));
-    Ok(DdlChange::catalog_only(next, vec![m]))
+    def_rules.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(())
 }
 
 /// DROP RULE; None when the rule is absent and `if_exists` holds.
@@ -349,11 +437,31 @@ pub fn drop_rule(
 ) -> SqlResult<Option<DdlChange>> {
     let shown = crate::schema::split(relation).1;
     let Some(view) = catalog.views.get(relation) else {
-        if catalog.tables.contains_key(relation) && !if_exists {
-            return Err(SqlError::new(
-                "42704",
-                format!("rule \"{name}\" for relation \"{shown}\" does not exist"),
-            ));
+        if let Some(t) = catalog.tables.get(relation) {
+            let mut def = catalog
+                .table_rules
+                .get(&t.id)
+                .map(|r| (**r).clone())
+                .unwrap_or_default();
+            if !def.rules.iter().any(|r| r.name == name) {
+                if if_exists {
+                    return Ok(None);
+                }
+                return Err(SqlError::new(
+                    "42704",
+                    format!("rule \"{name}\" for relation \"{shown}\" does not exist"),
+                ));
+            }
+            def.version = TABLE_RULES_VERSION;
+            def.rules.retain(|r| r.name != name);
+            let m = table_rules_mutation(t.id, Some(&def))?;
+            let mut next = catalog.clone();
+            if def.rules.is_empty() {
+                next.table_rules.remove(&t.id);
+            } else {
+                next.table_rules.insert(t.id, Arc::new(def));
+            }
+            return Ok(Some(DdlChange::catalog_only(next, vec![m])));
         }
         if if_exists {
             return Ok(None);
@@ -388,8 +496,10 @@ fn event_word(e: TriggerEvent) -> &'static str {
 
 /// A rule's definition in pg_get_ruledef's layout (the condition and
 /// actions as written, not deparsed); `pretty` (psql's form) leaves out a
-/// public view's schema and the parentheses around the condition.
-pub fn rule_definition(view: &str, rule: &RuleDef, pretty: bool) -> String {
+/// public view's schema and the parentheses around the condition, and lays
+/// out a table rule's INSERT action as PostgreSQL does
+/// (`crate::rule_deparse`).
+pub fn rule_definition(cat: &Catalog, view: &str, rule: &RuleDef, pretty: bool) -> String {
     let (schema, name) = crate::schema::split(view);
     let target = if pretty && schema == "public" {
         name.to_string()
@@ -402,8 +512,13 @@ pub fn rule_definition(view: &str, rule: &RuleDef, pretty: bool) -> String {
         None => String::new(),
     };
     let instead = if rule.instead { " INSTEAD" } else { "" };
+    let table_rule = cat.tables.contains_key(view);
     let actions = match rule.actions.as_slice() {
         [] => " NOTHING".to_string(),
+        [one] if pretty && table_rule => match crate::rule_deparse::insert_action(one) {
+            Some(shown) => format!("  {shown}"),
+            None => format!("  {one}"),
+        },
         [one] => format!("  {one}"),
         many => format!(" ( {}; )", many.join(";\n ")),
     };
@@ -414,10 +529,21 @@ pub fn rule_definition(view: &str, rule: &RuleDef, pretty: bool) -> String {
     )
 }
 
-/// Every view rule with its view's catalog key, oid and its own oid (made
-/// from the view's oid and the rule's position: rules have no stored oid).
+/// Every rule with its relation's catalog key and oid and its own oid (made
+/// from the relation's oid and the rule's position: rules have no stored
+/// oid).
 pub fn catalog_rules(cat: &Catalog) -> Vec<(&str, i64, i64, &RuleDef)> {
     let mut out = Vec::new();
+    for t in cat.tables.values() {
+        let Some(rules) = cat.table_rules.get(&t.id) else {
+            continue;
+        };
+        let table_oid = crate::pg_catalog::table_oid(t);
+        for (i, r) in rules.rules.iter().enumerate() {
+            let oid = 1_000_000 + table_oid * 64 + i as i64;
+            out.push((t.name.as_str(), table_oid, oid, r));
+        }
+    }
     for v in cat.views.values() {
         let Some(view_oid) = crate::pg_catalog::relation_oid_by_key(cat, &v.name) else {
             continue;
@@ -464,7 +590,10 @@ pub fn pg_rules_rows(cat: &Catalog) -> Vec<Vec<(&'static str, crate::datum::Datu
                 ("schemaname", Datum::Text(schema.to_string())),
                 ("tablename", Datum::Text(name.to_string())),
                 ("rulename", Datum::Text(r.name.clone())),
-                ("definition", Datum::Text(rule_definition(view, r, false))),
+                (
+                    "definition",
+                    Datum::Text(rule_definition(cat, view, r, false)),
+                ),
             ]
         })
         .collect()

@@ -78,7 +78,15 @@ pub struct SearchPath {
     pub temp: Option<String>,
     /// Moves with the session's temporary objects (prepared plans re-bind).
     pub temp_generation: u64,
+    /// The database (SQL catalog) the session connected to: Borealis serves
+    /// its one database under the name a client asks for, and
+    /// current_database() and the catalog columns of information_schema
+    /// report that name.
+    pub database: String,
 }
+
+/// The database name a session has before its client names one.
+pub const DEFAULT_DATABASE: &str = "postgres";
 
 impl Default for SearchPath {
     fn default() -> SearchPath {
@@ -86,6 +94,7 @@ impl Default for SearchPath {
             listed: vec![PUBLIC.to_string()],
             temp: None,
             temp_generation: 0,
+            database: DEFAULT_DATABASE.to_string(),
         }
     }
 }
@@ -108,6 +117,7 @@ impl SearchPath {
             listed,
             temp,
             temp_generation: 0,
+            database: DEFAULT_DATABASE.to_string(),
         }
     }
 
@@ -711,6 +721,7 @@ pub fn with_search_path(base: Arc<Catalog>, path: &SearchPath) -> Arc<Catalog> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     path.listed.hash(&mut h);
     path.temp.hash(&mut h);
+    path.database.hash(&mut h);
     let mut c = (*base).clone();
     c.search_path = Arc::new(path.clone());
     // Prepared plans are cached per version: another path binds differently.

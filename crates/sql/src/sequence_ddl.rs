@@ -62,23 +62,23 @@ fn resolve_owner(catalog: &Catalog, owned_by: &OwnedBy) -> SqlResult<Option<(Str
         }
     };
     let Some(t) = catalog.tables.get(&table) else {
+        let index = catalog
+            .tables
+            .values()
+            .any(|t| t.index_names().any(|n| n == table));
+        if index || crate::pg_catalog::is_system_index(&table) {
+            return Err(SqlError::new(
+                "42809",
+                format!("sequence cannot be owned by relation \"{table}\""),
+            )
+            .with_detail("This operation is not supported for indexes."));
+        }
         // System catalogs live in pg_catalog; every sequence here in public.
         if crate::pg_catalog::is_system_relation(None, &table) {
             return Err(SqlError::new(
                 "55000",
                 "sequence must be in same schema as table it is linked to",
             ));
-        }
-        if catalog
-            .tables
-            .values()
-            .any(|t| t.index_names().any(|n| n == table))
-        {
-            return Err(SqlError::new(
-                "42809",
-                format!("sequence cannot be owned by relation \"{table}\""),
-            )
-            .with_detail("This operation is not supported for indexes."));
         }
         if catalog.sequences.contains_key(&table) || catalog.views.contains_key(&table) {
             return Err(SqlError::new(

@@ -290,13 +290,16 @@ pub(crate) fn parse_with(
     check_expression_depth(&tokens)?;
     crate::literal_junk::check_numeric_junk(sql, &tokens)?;
     crate::similar_substring::rewrite(&mut tokens);
+    crate::reloptions::strip_without_oids(&mut tokens);
     crate::user_types::rewrite_domain_not_null(&mut tokens);
     crate::descriptions::rewrite_function_signature(&mut tokens);
     crate::view_syntax::rewrite(&mut tokens);
     crate::array_assign::rewrite(&mut tokens);
+    crate::partition_key_syntax::rewrite(&mut tokens);
     crate::row_star::rewrite(&mut tokens);
     let tokens = crate::variadic_args::rewrite(tokens);
     let tokens = crate::column_storage::rewrite(tokens);
+    let tokens = session_ctas::mark_column_names(tokens);
     Parser::new(&dialect)
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .with_tokens_with_locations(tokens)
@@ -306,6 +309,8 @@ pub(crate) fn parse_with(
 
 #[path = "session_copy.rs"]
 mod session_copy;
+#[path = "session_copy_file.rs"]
+mod session_copy_file;
 #[path = "session_cursor.rs"]
 mod session_cursor;
 pub use session_cursor::{Cursor, Fetched, Streamed};
@@ -317,8 +322,12 @@ mod session_namespace;
 mod session_prepare;
 #[path = "session_privileges.rs"]
 mod session_privileges;
+#[path = "session_reindex.rs"]
+mod session_reindex;
 #[path = "session_routine.rs"]
 mod session_routine;
+#[path = "session_row_security.rs"]
+mod session_row_security;
 #[path = "session_rules.rs"]
 mod session_rules;
 #[path = "session_savepoint.rs"]
@@ -883,10 +892,10 @@ impl Session {
                 if_not_exists,
                 name,
                 sequence_options,
-            } => {
-                self.create_sequence(name, *if_not_exists, *temporary, false, sequence_options)
-                    .await
-            }
+            } => self
+                .create_sequence(name, *if_not_exists, *temporary, false, sequence_options)
+                .await
+                .map_err(|e| session_sequence::position_unknown_type(sql, e)),
             S::Drop {
                 object_type: ast::ObjectType::Sequence,
                 if_exists,
@@ -944,6 +953,8 @@ impl Session {
                 })
             }
             S::CreateType { .. }
+            | S::CreateOperator(_)
+            | S::DropOperator(_)
             | S::CreateDomain(_)
             | S::DropDomain(_)
             | S::AlterType(_)
@@ -954,6 +965,25 @@ impl Session {
                 Some(r) => r,
                 None => Err(SqlError::internal("type statement dispatch")),
             },
+            S::CreateOperatorClass(co) => {
+                let id = self.engine.alloc_table_id();
+                self.run_ddl("CREATE OPERATOR CLASS", |c| {
+                    crate::opclass::create_operator_class(c, co, id)
+                })
+                .await
+            }
+            S::DropOperatorClass(d) => {
+                let mut notices = Vec::new();
+                let r = self
+                    .run_ddl("DROP OPERATOR CLASS", |c| {
+                        let (change, n) = crate::opclass::drop_operator_class(c, d)?;
+                        notices = n;
+                        Ok(change)
+                    })
+                    .await;
+                self.notices.append(&mut notices);
+                r
+            }
             S::CreateIndex(ci) => {
                 self.run_ddl("CREATE INDEX", |c| ddl::create_index(c, ci))
                     .await
@@ -969,6 +999,13 @@ impl Session {
             }
             S::AlterTable(at) if crate::view::targets_view(&self.catalog(), at) => {
                 Box::pin(self.run_ddl("ALTER VIEW", |c| crate::view::alter_view(c, at))).await
+            }
+            S::AlterTable(at) if crate::row_security_ddl::switches(at).is_some() => {
+                let ops = crate::row_security_ddl::switches(at).unwrap_or_default();
+                self.alter_row_security(at, &ops).await
+            }
+            S::CreatePolicy(_) | S::AlterPolicy(_) | S::DropPolicy(_) => {
+                self.policy_statement(stmt).await
             }
             S::AlterTable(at) if self.is_sequence_rename(at) => {
                 self.rename_sequence_via_alter_table(at).await
@@ -1180,6 +1217,7 @@ impl Session {
         let Some(mut change) = f(&base)? else {
             return Ok(());
         };
+        crate::row_security_ddl::follow_tables(&base, &mut change)?;
         // The shared catalog carries no session's path.
         change.catalog.search_path = Default::default();
         let mut checked = Vec::new();
@@ -1199,7 +1237,13 @@ impl Session {
             engine.write_log.register_extra_snapshot(txn.id, snapshot);
             checked.push((b.table.id, snapshot));
             let mut ctx = Ctx::new(&engine, txn, snapshot, &[]);
-            let r = ctx.backfill_index(&b.table, &b.index, b.unique).await;
+            let mut r = Ok(());
+            if b.rebuild {
+                r = ctx.clear_index(&b.table, &b.index).await;
+            }
+            if r.is_ok() {
+                r = ctx.backfill_index(&b.table, &b.index, b.unique).await;
+            }
             ctx.finish();
             r?;
         }
@@ -1568,6 +1612,9 @@ impl Session {
 }
 
 pub(crate) fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Bound> {
+    if let Some(plan) = crate::table_rules::bind(b, stmt)? {
+        return Ok(Bound::InsteadOf(Box::new(plan)));
+    }
     if let Some(bound) = crate::view_dml::bind_through_view(b, stmt)? {
         return Ok(bound);
     }

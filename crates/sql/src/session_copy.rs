@@ -23,6 +23,8 @@ pub enum CopyStart {
         data: Vec<Vec<u8>>,
         tag: String,
     },
+    /// COPY with a server-side file: done, with its `COPY n` tag.
+    Finished { tag: String },
 }
 
 /// An open COPY FROM STDIN.
@@ -168,6 +170,8 @@ impl Session {
         }
         let r = if self.txn.as_ref().is_some_and(|t| t.failed) {
             Err(SqlError::in_failed_transaction())
+        } else if let Some(path) = stmt.file.clone() {
+            self.copy_with_file(stmt, path, sql).await
         } else if stmt.from {
             self.copy_in_start(stmt, sql)
         } else {
@@ -179,7 +183,11 @@ impl Session {
         Some(r)
     }
 
-    fn copy_in_start(&mut self, stmt: copy::CopyStmt, sql: &str) -> SqlResult<CopyStart> {
+    pub(super) fn copy_in_start(
+        &mut self,
+        stmt: copy::CopyStmt,
+        sql: &str,
+    ) -> SqlResult<CopyStart> {
         let CopySource::Table { name, columns } = stmt.source else {
             return Err(SqlError::syntax("COPY (query) FROM is not allowed"));
         };
@@ -191,6 +199,14 @@ impl Session {
             .cloned()
             .ok_or_else(|| SqlError::undefined_table(&name))?;
         self.check_copy_from(&catalog, &name)?;
+        // Rows copied in would skip the policies' WITH CHECK (PostgreSQL refuses too).
+        let user = catalog.rls_subject.user.clone();
+        if crate::row_security::governing(&catalog, &table, &user)?.is_some() {
+            return Err(
+                SqlError::new("0A000", "COPY FROM not supported with row-level security")
+                    .with_hint("Use INSERT statements instead."),
+            );
+        }
         let mut targets = Vec::new();
         for c in &columns {
             let i = table.column_index(c).ok_or_else(|| {
@@ -247,7 +263,7 @@ impl Session {
         })
     }
 
-    async fn copy_out(&mut self, stmt: copy::CopyStmt) -> SqlResult<CopyStart> {
+    pub(super) async fn copy_out(&mut self, stmt: copy::CopyStmt) -> SqlResult<CopyStart> {
         let query = match &stmt.source {
             CopySource::Query(q) => q.clone(),
             CopySource::Table { name, columns } => {
@@ -296,7 +312,7 @@ impl Session {
 
     /// Ends a COPY FROM without committing: its transaction rolls back (or,
     /// inside a block, is marked failed).
-    fn copy_abort(&mut self, st: CopyIn) {
+    pub(super) fn copy_abort(&mut self, st: CopyIn) {
         if st.autocommit {
             if let Some(t) = self.txn.take() {
                 self.engine.rollback(t);
@@ -318,6 +334,9 @@ impl Session {
                 Ok(())
             }
             Err(e) => {
+                if let Some(t) = self.txn.as_mut() {
+                    self.notices.append(&mut t.notices);
+                }
                 self.copy_abort(st);
                 Err(e)
             }
@@ -329,7 +348,13 @@ impl Session {
         let Some(mut st) = self.copy.take() else {
             return Err(SqlError::new("08P01", "no COPY in progress"));
         };
-        if let Err(e) = self.copy_process(&mut st, true).await {
+        let processed = self.copy_process(&mut st, true).await;
+        // What the rows' triggers raised (RAISE NOTICE) goes to the client
+        // with the COPY's outcome.
+        if let Some(t) = self.txn.as_mut() {
+            self.notices.append(&mut t.notices);
+        }
+        if let Err(e) = processed {
             self.copy_abort(st);
             return Err(e);
         }
@@ -534,6 +559,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn copy_from_stdout_routes_rows_and_reports_trigger_notices() {
+        let mut s = session().await;
+        run(
+            &mut s,
+            "create table dn (a int, b text) partition by list (a); \
+             create table dn1 (b text, a int); \
+             create function dn_f() returns trigger as $$begin raise notice 'b: %', new.b; \
+             return NULL; end$$ language plpgsql; \
+             create trigger dn_t before insert on dn1 for each row execute procedure dn_f(); \
+             alter table dn attach partition dn1 for values in (1)",
+        )
+        .await;
+        s.take_notices();
+        // FROM STDOUT reads from the client, as PostgreSQL's grammar allows.
+        let tag = copy_in(&mut s, "copy dn from stdout", &[b"1\tbaz\n1\tqux\n"])
+            .await
+            .expect("copy");
+        assert_eq!(tag, "COPY 0", "the trigger skipped both rows");
+        let notices: Vec<String> = s.take_notices().into_iter().map(|n| n.message).collect();
+        assert_eq!(notices, ["b: baz", "b: qux"]);
+        assert_eq!(one(run(&mut s, "select count(*) from dn").await), "0");
+    }
+
+    #[tokio::test]
     async fn copy_from_text_and_csv_with_defaults_and_constraints() {
         let mut s = session().await;
         run(
@@ -655,7 +704,9 @@ mod tests {
         for (sql, state) in [
             ("copy nosuch from stdin", "42P01"),
             ("copy u (nosuch) from stdin", "42703"),
-            ("copy u from '/etc/passwd'", "42501"),
+            // A superuser reads server files (`session_copy_file`): a
+            // relative path is refused.
+            ("copy u from 'passwd'", "42602"),
         ] {
             let e = b.copy(sql).await.unwrap().unwrap_err();
             assert_eq!(e.sqlstate, state, "{sql}");

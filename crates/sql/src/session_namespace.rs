@@ -19,6 +19,8 @@ pub(super) struct Namespace {
     pub(super) temp: super::session_temp::TempObjects,
     /// The last catalog view built (merging and re-pathing copy the catalog).
     view: std::sync::Mutex<Option<CatalogView>>,
+    /// The database name the client connected with (None: the default).
+    database: Option<String>,
 }
 
 /// A catalog view and what it was built from.
@@ -27,10 +29,18 @@ struct CatalogView {
     base: Arc<Catalog>,
     temp_generation: u64,
     path: SearchPath,
+    /// Row-level security's user and setting (`crate::row_security`).
+    subject: crate::row_security::Subject,
     view: Arc<Catalog>,
 }
 
 impl Session {
+    /// The database name the client connected with (the startup packet's
+    /// `database`): what current_database() and information_schema report.
+    pub fn set_database_name(&mut self, name: &str) {
+        self.namespace.database = Some(name.to_string());
+    }
+
     /// The search path statements of this session resolve names with.
     pub(super) fn search_path(&self) -> SearchPath {
         let setting = self
@@ -44,6 +54,9 @@ impl Session {
             .map(|(_, v)| v)
             .unwrap_or_else(|_| "postgres".into());
         let mut path = SearchPath::parse(&setting, &user, None);
+        if let Some(d) = &self.namespace.database {
+            path.database = d.clone();
+        }
         if let Some(s) = &self.namespace.creating_in {
             path.listed.insert(0, s.clone());
         }
@@ -59,6 +72,7 @@ impl Session {
             None => (self.engine.catalog(), true),
         };
         let path = self.search_path();
+        let subject = self.rls_subject();
         let generation = self.namespace.temp.generation();
         let mut cache = self
             .namespace
@@ -66,7 +80,10 @@ impl Session {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.as_ref().filter(|c| {
-            Arc::ptr_eq(&c.base, &base) && c.temp_generation == generation && c.path == path
+            Arc::ptr_eq(&c.base, &base)
+                && c.temp_generation == generation
+                && c.path == path
+                && c.subject == subject
         }) {
             return c.view.clone();
         }
@@ -81,10 +98,12 @@ impl Session {
             effective.temp_generation = generation;
         }
         let view = schema::with_search_path(merged, &effective);
+        let view = crate::row_security::with_subject(view, &subject);
         *cache = Some(CatalogView {
             base,
             temp_generation: generation,
             path,
+            subject,
             view: view.clone(),
         });
         view

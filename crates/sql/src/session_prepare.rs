@@ -24,15 +24,15 @@ const PREPARED_PER_SESSION_MAX: usize = 10_000;
 /// One PREPAREd statement.
 #[derive(Clone)]
 pub(super) struct SqlPrepared {
-    prepared: Prepared,
+    pub(super) prepared: Prepared,
     /// The parameter types, as casts spell them.
-    param_types: Vec<String>,
+    pub(super) param_types: Vec<String>,
 }
 
 /// The session's PREPAREd statements by name.
 pub(super) type SqlPreparedStatements = BTreeMap<String, SqlPrepared>;
 
-fn not_found(name: &str) -> SqlError {
+pub(super) fn not_found(name: &str) -> SqlError {
     SqlError::new(
         "26000",
         format!("prepared statement \"{name}\" does not exist"),
@@ -97,6 +97,27 @@ impl Session {
         let Some(entry) = self.sql_prepared.get(&name).cloned() else {
             return Err(not_found(&name));
         };
+        // Only the prepared statement itself may stream its rows.
+        let stream = self.take_stream_request();
+        // Boxed: these run statements through `dispatch`, which runs EXECUTE.
+        let values = Box::pin(self.sql_execute_arguments(&name, &entry, arguments, sql)).await;
+        self.cursors.stream_next = stream;
+        let values = values?;
+        // `execute_prepared` starts as a statement of its own would: this
+        // EXECUTE is not one left running.
+        self.statement_in_flight = false;
+        Box::pin(self.execute_prepared(&entry.prepared, &values)).await
+    }
+
+    /// The values EXECUTE passes to prepared statement `name` (`entry`):
+    /// checked against its parameter count, then computed.
+    pub(super) async fn sql_execute_arguments(
+        &mut self,
+        name: &str,
+        entry: &SqlPrepared,
+        arguments: &[ast::Expr],
+        sql: &str,
+    ) -> SqlResult<Vec<Option<String>>> {
         // A statement without parameters ignores EXECUTE's list, as in PostgreSQL.
         let arguments = if entry.param_types.is_empty() {
             &[]
@@ -114,16 +135,7 @@ impl Session {
                 arguments.len()
             )));
         }
-        // Only the prepared statement itself may stream its rows.
-        let stream = self.take_stream_request();
-        // Boxed: these run statements through `dispatch`, which runs EXECUTE.
-        let values = Box::pin(self.argument_values(arguments, &entry.param_types, sql)).await;
-        self.cursors.stream_next = stream;
-        let values = values?;
-        // `execute_prepared` starts as a statement of its own would: this
-        // EXECUTE is not one left running.
-        self.statement_in_flight = false;
-        Box::pin(self.execute_prepared(&entry.prepared, &values)).await
+        Box::pin(self.argument_values(arguments, &entry.param_types, sql)).await
     }
 
     /// EXECUTE's arguments in text form, each cast to its parameter's type.

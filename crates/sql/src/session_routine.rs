@@ -37,12 +37,17 @@ impl Session {
                 or_replace,
                 mut def,
             } => {
-                routine_ddl::resolve_row_type(&self.catalog(), &mut def.returns)?;
+                let notices = routine_ddl::resolve_user_types(&self.catalog(), &mut def)?;
                 let id = self.engine.alloc_table_id();
-                self.run_ddl("CREATE FUNCTION", |c| {
-                    routine_ddl::create_function(c, or_replace, &def, id).map(Some)
-                })
-                .await
+                let out = self
+                    .run_ddl("CREATE FUNCTION", |c| {
+                        routine_ddl::create_function(c, or_replace, &def, id).map(Some)
+                    })
+                    .await;
+                if out.is_ok() {
+                    self.notices.extend(notices);
+                }
+                out
             }
             RoutineStatement::DropFunction {
                 if_exists,
@@ -52,9 +57,32 @@ impl Session {
                 let mut notices = Vec::new();
                 let out = self
                     .run_ddl("DROP FUNCTION", |c| {
+                        // Argument types named by user types resolve now;
+                        // IF EXISTS skips a name whose type does not exist.
+                        let mut resolved = Vec::with_capacity(items.len());
+                        for (name, args) in &items {
+                            let types = args
+                                .as_ref()
+                                .map(|a| {
+                                    a.iter()
+                                        .map(|x| routine_ddl::resolve_arg_type(c, x))
+                                        .collect::<SqlResult<Vec<_>>>()
+                                })
+                                .transpose();
+                            match types {
+                                Ok(t) => resolved.push((name.clone(), t)),
+                                Err(e) if if_exists && e.sqlstate == "42704" => {
+                                    let mut n =
+                                        SqlError::new("00000", format!("{}, skipping", e.message));
+                                    n.severity = "NOTICE";
+                                    notices.push(n);
+                                }
+                                Err(e) => return Err(e),
+                            }
+                        }
                         let (change, n) =
-                            routine_ddl::drop_functions(c, if_exists, cascade, &items)?;
-                        notices = n;
+                            routine_ddl::drop_functions(c, if_exists, cascade, &resolved)?;
+                        notices.extend(n);
                         Ok(change)
                     })
                     .await;

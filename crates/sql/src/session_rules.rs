@@ -35,10 +35,13 @@ impl Session {
                 let catalog = self.catalog();
                 let relation = catalog.resolve_key(&relation);
                 if let Some(view) = catalog.views.get(&relation) {
-                    crate::rules::check_rule(&catalog, view, &rule)?;
+                    crate::rules::check_rule(&catalog, &relation, &view.columns, &rule)?;
+                } else if let Some(t) = catalog.tables.get(&relation) {
+                    let columns: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+                    crate::rules::check_rule(&catalog, &relation, &columns, &rule)?;
                 }
                 self.run_ddl("CREATE RULE", |c| {
-                    if c.views.contains_key(&relation) {
+                    if c.views.contains_key(&relation) || c.tables.contains_key(&relation) {
                         crate::privileges::require_relation_owner(c, &user, &relation)?;
                     }
                     crate::rules::create_rule(c, or_replace, &relation, &rule).map(Some)
@@ -54,7 +57,7 @@ impl Session {
                 let mut skipped = false;
                 let out = self
                     .run_ddl("DROP RULE", |c| {
-                        if c.views.contains_key(&relation) {
+                        if c.views.contains_key(&relation) || c.tables.contains_key(&relation) {
                             crate::privileges::require_relation_owner(c, &user, &relation)?;
                         }
                         let change = crate::rules::drop_rule(c, &relation, &name, if_exists)?;

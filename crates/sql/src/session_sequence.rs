@@ -5,14 +5,25 @@
 
 use super::*;
 use crate::sequence_stmt::{self, SequenceStatement};
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Token;
 
 /// `Some` if `sql` is one of the statements this module runs (with its
 /// syntax error, if any), for the extended protocol's Parse.
 pub(super) fn check_special(sql: &str) -> Option<SqlResult<()>> {
+    if let Some(r) = crate::reindex::recognize(sql) {
+        return Some(r.map(|_| ()));
+    }
+    if super::session_ctas::is_create_table_as_execute(sql) {
+        return Some(Ok(()));
+    }
     if let Some(r) = crate::rules::recognise(sql) {
         return Some(r.map(|_| ()));
     }
     if let Some(r) = crate::routine::ddl::recognise(sql) {
+        return Some(r.map(|_| ()));
+    }
+    if let Some(r) = crate::casts::recognise(sql) {
         return Some(r.map(|_| ()));
     }
     if let Some(r) = crate::roles::recognise(sql) {
@@ -24,8 +35,37 @@ pub(super) fn check_special(sql: &str) -> Option<SqlResult<()>> {
     sequence_stmt::recognise(sql).map(|r| r.map(|_| ()))
 }
 
+/// Points an unknown-type error of `CREATE SEQUENCE ... AS name` at the
+/// type name, as PostgreSQL does (the options carry no source spans).
+pub(super) fn position_unknown_type(sql: &str, e: SqlError) -> SqlError {
+    if e.sqlstate != "42704" || e.position.is_some() {
+        return e;
+    }
+    let Some(name) = e.message.split('"').nth(1).map(str::to_string) else {
+        return e;
+    };
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return e;
+    };
+    let words = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect::<Vec<_>>();
+    let at = words
+        .windows(2)
+        .find_map(|w| match (&w[0].token, &w[1].token) {
+            (Token::Word(kw), Token::Word(ty))
+                if kw.keyword == Keyword::AS && crate::statement_tokens::ident(ty) == name =>
+            {
+                crate::binder::span_position(sql, w[1].span)
+            }
+            _ => None,
+        });
+    e.at(at)
+}
+
 /// PostgreSQL's NOTICE for an IF [NOT] EXISTS that skipped.
-fn skipped_notice(sqlstate: &'static str, message: String) -> SqlError {
+pub(super) fn skipped_notice(sqlstate: &'static str, message: String) -> SqlError {
     let mut n = SqlError::new(sqlstate, message);
     n.severity = "NOTICE";
     n
@@ -52,6 +92,8 @@ fn split_if_special(sql: &str) -> Option<Vec<&str>> {
         "trigger",
         "rule",
         "do",
+        "reindex",
+        "execute",
     ]
     .iter()
     .any(|k| lower.contains(k))
@@ -219,6 +261,16 @@ impl Session {
         &mut self,
         sql: &str,
     ) -> Option<SqlResult<StatementOutput>> {
+        let ours = match Box::pin(self.reindex(sql)).await {
+            Some(r) => Some(r),
+            None => Box::pin(self.create_table_as_execute(sql)).await,
+        };
+        if let Some(r) = ours {
+            if r.is_err() {
+                self.fail_block();
+            }
+            return Some(r);
+        }
         if let Some(r) = crate::rules::recognise(sql) {
             return Some(self.rule_statement(r).await);
         }
@@ -227,6 +279,9 @@ impl Session {
         }
         if let Some(r) = crate::routine::ddl::recognise(sql) {
             return Some(self.routine_statement(r).await);
+        }
+        if let Some(r) = crate::casts::recognise(sql) {
+            return Some(self.cast_statement(r).await);
         }
         if let Some(c) = crate::privileges::recognise_owner_change(sql) {
             return Some(self.owner_statement(c).await);

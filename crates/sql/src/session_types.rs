@@ -1,11 +1,14 @@
 //! Statements on user-defined types (`crate::user_types`): CREATE TYPE,
-//! ALTER TYPE, DROP TYPE, CREATE DOMAIN, DROP DOMAIN, run as DDL with the
-//! NOTICEs PostgreSQL sends for what IF [NOT] EXISTS skipped.
+//! ALTER TYPE, DROP TYPE, CREATE DOMAIN, DROP DOMAIN, on casts between
+//! types (`crate::casts`): CREATE CAST, DROP CAST, and on operators
+//! (`crate::user_operators`): CREATE OPERATOR, DROP OPERATOR, run as DDL
+//! with the NOTICEs PostgreSQL sends for what IF [NOT] EXISTS skipped.
 
 use sqlparser::ast;
 
 use super::{Session, StatementOutput};
-use crate::error::SqlResult;
+use crate::casts::CastStatement;
+use crate::error::{SqlError, SqlResult};
 use crate::user_types;
 
 impl Session {
@@ -23,6 +26,21 @@ impl Session {
             } => {
                 self.run_ddl("CREATE TYPE", |c| {
                     user_types::create_type(c, name, representation.as_ref())
+                })
+                .await
+            }
+            S::CreateOperator(co) => {
+                let id = self.engine.alloc_table_id();
+                self.run_ddl("CREATE OPERATOR", |c| {
+                    crate::user_operators::create_operator(c, co, id).map(Some)
+                })
+                .await
+            }
+            S::DropOperator(d) => {
+                self.run_ddl("DROP OPERATOR", |c| {
+                    let (change, n) = crate::user_operators::drop_operators(c, d)?;
+                    notices = n;
+                    Ok(change)
                 })
                 .await
             }
@@ -58,5 +76,59 @@ impl Session {
         };
         self.notices.extend(notices);
         Some(out)
+    }
+
+    /// Runs a recognised CREATE CAST / DROP CAST (or reports its syntax error).
+    pub(super) async fn cast_statement(
+        &mut self,
+        stmt: SqlResult<CastStatement>,
+    ) -> SqlResult<StatementOutput> {
+        if self.txn.as_ref().is_some_and(|t| t.failed) {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let r = match stmt {
+            Err(e) => Err(e),
+            Ok(s) => self.run_cast_statement(s).await,
+        };
+        if r.is_err() {
+            self.fail_block();
+        }
+        if self.txn.is_none() {
+            self.settings.end_transaction(r.is_ok());
+        }
+        r
+    }
+
+    async fn run_cast_statement(&mut self, stmt: CastStatement) -> SqlResult<StatementOutput> {
+        match stmt {
+            CastStatement::Create {
+                source,
+                target,
+                method,
+                context,
+            } => {
+                let id = self.engine.alloc_table_id();
+                self.run_ddl("CREATE CAST", |c| {
+                    crate::casts::create_cast(c, &source, &target, &method, context, id).map(Some)
+                })
+                .await
+            }
+            CastStatement::Drop {
+                if_exists,
+                source,
+                target,
+            } => {
+                let mut notice = None;
+                let out = self
+                    .run_ddl("DROP CAST", |c| {
+                        let (change, n) = crate::casts::drop_cast(c, if_exists, &source, &target)?;
+                        notice = n;
+                        Ok(change)
+                    })
+                    .await;
+                self.notices.extend(notice);
+                out
+            }
+        }
     }
 }

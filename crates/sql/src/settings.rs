@@ -35,6 +35,8 @@ const KNOWN: &[(&str, &str)] = &[
     ("max_identifier_length", "63"),
     // SET ROLE (checked by the session); `none`: current_user is the session user.
     ("role", "none"),
+    // Row-level security: off makes a query it would affect fail.
+    ("row_security", "on"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("server_version", "15.0"),

@@ -307,6 +307,7 @@ mod tests {
             stats: None,
             partitioning: Default::default(),
             inheritance: Default::default(),
+            unlogged: false,
         }
     }
 

@@ -15,6 +15,16 @@ use std::sync::Arc;
 
 pub type TxnId = u64;
 
+/// The 32-bit transaction id clients see (`xmin`, `xmax`,
+/// `pg_current_xact_id()`) of transaction `id`: from 3 on (0, 1 and 2 are
+/// PostgreSQL's invalid, bootstrap and frozen ids), wrapping as xids do.
+/// Transaction ids restart with the engine, so after a restart an id can
+/// repeat one that wrote an older row version.
+pub fn client_xid(id: TxnId) -> u32 {
+    const NORMAL_XIDS: u64 = u32::MAX as u64 - 2;
+    (id % NORMAL_XIDS) as u32 + 3
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isolation {
     ReadCommitted,
@@ -54,6 +64,10 @@ pub struct Txn {
     pub snapshot: Option<Lsn>,
     /// Pending mutations (None = delete), applied as one commit group at COMMIT.
     pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Rows of heap-ordered tables this transaction updated: old row key ->
+    /// the key of the new version (published to the `WriteLog` at commit,
+    /// so a transaction that waited for the old key finds the row).
+    pub moved_rows: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Row/index keys locked by this transaction.
     pub locks: Vec<Vec<u8>>,
     pub used_sequences: bool,
@@ -92,6 +106,7 @@ pub struct Txn {
 pub struct Savepoint {
     pub name: String,
     pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub moved_rows: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Locks taken after the savepoint are `locks[locks_len..]`.
     pub locks_len: usize,
     pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
@@ -123,6 +138,7 @@ impl Txn {
         self.savepoints.push(Savepoint {
             name,
             writes: self.writes.clone(),
+            moved_rows: self.moved_rows.clone(),
             locks_len: self.locks.len(),
             tables_written: self.tables_written.clone(),
             ddl,
@@ -150,6 +166,7 @@ impl Txn {
         self.savepoints.truncate(i + 1);
         let sp = &self.savepoints[i];
         self.writes = sp.writes.clone();
+        self.moved_rows = sp.moved_rows.clone();
         self.tables_written = sp.tables_written.clone();
         let released = self.locks.split_off(sp.locks_len.min(self.locks.len()));
         let mut created = Vec::new();
@@ -193,6 +210,7 @@ impl Txn {
             isolation,
             snapshot: None,
             writes: BTreeMap::new(),
+            moved_rows: BTreeMap::new(),
             locks: Vec::new(),
             used_sequences: false,
             explicit,
@@ -307,7 +325,9 @@ impl LockManager {
 }
 
 /// Which commit last wrote each key, for keys written while some snapshot
-/// that could care was open. Pruned below the oldest open snapshot.
+/// that could care was open, and where committed UPDATEs moved rows of
+/// heap-ordered tables (old key -> new key). Pruned below the oldest open
+/// snapshot.
 #[derive(Default)]
 pub struct WriteLog {
     state: Mutex<WriteLogState>,
@@ -316,6 +336,8 @@ pub struct WriteLog {
 #[derive(Default)]
 struct WriteLogState {
     last: HashMap<Vec<u8>, Lsn>,
+    /// Old row key -> (new row key, commit that moved it).
+    moved: HashMap<Vec<u8>, (Vec<u8>, Lsn)>,
     snapshots: HashMap<TxnId, Lsn>,
     /// Last commit that wrote rows of each table (by table id).
     tables: HashMap<u32, Lsn>,
@@ -361,6 +383,32 @@ impl WriteLog {
             }
         }
     }
+    /// Rows a commit at `lsn` moved to new keys (UPDATE of a heap-ordered
+    /// table); call before the commit's locks are released.
+    pub fn record_moves(&self, moves: &BTreeMap<Vec<u8>, Vec<u8>>, lsn: Lsn) {
+        if moves.is_empty() {
+            return;
+        }
+        if let Ok(mut s) = self.state.lock() {
+            for (old, new) in moves {
+                s.moved.insert(old.clone(), (new.clone(), lsn));
+            }
+            if s.moved.len() > WRITE_LOG_PRUNE_AT {
+                let oldest = s.snapshots.values().min().copied().unwrap_or(Lsn::MAX);
+                s.moved.retain(|_, (_, l)| *l > oldest);
+            }
+        }
+    }
+
+    /// Where a committed UPDATE moved the row at `key`, if one did while a
+    /// snapshot that could still see `key` was open.
+    pub fn moved_to(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.moved.get(key).map(|(new, _)| new.clone()))
+    }
+
     pub fn record_tables<'a>(&self, tables: impl Iterator<Item = &'a u32>, lsn: Lsn) {
         if let Ok(mut s) = self.state.lock() {
             for t in tables {
@@ -389,6 +437,14 @@ impl WriteLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_xids_skip_the_special_ids_and_wrap() {
+        assert_eq!(client_xid(0), 3);
+        assert_eq!(client_xid(1), 4);
+        assert_eq!(client_xid(u32::MAX as u64 - 3), u32::MAX);
+        assert_eq!(client_xid(u32::MAX as u64 - 2), 3);
+    }
 
     #[tokio::test]
     async fn second_locker_waits_for_release() {

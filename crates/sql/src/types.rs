@@ -56,10 +56,27 @@ pub enum SqlType {
     /// `Datum::Bits`; the typmod is the length (-1: any, as a B'…' literal).
     Bit,
     VarBit,
+    /// The geometric types (`crate::geometry`), held as `Datum::Geo`.
+    Point,
+    Lseg,
+    GeoBox,
+    Path,
+    Polygon,
+    Circle,
+    Line,
+    /// money: cents as `Datum::Money` (`crate::money`).
+    Money,
     /// An anonymous row (`record`, OID 2249): `ROW(...)` before context
     /// gives it a composite type, or a whole-row reference; held like a
     /// composite value.
     Record,
+    /// A user-defined base type (CREATE TYPE name (INPUT = ..., OUTPUT =
+    /// ...)), by type OID; values are held as the datum of the built-in
+    /// type whose I/O routines its input and output functions are
+    /// (`crate::base_types`).
+    Base(u32),
+    /// cstring: the pseudo-type of I/O functions' text, held as `Datum::Text`.
+    Cstring,
 }
 
 /// Element type of a one-dimensional array type.
@@ -90,6 +107,14 @@ pub enum Elem {
     Enum(u32),
     /// A user-defined composite type, by type OID.
     Composite(u32),
+    /// Geometric types (box aside: its arrays use `;` between elements) and money.
+    Point,
+    Lseg,
+    Path,
+    Polygon,
+    Circle,
+    Line,
+    Money,
 }
 
 impl Elem {
@@ -118,6 +143,13 @@ impl Elem {
             Elem::Name => SqlType::Name,
             Elem::Enum(oid) => SqlType::Enum(oid),
             Elem::Composite(oid) => SqlType::Composite(oid),
+            Elem::Point => SqlType::Point,
+            Elem::Lseg => SqlType::Lseg,
+            Elem::Path => SqlType::Path,
+            Elem::Polygon => SqlType::Polygon,
+            Elem::Circle => SqlType::Circle,
+            Elem::Line => SqlType::Line,
+            Elem::Money => SqlType::Money,
         }
     }
 
@@ -147,8 +179,18 @@ impl Elem {
             SqlType::Name => Elem::Name,
             SqlType::Enum(oid) => Elem::Enum(oid),
             SqlType::Composite(oid) => Elem::Composite(oid),
+            SqlType::Point => Elem::Point,
+            SqlType::Lseg => Elem::Lseg,
+            SqlType::Path => Elem::Path,
+            SqlType::Polygon => Elem::Polygon,
+            SqlType::Circle => Elem::Circle,
+            SqlType::Line => Elem::Line,
+            SqlType::Money => Elem::Money,
             SqlType::Record
+            | SqlType::Base(_)
+            | SqlType::Cstring
             | SqlType::PgLsn
+            | SqlType::GeoBox
             | SqlType::Bit
             | SqlType::VarBit
             | SqlType::Unknown
@@ -182,6 +224,13 @@ impl Elem {
             Elem::Oid => 1028,
             Elem::Name => 1003,
             Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_oid(oid),
+            Elem::Point => 1017,
+            Elem::Lseg => 1018,
+            Elem::Path => 1019,
+            Elem::Polygon => 1027,
+            Elem::Circle => 719,
+            Elem::Line => 629,
+            Elem::Money => 791,
         }
     }
 
@@ -209,6 +258,13 @@ impl Elem {
             Elem::Oid => "oid[]",
             Elem::Name => "name[]",
             Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_display_name(oid),
+            Elem::Point => "point[]",
+            Elem::Lseg => "lseg[]",
+            Elem::Path => "path[]",
+            Elem::Polygon => "polygon[]",
+            Elem::Circle => "circle[]",
+            Elem::Line => "line[]",
+            Elem::Money => "money[]",
         }
     }
 
@@ -236,6 +292,13 @@ impl Elem {
             Elem::Oid => "_oid",
             Elem::Name => "_name",
             Elem::Enum(oid) | Elem::Composite(oid) => crate::user_types::array_typname(oid),
+            Elem::Point => "_point",
+            Elem::Lseg => "_lseg",
+            Elem::Path => "_path",
+            Elem::Polygon => "_polygon",
+            Elem::Circle => "_circle",
+            Elem::Line => "_line",
+            Elem::Money => "_money",
         }
     }
 
@@ -262,6 +325,13 @@ impl Elem {
             3807 => Elem::Jsonb,
             1028 => Elem::Oid,
             1003 => Elem::Name,
+            1017 => Elem::Point,
+            1018 => Elem::Lseg,
+            1019 => Elem::Path,
+            1027 => Elem::Polygon,
+            719 => Elem::Circle,
+            629 => Elem::Line,
+            791 => Elem::Money,
             other => return crate::user_types::elem_of_array_oid(other),
         })
     }
@@ -299,6 +369,11 @@ pub enum Category {
     User,
     /// Bit strings (PostgreSQL's category 'V').
     BitString,
+    /// point, path, box, ... (PostgreSQL's category 'G').
+    Geometric,
+    /// money (in PostgreSQL's category 'N', but with none of the numeric
+    /// types' implicit casts, so kept apart here).
+    Money,
 }
 
 impl SqlType {
@@ -329,11 +404,20 @@ impl SqlType {
             SqlType::Oid => 26,
             SqlType::Name => 19,
             SqlType::InternalChar => 18,
-            SqlType::Enum(oid) | SqlType::Composite(oid) => oid,
+            SqlType::Enum(oid) | SqlType::Composite(oid) | SqlType::Base(oid) => oid,
             SqlType::Record => 2249,
+            SqlType::Cstring => 2275,
             SqlType::PgLsn => 3220,
             SqlType::Bit => 1560,
             SqlType::VarBit => 1562,
+            SqlType::Point => 600,
+            SqlType::Lseg => 601,
+            SqlType::Path => 602,
+            SqlType::GeoBox => 603,
+            SqlType::Polygon => 604,
+            SqlType::Line => 628,
+            SqlType::Circle => 718,
+            SqlType::Money => 790,
         }
     }
 
@@ -364,11 +448,21 @@ impl SqlType {
             19 => SqlType::Name,
             18 => SqlType::InternalChar,
             2249 => SqlType::Record,
+            2275 => SqlType::Cstring,
             3220 => SqlType::PgLsn,
             1560 => SqlType::Bit,
             1562 => SqlType::VarBit,
+            600 => SqlType::Point,
+            601 => SqlType::Lseg,
+            602 => SqlType::Path,
+            603 => SqlType::GeoBox,
+            604 => SqlType::Polygon,
+            628 => SqlType::Line,
+            718 => SqlType::Circle,
+            790 => SqlType::Money,
             other if crate::user_types::is_enum_oid(other) => SqlType::Enum(other),
             other if crate::user_types::is_composite_oid(other) => SqlType::Composite(other),
+            other if crate::user_types::is_base_oid(other) => SqlType::Base(other),
             _ => return Elem::from_oid(oid).map(SqlType::Array),
         })
     }
@@ -401,11 +495,22 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "\"char\"",
-            SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid),
+            SqlType::Enum(oid) | SqlType::Composite(oid) | SqlType::Base(oid) => {
+                crate::user_types::display_name(oid)
+            }
             SqlType::Record => "record",
+            SqlType::Cstring => "cstring",
             SqlType::PgLsn => "pg_lsn",
             SqlType::Bit => "bit",
             SqlType::VarBit => "bit varying",
+            SqlType::Point => "point",
+            SqlType::Lseg => "lseg",
+            SqlType::GeoBox => "box",
+            SqlType::Path => "path",
+            SqlType::Polygon => "polygon",
+            SqlType::Circle => "circle",
+            SqlType::Line => "line",
+            SqlType::Money => "money",
         }
     }
 
@@ -437,11 +542,22 @@ impl SqlType {
             SqlType::Oid => "oid",
             SqlType::Name => "name",
             SqlType::InternalChar => "char",
-            SqlType::Enum(oid) | SqlType::Composite(oid) => crate::user_types::display_name(oid),
+            SqlType::Enum(oid) | SqlType::Composite(oid) | SqlType::Base(oid) => {
+                crate::user_types::display_name(oid)
+            }
             SqlType::Record => "record",
+            SqlType::Cstring => "cstring",
             SqlType::PgLsn => "pg_lsn",
             SqlType::Bit => "bit",
             SqlType::VarBit => "varbit",
+            SqlType::Point => "point",
+            SqlType::Lseg => "lseg",
+            SqlType::GeoBox => "box",
+            SqlType::Path => "path",
+            SqlType::Polygon => "polygon",
+            SqlType::Circle => "circle",
+            SqlType::Line => "line",
+            SqlType::Money => "money",
         }
     }
 
@@ -471,8 +587,16 @@ impl SqlType {
             SqlType::Array(_) | SqlType::Int2Vector => Category::Array,
             SqlType::Enum(_) => Category::Enum,
             SqlType::Composite(_) | SqlType::Record => Category::Composite,
-            SqlType::PgLsn => Category::User,
+            SqlType::PgLsn | SqlType::Base(_) | SqlType::Cstring => Category::User,
             SqlType::Bit | SqlType::VarBit => Category::BitString,
+            SqlType::Point
+            | SqlType::Lseg
+            | SqlType::GeoBox
+            | SqlType::Path
+            | SqlType::Polygon
+            | SqlType::Circle
+            | SqlType::Line => Category::Geometric,
+            SqlType::Money => Category::Money,
         }
     }
 
@@ -643,6 +767,7 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
             }
         }
         DataType::Uuid => plain(SqlType::Uuid),
+        DataType::GeometricType(kind) => plain(geometric_type(*kind)),
         // bit alone is bit(1); bit varying alone has no limit.
         DataType::Bit(n) => bit_type(SqlType::Bit, Some(n.unwrap_or(1))),
         DataType::BitVarying(n) | DataType::VarBit(n) => bit_type(SqlType::VarBit, *n),
@@ -699,6 +824,15 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
                 "name" => plain(SqlType::Name),
                 "pg_lsn" => plain(SqlType::PgLsn),
                 "varbit" => plain(SqlType::VarBit),
+                "cstring" => plain(SqlType::Cstring),
+                "point" => plain(SqlType::Point),
+                "lseg" => plain(SqlType::Lseg),
+                "box" => plain(SqlType::GeoBox),
+                "path" => plain(SqlType::Path),
+                "polygon" => plain(SqlType::Polygon),
+                "circle" => plain(SqlType::Circle),
+                "line" => plain(SqlType::Line),
+                "money" => plain(SqlType::Money),
                 _ => Err(SqlError::new(
                     "42704",
                     format!("type \"{n}\" does not exist"),
@@ -706,6 +840,20 @@ pub fn from_ast(dt: &DataType) -> SqlResult<ColType> {
             }
         }
         other => Err(SqlError::unsupported(format!("type {other}"))),
+    }
+}
+
+/// The type of sqlparser's geometric type keyword (`point '(1,2)'`).
+fn geometric_type(kind: sqlparser::ast::GeometricTypeKind) -> SqlType {
+    use sqlparser::ast::GeometricTypeKind as K;
+    match kind {
+        K::Point => SqlType::Point,
+        K::Line => SqlType::Line,
+        K::LineSegment => SqlType::Lseg,
+        K::GeometricBox => SqlType::GeoBox,
+        K::GeometricPath => SqlType::Path,
+        K::Polygon => SqlType::Polygon,
+        K::Circle => SqlType::Circle,
     }
 }
 
@@ -766,6 +914,10 @@ mod tests {
             SqlType::Name,
             SqlType::InternalChar,
             SqlType::Array(Elem::Oid),
+            SqlType::Point,
+            SqlType::Path,
+            SqlType::GeoBox,
+            SqlType::Money,
         ] {
             assert_eq!(SqlType::from_oid(t.oid()), Some(t));
         }

@@ -87,6 +87,13 @@ pub enum UserTypeKind {
     Composite {
         fields: Vec<CompositeField>,
     },
+    /// CREATE TYPE name; a placeholder that functions may name until
+    /// CREATE TYPE name (...) completes it (`crate::base_types`).
+    Shell,
+    /// CREATE TYPE name (INPUT = ..., OUTPUT = ...).
+    Base(crate::base_types::BaseTypeDef),
+    /// CREATE TYPE name AS RANGE (...): catalog entry only.
+    Range(crate::base_types::RangeTypeDef),
 }
 
 /// One user-defined type as stored in the catalog.
@@ -101,14 +108,14 @@ impl UserTypeDef {
     pub fn labels(&self) -> &[EnumLabel] {
         match &self.kind {
             UserTypeKind::Enum { labels } => labels,
-            UserTypeKind::Domain(_) | UserTypeKind::Composite { .. } => &[],
+            _ => &[],
         }
     }
 
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             UserTypeKind::Domain(d) => Some(d),
-            UserTypeKind::Enum { .. } | UserTypeKind::Composite { .. } => None,
+            _ => None,
         }
     }
 
@@ -116,7 +123,7 @@ impl UserTypeDef {
     pub fn fields(&self) -> Option<&[CompositeField]> {
         match &self.kind {
             UserTypeKind::Composite { fields } => Some(fields),
-            UserTypeKind::Enum { .. } | UserTypeKind::Domain(_) => None,
+            _ => None,
         }
     }
 
@@ -126,6 +133,9 @@ impl UserTypeDef {
             UserTypeKind::Domain(d) => d.base,
             UserTypeKind::Enum { .. } => SqlType::Enum(self.oid).plain(),
             UserTypeKind::Composite { .. } => SqlType::Composite(self.oid).plain(),
+            UserTypeKind::Shell | UserTypeKind::Base(_) | UserTypeKind::Range(_) => {
+                SqlType::Base(self.oid).plain()
+            }
         }
     }
 
@@ -218,6 +228,16 @@ fn name_with(oid: u32, f: impl Fn(&str) -> String) -> &'static str {
     intern(&mut r, f(&def.name))
 }
 
+/// A base type, complete or shell (`SqlType::Base`).
+pub fn is_base_oid(oid: u32) -> bool {
+    lookup(oid).is_some_and(|d| {
+        matches!(
+            d.kind,
+            UserTypeKind::Shell | UserTypeKind::Base(_) | UserTypeKind::Range(_)
+        )
+    })
+}
+
 pub fn is_enum_oid(oid: u32) -> bool {
     lookup(oid).is_some_and(|d| matches!(d.kind, UserTypeKind::Enum { .. }))
 }
@@ -239,6 +259,7 @@ pub fn check_column_domain(domain: Option<u32>, value: Datum) -> SqlResult<Datum
         sequence_used: &sequence_used,
         read_only: true,
         now: 0,
+        xid: 0,
         settings: None,
     };
     check_domain(oid, value, &env)
@@ -313,7 +334,7 @@ pub fn elem_of_array_oid(oid: u32) -> Option<Elem> {
     match lookup(base)?.kind {
         UserTypeKind::Enum { .. } => Some(Elem::Enum(base)),
         UserTypeKind::Composite { .. } => Some(Elem::Composite(base)),
-        UserTypeKind::Domain(_) => None,
+        _ => None,
     }
 }
 
@@ -356,6 +377,29 @@ pub fn compare_labels(oid: u32, a: &str, b: &str) -> std::cmp::Ordering {
 
 /// The type a name denotes: a user type of the catalog or a built-in one.
 pub fn resolve(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
+    let ty = resolve_allowing_shell(catalog, dt)?;
+    if let SqlType::Base(oid) = ty.ty {
+        match catalog
+            .types
+            .values()
+            .find(|t| t.oid == oid)
+            .map(|t| &t.kind)
+        {
+            Some(UserTypeKind::Shell) => {
+                return Err(crate::base_types::shell_error(display_name(oid)))
+            }
+            Some(UserTypeKind::Range(_)) => {
+                return Err(SqlError::unsupported("values of range types"))
+            }
+            _ => {}
+        }
+    }
+    Ok(ty)
+}
+
+/// [`resolve`], where a shell type or a range type may be named (function
+/// signatures, CREATE CAST).
+pub fn resolve_allowing_shell(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
     match dt {
         ast::DataType::Custom(name, mods) if mods.is_empty() => {
             if let Some(def) = user_type(catalog, name) {
@@ -380,7 +424,28 @@ pub fn resolve(catalog: &Catalog, dt: &ast::DataType) -> SqlResult<ColType> {
         }
         _ => {}
     }
-    crate::types::from_ast(dt)
+    crate::types::from_ast(dt).or_else(|e| table_row_type(catalog, dt, e))
+}
+
+/// A name no type has: the row type of the table of that name, if any
+/// (`crate::table_row_type`); `missing` otherwise.
+fn table_row_type(catalog: &Catalog, dt: &ast::DataType, missing: SqlError) -> SqlResult<ColType> {
+    let (name, array) = match dt {
+        ast::DataType::Custom(name, mods) if mods.is_empty() => (name, false),
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => match inner.as_ref() {
+            ast::DataType::Custom(name, mods) if mods.is_empty() => (name, true),
+            _ => return Err(missing),
+        },
+        _ => return Err(missing),
+    };
+    match crate::table_row_type::resolve(catalog, name)? {
+        Some(row) if array => Ok(SqlType::Array(Elem::Composite(row.ty.oid())).plain()),
+        Some(row) => Ok(row),
+        None => Err(missing),
+    }
 }
 
 /// The domain a type name denotes, if any.
@@ -470,6 +535,22 @@ fn type_name_taken(catalog: &Catalog, name: &str) -> bool {
         || catalog.views.contains_key(name)
 }
 
+/// 42710 if `name` is taken by a type (or a relation, whose row type it is).
+pub fn check_name_free(catalog: &Catalog, name: &str) -> SqlResult<()> {
+    if type_name_taken(catalog, name) {
+        return Err(SqlError::new(
+            "42710",
+            format!("type \"{name}\" already exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// A fresh type OID (see the module comment).
+pub fn fresh_oid(catalog: &Catalog) -> u32 {
+    new_oid(catalog)
+}
+
 fn new_oid(catalog: &Catalog) -> u32 {
     let taken = |o: u32| catalog.types.values().any(|t| t.oid.abs_diff(o) < OID_SPAN);
     let state = std::collections::hash_map::RandomState::new();
@@ -515,10 +596,17 @@ pub fn create_type(
         Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
             return create_composite(catalog, tname, attributes).map(Some)
         }
-        _ => {
-            return Err(SqlError::unsupported(
-                "CREATE TYPE other than AS ENUM or AS (...)",
-            ))
+        None => {
+            let def = crate::base_types::create_shell(catalog, tname)?;
+            return put(catalog, def, None).map(Some);
+        }
+        Some(ast::UserDefinedTypeRepresentation::SqlDefinition { options }) => {
+            let def = crate::base_types::create_base(catalog, tname, options)?;
+            return put(catalog, def, None).map(Some);
+        }
+        Some(ast::UserDefinedTypeRepresentation::Range { options }) => {
+            let def = crate::base_types::create_range(catalog, tname, options)?;
+            return put(catalog, def, None).map(Some);
         }
     };
     if type_name_taken(catalog, &tname) {
@@ -574,6 +662,12 @@ fn create_composite(
             return Err(SqlError::new(
                 "42701",
                 format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        if crate::ddl::is_unknown_pseudo_type(&a.data_type) {
+            return Err(SqlError::new(
+                "42P16",
+                format!("column \"{name}\" has pseudo-type unknown"),
             ));
         }
         fields.push(CompositeField {
@@ -890,7 +984,15 @@ enum Dependent {
         composite_attr: Option<String>,
     },
     /// A function taking or returning the type (its signature).
-    Function { signature: String },
+    Function {
+        signature: String,
+        name: String,
+        oid: u32,
+    },
+    /// A cast from or to the type.
+    Cast(Arc<crate::casts::CastDef>),
+    /// An operator over the type (or yielding it).
+    Operator(Arc<crate::user_operators::OperatorDef>),
 }
 
 impl Dependent {
@@ -904,16 +1006,20 @@ impl Dependent {
                 composite_attr: Some(attr),
             } => format!("column {attr} of composite type {name} depends on type {tname}"),
             Dependent::Type { name, .. } => format!("type {name} depends on type {tname}"),
-            Dependent::Function { signature } => {
+            Dependent::Function { signature, .. } => {
                 format!("function {signature} depends on type {tname}")
+            }
+            Dependent::Cast(c) => format!("{} depends on type {tname}", c.describe()),
+            Dependent::Operator(o) => {
+                format!("operator {} depends on type {tname}", o.signature())
             }
         }
     }
 }
 
-/// Columns, domains, composite types and functions that use the type
-/// `oid`: types first, then functions, then columns, each group in name
-/// order.
+/// Columns, domains, composite types, functions and casts that use the
+/// type `oid`: types first (in name order), then functions and casts (in
+/// creation order), then columns (in name order).
 fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
     let mut out = Vec::new();
     let mut types: Vec<&Arc<UserTypeDef>> = catalog.types.values().collect();
@@ -934,6 +1040,7 @@ fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
             }
         }
     }
+    let mut routines = Vec::new();
     for overloads in catalog.functions.values() {
         for f in overloads {
             use crate::routine::Returns;
@@ -945,12 +1052,31 @@ fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
                 Returns::Trigger | Returns::Void => false,
             };
             if returns || f.args.iter().any(|a| type_uses(a.ty.ty, oid)) {
-                out.push(Dependent::Function {
+                routines.push(Dependent::Function {
                     signature: f.signature(),
+                    name: f.name.clone(),
+                    oid: f.oid,
                 });
             }
         }
     }
+    routines.extend(
+        crate::casts::casts_of_type(catalog, oid)
+            .into_iter()
+            .map(Dependent::Cast),
+    );
+    routines.extend(
+        crate::user_operators::operators_of_type(catalog, oid)
+            .into_iter()
+            .map(Dependent::Operator),
+    );
+    routines.sort_by_key(|d| match d {
+        Dependent::Function { oid, .. } => *oid,
+        Dependent::Cast(c) => c.oid,
+        Dependent::Operator(o) => o.oid,
+        _ => 0,
+    });
+    out.extend(routines);
     let mut tables: Vec<_> = catalog.tables.values().collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
     for t in tables {
@@ -969,7 +1095,7 @@ fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
 /// Whether a value of type `ty` is, or is an array of, the user type `oid`.
 fn type_uses(ty: SqlType, oid: u32) -> bool {
     match ty {
-        SqlType::Enum(o) | SqlType::Composite(o) => o == oid,
+        SqlType::Enum(o) | SqlType::Composite(o) | SqlType::Base(o) => o == oid,
         SqlType::Array(Elem::Enum(o) | Elem::Composite(o)) => o == oid,
         _ => false,
     }
@@ -1031,10 +1157,40 @@ pub fn drop_types(
                             "DROP TYPE ... CASCADE of a type columns use",
                         ))
                     }
-                    Dependent::Function { .. } => {
-                        return Err(SqlError::unsupported(
-                            "DROP TYPE ... CASCADE of a type functions use",
-                        ))
+                    Dependent::Function {
+                        signature,
+                        name,
+                        oid,
+                    } => {
+                        cascaded.push(format!("drop cascades to function {signature}"));
+                        let calling = crate::routine::ddl::remove_function(
+                            &mut next,
+                            &name,
+                            oid,
+                            &mut mutations,
+                        )?;
+                        cascaded.extend(
+                            calling
+                                .into_iter()
+                                .map(|what| format!("drop cascades to {what}")),
+                        );
+                    }
+                    Dependent::Operator(o) => {
+                        let key = (o.name.clone(), o.left.map_or(0, |t| t.oid()), o.right.oid());
+                        if next.operators.remove(&key).is_some() {
+                            cascaded.push(format!("drop cascades to operator {}", o.signature()));
+                            mutations.push(crate::user_operators::delete_mutation(&o));
+                        }
+                    }
+                    Dependent::Cast(c) => {
+                        if next
+                            .casts
+                            .remove(&(c.source.oid(), c.target.oid()))
+                            .is_some()
+                        {
+                            cascaded.push(format!("drop cascades to {}", c.describe()));
+                            mutations.push(crate::casts::mutation(c.source, c.target, None)?);
+                        }
                     }
                     Dependent::Type {
                         name,
@@ -1161,6 +1317,10 @@ pub fn pg_type_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
             if let Some(e) = &d.default {
                 row.push(("typdefault", t(e)));
             }
+            out.push(row);
+            continue;
+        }
+        if let Some(row) = crate::base_types::pg_type_row(def) {
             out.push(row);
             continue;
         }

@@ -363,3 +363,83 @@ async fn composite_types_roll_back_and_survive_a_restart() {
         "a \"q\""
     );
 }
+
+#[tokio::test]
+async fn tables_have_a_row_type_of_their_name() {
+    let e = memory_engine().await;
+    let mut s = e.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE pt (a int, b text, c int)", "CREATE TABLE"),
+            ("ALTER TABLE pt DROP COLUMN c", "ALTER TABLE"),
+            ("INSERT INTO pt VALUES (1,'x'), (2,'y z')", "INSERT 0 2"),
+            // The current columns: the dropped one is no field.
+            (
+                "SELECT row(1,'a')::pt, '(2,\"b c\")'::pt, CAST(row(3,null) AS pt), pg_typeof(row(1,'a')::pt)",
+                "(1,a)|(2,\"b c\")|(3,)|pt",
+            ),
+            (
+                "SELECT (row(1,'a')::pt).b, row(1,'a')::pt = '(1,a)'::pt, row(1,'a')::pt < row(2,'a')::pt",
+                "a|t|t",
+            ),
+            (
+                "SELECT '(1,2,3)'::pt",
+                "ERROR 22P02: malformed record literal: \"(1,2,3)\"",
+            ),
+            ("SELECT array[row(1,'a')::pt]::pt[]", "{\"(1,a)\"}"),
+            ("SELECT pt FROM pt WHERE pt = row(2,'y z')::pt", "(2,\"y z\")"),
+            // A whole-row reference has the table's row type.
+            (
+                "SELECT pg_typeof(pt), (pt).b FROM pt WHERE a = 2",
+                "pt|y z",
+            ),
+            ("CREATE SCHEMA s", "CREATE SCHEMA"),
+            ("CREATE TABLE s.q (x int)", "CREATE TABLE"),
+            ("SELECT row(5)::s.q, '(6)'::s.q", "(5)|(6)"),
+            (
+                "CREATE TYPE pt AS (z int)",
+                "ERROR 42710: type \"pt\" already exists",
+            ),
+            (
+                "SELECT row(1)::nosuch",
+                "ERROR 42704: type \"nosuch\" does not exist",
+            ),
+            ("CREATE TABLE holder (id int, p pt)", "CREATE TABLE"),
+            ("INSERT INTO holder VALUES (1, row(7,'h'))", "INSERT 0 1"),
+            ("SELECT p, (p).b FROM holder", "(7,h)|h"),
+            // A partitioned table's row type in its partition key.
+            (
+                "CREATE TABLE rp (a int, b int) PARTITION BY LIST ((row(a, b)::rp))",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE TABLE rp1 PARTITION OF rp FOR VALUES IN ('(1,2)'::rp)",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE TABLE rp2 PARTITION OF rp FOR VALUES IN ('(2,4)'::rp)",
+                "CREATE TABLE",
+            ),
+            ("INSERT INTO rp VALUES (1,2), (2,4)", "INSERT 0 2"),
+            (
+                "SELECT tableoid::regclass, * FROM rp WHERE row(a,b)::rp = '(1,2)'::rp",
+                "rp1|1|2",
+            ),
+            (
+                "CREATE TABLE wp (a int, b int) PARTITION BY LIST ((wp))",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE TABLE wp1 PARTITION OF wp FOR VALUES IN ('(1,2)')",
+                "CREATE TABLE",
+            ),
+            ("INSERT INTO wp VALUES (1,2)", "INSERT 0 1"),
+            (
+                "SELECT tableoid::regclass, * FROM wp WHERE wp = '(1,2)'::wp",
+                "wp1|1|2",
+            ),
+        ],
+    )
+    .await;
+}

@@ -471,3 +471,31 @@ async fn create_table_schema_and_persistence() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn returning_names_a_temporary_table_by_its_alias_only() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            (
+                "CREATE TEMP TABLE foo (f1 serial, f2 text, f3 int DEFAULT 42)",
+                "CREATE TABLE",
+            ),
+            (
+                "INSERT INTO foo AS bar DEFAULT VALUES RETURNING foo.*",
+                "ERROR 42P01: invalid reference to FROM-clause entry for table \"foo\"",
+            ),
+            (
+                "INSERT INTO foo AS bar DEFAULT VALUES RETURNING bar.f3",
+                "42",
+            ),
+            (
+                "UPDATE foo AS u SET f2 = 'x' RETURNING foo.f1",
+                "ERROR 42P01: invalid reference to FROM-clause entry for table \"foo\"",
+            ),
+        ],
+    )
+    .await;
+}

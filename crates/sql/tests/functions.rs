@@ -295,3 +295,35 @@ async fn functions_survive_restart() {
     let mut s = engine.session();
     check(&mut s, &[("SELECT twice(21)", "42")]).await;
 }
+
+#[tokio::test]
+async fn errors_inside_sql_builtins_carry_their_context() {
+    let mut s = session().await;
+    for (sql, context) in [
+        (
+            "SELECT log(-12.34)",
+            Some("SQL function \"log\" statement 1"),
+        ),
+        (
+            "SELECT log10(0.0)",
+            Some("SQL function \"log10\" statement 1"),
+        ),
+        (
+            "SELECT SUBSTRING('abcdefg' SIMILAR 'a*#\"%#\"g*#\"x' ESCAPE '#')",
+            Some("SQL function \"substring\" statement 1"),
+        ),
+        // PostgreSQL's internal functions add none.
+        ("SELECT log(10, 0.0)", None),
+        ("SELECT ln(-1.0)", None),
+    ] {
+        let err = s
+            .execute_simple(sql)
+            .await
+            .pop()
+            .expect("a result")
+            .expect_err(sql);
+        assert_eq!(err.context_text(), context, "{sql}");
+    }
+    let ok = s.execute_simple("SELECT log(1000.0), log10(100)").await;
+    assert!(ok.iter().all(Result::is_ok));
+}

@@ -871,3 +871,447 @@ async fn catalogs_describe_partitioned_tables_and_partitions() {
         ["f|1", "f|1"]
     );
 }
+
+/// The hash partitions of `t` with modulus 4, remainders 0..3.
+async fn four_hash_partitions(s: &mut Session, t: &str) {
+    for r in 0..4 {
+        exec(
+            s,
+            &format!(
+                "CREATE TABLE {t}_{r} PARTITION OF {t} FOR VALUES WITH (MODULUS 4, REMAINDER {r})"
+            ),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn hash_keys_route_through_a_user_operator_class() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE FUNCTION noop_hash(value int4, seed int8) RETURNS int8 AS $$ SELECT value + seed $$ LANGUAGE sql STRICT IMMUTABLE",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE OPERATOR CLASS noop_ops FOR TYPE int4 USING hash AS OPERATOR 1 =, FUNCTION 2 noop_hash(int4, int8)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE hp (a int) PARTITION BY HASH (a noop_ops)",
+    )
+    .await;
+    four_hash_partitions(&mut s, "hp").await;
+    exec(
+        &mut s,
+        "INSERT INTO hp SELECT g FROM generate_series(1, 10) g",
+    )
+    .await;
+    // value + seed: the remainder is the value's own (mod 4), as in PostgreSQL.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT tableoid::regclass, count(*) FROM hp GROUP BY 1 ORDER BY 1"
+        )
+        .await,
+        vec!["hp_0|2", "hp_1|3", "hp_2|3", "hp_3|2"]
+    );
+    exec(&mut s, "INSERT INTO hp_0 VALUES (12)").await;
+    let e = fails(&mut s, "INSERT INTO hp_0 VALUES (11)").await;
+    assert_eq!(
+        e.message,
+        "new row for relation \"hp_0\" violates partition constraint"
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT pg_get_partkeydef('hp'::regclass)").await,
+        vec!["HASH (a noop_ops)"]
+    );
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT opcname FROM pg_opclass WHERE opcname = 'noop_ops'"
+        )
+        .await,
+        vec!["noop_ops"]
+    );
+    let e = fails(&mut s, "DROP OPERATOR CLASS noop_ops USING hash").await;
+    assert_eq!(e.sqlstate, "2BP01");
+    exec(&mut s, "DROP TABLE hp").await;
+    exec(&mut s, "DROP OPERATOR CLASS noop_ops USING hash").await;
+    let e = fails(&mut s, "DROP OPERATOR CLASS noop_ops USING hash").await;
+    assert_eq!(
+        e.message,
+        "operator class \"noop_ops\" does not exist for access method \"hash\""
+    );
+}
+
+#[tokio::test]
+async fn operator_classes_survive_a_restart() {
+    let store = Arc::new(MemStore::new());
+    {
+        let mut s = Engine::open(store.clone()).await.expect("engine").session();
+        exec(
+            &mut s,
+            "CREATE FUNCTION len_hash(value text, seed int8) RETURNS int8 AS $$ SELECT length(value)::int8 $$ LANGUAGE sql STRICT IMMUTABLE",
+        )
+        .await;
+        exec(
+            &mut s,
+            "CREATE OPERATOR CLASS len_ops FOR TYPE text USING hash AS OPERATOR 1 =, FUNCTION 2 len_hash(text, int8)",
+        )
+        .await;
+        exec(
+            &mut s,
+            "CREATE TABLE ht (t text) PARTITION BY HASH (t len_ops)",
+        )
+        .await;
+        four_hash_partitions(&mut s, "ht").await;
+    }
+    let mut s = Engine::open(store).await.expect("reopen").session();
+    exec(&mut s, "INSERT INTO ht VALUES ('a'), ('bb'), ('cccc')").await;
+    assert_eq!(
+        rows(&mut s, "SELECT tableoid::regclass, t FROM ht ORDER BY t").await,
+        vec!["ht_0|a", "ht_1|bb", "ht_3|cccc"]
+    );
+    let e = fails(
+        &mut s,
+        "CREATE OPERATOR CLASS len_ops FOR TYPE text USING hash AS OPERATOR 1 =",
+    )
+    .await;
+    assert_eq!(e.sqlstate, "42710");
+}
+
+#[tokio::test]
+async fn partition_keys_name_built_in_classes_and_collations() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE TABLE kp (a int, c text, d text) PARTITION BY RANGE (a oid_ops, c collate \"default\", d collate \"C\")",
+    )
+    .await;
+    assert_eq!(
+        rows(&mut s, "SELECT pg_get_partkeydef('kp'::regclass)").await,
+        vec!["RANGE (a oid_ops, c, d COLLATE \"C\")"]
+    );
+    exec(
+        &mut s,
+        "CREATE TABLE kq (a int) PARTITION BY LIST (a int4_ops)",
+    )
+    .await;
+    assert_eq!(
+        rows(&mut s, "SELECT pg_get_partkeydef('kq'::regclass)").await,
+        vec!["LIST (a)"]
+    );
+    let e = fails(
+        &mut s,
+        "CREATE TABLE kr (a int) PARTITION BY LIST (a point_ops)",
+    )
+    .await;
+    assert_eq!(
+        e.message,
+        "operator class \"point_ops\" does not exist for access method \"btree\""
+    );
+    let e = fails(
+        &mut s,
+        "CREATE TABLE kr (a int) PARTITION BY HASH (a text_ops)",
+    )
+    .await;
+    assert_eq!(
+        e.message,
+        "operator class \"text_ops\" does not accept data type integer"
+    );
+}
+
+#[tokio::test]
+async fn overlap_errors_point_where_postgres_points() {
+    let mut s = session().await;
+    exec(&mut s, "CREATE TABLE r2 (a int) PARTITION BY RANGE (a)").await;
+    exec(
+        &mut s,
+        "CREATE TABLE r2_1 PARTITION OF r2 FOR VALUES FROM (1) TO (10)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE r2_2 PARTITION OF r2 FOR VALUES FROM (20) TO (30)",
+    )
+    .await;
+    // In the gap after 10: the upper bound runs into r2_2.
+    let sql = "CREATE TABLE f PARTITION OF r2 FOR VALUES FROM (10) TO (30)";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(
+        e.message,
+        "partition \"f\" would overlap partition \"r2_2\""
+    );
+    assert_eq!(e.position, Some(sql.find("30").map_or(0, |i| i as u32 + 1)));
+    exec(
+        &mut s,
+        "CREATE TABLE r3 (a int, b int) PARTITION BY RANGE (a, b)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE r3_1 PARTITION OF r3 FOR VALUES FROM (1, 10) TO (1, MAXVALUE)",
+    )
+    .await;
+    let sql = "CREATE TABLE f PARTITION OF r3 FOR VALUES FROM (1, 10) TO (1, 20)";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(
+        e.position,
+        Some(sql.find("(1,").map_or(0, |i| i as u32 + 2))
+    );
+    exec(
+        &mut s,
+        "CREATE TABLE r3_0 PARTITION OF r3 FOR VALUES FROM (1, 1) TO (1, 10)",
+    )
+    .await;
+    // The lower bound (1, 10) ends r3_0 and starts r3_1: PostgreSQL decides
+    // on the second column and points at its value.
+    let sql = "CREATE TABLE f PARTITION OF r3 FOR VALUES FROM (1, 10) TO (1, 20)";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(
+        e.message,
+        "partition \"f\" would overlap partition \"r3_1\""
+    );
+    assert_eq!(
+        e.position,
+        Some(sql.find("10)").map_or(0, |i| i as u32 + 1))
+    );
+    exec(&mut s, "CREATE TABLE r3_d PARTITION OF r3 DEFAULT").await;
+    let sql = "CREATE TABLE fail_default_part PARTITION OF r3 DEFAULT";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(
+        e.position,
+        Some(sql.rfind("DEFAULT").map_or(0, |i| i as u32 + 1))
+    );
+}
+
+#[tokio::test]
+async fn key_functions_inlined_by_postgres_route_rows() {
+    let mut s = session().await;
+    // Not marked IMMUTABLE, but PostgreSQL inlines it to a + 1.
+    exec(
+        &mut s,
+        "CREATE FUNCTION plus_one(a int) RETURNS int AS $$ SELECT a + 1 $$ LANGUAGE sql",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE fp (a int) PARTITION BY RANGE (plus_one(a))",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE fp_1 PARTITION OF fp FOR VALUES FROM (0) TO (10)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE fp_2 PARTITION OF fp FOR VALUES FROM (10) TO (20)",
+    )
+    .await;
+    exec(&mut s, "INSERT INTO fp VALUES (3), (9), (15)").await;
+    assert_eq!(
+        rows(&mut s, "SELECT tableoid::regclass, a FROM fp ORDER BY a").await,
+        vec!["fp_1|3", "fp_2|9", "fp_2|15"]
+    );
+}
+
+#[tokio::test]
+async fn upsert_reaches_a_partition_with_its_own_column_order() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE TABLE ut (a int PRIMARY KEY, b text) PARTITION BY LIST (a)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE ut_1 PARTITION OF ut FOR VALUES IN (1)",
+    )
+    .await;
+    exec(&mut s, "CREATE TABLE ut_2 (b text, a int PRIMARY KEY)").await;
+    exec(
+        &mut s,
+        "ALTER TABLE ut ATTACH PARTITION ut_2 FOR VALUES IN (2)",
+    )
+    .await;
+    exec(&mut s, "INSERT INTO ut VALUES (1, 'Boo'), (2, 'Zoo')").await;
+    assert_eq!(
+        rows(
+            &mut s,
+            "INSERT INTO ut VALUES (1, 'x'), (2, 'y') ON CONFLICT (a) DO UPDATE SET b = excluded.b || ut.b RETURNING *",
+        )
+        .await,
+        vec!["1|xBoo", "2|yZoo"]
+    );
+    assert_eq!(
+        rows(&mut s, "SELECT tableoid::regclass, a, b FROM ut ORDER BY a").await,
+        vec!["ut_1|1|xBoo", "ut_2|2|yZoo"]
+    );
+}
+
+#[tokio::test]
+async fn a_before_row_trigger_cannot_move_a_row_out_of_its_partition() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE TABLE bt (a int, b text) PARTITION BY LIST (a)",
+    )
+    .await;
+    exec(&mut s, "CREATE TABLE bt1 PARTITION OF bt FOR VALUES IN (1)").await;
+    exec(
+        &mut s,
+        "CREATE FUNCTION bump() RETURNS trigger AS $$ BEGIN new.a := 2; RETURN new; END $$ LANGUAGE plpgsql",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TRIGGER bump BEFORE INSERT ON bt1 FOR EACH ROW EXECUTE PROCEDURE bump()",
+    )
+    .await;
+    for sql in [
+        "INSERT INTO bt VALUES (1, 'hi')",
+        "INSERT INTO bt1 VALUES (1, 'hi')",
+    ] {
+        let e = fails(&mut s, sql).await;
+        assert_eq!(
+            e.message,
+            "new row for relation \"bt1\" violates partition constraint"
+        );
+        assert_eq!(e.detail.as_deref(), Some("Failing row contains (2, hi)."));
+    }
+}
+
+#[tokio::test]
+async fn key_functions_stay_and_bounds_print_as_postgres() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE FUNCTION p1(a int) RETURNS int AS $$ SELECT a + 1 $$ LANGUAGE sql",
+    )
+    .await;
+    exec(&mut s, "CREATE TABLE kf (a int) PARTITION BY RANGE (p1(a))").await;
+    let e = fails(&mut s, "DROP FUNCTION p1(int)").await;
+    assert_eq!(
+        e.message,
+        "cannot drop function p1(integer) because other objects depend on it"
+    );
+    assert_eq!(
+        e.detail.as_deref(),
+        Some("table kf depends on function p1(integer)")
+    );
+    exec(&mut s, "CREATE TABLE bp (a bool) PARTITION BY LIST (a)").await;
+    exec(
+        &mut s,
+        "CREATE TABLE bp_t PARTITION OF bp FOR VALUES IN (true)",
+    )
+    .await;
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'bp_t'"
+        )
+        .await,
+        vec!["FOR VALUES IN (true)"]
+    );
+    exec(&mut s, "CREATE TABLE ap (a int[]) PARTITION BY LIST (a)").await;
+    exec(
+        &mut s,
+        "CREATE TABLE ap12 PARTITION OF ap FOR VALUES IN ('{1}', '{2}')",
+    )
+    .await;
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT pg_get_partition_constraintdef('ap12'::regclass)"
+        )
+        .await,
+        vec!["((a IS NOT NULL) AND ((a = '{1}'::integer[]) OR (a = '{2}'::integer[])))"]
+    );
+    exec(&mut s, "INSERT INTO ap VALUES ('{2}')").await;
+    assert_eq!(
+        rows(&mut s, "SELECT tableoid::regclass FROM ap").await,
+        vec!["ap12"]
+    );
+}
+
+#[tokio::test]
+async fn bound_errors_point_at_the_offending_value() {
+    let mut s = session().await;
+    exec(&mut s, "CREATE TABLE lp (a int) PARTITION BY LIST (a)").await;
+    let sql = "CREATE TABLE f PARTITION OF lp FOR VALUES IN ((select 1))";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(e.message, "cannot use subquery in partition bound");
+    assert_eq!(
+        e.position,
+        Some(sql.find("(select").map_or(0, |i| i as u32 + 1))
+    );
+    let sql = "CREATE TABLE f PARTITION OF lp FOR VALUES IN ((1+1) collate \"POSIX\")";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(e.message, "collations are not supported by type integer");
+    assert_eq!(
+        e.position,
+        Some(sql.find("collate").map_or(0, |i| i as u32 + 1))
+    );
+    exec(
+        &mut s,
+        "CREATE TABLE mp (a int, b int, c int) PARTITION BY RANGE (a, b, c)",
+    )
+    .await;
+    let sql = "CREATE TABLE f PARTITION OF mp FOR VALUES FROM (10, 6, minvalue) TO (10, maxvalue, minvalue)";
+    let e = fails(&mut s, sql).await;
+    assert_eq!(
+        e.message,
+        "every bound following MAXVALUE must also be MAXVALUE"
+    );
+    assert_eq!(
+        e.position,
+        Some(sql.rfind("minvalue").map_or(0, |i| i as u32 + 1))
+    );
+}
+
+#[tokio::test]
+async fn a_values_row_calling_a_set_returning_function_inserts_its_rows() {
+    let mut s = session().await;
+    exec(&mut s, "CREATE TABLE sv (a int) PARTITION BY HASH (a)").await;
+    four_hash_partitions(&mut s, "sv").await;
+    exec(&mut s, "INSERT INTO sv VALUES (generate_series(1, 10))").await;
+    assert_eq!(
+        rows(&mut s, "SELECT count(*), sum(a) FROM sv").await,
+        vec!["10|55"]
+    );
+    // Where PostgreSQL 15's hashint4extended puts 1..10 under modulus 4.
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT tableoid::regclass, count(*) FROM sv GROUP BY 1 ORDER BY 1"
+        )
+        .await,
+        vec!["sv_0|1", "sv_1|4", "sv_2|1", "sv_3|4"]
+    );
+}
+
+#[tokio::test]
+async fn byte_order_collations_are_accepted_others_refused() {
+    let mut s = session().await;
+    exec(
+        &mut s,
+        "CREATE TABLE cm (a text COLLATE \"C\", b text COLLATE \"C\") PARTITION BY RANGE (a)",
+    )
+    .await;
+    exec(
+        &mut s,
+        "CREATE TABLE cm1 PARTITION OF cm (a COLLATE \"POSIX\") FOR VALUES FROM ('a') TO ('m')",
+    )
+    .await;
+    exec(&mut s, "INSERT INTO cm VALUES ('b', 'x')").await;
+    assert_eq!(
+        rows(&mut s, "SELECT tableoid::regclass FROM cm").await,
+        vec!["cm1"]
+    );
+    let e = fails(&mut s, "CREATE TABLE cx (a text COLLATE \"de_DE\")").await;
+    assert_eq!(e.sqlstate, "0A000");
+}

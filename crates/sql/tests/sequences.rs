@@ -590,3 +590,60 @@ async fn unlogged_sequences_are_recorded_and_switchable() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn sequence_catalog_functions_and_errors() {
+    let e = Engine::open(Arc::new(MemStore::new())).await.unwrap();
+    let mut s = e.session();
+    let err = s
+        .execute_simple("CREATE SEQUENCE sx AS nosuchtype")
+        .await
+        .pop()
+        .expect("a result")
+        .expect_err("an unknown type");
+    assert_eq!(err.message, "type \"nosuchtype\" does not exist");
+    assert_eq!(err.position, Some(23), "points at the type name");
+    for (sql, want) in [
+        (
+            "CREATE SEQUENCE sx OWNED BY pg_class_oid_index.oid",
+            "ERROR 42809: sequence cannot be owned by relation \"pg_class_oid_index\"",
+        ),
+        (
+            "CREATE SEQUENCE s4 INCREMENT -1 AS smallint CACHE 5 CYCLE",
+            "CREATE SEQUENCE",
+        ),
+        (
+            "SELECT * FROM pg_sequence_parameters('s4'::regclass)",
+            "-1|-32768|-1|-1|t|5|21",
+        ),
+        (
+            "SELECT p.maximum_value, x.data_type FROM pg_sequence_parameters('s4') p, \
+             pg_sequence_parameters('s4') AS x",
+            "-1|21",
+        ),
+        ("CREATE TABLE t (a int)", "CREATE TABLE"),
+        (
+            "SELECT * FROM pg_sequence_parameters('t'::regclass)",
+            "ERROR 42809: \"t\" is not a sequence",
+        ),
+        (
+            "SELECT sequence_catalog, sequence_name FROM information_schema.sequences",
+            "postgres|s4",
+        ),
+    ] {
+        assert_eq!(run(&mut s, sql).await, want, "{sql}");
+    }
+    // A session that connected to another database name reports it.
+    let mut named = e.session();
+    named.set_database_name("regression");
+    assert_eq!(
+        run(
+            &mut named,
+            "SELECT current_database(), sequence_catalog FROM information_schema.sequences; \
+             SELECT datname FROM pg_database; \
+             SELECT DISTINCT table_catalog FROM information_schema.columns WHERE table_name = 't'"
+        )
+        .await,
+        "regression|regression\nregression\nregression"
+    );
+}

@@ -157,6 +157,23 @@ pub const PASSWORD: &str = "test-password";
 
 /// tokio-postgres settings for the superuser of the cluster on `port`
 /// (password `PASSWORD`); the caller adds SSL mode and other options.
+/// psql (unaligned, tuples only, stop on error) as a login role.
+pub fn psql_as(port: u16, user: &str, password: &str, sql: &str) -> Output {
+    Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={port} user={user} dbname=postgres sslmode=require connect_timeout=5"
+        ))
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .env("PGPASSWORD", password)
+        .output()
+        .expect("run psql")
+}
+
+/// A process's output as trimmed text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_string()
+}
+
 pub fn superuser_config(port: u16) -> tokio_postgres::Config {
     let mut config = tokio_postgres::Config::new();
     config

@@ -12,9 +12,9 @@ impl<'a> Binder<'a> {
         scope: &Scope,
     ) -> SqlResult<Option<(Vec<Expr>, Vec<OutColumn>)>> {
         let Some(items) = items else { return Ok(None) };
-        // The executor passes each row followed by its table's oid.
+        // The executor passes each row followed by its table's oid, xmin and xmax.
         let wildcard_scope = scope;
-        let with_oid = self.scope_with_tableoid(scope);
+        let with_oid = self.returning_scope(scope);
         let scope = &with_oid;
         let mut exprs = Vec::new();
         let mut cols = Vec::new();
@@ -79,8 +79,8 @@ impl<'a> Binder<'a> {
                         if qualifier.is_some() && c.qualifier != qualifier {
                             continue;
                         }
-                        // A FROM relation's `tableoid` is hidden from `*`.
-                        if c.name == "tableoid"
+                        // A FROM relation's system columns are hidden from `*`.
+                        if system_columns::is_system_column(&c.name)
                             && self
                                 .using_hidden
                                 .contains(&(c.qualifier.clone(), c.name.clone()))
@@ -122,6 +122,27 @@ impl<'a> Binder<'a> {
         out
     }
 
+    /// RETURNING's scope: `scope_with_tableoid`, then the row version's
+    /// `xmin` and `xmax` (`system_columns`) when the statement names one,
+    /// after a `tableoid` slot either way.
+    fn returning_scope(&self, scope: &Scope) -> Scope {
+        let mut out = self.scope_with_tableoid(scope);
+        if !system_columns::names_row_version_column(self.sql) {
+            return out;
+        }
+        let qualifier = scope.cols.first().and_then(|c| c.qualifier.clone());
+        if out.cols.len() == scope.cols.len() {
+            out.cols.push(ScopeCol {
+                qualifier: qualifier.clone(),
+                name: "tableoid".into(),
+                ty: SqlType::Int8.plain(),
+            });
+        }
+        out.cols
+            .extend(system_columns::row_version_scope(qualifier));
+        out
+    }
+
     pub fn checks(&mut self, t: &TableDef) -> SqlResult<Vec<(String, Expr)>> {
         let scope = Scope::of_table(t, &t.name);
         let mut out = Vec::new();
@@ -158,8 +179,7 @@ impl<'a> Binder<'a> {
         let alias = match &ins.table_alias {
             Some(a) => {
                 let alias = ident_name(&a.alias);
-                self.aliased_tables
-                    .push((table.name.clone(), alias.clone()));
+                self.note_alias_name(&table.name, alias.clone());
                 alias
             }
             None => table.name.clone(),
@@ -210,7 +230,9 @@ impl<'a> Binder<'a> {
             None => InsertSource::Values(vec![vec![None; table.columns.len()]]),
             Some(q) => match q.body.as_ref() {
                 ast::SetExpr::Values(values)
-                    if q.order_by.is_none() && q.limit_clause.is_none() =>
+                    if q.order_by.is_none()
+                        && q.limit_clause.is_none()
+                        && srf_values_as_select(values).is_none() =>
                 {
                     let mut rows = Vec::new();
                     for r in &values.rows {
@@ -243,8 +265,14 @@ impl<'a> Binder<'a> {
                     }
                     InsertSource::Values(rows)
                 }
-                _ => {
-                    let plan = self.bind_query(q)?;
+                body => {
+                    // One VALUES row calling a set-returning function is a
+                    // SELECT of its expressions, as in PostgreSQL.
+                    let select = match body {
+                        ast::SetExpr::Values(v) => srf_values_as_select(v).transpose()?,
+                        _ => None,
+                    };
+                    let plan = self.bind_query(select.as_ref().unwrap_or(q))?;
                     if plan.columns.len() > targets.len() {
                         return Err(SqlError::syntax(
                             "INSERT has more expressions than target columns",
@@ -269,7 +297,28 @@ impl<'a> Binder<'a> {
         };
         let scope = Scope::of_table(&table, &alias);
         let returning = self.returning(&ins.returning, &scope)?;
-        let routing = self.router(&table)?;
+        let mut routing = self.router(&table)?;
+        let mut checks = checks;
+        if crate::row_security::governing(self.catalog, &table, &self.rls_user())?.is_some()
+            && matches!(
+                on_conflict,
+                Some(OnConflictPlan {
+                    action: ConflictAction::Update { .. },
+                    ..
+                })
+            )
+        {
+            return Err(SqlError::unsupported(
+                "INSERT ... ON CONFLICT DO UPDATE on a table with row-level security",
+            ));
+        }
+        self.add_write_checks(
+            &table,
+            crate::row_security::PolicyCommand::Insert,
+            returning.is_some(),
+            &mut checks,
+            routing.as_mut(),
+        )?;
         Ok(InsertPlan {
             table,
             source,
@@ -433,10 +482,25 @@ impl<'a> Binder<'a> {
         }
         let assignments = self.bind_assignments(&table, &u.assignments, &scope)?;
         let (access, filter) =
-            self.where_clause(&table, &u.selection, &self.scope_with_tableoid(&scope))?;
-        let checks = self.checks(&table)?;
+            self.where_clause(&table, &u.selection, &self.returning_scope(&scope))?;
+        let mut checks = self.checks(&table)?;
         let returning = self.returning(&u.returning, &scope)?;
-        let partitions = self.partition_targets(&table, filter.as_ref(), is_only(&u.table))?;
+        let reads = Self::update_reads(u.selection.is_some(), returning.is_some(), &assignments);
+        let filter = self.write_policy_filter(
+            &table,
+            crate::row_security::PolicyCommand::Update,
+            reads,
+            filter,
+        )?;
+        let mut partitions = self.partition_targets(&table, filter.as_ref(), is_only(&u.table))?;
+        self.add_write_checks(
+            &table,
+            crate::row_security::PolicyCommand::Update,
+            reads,
+            &mut checks,
+            partitions.as_mut().map(|t| &mut t.router),
+        )?;
+        refuse_row_versions_in_tree(&table, filter.as_ref(), partitions.as_ref())?;
         let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(UpdatePlan {
             table,
@@ -465,9 +529,16 @@ impl<'a> Binder<'a> {
             return self.bind_delete_using(d, table, scope, using);
         }
         let (access, filter) =
-            self.where_clause(&table, &d.selection, &self.scope_with_tableoid(&scope))?;
+            self.where_clause(&table, &d.selection, &self.returning_scope(&scope))?;
         let returning = self.returning(&d.returning, &scope)?;
+        let filter = self.write_policy_filter(
+            &table,
+            crate::row_security::PolicyCommand::Delete,
+            d.selection.is_some() || returning.is_some(),
+            filter,
+        )?;
         let partitions = self.partition_targets(&table, filter.as_ref(), is_only(twj))?;
+        refuse_row_versions_in_tree(&table, filter.as_ref(), partitions.as_ref())?;
         let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(DeletePlan {
             table,
@@ -478,6 +549,24 @@ impl<'a> Binder<'a> {
             using: None,
         })
     }
+}
+
+/// `xmin`/`xmax` in the WHERE of an UPDATE/DELETE (past the target's
+/// columns and its `tableoid` slot) are read for the target's own rows
+/// only, not yet through a partition or inheritance tree.
+fn refuse_row_versions_in_tree(
+    table: &TableDef,
+    filter: Option<&Expr>,
+    partitions: Option<&PartitionTargets>,
+) -> SqlResult<()> {
+    let width = table.columns.len();
+    let reads = filter.is_some_and(|f| system_columns::reads_row_version(f, width));
+    if reads && partitions.is_some() {
+        return Err(SqlError::unsupported(
+            "xmin or xmax in the WHERE of an UPDATE or DELETE of a partitioned or inherited table",
+        ));
+    }
+    Ok(())
 }
 
 /// A WHERE bound over the target's columns followed by `tableoid` (column
@@ -536,4 +625,42 @@ impl<'a> Binder<'a> {
         self.ctes.truncate(base);
         r
     }
+}
+
+/// `VALUES (f(...), ...)`: a single row that calls a set-returning function
+/// (PostgreSQL reads it as a SELECT of the row's expressions), as that
+/// SELECT; None for any other VALUES.
+fn srf_values_as_select(values: &ast::Values) -> Option<SqlResult<ast::Query>> {
+    const SET_RETURNING: [&str; 5] = [
+        "generate_series",
+        "unnest",
+        "generate_subscripts",
+        "regexp_matches",
+        "regexp_split_to_table",
+    ];
+    let [row] = values.rows.as_slice() else {
+        return None;
+    };
+    let mut calls_srf = false;
+    for e in &row.content {
+        let _ = ast::visit_expressions(e, |x| {
+            if let ast::Expr::Function(f) = x {
+                let name = f.name.to_string().to_lowercase();
+                calls_srf |= SET_RETURNING.contains(&name.as_str());
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    if !calls_srf {
+        return None;
+    }
+    let exprs: Vec<String> = row.content.iter().map(ToString::to_string).collect();
+    let sql = format!("SELECT {}", exprs.join(", "));
+    Some(match crate::session::parse(&sql) {
+        Ok(mut statements) => match statements.pop() {
+            Some(ast::Statement::Query(q)) => Ok(*q),
+            _ => Err(SqlError::internal("VALUES row as SELECT")),
+        },
+        Err(e) => Err(e),
+    })
 }

@@ -254,6 +254,19 @@ impl<'a> Binder<'a> {
                         };
                         continue;
                     }
+                    if let Some(ty) = geo_money_ops::subscript_type(x.ty().ty) {
+                        // point[0] is x, point[1] y; lseg[i] and box[i] are points.
+                        let i = self.bind_expr(index, scope)?;
+                        let i = self.coerce_implicit(i, SqlType::Int4, start_span(index))?;
+                        x = Expr::Func {
+                            func: Func::Lib(crate::builtins::LibFn::Geo(
+                                crate::builtins::geo_money::GeoFn::Subscript,
+                            )),
+                            args: vec![x, i],
+                            ty: ty.plain(),
+                        };
+                        continue;
+                    }
                     let SqlType::Array(el) = x.ty().ty else {
                         return self.err_at(
                             SqlError::new(
@@ -828,6 +841,12 @@ impl<'a> Binder<'a> {
             return Err(SqlError::internal("binder dispatch"));
         };
         let mut bound_left = bound_left;
+        if let Some(x) = self.bind_user_operator(op, &mut bound_left, (left, right), scope)? {
+            return Ok(x);
+        }
+        if let Some(x) = self.bind_geometry_operator(op, &mut bound_left, (left, right), scope)? {
+            return Ok(x);
+        }
         if let Some(x) = self.bind_json_operator(op, &mut bound_left, left, right, scope)? {
             return Ok(x);
         }
@@ -1447,7 +1466,18 @@ impl<'a> Binder<'a> {
                 }
             }
             let x = self.bind_expr(expr, scope)?;
-            let x = self.explicit_cast(x, to, start_span(expr))?;
+            let x = match self.explicit_cast(x, to, start_span(expr)) {
+                // PostgreSQL places a missing cast at the `::` (or CAST).
+                Err(mut err) if err.sqlstate == "42846" => {
+                    let at = match kind {
+                        ast::CastKind::DoubleColon => self.double_colon_pos(expr),
+                        _ => self.pos(span),
+                    };
+                    err.position = at.or(err.position);
+                    return Err(err);
+                }
+                other => other?,
+            };
             Ok(self.with_domain(x, crate::user_types::domain_of(self.catalog, data_type)))
         }
     }
@@ -1971,6 +2001,26 @@ impl<'a> Binder<'a> {
                 right: Box::new(r),
                 operand: SqlType::Text,
                 ty: SqlType::Text.plain(),
+            });
+        }
+        if crate::geometry::is_geometric(lt) || crate::geometry::is_geometric(rt) {
+            return self.geometry_binary(BinaryOperands {
+                op,
+                l,
+                r,
+                spans: (ls, rs),
+                sym,
+                op_pos,
+            });
+        }
+        if (lt == SqlType::Money || rt == SqlType::Money) && !op.is_comparison() {
+            return self.money_arith(BinaryOperands {
+                op,
+                l,
+                r,
+                spans: (ls, rs),
+                sym,
+                op_pos,
             });
         }
         if op.is_comparison() {

@@ -569,13 +569,20 @@ impl<'a> Binder<'a> {
                     ty: text,
                 });
             }
-            "current_database" => {
+            "pg_current_xact_id" | "txid_current" => {
                 arity!(n == 0);
                 return Ok(Expr::Func {
-                    func: Func::CurrentDatabase,
+                    func: Func::CurrentXactId,
                     args: vec![],
-                    ty: text,
+                    ty: SqlType::Int8.plain(),
                 });
+            }
+            "current_database" => {
+                arity!(n == 0);
+                return Ok(Expr::Const(
+                    Datum::Text(self.catalog.search_path.database.clone()),
+                    text,
+                ));
             }
             "current_schema" => {
                 arity!(n == 0);
@@ -693,6 +700,16 @@ impl<'a> Binder<'a> {
             None => None,
         };
         let (func, ty, args) = self.resolve_aggregate(name, args, star, span)?;
+        if distinct {
+            for (a, r) in args.iter().zip(raw.iter()) {
+                if let Err(e) = geo_money_ops::check_equality_operator(a.ty().ty) {
+                    return match r {
+                        FnArg::Expr(x) => self.err_at(e, start_span(x)),
+                        FnArg::Star => Err(e),
+                    };
+                }
+            }
+        }
         let call = AggCall {
             func,
             args,
@@ -748,6 +765,7 @@ impl<'a> Binder<'a> {
                     SqlType::Int8 | SqlType::Numeric | SqlType::Unknown => SqlType::Numeric,
                     SqlType::Float4 => SqlType::Float4,
                     SqlType::Float8 => SqlType::Float8,
+                    SqlType::Money => SqlType::Money,
                     _ => return self.err_at(SqlError::undefined_function(&sig()), span),
                 };
                 if t == SqlType::Unknown {

@@ -19,9 +19,19 @@ impl<'a> Binder<'a> {
         let (joined, scope) = self.bind_joined_from(target_scope, from)?;
         let assignments = self.bind_assignments(&table, &u.assignments, &scope)?;
         let filter = self.joined_filter(&u.selection, &scope)?;
-        let checks = self.checks(&table)?;
+        let mut checks = self.checks(&table)?;
         let returning = self.returning(&u.returning, &scope)?;
-        let partitions = self.joined_write_targets(&table, is_only(&u.table))?;
+        // Row-level security (`row_security.rs`): a join reads the target.
+        let command = crate::row_security::PolicyCommand::Update;
+        let filter = self.write_policy_filter(&table, command, true, filter)?;
+        let mut partitions = self.joined_write_targets(&table, is_only(&u.table))?;
+        self.add_write_checks(
+            &table,
+            command,
+            true,
+            &mut checks,
+            partitions.as_mut().map(|t| &mut t.router),
+        )?;
         Ok(UpdatePlan {
             table,
             // The join condition may involve FROM columns, so every target
@@ -45,6 +55,8 @@ impl<'a> Binder<'a> {
     ) -> SqlResult<DeletePlan> {
         let (joined, scope) = self.bind_joined_from(target_scope, using)?;
         let filter = self.joined_filter(&d.selection, &scope)?;
+        let command = crate::row_security::PolicyCommand::Delete;
+        let filter = self.write_policy_filter(&table, command, true, filter)?;
         let returning = self.returning(&d.returning, &scope)?;
         let only = matches!(&d.from, ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) if v.first().is_some_and(is_only));
         let partitions = self.joined_write_targets(&table, only)?;

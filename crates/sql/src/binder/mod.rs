@@ -13,6 +13,7 @@ pub use dml::dml_under_with;
 pub use truncate::{truncate_references, TruncatePlan};
 mod expr;
 mod functions;
+mod geo_money_ops;
 mod joined_from;
 mod json_fns;
 mod json_ops;
@@ -21,12 +22,17 @@ mod pg_lsn_ops;
 pub use partition::{check_partition_expr, PartitionExprUse};
 mod query;
 mod row_expr;
+mod row_security;
+pub use row_security::violation as row_security_violation;
 mod sequence_fns;
 mod srf;
 mod sys;
+pub(crate) mod system_columns;
 mod table_fn;
 mod truncate;
+mod user_casts;
 mod user_functions;
+mod user_operators;
 mod window;
 
 use std::sync::Arc;
@@ -302,6 +308,8 @@ const KNOWN_FUNCTIONS: &[&str] = &[
     "mod",
     "nextval",
     "version",
+    "pg_current_xact_id",
+    "txid_current",
     "current_database",
     "current_schema",
     "cardinality",
@@ -648,7 +656,13 @@ pub fn common_type(tys: &[SqlType]) -> Option<SqlType> {
             .copied()
             .max_by_key(|t| t.datetime_rank())
             .unwrap_or(first),
-        _ => first,
+        // An anonymous record (row constructor, whole-row reference) meets
+        // a composite type: it is read as that type, field by field.
+        _ => known
+            .iter()
+            .copied()
+            .find(|t| matches!(t, SqlType::Composite(_)))
+            .unwrap_or(first),
     })
 }
 
@@ -700,6 +714,15 @@ pub fn can_cast(from: SqlType, to: SqlType, ctx: CastContext) -> bool {
             if matches!(
                 (from, to),
                 (T::Timestamp | T::TimestampTz | T::Interval, T::Time) | (T::Time, T::Interval)
+            ) =>
+        {
+            true
+        }
+        // money <-> numeric and int4/int8 -> money by assignment (pg_cast 'a').
+        CastContext::Assignment | CastContext::Explicit
+            if matches!(
+                (from, to),
+                (T::Money, T::Numeric) | (T::Numeric | T::Int4 | T::Int8, T::Money)
             ) =>
         {
             true
@@ -788,6 +811,12 @@ pub struct Binder<'a> {
     /// The table an INSERT being bound writes (for field assignment
     /// targets, `crate::array_assign::INSERT_COLUMN_FN`).
     insert_target: Option<Arc<TableDef>>,
+    /// Tables whose policies are being bound (`row_security.rs`): a guard
+    /// against a policy that reaches its own table.
+    rls_tables: Vec<u32>,
+    /// Owners of the views being expanded, innermost last: the user their
+    /// tables' policies apply for.
+    rls_view_owners: Vec<String>,
     /// TimeZone and DateStyle that constant date/time casts fold under.
     datetime: crate::timezone::DateTimeConfig,
 }
@@ -825,6 +854,8 @@ impl<'a> Binder<'a> {
             aliased_tables: vec![],
             resolved_relations: Default::default(),
             insert_target: None,
+            rls_tables: vec![],
+            rls_view_owners: vec![],
             datetime: Default::default(),
         }
     }
@@ -858,9 +889,16 @@ impl<'a> Binder<'a> {
     /// Records that `table` is bound under `alias` (see `aliased_tables`).
     fn note_alias(&mut self, table: &str, alias: &Option<ast::TableAlias>) {
         if let Some(a) = alias {
-            self.aliased_tables
-                .push((table.to_string(), ident_name(&a.name)));
+            self.note_alias_name(table, ident_name(&a.name));
         }
+    }
+
+    /// Records `table` (a catalog key, perhaps schema-qualified) under its
+    /// relation name: a reference to the hidden name is written unqualified
+    /// (`RETURNING foo.*` for a temporary `foo`).
+    fn note_alias_name(&mut self, table: &str, alias: String) {
+        let relation = crate::schema::split(table).1;
+        self.aliased_tables.push((relation.to_string(), alias));
     }
 
     pub fn table(&self, name: &ast::ObjectName) -> SqlResult<Arc<TableDef>> {
@@ -912,6 +950,9 @@ impl<'a> Binder<'a> {
                     Ok(Some(p))
                 };
             }
+        }
+        if let Some(cast) = self.user_cast(from.ty, to.ty) {
+            return self.apply_user_cast(e, &cast, to, ctx, span);
         }
         if !can_cast(from.ty, to.ty, ctx) {
             return Ok(None);

@@ -17,11 +17,19 @@ impl RouteBinder for Binder<'_> {
     }
 }
 
+/// The system columns a table scan adds after the table's columns.
+#[derive(Clone, Copy)]
+struct SystemColumns {
+    tableoid: bool,
+    /// `xmin` and `xmax`.
+    row_versions: bool,
+}
+
 impl<'a> Binder<'a> {
     /// A table in FROM: its scan (its leaves' scans if partitioned, its own
     /// and its inheritance descendants' unless `only`) and, when the
-    /// statement names the `tableoid` system column, that column last
-    /// (hidden from `*`).
+    /// statement names them, the system columns `tableoid`, then `xmin` and
+    /// `xmax` (`system_columns`) last (hidden from `*`).
     pub(super) fn table_scan(
         &mut self,
         t: Arc<TableDef>,
@@ -39,30 +47,50 @@ impl<'a> Binder<'a> {
             self.using_hidden
                 .push((Some(alias.to_string()), "tableoid".into()));
         }
+        let system = SystemColumns {
+            tableoid,
+            row_versions: system_columns::names_row_version_column(self.sql),
+        };
+        if system.row_versions {
+            let qualifier = Some(alias.to_string());
+            scope
+                .cols
+                .extend(system_columns::row_version_scope(qualifier.clone()));
+            for name in system_columns::ROW_VERSION_COLUMNS {
+                self.using_hidden.push((qualifier.clone(), name.into()));
+            }
+        }
         if t.partitioning.key.is_some() {
             let leaves = leaves(self.catalog, &t)?;
-            return Ok((self.appended_scan(&t, leaves, tableoid)?, scope));
+            return Ok((self.appended_scan(&t, leaves, system)?, scope));
         }
         if !only && crate::inheritance::has_children(self.catalog, &t) {
             let tables = crate::inheritance::with_descendants(self.catalog, &t);
-            return Ok((self.appended_scan(&t, tables, tableoid)?, scope));
+            return Ok((self.appended_scan(&t, tables, system)?, scope));
         }
-        let plan = self.leaf_scan(&t, t.clone(), tableoid)?;
+        let plan = self.leaf_scan(&t, t.clone(), system)?;
         Ok((plan, scope))
     }
 
-    /// One leaf's rows in `t`'s column order (plus its oid if `tableoid`).
-    fn leaf_scan(&self, t: &TableDef, leaf: Arc<TableDef>, tableoid: bool) -> SqlResult<Plan> {
+    /// One leaf's rows in `t`'s column order, plus the `system` columns.
+    fn leaf_scan(
+        &self,
+        t: &TableDef,
+        leaf: Arc<TableDef>,
+        system: SystemColumns,
+    ) -> SqlResult<Plan> {
         let map = column_map(&leaf, t)?;
         let oid = crate::pg_catalog::table_oid(&leaf);
+        let leaf_width = leaf.columns.len();
         let scan = Plan::Scan {
             table: leaf,
             access: Access::Full,
             filter: None,
             lock: self.lock_scans,
+            row_versions: system.row_versions,
         };
         // An attached partition may order its columns differently.
-        if map.is_none() && !tableoid {
+        if map.is_none() && !system.tableoid {
             return Ok(scan);
         }
         let mut exprs: Vec<Expr> = match map {
@@ -78,8 +106,14 @@ impl<'a> Binder<'a> {
                 .map(|(i, c)| Expr::Column(i, c.ty))
                 .collect(),
         };
-        if tableoid {
+        if system.tableoid {
             exprs.push(Expr::Const(Datum::Int8(oid), SqlType::Int8.plain()));
+        }
+        if system.row_versions {
+            // The scan put them after the leaf's own columns.
+            for i in 0..system_columns::ROW_VERSION_COLUMNS.len() {
+                exprs.push(Expr::Column(leaf_width + i, SqlType::Oid.plain()));
+            }
         }
         Ok(Plan::Project {
             input: Box::new(scan),
@@ -94,15 +128,18 @@ impl<'a> Binder<'a> {
         &self,
         t: &Arc<TableDef>,
         tables: Vec<Arc<TableDef>>,
-        tableoid: bool,
+        system: SystemColumns,
     ) -> SqlResult<Plan> {
         let mut types: Vec<SqlType> = t.columns.iter().map(|c| c.ty.ty).collect();
-        if tableoid {
+        if system.tableoid {
             types.push(SqlType::Int8);
+        }
+        if system.row_versions {
+            types.extend(system_columns::ROW_VERSION_COLUMNS.map(|_| SqlType::Oid));
         }
         let mut plan: Option<Plan> = None;
         for leaf in tables {
-            let scan = self.leaf_scan(t, leaf, tableoid)?;
+            let scan = self.leaf_scan(t, leaf, system)?;
             plan = Some(match plan {
                 None => scan,
                 Some(left) => Plan::SetOp {
@@ -266,12 +303,31 @@ pub fn check_partition_expr(e: &ast::Expr, usage: PartitionExprUse, sql: &str) -
     let Some((code, message, at)) = offending_part(e, usage, what, suffix) else {
         return Ok(());
     };
-    // PostgreSQL points into bounds, not into key expressions.
-    let position = match usage {
-        PartitionExprUse::Bound => span_position(sql, at.span()),
-        PartitionExprUse::Key => None,
+    // PostgreSQL points into bounds, not into key expressions; at a
+    // subquery, at the parenthesis that opens it.
+    let position = match (usage, at) {
+        (PartitionExprUse::Bound, ast::Expr::Subquery(q)) => {
+            span_position(sql, q.span()).map(|p| opening_paren(sql, p))
+        }
+        (PartitionExprUse::Bound, _) => span_position(sql, at.span()),
+        (PartitionExprUse::Key, _) => None,
     };
     Err(SqlError::new(code, message).at(position))
+}
+
+/// The 1-based position of the `(` before 1-based position `p` (past
+/// blanks), or `p` itself when there is none.
+fn opening_paren(sql: &str, p: u32) -> u32 {
+    let before: Vec<char> = sql.chars().take(p.saturating_sub(1) as usize).collect();
+    let mut i = before.len();
+    while i > 0 && before[i - 1].is_whitespace() {
+        i -= 1;
+    }
+    if i > 0 && before[i - 1] == '(' {
+        i as u32
+    } else {
+        p
+    }
 }
 
 fn offending_part<'e>(

@@ -212,6 +212,15 @@ impl<'a> Binder<'a> {
                             rc.ty.ty.display_name()
                         ))
                     })?;
+                    // Only UNION ALL needs no equality operator.
+                    if !(all && kind == SetOpKind::Union) {
+                        if let Err(e) = geo_money_ops::check_equality_operator(t) {
+                            return match geo_money_ops::set_op_column_span(left, i) {
+                                Some(span) => self.err_at(e, span),
+                                None => Err(e),
+                            };
+                        }
+                    }
                     types_out.push(t);
                     lcasts.push(self.coerce_implicit(Expr::Column(i, lc.ty), t, Span::empty())?);
                     rcasts.push(self.coerce_implicit(Expr::Column(i, rc.ty), t, Span::empty())?);
@@ -652,7 +661,19 @@ impl<'a> Binder<'a> {
                     rename_columns(&mut scope.cols, a)?;
                 }
                 let only = matches!(inheritance, Some(ast::TableInheritance::Only { .. }));
-                self.table_scan(t, scope, &alias_name, only)
+                // Row-level security: only the rows the user may see.
+                let policy = self.scan_policy_filter(&t)?;
+                let (plan, scope) = self.table_scan(t, scope, &alias_name, only)?;
+                Ok(match policy {
+                    Some(predicate) => (
+                        Plan::Filter {
+                            input: Box::new(plan),
+                            predicate,
+                        },
+                        scope,
+                    ),
+                    None => (plan, scope),
+                })
             }
             ast::TableFactor::Derived {
                 lateral,
@@ -769,7 +790,10 @@ impl<'a> Binder<'a> {
         );
         self.view_depth += 1;
         self.sql = "";
+        let owner = crate::privileges::owner(self.catalog, crate::acl::ObjectKind::Table, &v.name);
+        self.rls_view_owners.push(owner);
         let r = self.bind_query(&q);
+        self.rls_view_owners.pop();
         self.view_depth -= 1;
         self.ctes = saved.0;
         self.outer = saved.1;
@@ -1080,7 +1104,11 @@ impl<'a> Binder<'a> {
                         start_span(g),
                     );
                 }
-                groups.push(self.bind_expr(target, &scope)?);
+                let bound = self.bind_expr(target, &scope)?;
+                if let Err(e) = geo_money_ops::check_equality_operator(bound.ty().ty) {
+                    return self.err_at(e, start_span(g));
+                }
+                groups.push(bound);
             }
             self.agg = Some(AggState {
                 groups,
@@ -1174,7 +1202,7 @@ impl<'a> Binder<'a> {
                     }
                     for i in idx {
                         let c = &scope.cols[i];
-                        if c.name == "tableoid"
+                        if system_columns::is_system_column(&c.name)
                             && hidden.contains(&(c.qualifier.clone(), c.name.clone()))
                         {
                             continue;
@@ -1241,6 +1269,9 @@ impl<'a> Binder<'a> {
                 }
             };
             let ty = exprs[idx].ty();
+            if let Err(e) = geo_money_ops::check_ordering_operator(ty.ty) {
+                return self.err_at(e, start_span(&ob.expr));
+            }
             keys.push(SortKey {
                 expr: Expr::Column(idx, ty),
                 desc,
@@ -1350,6 +1381,20 @@ impl<'a> Binder<'a> {
         match &s.distinct {
             None | Some(ast::Distinct::All) => {}
             Some(ast::Distinct::Distinct) => {
+                for (i, c) in columns.iter().enumerate() {
+                    if let Err(e) = geo_money_ops::check_equality_operator(c.ty.ty) {
+                        // The select item's position when items and columns line up.
+                        return match s.projection.get(i) {
+                            Some(
+                                ast::SelectItem::UnnamedExpr(x)
+                                | ast::SelectItem::ExprWithAlias { expr: x, .. },
+                            ) if columns.len() == s.projection.len() => {
+                                self.err_at(e, start_span(x))
+                            }
+                            _ => Err(e),
+                        };
+                    }
+                }
                 plan = Plan::Distinct {
                     input: Box::new(plan),
                 }
@@ -1473,7 +1518,7 @@ fn select_item_span(s: &ast::SetExpr, i: usize) -> Span {
 }
 
 /// Applies a table alias's column list (`AS f(a, b)`) to the scope columns.
-fn rename_columns(cols: &mut [ScopeCol], alias: &ast::TableAlias) -> SqlResult<()> {
+pub(super) fn rename_columns(cols: &mut [ScopeCol], alias: &ast::TableAlias) -> SqlResult<()> {
     if alias.columns.len() > cols.len() {
         return Err(SqlError::new(
             "42P10",

@@ -219,20 +219,37 @@ impl<'a> Binder<'a> {
 
     /// A bare name that is no column but a FROM item's name (`SELECT t
     /// FROM t`): the whole row of that item as an anonymous record.
+    /// When `name` is also a table's name and the item's columns are that
+    /// table's (in any order: a partition or child read under its parent's
+    /// name), the row has the table's row type, fields in its order, as
+    /// PostgreSQL converts a child's whole row to the parent's row type.
     pub(super) fn whole_row_reference(&mut self, name: &str, scope: &Scope) -> Option<Expr> {
-        let fields: Vec<Expr> = scope
+        let fields: Vec<(&str, Expr)> = scope
             .cols
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.qualifier.as_deref() == Some(name))
-            .map(|(i, c)| Expr::Column(i, c.ty))
+            .filter(|(_, c)| {
+                c.qualifier.as_deref() == Some(name) && !system_columns::is_system_column(&c.name)
+            })
+            .map(|(i, c)| (c.name.as_str(), Expr::Column(i, c.ty)))
             .collect();
         if fields.is_empty() {
             return None;
         }
+        if let Some((oid, order)) = crate::table_row_type::row_of_columns(
+            self.catalog,
+            name,
+            fields.iter().map(|(n, x)| (*n, x.ty())),
+        ) {
+            return Some(Expr::Func {
+                func: Func::Row(RowFn::Construct),
+                args: order.into_iter().map(|i| fields[i].1.clone()).collect(),
+                ty: SqlType::Composite(oid).plain(),
+            });
+        }
         Some(Expr::Func {
             func: Func::Row(RowFn::Construct),
-            args: fields,
+            args: fields.into_iter().map(|(_, x)| x).collect(),
             ty: SqlType::Record.plain(),
         })
     }

@@ -9,12 +9,12 @@
 //! `user`: SET ROLE's role, else the session user (SET SESSION
 //! AUTHORIZATION's; see `crate::roles`). And the views
 //! `pg_sequences` and `information_schema.sequences` (every sequence is in
-//! schema public; the database is `postgres`, as current_database() says).
+//! schema public; the catalog is the database the session connected to).
 
 use sqlparser::ast::{self, Spanned};
 use sqlparser::tokenizer::Span;
 
-use super::{Binder, FnArg, Scope, ScopeCol};
+use super::{ident_name, Binder, FnArg, Scope, ScopeCol};
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
 use crate::plan::{Expr, Func, Plan};
@@ -247,7 +247,7 @@ impl Binder<'_> {
                     crate::sequence_options::SequenceType::Int8 => 64,
                 };
                 vec![
-                    text("postgres"),
+                    text(&self.catalog.search_path.database),
                     text("public"),
                     text(name),
                     text(type_name),
@@ -308,5 +308,86 @@ impl Binder<'_> {
             },
             Scope { cols },
         ))
+    }
+
+    /// `pg_sequence_parameters(regclass)` in FROM: one row of the named
+    /// sequence's options (the name must be a literal, checked here).
+    pub(super) fn bind_sequence_parameters(
+        &self,
+        fname: &str,
+        args: &ast::TableFunctionArgs,
+        alias: Option<&ast::TableAlias>,
+        span: Span,
+    ) -> SqlResult<Option<(Plan, Scope)>> {
+        if fname != "pg_sequence_parameters" {
+            return Ok(None);
+        }
+        let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = args.args.as_slice()
+        else {
+            return self.err_at(SqlError::undefined_function("pg_sequence_parameters"), span);
+        };
+        let Some(literal) = literal_name(arg) else {
+            return self.err_at(
+                SqlError::unsupported("pg_sequence_parameters() of a computed relation"),
+                arg.span(),
+            );
+        };
+        let seq = if self.catalog.sequences.contains_key(literal) {
+            literal.to_string()
+        } else {
+            self.catalog.resolve_text_name(literal)
+        };
+        if !self.catalog.sequences.contains_key(&seq) {
+            let e = if self.catalog.relation_exists(&seq) {
+                SqlError::new("42809", format!("\"{seq}\" is not a sequence"))
+            } else {
+                SqlError::undefined_table(&seq)
+            };
+            return self.err_at(e, arg.span());
+        }
+        let o = self.catalog.sequence_options(&seq);
+        let int8 = |v: i64| Expr::Const(Datum::Int8(v), SqlType::Int8.plain());
+        let type_oid = match o.data_type {
+            crate::sequence_options::SequenceType::Int2 => SqlType::Int2.oid(),
+            crate::sequence_options::SequenceType::Int4 => SqlType::Int4.oid(),
+            crate::sequence_options::SequenceType::Int8 => SqlType::Int8.oid(),
+        };
+        let row = vec![
+            int8(o.start),
+            int8(o.min_value),
+            int8(o.max_value),
+            int8(o.increment),
+            Expr::Const(Datum::Bool(o.cycle), SqlType::Bool.plain()),
+            int8(o.cache),
+            Expr::Const(Datum::Int8(i64::from(type_oid)), SqlType::Oid.plain()),
+        ];
+        let columns = [
+            ("start_value", SqlType::Int8),
+            ("minimum_value", SqlType::Int8),
+            ("maximum_value", SqlType::Int8),
+            ("increment", SqlType::Int8),
+            ("cycle_option", SqlType::Bool),
+            ("cache_size", SqlType::Int8),
+            ("data_type", SqlType::Oid),
+        ];
+        let qualifier = alias.map_or_else(|| fname.to_string(), |a| ident_name(&a.name));
+        let mut cols: Vec<ScopeCol> = columns
+            .iter()
+            .map(|(n, ty)| ScopeCol {
+                qualifier: Some(qualifier.clone()),
+                name: n.to_string(),
+                ty: ty.plain(),
+            })
+            .collect();
+        if let Some(a) = alias {
+            super::query::rename_columns(&mut cols, a)?;
+        }
+        Ok(Some((
+            Plan::Values {
+                rows: vec![row],
+                width: columns.len(),
+            },
+            Scope { cols },
+        )))
     }
 }

@@ -347,6 +347,8 @@ impl Binder<'_> {
             "pg_statistics_obj_is_visible",
             "pg_ts_config_is_visible",
             "pg_opclass_is_visible",
+            "pg_relation_filenode",
+            "pg_filenode_relation",
             "pg_relation_size",
             "pg_table_size",
             "pg_indexes_size",
@@ -570,6 +572,39 @@ impl Binder<'_> {
                     otherwise: Some(Box::new(Expr::Const(Datum::Int4(-1), int4))),
                     ty: int4,
                 }
+            }
+            // NULL for relations without storage (views, partitioned tables).
+            "pg_relation_filenode" if n == 1 => {
+                let relation = args.remove(0);
+                let oid = if is_text_like(&relation) {
+                    self.regclass_of_text(relation, span)?
+                } else {
+                    self.oid_arg(relation, span)?
+                };
+                let nodes = sys::relation_filenodes(self.catalog)
+                    .into_iter()
+                    .map(|(oid, node, _)| {
+                        (oid, Expr::Const(Datum::Int8(node), SqlType::Oid.plain()))
+                    })
+                    .collect();
+                int8_case(oid, nodes, None, SqlType::Oid.plain())
+            }
+            // Temporary relations are not found by file node, as in PostgreSQL
+            // (their files are the backend's own); every relation is in the
+            // database's default tablespace (0 or pg_default).
+            "pg_filenode_relation" if n == 2 => {
+                let node = self.oid_arg(args.remove(1), span)?;
+                let tablespace = self.oid_arg(args.remove(0), span)?;
+                let relations = sys::relation_filenodes(self.catalog)
+                    .into_iter()
+                    .filter(|(_, _, temporary)| !temporary)
+                    .map(|(oid, node, _)| {
+                        (node, Expr::Const(Datum::Int8(oid), SqlType::Oid.plain()))
+                    })
+                    .collect();
+                let found = int8_case(node, relations, None, SqlType::Oid.plain());
+                let in_default = vec![(0, found.clone()), (1663, found)];
+                int8_case(tablespace, in_default, None, SqlType::Oid.plain())
             }
             // pg_default and pg_global: in the data directory.
             "pg_tablespace_location" if n == 1 => Expr::Const(Datum::Text(String::new()), text),

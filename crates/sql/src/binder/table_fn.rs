@@ -42,6 +42,9 @@ impl Binder<'_> {
         if is_user {
             return self.bind_user_function_in_from(name, &fname, args, alias);
         }
+        if let Some(r) = self.bind_sequence_parameters(&fname, args, alias, name.span())? {
+            return Ok(r);
+        }
         if let Some(each) = self.bind_json_each_in_from(&fname, args, alias)? {
             return Ok(each);
         }

@@ -12,6 +12,7 @@ use sha2::Digest;
 
 mod bytea;
 mod degrees;
+pub(crate) mod geo_money;
 mod integer_math;
 mod numfmt;
 pub(crate) mod regexp;
@@ -19,17 +20,49 @@ mod size_pretty;
 mod strings;
 mod to_date;
 
+/// The built-ins PostgreSQL defines as SQL-language functions: an error
+/// raised inside one is reported with `CONTEXT:  SQL function "name"
+/// statement 1`, as PostgreSQL's SQL-function executor adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlFunctionName {
+    Log,
+    Log10,
+    Substring,
+}
+
+impl SqlFunctionName {
+    fn name(self) -> &'static str {
+        match self {
+            SqlFunctionName::Log => "log",
+            SqlFunctionName::Log10 => "log10",
+            SqlFunctionName::Substring => "substring",
+        }
+    }
+
+    /// `error` as raised inside this function's (single) statement.
+    pub fn context(self, error: SqlError) -> SqlError {
+        error.with_context(format!("SQL function \"{}\" statement 1", self.name()))
+    }
+}
+
 /// One library function with fixed argument types (chosen by the binder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LibFn {
+    /// A geometric operator or function (`geo_money`).
+    Geo(geo_money::GeoFn),
+    /// A money operator (`geo_money`).
+    Money(geo_money::MoneyFn),
     /// sqrt(numeric).
     NumericSqrt,
     /// pg_size_pretty(int8 | numeric).
     SizePretty,
     /// ln(numeric).
     NumericLn,
-    /// log(numeric, numeric); log(numeric) is bound as log(10, x).
+    /// log(numeric, numeric).
     NumericLog,
+    /// log(numeric) and log10(numeric): PostgreSQL's SQL functions
+    /// `select log(10, $1)`, whose errors carry that function's CONTEXT.
+    NumericLogBase10(SqlFunctionName),
     NumericExp,
     NumericPower,
     NumericDiv,
@@ -281,9 +314,15 @@ pub fn call(f: LibFn, args: &[Datum], dt: &crate::timezone::DateTimeConfig) -> S
     }
     let num = |i: usize| numeric_arg(&args[i]);
     Ok(match f {
+        LibFn::Geo(g) => geo_money::call_geo(g, args)?,
+        LibFn::Money(m) => geo_money::call_money(m, args)?,
         LibFn::NumericSqrt => Datum::Numeric(numeric_math::sqrt(&num(0)?)?),
         LibFn::NumericLn => Datum::Numeric(numeric_math::ln(&num(0)?)?),
         LibFn::NumericLog => Datum::Numeric(numeric_math::log(&num(0)?, &num(1)?)?),
+        LibFn::NumericLogBase10(name) => Datum::Numeric(
+            numeric_math::log(&crate::numeric::Numeric::from_i64(10), &num(0)?)
+                .map_err(|e| name.context(e))?,
+        ),
         LibFn::NumericExp => Datum::Numeric(numeric_math::exp(&num(0)?)?),
         LibFn::NumericPower => Datum::Numeric(numeric_math::power(&num(0)?, &num(1)?)?),
         LibFn::NumericDiv => Datum::Numeric(numeric_math::div(&num(0)?, &num(1)?)?),
@@ -497,7 +536,8 @@ pub fn call(f: LibFn, args: &[Datum], dt: &crate::timezone::DateTimeConfig) -> S
         LibFn::RegexSubstring => regexp::regex_substring(text(&args[0]), text(&args[1]))?
             .map_or(Datum::Null, Datum::Text),
         LibFn::SimilarSubstring => {
-            regexp::similar_substring(text(&args[0]), text(&args[1]), text(&args[2]))?
+            regexp::similar_substring(text(&args[0]), text(&args[1]), text(&args[2]))
+                .map_err(|e| SqlFunctionName::Substring.context(e))?
                 .map_or(Datum::Null, Datum::Text)
         }
         LibFn::LikeEscape => Datum::Text(regexp::like_escape(text(&args[0]), text(&args[1]))?),

@@ -264,7 +264,10 @@ impl AggState {
         let base = match a.func {
             AggFunc::CountStar | AggFunc::Count => AggState::Count(0),
             AggFunc::Sum | AggFunc::Avg => match a.args[0].ty().ty {
-                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => AggState::SumInt(0, 0),
+                // money sums its cents exactly (cash_pl).
+                SqlType::Int2 | SqlType::Int4 | SqlType::Int8 | SqlType::Money => {
+                    AggState::SumInt(0, 0)
+                }
                 SqlType::Float4 | SqlType::Float8 => AggState::SumFloat(0.0, false, 0),
                 _ => AggState::SumNumeric(None, 0),
             },
@@ -310,7 +313,10 @@ impl AggState {
             AggState::Arr(_) => {}
             AggState::Count(n) => *n += 1,
             AggState::SumInt(s, n) => {
-                *s += v.as_i64().unwrap_or(0) as i128;
+                *s += match &v {
+                    Datum::Money(cents) => i128::from(*cents),
+                    other => other.as_i64().unwrap_or(0) as i128,
+                };
                 *n += 1;
             }
             AggState::SumNumeric(s, n) => {
@@ -410,6 +416,9 @@ impl AggState {
                 }
                 match (a.func, a.ty.ty) {
                     (AggFunc::Avg, _) => avg_int(s, true, n)?,
+                    (_, SqlType::Money) => {
+                        Datum::Money(i64::try_from(s).map_err(|_| SqlError::out_of_range("money"))?)
+                    }
                     (_, SqlType::Int8) => {
                         Datum::Int8(i64::try_from(s).map_err(|_| SqlError::out_of_range("bigint"))?)
                     }

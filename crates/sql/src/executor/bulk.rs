@@ -41,7 +41,7 @@ impl<'a> Ctx<'a> {
         // As INSERT: row triggers fire on the leaf a routed row goes to.
         let (table, checks, row) = match into.routing {
             Some(router) => {
-                let leaf = &router.leaves[self.route(router, &row)?];
+                let leaf = &router.leaves[self.route(router, &row).await?];
                 (&*leaf.table, &leaf.checks[..], leaf.to_leaf(row))
             }
             None => (table, into.checks, row),
@@ -66,10 +66,13 @@ impl<'a> Ctx<'a> {
         message: String,
     ) -> SqlResult<()> {
         for (_, row) in self.scan_table(table, &Access::Full, None, &[]).await? {
+            let computed = self.key_calls(router, &row).await?;
             let fits = {
                 let none = HashMap::new();
                 let env = self.env(&[], &none);
-                router.fits_target(&row, &|e, r| eval(e, r, &env))?
+                router.fits_target(&row, &|e, r| {
+                    super::dml::computed_or_eval(&computed, e, r, &env)
+                })?
             };
             if !fits {
                 return Err(SqlError::new("23514", message));
@@ -167,7 +170,8 @@ impl<'a> Ctx<'a> {
         for idx in &to.indexes {
             self.put(Self::secondary_key(to, idx, row, &key), Some(key.clone()));
         }
-        self.put(key, Some(encode_row(row)));
+        let stored = encode_row_version(row, self.xid());
+        self.put(key, Some(stored));
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! index maintenance and the READ COMMITTED / REPEATABLE READ conflict rules.
 
 use super::*;
+use crate::binder::system_columns::reads_row_version;
 use crate::routine::{TriggerEvent, TriggerTiming};
 
 impl<'a> Ctx<'a> {
@@ -30,6 +31,11 @@ impl<'a> Ctx<'a> {
             .or_insert_with(|| std::sync::Arc::new(table.clone()));
     }
 
+    /// This transaction's id as row versions record it (`xmin`).
+    pub(super) fn xid(&self) -> u32 {
+        crate::txn::client_xid(self.txn.id)
+    }
+
     pub(super) fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
         self.txn.writes.insert(key, value);
     }
@@ -49,6 +55,9 @@ impl<'a> Ctx<'a> {
         for (name, e) in checks {
             let v = self.eval_row(e, row, &[]).await?;
             if truth(&v) == Some(false) {
+                if let Some(e) = crate::binder::row_security_violation(name) {
+                    return Err(e);
+                }
                 let digits = self.float_digits();
                 let view_check =
                     crate::view_dml::check_option_violation(name, row, |r| failing_row(r, digits));
@@ -143,17 +152,7 @@ impl<'a> Ctx<'a> {
                 self.claim(&key, table, pk, &row).await?;
                 key
             }
-            None => {
-                let seq = table
-                    .rowid_sequence
-                    .as_deref()
-                    .ok_or_else(|| SqlError::internal("table without row id sequence"))?;
-                let id = self.engine.sequences.nextval(seq)?;
-                self.sequence_used.store(true, AtomicOrdering::Relaxed);
-                let mut k = index_prefix(table.id, PRIMARY_INDEX);
-                encode_key_into(&mut k, &Datum::Int8(id), SqlType::Int8);
-                k
-            }
+            None => self.fresh_row_key(table)?,
         };
         for idx in &table.unique {
             if let Some(ik) = Self::index_key(table, idx, &row) {
@@ -167,9 +166,26 @@ impl<'a> Ctx<'a> {
                 Some(key.clone()),
             );
         }
-        self.put(key.clone(), Some(encode_row(&table.to_physical(&row))));
+        let stored = encode_row_version(&table.to_physical(&row), self.xid());
+        self.put(key.clone(), Some(stored));
         self.fk_child_written(table, None, &row).await?;
         Ok((key, row))
+    }
+
+    /// A new hidden row id key of a table without a primary key. Row ids
+    /// only grow, so key order is the order rows were written: an UPDATE
+    /// gives the new row version a fresh key too, which puts it last in a
+    /// scan, as PostgreSQL's heap puts a new row version at its end.
+    pub(super) fn fresh_row_key(&mut self, table: &TableDef) -> SqlResult<Vec<u8>> {
+        let seq = table
+            .rowid_sequence
+            .as_deref()
+            .ok_or_else(|| SqlError::internal("table without row id sequence"))?;
+        let id = self.engine.sequences.nextval(seq)?;
+        self.sequence_used.store(true, AtomicOrdering::Relaxed);
+        let mut k = index_prefix(table.id, PRIMARY_INDEX);
+        encode_key_into(&mut k, &Datum::Int8(id), SqlType::Int8);
+        Ok(k)
     }
 
     /// Entry of a non-unique index: the indexed values, then the row's own
@@ -187,6 +203,15 @@ impl<'a> Ctx<'a> {
         let own = index_prefix(table.id, PRIMARY_INDEX).len();
         k.extend_from_slice(row_key.get(own..).unwrap_or_default());
         k
+    }
+
+    /// Removes every entry of `idx` (REINDEX writes them again).
+    pub async fn clear_index(&mut self, table: &TableDef, idx: &IndexDef) -> SqlResult<()> {
+        let prefix = index_prefix(table.id, idx.id);
+        for (k, _) in self.scan(&prefix, &prefix_end(&prefix)).await? {
+            self.put(k, None);
+        }
+        Ok(())
     }
 
     /// Builds a new index over the table's existing rows (CREATE INDEX).
@@ -232,17 +257,36 @@ impl<'a> Ctx<'a> {
     }
 
     /// RETURNING over `row` (in the statement's scope order), written to
-    /// `table`: its oid follows the row as the hidden `tableoid` column.
+    /// `table`: its oid follows the row as the hidden `tableoid` column,
+    /// then the `version`'s `xmin` and `xmax`.
     pub(super) async fn returning(
         &mut self,
         ret: &Option<(Vec<Expr>, Vec<OutColumn>)>,
         row: &[Datum],
         table: &TableDef,
+        version: ReturnedVersion,
         out: &mut Vec<Row>,
     ) -> SqlResult<()> {
         if let Some((exprs, _)) = ret {
+            let width = row.len();
             let mut row = row.to_vec();
             row.push(Datum::Int8(crate::pg_catalog::table_oid(table)));
+            let xid = self.xid();
+            let (xmin, xmax) = match version {
+                ReturnedVersion::Written => (xid, 0),
+                ReturnedVersion::Removed { xmin } => (xmin, xid),
+                ReturnedVersion::Unavailable => {
+                    if exprs.iter().any(|e| reads_row_version(e, width)) {
+                        return Err(SqlError::new(
+                            "XX000",
+                            "cannot retrieve a system column in this context",
+                        ));
+                    }
+                    (0, 0)
+                }
+            };
+            row.push(Datum::Int8(i64::from(xmin)));
+            row.push(Datum::Int8(i64::from(xmax)));
             let mut vals = Vec::with_capacity(exprs.len());
             for e in exprs {
                 vals.push(self.eval_row(e, &row, &[]).await?);
@@ -253,16 +297,66 @@ impl<'a> Ctx<'a> {
     }
 
     /// The leaf of `router` a row goes to (key expressions evaluated here).
-    pub(super) fn route(
-        &self,
+    pub(super) async fn route(
+        &mut self,
         router: &crate::partition::Router,
         row: &[Datum],
     ) -> SqlResult<usize> {
+        let computed = self.key_calls(router, row).await?;
         let none = HashMap::new();
         let env = self.env(&[], &none);
         router
-            .place(row, &|e, r| eval(e, r, &env))
+            .place(row, &|e, r| computed_or_eval(&computed, e, r, &env))
             .map_err(|e| crate::privileges::visible_partition_error(e, router, env.settings))
+    }
+
+    /// After a BEFORE ROW trigger changed `row` (in `leaf`'s column
+    /// order): it must route to the same leaf, else PostgreSQL's 23514
+    /// names the leaf (and shows the row in the target's order).
+    async fn recheck_partition(
+        &mut self,
+        router: &crate::partition::Router,
+        leaf: &crate::partition::Leaf,
+        row: &[Datum],
+    ) -> SqlResult<()> {
+        let target_row = leaf.to_target(row.to_vec());
+        // The failing row shows in the statement target's column order.
+        let violation = || {
+            let vals: Vec<String> = target_row
+                .iter()
+                .map(|d| d.to_text(1).unwrap_or_else(|| "null".into()))
+                .collect();
+            SqlError::new(
+                "23514",
+                format!(
+                    "new row for relation \"{}\" violates partition constraint",
+                    leaf.table.name
+                ),
+            )
+            .with_detail(format!("Failing row contains ({}).", vals.join(", ")))
+        };
+        match self.route(router, &target_row).await {
+            Ok(dest) if std::ptr::eq(&router.leaves[dest], leaf) => Ok(()),
+            Ok(_) => Err(violation()),
+            Err(e) if e.sqlstate == "23514" => Err(violation()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The values of `router`'s key expressions that call user functions,
+    /// for `row` (routing itself evaluates synchronously).
+    pub(super) async fn key_calls<'r>(
+        &mut self,
+        router: &'r crate::partition::Router,
+        row: &[Datum],
+    ) -> SqlResult<Vec<(&'r Expr, Datum)>> {
+        let mut out = Vec::new();
+        for (e, map) in router.exprs_needing_execution() {
+            let own = crate::partition::remap(row.to_vec(), map);
+            let v = self.eval_row(e, &own, &[]).await?;
+            out.push((e, v));
+        }
+        Ok(out)
     }
 
     pub async fn insert(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
@@ -345,33 +439,43 @@ impl<'a> Ctx<'a> {
         for row in new_rows {
             // A partitioned target writes each row to its leaf.
             let leaf = match &p.routing {
-                Some(router) => Some(&router.leaves[self.route(router, &row)?]),
+                Some(router) => Some(&router.leaves[self.route(router, &row).await?]),
                 None => None,
             };
             let (table, checks, row) = match leaf {
-                Some(leaf) => {
-                    if leaf.to_leaf.is_some() && p.on_conflict.is_some() {
-                        return Err(SqlError::unsupported(
-                            "ON CONFLICT on a partition whose columns are in another order",
-                        ));
-                    }
-                    (&leaf.table, &leaf.checks, leaf.to_leaf(row))
-                }
+                Some(leaf) => (&leaf.table, &leaf.checks, leaf.to_leaf(row)),
                 None => (&p.table, &p.checks, row),
             };
+            let routed = row.clone();
             let Some(row) = self
                 .before_row_triggers(table, TriggerEvent::Insert, None, Some(row), None)
                 .await?
             else {
                 continue;
             };
+            // A BEFORE ROW trigger may have changed the row: it must still
+            // satisfy the leaf's partition constraint (PostgreSQL's
+            // ExecPartitionCheck after the triggers).
+            if let (Some(router), Some(leaf)) = (&p.routing, leaf) {
+                if row != routed {
+                    self.recheck_partition(router, leaf, &row).await?;
+                }
+            }
             if let Some(oc) = &p.on_conflict {
-                match self.on_conflict(table, &row, oc, checks, &touched).await? {
+                match self
+                    .on_conflict(table, &row, oc, checks, &touched, leaf)
+                    .await?
+                {
                     Conflict::None => {}
                     Conflict::Skipped => continue,
                     Conflict::Updated(key, new) => {
+                        // Back in the statement target's column order.
+                        let new = match leaf {
+                            Some(l) => l.to_target(new),
+                            None => new,
+                        };
                         if let (Some(router), Some(leaf)) = (&p.routing, leaf) {
-                            let dest = self.route(router, &new)?;
+                            let dest = self.route(router, &new).await?;
                             if !std::ptr::eq(&router.leaves[dest], leaf) {
                                 return Err(SqlError::new("0A000", "invalid ON UPDATE specification")
                                     .with_detail("The result tuple would appear in a different partition than the original tuple."));
@@ -379,7 +483,9 @@ impl<'a> Ctx<'a> {
                         }
                         touched.insert(key);
                         n += 1;
-                        self.returning(&p.returning, &new, table, &mut out).await?;
+                        let locked = ReturnedVersion::Removed { xmin: self.xid() };
+                        self.returning(&p.returning, &new, table, locked, &mut out)
+                            .await?;
                         continue;
                     }
                 }
@@ -400,7 +506,16 @@ impl<'a> Ctx<'a> {
                 Some(leaf) => leaf.to_target(row),
                 None => row,
             };
-            self.returning(&p.returning, &row, table, &mut out).await?;
+            // PostgreSQL has no system columns for a row it routed from a
+            // partitioned table into a leaf of the table's own layout.
+            let version = match leaf {
+                Some(leaf) if p.table.partitioning.key.is_some() && !converts(leaf, &p.table) => {
+                    ReturnedVersion::Unavailable
+                }
+                _ => ReturnedVersion::Written,
+            };
+            self.returning(&p.returning, &row, table, version, &mut out)
+                .await?;
         }
         Ok((n, out))
     }
@@ -413,9 +528,33 @@ impl<'a> Ctx<'a> {
         oc: &OnConflictPlan,
         checks: &[(String, Expr)],
         touched: &HashSet<Vec<u8>>,
+        leaf: Option<&crate::partition::Leaf>,
     ) -> SqlResult<Conflict> {
         self.check_row(t, row, checks).await?;
-        for idx in &oc.arbiters {
+        // `row` is in `t`'s column order; the arbiters and the DO UPDATE
+        // expressions are in the statement target's, which a partition
+        // attached with its own column order does not share.
+        let from_leaf = leaf.and_then(|l| l.from_leaf.as_deref());
+        let to_target = |r: &[Datum]| match leaf {
+            Some(l) => l.to_target(r.to_vec()),
+            None => r.to_vec(),
+        };
+        let arbiters: Vec<IndexDef> = match from_leaf {
+            None => oc.arbiters.clone(),
+            Some(map) => oc
+                .arbiters
+                .iter()
+                .filter_map(|idx| {
+                    let columns: Vec<usize> = idx.columns.iter().map(|&c| map[c]).collect();
+                    t.primary_key
+                        .iter()
+                        .chain(&t.unique)
+                        .find(|i| i.columns == columns)
+                        .cloned()
+                })
+                .collect(),
+        };
+        for idx in &arbiters {
             let Some(ik) = Self::index_key(t, idx, row) else {
                 continue;
             };
@@ -442,25 +581,32 @@ impl<'a> Ctx<'a> {
                     .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
             }
             self.lock(&row_key).await?;
-            let Some(bytes) = self.get_latest(&row_key).await? else {
+            let Some((row_key, bytes)) = self.newest_version(row_key).await? else {
                 continue;
             };
             let old = fill_row(decode_row(&bytes)?, t)?;
-            let mut combined = old.clone();
-            combined.extend(row.iter().cloned());
+            let mut combined = to_target(&old);
+            combined.extend(to_target(row));
             if let Some(f) = filter {
                 if !self.predicate(f, &combined, &[]).await? {
                     return Ok(Conflict::Skipped);
                 }
             }
-            let mut new = old.clone();
+            let mut new = to_target(&old);
             for (ci, e) in assignments {
                 new[*ci] = self.eval_row(e, &combined, &[]).await?;
             }
+            let new = match leaf {
+                Some(l) => l.to_leaf(new),
+                None => new,
+            };
             // The conflict path is an UPDATE of the existing row: its row
             // triggers fire (not AFTER INSERT), and a NULL from a BEFORE
             // trigger skips the row.
-            let assigned: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+            let assigned: Vec<usize> = assignments
+                .iter()
+                .map(|(c, _)| from_leaf.map_or(*c, |m| m[*c]))
+                .collect();
             return Ok(
                 match self
                     .update_row(t, &row_key, &old, new, &assigned, checks)
@@ -563,32 +709,57 @@ impl<'a> Ctx<'a> {
     /// Locks a row found at the statement snapshot. Returns the version to act
     /// on: the same row, the newest version (READ COMMITTED re-check), or None
     /// if it is gone or no longer matches.
+    /// The key returned is where that version is: a concurrent UPDATE of a
+    /// table without a primary key moves the row to a new key, which READ
+    /// COMMITTED follows (as PostgreSQL follows a tuple's update chain).
     pub(super) async fn lock_for_write(
         &mut self,
         table: &TableDef,
-        key: &[u8],
+        key: Vec<u8>,
         row: Row,
         filter: Option<&Expr>,
-    ) -> SqlResult<Option<Row>> {
-        self.lock(key).await?;
-        if self.txn.writes.contains_key(key)
-            || !self.engine.write_log.changed_since(key, self.snapshot)
+    ) -> SqlResult<Option<(Vec<u8>, Row)>> {
+        self.lock(&key).await?;
+        if self.txn.writes.contains_key(&key)
+            || !self.engine.write_log.changed_since(&key, self.snapshot)
         {
-            return Ok(Some(row));
+            return Ok(Some((key, row)));
         }
         if self.txn.isolation != Isolation::ReadCommitted {
             return Err(SqlError::serialization_failure());
         }
-        let Some(v) = self.get_latest(key).await? else {
+        let Some((key, v)) = self.newest_version(key).await? else {
             return Ok(None);
         };
         let newest = fill_row(decode_row(&v)?, table)?;
         if let Some(f) = filter {
-            if !self.predicate(f, &newest, &[]).await? {
+            if !self.row_passes(table, f, &newest, &v, &[]).await? {
                 return Ok(None);
             }
         }
-        Ok(Some(newest))
+        Ok(Some((key, newest)))
+    }
+
+    /// The newest committed version of the row at `key` (locked by the
+    /// caller) as (its key, its value), following the moves committed
+    /// UPDATEs made (each new key is locked before it is read); None if the
+    /// row was deleted.
+    pub(super) async fn newest_version(
+        &mut self,
+        mut key: Vec<u8>,
+    ) -> SqlResult<Option<(Vec<u8>, Vec<u8>)>> {
+        loop {
+            if let Some(v) = self.get_latest(&key).await? {
+                return Ok(Some((key, v)));
+            }
+            let Some(next) = self.engine.write_log.moved_to(&key) else {
+                return Ok(None);
+            };
+            // Row ids only grow, so the chain ends.
+            assert!(next > key, "a row moved to a smaller key");
+            self.lock(&next).await?;
+            key = next;
+        }
     }
 
     pub async fn update(&mut self, p: &UpdatePlan) -> SqlResult<(u64, Vec<Row>)> {
@@ -668,7 +839,7 @@ impl<'a> Ctx<'a> {
                 ),
                 None => (&p.table, &p.checks, p.filter.as_ref()),
             };
-            let Some(old) = self.lock_for_write(t, &key, row, filter).await? else {
+            let Some((key, old)) = self.lock_for_write(t, key, row, filter).await? else {
                 continue;
             };
             let Some(parts) = &p.partitions else {
@@ -684,7 +855,8 @@ impl<'a> Ctx<'a> {
                     continue;
                 };
                 n += 1;
-                self.returning(&p.returning, &new, t, &mut out).await?;
+                self.returning(&p.returning, &new, t, ReturnedVersion::Written, &mut out)
+                    .await?;
                 continue;
             };
             // Assignments and RETURNING see the target's column order.
@@ -700,8 +872,9 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             n += 1;
+            let version = moved_version(parts, &p.table, leaf, dest);
             let written_to = &parts.router.leaves[dest].table;
-            self.returning(&p.returning, &new, written_to, &mut out)
+            self.returning(&p.returning, &new, written_to, version, &mut out)
                 .await?;
         }
         Ok((n, out))
@@ -749,7 +922,7 @@ impl<'a> Ctx<'a> {
         let dest = if parts.router.keeps_rows_in_place() {
             leaf
         } else {
-            self.route(&parts.router, &new)?
+            self.route(&parts.router, &new).await?
         };
         if dest == leaf {
             let leaf_new = source.updated(new.clone(), old);
@@ -853,12 +1026,27 @@ impl<'a> Ctx<'a> {
             let new_key = match &t.primary_key {
                 Some(pk) => Self::index_key(t, pk, new)
                     .ok_or_else(|| SqlError::internal("null in primary key"))?,
-                None => key.clone(),
+                None => {
+                    // The version being replaced is already gone from this
+                    // transaction's view: something the statement triggered
+                    // (a row trigger) updated or deleted the row first.
+                    if matches!(self.txn.writes.get(&key), Some(None)) {
+                        return Err(SqlError::new("27000", "tuple to be updated was already modified by an operation triggered by the current command")
+                            .with_hint("Consider using an AFTER trigger instead of a BEFORE trigger to propagate changes to other rows."));
+                    }
+                    self.fresh_row_key(t)?
+                }
             };
             if new_key != key {
                 self.put(key.clone(), None);
-                if let Some(pk) = &t.primary_key {
-                    self.claim(&new_key, t, pk, new).await?;
+                match &t.primary_key {
+                    Some(pk) => self.claim(&new_key, t, pk, new).await?,
+                    None => {
+                        // Held like the old key: FOR UPDATE waiters that
+                        // follow the move queue here until this transaction ends.
+                        self.lock(&new_key).await?;
+                        self.txn.moved_rows.insert(key.clone(), new_key.clone());
+                    }
                 }
             }
             for idx in &t.unique {
@@ -887,7 +1075,8 @@ impl<'a> Ctx<'a> {
                     self.put(nk, Some(new_key.clone()));
                 }
             }
-            self.put(new_key.clone(), Some(encode_row(&t.to_physical(new))));
+            let stored = encode_row_version(&t.to_physical(new), self.xid());
+            self.put(new_key.clone(), Some(stored));
             self.fk_child_written(t, Some(old), new).await?;
             self.fk_parent_changed(t, old, Some(new), depth).await?;
             Ok(new_key)
@@ -932,9 +1121,11 @@ impl<'a> Ctx<'a> {
                 None => (&p.table, p.filter.as_ref()),
             };
             self.note_write(t);
-            let Some(old) = self.lock_for_write(t, &key, row, filter).await? else {
+            let Some((key, old)) = self.lock_for_write(t, key, row, filter).await? else {
                 continue;
             };
+            let width = p.table.columns.len();
+            let version = self.removed_version(&p.returning, &key, width).await?;
             if self
                 .before_row_triggers(t, TriggerEvent::Delete, Some(&old), None, None)
                 .await?
@@ -949,9 +1140,68 @@ impl<'a> Ctx<'a> {
                 None => old,
             };
             n += 1;
-            self.returning(&p.returning, &old, t, &mut out).await?;
+            self.returning(&p.returning, &old, t, version, &mut out)
+                .await?;
         }
         Ok((n, out))
+    }
+}
+
+/// The row version a RETURNING row shows `xmin` and `xmax` of.
+#[derive(Clone, Copy)]
+pub(super) enum ReturnedVersion {
+    /// Written by this transaction (INSERT, UPDATE): xmax 0.
+    Written,
+    /// Deleted by this transaction, or locked by ON CONFLICT DO UPDATE
+    /// (PostgreSQL then shows xmax = the own transaction too).
+    Removed { xmin: u32 },
+    /// None (PostgreSQL's virtual tuple): naming them fails.
+    Unavailable,
+}
+
+/// Does the row of `leaf` differ in physical layout from `target`'s
+/// (PostgreSQL converts such a row into the partition's own tuple)?
+pub(super) fn converts(leaf: &crate::partition::Leaf, target: &TableDef) -> bool {
+    leaf.to_leaf.is_some() || leaf.table.layout != target.layout
+}
+
+/// The version RETURNING shows for a row UPDATE moved from leaf `from` to
+/// `to` of `target`'s tree: PostgreSQL has none when a row converted out of
+/// its old partition is inserted unconverted into its new one.
+pub(super) fn moved_version(
+    parts: &PartitionTargets,
+    target: &TableDef,
+    from: usize,
+    to: usize,
+) -> ReturnedVersion {
+    let leaves = &parts.router.leaves;
+    if from != to && converts(&leaves[from], target) && !converts(&leaves[to], target) {
+        ReturnedVersion::Unavailable
+    } else {
+        ReturnedVersion::Written
+    }
+}
+
+impl Ctx<'_> {
+    /// The version a DELETE removes, with its `xmin` read only when
+    /// RETURNING (over rows `width` wide) names a row-version column.
+    pub(super) async fn removed_version(
+        &mut self,
+        ret: &Option<(Vec<Expr>, Vec<OutColumn>)>,
+        key: &[u8],
+        width: usize,
+    ) -> SqlResult<ReturnedVersion> {
+        let Some((exprs, _)) = ret else {
+            return Ok(ReturnedVersion::Removed { xmin: 0 });
+        };
+        if !exprs.iter().any(|e| reads_row_version(e, width)) {
+            return Ok(ReturnedVersion::Removed { xmin: 0 });
+        }
+        let xmin = match self.get_latest(key).await? {
+            Some(stored) => row_xmin(&stored)?,
+            None => 0,
+        };
+        Ok(ReturnedVersion::Removed { xmin })
     }
 }
 
@@ -987,4 +1237,18 @@ fn failing_row(row: &[Datum], digits: i32) -> String {
         .map(|d| d.to_text(digits).unwrap_or_else(|| "null".into()))
         .collect();
     format!("Failing row contains ({}).", vals.join(", "))
+}
+
+/// A key expression's value: computed beforehand (`key_calls`; the same
+/// expression, by address) or evaluated now.
+pub(super) fn computed_or_eval(
+    computed: &[(&Expr, Datum)],
+    e: &Expr,
+    row: &[Datum],
+    env: &crate::eval::Env,
+) -> SqlResult<Datum> {
+    match computed.iter().find(|(c, _)| std::ptr::eq(*c, e)) {
+        Some((_, v)) => Ok(v.clone()),
+        None => eval(e, row, env),
+    }
 }

@@ -409,7 +409,8 @@ impl<'a> Ctx<'a> {
                             }
                             let rows = self.fk_child_rows(child, fk, &cvals).await?;
                             for (key, row) in rows {
-                                let Some(cur) = self.lock_for_write(child, &key, row, None).await?
+                                let Some((key, cur)) =
+                                    self.lock_for_write(child, key, row, None).await?
                                 else {
                                     continue;
                                 };

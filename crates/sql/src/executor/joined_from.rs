@@ -6,6 +6,7 @@
 //! evaluated over that joined row; partition rows may move) or deleted
 //! once, as in PostgreSQL.
 
+use super::dml::ReturnedVersion;
 use super::*;
 use crate::binder::JoinedFrom;
 use crate::routine::TriggerEvent;
@@ -68,7 +69,7 @@ impl<'a> Ctx<'a> {
             for (ci, e) in &p.assignments {
                 new[*ci] = self.eval_row(e, &joined, &[]).await?;
             }
-            let (written_to, new) = match (leaf, &p.partitions) {
+            let (written_to, new, version) = match (leaf, &p.partitions) {
                 (Some(i), Some(parts)) => {
                     let Some((dest, new)) = self
                         .update_in_tree(parts, &p.table, &p.assignments, i, key, &old, new)
@@ -76,7 +77,8 @@ impl<'a> Ctx<'a> {
                     else {
                         continue;
                     };
-                    (&parts.router.leaves[dest].table, new)
+                    let version = super::dml::moved_version(parts, &p.table, i, dest);
+                    (&parts.router.leaves[dest].table, new, version)
                 }
                 _ => {
                     let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
@@ -86,7 +88,7 @@ impl<'a> Ctx<'a> {
                     else {
                         continue;
                     };
-                    (&p.table, new)
+                    (&p.table, new, ReturnedVersion::Written)
                 }
             };
             n += 1;
@@ -95,7 +97,7 @@ impl<'a> Ctx<'a> {
                 // The other row without the source's oid: RETURNING's
                 // `tableoid` is the table written.
                 returned.extend_from_slice(&joined[width..joined.len() - 1]);
-                self.returning(&p.returning, &returned, written_to, &mut out)
+                self.returning(&p.returning, &returned, written_to, version, &mut out)
                     .await?;
             }
         }
@@ -125,11 +127,14 @@ impl<'a> Ctx<'a> {
             {
                 continue;
             }
+            let returned = &joined[..joined.len() - 1];
+            let version = self
+                .removed_version(&p.returning, &key, returned.len())
+                .await?;
             self.delete_row(table, key, &old, 0).await?;
             self.queue_after_row(table, TriggerEvent::Delete, Some(&old), None, None);
             n += 1;
-            let returned = &joined[..joined.len() - 1];
-            self.returning(&p.returning, returned, table, &mut out)
+            self.returning(&p.returning, returned, table, version, &mut out)
                 .await?;
         }
         Ok((n, out))
@@ -159,7 +164,7 @@ impl<'a> Ctx<'a> {
             {
                 continue;
             }
-            let Some(newest) = self.lock_for_write(table, &key, row, None).await? else {
+            let Some((key, newest)) = self.lock_for_write(table, key, row, None).await? else {
                 continue;
             };
             let target_row = as_target(&newest);

@@ -12,6 +12,7 @@ mod joined_from;
 mod memory;
 pub use memory::DEFAULT_STATEMENT_MEMORY_MAX;
 mod project_set;
+mod row_version;
 mod scan;
 mod setop;
 mod sort;
@@ -35,7 +36,8 @@ use crate::binder::{
 use crate::catalog::{IndexDef, TableDef};
 use crate::datum::{compare, Datum};
 use crate::encoding::{
-    decode_row, encode_key_into, encode_row, index_prefix, prefix_end, PRIMARY_INDEX,
+    decode_row, encode_key_into, encode_row_version, index_prefix, prefix_end, row_xmin,
+    PRIMARY_INDEX,
 };
 use crate::engine::EngineInner;
 use crate::error::{SqlError, SqlResult};
@@ -200,6 +202,7 @@ impl<'a> Ctx<'a> {
             sequence_used: &self.sequence_used,
             read_only: self.txn.read_only,
             now: self.txn.start_usecs,
+            xid: crate::txn::client_xid(self.txn.id),
             settings: self.settings,
         }
     }
@@ -443,7 +446,7 @@ impl<'a> Ctx<'a> {
             let row = decode_row(&v)?;
             let row = fill_row(row, table)?;
             if let Some(f) = filter {
-                if !self.predicate(f, &row, outer).await? {
+                if !self.row_passes(table, f, &row, &v, outer).await? {
                     continue;
                 }
             }

@@ -237,7 +237,16 @@ pub(crate) struct ScanOp {
     access: Access,
     filter: Option<Expr>,
     lock: bool,
+    /// Append each row version's `xmin` and `xmax` to its row.
+    row_versions: bool,
     state: ScanState,
+    /// For a table keyed by hidden row ids: the key of the newest row id
+    /// handed out when the scan began. A row past it was written after that
+    /// (by this transaction: others' are not in the snapshot), so the scan
+    /// skips it, as a PostgreSQL scan does not see what its own transaction
+    /// writes after the scan's command began: a cursor must not meet again,
+    /// at the end of the table, a row its transaction updated meanwhile.
+    last_row_key: Option<Vec<u8>>,
 }
 
 enum ScanState {
@@ -261,13 +270,16 @@ impl ScanOp {
         access: Access,
         filter: Option<Expr>,
         lock: bool,
+        row_versions: bool,
     ) -> ScanOp {
         ScanOp {
             table,
             access,
             filter,
             lock,
+            row_versions,
             state: ScanState::Start,
+            last_row_key: None,
         }
     }
 
@@ -277,6 +289,7 @@ impl ScanOp {
         outer: &[Row],
     ) -> SqlResult<Option<Batch>> {
         if let ScanState::Start = self.state {
+            self.last_row_key = last_row_key(ctx, &self.table);
             self.state = match ctx.key_range(&self.table, &self.access, outer).await? {
                 KeyRange::Empty => ScanState::Done,
                 KeyRange::Keys(keys) => ScanState::Keys(keys.into_iter()),
@@ -339,7 +352,10 @@ impl ScanOp {
             }
             let mut out = Vec::with_capacity(raw.len());
             for (k, v) in raw {
-                let row = fill_row(decode_row(&v)?, &self.table)?;
+                if self.last_row_key.as_ref().is_some_and(|last| k > *last) {
+                    continue;
+                }
+                let row = self.decode(&v)?;
                 if let Some(f) = &self.filter {
                     if !ctx.predicate(f, &row, outer).await? {
                         continue;
@@ -347,10 +363,14 @@ impl ScanOp {
                 }
                 if !self.lock {
                     out.push(row);
-                } else if let Some(r) = ctx
-                    .lock_for_write(&self.table, &k, row, self.filter.as_ref())
-                    .await?
-                {
+                } else if !self.row_versions {
+                    if let Some((_, r)) = ctx
+                        .lock_for_write(&self.table, k, row, self.filter.as_ref())
+                        .await?
+                    {
+                        out.push(r);
+                    }
+                } else if let Some(r) = self.lock_version(ctx, k, row, outer).await? {
                     out.push(r);
                 }
             }
@@ -359,4 +379,62 @@ impl ScanOp {
             }
         }
     }
+}
+
+impl ScanOp {
+    /// A stored row in the table's columns, then its version's `xmin` and
+    /// `xmax` if the scan adds them (`xmax` is 0: a version this scan sees
+    /// is live; row locks are not recorded in rows).
+    fn decode(&self, value: &[u8]) -> SqlResult<Row> {
+        let mut row = fill_row(decode_row(value)?, &self.table)?;
+        if self.row_versions {
+            row.push(Datum::Int8(i64::from(row_xmin(value)?)));
+            row.push(Datum::Int8(0));
+        }
+        Ok(row)
+    }
+
+    /// FOR UPDATE/SHARE with `xmin`/`xmax`: locks the row, then returns the
+    /// version it locked (under READ COMMITTED maybe newer than the one
+    /// scanned) with that version's own `xmin`, if the filter still holds.
+    async fn lock_version(
+        &self,
+        ctx: &mut Ctx<'_>,
+        key: Vec<u8>,
+        mut row: Row,
+        outer: &[Row],
+    ) -> SqlResult<Option<Row>> {
+        row.truncate(self.table.columns.len());
+        let Some((key, _)) = ctx.lock_for_write(&self.table, key, row, None).await? else {
+            return Ok(None);
+        };
+        let Some(value) = ctx.get_latest(&key).await? else {
+            return Ok(None);
+        };
+        let row = self.decode(&value)?;
+        if let Some(f) = &self.filter {
+            if !ctx.predicate(f, &row, outer).await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(row))
+    }
+}
+
+/// The key of the newest row id of `table` handed out so far (None: the
+/// table is keyed by its primary key, or has no row id yet).
+fn last_row_key(ctx: &Ctx<'_>, table: &TableDef) -> Option<Vec<u8>> {
+    if table.primary_key.is_some() {
+        return None;
+    }
+    let seq = table.rowid_sequence.as_deref()?;
+    let (state, _) = ctx.engine.sequences.peek(seq).ok()?;
+    let last = if state.is_called {
+        state.last
+    } else {
+        state.last.checked_sub(1)?
+    };
+    let mut key = index_prefix(table.id, PRIMARY_INDEX);
+    encode_key_into(&mut key, &Datum::Int8(last), SqlType::Int8);
+    Some(key)
 }

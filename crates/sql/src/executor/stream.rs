@@ -63,11 +63,13 @@ impl Op {
                 access,
                 filter,
                 lock,
+                row_versions,
             } => Op::Scan(Box::new(scan::ScanOp::new(
                 table.clone(),
                 access.clone(),
                 filter.clone(),
                 *lock,
+                *row_versions,
             ))),
             Plan::Filter { input, predicate } => Op::Filter {
                 input: Box::new(Op::build(input)),

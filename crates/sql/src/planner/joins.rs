@@ -522,7 +522,17 @@ fn plan_nested(plan: Plan, width: usize) -> Plan {
 /// Column types of what `plan` returns, where they are evident.
 fn output_types(plan: &Plan) -> Option<Vec<ColType>> {
     match plan {
-        Plan::Scan { table, .. } => Some(table.columns.iter().map(|c| c.ty).collect()),
+        Plan::Scan {
+            table,
+            row_versions,
+            ..
+        } => {
+            let mut types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+            if *row_versions {
+                types.extend([SqlType::Oid.plain(), SqlType::Oid.plain()]);
+            }
+            Some(types)
+        }
         Plan::Values { rows, width } => match rows.first() {
             Some(r) => Some(r.iter().map(Expr::ty).collect()),
             None if *width == 0 => Some(Vec::new()),
@@ -560,6 +570,7 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
             table,
             filter: None,
             lock,
+            row_versions,
             ..
         } => {
             let access: Access = choose_access(&table, &predicate);
@@ -568,6 +579,7 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
                 access,
                 filter: Some(predicate),
                 lock,
+                row_versions,
             }
         }
         // A partitioned table's leaves (same column types on both sides):
@@ -595,7 +607,11 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
 /// Is `plan` table scans (or a UNION ALL of them) returning columns of `types`?
 fn scans_of(plan: &Plan, types: &[SqlType]) -> bool {
     match plan {
-        Plan::Scan { table, .. } => {
+        Plan::Scan {
+            table,
+            row_versions: false,
+            ..
+        } => {
             table.columns.len() == types.len()
                 && table.columns.iter().zip(types).all(|(c, t)| c.ty.ty == *t)
         }

@@ -59,6 +59,22 @@ fn unterminated(what: &str) -> SqlError {
     SqlError::syntax(format!("unterminated {what}"))
 }
 
+/// The tokens of `sql` when it is one statement (trailing semicolons
+/// dropped); `None` for several statements, which other paths split.
+pub fn lex_one_statement(sql: &str) -> Option<SqlResult<Vec<Token>>> {
+    let mut toks = match lex(sql) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e)),
+    };
+    while toks.last().is_some_and(|t| t.tok == Tok::Semi) {
+        toks.pop();
+    }
+    if toks.iter().any(|t| t.tok == Tok::Semi) {
+        return None;
+    }
+    Some(Ok(toks))
+}
+
 /// Splits `src` into tokens; comments and whitespace are dropped.
 pub fn lex(src: &str) -> SqlResult<Vec<Token>> {
     let bytes = src.as_bytes();

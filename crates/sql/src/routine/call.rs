@@ -281,6 +281,14 @@ impl<'a> Ctx<'a> {
                 }
                 Ok(ret)
             }
+            Language::Internal => {
+                let ty = def.result_type();
+                let value = crate::internal_functions::call(&def.body, args, ty)?;
+                Ok(Returned {
+                    value: Some((value, ty)),
+                    ..Returned::default()
+                })
+            }
         }
     }
 

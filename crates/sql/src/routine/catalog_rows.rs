@@ -7,7 +7,8 @@ use crate::catalog::Catalog;
 use crate::datum::Datum;
 use crate::types::ColType;
 
-/// pg_language OIDs (PostgreSQL 15's sql and a fixed plpgsql).
+/// pg_language OIDs (PostgreSQL 15's internal and sql, a fixed plpgsql).
+const LANG_INTERNAL: i64 = 12;
 const LANG_SQL: i64 = 14;
 const LANG_PLPGSQL: i64 = 13_576;
 const NS_PUBLIC: i64 = 2200;
@@ -112,6 +113,7 @@ pub fn pg_proc_rows(cat: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
                     oid(match f.language {
                         super::Language::Sql => LANG_SQL,
                         super::Language::PlPgSql => LANG_PLPGSQL,
+                        super::Language::Internal => LANG_INTERNAL,
                     }),
                 ),
                 ("procost", Datum::Float4(100.0)),
@@ -205,6 +207,7 @@ fn definition_text(f: &FunctionDef) -> String {
         match f.language {
             super::Language::Sql => "sql",
             super::Language::PlPgSql => "plpgsql",
+            super::Language::Internal => "internal",
         }
     );
     match f.volatility {

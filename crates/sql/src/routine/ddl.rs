@@ -13,7 +13,7 @@ use crate::catalog::{function_key, trigger_key, Catalog};
 use crate::ddl::DdlChange;
 use crate::error::{SqlError, SqlResult};
 use crate::plpgsql::cursor::TokenCursor;
-use crate::plpgsql::lexer::{lex, Tok};
+use crate::plpgsql::lexer::{lex_one_statement, Tok};
 use crate::store::Mutation;
 use crate::types::{ColType, SqlType};
 
@@ -27,7 +27,9 @@ pub enum RoutineStatement {
     DropFunction {
         if_exists: bool,
         cascade: bool,
-        items: Vec<(String, Option<Vec<ColType>>)>,
+        /// Names with their input arguments, if given (user types resolved
+        /// by `resolve_arg_type` when the statement runs).
+        items: Vec<(String, Option<Vec<FunctionArg>>)>,
     },
     CreateTrigger {
         or_replace: bool,
@@ -99,16 +101,10 @@ pub fn recognise(sql: &str) -> Option<SqlResult<RoutineStatement>> {
     if !relevant {
         return None;
     }
-    let mut toks = match lex(sql) {
+    let toks = match lex_one_statement(sql)? {
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
-    while toks.last().is_some_and(|t| t.tok == Tok::Semi) {
-        toks.pop();
-    }
-    if toks.iter().any(|t| t.tok == Tok::Semi) {
-        return None;
-    }
     let mut c = TokenCursor::new(sql, toks, 1);
     match first {
         "do" => Some(parse_do(&mut c)),
@@ -247,12 +243,24 @@ fn parse_arg(c: &TokenCursor, from: usize, to: usize) -> SqlResult<FunctionArg> 
         return Err(c.error());
     }
     let whole = c.text(from, end);
+    let words: Vec<&str> = c.toks[from..end].iter().filter_map(|t| t.word()).collect();
+    let mut unresolved_type = None;
     let (name, ty) = match parse_type(&whole) {
         Ok(t) if end - from == 1 || !matches!(c.toks[from].tok, Tok::Word { .. }) => (None, t),
         first => {
             let named = c.toks[from].word().map(str::to_string);
             match (named, parse_type(&c.text(from + 1, end))) {
                 (Some(n), Ok(t)) if end - from > 1 => (Some(n), t),
+                // A user type's name, resolved against the catalog later.
+                (named, Err(_)) if first.is_err() && words.len() == end - from => {
+                    match words.as_slice() {
+                        [ty] => unresolved_type = Some(ty.to_string()),
+                        [_, ty] => unresolved_type = Some(ty.to_string()),
+                        _ => return Err(first.err().unwrap_or_else(|| c.error())),
+                    }
+                    let name = named.filter(|_| words.len() == 2);
+                    (name, SqlType::Unknown.plain())
+                }
                 _ => (None, first?),
             }
         }
@@ -265,6 +273,7 @@ fn parse_arg(c: &TokenCursor, from: usize, to: usize) -> SqlResult<FunctionArg> 
         ty,
         mode,
         default,
+        unresolved_type,
     })
 }
 
@@ -398,6 +407,7 @@ fn parse_create_function(c: &mut TokenCursor, or_replace: bool) -> SqlResult<Rou
     let language = match language.as_deref() {
         Some("sql") => Language::Sql,
         Some("plpgsql") => Language::PlPgSql,
+        Some("internal") => Language::Internal,
         Some(other) => {
             return Err(SqlError::new(
                 "42704",
@@ -419,6 +429,8 @@ fn parse_create_function(c: &mut TokenCursor, or_replace: bool) -> SqlResult<Rou
                 ));
             }
         }
+        // Checked against the routine once the argument types are known.
+        Language::Internal => {}
     }
     Ok(RoutineStatement::CreateFunction {
         or_replace,
@@ -558,6 +570,13 @@ pub fn resolve_row_type(catalog: &Catalog, returns: &mut Returns) -> SqlResult<(
             *row_type = Some(def.oid);
             return Ok(());
         }
+        // Any other user type is a scalar result.
+        let ty = def.value_type();
+        *returns = match returns {
+            Returns::Table { set: true, .. } => Returns::SetOf(ty),
+            _ => Returns::Scalar(ty),
+        };
+        return Ok(());
     }
     let t = catalog
         .tables
@@ -565,6 +584,77 @@ pub fn resolve_row_type(catalog: &Catalog, returns: &mut Returns) -> SqlResult<(
         .ok_or_else(|| SqlError::new("42704", format!("type \"{table}\" does not exist")))?;
     *columns = t.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
     Ok(())
+}
+
+/// The type of an argument, a user type's name resolved against `catalog`.
+pub fn resolve_arg_type(catalog: &Catalog, arg: &FunctionArg) -> SqlResult<ColType> {
+    match &arg.unresolved_type {
+        Some(name) => {
+            let dt = sqlparser::ast::DataType::Custom(
+                sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(name.clone())]),
+                vec![],
+            );
+            crate::user_types::resolve_allowing_shell(catalog, &dt)
+        }
+        None => Ok(arg.ty),
+    }
+}
+
+/// Resolves the user type names of a CREATE FUNCTION's arguments and
+/// result against `catalog`, and checks what PostgreSQL checks about
+/// shell types and `LANGUAGE internal`; returns the NOTICEs to send
+/// (a shell type in the signature of an internal function).
+pub fn resolve_user_types(catalog: &Catalog, def: &mut FunctionDef) -> SqlResult<Vec<SqlError>> {
+    let mut notices = Vec::new();
+    resolve_row_type(catalog, &mut def.returns)?;
+    let is_shell = |ty: SqlType| {
+        matches!(ty, SqlType::Base(oid) if catalog.types.values().any(|t| {
+            t.oid == oid && t.kind == crate::user_types::UserTypeKind::Shell
+        }))
+    };
+    let shell_use = |what: &str, ty: SqlType, notices: &mut Vec<SqlError>| -> SqlResult<()> {
+        let name = ty.display_name();
+        if def.language != Language::Internal {
+            let verb = if what == "return" { "return" } else { "accept" };
+            return Err(SqlError::new(
+                "42P13",
+                format!("SQL function cannot {verb} shell type {name}"),
+            ));
+        }
+        let mut n = SqlError::new("00000", format!("{what} type {name} is only a shell"));
+        n.severity = "NOTICE";
+        notices.push(n);
+        Ok(())
+    };
+    if let Returns::Scalar(t) | Returns::SetOf(t) = def.returns {
+        if is_shell(t.ty) {
+            shell_use("return", t.ty, &mut notices)?;
+        }
+    }
+    for arg in &mut def.args {
+        arg.ty = resolve_arg_type(catalog, arg)?;
+        arg.unresolved_type = None;
+        if is_shell(arg.ty.ty) {
+            shell_use("argument", arg.ty.ty, &mut notices)?;
+        }
+    }
+    if def.language == Language::Internal {
+        let routine = crate::internal_functions::lookup(&def.body)
+            .ok_or_else(|| crate::internal_functions::unknown(&def.body))?;
+        let args: Vec<SqlType> = def.input_args().map(|a| a.ty.ty).collect();
+        if !routine.accepts(&args) {
+            return Err(SqlError::unsupported(format!(
+                "binding {}({}) to the built-in function \"{}\"",
+                def.name,
+                args.iter()
+                    .map(|t| t.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                def.body
+            )));
+        }
+    }
+    Ok(notices)
 }
 
 /// `(type, ...)` of DROP FUNCTION, with optional argument names and modes.
@@ -584,7 +674,7 @@ fn parse_drop_function(c: &mut TokenCursor) -> SqlResult<RoutineStatement> {
                     let (from, to) = c.list_item()?;
                     let arg = parse_arg(c, from, to)?;
                     if arg.mode != ArgMode::Out {
-                        list.push(arg.ty);
+                        list.push(arg);
                     }
                     if c.eat(&Tok::RParen) {
                         break;
@@ -895,6 +985,44 @@ pub fn create_function(
     Ok(DdlChange::catalog_only(next, mutations))
 }
 
+/// Removes the function `name` with pg_proc OID `oid` (DROP ... CASCADE of
+/// a type it uses), and the casts and operators that call it; pushes the
+/// catalog mutations and returns the descriptions of the casts and
+/// operators removed.
+pub fn remove_function(
+    next: &mut Catalog,
+    name: &str,
+    oid: u32,
+    mutations: &mut Vec<Mutation>,
+) -> SqlResult<Vec<String>> {
+    let Some(f) = next
+        .functions
+        .get(name)
+        .and_then(|l| l.iter().find(|f| f.oid == oid))
+        .cloned()
+    else {
+        return Ok(Vec::new());
+    };
+    let args: Vec<SqlType> = f.input_args().map(|a| a.ty.ty).collect();
+    let mut removed = Vec::new();
+    for c in crate::casts::casts_calling(next, name, &args) {
+        next.casts.remove(&(c.source.oid(), c.target.oid()));
+        mutations.push(crate::casts::mutation(c.source, c.target, None)?);
+        removed.push(c.describe());
+    }
+    removed.extend(crate::user_operators::remove_calling(
+        next, name, &args, mutations,
+    ));
+    if let Some(l) = next.functions.get_mut(name) {
+        l.retain(|f| f.oid != oid);
+        if l.is_empty() {
+            next.functions.remove(name);
+        }
+    }
+    mutations.push(functions_mutation(next, name)?);
+    Ok(removed)
+}
+
 /// The triggers that call function `f` (for DROP FUNCTION's dependency check).
 fn dependent_triggers(catalog: &Catalog, f: &FunctionDef) -> Vec<(u32, String, String)> {
     let mut out = Vec::new();
@@ -956,6 +1084,30 @@ pub fn drop_functions(
             return Err(SqlError::new("42883", what));
         };
         let f = list[i].clone();
+        // A partition key calling the function keeps it (no CASCADE here).
+        if let Some(t) = next.tables.values().find(|t| {
+            t.partitioning
+                .key
+                .as_ref()
+                .is_some_and(|k| k.calls_function(&f.name))
+        }) {
+            let what = format!(
+                "cannot drop function {} because other objects depend on it",
+                f.signature()
+            );
+            if cascade {
+                return Err(SqlError::unsupported(format!(
+                    "{what}: DROP FUNCTION ... CASCADE of a partition key's function"
+                )));
+            }
+            return Err(SqlError::new("2BP01", what)
+                .with_detail(format!(
+                    "table {} depends on function {}",
+                    t.name,
+                    f.signature()
+                ))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
         let deps = dependent_triggers(&next, &f);
         if !deps.is_empty() {
             if !cascade {
@@ -992,13 +1144,49 @@ pub fn drop_functions(
                 notices.push(n);
             }
         }
-        if let Some(l) = next.functions.get_mut(name) {
-            l.remove(i);
-            if l.is_empty() {
-                next.functions.remove(name);
-            }
+        // Base types whose I/O the function is, casts and operators it computes.
+        let args: Vec<SqlType> = f.input_args().map(|a| a.ty.ty).collect();
+        let io_of = crate::base_types::types_using_io_function(&next, name, &args);
+        if !io_of.is_empty() && cascade {
+            return Err(SqlError::unsupported(
+                "DROP FUNCTION ... CASCADE of a type's input or output function",
+            ));
         }
-        mutations.push(functions_mutation(&next, name)?);
+        let users: Vec<String> = io_of
+            .into_iter()
+            .map(|t| format!("type {t}"))
+            .chain(
+                crate::casts::casts_calling(&next, name, &args)
+                    .iter()
+                    .map(|c| c.describe()),
+            )
+            .chain(
+                crate::user_operators::operators_calling(&next, name, &args)
+                    .iter()
+                    .map(|o| format!("operator {}", o.signature())),
+            )
+            .collect();
+        if !users.is_empty() && !cascade {
+            let detail = users
+                .iter()
+                .map(|u| format!("{u} depends on function {}", f.signature()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(SqlError::new(
+                "2BP01",
+                format!(
+                    "cannot drop function {} because other objects depend on it",
+                    f.signature()
+                ),
+            )
+            .with_detail(detail)
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        for what in remove_function(&mut next, name, f.oid, &mut mutations)? {
+            let mut n = SqlError::new("00000", format!("drop cascades to {what}"));
+            n.severity = "NOTICE";
+            notices.push(n);
+        }
     }
     if mutations.is_empty() {
         return Ok((None, notices));

@@ -34,6 +34,11 @@ pub struct FunctionArg {
     pub mode: ArgMode,
     /// DEFAULT expression as SQL text.
     pub default: Option<String>,
+    /// A type name the parser could not resolve without the catalog (a
+    /// user type): `ty` is set from it when the statement runs
+    /// (`ddl::resolve_user_types`).
+    #[serde(skip)]
+    pub unresolved_type: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -59,6 +64,9 @@ pub enum Returns {
 pub enum Language {
     Sql,
     PlPgSql,
+    /// A built-in routine named by its PostgreSQL internal name (the
+    /// body; `crate::internal_functions`).
+    Internal,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -83,7 +91,8 @@ impl FunctionDef {
         self.args.iter().filter(|a| a.mode != ArgMode::Out)
     }
 
-    /// `name(int4, text)` with PostgreSQL's type names, as error messages show it.
+    /// `name(integer,text)` with PostgreSQL's type names, as messages
+    /// describing the function as an object show it.
     pub fn signature(&self) -> String {
         format!(
             "{}({})",
@@ -91,7 +100,7 @@ impl FunctionDef {
             self.input_args()
                 .map(|a| a.ty.ty.display_name())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(",")
         )
     }
 

@@ -32,6 +32,52 @@ pub fn render(results: Vec<Result<StatementOutput, borealis_sql::SqlError>>) -> 
     out.join("\n")
 }
 
+/// Like a compact psql: a header line of column names, the rows, `(tag)`.
+pub fn render_table(results: Vec<Result<StatementOutput, borealis_sql::SqlError>>) -> String {
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Ok(StatementOutput::Command { tag }) => out.push(tag),
+            Ok(StatementOutput::Rows { columns, rows, tag }) => {
+                let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+                out.push(names.join("|"));
+                for row in rows {
+                    let vals: Vec<String> = row
+                        .into_iter()
+                        .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                        .collect();
+                    out.push(vals.join("|"));
+                }
+                out.push(format!("({tag})"));
+            }
+            Err(e) => out.push(format!("ERROR {}: {}", e.sqlstate, e.message)),
+        }
+    }
+    out.join("\n")
+}
+
+pub async fn run_table(s: &mut Session, sql: &str) -> String {
+    render_table(s.execute_simple(sql).await)
+}
+
+/// Runs `sql` and compares its [`render_table`] output with `expected`
+/// (each line trimmed, blank lines ignored).
+pub async fn check_table(s: &mut Session, sql: &str, expected: &str) {
+    let got = run_table(s, sql).await;
+    let norm = |t: &str| {
+        t.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        norm(&got),
+        norm(expected),
+        "\nSQL: {sql}\n--- got ---\n{got}\n"
+    );
+}
+
 pub async fn run(s: &mut Session, sql: &str) -> String {
     render(s.execute_simple(sql).await)
 }

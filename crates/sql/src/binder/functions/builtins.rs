@@ -4,7 +4,7 @@
 //! the arguments to its parameter types.
 
 use super::*;
-use crate::builtins::LibFn;
+use crate::builtins::{LibFn, SqlFunctionName};
 
 /// Names bound here (checked before the generic function table).
 pub(in crate::binder) const NAMES: &[&str] = &[
@@ -86,6 +86,14 @@ pub(in crate::binder) const NAMES: &[&str] = &[
     "atand",
     "atan2d",
     "to_date",
+    "point",
+    "npoints",
+    "isopen",
+    "isclosed",
+    "popen",
+    "pclose",
+    // length(path) here; every other length() is the generic table's.
+    "length",
 ];
 
 /// Whether `name` is bound by `bind_builtin`.
@@ -190,6 +198,25 @@ impl<'a> Binder<'a> {
                 ty: SqlType::Bool.plain(),
             }));
         }
+        let arg_types: Vec<SqlType> = args.iter().map(|a| a.ty().ty).collect();
+        if let Some((g, params, ret)) =
+            crate::binder::geo_money_ops::geometry_function(name, &arg_types)
+        {
+            let Some(a) = self.coerce_all(args, &params, span)? else {
+                return self.no_such_function(name, args, span);
+            };
+            return Ok(Some(Expr::Func {
+                func: Func::Lib(LibFn::Geo(g)),
+                args: a,
+                ty: ret.plain(),
+            }));
+        }
+        if matches!(
+            name,
+            "point" | "npoints" | "isopen" | "isclosed" | "popen" | "pclose"
+        ) {
+            return self.no_such_function(name, args, span);
+        }
         let (func, params, ret): (LibFn, Vec<SqlType>, SqlType) = match (name, args.len()) {
             ("sqrt", 1) if any_numeric => (LibFn::NumericSqrt, vec![n], n),
             ("power" | "pow", 2) if any_numeric => (LibFn::NumericPower, vec![n, n], n),
@@ -198,19 +225,11 @@ impl<'a> Binder<'a> {
             ("ln", 1) => (LibFn::FloatLn, vec![f], f),
             ("exp", 1) if any_numeric => (LibFn::NumericExp, vec![n], n),
             ("exp", 1) => (LibFn::FloatExp, vec![f], f),
-            ("log" | "log10", 1) if any_numeric => {
-                let Some(mut a) = self.coerce_all(args, &[n], span)? else {
-                    return Ok(None);
-                };
-                a.insert(
-                    0,
-                    Expr::Const(Datum::Numeric(Numeric::from_i64(10)), n.plain()),
-                );
-                return Ok(Some(Expr::Func {
-                    func: Func::Lib(LibFn::NumericLog),
-                    args: a,
-                    ty: n.plain(),
-                }));
+            ("log", 1) if any_numeric => {
+                (LibFn::NumericLogBase10(SqlFunctionName::Log), vec![n], n)
+            }
+            ("log10", 1) if any_numeric => {
+                (LibFn::NumericLogBase10(SqlFunctionName::Log10), vec![n], n)
             }
             ("log" | "log10", 1) => (LibFn::FloatLog10, vec![f], f),
             ("log", 2) => (LibFn::NumericLog, vec![n, n], n),
@@ -508,7 +527,7 @@ impl<'a> Binder<'a> {
                 vec![SqlType::Bytea, SqlType::Bytea],
                 SqlType::Bytea,
             ),
-            ("btrim" | "bit_count", _) => return Ok(None),
+            ("btrim" | "bit_count" | "length", _) => return Ok(None),
             ("width_bucket", 4) => {
                 // numeric casts implicitly to float8, not back: any float wins.
                 let tys: Vec<SqlType> = args[..3].iter().map(|a| a.ty().ty).collect();
