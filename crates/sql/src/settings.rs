@@ -302,6 +302,12 @@ pub enum Scope {
 
 impl Values {
     fn get(&self, name: &str) -> SqlResult<(String, String)> {
+        // Callers inside the engine pass canonical names: a map lookup
+        // instead of the case-insensitive scan of every known name (each
+        // statement reads several settings).
+        if let Some((c, v)) = self.known.get_key_value(name) {
+            return Ok((c.to_string(), v.clone()));
+        }
         if let Some(c) = canonical(name) {
             return Ok((
                 c.to_string(),
