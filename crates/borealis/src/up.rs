@@ -389,13 +389,18 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let supervisor = Arc::new(Mutex::new(supervisor));
     // Children are spawned from one long-lived thread: PR_SET_PDEATHSIG
     // fires when the spawning *thread* exits, so no short-lived pool thread
-    // may start a part.
+    // may start a part. For the same reason this thread stops the parts
+    // before it ends: one it started would otherwise get SIGKILL as it
+    // ends, with no time for a clean shutdown.
     let watcher = {
         let supervisor = supervisor.clone();
         let stop = stop_supervising.clone();
         std::thread::Builder::new()
             .name("supervisor".into())
-            .spawn(move || supervise(&supervisor, &event_receiver, &stop))?
+            .spawn(move || {
+                supervise(&*supervisor, &event_receiver, &stop);
+                lock_even_poisoned(&supervisor).shutdown();
+            })?
     };
     runtime.block_on(async {
         let control = tokio::spawn(control_plane.run(control_listener));
@@ -410,18 +415,52 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         }
         control.abort();
     });
+    // First: the children got the signal too and are exiting.
+    stop_supervision(&*supervisor, &stop_supervising);
     println!("shutting down");
-    stop_supervising.store(true, Ordering::Release);
     let _ = watcher.join();
     let _ = waker.join();
-    supervisor.lock().expect("supervisor lock").shutdown();
+    // Already done by the supervisor thread, unless it panicked.
+    lock_even_poisoned(&supervisor).shutdown();
     runtime.shutdown_timeout(Duration::from_secs(2));
     Ok(())
 }
 
+/// The supervisor, also after a panic of a thread holding it (shutting the
+/// parts down must still happen).
+fn lock_even_poisoned(supervisor: &Mutex<Supervisor>) -> std::sync::MutexGuard<'_, Supervisor> {
+    supervisor
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What the supervisor thread drives (the [`Supervisor`]; a fake in tests).
+trait Supervise {
+    fn handle(&mut self, event: SupervisorEvent) -> anyhow::Result<()>;
+    fn reconcile(&mut self) -> anyhow::Result<()>;
+}
+
+impl Supervise for Supervisor {
+    fn handle(&mut self, event: SupervisorEvent) -> anyhow::Result<()> {
+        Supervisor::handle(self, event)
+    }
+    fn reconcile(&mut self) -> anyhow::Result<()> {
+        Supervisor::reconcile(self)
+    }
+}
+
+/// Ends supervision: after this returns, no pass of [`supervise`] starts or
+/// restarts a part. Taken under the supervisor's lock, so a pass running now
+/// (which may start a part) finishes first and `shutdown` then stops what it
+/// started.
+fn stop_supervision<S>(supervisor: &Mutex<S>, stop: &AtomicBool) {
+    let _supervisor = supervisor.lock().expect("supervisor lock");
+    stop.store(true, Ordering::Release);
+}
+
 /// The supervisor thread: events as they come, a full pass every 200 ms.
-fn supervise(
-    supervisor: &Mutex<Supervisor>,
+fn supervise<S: Supervise>(
+    supervisor: &Mutex<S>,
     events: &Receiver<SupervisorEvent>,
     stop: &AtomicBool,
 ) {
@@ -429,13 +468,23 @@ fn supervise(
     let mut next_pass = Instant::now() + PASS_EVERY;
     while !stop.load(Ordering::Acquire) {
         let wait = next_pass.saturating_duration_since(Instant::now());
-        let result = match events.recv_timeout(wait) {
-            Ok(event) => supervisor.lock().expect("supervisor lock").handle(event),
+        let event = match events.recv_timeout(wait) {
+            Ok(event) => Some(event),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 next_pass = Instant::now() + PASS_EVERY;
-                supervisor.lock().expect("supervisor lock").reconcile()
+                None
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let mut supervisor = supervisor.lock().expect("supervisor lock");
+        // The children get the shutdown signal too and exit: a pass that
+        // waited for the lock while supervision stopped must not restart them.
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
+        let result = match event {
+            Some(event) => supervisor.handle(event),
+            None => supervisor.reconcile(),
         };
         if let Err(error) = result {
             tracing::error!(%error, "supervisor pass failed");
@@ -475,5 +524,94 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts the passes it is asked for.
+    #[derive(Default)]
+    struct CountingSupervisor {
+        passes: usize,
+    }
+
+    impl Supervise for CountingSupervisor {
+        fn handle(&mut self, _event: SupervisorEvent) -> anyhow::Result<()> {
+            self.passes += 1;
+            Ok(())
+        }
+        fn reconcile(&mut self) -> anyhow::Result<()> {
+            self.passes += 1;
+            Ok(())
+        }
+    }
+
+    /// A supervisor thread over a [`CountingSupervisor`], with one event
+    /// sent to it.
+    struct Watched {
+        supervisor: Arc<Mutex<CountingSupervisor>>,
+        stop: Arc<AtomicBool>,
+        events: Sender<SupervisorEvent>,
+        thread: std::thread::JoinHandle<()>,
+    }
+
+    impl Watched {
+        fn start(supervisor: Arc<Mutex<CountingSupervisor>>) -> Watched {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (events, receiver) = std::sync::mpsc::channel();
+            let thread = {
+                let supervisor = supervisor.clone();
+                let stop = stop.clone();
+                std::thread::spawn(move || supervise(&*supervisor, &receiver, &stop))
+            };
+            events
+                .send(SupervisorEvent::Wake { at: Instant::now() })
+                .unwrap();
+            Watched {
+                supervisor,
+                stop,
+                events,
+                thread,
+            }
+        }
+
+        fn passes(&self) -> usize {
+            self.supervisor.lock().unwrap().passes
+        }
+    }
+
+    #[test]
+    fn a_pass_waiting_for_the_lock_when_supervision_stops_does_nothing() {
+        let supervisor = Arc::new(Mutex::new(CountingSupervisor::default()));
+        // Hold the lock (as a shutdown in progress would) while the event arrives.
+        let held = supervisor.lock().unwrap();
+        let watched = Watched::start(supervisor.clone());
+        // Let the thread take the event and block on the lock.
+        std::thread::sleep(Duration::from_millis(100));
+        watched.stop.store(true, Ordering::Release);
+        drop(held);
+        watched.thread.join().unwrap();
+        assert_eq!(supervisor.lock().unwrap().passes, 0);
+        drop(watched.events);
+    }
+
+    #[test]
+    fn passes_run_until_supervision_stops() {
+        let watched = Watched::start(Arc::default());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while watched.passes() == 0 {
+            assert!(Instant::now() < deadline, "the event was never handled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        stop_supervision(&*watched.supervisor, &watched.stop);
+        let passes = watched.passes();
+        watched.thread.join().unwrap();
+        assert_eq!(
+            watched.supervisor.lock().unwrap().passes,
+            passes,
+            "a pass after the stop"
+        );
     }
 }

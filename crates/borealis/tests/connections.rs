@@ -237,14 +237,6 @@ fn psql_killed_after(port: u16, stdin_script: &str, after: Duration) {
     drop(stdin);
 }
 
-fn wait_until_serving(cluster: &UpCluster) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !cluster.psql_raw("select 1").status.success() {
-        assert!(Instant::now() < deadline, "the cluster stopped answering");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn clients_vanishing_mid_query_and_mid_copy_leave_nothing_behind() {
     let dir = TempDir::new("vanish");
@@ -275,14 +267,14 @@ fn clients_vanishing_mid_query_and_mid_copy_leave_nothing_behind() {
         "select count(*) from generate_series(1, 5000000) a;\n",
         Duration::from_millis(500),
     );
-    wait_until_serving(&cluster);
+    cluster.wait_until_serving();
     // Mid-COPY: rows sent, no end marker, then the client is gone.
     psql_killed_after(
         cluster.port,
         "copy t from stdin;\n2\ttwo\n3\tthree\n",
         Duration::from_millis(800),
     );
-    wait_until_serving(&cluster);
+    cluster.wait_until_serving();
     // Mid-transaction: a row written and locked, never committed.
     psql_killed_after(
         cluster.port,

@@ -79,6 +79,7 @@ pub fn storage_of(ty: SqlType) -> (i16, bool, char, char) {
             _ => (4, true, 'i', 'p'),
         },
         SqlType::Enum(_) => (4, true, 'i', 'p'),
+        SqlType::Numeric => (-1, false, 'i', 'm'),
         _ => (-1, false, 'i', 'x'),
     }
 }

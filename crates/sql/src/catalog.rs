@@ -48,12 +48,89 @@ pub struct ColumnDef {
     pub domain: Option<u32>,
 }
 
-/// A unique index (the primary key is one too). Index id 0 is the row index.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// An index (the primary key is one too). Index id 0 is the row index.
+/// Expression keys, a partial-index predicate and INCLUDE columns were
+/// added later: entries written before them decode with none of these.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct IndexDef {
     pub id: u8,
     pub name: String,
+    /// Key columns by key position; an expression key position holds
+    /// `EXPRESSION_KEY` (its expression is in `exprs`).
     pub columns: Vec<usize>,
+    /// Key expressions as SQL text over the table's columns, by key
+    /// position (None: the key is `columns[i]`). Empty: every key is a column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exprs: Vec<Option<String>>,
+    /// `WHERE` of a partial index, as SQL text: only rows for which it is
+    /// true have entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// `INCLUDE` columns: stored with the entry, not part of the key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<usize>,
+}
+
+/// `IndexDef::columns` entry of a key position that is an expression.
+pub const EXPRESSION_KEY: usize = usize::MAX;
+
+impl IndexDef {
+    /// Every key is a column and every row has an entry: code that reads
+    /// keys straight from `columns` (planner, foreign keys, ON CONFLICT
+    /// inference by columns) may use this index.
+    pub fn is_plain(&self) -> bool {
+        self.exprs.iter().all(Option::is_none) && self.predicate.is_none()
+    }
+
+    /// The key expression at key position `i`, if it is one.
+    pub fn expr_at(&self, i: usize) -> Option<&str> {
+        self.exprs.get(i).and_then(|e| e.as_deref())
+    }
+
+    /// Whether the index mentions column `i` (key, expression, predicate
+    /// or INCLUDE): dropping that column drops the index.
+    pub fn uses_column(&self, i: usize, table: &TableDef) -> bool {
+        if self.columns.contains(&i) || self.include.contains(&i) {
+            return true;
+        }
+        let Some(col) = table.columns.get(i) else {
+            return false;
+        };
+        let texts = self.exprs.iter().flatten().chain(self.predicate.iter());
+        texts.into_iter().any(|t| mentions_word(t, &col.name))
+    }
+}
+
+/// Whether identifier `name` occurs as a word of expression text `text`
+/// (quoted or not; string literals are skipped).
+fn mentions_word(text: &str, name: &str) -> bool {
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if word == name {
+            return true;
+        }
+        word.clear();
+        if c == '\'' {
+            for d in chars.by_ref() {
+                if d == '\'' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if c == '"' {
+            let quoted: String = chars.by_ref().take_while(|d| *d != '"').collect();
+            if quoted == name {
+                return true;
+            }
+        }
+    }
+    word == name
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -131,6 +208,13 @@ pub struct TableDef {
     /// records what was declared, as PostgreSQL's catalog shows it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unlogged: bool,
+    /// PostgreSQL's attnum of each column once one has been dropped
+    /// (`crate::attribute_numbers`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::attribute_numbers::AttributeNumbers::is_empty"
+    )]
+    pub attribute_numbers: crate::attribute_numbers::AttributeNumbers,
 }
 
 impl TableDef {
@@ -150,6 +234,11 @@ impl TableDef {
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// PostgreSQL's attribute number (pg_attribute.attnum) of column `i`.
+    pub fn attnum(&self, i: usize) -> i16 {
+        self.attribute_numbers.attnum(i)
     }
 
     /// A fresh index id (1..=255).
@@ -471,5 +560,65 @@ pub fn sequence_mutation(name: &str, value: i64) -> Mutation {
     Mutation {
         key: sequence_key(name),
         value: Some(value.to_le_bytes().to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod index_def_tests {
+    use super::*;
+
+    /// An index entry written before expression keys, predicates and
+    /// INCLUDE columns existed decodes as a plain index, and a plain index
+    /// is still written in that form.
+    #[test]
+    fn index_entries_before_expression_keys_still_decode() {
+        let old = r#"{"id":3,"name":"t_a_idx","columns":[0,2]}"#;
+        let idx: IndexDef = serde_json::from_str(old).unwrap();
+        assert_eq!(idx.columns, vec![0, 2]);
+        assert!(idx.is_plain() && idx.include.is_empty());
+        assert_eq!(serde_json::to_string(&idx).unwrap(), old);
+
+        let shaped = IndexDef {
+            id: 4,
+            name: "t_expr_idx".into(),
+            columns: vec![EXPRESSION_KEY, 1],
+            exprs: vec![Some("lower(x)".into()), None],
+            predicate: Some("b = 1".into()),
+            include: vec![2],
+        };
+        let text = serde_json::to_string(&shaped).unwrap();
+        assert_eq!(serde_json::from_str::<IndexDef>(&text).unwrap(), shaped);
+        assert!(!shaped.is_plain());
+    }
+
+    #[test]
+    fn column_use_is_found_in_keys_expressions_predicate_and_include() {
+        let column = |name: &str| ColumnDef {
+            name: name.into(),
+            ty: crate::types::SqlType::Int4.plain(),
+            not_null: false,
+            default: None,
+            missing: None,
+            domain: None,
+        };
+        let table = TableDef {
+            columns: vec![column("a"), column("b"), column("x"), column("Y")],
+            ..serde_json::from_str(
+                r#"{"id":1,"name":"t","columns":[],"primary_key":null,"unique":[],
+                    "checks":[],"rowid_sequence":null,"owned_sequences":[]}"#,
+            )
+            .unwrap()
+        };
+        let idx = IndexDef {
+            columns: vec![EXPRESSION_KEY],
+            exprs: vec![Some("lower(x) || 'a'".into())],
+            predicate: Some("\"Y\" IS NOT NULL".into()),
+            include: vec![0],
+            ..IndexDef::default()
+        };
+        assert!(idx.uses_column(0, &table));
+        assert!(!idx.uses_column(1, &table));
+        assert!(idx.uses_column(2, &table));
+        assert!(idx.uses_column(3, &table));
     }
 }

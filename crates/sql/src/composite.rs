@@ -27,6 +27,10 @@ const FLOAT_DIGITS: i32 = 1;
 pub enum RowFn {
     /// `ROW(a, b, ...)` / `(a, b, ...)`: the arguments become the fields.
     Construct,
+    /// A whole-row reference (`t` or `t.*` as a value): built as
+    /// `Construct`, shown as `t.*`; `converted` when read from a partition
+    /// as its partitioned parent's row type (PostgreSQL's ConvertRowtypeExpr).
+    WholeRow { converted: bool },
     /// `(row).field`: field `index` of the composite type `oid`.
     Field { oid: u32, index: usize },
     /// The row (argument 0) with field `index` set to argument 1.
@@ -42,7 +46,7 @@ pub fn call(f: RowFn, args: Vec<Datum>) -> SqlResult<Datum> {
             .ok_or_else(|| SqlError::internal("row function arity"))
     };
     Ok(match f {
-        RowFn::Construct => Datum::Text(from_values(&args)),
+        RowFn::Construct | RowFn::WholeRow { .. } => Datum::Text(from_values(&args)),
         RowFn::Field { oid, index } => match arg(0)? {
             Datum::Text(text) => field(oid, text, index)?,
             _ => Datum::Null,

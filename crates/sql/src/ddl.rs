@@ -213,11 +213,15 @@ fn created_table_name(ct: &ast::CreateTable, sql: &str) -> SqlResult<String> {
 /// CREATE TABLE against `catalog`; None when IF NOT EXISTS found the table.
 /// `id` comes from the engine's allocator, so concurrent transactions never
 /// share a table id (nor the names derived from it).
+///
+/// `session` is what a partition's bound expressions are evaluated with
+/// (None: the defaults and the clock).
 pub fn create_table(
     catalog: &Catalog,
     ct: &ast::CreateTable,
     sql: &str,
     id: u32,
+    session: Option<&crate::partition_ddl::BoundContext>,
     notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let like = match &ct.like {
@@ -231,7 +235,7 @@ pub fn create_table(
         return Err(SqlError::unsupported("this form of CREATE TABLE"));
     }
     if ct.partition_of.is_some() {
-        return crate::partition_ddl::create_partition(catalog, ct, sql, id, notices);
+        return crate::partition_ddl::create_partition(catalog, ct, sql, id, session, notices);
     }
     if ct.for_values.is_some() {
         return Err(SqlError::syntax("FOR VALUES without PARTITION OF"));
@@ -266,6 +270,7 @@ pub fn create_table(
         partitioning: Default::default(),
         inheritance: Default::default(),
         unlogged: ct.unlogged,
+        attribute_numbers: Default::default(),
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
@@ -454,6 +459,7 @@ pub fn create_table(
             id: PRIMARY_INDEX,
             name: n,
             columns: cols,
+            ..IndexDef::default()
         });
     } else {
         let seq = format!("pg_rowid_{id}");
@@ -476,6 +482,7 @@ pub fn create_table(
             id: (i + 1) as u8,
             name: n,
             columns: cols,
+            ..IndexDef::default()
         });
     }
     for (cname, expr, col) in pending_checks {
@@ -586,7 +593,12 @@ pub fn create_table(
 /// does without CASCADE); the primary key and columns other tables' foreign
 /// keys reference cannot be dropped. Stored rows keep the slot (see
 /// `TableDef::layout`). `earlier` are columns dropped earlier in the statement.
-fn drop_column(catalog: &Catalog, t: &mut TableDef, i: usize, earlier: &[usize]) -> SqlResult<()> {
+pub(crate) fn drop_column(
+    catalog: &Catalog,
+    t: &mut TableDef,
+    i: usize,
+    earlier: &[usize],
+) -> SqlResult<()> {
     let cname = t.columns[i].name.clone();
     crate::partition_ddl::drop_key_column(t, i)?;
     if t.primary_key
@@ -626,17 +638,22 @@ fn drop_column(catalog: &Catalog, t: &mut TableDef, i: usize, earlier: &[usize])
         t.layout = (0..t.columns.len()).collect();
         t.slots = t.columns.len();
     }
+    // Indexes using the column (as a key, in an expression, predicate or
+    // INCLUDE list) are dropped with it, as in PostgreSQL.
+    let probe = t.clone();
+    t.unique.retain(|u| !u.uses_column(i, &probe));
+    t.indexes.retain(|u| !u.uses_column(i, &probe));
     t.layout.remove(i);
+    let width = t.columns.len();
+    t.attribute_numbers.drop_column(i, width, t.columns[i].ty);
     t.columns.remove(i);
     let shift = |cols: &mut Vec<usize>| {
         for c in cols.iter_mut() {
-            if *c > i {
+            if *c > i && *c != crate::catalog::EXPRESSION_KEY {
                 *c -= 1;
             }
         }
     };
-    t.unique.retain(|u| !u.columns.contains(&i));
-    t.indexes.retain(|u| !u.columns.contains(&i));
     t.foreign_keys.retain(|f| {
         !(f.columns.contains(&i) || (f.ref_table == t.name && f.ref_columns.contains(&i)))
     });
@@ -645,6 +662,7 @@ fn drop_column(catalog: &Catalog, t: &mut TableDef, i: usize, earlier: &[usize])
     }
     for u in t.unique.iter_mut().chain(t.indexes.iter_mut()) {
         shift(&mut u.columns);
+        shift(&mut u.include);
     }
     let own = t.name.clone();
     for f in t.foreign_keys.iter_mut() {
@@ -910,15 +928,17 @@ pub fn alter_table(
     at: &ast::AlterTable,
     sql: &str,
 ) -> SqlResult<Option<DdlChange>> {
-    alter_table_with_notices(catalog, at, sql, &mut Vec::new())
+    alter_table_with_notices(catalog, at, sql, None, &mut Vec::new())
 }
 
 /// ALTER TABLE, with PostgreSQL's NOTICEs when a child's column or CHECK
-/// constraint merges with the one added to its parent.
+/// constraint merges with the one added to its parent; `session` is what
+/// ATTACH PARTITION's bound expressions are evaluated with.
 pub fn alter_table_with_notices(
     catalog: &Catalog,
     at: &ast::AlterTable,
     sql: &str,
+    session: Option<&crate::partition_ddl::BoundContext>,
     notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let target = object_name(&at.name)
@@ -927,6 +947,16 @@ pub fn alter_table_with_notices(
     if let Some(t) = &target {
         crate::partition_ddl::check_alter_of_partition(catalog, t, at)?;
         crate::table_row_type::check_alter(catalog, t, at)?;
+        // The bound is evaluated with the session's settings.
+        if let [ast::AlterTableOperation::AttachPartitionOf {
+            partition,
+            for_values,
+        }] = at.operations.as_slice()
+        {
+            return crate::partition_ddl::attach_partition(
+                catalog, &t.name, partition, for_values, sql, session,
+            );
+        }
     }
     let Some(mut change) = alter_one_table(catalog, at, sql)? else {
         return Ok(None);
@@ -965,19 +995,11 @@ fn alter_one_table(
         }
         return Err(SqlError::undefined_table(&name));
     };
-    match at.operations.as_slice() {
-        [ast::AlterTableOperation::AttachPartitionOf {
-            partition,
-            for_values,
-        }] => {
-            return crate::partition_ddl::attach_partition(
-                catalog, &name, partition, for_values, sql,
-            )
-        }
-        [ast::AlterTableOperation::DetachPartitionOf { partition, .. }] => {
-            return crate::partition_ddl::detach_partition(catalog, &name, partition)
-        }
-        _ => {}
+    // ATTACH PARTITION is `alter_table_with_notices`'s (it needs the session).
+    if let [ast::AlterTableOperation::DetachPartitionOf { partition, .. }] =
+        at.operations.as_slice()
+    {
+        return crate::partition_ddl::detach_partition(catalog, &name, partition);
     }
     let mut t = (*old).clone();
     let mut validations = Vec::new();
@@ -1020,6 +1042,7 @@ fn alter_one_table(
                     id: t.alloc_index_id()?,
                     name,
                     columns,
+                    ..IndexDef::default()
                 };
                 t.unique.push(index.clone());
                 new_unique.push(index);
@@ -1202,6 +1225,11 @@ fn alter_one_table(
                     return Err(SqlError::unsupported(
                         "renaming a column used by a CHECK constraint",
                     ));
+                }
+                for idx in t.unique.iter_mut().chain(t.indexes.iter_mut()) {
+                    for text in idx.exprs.iter_mut().flatten().chain(idx.predicate.as_mut()) {
+                        *text = crate::index_shape::rename_column(text, &from, &to)?;
+                    }
                 }
                 t.columns[i].name = to;
             }
@@ -1549,23 +1577,45 @@ pub fn create_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Optio
 }
 
 fn create_one_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Option<DdlChange>> {
-    if ci.predicate.is_some() || !ci.include.is_empty() || ci.concurrently {
-        return Err(SqlError::unsupported(
-            "partial, INCLUDE or CONCURRENTLY indexes",
-        ));
-    }
+    // CONCURRENTLY builds like a plain CREATE INDEX: in one transaction,
+    // which is what a concurrent build amounts to without long-running scans.
     let table_name = object_name(&ci.table_name)?;
     let old = catalog.table(&table_name)?;
     let mut t = (*old).clone();
-    let columns = index_columns(&ci.columns, &t)?;
+    let (columns, exprs) = crate::index_shape::parse_keys(&ci.columns, &t)?;
+    let include = crate::index_shape::parse_include(&ci.include, &t)?;
+    let predicate = ci.predicate.as_ref().map(|p| match p {
+        ast::Expr::Nested(inner) => inner.to_string(),
+        other => other.to_string(),
+    });
+    let shape = IndexDef {
+        columns,
+        exprs,
+        predicate,
+        include,
+        ..IndexDef::default()
+    };
+    for text in shape.exprs.iter().flatten() {
+        crate::index_shape::check_immutable(text, "index expression")?;
+    }
+    if let Some(p) = &shape.predicate {
+        crate::index_shape::check_immutable(p, "index predicate")?;
+    }
+    {
+        // Binding checks the expressions (columns exist, types, immutability).
+        let mut b = Binder::new(catalog, "", vec![]);
+        let (keys, predicate) = b.index_exprs(&t, &shape)?;
+        for k in keys.iter().flatten() {
+            crate::index_shape::check_bound(k, "index expression")?;
+        }
+        if let Some(p) = &predicate {
+            crate::index_shape::check_bound(p, "index predicate")?;
+        }
+    }
     let name = match &ci.name {
         Some(n) => object_name(n)?,
         None => {
-            let base = columns
-                .iter()
-                .map(|c| t.columns[*c].name.as_str())
-                .collect::<Vec<_>>()
-                .join("_");
+            let base = crate::index_shape::name_part(&t, &shape);
             let mut taken = BTreeSet::new();
             for tt in catalog.tables.values() {
                 taken.extend(tt.index_names().map(str::to_string));
@@ -1586,7 +1636,7 @@ fn create_one_index(catalog: &Catalog, ci: &ast::CreateIndex) -> SqlResult<Optio
     let index = IndexDef {
         id: t.alloc_index_id()?,
         name,
-        columns,
+        ..shape
     };
     if ci.unique {
         t.unique.push(index.clone());
@@ -1722,6 +1772,7 @@ pub fn add_primary_key(
             id: PRIMARY_INDEX,
             name: index_name,
             columns: columns.clone(),
+            ..IndexDef::default()
         });
         crate::partition_ddl::check_unique_covers_key(&t)?;
         // A partitioned table stores no rows: only its leaves move.

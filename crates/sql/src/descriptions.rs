@@ -593,15 +593,13 @@ pub fn pg_description_rows(cat: &Catalog) -> Vec<(i64, i64, i32, String)> {
             Described::Relation(key) => relation_oid(key).map(|oid| (oid, PG_CLASS, 0)),
             Described::Column(key, column) => relation_oid(key).and_then(|oid| {
                 let attnum = match cat.tables.get(key) {
-                    Some(t) => t.column_index(column)?,
-                    None => cat
-                        .views
-                        .get(key)?
-                        .columns
-                        .iter()
-                        .position(|c| c == column)?,
+                    Some(t) => i32::from(t.attnum(t.column_index(column)?)),
+                    None => {
+                        let views = &cat.views.get(key)?.columns;
+                        views.iter().position(|c| c == column)? as i32 + 1
+                    }
                 };
-                Some((oid, PG_CLASS, attnum as i32 + 1))
+                Some((oid, PG_CLASS, attnum))
             }),
             Described::Schema(s) => Some((crate::pg_catalog::namespace_oid(cat, s), 2615, 0)),
             Described::Type(t) => cat.types.get(t).map(|def| (i64::from(def.oid), 1247, 0)),

@@ -2,7 +2,7 @@
 //! store, the current catalog, the row lock table, the commit write log and
 //! sequences. Opening it loads (or bootstraps) the catalog from the store.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use borealis_common::Lsn;
@@ -13,6 +13,7 @@ use crate::sequence::Sequences;
 use crate::session::Session;
 use crate::store::{Mutation, Store};
 use crate::txn::{LockManager, Txn, TxnDdl, WriteLog};
+use crate::txn_ids::TxnIds;
 
 /// Releases a transaction's row locks and snapshot registration on drop.
 struct EndGuard<'a> {
@@ -48,7 +49,8 @@ pub struct EngineInner {
     pub locks: LockManager,
     pub write_log: WriteLog,
     pub sequences: Sequences,
-    next_txn: AtomicU64,
+    /// Transaction ids, reserved durably in batches (`crate::txn_ids`).
+    pub txn_ids: TxnIds,
     next_table_id: std::sync::atomic::AtomicU32,
     /// Where queries over their work_mem budget spill rows.
     pub spill: crate::spill::SpillDir,
@@ -83,6 +85,7 @@ impl Engine {
             .unwrap_or(1)
             .max(catalog.next_table_id)
             .max(1);
+        let txn_ids = TxnIds::open(store.as_ref()).await?;
         let sequences = Sequences::default();
         for name in catalog.sequences.keys() {
             let state = seqs
@@ -100,7 +103,7 @@ impl Engine {
                 locks: LockManager::default(),
                 write_log: WriteLog::default(),
                 sequences,
-                next_txn: AtomicU64::new(1),
+                txn_ids,
                 next_table_id: std::sync::atomic::AtomicU32::new(next_table_id),
                 spill: crate::spill::SpillDir::default(),
                 statement_memory_max: std::sync::atomic::AtomicUsize::new(
@@ -143,8 +146,9 @@ impl Engine {
     }
 
     /// A clean shutdown, once every session has ended: gives back the unused
-    /// rest of each sequence reservation, so that a restart continues each
-    /// sequence without a gap (see `crate::sequence`).
+    /// rest of each sequence reservation and of the transaction-id
+    /// reservation, so that a restart continues each sequence and the
+    /// transaction ids without a gap (see `crate::sequence`, `crate::txn_ids`).
     pub async fn close(&self) -> SqlResult<()> {
         self.inner.close().await
     }
@@ -172,8 +176,16 @@ impl EngineInner {
         self.next_table_id.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// A transaction id never handed out before on this volume; before it
+    /// is shown or stored, `make_txn_id_durable` must have covered it.
     pub fn new_txn_id(&self) -> u64 {
-        self.next_txn.fetch_add(1, Ordering::Relaxed)
+        self.txn_ids.next()
+    }
+
+    /// Makes transaction id `id` safe to show or store (`crate::txn_ids`):
+    /// one atomic load, and a volume write once per batch of ids.
+    pub async fn make_txn_id_durable(&self, id: u64) -> SqlResult<()> {
+        self.txn_ids.make_durable(self.store.as_ref(), id).await
     }
 
     /// The snapshot a statement of `txn` reads at: under REPEATABLE READ the
@@ -205,6 +217,8 @@ impl EngineInner {
         if txn.writes.is_empty() && !txn.used_sequences && txn.ddl.is_none() {
             return Ok(());
         }
+        // The rows carry the id as their xmin: it must never come again.
+        self.make_txn_id_durable(txn.id).await?;
         let writes = std::mem::take(&mut txn.writes);
         let keys: Vec<Vec<u8>> = writes.keys().cloned().collect();
         let mut mutations: Vec<Mutation> = writes
@@ -372,8 +386,9 @@ impl EngineInner {
     }
 
     /// See [`Engine::close`]. Skipping it (a crash) loses nothing: the
-    /// sequences then skip what was reserved.
+    /// sequences and transaction ids then skip what was reserved.
     async fn close(&self) -> SqlResult<()> {
+        self.txn_ids.give_back(self.store.as_ref()).await?;
         let _reserving = self.sequence_reservation.lock().await;
         let committed = self.catalog();
         let marks: Vec<_> = self

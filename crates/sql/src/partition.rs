@@ -299,35 +299,51 @@ impl TypedKey {
     /// compute_partition_hash_value folds the parts' hashes.
     fn key_values(&self, row: &[Datum], eval: KeyEval) -> SqlResult<KeyValues> {
         let values = self.values(row, eval)?;
+        let hash = self.hash(
+            &values,
+            &|i| match self.hash_calls.get(i).and_then(|c| c.as_ref()) {
+                Some((sql, Some(call))) => match eval(call, row)? {
+                    Datum::Int8(h) => Ok(Some(h as u64)),
+                    other => Err(SqlError::internal(format!(
+                        "partition hash function {sql} returned {other:?}"
+                    ))),
+                },
+                Some((sql, None)) => Err(SqlError::internal(format!(
+                    "partition hash function {sql} not bound"
+                ))),
+                None => Ok(None),
+            },
+        )?;
+        Ok(KeyValues { values, hash })
+    }
+
+    /// Key values given as such (plan-time pruning), hashed by the types'
+    /// own functions: the caller checks the key has no user hash function.
+    pub(crate) fn values_of(&self, values: Vec<Datum>) -> KeyValues {
+        let hash = self.hash(&values, &|_| Ok(None)).unwrap_or(None);
+        KeyValues { values, hash }
+    }
+
+    /// The hash of a hash key's values (None for other strategies);
+    /// `user_part(i)` is part i's user hash function's result, if it has one.
+    fn hash(
+        &self,
+        values: &[Datum],
+        user_part: &dyn Fn(usize) -> SqlResult<Option<u64>>,
+    ) -> SqlResult<Option<u64>> {
         if self.strategy != Strategy::Hash {
-            return Ok(KeyValues { values, hash: None });
+            return Ok(None);
         }
         if !self.postgres_hash {
-            let hash = legacy_hash(&values);
-            return Ok(KeyValues {
-                values,
-                hash: Some(hash),
-            });
+            return Ok(Some(legacy_hash(values)));
         }
         let mut hash = 0u64;
         for (i, v) in values.iter().enumerate() {
             if v.is_null() {
                 continue;
             }
-            let part = match self.hash_calls.get(i).and_then(|c| c.as_ref()) {
-                Some((sql, Some(call))) => match eval(call, row)? {
-                    Datum::Int8(h) => h as u64,
-                    other => {
-                        return Err(SqlError::internal(format!(
-                            "partition hash function {sql} returned {other:?}"
-                        )))
-                    }
-                },
-                Some((sql, None)) => {
-                    return Err(SqlError::internal(format!(
-                        "partition hash function {sql} not bound"
-                    )))
-                }
+            let part = match user_part(i)? {
+                Some(h) => h,
                 None => crate::pg_hash::hash_datum_extended(
                     v,
                     self.types[i].ty,
@@ -337,10 +353,7 @@ impl TypedKey {
             };
             hash = crate::pg_hash::hash_combine64(hash, part);
         }
-        Ok(KeyValues {
-            values,
-            hash: Some(hash),
-        })
+        Ok(Some(hash))
     }
 
     fn values(&self, row: &[Datum], eval: KeyEval) -> SqlResult<Vec<Datum>> {

@@ -29,7 +29,7 @@ pub fn constraint_def(cat: &Catalog, t: &TableDef) -> Option<String> {
     }
     for (parent, bound, child) in chain.into_iter().rev() {
         let key = parent.partitioning.key.as_ref()?;
-        quals.extend(bound_quals(cat, parent, key, bound, child)?);
+        quals.extend(bound_quals(cat, parent, key, bound, child, t)?);
     }
     match quals.len() {
         0 => None,
@@ -163,6 +163,41 @@ fn constant(value: &str, ty: ColType) -> String {
     }
 }
 
+/// A whole-row reference to the parent as a key (`PARTITION BY LIST
+/// ((parent))`): in the constraint of `described` it is that table's row
+/// converted to the parent's row type, `(described.*)::parent`.
+fn whole_row_key(parent: &TableDef, part: &KeyPart, described: &TableDef) -> Option<String> {
+    let KeyPart::Expr { sql, .. } = part else {
+        return None;
+    };
+    let inner = strip_parens(sql.trim());
+    let unquoted = match inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => inner.to_lowercase(),
+    };
+    let parent_name = parent.name.rsplit('.').next().unwrap_or(&parent.name);
+    (unquoted == parent_name).then(|| {
+        format!(
+            "({}.*)::{}",
+            crate::pg_catalog::quote_ident(
+                described.name.rsplit('.').next().unwrap_or(&described.name)
+            ),
+            crate::pg_catalog::quote_ident(parent_name)
+        )
+    })
+}
+
+/// A key's NOT NULL test as PostgreSQL deparses a scalar NullTest: a
+/// row-typed key prints as IS DISTINCT FROM NULL (IS NOT NULL would test
+/// every field).
+fn not_null_typed(key: &str, ty: ColType) -> String {
+    if matches!(ty.ty, SqlType::Composite(_) | SqlType::Record) {
+        format!("({key} IS DISTINCT FROM NULL)")
+    } else {
+        not_null(key)
+    }
+}
+
 fn not_null(key: &str) -> String {
     format!("({key} IS NOT NULL)")
 }
@@ -174,11 +209,20 @@ fn bound_quals(
     key: &PartitionKey,
     bound: &PartitionBound,
     child: &TableDef,
+    described: &TableDef,
 ) -> Option<Vec<String>> {
-    let keys: Vec<(String, ColType)> = key.parts.iter().map(|p| key_sql(parent, p)).collect();
+    let keys: Vec<(String, ColType)> = key
+        .parts
+        .iter()
+        .map(|p| match whole_row_key(parent, p, described) {
+            Some(sql) => (sql, key_sql(parent, p).1),
+            None => key_sql(parent, p),
+        })
+        .collect();
     Some(match bound {
         PartitionBound::Range { from, to } => {
-            let mut quals: Vec<String> = keys.iter().map(|(k, _)| not_null(k)).collect();
+            let mut quals: Vec<String> =
+                keys.iter().map(|(k, ty)| not_null_typed(k, *ty)).collect();
             quals.extend(range_quals(&keys, from, to));
             quals
         }
@@ -192,9 +236,14 @@ fn bound_quals(
             )]
         }
         PartitionBound::Default => {
-            let siblings: Vec<&PartitionBound> = cat
-                .tables
-                .values()
+            // In bound order, as PostgreSQL's partition descriptor keeps
+            // them (catalog order if a bound no longer resolves).
+            let ordered: Vec<_> = match crate::partition::children(cat, parent) {
+                Ok(children) => children.into_iter().map(|(t, _)| t).collect(),
+                Err(_) => cat.tables.values().cloned().collect(),
+            };
+            let siblings: Vec<&PartitionBound> = ordered
+                .iter()
                 .filter_map(|s| s.partitioning.of.as_ref().filter(|_| s.id != child.id))
                 .filter(|of| of.parent == parent.name && of.bound != PartitionBound::Default)
                 .map(|of| &of.bound)
@@ -250,7 +299,8 @@ fn others_quals(
                     _ => None,
                 })
                 .collect();
-            let mut quals: Vec<String> = keys.iter().map(|(k, _)| not_null(k)).collect();
+            let mut quals: Vec<String> =
+                keys.iter().map(|(k, ty)| not_null_typed(k, *ty)).collect();
             quals.push(or_all(arms));
             and_all(quals)
         }
@@ -285,7 +335,7 @@ fn list_quals(key: &(String, ColType), values: &[Option<String>]) -> Vec<String>
         many => Some(format!("({k} = ANY (ARRAY[{}]))", many.join(", "))),
     };
     match (accepts_null, equal) {
-        (false, Some(eq)) => vec![not_null(k), eq],
+        (false, Some(eq)) => vec![not_null_typed(k, *ty), eq],
         (true, Some(eq)) => vec![format!("(({k} IS NULL) OR {eq})")],
         (true, None) => vec![format!("({k} IS NULL)")],
         (false, None) => vec![],

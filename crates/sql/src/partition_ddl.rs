@@ -329,12 +329,21 @@ pub fn check_unique_covers_key(t: &TableDef) -> SqlResult<()> {
     Ok(())
 }
 
+/// What a session gives the evaluation of bound expressions (PostgreSQL
+/// evaluates them once, at CREATE): its settings (TimeZone for timestamp
+/// casts) and its transaction's start time (what current_timestamp is).
+pub struct BoundContext<'a> {
+    pub settings: &'a crate::settings::StatementSettings<'a>,
+    pub now: i64,
+}
+
 /// CREATE TABLE name PARTITION OF parent FOR VALUES ... [PARTITION BY ...].
 pub fn create_partition(
     catalog: &Catalog,
     ct: &ast::CreateTable,
     sql: &str,
     id: u32,
+    session: Option<&BoundContext>,
     notices: &mut Vec<SqlError>,
 ) -> SqlResult<Option<DdlChange>> {
     let name = object_name(&ct.name)?;
@@ -380,10 +389,10 @@ pub fn create_partition(
         _ => {}
     }
     let at = BoundPositions::of(sql, for_values);
-    let bound = bound_from_ast(catalog, sql, &key, &name, for_values, &at)?;
+    let bound = bound_from_ast(catalog, sql, &key, &name, for_values, &at, session)?;
     check_against_siblings(catalog, &parent, &key, &name, &bound, &at)?;
 
-    let mut t = partition_table(&parent, &name, id);
+    let mut t = partition_table(catalog, &parent, &name, id);
     t.partitioning.of = Some(PartitionOf {
         parent: parent_name,
         bound,
@@ -502,7 +511,7 @@ fn apply_column_options(t: &mut TableDef, columns: &[ast::ColumnDef]) -> SqlResu
 
 /// A new partition of `parent`: its columns, NOT NULL, defaults, checks,
 /// foreign keys and indexes (named after the partition, as PostgreSQL does).
-fn partition_table(parent: &TableDef, name: &str, id: u32) -> TableDef {
+fn partition_table(catalog: &Catalog, parent: &TableDef, name: &str, id: u32) -> TableDef {
     let columns: Vec<_> = parent
         .columns
         .iter()
@@ -511,41 +520,54 @@ fn partition_table(parent: &TableDef, name: &str, id: u32) -> TableDef {
             ..c.clone()
         })
         .collect();
-    let cols_name = |idx: &IndexDef| {
-        idx.columns
-            .iter()
-            .map(|c| parent.columns[*c].name.as_str())
-            .collect::<Vec<_>>()
-            .join("_")
+    // Generated names must not collide with any relation (`_expr_idx1`).
+    let mut taken: std::collections::BTreeSet<String> = catalog
+        .tables
+        .values()
+        .flat_map(|t| t.index_names().chain([t.name.as_str()]))
+        .map(str::to_string)
+        .collect();
+    let mut rename = |idx: &IndexDef, suffix: &str| {
+        let base = format!(
+            "{name}_{}_{suffix}",
+            crate::index_shape::name_part(parent, idx)
+        );
+        let mut chosen = base.clone();
+        let mut n = 0;
+        while !taken.insert(chosen.clone()) {
+            n += 1;
+            chosen = format!("{base}{n}");
+        }
+        IndexDef {
+            name: chosen,
+            ..idx.clone()
+        }
     };
-    let rename = |idx: &IndexDef, name: String| IndexDef {
-        id: idx.id,
-        name,
-        columns: idx.columns.clone(),
-    };
+    let primary_key = parent.primary_key.as_ref().map(|pk| IndexDef {
+        name: format!("{name}_pkey"),
+        ..pk.clone()
+    });
+    let unique = parent
+        .unique
+        .iter()
+        .map(|u| {
+            let plain = u.is_plain() && u.include.is_empty();
+            rename(u, if plain { "key" } else { "idx" })
+        })
+        .collect();
+    let indexes = parent.indexes.iter().map(|i| rename(i, "idx")).collect();
     TableDef {
         id,
         name: name.to_string(),
-        primary_key: parent
-            .primary_key
-            .as_ref()
-            .map(|pk| rename(pk, format!("{name}_pkey"))),
-        unique: parent
-            .unique
-            .iter()
-            .map(|u| rename(u, format!("{name}_{}_key", cols_name(u))))
-            .collect(),
+        primary_key,
+        unique,
         checks: parent.checks.clone(),
         rowid_sequence: parent
             .primary_key
             .is_none()
             .then(|| format!("pg_rowid_{id}")),
         owned_sequences: vec![],
-        indexes: parent
-            .indexes
-            .iter()
-            .map(|i| rename(i, format!("{name}_{}_idx", cols_name(i))))
-            .collect(),
+        indexes,
         next_index_id: parent.next_index_id,
         foreign_keys: parent.foreign_keys.clone(),
         layout: vec![],
@@ -555,6 +577,7 @@ fn partition_table(parent: &TableDef, name: &str, id: u32) -> TableDef {
         partitioning: Partitioning::default(),
         inheritance: Default::default(),
         unlogged: false,
+        attribute_numbers: Default::default(),
     }
 }
 
@@ -575,6 +598,7 @@ fn bound_value(
     key: &TypedKey,
     part: usize,
     e: &ast::Expr,
+    session: Option<&BoundContext>,
 ) -> SqlResult<Option<String>> {
     check_partition_expr(e, PartitionExprUse::Bound, sql)?;
     // COLLATE on a bound value needs a collatable key type.
@@ -606,6 +630,9 @@ fn bound_value(
         }
     }
     let mut b = Binder::new(catalog, sql, vec![]);
+    if let Some(s) = session {
+        b = b.with_datetime(s.settings.datetime());
+    }
     let bound = b.bind_expr(e, &Scope::default())?;
     // Coerced like a value assigned to a column of the key part's type.
     let target = crate::catalog::ColumnDef {
@@ -640,7 +667,7 @@ fn bound_value(
         Expr::Const(d, _) => Ok(d.to_text(1)),
         // A constant expression the binder does not fold (a function call,
         // a cast of one): evaluated once, as PostgreSQL does.
-        x if x.is_row_independent() => Ok(eval_detached(&x)?.to_text(1)),
+        x if x.is_row_independent() => Ok(eval_detached(&x, session)?.to_text(1)),
         _ => Err(SqlError::unsupported(format!(
             "partition bound expression {e}"
         ))),
@@ -648,8 +675,9 @@ fn bound_value(
 }
 
 /// Evaluates a row-independent expression outside any statement: no
-/// parameters, no sequences, the current time as now().
-fn eval_detached(x: &Expr) -> SqlResult<crate::datum::Datum> {
+/// parameters, no sequences; the session's settings and transaction start
+/// (as now()) when there is a session, else the defaults and the clock.
+fn eval_detached(x: &Expr, session: Option<&BoundContext>) -> SqlResult<crate::datum::Datum> {
     let sequences = crate::sequence::Sequences::default();
     let sequence_used = std::sync::atomic::AtomicBool::new(false);
     let subqueries = std::collections::HashMap::new();
@@ -660,9 +688,9 @@ fn eval_detached(x: &Expr) -> SqlResult<crate::datum::Datum> {
         sequences: &sequences,
         sequence_used: &sequence_used,
         read_only: true,
-        now: crate::datetime::now(),
+        now: session.map_or_else(crate::datetime::now, |s| s.now),
         xid: 0,
-        settings: None,
+        settings: session.map(|s| s.settings),
     };
     crate::eval::eval(x, &[], &env)
 }
@@ -768,6 +796,7 @@ fn bound_from_ast(
     name: &str,
     fv: &ast::ForValues,
     at: &BoundPositions,
+    session: Option<&BoundContext>,
 ) -> SqlResult<PartitionBound> {
     match fv {
         ast::ForValues::Default if key.strategy == Strategy::Hash => Err(SqlError::new(
@@ -781,7 +810,7 @@ fn bound_from_ast(
             }
             let mut values: Vec<Option<String>> = Vec::new();
             for e in items {
-                let v = bound_value(catalog, sql, key, 0, e)?;
+                let v = bound_value(catalog, sql, key, 0, e, session)?;
                 if !values.contains(&v) {
                     values.push(v);
                 }
@@ -809,7 +838,7 @@ fn bound_from_ast(
                         ast::PartitionBoundValue::MinValue => RangeValue::MinValue,
                         ast::PartitionBoundValue::MaxValue => RangeValue::MaxValue,
                         ast::PartitionBoundValue::Expr(e) => {
-                            match bound_value(catalog, sql, key, i, e)? {
+                            match bound_value(catalog, sql, key, i, e, session)? {
                                 Some(s) => RangeValue::Value(s),
                                 None => {
                                     return Err(SqlError::new(
@@ -1184,6 +1213,7 @@ pub fn attach_partition(
     partition: &ast::ObjectName,
     for_values: &ast::ForValues,
     sql: &str,
+    session: Option<&BoundContext>,
 ) -> SqlResult<Option<DdlChange>> {
     let parent = catalog.table(parent_name)?;
     let name = object_name(partition)?;
@@ -1232,13 +1262,18 @@ pub fn attach_partition(
         }
     }
     let at = BoundPositions::of(sql, for_values);
-    let bound = bound_from_ast(catalog, sql, &key, &name, for_values, &at)?;
+    let bound = bound_from_ast(catalog, sql, &key, &name, for_values, &at, session)?;
     check_against_siblings(catalog, &parent, &key, &name, &bound, &at)?;
     let mut t = (*part).clone();
     t.partitioning.of = Some(PartitionOf {
         parent: parent.name.clone(),
         bound,
     });
+    let backfill = if t.partitioning.key.is_none() {
+        crate::index_shape::adopt_parent_indexes(catalog, &parent, &mut t)?
+    } else {
+        vec![]
+    };
     let t = Arc::new(t);
     let mut next = catalog.clone();
     next.tables.insert(name.clone(), t.clone());
@@ -1257,8 +1292,18 @@ pub fn attach_partition(
     }
     validations.extend(default_validations(&next, &parent, &name, sql)?);
     let mutations = vec![Catalog::table_mutation(&t)?];
+    let backfill = backfill
+        .into_iter()
+        .map(|(index, unique)| crate::ddl::Backfill {
+            table: t.clone(),
+            index,
+            unique,
+            rebuild: false,
+        })
+        .collect();
     Ok(Some(DdlChange {
         validations,
+        backfill,
         ..DdlChange::catalog_only(next, mutations)
     }))
 }
@@ -1469,19 +1514,29 @@ pub fn alter_for_partition(at: &ast::AlterTable, d: &TableDef) -> Option<ast::Al
     Some(sub)
 }
 
+/// Whether table `t`'s partition key has column `i` as a part or names it
+/// in a key expression.
+pub fn key_uses_column(t: &TableDef, i: usize) -> bool {
+    let Some(key) = t.partitioning.key.as_ref() else {
+        return false;
+    };
+    let cname = &t.columns[i].name;
+    key.parts.iter().any(|p| match p {
+        KeyPart::Column(c) => *c == i,
+        KeyPart::Expr { sql, .. } => sql
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .any(|w| w.eq_ignore_ascii_case(cname)),
+    })
+}
+
 /// DROP COLUMN of logical column `i`: refused if the partition key uses it;
 /// the key's later column positions shift down.
 pub fn drop_key_column(t: &mut TableDef, i: usize) -> SqlResult<()> {
+    let used = key_uses_column(t, i);
     let Some(key) = t.partitioning.key.as_mut() else {
         return Ok(());
     };
     let cname = t.columns[i].name.clone();
-    let used = key.parts.iter().any(|p| match p {
-        KeyPart::Column(c) => *c == i,
-        KeyPart::Expr { sql, .. } => sql
-            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
-            .any(|w| w.eq_ignore_ascii_case(&cname)),
-    });
     if used {
         return Err(SqlError::new(
             "42P16",

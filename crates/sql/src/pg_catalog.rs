@@ -11,7 +11,7 @@
 //! order (stable while no view or sequence is created or dropped).
 //! `oid`, `regclass` and friends are `int8` here; `name` and `"char"` are text.
 
-use crate::catalog::{Catalog, FkAction, IndexDef, TableDef};
+use crate::catalog::{Catalog, FkAction, IndexDef, TableDef, EXPRESSION_KEY};
 use crate::datum::Datum;
 use crate::error::{SqlError, SqlResult};
 use crate::settings::StatementSettings;
@@ -272,6 +272,18 @@ pub(crate) fn type_len(ty: SqlType) -> i64 {
     }
 }
 
+/// pg_type.typstorage of a built-in type (and so a column's default
+/// attstorage): fixed-length types are plain; numeric prefers inline
+/// compression ('m') and int2vector is never toasted, as in PostgreSQL 15.
+pub(crate) fn default_storage(ty: SqlType) -> &'static str {
+    match ty {
+        SqlType::Numeric => "m",
+        SqlType::Int2Vector => "p",
+        _ if type_len(ty) > 0 => "p",
+        _ => "x",
+    }
+}
+
 pub(crate) fn type_category(ty: SqlType) -> &'static str {
     match ty {
         SqlType::Bool => "B",
@@ -415,6 +427,32 @@ fn indexes(t: &TableDef) -> Vec<(&IndexDef, bool, bool)> {
     v
 }
 
+/// An index's attributes (key columns, then INCLUDE columns) as
+/// pg_attribute lists them: an expression key is named like PostgreSQL's
+/// (`expr`, `lower`) and has its expression's type.
+fn index_attributes(cat: &Catalog, t: &TableDef, ix: &IndexDef) -> Vec<(String, ColType)> {
+    let bound = if ix.exprs.is_empty() {
+        None
+    } else {
+        crate::binder::Binder::new(cat, "", vec![])
+            .index_exprs(t, ix)
+            .ok()
+    };
+    let mut out = Vec::new();
+    for (pos, c) in ix.columns.iter().chain(&ix.include).enumerate() {
+        let expr = bound
+            .as_ref()
+            .and_then(|(keys, _)| keys.get(pos))
+            .and_then(Option::as_ref);
+        match (expr, t.columns.get(*c)) {
+            (Some(e), _) => out.push((crate::index_shape::key_attribute_name(t, ix, pos), e.ty())),
+            (None, Some(col)) => out.push((col.name.clone(), col.ty)),
+            (None, None) => out.push(("expr".into(), SqlType::Text.plain())),
+        }
+    }
+    out
+}
+
 /// One constraint: (oid, name, contype, index oid, definition, conkey, fk).
 struct Constraint<'a> {
     oid: i64,
@@ -430,7 +468,8 @@ fn constraints(t: &TableDef) -> Vec<Constraint<'_>> {
     let base = table_oid(t) + 257;
     let mut v = Vec::new();
     for (ix, primary, unique) in indexes(t) {
-        if !unique {
+        // An expression, partial or INCLUDE unique index is no constraint.
+        if !unique || !ix.is_plain() || !ix.include.is_empty() {
             continue;
         }
         v.push(Constraint {
@@ -515,31 +554,39 @@ fn resolve_fk_def(cat: &Catalog, c: &Constraint) -> String {
 }
 
 fn index_def(t: &TableDef, ix: &IndexDef, unique: bool) -> String {
-    format!(
-        "CREATE {}INDEX {} ON public.{} USING btree ({})",
-        if unique { "UNIQUE " } else { "" },
-        quote_ident(&ix.name),
-        quote_ident(&t.name),
-        col_list(t, &ix.columns)
-    )
+    crate::index_shape::index_definition(t, ix, unique, false)
 }
 
-/// Every index: (oid, `pg_get_indexdef(oid)`, each key column's definition,
-/// which `pg_get_indexdef(oid, column, pretty)` returns).
-pub fn index_column_defs(cat: &Catalog) -> Vec<(i64, String, Vec<String>)> {
+/// One index as `pg_get_indexdef(oid, column, pretty)` sees it.
+pub struct IndexColumnDefs {
+    pub oid: i64,
+    /// Column 0, not pretty and pretty.
+    pub definition: String,
+    pub pretty_definition: String,
+    /// Each key and INCLUDE column's definition (columns 1..).
+    pub keys: Vec<String>,
+}
+
+/// Every index's definitions for `pg_get_indexdef(oid, column, pretty)`.
+pub fn index_column_defs(cat: &Catalog) -> Vec<IndexColumnDefs> {
     let mut out = Vec::new();
     for t in cat.tables.values() {
         for (ix, _, unique) in indexes(t) {
-            let columns = ix
-                .columns
-                .iter()
-                .map(|&c| {
+            // INCLUDE columns follow the key columns, by name.
+            let keys = (0..ix.columns.len())
+                .map(|p| crate::index_shape::key_text(t, ix, p, true))
+                .chain(ix.include.iter().map(|c| {
                     t.columns
-                        .get(c)
+                        .get(*c)
                         .map_or(String::new(), |c| quote_ident(&c.name))
-                })
+                }))
                 .collect();
-            out.push((index_oid(t, ix), index_def(t, ix, unique), columns));
+            out.push(IndexColumnDefs {
+                oid: index_oid(t, ix),
+                definition: index_def(t, ix, unique),
+                pretty_definition: crate::index_shape::index_definition(t, ix, unique, true),
+                keys,
+            });
         }
     }
     out
@@ -795,7 +842,7 @@ fn partitioned_table_row(
         .parts
         .iter()
         .map(|p| match p {
-            KeyPart::Column(c) => (c + 1).to_string(),
+            KeyPart::Column(c) => t.attnum(*c).to_string(),
             KeyPart::Expr { .. } => "0".to_string(),
         })
         .collect();
@@ -869,7 +916,8 @@ fn user_sequences(cat: &Catalog) -> Vec<(i64, String)> {
 
 /// The table and column number owning a sequence (OWNED BY, SERIAL).
 fn sequence_owner<'c>(cat: &'c Catalog, sequence: &str) -> Option<(&'c TableDef, i32)> {
-    let attnum = |t: &TableDef, column: &str| t.column_index(column).map(|i| i as i32 + 1);
+    let attnum =
+        |t: &TableDef, column: &str| t.column_index(column).map(|i| i32::from(t.attnum(i)));
     if let Some((table, column)) = cat
         .sequence_defs
         .get(sequence)
@@ -892,7 +940,7 @@ fn sequence_owner<'c>(cat: &'c Catalog, sequence: &str) -> Option<(&'c TableDef,
             .as_deref()
             .is_some_and(|d| calls.iter().any(|call| d.contains(call.as_str())))
     })?;
-    Some((t.as_ref(), column as i32 + 1))
+    Some((t.as_ref(), i32::from(t.attnum(column))))
 }
 
 /// Every user relation's oid and where its bytes are stored
@@ -1318,7 +1366,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         rel,
                         &c.name,
                         c.ty,
-                        i + 1,
+                        tb.attnum(i) as usize,
                         c.not_null || pk.contains(&i),
                         c.default.is_some(),
                     );
@@ -1344,17 +1392,12 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     ));
                     bd.row(&row);
                 }
+                for dropped in tb.attribute_numbers.dropped() {
+                    bd.row(&dropped_attr_row(table_oid(tb), dropped));
+                }
                 for (ix, _, _) in indexes(tb) {
-                    for (k, c) in ix.columns.iter().enumerate() {
-                        let col = &tb.columns[*c];
-                        bd.row(&attr_row(
-                            index_oid(tb, ix),
-                            &col.name,
-                            col.ty,
-                            k + 1,
-                            false,
-                            false,
-                        ));
+                    for (k, (name, ty)) in index_attributes(cat, tb, ix).into_iter().enumerate() {
+                        bd.row(&attr_row(index_oid(tb, ix), &name, ty, k + 1, false, false));
                     }
                 }
             }
@@ -1389,7 +1432,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         bd.row(&[
                             ("oid", o(rel + 400 + i as i64)),
                             ("adrelid", o(rel)),
-                            ("adnum", i2(i + 1)),
+                            ("adnum", i2(tb.attnum(i) as usize)),
                             ("adbin", t(&default_text(cat, d))),
                         ]);
                     }
@@ -1481,7 +1524,7 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                             "i"
                         }),
                     ),
-                    ("typstorage", t(if len > 0 { "p" } else { "x" })),
+                    ("typstorage", t(default_storage(ty))),
                     ("typtypmod", Datum::Int4(-1)),
                     (
                         "typcollation",
@@ -1538,25 +1581,41 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                 for (ix, primary, unique) in indexes(tb) {
                     // int2vector / oidvector in PostgreSQL: here one-dimensional
                     // arrays, which unnest and subscript the same way.
-                    let key = ix
-                        .columns
+                    // INCLUDE columns follow the key columns; an
+                    // expression key is attribute 0.
+                    let all_columns: Vec<usize> =
+                        ix.columns.iter().chain(&ix.include).copied().collect();
+                    let key = all_columns
                         .iter()
-                        .map(|c| Datum::Int2(*c as i16 + 1))
-                        .collect();
-                    let class = ix
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            let ty = tb.columns.get(*c).map(|col| col.ty.ty);
-                            o(ty.and_then(default_btree_opclass).map_or(0, |(oid, _)| oid))
+                        .map(|c| match *c {
+                            EXPRESSION_KEY => Datum::Int2(0),
+                            c => Datum::Int2(tb.attnum(c)),
                         })
                         .collect();
+                    let attributes = index_attributes(cat, tb, ix);
+                    let class = attributes
+                        .iter()
+                        .take(ix.columns.len())
+                        .map(|(_, ty)| o(default_btree_opclass(ty.ty).map_or(0, |(oid, _)| oid)))
+                        .collect();
                     let collation = ix.columns.iter().map(|_| o(0)).collect();
+                    let exprs: Vec<&str> = ix.exprs.iter().flatten().map(String::as_str).collect();
+                    let indexprs = if exprs.is_empty() {
+                        Datum::Null
+                    } else {
+                        Datum::Text(format!("({})", exprs.join(" ")))
+                    };
+                    let indpred = ix
+                        .predicate
+                        .as_ref()
+                        .map_or(Datum::Null, |p| Datum::Text(p.clone()));
                     bd.row(&[
                         ("indexrelid", o(index_oid(tb, ix))),
                         ("indrelid", o(table_oid(tb))),
-                        ("indnatts", i2(ix.columns.len())),
+                        ("indnatts", i2(all_columns.len())),
                         ("indnkeyatts", i2(ix.columns.len())),
+                        ("indexprs", indexprs),
+                        ("indpred", indpred),
                         ("indisunique", b(unique)),
                         ("indisprimary", b(primary)),
                         ("indimmediate", b(true)),
@@ -1592,7 +1651,8 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                 for c in constraints(tb) {
                     let inherited = c.contype == "c"
                         && parent.is_some_and(|p| p.checks.iter().any(|x| x.name == c.name));
-                    let key: Vec<Datum> = c.key.iter().map(|k| i2(k + 1)).collect();
+                    let key: Vec<Datum> =
+                        c.key.iter().map(|k| Datum::Int2(tb.attnum(*k))).collect();
                     let mut vals = vec![
                         ("oid", o(c.oid)),
                         ("conname", t(&c.name)),
@@ -1626,7 +1686,15 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         vals.push(("confmatchtype", t("s")));
                         vals.push((
                             "confkey",
-                            Datum::Array(fk.ref_columns.iter().map(|k| i2(k + 1)).collect()),
+                            Datum::Array(
+                                fk.ref_columns
+                                    .iter()
+                                    .map(|k| match rt {
+                                        Some(r) => Datum::Int2(r.attnum(*k)),
+                                        None => i2(k + 1),
+                                    })
+                                    .collect(),
+                            ),
                         ));
                     }
                     if c.contype == "c" {
@@ -2259,7 +2327,7 @@ fn attr_row(
         ("atttypmod", Datum::Int4(ty.typmod)),
         ("attbyval", b((1..=8).contains(&len))),
         ("attalign", t(if len == 8 { "d" } else { "i" })),
-        ("attstorage", t(if len > 0 { "p" } else { "x" })),
+        ("attstorage", t(default_storage(ty.ty))),
         ("attcompression", t("")),
         ("attnotnull", b(not_null)),
         ("atthasdef", b(has_def)),
@@ -2269,6 +2337,32 @@ fn attr_row(
             o(if is_string(ty.ty) { COLL_DEFAULT } else { 0 }),
         ),
     ]
+}
+
+/// pg_attribute's row for a dropped column: its number stays taken, its
+/// type is gone (atttypid 0) but its length and alignment remain.
+fn dropped_attr_row(
+    rel: i64,
+    dropped: &crate::attribute_numbers::DroppedAttribute,
+) -> Vec<(&'static str, Datum)> {
+    let name = crate::attribute_numbers::dropped_column_name(dropped.attnum);
+    let mut row = attr_row(
+        rel,
+        &name,
+        dropped.ty,
+        dropped.attnum as usize,
+        false,
+        false,
+    );
+    for (column, value) in row.iter_mut() {
+        match *column {
+            "atttypid" | "attcollation" => *value = o(0),
+            "atttypmod" => *value = Datum::Int4(-1),
+            _ => {}
+        }
+    }
+    row.push(("attisdropped", b(true)));
+    row
 }
 
 fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
@@ -2351,7 +2445,8 @@ fn info_schema(cat: &Catalog, name: &str) -> SqlResult<Relation> {
                     .unwrap_or_default();
                 for (i, c) in tb.columns.iter().enumerate() {
                     let nullable = !(c.not_null || pk.contains(&i));
-                    let mut vals = column_info(cat, &tb.name, &c.name, c.ty, i + 1, nullable);
+                    let attnum = tb.attnum(i) as usize;
+                    let mut vals = column_info(cat, &tb.name, &c.name, c.ty, attnum, nullable);
                     if let Some(d) = &c.default {
                         vals.push(("column_default", t(&default_text(cat, d))));
                     }

@@ -511,6 +511,10 @@ pub enum Plan {
         /// Each row is followed by its version's `xmin` and `xmax`
         /// (`binder::system_columns`): the statement names one.
         row_versions: bool,
+        /// The name the statement reads the rows by (its FROM alias; for a
+        /// partition or inheritance child, its parent's) where that differs
+        /// from the table's own: EXPLAIN shows it after the table.
+        alias: Option<Arc<str>>,
     },
     Filter {
         input: Box<Plan>,

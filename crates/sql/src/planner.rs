@@ -118,18 +118,49 @@ pub fn choose_access(table: &TableDef, predicate: &Expr) -> Access {
     }
 }
 
-/// Equality on the longest prefix of some secondary index.
+/// Equality on the longest prefix of some secondary index. An expression
+/// key matches a conjunct `expression = value`; a partial index is a
+/// candidate only when its predicate's conjuncts are among the query's, so
+/// every row the query can return has an entry.
 fn secondary_access(table: &TableDef, cs: &[&Expr]) -> Access {
     let mut best: Option<(u8, Vec<Expr>)> = None;
     for idx in table.unique.iter().chain(table.indexes.iter()) {
+        let bound = if idx.is_plain() {
+            None
+        } else {
+            match crate::index_shape::bind_for_planning(table, idx) {
+                Some(b) => Some(b),
+                None => continue,
+            }
+        };
+        if let Some(p) = bound.as_ref().and_then(|b| b.predicate.as_ref()) {
+            let mut needed = Vec::new();
+            conjuncts(p, &mut needed);
+            if !needed.iter().all(|n| cs.contains(n)) {
+                continue;
+            }
+        }
         let mut prefix = Vec::new();
-        for &col in &idx.columns {
-            let ty = table.columns[col].ty.ty;
-            match cs.iter().find_map(|c| match column_comparison(c, col, ty) {
-                Some((BinOp::Eq, e)) => Some(e.clone()),
-                _ => None,
-            }) {
-                Some(e) => prefix.push(e),
+        for (pos, &col) in idx.columns.iter().enumerate() {
+            let key_expr = bound
+                .as_ref()
+                .and_then(|b| b.keys.get(pos))
+                .and_then(Option::as_ref);
+            let found = match key_expr {
+                Some(k) => cs.iter().find_map(|c| expression_equality(c, k)),
+                None => {
+                    let Some(column) = table.columns.get(col) else {
+                        break;
+                    };
+                    let ty = column.ty.ty;
+                    cs.iter().find_map(|c| match column_comparison(c, col, ty) {
+                        Some((BinOp::Eq, e)) => Some(e),
+                        _ => None,
+                    })
+                }
+            };
+            match found {
+                Some(e) => prefix.push(e.clone()),
                 None => break,
             }
         }
@@ -141,6 +172,28 @@ fn secondary_access(table: &TableDef, cs: &[&Expr]) -> Access {
         Some((index_id, prefix)) => Access::Index { index_id, prefix },
         None => Access::Full,
     }
+}
+
+/// `key = value` (either side) for index key expression `key`: the value.
+fn expression_equality<'a>(c: &'a Expr, key: &Expr) -> Option<&'a Expr> {
+    let Expr::Binary {
+        op: BinOp::Eq,
+        left,
+        right,
+        ..
+    } = c
+    else {
+        return None;
+    };
+    let key_ty = key.ty().ty;
+    let (l, r) = (left.as_ref(), right.as_ref());
+    if l == key && r.is_row_independent() && same_key_type(key_ty, r.ty().ty) {
+        return Some(r);
+    }
+    if r == key && l.is_row_independent() && same_key_type(key_ty, l.ty().ty) {
+        return Some(l);
+    }
+    None
 }
 
 fn primary_access(table: &TableDef, cs: &[&Expr]) -> Access {
@@ -232,6 +285,7 @@ mod tests {
                 id: 0,
                 name: "t_pkey".into(),
                 columns: vec![0, 1],
+                ..IndexDef::default()
             }),
             unique: vec![],
             checks: vec![],
@@ -246,7 +300,31 @@ mod tests {
             partitioning: Default::default(),
             inheritance: Default::default(),
             unlogged: false,
+            attribute_numbers: Default::default(),
         }
+    }
+
+    /// A partial index is read only when the query's conjuncts include
+    /// its predicate's: otherwise rows outside it would be missed.
+    #[test]
+    fn partial_index_needs_its_predicate_among_the_conjuncts() {
+        let mut t = table();
+        t.indexes.push(IndexDef {
+            id: 5,
+            name: "t_c_part".into(),
+            columns: vec![2],
+            predicate: Some("b = 1".into()),
+            ..IndexDef::default()
+        });
+        assert_eq!(choose_access(&t, &cmp(BinOp::Eq, 2, 3)), Access::Full);
+        assert_eq!(
+            choose_access(&t, &and(cmp(BinOp::Eq, 2, 3), cmp(BinOp::Eq, 1, 2))),
+            Access::Full
+        );
+        assert!(matches!(
+            choose_access(&t, &and(cmp(BinOp::Eq, 2, 3), cmp(BinOp::Eq, 1, 1))),
+            Access::Index { index_id: 5, ref prefix } if prefix.len() == 1
+        ));
     }
 
     fn cmp(op: BinOp, col: usize, v: i32) -> Expr {

@@ -229,7 +229,7 @@ pub fn statement_uses(stmt: &ast::Statement, resolved: &[String]) -> Vec<Relatio
     match stmt {
         ast::Statement::Insert(i) => {
             let mut needs = acl::INSERT;
-            if i.returning.is_some() {
+            if returning_reads_columns(i.returning.as_deref()) {
                 needs |= acl::SELECT;
             }
             if let Some(ast::OnInsert::OnConflict(c)) = &i.on {
@@ -241,14 +241,20 @@ pub fn statement_uses(stmt: &ast::Statement, resolved: &[String]) -> Vec<Relatio
         }
         ast::Statement::Update(u) => {
             let mut needs = acl::UPDATE;
-            if u.selection.is_some() || u.returning.is_some() || u.from.is_some() {
+            if u.selection.is_some()
+                || returning_reads_columns(u.returning.as_deref())
+                || u.from.is_some()
+            {
                 needs |= acl::SELECT;
             }
             target(needs);
         }
         ast::Statement::Delete(d) => {
             let mut needs = acl::DELETE;
-            if d.selection.is_some() || d.returning.is_some() || d.using.is_some() {
+            if d.selection.is_some()
+                || returning_reads_columns(d.returning.as_deref())
+                || d.using.is_some()
+            {
                 needs |= acl::SELECT;
             }
             target(needs);
@@ -262,6 +268,26 @@ pub fn statement_uses(stmt: &ast::Statement, resolved: &[String]) -> Vec<Relatio
         _ => {}
     }
     uses
+}
+
+/// A RETURNING list reads the target's columns (and so needs SELECT on
+/// it, as PostgreSQL checks per column): `RETURNING 1` reads none.
+fn returning_reads_columns(returning: Option<&[ast::SelectItem]>) -> bool {
+    let Some(items) = returning else {
+        return false;
+    };
+    items.iter().any(|item| match item {
+        ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+            let names_something = ast::visit_expressions(e, |x| match x {
+                ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => {
+                    std::ops::ControlFlow::Break(())
+                }
+                _ => std::ops::ControlFlow::Continue(()),
+            });
+            names_something.is_break()
+        }
+        _ => true,
+    })
 }
 
 /// What a statement's run-time checks need: the catalog it runs against
@@ -561,6 +587,48 @@ pub fn visible_partition_error(
     } else {
         SqlError { detail: None, ..e }
     }
+}
+
+/// The "Failing row contains" detail of a constraint error on `table`,
+/// as PostgreSQL's ExecBuildSlotValueDescription shows it to the current
+/// role: the whole row with SELECT on the table; otherwise the columns it
+/// may read or is writing (`written`), named; None when it may see none.
+pub fn failing_row_detail(
+    settings: Option<&crate::settings::StatementSettings>,
+    table: &crate::catalog::TableDef,
+    row: &[crate::datum::Datum],
+    written: &[String],
+) -> Option<String> {
+    let text = |d: &crate::datum::Datum| d.to_text(1).unwrap_or_else(|| "null".into());
+    let whole = || {
+        let vals: Vec<String> = row.iter().map(text).collect();
+        format!("Failing row contains ({}).", vals.join(", "))
+    };
+    let Some(access) = settings.and_then(|s| s.access()) else {
+        return Some(whole());
+    };
+    let (cat, user) = (&access.catalog, &access.current_user);
+    if has_all(cat, user, ObjectKind::Table, &table.name, acl::SELECT) {
+        return Some(whole());
+    }
+    let (names, vals): (Vec<&str>, Vec<String>) = table
+        .columns
+        .iter()
+        .zip(row)
+        .filter(|(c, _)| {
+            written.contains(&c.name)
+                || column_privileges_of(cat, user, &table.name, &c.name) & acl::SELECT != 0
+        })
+        .map(|(c, d)| (c.name.as_str(), text(d)))
+        .unzip();
+    if names.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Failing row contains ({}) = ({}).",
+        names.join(", "),
+        vals.join(", ")
+    ))
 }
 
 /// One row of information_schema.table_privileges.

@@ -246,11 +246,12 @@ fn own_indexes(table: &TableDef) -> impl Iterator<Item = (&IndexDef, bool)> {
 /// Index keys described by their column names (to find a partitioned
 /// index's counterpart on each partition).
 fn column_names(table: &TableDef, index: &IndexDef) -> Vec<String> {
-    index
-        .columns
-        .iter()
-        .filter_map(|c| table.columns.get(*c).map(|col| col.name.clone()))
-        .collect()
+    // Expression keys and the predicate are compared by their text.
+    let mut names: Vec<String> = (0..index.columns.len())
+        .map(|p| crate::index_shape::key_text(table, index, p, true))
+        .collect();
+    names.extend(index.predicate.iter().map(|p| format!("WHERE {p}")));
+    names
 }
 
 /// The rebuilds REINDEX `stmt` makes (None: nothing to rebuild) and the

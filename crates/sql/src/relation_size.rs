@@ -11,11 +11,28 @@
 //! relation. Partitioned tables and views store nothing (0, as in
 //! PostgreSQL); there is no TOAST or free-space map, so the forks other
 //! than `main` are empty.
+//!
+//! Sizes are reported in whole 8 kB pages, the unit PostgreSQL's sizes
+//! always come in and tools divide by (`relpages`-style arithmetic,
+//! `pg_size_pretty`): each relation's stored bytes are rounded up to the
+//! next multiple of [`PAGE_BYTES`], so a relation holding anything is at
+//! least one page and an empty one is 0. The volume itself is not paged;
+//! the rounding is reporting only.
 
 use std::collections::BTreeMap;
 
 use crate::catalog::Catalog;
 use crate::encoding::{index_prefix, prefix_end, CATALOG_PREFIX, DATA_PREFIX};
+
+/// The page size sizes are reported in (PostgreSQL's BLCKSZ).
+pub const PAGE_BYTES: i64 = 8192;
+
+/// `bytes` stored for one relation, as the whole pages reporting it takes.
+pub fn whole_pages(bytes: i64) -> i64 {
+    debug_assert!(bytes >= 0, "stored bytes are never negative");
+    let pages = bytes.saturating_add(PAGE_BYTES - 1) / PAGE_BYTES;
+    pages.saturating_mul(PAGE_BYTES)
+}
 
 /// `[start, end)` of store keys.
 pub type KeyRange = (Vec<u8>, Vec<u8>);
@@ -110,6 +127,16 @@ pub fn database_ranges() -> Vec<KeyRange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_round_up_to_whole_pages() {
+        assert_eq!(whole_pages(0), 0);
+        assert_eq!(whole_pages(1), 8192);
+        assert_eq!(whole_pages(1064), 8192);
+        assert_eq!(whole_pages(8192), 8192);
+        assert_eq!(whole_pages(8193), 16384);
+        assert_eq!(whole_pages(i64::MAX) % PAGE_BYTES, 0);
+    }
 
     #[test]
     fn index_ranges_cover_exactly_one_index() {

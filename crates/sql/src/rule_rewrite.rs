@@ -327,6 +327,18 @@ pub fn check_action(
     Ok(())
 }
 
+/// The event of `stmt` and the rules of `def` for it, in their stored order;
+/// None when `stmt` is no INSERT/UPDATE/DELETE or no rule is for its event.
+fn rules_for_event<'d>(
+    def: &'d ViewDef,
+    stmt: &ast::Statement,
+) -> Option<(TriggerEvent, Vec<&'d crate::rules::RuleDef>)> {
+    let event = event_of(stmt)?;
+    let rules: Vec<&crate::rules::RuleDef> =
+        def.rules.iter().filter(|r| r.event == event).collect();
+    (!rules.is_empty()).then_some((event, rules))
+}
+
 /// The rule-carried plan for `stmt` on view `def`, or None when the view
 /// has no rule for the statement's event.
 pub fn bind(
@@ -334,14 +346,9 @@ pub fn bind(
     def: &ViewDef,
     stmt: &ast::Statement,
 ) -> SqlResult<Option<InsteadOfPlan>> {
-    let Some(event) = event_of(stmt) else {
+    let Some((event, rules)) = rules_for_event(def, stmt) else {
         return Ok(None);
     };
-    let rules: Vec<&crate::rules::RuleDef> =
-        def.rules.iter().filter(|r| r.event == event).collect();
-    if rules.is_empty() {
-        return Ok(None);
-    }
     if !rules.iter().any(|r| r.instead && r.condition.is_none()) {
         let shown = crate::schema::split(&def.name).1;
         let verb = event.name();
@@ -405,14 +412,9 @@ pub fn bind_actions(
     def: &ViewDef,
     stmt: &ast::Statement,
 ) -> SqlResult<Option<InsteadOfPlan>> {
-    let Some(event) = event_of(stmt) else {
+    let Some((event, rules)) = rules_for_event(def, stmt) else {
         return Ok(None);
     };
-    let rules: Vec<&crate::rules::RuleDef> =
-        def.rules.iter().filter(|r| r.event == event).collect();
-    if rules.is_empty() {
-        return Ok(None);
-    }
     let mut plan = crate::view_instead_of::bind_rows(b, def, stmt, event)?;
     let mut actions = Vec::new();
     for rule in rules {

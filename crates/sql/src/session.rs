@@ -296,7 +296,9 @@ pub(crate) fn parse_with(
     crate::view_syntax::rewrite(&mut tokens);
     crate::array_assign::rewrite(&mut tokens);
     crate::partition_key_syntax::rewrite(&mut tokens);
+    crate::conflict_target_syntax::rewrite(&mut tokens);
     crate::row_star::rewrite(&mut tokens);
+    crate::table_command::rewrite(&mut tokens);
     let tokens = crate::variadic_args::rewrite(tokens);
     let tokens = crate::column_storage::rewrite(tokens);
     let tokens = session_ctas::mark_column_names(tokens);
@@ -338,6 +340,8 @@ mod session_sequence;
 mod session_temp;
 #[path = "session_types.rs"]
 mod session_types;
+#[path = "session_writing_with.rs"]
+mod session_writing_with;
 pub use session_copy::CopyStart;
 
 /// One client connection.
@@ -542,6 +546,22 @@ impl Session {
         }
         let stmt = stmts.pop();
         let (params, columns, bound) = match &stmt {
+            // Bound again, and run, at every Execute: its WITH queries' rows
+            // are part of the binding.
+            Some(s @ ast::Statement::Query(q)) if session_writing_with::writes_in_with(q) => {
+                let (params, cols) = self.describe_writing_with(s, sql, &hinted)?;
+                let params = params
+                    .into_iter()
+                    .map(|t| {
+                        if t.ty == SqlType::Unknown {
+                            SqlType::Text.plain()
+                        } else {
+                            t
+                        }
+                    })
+                    .collect();
+                (params, out_columns(&cols), None)
+            }
             Some(s) if is_data_statement(s) => {
                 let catalog = self.catalog();
                 let mut b = Binder::new(&catalog, sql, hinted.clone())
@@ -641,6 +661,14 @@ impl Session {
                     }
                 },
             });
+        }
+        if let ast::Statement::Query(q) = stmt {
+            if session_writing_with::writes_in_with(q) {
+                let types = inner.param_types.clone();
+                return self
+                    .run_prepared_writing_with(stmt, &inner.sql, &types, &values)
+                    .await;
+            }
         }
         let catalog = self.catalog();
         let cached = inner.cache.lock().ok().and_then(|c| {
@@ -801,6 +829,9 @@ impl Session {
         };
         crate::privileges::check_ddl(&self.catalog(), &self.settings.current_user(), stmt, sql)?;
         match stmt {
+            S::Query(q) if session_writing_with::writes_in_with(q) => {
+                self.run_writing_with(q, sql, &[], &[]).await
+            }
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Truncate(_) => {
                 let catalog = self.catalog();
                 let bound = {
@@ -864,9 +895,14 @@ impl Session {
             S::CreateTable(ct) => {
                 let id = self.engine.alloc_table_id();
                 let mut notices = Vec::new();
+                let (settings, now) = self.bound_inputs();
                 let r = self
                     .run_ddl("CREATE TABLE", |c| {
-                        ddl::create_table(c, ct, sql, id, &mut notices)
+                        let bounds = crate::partition_ddl::BoundContext {
+                            settings: &crate::settings::StatementSettings::new(&settings),
+                            now,
+                        };
+                        ddl::create_table(c, ct, sql, id, Some(&bounds), &mut notices)
                     })
                     .await;
                 self.notices.append(&mut notices);
@@ -1034,9 +1070,14 @@ impl Session {
                         .await;
                 }
                 let mut notices = Vec::new();
+                let (settings, now) = self.bound_inputs();
                 let r = self
                     .run_ddl("ALTER TABLE", |c| {
-                        ddl::alter_table_with_notices(c, at, sql, &mut notices)
+                        let bounds = crate::partition_ddl::BoundContext {
+                            settings: &crate::settings::StatementSettings::new(&settings),
+                            now,
+                        };
+                        ddl::alter_table_with_notices(c, at, sql, Some(&bounds), &mut notices)
                     })
                     .await;
                 self.notices.append(&mut notices);
@@ -1153,6 +1194,18 @@ impl Session {
 
     /// Runs DDL in the open transaction (or its own): the change becomes
     /// visible to other sessions only when the transaction commits.
+    /// What partition bound expressions (CREATE TABLE ... PARTITION OF,
+    /// ATTACH PARTITION) are evaluated with: the session's settings, and
+    /// the transaction's start as current_timestamp (the clock when the
+    /// statement will start its own transaction).
+    fn bound_inputs(&self) -> (Settings, i64) {
+        let now = self
+            .txn
+            .as_ref()
+            .map_or_else(crate::datetime::now, |t| t.start_usecs);
+        (self.settings.clone(), now)
+    }
+
     async fn run_ddl(
         &mut self,
         tag: &str,
@@ -1504,11 +1557,32 @@ impl Session {
     }
 
     async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
-        let access = self.access();
-        let engine = self.engine.clone();
         let digits = self.settings.extra_float_digits();
         let bytea_escape = self.settings.bytea_output_escape();
         let datetime = self.settings.datetime().clone();
+        let (rows, tag, cols) = self.run_in_txn_rows(bound, params).await?;
+        Ok(match rows {
+            None => StatementOutput::Command { tag },
+            Some(rows) => StatementOutput::Rows {
+                columns: out_columns(&cols),
+                rows: rows
+                    .iter()
+                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape, &datetime))
+                    .collect(),
+                tag,
+            },
+        })
+    }
+
+    /// Runs a bound data statement in the open transaction: its rows (None
+    /// for a command without RETURNING), command tag and columns.
+    async fn run_in_txn_rows(
+        &mut self,
+        bound: &Bound,
+        params: &[Datum],
+    ) -> SqlResult<(Option<Vec<Row>>, String, Vec<OutColumn>)> {
+        let access = self.access();
+        let engine = self.engine.clone();
         let work_mem = self.settings.work_mem_bytes();
         let txn = self
             .txn
@@ -1597,17 +1671,7 @@ impl Session {
             self.settings
                 .set_scoped(&change.name, Some(change.value), change.scope)?;
         }
-        Ok(match rows {
-            None => StatementOutput::Command { tag },
-            Some(rows) => StatementOutput::Rows {
-                columns: out_columns(&cols),
-                rows: rows
-                    .iter()
-                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape, &datetime))
-                    .collect(),
-                tag,
-            },
-        })
+        Ok((rows, tag, cols))
     }
 }
 

@@ -78,7 +78,7 @@ impl Session {
         fill: Option<&str>,
     ) -> SqlResult<Option<u64>> {
         let id = self.engine.alloc_table_id();
-        self.ddl_in_txn(|c| ddl::create_table(c, definition, sql, id, &mut Vec::new()))
+        self.ddl_in_txn(|c| ddl::create_table(c, definition, sql, id, None, &mut Vec::new()))
             .await?;
         let Some(fill) = fill else {
             return Ok(None);

@@ -28,6 +28,9 @@ pub(super) struct Namespace {
 struct CatalogView {
     base: Arc<Catalog>,
     temp_generation: u64,
+    /// The settings the path and the subject were read from: while they
+    /// have not changed, a statement skips reading them again.
+    settings_generation: u64,
     path: SearchPath,
     /// Row-level security's user and setting (`crate::row_security`).
     subject: crate::row_security::Subject,
@@ -39,6 +42,23 @@ impl Session {
     /// `database`): what current_database() and information_schema report.
     pub fn set_database_name(&mut self, name: &str) {
         self.namespace.database = Some(name.to_string());
+        self.forget_catalog_view();
+    }
+
+    /// The search path's inputs outside the settings changed (database
+    /// name, the schema CREATE SCHEMA fills): the next view is rebuilt.
+    fn forget_catalog_view(&mut self) {
+        *self
+            .namespace
+            .view
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// While CREATE SCHEMA runs its elements, `schema` is searched first.
+    fn set_creating_in(&mut self, schema: Option<String>) {
+        self.namespace.creating_in = schema;
+        self.forget_catalog_view();
     }
 
     /// The search path statements of this session resolve names with.
@@ -66,14 +86,20 @@ impl Session {
     /// The catalog this session binds against: its transaction's DDL
     /// catalog, else the shared one with its temporary objects, seen
     /// through its search path.
+    ///
+    /// Every statement asks for it (binding, then the privilege check), so
+    /// the last view is kept with what it was built from; while the base
+    /// catalog, the temporary objects and the settings are unchanged it is
+    /// returned without reading any setting. A change to any of them (SET
+    /// search_path, SET ROLE, row_security, DDL in the transaction, a
+    /// transaction's end) shows in the very next statement.
     pub(super) fn bind_catalog(&self) -> Arc<Catalog> {
         let (base, merge) = match self.txn.as_ref().and_then(|t| t.ddl.as_ref()) {
             Some(d) => (d.catalog.clone(), false),
             None => (self.engine.catalog(), true),
         };
-        let path = self.search_path();
-        let subject = self.rls_subject();
         let generation = self.namespace.temp.generation();
+        let settings_generation = self.settings.generation();
         let mut cache = self
             .namespace
             .view
@@ -82,9 +108,20 @@ impl Session {
         if let Some(c) = cache.as_ref().filter(|c| {
             Arc::ptr_eq(&c.base, &base)
                 && c.temp_generation == generation
+                && c.settings_generation == settings_generation
+        }) {
+            return c.view.clone();
+        }
+        let path = self.search_path();
+        let subject = self.rls_subject();
+        if let Some(c) = cache.as_mut().filter(|c| {
+            Arc::ptr_eq(&c.base, &base)
+                && c.temp_generation == generation
                 && c.path == path
                 && c.subject == subject
         }) {
+            // A setting changed, but not one the view depends on.
+            c.settings_generation = settings_generation;
             return c.view.clone();
         }
         let merged = if merge {
@@ -102,6 +139,7 @@ impl Session {
         *cache = Some(CatalogView {
             base,
             temp_generation: generation,
+            settings_generation,
             path,
             subject,
             view: view.clone(),
@@ -329,7 +367,7 @@ impl Session {
         }
         let mut result = self.create_schema(&name, &owner, false).await;
         if result.is_ok() {
-            self.namespace.creating_in = Some(name.clone());
+            self.set_creating_in(Some(name.clone()));
             for (_, offset, text, s) in &parsed {
                 if let Err(e) = self.element_in_schema(s, &name) {
                     result = Err(e.at(position(*offset)));
@@ -340,7 +378,7 @@ impl Session {
                     break;
                 }
             }
-            self.namespace.creating_in = None;
+            self.set_creating_in(None);
         }
         if autocommit {
             if let Some(t) = self.txn.take() {

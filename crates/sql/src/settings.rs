@@ -182,6 +182,18 @@ pub struct Settings {
     login_role: String,
     /// The reported settings' values as the client last heard them.
     reported: Vec<(&'static str, String)>,
+    /// Names the current values: a fresh number (never reused in the
+    /// process) after every change, so a session can keep what it derives
+    /// from them (search path, row-level security subject) until this moves.
+    generation: u64,
+}
+
+/// Where every [`Settings::generation`] comes from: process-wide, so values
+/// rebuilt from scratch (a new session, RESET ALL) never repeat an old number.
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn fresh_generation() -> u64 {
+    NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Settings PostgreSQL reports to the client whenever they change
@@ -211,6 +223,7 @@ impl Default for Settings {
             savepoints: Vec::new(),
             login_role: crate::roles::BOOTSTRAP_ROLE.to_string(),
             reported: Vec::new(),
+            generation: fresh_generation(),
         };
         settings.reported = settings.reported_values();
         settings
@@ -512,6 +525,13 @@ impl Values {
 }
 
 impl Settings {
+    /// Changes whenever any current value may have changed (SET, RESET,
+    /// SET ROLE, the login role, a transaction's end, ROLLBACK TO SAVEPOINT);
+    /// equal generations mean equal values.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The role privileges are checked as: SET ROLE's, else the session user.
     pub fn current_user(&self) -> String {
         match self.current.known.get("role") {
@@ -531,6 +551,7 @@ impl Settings {
         self.current
             .known
             .insert("session_authorization", name.to_string());
+        self.generation = fresh_generation();
     }
 
     /// The session user (SET SESSION AUTHORIZATION's, else the login role).
@@ -585,6 +606,7 @@ impl Settings {
             saved.on_commit.add_placeholder(&label);
         }
         self.current = next;
+        self.generation = fresh_generation();
         Ok(label)
     }
 
@@ -603,6 +625,7 @@ impl Settings {
         });
         saved.on_commit.reset_all();
         self.current.reset_all();
+        self.generation = fresh_generation();
     }
 
     /// SAVEPOINT: what ROLLBACK TO restores.
@@ -618,6 +641,7 @@ impl Settings {
         if let Some((current, transaction)) = self.savepoints.get(i) {
             self.current = current.clone();
             self.transaction = transaction.clone();
+            self.generation = fresh_generation();
         }
     }
 
@@ -636,6 +660,7 @@ impl Settings {
             } else {
                 saved.at_start
             };
+            self.generation = fresh_generation();
         }
     }
 

@@ -308,6 +308,7 @@ mod tests {
             partitioning: Default::default(),
             inheritance: Default::default(),
             unlogged: false,
+            attribute_numbers: Default::default(),
         }
     }
 

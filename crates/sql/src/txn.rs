@@ -2,7 +2,7 @@
 //! lock table (waits, deadlock detection), and the record of which keys each
 //! commit wrote (for first-committer-wins and READ COMMITTED re-checks).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use borealis_common::Lsn;
@@ -18,8 +18,8 @@ pub type TxnId = u64;
 /// The 32-bit transaction id clients see (`xmin`, `xmax`,
 /// `pg_current_xact_id()`) of transaction `id`: from 3 on (0, 1 and 2 are
 /// PostgreSQL's invalid, bootstrap and frozen ids), wrapping as xids do.
-/// Transaction ids restart with the engine, so after a restart an id can
-/// repeat one that wrote an older row version.
+/// Transaction ids go on across restarts and writer changes
+/// (`crate::txn_ids`), so an id repeats only after that wrap.
 pub fn client_xid(id: TxnId) -> u32 {
     const NORMAL_XIDS: u64 = u32::MAX as u64 - 2;
     (id % NORMAL_XIDS) as u32 + 3
@@ -70,6 +70,9 @@ pub struct Txn {
     pub moved_rows: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Row/index keys locked by this transaction.
     pub locks: Vec<Vec<u8>>,
+    /// Row keys locked by SELECT ... FOR UPDATE/SHARE (they show this
+    /// transaction as their `xmax`, `Ctx::row_xmax`).
+    pub row_locks: BTreeSet<Vec<u8>>,
     pub used_sequences: bool,
     /// Opened by BEGIN (false: autocommit or an implicit multi-statement block).
     pub explicit: bool,
@@ -109,6 +112,8 @@ pub struct Savepoint {
     pub moved_rows: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Locks taken after the savepoint are `locks[locks_len..]`.
     pub locks_len: usize,
+    /// `Txn::row_locks` at the savepoint.
+    pub row_locks: BTreeSet<Vec<u8>>,
     pub tables_written: BTreeMap<u32, Arc<crate::catalog::TableDef>>,
     pub ddl: Option<DdlMark>,
     /// RESTART IDENTITY done after the savepoint: `restarted_sequences[restarted_len..]`.
@@ -140,6 +145,7 @@ impl Txn {
             writes: self.writes.clone(),
             moved_rows: self.moved_rows.clone(),
             locks_len: self.locks.len(),
+            row_locks: self.row_locks.clone(),
             tables_written: self.tables_written.clone(),
             ddl,
             restarted_len: self.restarted_sequences.len(),
@@ -169,6 +175,7 @@ impl Txn {
         self.moved_rows = sp.moved_rows.clone();
         self.tables_written = sp.tables_written.clone();
         let released = self.locks.split_off(sp.locks_len.min(self.locks.len()));
+        self.row_locks = sp.row_locks.clone();
         let mut created = Vec::new();
         match (&sp.ddl, self.ddl.as_mut()) {
             (None, Some(d)) => {
@@ -212,6 +219,7 @@ impl Txn {
             writes: BTreeMap::new(),
             moved_rows: BTreeMap::new(),
             locks: Vec::new(),
+            row_locks: BTreeSet::new(),
             used_sequences: false,
             explicit,
             failed: false,
@@ -308,6 +316,11 @@ impl LockManager {
                 }
             }
         }
+    }
+
+    /// The transaction holding the lock on `key`, if one does.
+    pub fn owner(&self, key: &[u8]) -> Option<TxnId> {
+        self.state().ok()?.owners.get(key).copied()
     }
 
     /// Releases every lock of `me` and wakes the waiters.

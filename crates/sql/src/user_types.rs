@@ -978,6 +978,9 @@ fn midpoint(lo: f64, hi: f64) -> SqlResult<f64> {
 enum Dependent {
     /// A table column of the type (or an array of it).
     Column { table: String, column: String },
+    /// A table whose partition key uses a column of the type: the table
+    /// itself depends on the type (and goes with it under CASCADE).
+    Table { table: String },
     /// A domain over the type, or a composite type with an attribute of it.
     Type {
         name: String,
@@ -1001,6 +1004,7 @@ impl Dependent {
             Dependent::Column { table, column } => {
                 format!("column {column} of table {table} depends on type {tname}")
             }
+            Dependent::Table { table } => format!("table {table} depends on type {tname}"),
             Dependent::Type {
                 name,
                 composite_attr: Some(attr),
@@ -1019,10 +1023,13 @@ impl Dependent {
 
 /// Columns, domains, composite types, functions and casts that use the
 /// type `oid`: types first (in name order), then functions and casts (in
-/// creation order), then columns (in name order).
+/// creation order), then tables and columns (tables in creation order, a
+/// table's columns last to first, as PostgreSQL 15 lists them).
 fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
     let mut out = Vec::new();
     let mut types: Vec<&Arc<UserTypeDef>> = catalog.types.values().collect();
+    // By name: type OIDs are random, so creation order (PostgreSQL's) is
+    // not known.
     types.sort_by(|a, b| a.name.cmp(&b.name));
     for t in types {
         if t.domain().is_some_and(|d| type_uses(d.base.ty, oid)) {
@@ -1078,15 +1085,40 @@ fn users_of(catalog: &Catalog, oid: u32) -> Vec<Dependent> {
     });
     out.extend(routines);
     let mut tables: Vec<_> = catalog.tables.values().collect();
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    tables.sort_by_key(|t| t.id);
+    let uses = |c: &crate::catalog::ColumnDef| c.domain == Some(oid) || type_uses(c.ty.ty, oid);
+    // A partition key on a column of the type makes the table itself the
+    // dependent; its partitions go with it and are not listed.
+    let whole: Vec<&Arc<crate::catalog::TableDef>> = tables
+        .iter()
+        .copied()
+        .filter(|t| {
+            t.columns
+                .iter()
+                .enumerate()
+                .any(|(i, c)| uses(c) && crate::partition_ddl::key_uses_column(t, i))
+        })
+        .collect();
+    let under_whole: Vec<String> = whole
+        .iter()
+        .flat_map(|t| crate::partition::descendants(catalog, t))
+        .map(|d| d.name.clone())
+        .collect();
     for t in tables {
-        for c in &t.columns {
-            if c.domain == Some(oid) || type_uses(c.ty.ty, oid) {
-                out.push(Dependent::Column {
-                    table: t.name.clone(),
-                    column: c.name.clone(),
-                });
-            }
+        if under_whole.contains(&t.name) {
+            continue;
+        }
+        if whole.iter().any(|w| w.name == t.name) {
+            out.push(Dependent::Table {
+                table: t.name.clone(),
+            });
+            continue;
+        }
+        for c in t.columns.iter().rev().filter(|c| uses(c)) {
+            out.push(Dependent::Column {
+                table: t.name.clone(),
+                column: c.name.clone(),
+            });
         }
     }
     out
@@ -1102,10 +1134,10 @@ fn type_uses(ty: SqlType, oid: u32) -> bool {
 }
 
 /// DROP TYPE [IF EXISTS] names [CASCADE | RESTRICT]. CASCADE drops the
-/// domains over the type in turn, and the attributes of composite types
-/// that have it (refused while values of such a composite type may be
-/// stored, since stored values keep every attribute); it is refused when a
-/// table column uses the type (dropping columns is ALTER TABLE's job).
+/// domains over the type in turn, the attributes of composite types that
+/// have it (refused while values of such a composite type may be stored,
+/// since stored values keep every attribute), the table columns of the
+/// type, and the tables whose partition key uses such a column.
 pub fn drop_types(
     catalog: &Catalog,
     names: &[ast::ObjectName],
@@ -1116,6 +1148,7 @@ pub fn drop_types(
     let mut next = catalog.clone();
     let mut mutations = Vec::new();
     let mut cascaded = Vec::new();
+    let mut dropped_sequences = Vec::new();
     for name in names {
         let tname = type_name(name).ok_or_else(|| SqlError::unsupported("qualified type names"))?;
         if !next.types.contains_key(&tname) {
@@ -1152,10 +1185,40 @@ pub fn drop_types(
             });
             for dep in users_of(&next, def.oid) {
                 match dep {
-                    Dependent::Column { .. } => {
-                        return Err(SqlError::unsupported(
-                            "DROP TYPE ... CASCADE of a type columns use",
-                        ))
+                    Dependent::Column { table, column } => {
+                        let Some(owner) = next.tables.get(&table).cloned() else {
+                            continue;
+                        };
+                        let Some(i) = owner.column_index(&column) else {
+                            continue;
+                        };
+                        let mut changed = (*owner).clone();
+                        crate::ddl::drop_column(&next, &mut changed, i, &[])?;
+                        mutations.push(Catalog::table_mutation(&changed)?);
+                        next.tables.insert(table.clone(), Arc::new(changed));
+                        cascaded.push(format!("drop cascades to column {column} of table {table}"));
+                    }
+                    Dependent::Table { table } => {
+                        let (schema, bare) = crate::schema::split(&table);
+                        let name = ast::ObjectName::from(vec![
+                            ast::Ident::with_quote('"', schema),
+                            ast::Ident::with_quote('"', bare),
+                        ]);
+                        // The table's partitions go with it unnamed, as
+                        // in PostgreSQL's notice.
+                        let mut partition_notices = Vec::new();
+                        if let Some(change) = crate::ddl::drop_table(
+                            &next,
+                            &[name],
+                            true,
+                            true,
+                            &mut partition_notices,
+                        )? {
+                            next = change.catalog;
+                            mutations.extend(change.mutations);
+                            dropped_sequences.extend(change.dropped_sequences);
+                        }
+                        cascaded.push(format!("drop cascades to table {table}"));
                     }
                     Dependent::Function {
                         signature,
@@ -1239,7 +1302,10 @@ pub fn drop_types(
     if mutations.is_empty() {
         return Ok(None);
     }
-    Ok(Some(DdlChange::catalog_only(next, mutations)))
+    Ok(Some(DdlChange {
+        dropped_sequences,
+        ..DdlChange::catalog_only(next, mutations)
+    }))
 }
 
 /// enum_first / enum_last / enum_range(NULL::t): constants of the
@@ -1299,7 +1365,15 @@ pub fn pg_type_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
                     "typcategory",
                     t(crate::pg_catalog::type_category(d.base.ty)),
                 ),
-                ("typlen", Datum::Int2(-1)),
+                // A domain is stored as its base type.
+                (
+                    "typlen",
+                    Datum::Int2(crate::pg_catalog::type_len(d.base.ty) as i16),
+                ),
+                (
+                    "typbyval",
+                    Datum::Bool((1..=8).contains(&crate::pg_catalog::type_len(d.base.ty))),
+                ),
                 ("typsubscript", t("-")),
                 ("typinput", t("domain_in")),
                 ("typoutput", t(&format!("{}out", d.base.ty.typname()))),
@@ -1308,8 +1382,19 @@ pub fn pg_type_rows(catalog: &Catalog) -> Vec<Vec<(&'static str, Datum)>> {
                 ("typmodin", t("-")),
                 ("typmodout", t("-")),
                 ("typanalyze", t("-")),
-                ("typalign", t("i")),
-                ("typstorage", t("x")),
+                (
+                    "typalign",
+                    t(match crate::pg_catalog::type_len(d.base.ty) {
+                        8 => "d",
+                        2 => "s",
+                        1 => "c",
+                        _ => "i",
+                    }),
+                ),
+                (
+                    "typstorage",
+                    t(crate::pg_catalog::default_storage(d.base.ty)),
+                ),
                 ("typnotnull", Datum::Bool(d.not_null)),
                 ("typbasetype", o(d.base.ty.oid())),
                 ("typtypmod", Datum::Int4(d.base.typmod)),

@@ -3,34 +3,12 @@
 //! planner picks when its shape-based guesses are wrong, without changing
 //! any result.
 
+mod support;
+
 use std::sync::Arc;
+use support::{exec, rows};
 
-use borealis_sql::{Engine, MemStore, Session, StatementOutput};
-
-async fn rows(s: &mut Session, sql: &str) -> Vec<String> {
-    let mut results = s.execute_simple(sql).await;
-    assert_eq!(results.len(), 1, "one statement: {sql}");
-    match results.pop() {
-        Some(Ok(StatementOutput::Rows { rows, .. })) => rows
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect(),
-        other => panic!("{sql}: {other:?}"),
-    }
-}
-
-async fn exec(s: &mut Session, sql: &str) {
-    for r in s.execute_simple(sql).await {
-        if let Err(e) = r {
-            panic!("{sql}: {e:?}");
-        }
-    }
-}
+use borealis_sql::{Engine, MemStore, Session};
 
 /// orders (5000 rows, 99.5% of them 'shipped') reference customers (1000
 /// rows), which reference regions (50 rows).

@@ -197,7 +197,10 @@ async fn reindex_rebuilds_index_entries() {
     check(
         &mut s,
         &[
-            ("CREATE TABLE r (id int PRIMARY KEY, u int UNIQUE, v int)", "CREATE TABLE"),
+            (
+                "CREATE TABLE r (id int PRIMARY KEY, u int UNIQUE, v int)",
+                "CREATE TABLE",
+            ),
             ("CREATE INDEX r_v ON r (v)", "CREATE INDEX"),
             (
                 "INSERT INTO r SELECT g, g * 10, g % 3 FROM generate_series(1, 30) g",
@@ -214,7 +217,7 @@ async fn reindex_rebuilds_index_entries() {
             ("SELECT id FROM r WHERE u = 120", "12"),
             (
                 "EXPLAIN SELECT id FROM r WHERE u = 120",
-                "Project (1 column)\n->  Index Scan using r_u_key on r (equal prefix: 1)\n      Filter: yes",
+                "Index Scan using r_u_key on r\n  Index Cond: (u = 120)",
             ),
             // Rows written earlier in the same transaction are rebuilt too.
             ("BEGIN", "BEGIN"),
@@ -225,12 +228,24 @@ async fn reindex_rebuilds_index_entries() {
             ("SELECT id FROM r WHERE u = 310", "31"),
             ("COMMIT", "COMMIT"),
             ("SELECT count(*) FROM r WHERE v = 1", "10"),
-            ("INSERT INTO r VALUES (32, 310, 0)", "ERROR 23505: duplicate key value violates unique constraint \"r_u_key\""),
+            (
+                "INSERT INTO r VALUES (32, 310, 0)",
+                "ERROR 23505: duplicate key value violates unique constraint \"r_u_key\"",
+            ),
             // Errors, as PostgreSQL reports them.
-            ("REINDEX INDEX nosuch", "ERROR 42P01: relation \"nosuch\" does not exist"),
+            (
+                "REINDEX INDEX nosuch",
+                "ERROR 42P01: relation \"nosuch\" does not exist",
+            ),
             ("REINDEX INDEX r", "ERROR 42809: \"r\" is not an index"),
-            ("REINDEX TABLE r_v", "ERROR 42809: \"r_v\" is not a table or materialized view"),
-            ("REINDEX SCHEMA nosuch", "ERROR 3F000: schema \"nosuch\" does not exist"),
+            (
+                "REINDEX TABLE r_v",
+                "ERROR 42809: \"r_v\" is not a table or materialized view",
+            ),
+            (
+                "REINDEX SCHEMA nosuch",
+                "ERROR 3F000: schema \"nosuch\" does not exist",
+            ),
             (
                 "REINDEX DATABASE other",
                 "ERROR 0A000: can only reindex the currently open database",

@@ -4,34 +4,12 @@
 //! the engine's spill-file counter proves it), and the results are compared
 //! (in order for ORDER BY, as sorted lists otherwise).
 
+mod support;
+
 use std::sync::Arc;
+use support::{exec, rows};
 
-use borealis_sql::{Engine, MemStore, Session, StatementOutput};
-
-async fn rows(s: &mut Session, sql: &str) -> Vec<String> {
-    let mut results = s.execute_simple(sql).await;
-    assert_eq!(results.len(), 1, "one statement: {sql}");
-    match results.pop() {
-        Some(Ok(StatementOutput::Rows { rows, .. })) => rows
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect(),
-        other => panic!("{sql}: {other:?}"),
-    }
-}
-
-async fn exec(s: &mut Session, sql: &str) {
-    for r in s.execute_simple(sql).await {
-        if let Err(e) = r {
-            panic!("{sql}: {e:?}");
-        }
-    }
-}
+use borealis_sql::{Engine, MemStore, Session};
 
 /// An engine whose spill files go to a fresh directory, with two tables:
 /// `t` (20000 rows: group keys with NULLs and ties, text, numeric) and

@@ -1178,18 +1178,28 @@ async fn explain_shows_access_paths() {
         "CREATE TABLE",
     )
     .await;
-    check_table(&mut s, "EXPLAIN SELECT c FROM x WHERE a = 1 AND b = 2", "QUERY PLAN\nProject (1 column)\n->  Point Lookup on x using x_pkey\nFilter: yes\n(EXPLAIN)").await;
+    check_table(
+        &mut s,
+        "EXPLAIN SELECT c FROM x WHERE a = 1 AND b = 2",
+        "QUERY PLAN\nIndex Scan using x_pkey on x\nIndex Cond: ((a = 1) AND (b = 2))\n(EXPLAIN)",
+    )
+    .await;
     check_table(
         &mut s,
         "EXPLAIN UPDATE x SET c = 'z' WHERE a = 1 AND b IN (1, 2)",
-        "QUERY PLAN\nUpdate on x\n->  Point Lookups (2) on x using x_pkey\nFilter: yes\n(EXPLAIN)",
+        "QUERY PLAN\nUpdate on x\n->  Index Scan using x_pkey on x\nIndex Cond: ((a = 1) AND (b = ANY ('{1,2}'::integer[])))\n(EXPLAIN)",
     )
     .await;
-    check_table(&mut s, "EXPLAIN DELETE FROM x WHERE a = 1", "QUERY PLAN\nDelete on x\n->  Range Scan on x using x_pkey (equal prefix: 1, lower bound: no, upper bound: no)\nFilter: yes\n(EXPLAIN)").await;
+    check_table(
+        &mut s,
+        "EXPLAIN DELETE FROM x WHERE a = 1 AND b > 3 AND c <> 'q'",
+        "QUERY PLAN\nDelete on x\n->  Index Scan using x_pkey on x\nIndex Cond: ((a = 1) AND (b > 3))\nFilter: (c <> 'q'::text)\n(EXPLAIN)",
+    )
+    .await;
     check_table(
         &mut s,
         "EXPLAIN SELECT c FROM x WHERE c = 'q'",
-        "QUERY PLAN\nProject (1 column)\n->  Seq Scan on x\nFilter: yes\n(EXPLAIN)",
+        "QUERY PLAN\nSeq Scan on x\nFilter: (c = 'q'::text)\n(EXPLAIN)",
     )
     .await;
 }
@@ -1221,7 +1231,12 @@ async fn secondary_indexes() {
     )
     .await;
     check_table(&mut s, "CREATE INDEX o_cust ON o (cust)", "CREATE INDEX").await;
-    check_table(&mut s, "EXPLAIN SELECT id FROM o WHERE cust = 7", "QUERY PLAN\nProject (1 column)\n->  Index Scan using o_cust on o (equal prefix: 1)\nFilter: yes\n(EXPLAIN)").await;
+    check_table(
+        &mut s,
+        "EXPLAIN SELECT id FROM o WHERE cust = 7",
+        "QUERY PLAN\nIndex Scan using o_cust on o\nIndex Cond: (cust = 7)\n(EXPLAIN)",
+    )
+    .await;
     let _ = store.read_point();
     store.scanned_rows.store(0, SeqCst);
     check_table(

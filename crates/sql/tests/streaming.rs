@@ -12,6 +12,8 @@ use std::sync::Arc;
 use borealis_common::Lsn;
 mod support;
 
+use support::exec;
+
 use borealis_sql::{
     Engine, MemStore, Mutation, Session, SqlError, StatementOutput, Store, StoreError, Streamed,
 };
@@ -48,14 +50,6 @@ impl Store for CountingStore {
 const ROWS: usize = 40_000;
 /// Far below what the table's rows take in memory (~12 MB).
 const STATEMENT_MEMORY: usize = 2 << 20;
-
-async fn exec(s: &mut Session, sql: &str) {
-    for r in s.execute_simple(sql).await {
-        if let Err(e) = r {
-            panic!("{sql}: {e:?}");
-        }
-    }
-}
 
 async fn setup() -> (Engine, Arc<CountingStore>, Session) {
     let store = Arc::new(CountingStore {

@@ -301,6 +301,16 @@ impl UpCluster {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Waits (up to a minute) until the cluster answers a query again, e.g.
+    /// after its compute was killed and the supervisor started another.
+    pub fn wait_until_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.psql_raw("select 1").status.success() {
+            assert!(Instant::now() < deadline, "the cluster stopped answering");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// SIGTERM and wait: a clean shutdown.
     pub fn stop(mut self) {
         // SAFETY: signalling our own child.

@@ -154,6 +154,31 @@ impl<'a> Binder<'a> {
         Ok(out)
     }
 
+    /// The key expressions (by key position; None for a column key) and
+    /// the partial-index predicate of `idx`, bound over `t`'s rows.
+    pub fn index_exprs(
+        &mut self,
+        t: &TableDef,
+        idx: &IndexDef,
+    ) -> SqlResult<(Vec<Option<Expr>>, Option<Expr>)> {
+        let scope = Scope::of_table(t, &t.name);
+        let mut keys = Vec::with_capacity(idx.exprs.len());
+        for text in &idx.exprs {
+            keys.push(match text {
+                Some(text) => Some(self.bind_expr(&parse_expr(text)?, &scope)?),
+                None => None,
+            });
+        }
+        let predicate = match &idx.predicate {
+            Some(text) => {
+                let b = self.bind_expr(&parse_expr(text)?, &scope)?;
+                Some(self.coerce_bool(b, "WHERE", Span::empty())?)
+            }
+            None => None,
+        };
+        Ok((keys, predicate))
+    }
+
     pub fn defaults(&mut self, t: &TableDef) -> SqlResult<Vec<Option<Expr>>> {
         let mut out = Vec::new();
         for c in &t.columns {
@@ -359,23 +384,37 @@ impl<'a> Binder<'a> {
                 all
             }
             Some(ast::ConflictTarget::Columns { columns, predicate }) => {
-                if predicate.is_some() {
-                    return Err(SqlError::unsupported("ON CONFLICT with an index predicate"));
-                }
+                // A partial index arbitrates only when the statement's
+                // predicate implies the index's (its conjuncts are among them).
+                let given = predicate
+                    .as_ref()
+                    .map(crate::index_shape::conjunct_texts)
+                    .unwrap_or_default();
+                // Keys as comparable text: `#i` for column i, else the
+                // expression's normalized SQL.
                 let mut want = Vec::new();
                 for c in columns {
+                    if let Some(text) = crate::conflict_target_syntax::marked_expression(c) {
+                        let e = parse_expr(text)?;
+                        let scope = Scope::of_table(table, &table.name);
+                        self.bind_expr(&e, &scope)?;
+                        want.push(crate::index_shape::normalized_key(&e));
+                        continue;
+                    }
                     let n = ident_name(c);
                     let i = table
                         .column_index(&n)
                         .ok_or_else(|| SqlError::undefined_column(&n).at(self.pos(c.span)))?;
-                    want.push(i);
+                    want.push(format!("#{i}"));
                 }
                 want.sort_unstable();
                 want.dedup();
                 let hit = all.into_iter().find(|idx| {
-                    let mut cols = idx.columns.clone();
-                    cols.sort_unstable();
-                    cols == want
+                    let implied = idx
+                        .predicate
+                        .as_deref()
+                        .is_none_or(|p| crate::index_shape::predicate_implied(p, &given));
+                    crate::index_shape::comparable_keys(idx) == want && implied
                 });
                 match hit {
                     Some(idx) => vec![idx],

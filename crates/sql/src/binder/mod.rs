@@ -34,6 +34,8 @@ mod user_casts;
 mod user_functions;
 mod user_operators;
 mod window;
+mod written_cte;
+pub use written_cte::{data_modifying, written_key_of, WrittenCte, WrittenCtes};
 
 use std::sync::Arc;
 
@@ -819,6 +821,8 @@ pub struct Binder<'a> {
     rls_view_owners: Vec<String>,
     /// TimeZone and DateStyle that constant date/time casts fold under.
     datetime: crate::timezone::DateTimeConfig,
+    /// Rows of the statement's data-modifying WITH queries, run already.
+    written_ctes: WrittenCtes,
 }
 
 impl<'a> Binder<'a> {
@@ -857,6 +861,7 @@ impl<'a> Binder<'a> {
             rls_tables: vec![],
             rls_view_owners: vec![],
             datetime: Default::default(),
+            written_ctes: Default::default(),
         }
     }
 

@@ -62,32 +62,36 @@ impl<'a> Binder<'a> {
         }
         if t.partitioning.key.is_some() {
             let leaves = leaves(self.catalog, &t)?;
-            return Ok((self.appended_scan(&t, leaves, system)?, scope));
+            return Ok((self.appended_scan(&t, leaves, system, alias)?, scope));
         }
         if !only && crate::inheritance::has_children(self.catalog, &t) {
             let tables = crate::inheritance::with_descendants(self.catalog, &t);
-            return Ok((self.appended_scan(&t, tables, system)?, scope));
+            return Ok((self.appended_scan(&t, tables, system, alias)?, scope));
         }
-        let plan = self.leaf_scan(&t, t.clone(), system)?;
+        let plan = self.leaf_scan(&t, t.clone(), system, alias)?;
         Ok((plan, scope))
     }
 
-    /// One leaf's rows in `t`'s column order, plus the `system` columns.
+    /// One leaf's rows in `t`'s column order, plus the `system` columns;
+    /// the statement calls its rows `alias`.
     fn leaf_scan(
         &self,
         t: &TableDef,
         leaf: Arc<TableDef>,
         system: SystemColumns,
+        alias: &str,
     ) -> SqlResult<Plan> {
         let map = column_map(&leaf, t)?;
         let oid = crate::pg_catalog::table_oid(&leaf);
         let leaf_width = leaf.columns.len();
+        let alias = (alias != leaf.name).then(|| Arc::from(alias));
         let scan = Plan::Scan {
             table: leaf,
             access: Access::Full,
             filter: None,
             lock: self.lock_scans,
             row_versions: system.row_versions,
+            alias,
         };
         // An attached partition may order its columns differently.
         if map.is_none() && !system.tableoid {
@@ -129,6 +133,7 @@ impl<'a> Binder<'a> {
         t: &Arc<TableDef>,
         tables: Vec<Arc<TableDef>>,
         system: SystemColumns,
+        alias: &str,
     ) -> SqlResult<Plan> {
         let mut types: Vec<SqlType> = t.columns.iter().map(|c| c.ty.ty).collect();
         if system.tableoid {
@@ -139,7 +144,7 @@ impl<'a> Binder<'a> {
         }
         let mut plan: Option<Plan> = None;
         for leaf in tables {
-            let scan = self.leaf_scan(t, leaf, system)?;
+            let scan = self.leaf_scan(t, leaf, system, alias)?;
             plan = Some(match plan {
                 None => scan,
                 Some(left) => Plan::SetOp {
@@ -409,4 +414,102 @@ fn offending_part<'e>(
         }
     }
     None
+}
+
+impl Binder<'_> {
+    /// `plan` (the FROM clause `from`, bound) without the scans of leaves
+    /// that cannot hold rows meeting `predicate`, when FROM is one
+    /// partitioned table (plan-time partition pruning).
+    pub(super) fn prune_partitions(
+        &mut self,
+        plan: Plan,
+        from: &[ast::TableWithJoins],
+        predicate: Option<&Expr>,
+    ) -> SqlResult<Plan> {
+        let (Some(predicate), [only]) = (predicate, from) else {
+            return Ok(plan);
+        };
+        let ast::TableFactor::Table { name, .. } = &only.relation else {
+            return Ok(plan);
+        };
+        if !only.joins.is_empty() || !matches!(plan, Plan::SetOp { .. }) {
+            return Ok(plan);
+        }
+        let Ok(t) = self.table(name) else {
+            return Ok(plan);
+        };
+        if t.partitioning.key.is_none() {
+            return Ok(plan);
+        }
+        let Plan::SetOp { types, .. } = &plan else {
+            return Ok(plan);
+        };
+        let types = types.clone();
+        let mut scans = Vec::new();
+        if !appended_leaf_scans(plan.clone(), &mut scans) {
+            return Ok(plan);
+        }
+        // The plan must be exactly this table's leaves (not a CTE's or a
+        // view's rows under the same name).
+        let all = leaves(self.catalog, &t)?;
+        let same_leaves = all.len() == scans.len()
+            && all
+                .iter()
+                .zip(&scans)
+                .all(|(leaf, (name, _))| leaf.name == *name);
+        if !same_leaves {
+            return Ok(plan);
+        }
+        let catalog = self.catalog;
+        let Some(kept) = crate::partition_prune::surviving_leaves(catalog, &t, predicate, self)?
+        else {
+            return Ok(plan);
+        };
+        let mut out: Option<Plan> = None;
+        for (name, scan) in scans {
+            if !kept.contains(&name) {
+                continue;
+            }
+            out = Some(match out {
+                None => scan,
+                Some(left) => Plan::SetOp {
+                    op: SetOpKind::Union,
+                    all: true,
+                    left: Box::new(left),
+                    right: Box::new(scan),
+                    types: types.clone(),
+                },
+            });
+        }
+        Ok(out.unwrap_or(Plan::Values {
+            rows: vec![],
+            width: types.len(),
+        }))
+    }
+}
+
+/// The leaf scans (each a scan, or a projection of one) of an appended
+/// scan, in order, with their tables' names; false if `plan` is not one.
+fn appended_leaf_scans(plan: Plan, out: &mut Vec<(String, Plan)>) -> bool {
+    match plan {
+        Plan::SetOp {
+            op: SetOpKind::Union,
+            all: true,
+            left,
+            right,
+            ..
+        } => appended_leaf_scans(*left, out) && appended_leaf_scans(*right, out),
+        Plan::Scan { ref table, .. } => {
+            out.push((table.name.clone(), plan.clone()));
+            true
+        }
+        Plan::Project { ref input, .. } => match input.as_ref() {
+            Plan::Scan { table, .. } => {
+                out.push((table.name.clone(), plan.clone()));
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }

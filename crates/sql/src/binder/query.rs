@@ -33,6 +33,10 @@ impl<'a> Binder<'a> {
                 )
                 .at(self.pos(cte.alias.name.span)));
             }
+            if let Err(e) = self.check_written(cte) {
+                self.ctes.truncate(base);
+                return Err(e);
+            }
             self.ctes.push(CteDef {
                 name,
                 query: (*cte.query).clone(),
@@ -610,7 +614,7 @@ impl<'a> Binder<'a> {
                         }
                     }
                     if let Some(k) = cte {
-                        return self.bind_cte_reference(k, alias.as_ref());
+                        return self.bind_cte_reference(k, alias.as_ref(), name.span());
                     }
                 }
                 let parts: Vec<String> = name
@@ -721,10 +725,13 @@ impl<'a> Binder<'a> {
         &mut self,
         k: usize,
         alias: Option<&ast::TableAlias>,
+        reference: Span,
     ) -> SqlResult<(Plan, Scope)> {
         let later = self.ctes.split_off(k);
         let cte = later[0].clone();
-        let r = if cte.recursive {
+        let r = if written_cte::data_modifying(&cte.query).is_some() {
+            self.bind_written_cte(&cte, reference)
+        } else if cte.recursive {
             self.bind_recursive_cte(&cte)
         } else {
             self.bind_query(&cte.query)
@@ -1078,6 +1085,7 @@ impl<'a> Binder<'a> {
             predicate = Some(self.coerce_bool(pred, "WHERE", start_span(w))?);
         }
         let types: Vec<ColType> = scope.cols.iter().map(|c| c.ty).collect();
+        plan = self.prune_partitions(plan, &s.from, predicate.as_ref())?;
         plan = plan_from_where(plan, predicate, &types);
         let group_exprs: &[ast::Expr] = match &s.group_by {
             ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v,

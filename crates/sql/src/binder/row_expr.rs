@@ -241,8 +241,14 @@ impl<'a> Binder<'a> {
             name,
             fields.iter().map(|(n, x)| (*n, x.ty())),
         ) {
+            // A partitioned table's rows are read from its partitions.
+            let converted = self
+                .catalog
+                .tables
+                .get(name)
+                .is_some_and(|t| t.partitioning.key.is_some());
             return Some(Expr::Func {
-                func: Func::Row(RowFn::Construct),
+                func: Func::Row(RowFn::WholeRow { converted }),
                 args: order.into_iter().map(|i| fields[i].1.clone()).collect(),
                 ty: SqlType::Composite(oid).plain(),
             });

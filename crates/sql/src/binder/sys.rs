@@ -231,15 +231,27 @@ impl Binder<'_> {
     /// `pg_get_indexdef(oid, column, pretty)`: CASE over the index oid, then
     /// over the column (0: the whole definition; past the last key column:
     /// empty, as in PostgreSQL).
-    fn index_column_case(&mut self, oid: Expr, column: Expr, span: Span) -> SqlResult<Expr> {
+    fn index_column_case(
+        &mut self,
+        oid: Expr,
+        column: Expr,
+        pretty: bool,
+        span: Span,
+    ) -> SqlResult<Expr> {
         let text = SqlType::Text.plain();
         let oid = self.oid_arg(oid, span)?;
         let column = self.coerce_implicit(column, SqlType::Int8, span)?;
         let whens = sys::index_column_defs(self.catalog)
             .into_iter()
-            .map(|(ix, def, columns)| {
+            .map(|d| {
+                let def = if pretty {
+                    d.pretty_definition
+                } else {
+                    d.definition
+                };
+                let ix = d.oid;
                 let by_column = std::iter::once(def)
-                    .chain(columns)
+                    .chain(d.keys)
                     .enumerate()
                     .map(|(k, v)| (k as i64, v));
                 (
@@ -502,7 +514,9 @@ impl Binder<'_> {
             "pg_get_indexdef" if n == 3 => {
                 let oid = args.remove(0);
                 let column = args.remove(0);
-                self.index_column_case(oid, column, span)?
+                // Pretty unless the third argument is the constant false.
+                let pretty = !matches!(args.first(), Some(Expr::Const(Datum::Bool(false), _)));
+                self.index_column_case(oid, column, pretty, span)?
             }
             "pg_get_indexdef" if n == 1 => {
                 self.lookup_case(args.remove(0), Lookup::IndexDef, span)?

@@ -614,6 +614,77 @@ pub fn similar_to_regex(pattern: &str, escape: Option<char>) -> SqlResult<String
     Ok(out)
 }
 
+/// PostgreSQL's similar_to_escape text exactly (what EXPLAIN shows for a
+/// SIMILAR TO): like `similar_to_regex`, but without its adaptations to
+/// this regex engine, and with PostgreSQL's bracket tracking: inside a
+/// character class (nested `[` counted) nothing is converted, and a `]`
+/// right after `[` or `[^` is a literal rather than the class's end.
+pub fn similar_to_escape(pattern: &str, escape: Option<char>) -> SqlResult<String> {
+    let mut out = String::from("^(?:");
+    let mut after_escape = false;
+    let mut quotes = 0;
+    let mut bracket_depth = 0usize;
+    // 1 right after `[`, 2 after `[^`, 3 past the class's start.
+    let mut class_pos = 0u8;
+    for c in pattern.chars() {
+        if after_escape {
+            if c == '"' && bracket_depth == 0 {
+                out.push_str(match quotes {
+                    0 => "){1,1}?(",
+                    1 => "){1,1}(?:",
+                    _ => {
+                        return Err(SqlError::new(
+                            "2201B",
+                            "SQL regular expression may not contain more than two escape-double-quote separators",
+                        ))
+                    }
+                });
+                quotes += 1;
+            } else {
+                out.push('\\');
+                out.push(c);
+                class_pos = 3;
+            }
+            after_escape = false;
+        } else if Some(c) == escape {
+            after_escape = true;
+        } else if bracket_depth > 0 {
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            if c == ']' && class_pos > 2 {
+                bracket_depth -= 1;
+            } else if c == '[' {
+                bracket_depth += 1;
+                class_pos = 3;
+            } else if c == '^' {
+                class_pos = class_pos.saturating_add(1);
+            } else {
+                class_pos = 3;
+            }
+        } else {
+            match c {
+                '[' => {
+                    out.push('[');
+                    bracket_depth = 1;
+                    class_pos = 1;
+                }
+                '%' => out.push_str(".*"),
+                '_' => out.push('.'),
+                '(' => out.push_str("(?:"),
+                '\\' | '.' | '^' | '$' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out.push_str(")$");
+    Ok(out)
+}
+
 /// The escape character of SIMILAR TO / LIKE ... ESCAPE: empty means none.
 pub fn escape_char(escape: &str) -> SqlResult<Option<char>> {
     let mut chars = escape.chars();
@@ -837,6 +908,31 @@ mod tests {
             ]]
         );
         assert_eq!(matches("foo\nbar\nbequq\nbaz", "^", "mg").unwrap().len(), 4);
+    }
+
+    #[test]
+    fn similar_to_escape_matches_postgresql_text() {
+        // Expected texts from PostgreSQL 15's similar_to_escape().
+        let cases = [
+            ("_[_[:alpha:]_]_", '\\', r"^(?:.[_[:alpha:]_].)$"),
+            ("%[%[:alnum:]%]%", '\\', r"^(?:.*[%[:alnum:]%].*)$"),
+            (
+                r"^[^[:alnum:]^[^^][[^^]][\^][[\^]]\^]^",
+                '\\',
+                r"^(?:\^[^[:alnum:]^[^^][[^^]][\^][[\^]]\^]\^)$",
+            ),
+            ("[]%][^]%][^%]%", '\\', r"^(?:[]%][^]%][^%].*)$"),
+            ("a#\"b#\"c", '#', r"^(?:a){1,1}?(b){1,1}(?:c)$"),
+            (r"a\dc", '\\', r"^(?:a\dc)$"),
+        ];
+        for (pattern, escape, expected) in cases {
+            assert_eq!(
+                similar_to_escape(pattern, Some(escape)).unwrap(),
+                expected,
+                "{pattern}"
+            );
+        }
+        assert!(similar_to_escape("a#\"b#\"c#\"d", Some('#')).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 
+use super::fast_hash::FastMap;
 use super::stream::{take_batch, Batch, Op};
 use super::*;
 
@@ -128,7 +129,7 @@ impl<'i> AggInput<'i> {
                 }
                 let mut g = Vec::with_capacity(groups.len());
                 for e in groups {
-                    g.push(ctx.eval_row(e, &r, outer).await?);
+                    g.push(ctx.eval_value(e, &r, outer).await?);
                 }
                 Ok(Some((g, r)))
             }
@@ -165,16 +166,26 @@ async fn aggregate_pass(
     outer: &[Row],
     pending: &mut VecDeque<(SpillWriter, u64)>,
 ) -> SqlResult<Vec<Row>> {
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut index: FastMap<Vec<u8>, usize> = FastMap::default();
     let mut states: Vec<(Row, Vec<AggState>)> = Vec::new();
     let may_spill = (distinct || !groups.is_empty()) && depth < SPILL_DEPTH_MAX;
     let state_bytes = aggs.len() * std::mem::size_of::<AggState>() + GROUP_OVERHEAD;
     let mut bytes = 0usize;
     let mut partitions: Vec<SpillWriter> = Vec::new();
     let mut record = Vec::new();
+    // One key buffer for every row: a row of a known group allocates nothing.
+    let mut key = Vec::new();
+    // Without GROUP BY every row belongs to the one group: no key to hash.
+    let one_group = groups.is_empty() && !distinct;
     while let Some((g, r)) = input.next(ctx, groups, distinct, outer).await? {
-        let key = row_key(&g);
-        let slot = match index.get(&key) {
+        key.clear();
+        row_key_into(&mut key, &g);
+        let found = if one_group && !states.is_empty() {
+            Some(&0)
+        } else {
+            index.get(key.as_slice())
+        };
+        let slot = match found {
             Some(i) => *i,
             None if !partitions.is_empty() => {
                 let p = (partition_hash(&key, depth) % partitions.len() as u64) as usize;
@@ -187,7 +198,7 @@ async fn aggregate_pass(
             None => {
                 bytes += row_bytes(&g) + key.len() + state_bytes;
                 states.push((g, aggs.iter().map(AggState::new).collect()));
-                index.insert(key, states.len() - 1);
+                index.insert(key.clone(), states.len() - 1);
                 states.len() - 1
             }
         };
@@ -199,7 +210,7 @@ async fn aggregate_pass(
             }
             let mut args = Vec::with_capacity(a.args.len());
             for e in &a.args {
-                args.push(ctx.eval_row(e, &r, outer).await?);
+                args.push(ctx.eval_value(e, &r, outer).await?);
             }
             if a.distinct
                 || matches!(

@@ -160,15 +160,22 @@ impl<'a> Ctx<'a> {
     /// A moved row's unique and secondary index entries, then the row.
     fn write_indexes_and_row(&mut self, to: &TableDef, key: Vec<u8>, row: &Row) -> SqlResult<()> {
         for idx in &to.unique {
-            if let Some(ik) = Self::index_key(to, idx, row) {
+            if let Some(ik) = self.unique_entry(to, idx, row)? {
                 if self.txn.writes.contains_key(&ik) {
-                    return Err(Self::index_build_duplicate(to, idx, row));
+                    let key_text = self.entry_key_text(to, idx, row)?;
+                    return Err(SqlError::new(
+                        "23505",
+                        format!("could not create unique index \"{}\"", idx.name),
+                    )
+                    .with_detail(format!("{key_text} is duplicated.")));
                 }
                 self.put(ik, Some(key.clone()));
             }
         }
         for idx in &to.indexes {
-            self.put(Self::secondary_key(to, idx, row, &key), Some(key.clone()));
+            if let Some(ik) = self.secondary_entry(to, idx, row, &key)? {
+                self.put(ik, Some(key.clone()));
+            }
         }
         let stored = encode_row_version(row, self.xid());
         self.put(key, Some(stored));

@@ -92,6 +92,162 @@ impl<'a> Ctx<'a> {
         Some(k)
     }
 
+    /// `idx`'s key expressions and predicate bound over `table`'s rows
+    /// (once per statement and index).
+    pub(super) fn bound_index(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+    ) -> SqlResult<Arc<crate::index_shape::BoundIndex>> {
+        let cache_key = (table.id, idx.id, table.columns.len());
+        if let Some(b) = self.bound_indexes.get(&cache_key) {
+            return Ok(b.clone());
+        }
+        let catalog = self.current_catalog();
+        let (keys, predicate) =
+            crate::binder::Binder::new(&catalog, "", vec![]).index_exprs(table, idx)?;
+        let bound = Arc::new(crate::index_shape::BoundIndex { keys, predicate });
+        self.bound_indexes.insert(cache_key, bound.clone());
+        Ok(bound)
+    }
+
+    /// The key values of `row` in `idx` with their types, or None when the
+    /// row has no entry (a partial index whose predicate is not true).
+    pub(super) fn index_values(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<Option<Vec<(Datum, SqlType)>>> {
+        let bound = self.bound_index(table, idx)?;
+        let none = HashMap::new();
+        let env = self.env(&[], &none);
+        if let Some(p) = &bound.predicate {
+            if truth(&eval(p, row, &env)?) != Some(true) {
+                return Ok(None);
+            }
+        }
+        let mut out = Vec::with_capacity(idx.columns.len());
+        for (pos, &c) in idx.columns.iter().enumerate() {
+            match bound.keys.get(pos).and_then(Option::as_ref) {
+                Some(e) => out.push((eval(e, row, &env)?, e.ty().ty)),
+                None => {
+                    let column = table
+                        .columns
+                        .get(c)
+                        .ok_or_else(|| SqlError::internal("index column out of table"))?;
+                    out.push((row[c].clone(), column.ty.ty));
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The entry key of a unique index (`index_key` for any index shape):
+    /// None when the row has no entry or a key value is NULL.
+    pub(super) fn unique_entry(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<Option<Vec<u8>>> {
+        if idx.exprs.is_empty() && idx.predicate.is_none() {
+            return Ok(Self::index_key(table, idx, row));
+        }
+        let Some(values) = self.index_values(table, idx, row)? else {
+            return Ok(None);
+        };
+        let mut k = index_prefix(table.id, idx.id);
+        for (v, ty) in &values {
+            if v.is_null() {
+                return Ok(None);
+            }
+            encode_key_into(&mut k, v, *ty);
+        }
+        Ok(Some(k))
+    }
+
+    /// The entry key of a non-unique index (`secondary_key` for any index
+    /// shape): None when the row has no entry (partial index).
+    pub(super) fn secondary_entry(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+        row_key: &[u8],
+    ) -> SqlResult<Option<Vec<u8>>> {
+        if idx.exprs.is_empty() && idx.predicate.is_none() {
+            return Ok(Some(Self::secondary_key(table, idx, row, row_key)));
+        }
+        let Some(values) = self.index_values(table, idx, row)? else {
+            return Ok(None);
+        };
+        let mut k = index_prefix(table.id, idx.id);
+        for (v, ty) in &values {
+            encode_key_into(&mut k, v, *ty);
+        }
+        let own = index_prefix(table.id, PRIMARY_INDEX).len();
+        k.extend_from_slice(row_key.get(own..).unwrap_or_default());
+        Ok(Some(k))
+    }
+
+    /// PostgreSQL's 23505 for `row`'s key in unique index `idx` (any shape):
+    /// `Key (lower(x))=(abc) already exists.`
+    pub(super) fn duplicate_entry(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<SqlError> {
+        Ok(SqlError::new(
+            "23505",
+            format!(
+                "duplicate key value violates unique constraint \"{}\"",
+                idx.name
+            ),
+        )
+        .with_detail(format!(
+            "{} already exists.",
+            self.entry_key_text(table, idx, row)?
+        )))
+    }
+
+    /// `Key (a, lower(x))=(1, abc)` for any index shape.
+    pub(super) fn entry_key_text(
+        &mut self,
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<String> {
+        if idx.exprs.is_empty() {
+            return Ok(Self::unique_key_text(table, idx, row));
+        }
+        let names: Vec<String> = (0..idx.columns.len())
+            .map(|p| crate::index_shape::key_text(table, idx, p, true))
+            .collect();
+        let values = self.index_values(table, idx, row)?.unwrap_or_default();
+        let vals: Vec<String> = values
+            .iter()
+            .map(|(v, _)| v.to_text(1).unwrap_or_else(|| "null".into()))
+            .collect();
+        Ok(format!("Key ({})=({})", names.join(", "), vals.join(", ")))
+    }
+
+    /// Locks and claims unique entry `key` of `idx` (any shape).
+    pub(super) async fn claim_entry(
+        &mut self,
+        key: &[u8],
+        table: &TableDef,
+        idx: &IndexDef,
+        row: &[Datum],
+    ) -> SqlResult<()> {
+        self.lock(key).await?;
+        if self.get_latest(key).await?.is_some() {
+            return Err(self.duplicate_entry(table, idx, row)?);
+        }
+        Ok(())
+    }
+
     /// `Key (a, b)=(1, x)`: the start of PostgreSQL's detail for a unique
     /// violation, naming `idx`'s columns and `row`'s values in them.
     pub(super) fn unique_key_text(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> String {
@@ -155,16 +311,15 @@ impl<'a> Ctx<'a> {
             None => self.fresh_row_key(table)?,
         };
         for idx in &table.unique {
-            if let Some(ik) = Self::index_key(table, idx, &row) {
-                self.claim(&ik, table, idx, &row).await?;
+            if let Some(ik) = self.unique_entry(table, idx, &row)? {
+                self.claim_entry(&ik, table, idx, &row).await?;
                 self.put(ik, Some(key.clone()));
             }
         }
         for idx in &table.indexes {
-            self.put(
-                Self::secondary_key(table, idx, &row, &key),
-                Some(key.clone()),
-            );
+            if let Some(ik) = self.secondary_entry(table, idx, &row, &key)? {
+                self.put(ik, Some(key.clone()));
+            }
         }
         let stored = encode_row_version(&table.to_physical(&row), self.xid());
         self.put(key.clone(), Some(stored));
@@ -223,33 +378,22 @@ impl<'a> Ctx<'a> {
     ) -> SqlResult<()> {
         for (key, row) in self.scan_table(table, &Access::Full, None, &[]).await? {
             if !unique {
-                self.put(Self::secondary_key(table, idx, &row, &key), Some(key));
+                if let Some(ik) = self.secondary_entry(table, idx, &row, &key)? {
+                    self.put(ik, Some(key));
+                }
                 continue;
             }
-            let Some(ik) = Self::index_key(table, idx, &row) else {
+            let Some(ik) = self.unique_entry(table, idx, &row)? else {
                 continue;
             };
             self.lock(&ik).await?;
             if self.get_latest(&ik).await?.is_some() {
-                let names: Vec<&str> = idx
-                    .columns
-                    .iter()
-                    .map(|c| table.columns[*c].name.as_str())
-                    .collect();
-                let vals: Vec<String> = idx
-                    .columns
-                    .iter()
-                    .map(|c| row[*c].to_text(1).unwrap_or_else(|| "null".into()))
-                    .collect();
+                let key_text = self.entry_key_text(table, idx, &row)?;
                 return Err(SqlError::new(
                     "23505",
                     format!("could not create unique index \"{}\"", idx.name),
                 )
-                .with_detail(format!(
-                    "Key ({})=({}) is duplicated.",
-                    names.join(", "),
-                    vals.join(", ")
-                )));
+                .with_detail(format!("{key_text} is duplicated.")));
             }
             self.put(ik, Some(key));
         }
@@ -318,22 +462,24 @@ impl<'a> Ctx<'a> {
         router: &crate::partition::Router,
         leaf: &crate::partition::Leaf,
         row: &[Datum],
+        (target, written): (&TableDef, &[String]),
     ) -> SqlResult<()> {
         let target_row = leaf.to_target(row.to_vec());
-        // The failing row shows in the statement target's column order.
+        // The failing row shows in the statement target's column order, as
+        // far as the role may see it (PostgreSQL checks the root table).
+        let settings = self.statement_settings();
         let violation = || {
-            let vals: Vec<String> = target_row
-                .iter()
-                .map(|d| d.to_text(1).unwrap_or_else(|| "null".into()))
-                .collect();
-            SqlError::new(
+            let e = SqlError::new(
                 "23514",
                 format!(
                     "new row for relation \"{}\" violates partition constraint",
                     leaf.table.name
                 ),
-            )
-            .with_detail(format!("Failing row contains ({}).", vals.join(", ")))
+            );
+            match crate::privileges::failing_row_detail(settings, target, &target_row, written) {
+                Some(detail) => e.with_detail(detail),
+                None => e,
+            }
         };
         match self.route(router, &target_row).await {
             Ok(dest) if std::ptr::eq(&router.leaves[dest], leaf) => Ok(()),
@@ -432,6 +578,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+        let written = inserted_columns(p);
         let mut out = Vec::new();
         let mut n = 0;
         // Row keys written by this statement (ON CONFLICT may not touch one twice).
@@ -458,7 +605,9 @@ impl<'a> Ctx<'a> {
             // ExecPartitionCheck after the triggers).
             if let (Some(router), Some(leaf)) = (&p.routing, leaf) {
                 if row != routed {
-                    self.recheck_partition(router, leaf, &row).await?;
+                    let statement_target = (p.table.as_ref(), written.as_slice());
+                    self.recheck_partition(router, leaf, &row, statement_target)
+                        .await?;
                 }
             }
             if let Some(oc) = &p.on_conflict {
@@ -539,23 +688,35 @@ impl<'a> Ctx<'a> {
             Some(l) => l.to_target(r.to_vec()),
             None => r.to_vec(),
         };
+        // Each arbiter is found among `t`'s own indexes by its shape: a
+        // partition's copy of an index may have another id and name.
         let arbiters: Vec<IndexDef> = match from_leaf {
-            None => oc.arbiters.clone(),
-            Some(map) => oc
+            None if leaf.is_none() => oc.arbiters.clone(),
+            _ => oc
                 .arbiters
                 .iter()
                 .filter_map(|idx| {
-                    let columns: Vec<usize> = idx.columns.iter().map(|&c| map[c]).collect();
+                    let map_column = |c: &usize| match from_leaf {
+                        Some(map) => map.get(*c).copied().unwrap_or(*c),
+                        None => *c,
+                    };
+                    let columns: Vec<usize> = idx.columns.iter().map(map_column).collect();
+                    let include: Vec<usize> = idx.include.iter().map(map_column).collect();
                     t.primary_key
                         .iter()
                         .chain(&t.unique)
-                        .find(|i| i.columns == columns)
+                        .find(|i| {
+                            i.columns == columns
+                                && i.exprs == idx.exprs
+                                && i.predicate == idx.predicate
+                                && i.include == include
+                        })
                         .cloned()
                 })
                 .collect(),
         };
         for idx in &arbiters {
-            let Some(ik) = Self::index_key(t, idx, row) else {
+            let Some(ik) = self.unique_entry(t, idx, row)? else {
                 continue;
             };
             self.lock(&ik).await?;
@@ -1050,29 +1211,33 @@ impl<'a> Ctx<'a> {
                 }
             }
             for idx in &t.unique {
-                let ok = Self::index_key(t, idx, old);
-                let nk = Self::index_key(t, idx, new);
+                let ok = self.unique_entry(t, idx, old)?;
+                let nk = self.unique_entry(t, idx, new)?;
                 if ok == nk && new_key == key {
                     continue;
                 }
-                if let Some(ok) = ok {
-                    if Some(&ok) != nk.as_ref() {
-                        self.put(ok, None);
+                if let Some(ok) = &ok {
+                    if Some(ok) != nk.as_ref() {
+                        self.put(ok.clone(), None);
                     }
                 }
                 if let Some(nk) = nk {
-                    if Self::index_key(t, idx, old).as_ref() != Some(&nk) {
-                        self.claim(&nk, t, idx, new).await?;
+                    if ok.as_ref() != Some(&nk) {
+                        self.claim_entry(&nk, t, idx, new).await?;
                     }
                     self.put(nk, Some(new_key.clone()));
                 }
             }
             for idx in &t.indexes {
-                let ok = Self::secondary_key(t, idx, old, &key);
-                let nk = Self::secondary_key(t, idx, new, &new_key);
+                let ok = self.secondary_entry(t, idx, old, &key)?;
+                let nk = self.secondary_entry(t, idx, new, &new_key)?;
                 if ok != nk {
-                    self.put(ok, None);
-                    self.put(nk, Some(new_key.clone()));
+                    if let Some(ok) = ok {
+                        self.put(ok, None);
+                    }
+                    if let Some(nk) = nk {
+                        self.put(nk, Some(new_key.clone()));
+                    }
                 }
             }
             let stored = encode_row_version(&t.to_physical(new), self.xid());
@@ -1211,6 +1376,21 @@ enum Conflict {
     Skipped,
     /// The existing row was updated (its key, its new value).
     Updated(Vec<u8>, Row),
+}
+
+/// The columns an INSERT supplies values for (PostgreSQL's inserted
+/// columns), by name: what a role may see of a failing row without SELECT.
+fn inserted_columns(p: &InsertPlan) -> Vec<String> {
+    let supplied: Vec<usize> = match &p.source {
+        InsertSource::Values(rows) => (0..p.table.columns.len())
+            .filter(|&i| rows.iter().any(|r| r.get(i).is_some_and(Option::is_some)))
+            .collect(),
+        InsertSource::Query { targets, .. } => targets.clone(),
+    };
+    supplied
+        .into_iter()
+        .filter_map(|i| p.table.columns.get(i).map(|c| c.name.clone()))
+        .collect()
 }
 
 /// A constraint error's "Failing row contains" detail, with the row shown as

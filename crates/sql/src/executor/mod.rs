@@ -6,6 +6,7 @@ mod aggregate;
 mod bulk;
 pub use bulk::CopyTarget;
 mod dml;
+mod fast_hash;
 mod fk;
 mod join;
 mod joined_from;
@@ -75,6 +76,9 @@ pub struct Ctx<'a> {
     settings: Option<&'a crate::settings::StatementSettings<'a>>,
     /// What the statement holds in memory that cannot spill.
     memory: memory::MemoryGuard,
+    /// Expression and partial indexes bound for this statement, by
+    /// (table id, index id, column count).
+    bound_indexes: HashMap<(u32, u8, usize), Arc<crate::index_shape::BoundIndex>>,
 }
 
 /// What a statement's `Ctx` carries between the fetches of a cursor (each
@@ -106,6 +110,7 @@ impl<'a> Ctx<'a> {
             work_mem: crate::spill::DEFAULT_WORK_MEM,
             settings: None,
             memory: memory::MemoryGuard::new(engine.statement_memory_max()),
+            bound_indexes: HashMap::new(),
         }
     }
 
@@ -207,6 +212,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// [`Ctx::eval_row`] without its boxed future when `e` needs no await
+    /// (no subquery, no user function, the transaction id already durable):
+    /// what the per-row loops of hash aggregation and hash joins call.
+    pub(crate) async fn eval_value(
+        &mut self,
+        e: &Expr,
+        row: &[Datum],
+        outer: &[Row],
+    ) -> SqlResult<Datum> {
+        if !e.has_subquery() && self.engine.txn_ids.is_durable(self.txn.id) {
+            cooperate().await;
+            let none = HashMap::new();
+            return eval(e, row, &self.env(outer, &none));
+        }
+        self.eval_row(e, row, outer).await
+    }
+
     /// Evaluates an expression, running any subqueries it contains first.
     pub fn eval_row<'s>(
         &'s mut self,
@@ -216,6 +238,12 @@ impl<'a> Ctx<'a> {
     ) -> BoxFut<'s, Datum> {
         Box::pin(async move {
             cooperate().await;
+            // txid_current() shows the id: it must never come again. Only
+            // then, so that reads need no volume write (and go on while
+            // the volume cannot take writes).
+            if !self.engine.txn_ids.is_durable(self.txn.id) && shows_txn_id(e) {
+                self.engine.make_txn_id_durable(self.txn.id).await?;
+            }
             if !e.has_subquery() {
                 let none = HashMap::new();
                 return eval(e, row, &self.env(outer, &none));
@@ -309,7 +337,7 @@ impl<'a> Ctx<'a> {
     }
 
     async fn predicate(&mut self, e: &Expr, row: &[Datum], outer: &[Row]) -> SqlResult<bool> {
-        Ok(truth(&self.eval_row(e, row, outer).await?) == Some(true))
+        Ok(truth(&self.eval_value(e, row, outer).await?) == Some(true))
     }
 
     // ------------------------------------------------------------ plans
@@ -548,10 +576,32 @@ fn fill_row(mut row: Row, table: &TableDef) -> SqlResult<Row> {
 /// Equality key of a row for DISTINCT, GROUP BY and set operations.
 fn row_key(r: &[Datum]) -> Vec<u8> {
     let mut k = Vec::new();
-    for d in r {
-        encode_key_into(&mut k, d, d.natural_type());
-    }
+    row_key_into(&mut k, r);
     k
+}
+
+/// [`row_key`] appended to `k` (a buffer reused across rows).
+fn row_key_into(k: &mut Vec<u8>, r: &[Datum]) {
+    for d in r {
+        encode_key_into(k, d, d.natural_type());
+    }
+}
+
+/// Does `e` itself (not a subquery or function body, which check their
+/// own expressions) evaluate `txid_current()`?
+fn shows_txn_id(e: &Expr) -> bool {
+    if matches!(
+        e,
+        Expr::Func {
+            func: crate::plan::Func::CurrentXactId,
+            ..
+        }
+    ) {
+        return true;
+    }
+    let mut found = false;
+    e.for_each_child(&mut |c| found = found || shows_txn_id(c));
+    found
 }
 
 /// Gives the thread back to the runtime once the task has used its

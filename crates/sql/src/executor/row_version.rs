@@ -17,6 +17,21 @@ pub(super) fn with_row_version(mut row: Row, stored: &[u8]) -> SqlResult<Row> {
 }
 
 impl Ctx<'_> {
+    /// `xmax` of the row version at `key` that this statement's snapshot
+    /// sees: the id of the transaction holding the row's lock while it runs,
+    /// as PostgreSQL shows an updater, deleter or FOR UPDATE/SHARE locker
+    /// that is still open. This transaction's own lock shows only when it
+    /// was a FOR UPDATE/SHARE lock (its own new versions have `xmax` 0).
+    /// Else 0: PostgreSQL keeps a finished locker's id in the row; Borealis
+    /// does not store locks in rows.
+    pub(super) fn row_xmax(&self, key: &[u8]) -> u32 {
+        match self.engine.locks.owner(key) {
+            Some(owner) if owner != self.txn.id => crate::txn::client_xid(owner),
+            Some(_) if self.txn.row_locks.contains(key) => crate::txn::client_xid(self.txn.id),
+            _ => 0,
+        }
+    }
+
     /// Does row `row` (stored as `stored`) of `table` pass `filter`?
     pub(super) async fn row_passes(
         &mut self,

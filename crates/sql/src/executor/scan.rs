@@ -100,7 +100,29 @@ impl<'a> Ctx<'a> {
                     return Err(SqlError::internal("index vanished from its table"));
                 };
                 let mut start = index_prefix(table.id, idx.id);
-                let column_type = |i: usize| idx.columns.get(i).map(|c| table.columns[*c].ty.ty);
+                // An expression key is encoded as its expression's type.
+                let bound = if idx.exprs.is_empty() {
+                    None
+                } else {
+                    Some(self.bound_index(table, idx)?)
+                };
+                let key_types: Vec<Option<SqlType>> = (0..idx.columns.len())
+                    .map(|i| {
+                        let expr = bound
+                            .as_ref()
+                            .and_then(|b| b.keys.get(i))
+                            .and_then(Option::as_ref);
+                        match expr {
+                            Some(e) => Some(e.ty().ty),
+                            None => idx
+                                .columns
+                                .get(i)
+                                .and_then(|c| table.columns.get(*c))
+                                .map(|c| c.ty.ty),
+                        }
+                    })
+                    .collect();
+                let column_type = |i: usize| key_types.get(i).copied().flatten();
                 if !self
                     .append_key_values(&mut start, eqs, column_type, outer)
                     .await?
@@ -175,16 +197,20 @@ impl<'a> Ctx<'a> {
         ranges: &[crate::relation_size::KeyRange],
     ) -> SqlResult<i64> {
         let mut total: i64 = 0;
+        // Each range is one relation (or the whole database): its bytes
+        // are reported in whole pages (`crate::relation_size`).
         for (start, end) in ranges {
+            let mut bytes: i64 = 0;
             let mut cursor = Some(start.clone());
             while let Some(from) = cursor {
                 let (page, next) = self.scan_page(&from, end).await?;
                 for (k, v) in &page {
-                    total = total.saturating_add((k.len() + v.len()) as i64);
+                    bytes = bytes.saturating_add((k.len() + v.len()) as i64);
                 }
                 cursor = next;
                 super::cooperate().await;
             }
+            total = total.saturating_add(crate::relation_size::whole_pages(bytes));
         }
         Ok(total)
     }
@@ -355,7 +381,7 @@ impl ScanOp {
                 if self.last_row_key.as_ref().is_some_and(|last| k > *last) {
                     continue;
                 }
-                let row = self.decode(&v)?;
+                let row = self.decode(ctx, &k, &v)?;
                 if let Some(f) = &self.filter {
                     if !ctx.predicate(f, &row, outer).await? {
                         continue;
@@ -364,10 +390,11 @@ impl ScanOp {
                 if !self.lock {
                     out.push(row);
                 } else if !self.row_versions {
-                    if let Some((_, r)) = ctx
+                    if let Some((key, r)) = ctx
                         .lock_for_write(&self.table, k, row, self.filter.as_ref())
                         .await?
                     {
+                        ctx.txn.row_locks.insert(key);
                         out.push(r);
                     }
                 } else if let Some(r) = self.lock_version(ctx, k, row, outer).await? {
@@ -382,14 +409,13 @@ impl ScanOp {
 }
 
 impl ScanOp {
-    /// A stored row in the table's columns, then its version's `xmin` and
-    /// `xmax` if the scan adds them (`xmax` is 0: a version this scan sees
-    /// is live; row locks are not recorded in rows).
-    fn decode(&self, value: &[u8]) -> SqlResult<Row> {
+    /// A stored row (at `key`) in the table's columns, then its version's
+    /// `xmin` and `xmax` if the scan adds them (`Ctx::row_xmax`).
+    fn decode(&self, ctx: &Ctx<'_>, key: &[u8], value: &[u8]) -> SqlResult<Row> {
         let mut row = fill_row(decode_row(value)?, &self.table)?;
         if self.row_versions {
             row.push(Datum::Int8(i64::from(row_xmin(value)?)));
-            row.push(Datum::Int8(0));
+            row.push(Datum::Int8(i64::from(ctx.row_xmax(key))));
         }
         Ok(row)
     }
@@ -411,7 +437,10 @@ impl ScanOp {
         let Some(value) = ctx.get_latest(&key).await? else {
             return Ok(None);
         };
-        let row = self.decode(&value)?;
+        // `xmax` as the scan saw it, before this lock (as PostgreSQL, which
+        // reads it before locking).
+        let row = self.decode(ctx, &key, &value)?;
+        ctx.txn.row_locks.insert(key);
         if let Some(f) = &self.filter {
             if !ctx.predicate(f, &row, outer).await? {
                 return Ok(None);

@@ -64,6 +64,7 @@ impl Op {
                 filter,
                 lock,
                 row_versions,
+                ..
             } => Op::Scan(Box::new(scan::ScanOp::new(
                 table.clone(),
                 access.clone(),
@@ -247,7 +248,7 @@ impl Op {
                     for r in batch {
                         let mut vals = Vec::with_capacity(exprs.len());
                         for e in exprs.iter() {
-                            vals.push(ctx.eval_row(e, &r, outer).await?);
+                            vals.push(ctx.eval_value(e, &r, outer).await?);
                         }
                         out.push(vals);
                     }

@@ -571,6 +571,7 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
             filter: None,
             lock,
             row_versions,
+            alias,
             ..
         } => {
             let access: Access = choose_access(&table, &predicate);
@@ -580,6 +581,7 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
                 filter: Some(predicate),
                 lock,
                 row_versions,
+                alias,
             }
         }
         // A partitioned table's leaves (same column types on both sides):

@@ -78,6 +78,9 @@ pub struct Invocation {
     pub outs: Vec<(String, ColType)>,
     pub returns: Returns,
     pub trigger: Option<TriggerVars>,
+    /// The function as error CONTEXT names it: `name(argtypes)`, or
+    /// `inline_code_block` for DO.
+    pub context_name: String,
 }
 
 /// What the function returned.
@@ -105,6 +108,8 @@ struct Interp<'c, 'a> {
     /// The triggering table's columns: NEW/OLD fields read as NULL when
     /// the record itself is NULL (OLD in INSERT, NEW in DELETE).
     row_shape: Vec<(String, ColType)>,
+    /// `Invocation::context_name`.
+    context_name: String,
 }
 
 /// The savepoint name EXCEPTION blocks use (no SQL name can contain NUL).
@@ -204,6 +209,7 @@ pub async fn run(ctx: &mut Ctx<'_>, block: &Block, inv: Invocation) -> SqlResult
         handling: vec![],
         is_trigger,
         row_shape,
+        context_name: inv.context_name,
     };
     let flow = it.exec_block(block).await?;
     if flow != Flow::Return {
@@ -895,8 +901,18 @@ impl<'c, 'a> Interp<'c, 'a> {
                     None => self.set_found(out.count > 0),
                 }
             }
-            Stmt::Execute { expr, into, using } => {
-                let out = self.execute_dynamic(expr, using).await?;
+            Stmt::Execute {
+                expr,
+                into,
+                using,
+                line,
+            } => {
+                let out = self.execute_dynamic(expr, using).await.map_err(|e| {
+                    e.with_context(format!(
+                        "PL/pgSQL function {} line {line} at EXECUTE",
+                        self.context_name
+                    ))
+                })?;
                 self.row_count = out.count;
                 if let Some(into) = into {
                     if into.strict && out.rows.len() != 1 {
@@ -1032,7 +1048,15 @@ impl<'c, 'a> Interp<'c, 'a> {
             params.push(d);
             types.push(t);
         }
-        self.ctx.run_sql(&sql, params, types).await
+        self.ctx.run_sql(&sql, params, types).await.map_err(|e| {
+            // An error pointing into the statement's text is reported
+            // by PostgreSQL with the text as QUERY instead.
+            if e.position.is_some() {
+                e
+            } else {
+                e.with_context(format!("SQL statement \"{sql}\""))
+            }
+        })
     }
 
     fn result_types(&self) -> Vec<ColType> {

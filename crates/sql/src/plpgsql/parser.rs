@@ -123,6 +123,9 @@ pub enum Stmt {
         expr: String,
         into: Option<IntoClause>,
         using: Vec<String>,
+        /// The body line the statement starts on (1 = the line `$$`
+        /// opens), for the error CONTEXT PostgreSQL reports.
+        line: usize,
     },
     GetDiagnostics(Vec<(Target, String)>),
     Null,
@@ -569,6 +572,9 @@ impl Parser<'_> {
                 Ok(Stmt::Perform(q))
             }
             "execute" => {
+                let line = self
+                    .peek()
+                    .map_or(1, |t| 1 + self.src[..t.start].matches('\n').count());
                 self.pos += 1;
                 let expr = self.until(&["semi", "into", "using"])?;
                 let mut into = None;
@@ -583,7 +589,12 @@ impl Parser<'_> {
                     }
                 }
                 self.expect(&Tok::Semi)?;
-                Ok(Stmt::Execute { expr, into, using })
+                Ok(Stmt::Execute {
+                    expr,
+                    into,
+                    using,
+                    line,
+                })
             }
             "get" => {
                 self.pos += 1;

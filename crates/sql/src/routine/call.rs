@@ -173,6 +173,7 @@ impl<'a> Ctx<'a> {
                     match crate::session::bind_data(&mut b, stmt) {
                         Ok(bound) => bound,
                         Err(e) if e.sqlstate == "XX000" => {
+                            self.check_not_in_use(&catalog, stmt)?;
                             return Err(SqlError::unsupported(format!(
                                 "{} inside a function",
                                 stmt.to_string()
@@ -180,7 +181,7 @@ impl<'a> Ctx<'a> {
                                     .take(2)
                                     .collect::<Vec<_>>()
                                     .join(" ")
-                            )))
+                            )));
                         }
                         Err(e) => return Err(e),
                     }
@@ -214,6 +215,33 @@ impl<'a> Ctx<'a> {
             }
             Ok(last)
         })
+    }
+
+    /// PostgreSQL's refusal of DDL on a relation a running statement of
+    /// this session uses (CheckTableNotInUse): here, CREATE TABLE ...
+    /// PARTITION OF a table whose trigger is running.
+    fn check_not_in_use(
+        &self,
+        catalog: &Catalog,
+        stmt: &sqlparser::ast::Statement,
+    ) -> SqlResult<()> {
+        let sqlparser::ast::Statement::CreateTable(ct) = stmt else {
+            return Ok(());
+        };
+        let Some(parent) = &ct.partition_of else {
+            return Ok(());
+        };
+        let key = catalog.resolve_key(&crate::binder::object_name(parent)?);
+        if !self.txn.transitions.firing_on.contains(&key) {
+            return Ok(());
+        }
+        let (_, bare) = crate::schema::split(&key);
+        Err(SqlError::new(
+            "55006",
+            format!(
+                "cannot CREATE TABLE .. PARTITION OF \"{bare}\" because it is being used by active queries in this session"
+            ),
+        ))
     }
 
     /// Runs a function body with its arguments (or trigger variables).
@@ -261,6 +289,7 @@ impl<'a> Ctx<'a> {
                     outs,
                     returns: def.returns.clone(),
                     trigger,
+                    context_name: def.signature(),
                 };
                 interp::run(self, &block, inv).await
             }
@@ -389,6 +418,7 @@ impl<'a> Ctx<'a> {
             outs: vec![],
             returns: Returns::Void,
             trigger: None,
+            context_name: "inline_code_block".to_string(),
         };
         let r = interp::run(self, &block, inv).await;
         self.txn.routine_depth -= 1;

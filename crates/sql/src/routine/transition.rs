@@ -33,6 +33,10 @@ pub struct TransitionState {
     /// (name, SELECT text) of the transition tables the running trigger
     /// function sees.
     pub active: Vec<(String, String)>,
+    /// Relations (catalog keys) whose triggers are running, innermost
+    /// last: their statements are still active, so DDL that PostgreSQL
+    /// refuses on a relation in use (55006) is refused on them.
+    pub firing_on: Vec<String>,
 }
 
 /// PostgreSQL's rules for a trigger naming transition tables.

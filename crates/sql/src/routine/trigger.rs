@@ -181,8 +181,10 @@ impl<'a> Ctx<'a> {
             op: event.name(),
             argv: trig.args.clone(),
         };
-        let ret = self.invoke(&f, vec![], Some(vars)).await?;
-        Ok(ret.row)
+        self.txn.transitions.firing_on.push(relation.to_string());
+        let ret = self.invoke(&f, vec![], Some(vars)).await;
+        self.txn.transitions.firing_on.pop();
+        Ok(ret?.row)
     }
 
     /// BEFORE ROW triggers: the row to write (None: a trigger returned NULL

@@ -111,3 +111,30 @@ pub async fn check_across_restart(before: &[(&str, &str)], after: &[(&str, &str)
         .expect("an engine reopens on its MemStore");
     check(&mut e.session(), after).await;
 }
+
+/// The rows of one query, each as `v1|v2` with `NULL` for null.
+pub async fn rows(s: &mut Session, sql: &str) -> Vec<String> {
+    let mut results = s.execute_simple(sql).await;
+    assert_eq!(results.len(), 1, "one statement: {sql}");
+    match results.pop() {
+        Some(Ok(StatementOutput::Rows { rows, .. })) => rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect(),
+        other => panic!("{sql}: {other:?}"),
+    }
+}
+
+/// Runs statements that must all succeed.
+pub async fn exec(s: &mut Session, sql: &str) {
+    for r in s.execute_simple(sql).await {
+        if let Err(e) = r {
+            panic!("{sql}: {e:?}");
+        }
+    }
+}
