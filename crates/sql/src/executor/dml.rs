@@ -199,17 +199,10 @@ impl<'a> Ctx<'a> {
         idx: &IndexDef,
         row: &[Datum],
     ) -> SqlResult<SqlError> {
-        Ok(SqlError::new(
-            "23505",
-            format!(
-                "duplicate key value violates unique constraint \"{}\"",
-                idx.name
-            ),
-        )
-        .with_detail(format!(
-            "{} already exists.",
-            self.entry_key_text(table, idx, row)?
-        )))
+        Ok(Self::unique_violation(
+            idx,
+            &self.entry_key_text(table, idx, row)?,
+        ))
     }
 
     /// `Key (a, lower(x))=(1, abc)` for any index shape.
@@ -265,6 +258,11 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn duplicate(table: &TableDef, idx: &IndexDef, row: &[Datum]) -> SqlError {
+        Self::unique_violation(idx, &Self::unique_key_text(table, idx, row))
+    }
+
+    /// 23505 for `idx`, with `key` (`Key (a)=(1)`) as the DETAIL.
+    fn unique_violation(idx: &IndexDef, key: &str) -> SqlError {
         SqlError::new(
             "23505",
             format!(
@@ -272,10 +270,7 @@ impl<'a> Ctx<'a> {
                 idx.name
             ),
         )
-        .with_detail(format!(
-            "{} already exists.",
-            Self::unique_key_text(table, idx, row)
-        ))
+        .with_detail(format!("{key} already exists."))
     }
 
     /// Locks and claims a unique key; fails if a live row already holds it.
