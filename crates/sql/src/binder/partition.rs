@@ -142,24 +142,11 @@ impl<'a> Binder<'a> {
         if system.row_versions {
             types.extend(system_columns::ROW_VERSION_COLUMNS.map(|_| SqlType::Oid));
         }
-        let mut plan: Option<Plan> = None;
+        let mut scans = Vec::with_capacity(tables.len());
         for leaf in tables {
-            let scan = self.leaf_scan(t, leaf, system, alias)?;
-            plan = Some(match plan {
-                None => scan,
-                Some(left) => Plan::SetOp {
-                    op: SetOpKind::Union,
-                    all: true,
-                    left: Box::new(left),
-                    right: Box::new(scan),
-                    types: types.clone(),
-                },
-            });
+            scans.push(self.leaf_scan(t, leaf, system, alias)?);
         }
-        Ok(plan.unwrap_or(Plan::Values {
-            rows: vec![],
-            width: types.len(),
-        }))
+        Ok(append_scans(scans, types))
     }
 
     /// Routing for writes to `t`; None for an ordinary table.
@@ -465,27 +452,33 @@ impl Binder<'_> {
         else {
             return Ok(plan);
         };
-        let mut out: Option<Plan> = None;
-        for (name, scan) in scans {
-            if !kept.contains(&name) {
-                continue;
-            }
-            out = Some(match out {
-                None => scan,
-                Some(left) => Plan::SetOp {
-                    op: SetOpKind::Union,
-                    all: true,
-                    left: Box::new(left),
-                    right: Box::new(scan),
-                    types: types.clone(),
-                },
-            });
-        }
-        Ok(out.unwrap_or(Plan::Values {
-            rows: vec![],
-            width: types.len(),
-        }))
+        let kept_scans = scans
+            .into_iter()
+            .filter(|(name, _)| kept.contains(name))
+            .map(|(_, scan)| scan);
+        Ok(append_scans(kept_scans, types))
     }
+}
+
+/// Leaf scans appended in order (UNION ALL); no rows when there are none.
+fn append_scans(scans: impl IntoIterator<Item = Plan>, types: Vec<SqlType>) -> Plan {
+    let mut plan: Option<Plan> = None;
+    for scan in scans {
+        plan = Some(match plan {
+            None => scan,
+            Some(left) => Plan::SetOp {
+                op: SetOpKind::Union,
+                all: true,
+                left: Box::new(left),
+                right: Box::new(scan),
+                types: types.clone(),
+            },
+        });
+    }
+    plan.unwrap_or(Plan::Values {
+        rows: vec![],
+        width: types.len(),
+    })
 }
 
 /// The leaf scans (each a scan, or a projection of one) of an appended
