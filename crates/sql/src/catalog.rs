@@ -215,6 +215,12 @@ pub struct TableDef {
         skip_serializing_if = "crate::attribute_numbers::AttributeNumbers::is_empty"
     )]
     pub attribute_numbers: crate::attribute_numbers::AttributeNumbers,
+    /// toast_tuple_target and SET STORAGE (`crate::toast`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::toast::ToastOptions::is_default"
+    )]
+    pub toast: crate::toast::ToastOptions,
 }
 
 impl TableDef {
@@ -241,7 +247,7 @@ impl TableDef {
         self.attribute_numbers.attnum(i)
     }
 
-    /// A fresh index id (1..=255).
+    /// A fresh index id (1..=254; 255 is the toast range, `crate::toast`).
     pub fn alloc_index_id(&mut self) -> SqlResult<u8> {
         let used = self
             .unique
@@ -251,7 +257,7 @@ impl TableDef {
             .max()
             .unwrap_or(0);
         let id = self.next_index_id.max(used + 1);
-        if id > 255 {
+        if id >= u16::from(crate::toast::TOAST_INDEX) {
             return Err(SqlError::new(
                 "54000",
                 format!("table \"{}\" has had too many indexes", self.name),

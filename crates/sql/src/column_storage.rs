@@ -1,8 +1,8 @@
 //! `ALTER TABLE ... ALTER [COLUMN] c SET STORAGE {PLAIN | EXTERNAL |
-//! EXTENDED | MAIN}`: PostgreSQL's per-column TOAST strategy. Borealis keeps
-//! every value inline in its row (there is no TOAST), so the statement is
-//! checked as PostgreSQL checks it and then has no effect; pg_attribute
-//! shows each type's default strategy.
+//! EXTENDED | MAIN}`: PostgreSQL's per-column TOAST strategy, checked as
+//! PostgreSQL checks it and recorded in the table definition for
+//! `crate::toast` (which values may move out of line); pg_attribute shows
+//! it (else the type's default strategy).
 //!
 //! sqlparser has no production for it: the token stream is rewritten
 //! (before parsing) into the column options clause

@@ -271,6 +271,7 @@ pub fn create_table(
         inheritance: Default::default(),
         unlogged: ct.unlogged,
         attribute_numbers: Default::default(),
+        toast: Default::default(),
     };
     let mut pending_fks: Vec<(Option<String>, Vec<usize>, ast::ForeignKeyConstraint)> = vec![];
     let mut names = BTreeSet::new();
@@ -550,6 +551,9 @@ pub fn create_table(
         }
         b.defaults(&t)?;
         b.checks(&t)?;
+    }
+    if let ast::CreateTableOptions::With(list) = &ct.table_options {
+        t.toast.tuple_target = crate::reloptions::toast_tuple_target(list)?;
     }
     let mut mutations = vec![
         Catalog::table_mutation(&t)?,
@@ -1319,6 +1323,10 @@ fn alter_one_table(
                         let ty = t.columns[i].ty.ty;
                         let fixed_length = crate::pg_catalog::type_len(ty) > 0;
                         crate::column_storage::check(&mode, ty, fixed_length)?;
+                        if let Some(storage) = crate::toast::Storage::from_mode(&mode) {
+                            let slot = crate::toast::slot_of(&t, i);
+                            t.toast.storage.insert(slot, storage);
+                        }
                     }
                     other => {
                         return Err(SqlError::unsupported(format!("ALTER COLUMN ... {other}")))
@@ -1423,11 +1431,14 @@ fn alter_one_table(
                 }
             }
             // Storage parameters are checked as CREATE TABLE ... WITH
-            // checks them, and have no effect (`reloptions.rs`).
+            // checks them; only toast_tuple_target has an effect (`reloptions.rs`).
             ast::AlterTableOperation::SetOptionsParens { options } => {
                 crate::reloptions::check_table_options(&ast::CreateTableOptions::With(
                     options.clone(),
                 ))?;
+                if let Some(target) = crate::reloptions::toast_tuple_target(options)? {
+                    t.toast.tuple_target = Some(target);
+                }
             }
             ast::AlterTableOperation::ResetOptions { options } => {
                 let names = options
@@ -1435,6 +1446,9 @@ fn alter_one_table(
                     .map(|name| ast::SqlOption::Ident(name.clone()))
                     .collect();
                 crate::reloptions::check_table_options(&ast::CreateTableOptions::With(names))?;
+                if crate::reloptions::resets_toast_tuple_target(options) {
+                    t.toast.tuple_target = None;
+                }
             }
             other => {
                 let text = other.to_string();

@@ -418,20 +418,35 @@ pub fn decode_key_datum(input: &mut &[u8], ty: SqlType) -> SqlResult<Datum> {
 
 /// Row value format 1: a version byte, then one tagged field per column
 /// (what spill files hold; table rows written before format 2 too).
+#[cfg(test)]
 pub fn encode_row(row: &[Datum]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + row.len() * 9);
+    encode_row_into(&mut out, row);
+    out
+}
+
+/// Row value format 1 appended to `out` (spill files encode every record
+/// into one reused buffer).
+pub fn encode_row_into(out: &mut Vec<u8>, row: &[Datum]) {
     out.push(ROW_FORMAT_PLAIN);
     out.extend_from_slice(&(row.len() as u32).to_le_bytes());
     for d in row {
-        encode_field(&mut out, d);
+        encode_field(out, d);
     }
-    out
 }
 
 /// Row value format 1, no transaction id.
 const ROW_FORMAT_PLAIN: u8 = 1;
 /// Row value format 2: a table row version, `u32 LE` xmin after the version byte.
 const ROW_FORMAT_VERSION: u8 = 2;
+/// Row value format 3: format 2 in which some fields are toast pointers
+/// ([`TOAST_POINTER_TAG`]) to values stored out of line (`crate::toast`).
+/// A distinct version byte so that reading a row without any costs one
+/// byte compare.
+pub const ROW_FORMAT_TOASTED: u8 = 3;
+/// The field tag of a toast pointer, followed by
+/// [`crate::toast::POINTER_BYTES`] bytes (only in format 3 rows).
+pub const TOAST_POINTER_TAG: u8 = 24;
 
 /// PostgreSQL's FrozenTransactionId: the xmin of rows stored in format 1
 /// (written before row versions carried one), older than every snapshot.
@@ -454,7 +469,7 @@ pub fn encode_row_version(row: &[Datum], xmin: u32) -> Vec<u8> {
 /// [`FROZEN_XID`] in format 1.
 pub fn row_xmin(value: &[u8]) -> SqlResult<u32> {
     match value.first() {
-        Some(&ROW_FORMAT_VERSION) => match value.get(1..5) {
+        Some(&ROW_FORMAT_VERSION | &ROW_FORMAT_TOASTED) => match value.get(1..5) {
             Some(b) => Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             None => Err(SqlError::internal("truncated row")),
         },
@@ -574,22 +589,84 @@ fn encode_field(out: &mut Vec<u8>, d: &Datum) {
     }
 }
 
-pub fn decode_row(mut input: &[u8]) -> SqlResult<Vec<Datum>> {
+/// A row of format 1 or 2 (a format 3 row needs its toasted values
+/// fetched: [`decode_row_parts`], `executor::toast`).
+pub fn decode_row(input: &[u8]) -> SqlResult<Vec<Datum>> {
+    if input.first() == Some(&ROW_FORMAT_TOASTED) {
+        return Err(SqlError::internal("a toasted row read without detoasting"));
+    }
+    decode_row_parts(input).map(|(row, _)| row)
+}
+
+/// The toast pointers of a format 3 row: (physical slot, pointer bytes).
+pub type RawPointers = Vec<(usize, [u8; crate::toast::POINTER_BYTES])>;
+
+/// A stored row of any format, with the toast pointers of format 3; their
+/// slots hold NULL in the row.
+pub fn decode_row_parts(mut input: &[u8]) -> SqlResult<(Vec<Datum>, RawPointers)> {
     let input = &mut input;
-    match take(input, 1)?[0] {
-        ROW_FORMAT_PLAIN => {}
+    let toasted = match take(input, 1)?[0] {
+        ROW_FORMAT_PLAIN => false,
         ROW_FORMAT_VERSION => {
             take(input, 4)?;
+            false
+        }
+        ROW_FORMAT_TOASTED => {
+            take(input, 4)?;
+            true
         }
         _ => return Err(SqlError::internal("unknown row format version")),
-    }
+    };
     let le4 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     let n = le4(take(input, 4)?) as usize;
     let mut row = Vec::with_capacity(n.min(1600));
-    for _ in 0..n {
+    let mut pointers = Vec::new();
+    for slot in 0..n {
+        if toasted && input.first() == Some(&TOAST_POINTER_TAG) {
+            take(input, 1)?;
+            let mut pointer = [0u8; crate::toast::POINTER_BYTES];
+            pointer.copy_from_slice(take(input, crate::toast::POINTER_BYTES)?);
+            pointers.push((slot, pointer));
+            row.push(Datum::Null);
+            continue;
+        }
         row.push(decode_field(input)?);
     }
-    Ok(row)
+    Ok((row, pointers))
+}
+
+/// The row-value bytes of one field (what a toasted value stores).
+pub fn encode_field_bytes(d: &Datum) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_field(&mut out, d);
+    out
+}
+
+/// A field from exactly the bytes [`encode_field_bytes`] made.
+pub fn decode_field_bytes(mut bytes: &[u8]) -> SqlResult<Datum> {
+    let d = decode_field(&mut bytes)?;
+    if !bytes.is_empty() {
+        return Err(corrupt());
+    }
+    Ok(d)
+}
+
+/// A row version (format 2, or 3 when `toasted`) from its fields'
+/// encoded bytes (each from [`encode_field_bytes`] or a toast pointer).
+pub fn assemble_row_version(fields: &[Vec<u8>], xmin: u32, toasted: bool) -> Vec<u8> {
+    let len: usize = fields.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(9 + len);
+    out.push(if toasted {
+        ROW_FORMAT_TOASTED
+    } else {
+        ROW_FORMAT_VERSION
+    });
+    out.extend_from_slice(&xmin.to_le_bytes());
+    out.extend_from_slice(&(fields.len() as u32).to_le_bytes());
+    for f in fields {
+        out.extend_from_slice(f);
+    }
+    out
 }
 
 fn decode_field(input: &mut &[u8]) -> SqlResult<Datum> {

@@ -21,6 +21,8 @@ pub enum SubResult {
     Exists(bool),
     /// Values of the single output column (for IN).
     Set(Vec<Datum>),
+    /// The single row of a multiple-column SET's sub-SELECT (NULLs for no row).
+    Row(Vec<Datum>),
 }
 
 /// Everything an expression can read besides its row.
@@ -207,6 +209,10 @@ pub fn eval(e: &Expr, row: &[Datum], env: &Env) -> SqlResult<Datum> {
             match (kind, res) {
                 (SubqueryKind::Scalar, SubResult::Scalar(d)) => d.clone(),
                 (SubqueryKind::Exists, SubResult::Exists(b)) => Datum::Bool(*b != *negated),
+                (SubqueryKind::MultiAssign { column }, SubResult::Row(values)) => values
+                    .get(*column)
+                    .cloned()
+                    .ok_or_else(|| SqlError::internal("multiple-assignment column out of row"))?,
                 (SubqueryKind::In, SubResult::Set(values)) => {
                     let Some(lhs) = lhs else {
                         return Err(SqlError::internal("IN without operand"));

@@ -74,6 +74,7 @@ mod roles;
 mod routine;
 mod row_security;
 mod row_security_ddl;
+mod row_security_scan;
 mod row_star;
 mod rule_deparse;
 mod rule_rewrite;
@@ -98,6 +99,7 @@ mod table_command;
 mod table_row_type;
 mod table_rules;
 mod timezone;
+mod toast;
 #[cfg(test)]
 mod token_rewrite_tests;
 mod txn;

@@ -1,5 +1,8 @@
 //! `MemStore`: an in-memory multi-version `Store` for tests and embedded use.
-//! Versions live in one `BTreeMap<(key, lsn), Option<value>>`; LSNs are assigned on commit.
+//! Keys live in one `BTreeMap` whose values are the key's versions in LSN
+//! order (the only one inline: most keys have one), so a point read is one
+//! lookup by the borrowed key and a scan visits each key once; LSNs are
+//! assigned on commit.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -12,8 +15,38 @@ use crate::store::{Mutation, Store, StoreError};
 
 #[derive(Default)]
 struct Inner {
-    versions: BTreeMap<(Vec<u8>, Lsn), Option<Vec<u8>>>,
+    keys: BTreeMap<Vec<u8>, Versions>,
     last: Lsn,
+}
+
+/// One key's versions (`None`: a tombstone), oldest first.
+enum Versions {
+    One(Lsn, Option<Vec<u8>>),
+    Many(Vec<(Lsn, Option<Vec<u8>>)>),
+}
+
+impl Versions {
+    /// The newest version at or below `at` (None: the key did not exist then).
+    fn at(&self, at: Lsn) -> Option<&Option<Vec<u8>>> {
+        match self {
+            Versions::One(lsn, v) => (*lsn <= at).then_some(v),
+            Versions::Many(all) => all.iter().rev().find(|(lsn, _)| *lsn <= at).map(|(_, v)| v),
+        }
+    }
+
+    /// Adds a version newer than (or, within one commit, as new as) every other.
+    fn push(&mut self, lsn: Lsn, value: Option<Vec<u8>>) {
+        match self {
+            Versions::Many(all) => all.push((lsn, value)),
+            Versions::One(..) => {
+                let first = std::mem::replace(self, Versions::Many(Vec::with_capacity(2)));
+                if let (Versions::One(l, v), Versions::Many(all)) = (first, &mut *self) {
+                    all.push((l, v));
+                    all.push((lsn, value));
+                }
+            }
+        }
+    }
 }
 
 /// In-memory multi-version store. Commits are durable the moment they return
@@ -36,13 +69,7 @@ impl MemStore {
 
     /// Newest version of `key` at or below `at` (None = absent; Some(None) = tombstone).
     fn newest(inner: &Inner, key: &[u8], at: Lsn) -> Option<Option<Vec<u8>>> {
-        let lo = Bound::Included((key.to_vec(), Lsn::ZERO));
-        let hi = Bound::Included((key.to_vec(), at));
-        inner
-            .versions
-            .range((lo, hi))
-            .next_back()
-            .map(|(_, v)| v.clone())
+        inner.keys.get(key)?.at(at).cloned()
     }
 }
 
@@ -66,31 +93,19 @@ impl Store for MemStore {
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let inner = self.lock()?;
         let mut out = Vec::new();
+        // `BTreeMap::range` panics on a reversed range.
         if start >= end {
             return Ok(out);
         }
-        let lo = Bound::Included((start.to_vec(), Lsn::ZERO));
-        let hi = Bound::Excluded((end.to_vec(), Lsn::ZERO));
-        let mut current: Option<(&Vec<u8>, &Option<Vec<u8>>)> = None;
-        for ((k, lsn), v) in inner.versions.range((lo, hi)) {
+        let range = inner
+            .keys
+            .range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
+        for (k, versions) in range {
             if out.len() >= limit {
                 break;
             }
-            if let Some((ck, cv)) = current {
-                if ck != k {
-                    if let Some(val) = cv {
-                        out.push((ck.clone(), val.clone()));
-                    }
-                    current = None;
-                }
-            }
-            if *lsn <= at {
-                current = Some((k, v));
-            }
-        }
-        if out.len() < limit {
-            if let Some((ck, Some(val))) = current {
-                out.push((ck.clone(), val.clone()));
+            if let Some(Some(v)) = versions.at(at) {
+                out.push((k.clone(), v.clone()));
             }
         }
         Ok(out)
@@ -111,7 +126,12 @@ impl Store for MemStore {
         let mut inner = self.lock()?;
         let lsn = inner.last.next();
         for m in mutations {
-            inner.versions.insert((m.key, lsn), m.value);
+            match inner.keys.get_mut(&m.key) {
+                Some(versions) => versions.push(lsn, m.value),
+                None => {
+                    inner.keys.insert(m.key, Versions::One(lsn, m.value));
+                }
+            }
         }
         inner.last = lsn;
         Ok(lsn)
@@ -153,5 +173,30 @@ mod tests {
         assert_eq!(keys, vec![b"a".to_vec(), b"c".to_vec()]);
         assert_eq!(s.scan(b"a", b"z", l2, 1).await.unwrap().len(), 1);
         assert_eq!(s.scan(b"b", b"c", l2, 10).await.unwrap().len(), 0);
+        assert_eq!(s.scan(b"z", b"a", l2, 10).await.unwrap().len(), 0);
+        // A third version, and a key written twice in one commit: the later wins.
+        let l3 = s
+            .commit(vec![
+                m("a", Some("3")),
+                m("b", Some("3a")),
+                m("b", Some("3b")),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(s.get(b"a", l1).await.unwrap(), Some(b"1".to_vec()));
+        assert_eq!(s.get(b"a", l2).await.unwrap(), Some(b"2".to_vec()));
+        assert_eq!(s.get(b"a", l3).await.unwrap(), Some(b"3".to_vec()));
+        assert_eq!(s.get(b"b", l2).await.unwrap(), None);
+        assert_eq!(s.get(b"b", l3).await.unwrap(), Some(b"3b".to_vec()));
+        let at3: Vec<_> = s.scan(b"a", b"z", l3, 10).await.unwrap();
+        assert_eq!(
+            at3,
+            vec![
+                (b"a".to_vec(), b"3".to_vec()),
+                (b"b".to_vec(), b"3b".to_vec()),
+                (b"c".to_vec(), b"2".to_vec())
+            ]
+        );
+        assert_eq!(s.scan(b"a", b"z", l1, 10).await.unwrap().len(), 2);
     }
 }

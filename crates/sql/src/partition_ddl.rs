@@ -578,6 +578,7 @@ fn partition_table(catalog: &Catalog, parent: &TableDef, name: &str, id: u32) ->
         inheritance: Default::default(),
         unlogged: false,
         attribute_numbers: Default::default(),
+        toast: Default::default(),
     }
 }
 

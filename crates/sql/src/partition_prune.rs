@@ -1,6 +1,7 @@
 //! Plan-time partition pruning (PostgreSQL's partprune.c, for constants):
 //! from the conjuncts of a WHERE clause that compare a partition key column
-//! with a constant (`=`, `IN`, `<`, `<=`, `>`, `>=`, `IS NULL`), the leaves
+//! with a constant (`=`, `IN`, `<`, `<=`, `>`, `>=`, `IS NULL`, an integer
+//! key as a wider integer type, a boolean key by itself), the leaves
 //! of a partition tree that may hold a matching row. Pruning is
 //! conservative: a leaf is dropped only when no row it can hold (by its
 //! bound, NULLs and the default partition included) satisfies the
@@ -92,9 +93,37 @@ fn collect_conditions(e: &Expr, out: &mut Vec<(Expr, Condition)>) {
                 (Expr::Const(v, t), x) => (x, (v, t.ty), commuted(*op)),
                 _ => return,
             };
+            if !is_key_like(target) {
+                return;
+            }
+            // A comparison with NULL is never true: no partition can match.
+            if value.0.is_null() {
+                out.push((target.clone(), Condition::OneOf(vec![])));
+                return;
+            }
+            // An integer key compared as a wider integer type.
+            if let Some((key, v, beyond)) = integer_key(target, value.0, *operand) {
+                // Past the key type's range the value is clamped to its end
+                // with the comparison adjusted to mean the same for values
+                // of the key's type (`=` never holds then; PostgreSQL
+                // still routes it, to the partition of the end).
+                let op = match (beyond, op) {
+                    (Ordering::Greater, BinOp::Lt | BinOp::LtEq) => BinOp::LtEq,
+                    (Ordering::Greater, BinOp::Gt | BinOp::GtEq) => BinOp::Gt,
+                    (Ordering::Less, BinOp::Gt | BinOp::GtEq) => BinOp::GtEq,
+                    (Ordering::Less, BinOp::Lt | BinOp::LtEq) => BinOp::Lt,
+                    (_, op) => op,
+                };
+                let condition = match op {
+                    BinOp::Eq => Condition::OneOf(vec![v]),
+                    _ => Condition::Compare(op, v),
+                };
+                out.push((key.clone(), condition));
+                return;
+            }
             let ty = target.ty().ty;
-            // Same type on both sides, no NULL constant (never true).
-            if value.1 != ty || *operand != ty || value.0.is_null() || !is_key_like(target) {
+            // Same type on both sides.
+            if value.1 != ty || *operand != ty {
                 return;
             }
             // Ordering of strings may follow a collation routing does not.
@@ -140,8 +169,80 @@ fn collect_conditions(e: &Expr, out: &mut Vec<(Expr, Condition)>) {
         {
             out.push((expr.as_ref().clone(), Condition::IsNull));
         }
+        // A boolean key as a condition: `a`, `NOT a`, `a IS TRUE`, ...
+        Expr::Not(inner) if is_bool_key_like(inner) => {
+            out.push((
+                inner.as_ref().clone(),
+                Condition::OneOf(vec![Datum::Bool(false)]),
+            ));
+        }
+        Expr::IsBool {
+            expr,
+            value,
+            negated: false,
+        } if is_bool_key_like(expr) => {
+            let condition = match value {
+                Some(v) => Condition::OneOf(vec![Datum::Bool(*v)]),
+                None => Condition::IsNull,
+            };
+            out.push((expr.as_ref().clone(), condition));
+        }
+        e if is_bool_key_like(e) => {
+            out.push((e.clone(), Condition::OneOf(vec![Datum::Bool(true)])));
+        }
         _ => {}
     }
+}
+
+/// Is `e` boolean and possibly a partition key (a conjunct that is one
+/// holds exactly when the key is true)?
+fn is_bool_key_like(e: &Expr) -> bool {
+    e.ty().ty == SqlType::Bool && is_key_like(e)
+}
+
+/// `target` compared as integer type `operand` with integer `value`, when
+/// `target` is an integer key of a narrower type (bare, or cast to
+/// `operand`): the key, `value` in the key's type clamped to its range, and
+/// whether `value` lies beyond its top (Greater) or bottom (Less).
+fn integer_key<'e>(
+    target: &'e Expr,
+    value: &Datum,
+    operand: SqlType,
+) -> Option<(&'e Expr, Datum, Ordering)> {
+    let key = match target {
+        Expr::Cast { expr, to, .. } if to.ty == operand => expr.as_ref(),
+        other => other,
+    };
+    let key_ty = key.ty().ty;
+    let is_integer = |t: SqlType| matches!(t, SqlType::Int2 | SqlType::Int4 | SqlType::Int8);
+    if !is_integer(key_ty) || !is_integer(operand) || key_ty == operand || !is_key_like(key) {
+        return None;
+    }
+    let wide: i64 = match value {
+        Datum::Int2(v) => i64::from(*v),
+        Datum::Int4(v) => i64::from(*v),
+        Datum::Int8(v) => *v,
+        _ => return None,
+    };
+    let (min, max) = match key_ty {
+        SqlType::Int2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        SqlType::Int4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let beyond = if wide > max {
+        Ordering::Greater
+    } else if wide < min {
+        Ordering::Less
+    } else {
+        Ordering::Equal
+    };
+    let clamped = wide.clamp(min, max);
+    let datum = match key_ty {
+        SqlType::Int2 => Datum::Int2(i16::try_from(clamped).ok()?),
+        SqlType::Int4 => Datum::Int4(i32::try_from(clamped).ok()?),
+        _ => Datum::Int8(clamped),
+    };
+    Some((key, datum, beyond))
 }
 
 /// Could `e` be a partition key (a column, or an expression over the row
@@ -510,4 +611,93 @@ fn ranges_cover(kids: &[(Arc<TableDef>, Bound)], conds: &[&Condition], ty: SqlTy
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int4_column() -> Expr {
+        Expr::Column(0, SqlType::Int4.plain())
+    }
+
+    /// `a::int8 op value` (an int4 key compared as int8).
+    fn widened(op: BinOp, value: i64) -> Expr {
+        Expr::Binary {
+            op,
+            left: Box::new(Expr::Cast {
+                expr: Box::new(int4_column()),
+                from: SqlType::Int4,
+                to: SqlType::Int8.plain(),
+                ctx: crate::datum::CastContext::Implicit,
+            }),
+            right: Box::new(Expr::Const(Datum::Int8(value), SqlType::Int8.plain())),
+            operand: SqlType::Int8,
+            ty: SqlType::Bool.plain(),
+        }
+    }
+
+    fn conditions(e: &Expr) -> Vec<(Expr, String)> {
+        let mut out = Vec::new();
+        collect_conditions(e, &mut out);
+        out.into_iter()
+            .map(|(t, c)| (t, format!("{c:?}")))
+            .collect()
+    }
+
+    #[test]
+    fn wider_integer_comparisons_narrow_to_the_key_type() {
+        assert_eq!(
+            conditions(&widened(BinOp::Eq, 5)),
+            [(int4_column(), "OneOf([Int4(5)])".to_string())]
+        );
+        // Past int4: clamped, the comparison meaning the same for int4 values.
+        assert_eq!(
+            conditions(&widened(BinOp::Lt, 5_000_000_000)),
+            [(int4_column(), format!("Compare(LtEq, Int4({}))", i32::MAX))]
+        );
+        assert_eq!(
+            conditions(&widened(BinOp::GtEq, 5_000_000_000)),
+            [(int4_column(), format!("Compare(Gt, Int4({}))", i32::MAX))]
+        );
+        assert_eq!(
+            conditions(&widened(BinOp::LtEq, -5_000_000_000)),
+            [(int4_column(), format!("Compare(Lt, Int4({}))", i32::MIN))]
+        );
+    }
+
+    #[test]
+    fn boolean_keys_are_conditions_by_themselves() {
+        let a = Expr::Column(0, SqlType::Bool.plain());
+        assert_eq!(conditions(&a), [(a.clone(), "OneOf([Bool(true)])".into())]);
+        assert_eq!(
+            conditions(&Expr::Not(Box::new(a.clone()))),
+            [(a.clone(), "OneOf([Bool(false)])".into())]
+        );
+        let is_unknown = Expr::IsBool {
+            expr: Box::new(a.clone()),
+            value: None,
+            negated: false,
+        };
+        assert_eq!(conditions(&is_unknown), [(a.clone(), "IsNull".into())]);
+        // `a IS NOT TRUE` holds for false and NULL: not one condition.
+        let is_not_true = Expr::IsBool {
+            expr: Box::new(a.clone()),
+            value: Some(true),
+            negated: true,
+        };
+        assert!(conditions(&is_not_true).iter().all(|(t, _)| *t != a));
+    }
+
+    #[test]
+    fn a_comparison_with_null_matches_no_partition() {
+        let e = Expr::Binary {
+            op: BinOp::Eq,
+            left: Box::new(int4_column()),
+            right: Box::new(Expr::Const(Datum::Null, SqlType::Int4.plain())),
+            operand: SqlType::Int4,
+            ty: SqlType::Bool.plain(),
+        };
+        assert_eq!(conditions(&e), [(int4_column(), "OneOf([])".to_string())]);
+    }
 }

@@ -40,6 +40,11 @@ fn index_oid(t: &TableDef, ix: &IndexDef) -> i64 {
     table_oid(t) + 1 + ix.id as i64
 }
 
+/// OID of a table's toast relation (`crate::toast`): the last of its 512.
+pub fn toast_oid(t: &TableDef) -> i64 {
+    table_oid(t) + 511
+}
+
 fn view_oid(pos: usize) -> i64 {
     1_000_000 + pos as i64 * 2
 }
@@ -638,8 +643,15 @@ pub fn lookup(cat: &Catalog, which: Lookup) -> Vec<(i64, String)> {
             out.extend(crate::user_types::domain_constraint_defs(cat));
         }
         Lookup::RelName => {
-            for (oid, name, _, _) in relations(cat) {
-                out.push((oid, quote_ident(&name)));
+            for (oid, name, kind, _) in relations(cat) {
+                // A toast relation shows schema-qualified (pg_toast is
+                // never on the search path), as PostgreSQL's regclass does.
+                let shown = if kind == "t" {
+                    name
+                } else {
+                    quote_ident(&name)
+                };
+                out.push((oid, shown));
             }
         }
         Lookup::NamespaceName => {
@@ -873,6 +885,10 @@ fn relations(cat: &Catalog) -> Vec<(i64, String, &'static str, Option<&TableDef>
         for (ix, _, _) in indexes(t) {
             out.push((index_oid(t, ix), ix.name.clone(), "i", Some(t.as_ref())));
         }
+        if crate::toast::has_toast_relation(t) {
+            let name = crate::toast::relation_name(table_oid(t));
+            out.push((toast_oid(t), format!("pg_toast.{name}"), "t", None));
+        }
     }
     for (k, v) in cat.views.keys().enumerate() {
         out.push((view_oid(k), v.clone(), "v", None));
@@ -954,6 +970,7 @@ pub(crate) fn relation_storage(cat: &Catalog) -> Vec<(i64, crate::relation_size:
                 ("r", Some(t)) => Stored::Table {
                     id: t.id,
                     index_ids: indexes(t).iter().map(|(ix, _, _)| ix.id).collect(),
+                    toast: crate::toast::has_toast_relation(t),
                 },
                 ("i", Some(t)) => match indexes(t).iter().find(|(ix, _, _)| ix.name == key) {
                     Some((ix, _, _)) => Stored::Index {
@@ -967,6 +984,12 @@ pub(crate) fn relation_storage(cat: &Catalog) -> Vec<(i64, crate::relation_size:
             };
             (oid, stored)
         })
+        .chain(
+            cat.tables
+                .values()
+                .filter(|t| crate::toast::has_toast_relation(t))
+                .map(|t| (toast_oid(t), Stored::Toast { table_id: t.id })),
+        )
         .collect()
 }
 
@@ -1230,12 +1253,33 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                     (
                         "relam",
                         o(match kind {
-                            "r" => AM_HEAP,
+                            "r" | "t" => AM_HEAP,
                             "i" => AM_BTREE,
                             _ => 0,
                         }),
                     ),
                     ("relfilenode", o(oid)),
+                    (
+                        "reltoastrelid",
+                        o(match tbl {
+                            Some(x) if kind == "r" && crate::toast::has_toast_relation(x) => {
+                                toast_oid(x)
+                            }
+                            _ => 0,
+                        }),
+                    ),
+                    (
+                        "reloptions",
+                        match tbl
+                            .and_then(|x| x.toast.tuple_target)
+                            .filter(|_| kind == "r")
+                        {
+                            Some(n) => {
+                                Datum::Array(vec![Datum::Text(format!("toast_tuple_target={n}"))])
+                            }
+                            None => Datum::Null,
+                        },
+                    ),
                     ("reltuples", Datum::Float4(analyzed_rows(kind, tbl))),
                     ("relhasindex", b(hasindex)),
                     (
@@ -1370,6 +1414,11 @@ pub fn relation(cat: &Catalog, schema: Option<&str>, name: &str) -> SqlResult<Re
                         c.not_null || pk.contains(&i),
                         c.default.is_some(),
                     );
+                    if tb.toast.storage.contains_key(&crate::toast::slot_of(tb, i)) {
+                        let storage = crate::toast::column_storage(tb, i).letter();
+                        row.retain(|(n, _)| *n != "attstorage");
+                        row.push(("attstorage", t(storage)));
+                    }
                     // A partition's columns are all inherited.
                     if tb.partitioning.of.is_some() {
                         row.retain(|(n, _)| *n != "attislocal");

@@ -136,6 +136,13 @@ pub enum SubqueryKind {
     Exists,
     /// `lhs IN (subquery)`: the left operand is the first argument of the node.
     In,
+    /// Column `column` of the single row of a multiple-column SET item's
+    /// sub-SELECT (`SET (a, b) = (SELECT ...)`, PostgreSQL's MULTIEXPR):
+    /// the item's target columns share one subquery id, so the executor
+    /// runs it once per row for all of them.
+    MultiAssign {
+        column: usize,
+    },
 }
 
 /// A typed expression over an input row.

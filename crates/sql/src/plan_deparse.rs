@@ -17,6 +17,14 @@ pub enum ColumnName {
     Var { relation: String, column: String },
     /// A computed column: its expression's text.
     Computed(String),
+    /// A value an upper node computed (an aggregate), its columns
+    /// qualified or not (`plain`). Read from a node above (not `own`) it
+    /// shows in parentheses, as ruleutils prints a non-Var reference.
+    Upper {
+        plain: String,
+        qualified: String,
+        own: bool,
+    },
 }
 
 /// The names an expression's column references resolve to.
@@ -29,6 +37,10 @@ pub struct Names<'a> {
     /// Whether column references show their relation (several relations in
     /// the statement, as PostgreSQL's `useprefix`).
     pub qualify: bool,
+    /// (subquery id, its first output parameter) of each subquery run as
+    /// an InitPlan or a multiple-column SET's subplan: a reference to its
+    /// result reads `$N`.
+    pub subquery_params: &'a [(usize, usize)],
 }
 
 impl Names<'_> {
@@ -45,6 +57,7 @@ impl Names<'_> {
                 columns,
                 outer: &[],
                 qualify: true,
+                subquery_params: self.subquery_params,
             }
             .column(index),
             None => format!("${}", index + 1),
@@ -59,6 +72,18 @@ impl Names<'_> {
             }
             Some(ColumnName::Var { column, .. }) => quote_ident(column),
             Some(ColumnName::Computed(text)) => text.clone(),
+            Some(ColumnName::Upper {
+                plain,
+                qualified,
+                own,
+            }) => {
+                let text = if self.qualify { qualified } else { plain };
+                if *own {
+                    text.clone()
+                } else {
+                    format!("({text})")
+                }
+            }
             // The binder resolved every column; a miss is a plan/name skew.
             None => format!("${}", index + 1),
         }
@@ -244,6 +269,33 @@ pub fn agg_sql(call: &AggCall, names: Names<'_>) -> String {
     format!("{name}({distinct}{})", args.join(", "))
 }
 
+/// A window function call as a WindowAgg's output shows it (PostgreSQL
+/// prints the window itself as `(?)`).
+pub fn window_sql(call: &crate::plan::WindowCall, names: Names<'_>) -> String {
+    let function = match call.func {
+        crate::plan::WinFunc::Agg(func) => agg_sql(
+            &AggCall {
+                func,
+                args: call.args.clone(),
+                distinct: false,
+                ty: call.ty,
+                filter: None,
+                order_by: Vec::new(),
+            },
+            names,
+        ),
+        other => {
+            let args: Vec<String> = call.args.iter().map(|a| expr_sql(a, names)).collect();
+            format!(
+                "{}({})",
+                variant_name(&format!("{other:?}")),
+                args.join(", ")
+            )
+        }
+    };
+    format!("{function} OVER (?)")
+}
+
 /// `e` as EXPLAIN prints it, its columns named by `names`.
 pub fn expr_sql(e: &Expr, names: Names<'_>) -> String {
     let sub = |x: &Expr| expr_sql(x, names);
@@ -401,6 +453,14 @@ pub fn expr_sql(e: &Expr, names: Names<'_>) -> String {
             negated,
             ..
         } => {
+            let param = names.subquery_params.iter().find(|(sub, _)| sub == id);
+            match (kind, param) {
+                (SubqueryKind::MultiAssign { column }, Some((_, first))) => {
+                    return format!("${}", first + column)
+                }
+                (SubqueryKind::Scalar, Some((_, first))) => return format!("${first}"),
+                _ => {}
+            }
             // Subquery ids count from 1 in binding order, as PostgreSQL's
             // subplans are numbered.
             let plan = format!("SubPlan {id}");
@@ -676,6 +736,7 @@ mod tests {
             columns: &cols,
             outer: &[],
             qualify: false,
+            subquery_params: &[],
         };
         let numeric_97 = Expr::Cast {
             expr: Box::new(Expr::Const(Datum::Int4(97), SqlType::Int4.plain())),
@@ -702,6 +763,7 @@ mod tests {
             columns: &cols,
             outer: &[],
             qualify: false,
+            subquery_params: &[],
         };
         let e = Expr::Func {
             func: Func::Lib(crate::builtins::LibFn::SimilarTo),
@@ -726,6 +788,7 @@ mod tests {
             columns: &cols,
             outer: &[],
             qualify: true,
+            subquery_params: &[],
         };
         let one = Expr::Const(Datum::Int4(1), SqlType::Int4.plain());
         let a = cmp(BinOp::Eq, column(0, SqlType::Int4), one.clone());
@@ -754,6 +817,7 @@ mod tests {
             columns: &cols,
             outer: &[],
             qualify: false,
+            subquery_params: &[],
         };
         let varchar = |s: &str| Expr::Const(Datum::Text(s.into()), SqlType::Varchar.plain());
         let e = cmp(BinOp::Eq, column(0, SqlType::Varchar), varchar("x"));

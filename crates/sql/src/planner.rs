@@ -301,6 +301,7 @@ mod tests {
             inheritance: Default::default(),
             unlogged: false,
             attribute_numbers: Default::default(),
+            toast: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Storage parameters of CREATE TABLE ... WITH (...): Borealis has no
 //! heap pages or autovacuum, so the parameters PostgreSQL 15 knows for
-//! tables are accepted and ignored, while unknown ones and WITH OIDS get
+//! tables are accepted and ignored (but toast_tuple_target, which
+//! `crate::toast` follows), while unknown ones and WITH OIDS get
 //! PostgreSQL's errors. `WITHOUT OIDS` after CREATE TABLE's column list
 //! (the old spelling of no options) is dropped before parsing.
 
@@ -91,6 +92,59 @@ pub fn check_table_options(options: &ast::CreateTableOptions) -> SqlResult<()> {
         }
     }
     Ok(())
+}
+
+/// The toast_tuple_target a WITH (...) / SET (...) list sets (None: not
+/// named), validated as PostgreSQL validates it.
+pub fn toast_tuple_target(list: &[ast::SqlOption]) -> SqlResult<Option<u16>> {
+    let mut target = None;
+    for option in list {
+        let ast::SqlOption::KeyValue { key, value } = option else {
+            continue;
+        };
+        let name = match key.0.as_slice() {
+            [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+            _ => continue,
+        };
+        if name != "toast_tuple_target" {
+            continue;
+        }
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        };
+        let n: i64 = text.trim().parse().map_err(|_| {
+            SqlError::new(
+                "22023",
+                format!("invalid value for integer option \"{name}\": {text}"),
+            )
+        })?;
+        let (min, max) = (
+            crate::toast::TUPLE_TARGET_MIN,
+            crate::toast::TUPLE_TARGET_MAX,
+        );
+        if !(min..=max).contains(&n) {
+            return Err(SqlError::new(
+                "22023",
+                format!("value {text} out of bounds for option \"{name}\""),
+            )
+            .with_detail(format!("Valid values are between \"{min}\" and \"{max}\".")));
+        }
+        target = Some(n as u16);
+    }
+    Ok(target)
+}
+
+/// Does a RESET (...) list name toast_tuple_target?
+pub fn resets_toast_tuple_target(names: &[ast::ObjectName]) -> bool {
+    names.iter().any(|n| match n.0.as_slice() {
+        [part] => part.as_ident().map(ident_name).as_deref() == Some("toast_tuple_target"),
+        _ => false,
+    })
 }
 
 fn unrecognized(name: &str) -> SqlError {

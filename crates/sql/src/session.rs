@@ -665,9 +665,12 @@ impl Session {
         if let ast::Statement::Query(q) = stmt {
             if session_writing_with::writes_in_with(q) {
                 let types = inner.param_types.clone();
-                return self
-                    .run_prepared_writing_with(stmt, &inner.sql, &types, &values)
-                    .await;
+                let run = Execution::WritingWith {
+                    stmt,
+                    sql: &inner.sql,
+                    param_types: &types,
+                };
+                return self.run_limited(run, &values).await;
             }
         }
         let catalog = self.catalog();
@@ -709,13 +712,49 @@ impl Session {
             self.fail_block();
             return Err(e);
         }
+        // Execution-time partition pruning: the parameters are known now.
+        let bound = if crate::binder::may_prune_with_params(&bound) {
+            let mut b = Binder::new(&catalog, &inner.sql, inner.param_types.clone())
+                .with_datetime(self.settings.datetime());
+            match crate::binder::prune_with_params(&mut b, &bound, &values) {
+                Ok(pruned) => pruned.map_or(bound, Arc::new),
+                Err(e) => {
+                    self.fail_block();
+                    return Err(e);
+                }
+            }
+        } else {
+            bound
+        };
         if let (true, Bound::Query(q)) = (self.take_stream_request(), &*bound) {
             return self.open_cursor(q, values).await;
         }
+        self.run_limited(Execution::Bound(&bound), &values).await
+    }
+
+    /// Runs an Execute under statement_timeout, a panic turned into an error.
+    async fn run_limited(
+        &mut self,
+        run: Execution<'_>,
+        values: &[Datum],
+    ) -> Result<StatementOutput, SqlError> {
         use futures::FutureExt;
         self.statement_in_flight = true;
         let limit = self.settings.statement_timeout();
-        let run = std::panic::AssertUnwindSafe(self.run_bound(&bound, &values)).catch_unwind();
+        let run = std::panic::AssertUnwindSafe(async {
+            match run {
+                Execution::Bound(bound) => self.run_bound(bound, values).await,
+                Execution::WritingWith {
+                    stmt,
+                    sql,
+                    param_types,
+                } => {
+                    self.run_prepared_writing_with(stmt, sql, param_types, values)
+                        .await
+                }
+            }
+        })
+        .catch_unwind();
         let r = match limit {
             None => run.await,
             Some(limit) => match tokio::time::timeout(limit, run).await {
@@ -961,9 +1000,15 @@ impl Session {
                 r
             }
             S::Explain {
-                analyze, statement, ..
+                analyze,
+                verbose,
+                options,
+                statement,
+                ..
             } => {
-                if *analyze {
+                let options =
+                    crate::explain::explain_options(sql, *analyze, *verbose, options.as_deref())?;
+                if options.analyze {
                     return Err(SqlError::unsupported("EXPLAIN ANALYZE"));
                 }
                 if !is_data_statement(statement) {
@@ -974,7 +1019,7 @@ impl Session {
                     let mut b = Binder::new(&catalog, sql, vec![]);
                     bind_data(&mut b, statement)?
                 };
-                let rows = crate::explain::explain(&bound)
+                let rows = crate::explain::explain(&bound, options)
                     .into_iter()
                     .map(|l| vec![Some(l)])
                     .collect();
@@ -1557,21 +1602,30 @@ impl Session {
     }
 
     async fn run_in_txn(&mut self, bound: &Bound, params: &[Datum]) -> SqlResult<StatementOutput> {
+        let result = self.run_in_txn_rows(bound, params).await?;
+        Ok(self.text_output(result))
+    }
+
+    /// A statement's rows (None for a command without RETURNING), tag and
+    /// columns as the client gets them.
+    fn text_output(
+        &self,
+        (rows, tag, cols): (Option<Vec<Row>>, String, Vec<OutColumn>),
+    ) -> StatementOutput {
         let digits = self.settings.extra_float_digits();
         let bytea_escape = self.settings.bytea_output_escape();
-        let datetime = self.settings.datetime().clone();
-        let (rows, tag, cols) = self.run_in_txn_rows(bound, params).await?;
-        Ok(match rows {
+        let datetime = self.settings.datetime();
+        match rows {
             None => StatementOutput::Command { tag },
             Some(rows) => StatementOutput::Rows {
                 columns: out_columns(&cols),
                 rows: rows
                     .iter()
-                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape, &datetime))
+                    .map(|r| session_cursor::text_row(r, &cols, digits, bytea_escape, datetime))
                     .collect(),
                 tag,
             },
-        })
+        }
     }
 
     /// Runs a bound data statement in the open transaction: its rows (None
@@ -1580,6 +1634,18 @@ impl Session {
         &mut self,
         bound: &Bound,
         params: &[Datum],
+    ) -> SqlResult<(Option<Vec<Row>>, String, Vec<OutColumn>)> {
+        self.run_in_txn_rows_at(bound, params, None).await
+    }
+
+    /// [`Session::run_in_txn_rows`], as one part of a statement with
+    /// data-modifying WITH queries when `shared` is given (it reads at the
+    /// statement's snapshot, `crate::executor::SharedStatement`).
+    async fn run_in_txn_rows_at(
+        &mut self,
+        bound: &Bound,
+        params: &[Datum],
+        shared: Option<&mut crate::executor::SharedStatement>,
     ) -> SqlResult<(Option<Vec<Row>>, String, Vec<OutColumn>)> {
         let access = self.access();
         let engine = self.engine.clone();
@@ -1605,10 +1671,16 @@ impl Session {
             }
         }
         txn.started = true;
-        let snapshot = engine.statement_snapshot(txn);
+        let snapshot = match &shared {
+            Some(shared) => shared.snapshot,
+            None => engine.statement_snapshot(txn),
+        };
         let statement_settings =
             crate::settings::StatementSettings::new(&self.settings).with_access(access);
         let mut ctx = Ctx::new(&engine, txn, snapshot, params);
+        if let Some(shared) = shared {
+            ctx.join_statement(shared);
+        }
         ctx.set_work_mem(work_mem);
         ctx.set_settings(&statement_settings);
         let (rows, tag, cols): (Option<Vec<Row>>, String, Vec<OutColumn>) = match bound {
@@ -1693,6 +1765,19 @@ pub(crate) fn bind_data(b: &mut Binder, stmt: &ast::Statement) -> SqlResult<Boun
         ast::Statement::Truncate(t) => Bound::Truncate(b.bind_truncate(t)?),
         _ => return Err(SqlError::internal("not a data statement")),
     })
+}
+
+/// What an Execute runs.
+enum Execution<'s> {
+    /// A statement bound once, cached with its prepared statement.
+    Bound(&'s Bound),
+    /// A statement with data-modifying WITH queries, bound at each run
+    /// (`session_writing_with`).
+    WritingWith {
+        stmt: &'s ast::Statement,
+        sql: &'s str,
+        param_types: &'s [ColType],
+    },
 }
 
 /// Isolation level and READ ONLY flag named by transaction modes.

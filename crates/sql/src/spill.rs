@@ -3,7 +3,10 @@
 //! spill directory and unlinked at once, so it disappears when its handle is
 //! dropped, whether the query finishes, fails or is cancelled (its future
 //! dropped) — nothing is left to clean up. Rows are stored with the engine's
-//! row encoding (`encoding::encode_row`), each behind a length prefix.
+//! row encoding (`encoding::encode_row_into`), each behind a length prefix; a
+//! hash join's records carry the row's encoded join key before the row.
+//! Records are encoded into and read from one reused buffer per file: no
+//! allocation per record but the decoded row itself.
 //!
 //! File I/O is buffered std I/O on the executing thread: it is local
 //! temporary-file traffic that mostly lands in the page cache.
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use crate::datum::Datum;
-use crate::encoding::{decode_row, encode_row};
+use crate::encoding::{decode_row, encode_row_into};
 use crate::error::{SqlError, SqlResult};
 
 /// PostgreSQL's default work_mem (4MB).
@@ -90,6 +93,7 @@ impl SpillDir {
             out: BufWriter::with_capacity(IO_BUFFER, file),
             rows: 0,
             bytes: 0,
+            record: Vec::new(),
         })
     }
 }
@@ -106,19 +110,46 @@ pub struct SpillWriter {
     out: BufWriter<File>,
     rows: u64,
     bytes: u64,
+    /// The record being encoded, reused for every record.
+    record: Vec<u8>,
 }
 
 impl SpillWriter {
     pub fn push(&mut self, row: &[Datum]) -> SqlResult<()> {
-        let encoded = encode_row(row);
-        let len = u32::try_from(encoded.len())
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        encode_row_into(&mut record, row);
+        let written = self.push_record(&record);
+        self.record = record;
+        written
+    }
+
+    /// Appends a keyed record: `key` (a hash join's encoded key), then
+    /// `row`; read back by [`SpillReader::next_keyed`].
+    pub fn push_keyed(&mut self, key: &[u8], row: &[Datum]) -> SqlResult<()> {
+        let key_len = u32::try_from(key.len())
+            .map_err(|_| SqlError::new("54000", "key too large to spill"))?;
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        record.extend_from_slice(&key_len.to_le_bytes());
+        record.extend_from_slice(key);
+        encode_row_into(&mut record, row);
+        let written = self.push_record(&record);
+        self.record = record;
+        written
+    }
+
+    /// Appends one record as it is (a record read back from another spill
+    /// file: a partition split again is copied without decoding).
+    pub fn push_record(&mut self, record: &[u8]) -> SqlResult<()> {
+        let len = u32::try_from(record.len())
             .map_err(|_| SqlError::new("54000", "row too large to spill"))?;
         self.out
             .write_all(&len.to_le_bytes())
-            .and_then(|_| self.out.write_all(&encoded))
+            .and_then(|_| self.out.write_all(record))
             .map_err(|e| io_error("write to", e))?;
         self.rows += 1;
-        self.bytes += 4 + encoded.len() as u64;
+        self.bytes += 4 + record.len() as u64;
         Ok(())
     }
 
@@ -141,6 +172,8 @@ impl SpillWriter {
         Ok(SpillReader {
             input: BufReader::with_capacity(IO_BUFFER, file),
             left: self.rows,
+            rows: self.rows,
+            record: Vec::new(),
         })
     }
 }
@@ -149,10 +182,32 @@ impl SpillWriter {
 pub struct SpillReader {
     input: BufReader<File>,
     left: u64,
+    /// Rows in the file, for `rewind`.
+    rows: u64,
+    /// The record last read, reused for every record.
+    record: Vec<u8>,
 }
 
 impl SpillReader {
+    /// Starts reading again from the first row (a rescan of a stored
+    /// inner side or working table).
+    pub fn rewind(&mut self) -> SqlResult<()> {
+        self.input
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| io_error("seek in", e))?;
+        self.left = self.rows;
+        Ok(())
+    }
+
     pub fn next_row(&mut self) -> SqlResult<Option<Vec<Datum>>> {
+        match self.next_record()? {
+            Some(record) => decode_row(record).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next record as written, undecoded (valid until the next read).
+    pub fn next_record(&mut self) -> SqlResult<Option<&[u8]>> {
         if self.left == 0 {
             return Ok(None);
         }
@@ -160,13 +215,38 @@ impl SpillReader {
         self.input
             .read_exact(&mut len)
             .map_err(|e| io_error("read from", e))?;
-        let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
+        self.record.clear();
+        self.record.resize(u32::from_le_bytes(len) as usize, 0);
         self.input
-            .read_exact(&mut buf)
+            .read_exact(&mut self.record)
             .map_err(|e| io_error("read from", e))?;
         self.left -= 1;
-        decode_row(&buf).map(Some)
+        Ok(Some(&self.record))
     }
+
+    /// The next record written by [`SpillWriter::push_keyed`]: its key is
+    /// appended to `keys`, its row returned.
+    pub fn next_keyed(&mut self, keys: &mut Vec<u8>) -> SqlResult<Option<Vec<Datum>>> {
+        let Some(record) = self.next_record()? else {
+            return Ok(None);
+        };
+        let (key, row) = split_keyed(record)?;
+        keys.extend_from_slice(key);
+        decode_row(row).map(Some)
+    }
+}
+
+/// The key and the encoded row of a record written by
+/// [`SpillWriter::push_keyed`].
+pub fn split_keyed(record: &[u8]) -> SqlResult<(&[u8], &[u8])> {
+    let short = || SqlError::internal("spilled join record without its key");
+    let len = record.get(..4).ok_or_else(short)?;
+    let key_len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let rest = &record[4..];
+    if rest.len() < key_len {
+        return Err(short());
+    }
+    Ok(rest.split_at(key_len))
 }
 
 /// Approximate bytes a row occupies in memory (its vector, every datum and
@@ -264,6 +344,35 @@ mod tests {
         assert_eq!(r.next_row().unwrap(), None);
         drop(spill);
         assert!(!dir.exists(), "the empty directory goes with the engine");
+    }
+
+    #[test]
+    fn keyed_records_round_trip_and_copy_raw() {
+        let dir = std::env::temp_dir().join(format!("borealis-spill-keyed-{}", std::process::id()));
+        let spill = SpillDir::new(dir);
+        let mut w = spill.create_file().unwrap();
+        let row = vec![Datum::Int8(7), Datum::Text("seven".into())];
+        w.push_keyed(b"k7", &row).unwrap();
+        w.push_keyed(b"", &[]).unwrap();
+        let mut r = w.into_reader().unwrap();
+        // Copied record by record into a second file, undecoded.
+        let mut copy = spill.create_file().unwrap();
+        while let Some(record) = r.next_record().unwrap() {
+            copy.push_record(record).unwrap();
+        }
+        assert_eq!(copy.rows(), 2);
+        let mut r = copy.into_reader().unwrap();
+        let mut keys = Vec::new();
+        assert_eq!(r.next_keyed(&mut keys).unwrap(), Some(row));
+        assert_eq!(keys, b"k7");
+        assert_eq!(r.next_keyed(&mut keys).unwrap(), Some(vec![]));
+        assert_eq!(keys, b"k7", "an empty key adds nothing");
+        assert_eq!(r.next_keyed(&mut keys).unwrap(), None);
+        assert!(
+            split_keyed(&[1, 0, 0]).is_err(),
+            "a record shorter than its key length"
+        );
+        assert!(split_keyed(&[9, 0, 0, 0, 1]).is_err());
     }
 
     #[test]

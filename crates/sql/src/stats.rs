@@ -309,6 +309,7 @@ mod tests {
             inheritance: Default::default(),
             unlogged: false,
             attribute_numbers: Default::default(),
+            toast: Default::default(),
         }
     }
 

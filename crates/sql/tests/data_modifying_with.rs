@@ -261,3 +261,179 @@ async fn a_role_without_select_sees_only_the_columns_it_writes() {
         Some("Failing row contains (a, b) = (2, null).")
     );
 }
+
+#[tokio::test]
+async fn every_part_reads_the_tables_as_the_statement_began() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE t (id int PRIMARY KEY, x int)", "CREATE TABLE"),
+            ("INSERT INTO t VALUES (1, 0), (2, 0)", "INSERT 0 2"),
+            // The primary statement counts the rows the WITH query deletes.
+            (
+                "WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM t",
+                "2",
+            ),
+            ("SELECT count(*) FROM t", "0"),
+            ("INSERT INTO t VALUES (1, 0), (2, 0)", "INSERT 0 2"),
+            // Nor does it see a row a WITH query inserts, only its RETURNING.
+            (
+                "WITH i AS (INSERT INTO t VALUES (3, 0) RETURNING id) \
+                 SELECT string_agg(id::text, ',' ORDER BY id), (SELECT id FROM i) FROM t",
+                "1,2|3",
+            ),
+            ("DELETE FROM t WHERE id = 3", "DELETE 1"),
+            // The rows a WITH query updated, beside the same rows as before.
+            (
+                "WITH a AS (UPDATE t SET x = 8 WHERE id = 1 RETURNING *) \
+                 SELECT a.x, t.x FROM a, t WHERE a.id = t.id",
+                "8|0",
+            ),
+            // Inside a block: the rows the block wrote before the statement
+            // are seen, not those the statement writes.
+            ("BEGIN", "BEGIN"),
+            ("INSERT INTO t VALUES (4, 0)", "INSERT 0 1"),
+            (
+                "WITH d AS (DELETE FROM t WHERE id = 4 RETURNING id), \
+                 i AS (INSERT INTO t VALUES (5, 0) RETURNING id) \
+                 SELECT string_agg(id::text, ',' ORDER BY id) FROM t",
+                "1,2,4",
+            ),
+            (
+                "SELECT string_agg(id::text, ',' ORDER BY id) FROM t",
+                "1,2,5",
+            ),
+            ("ROLLBACK", "ROLLBACK"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_row_two_parts_modify_is_modified_once_in_postgresql_order() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE t (id int PRIMARY KEY, x int)", "CREATE TABLE"),
+            ("INSERT INTO t VALUES (1, 0), (2, 0)", "INSERT 0 2"),
+            // Read first, run first: the second UPDATE leaves the row alone.
+            (
+                "WITH a AS (UPDATE t SET x = 1 WHERE id = 1 RETURNING *), \
+                 b AS (UPDATE t SET x = 2 WHERE id = 1 RETURNING *) \
+                 SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)",
+                "1|0",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "1"),
+            // Unread: they run after the primary statement, the last first.
+            (
+                "WITH a AS (UPDATE t SET x = 3 WHERE id = 1 RETURNING *), \
+                 b AS (UPDATE t SET x = 4 WHERE id = 1 RETURNING *) SELECT 1",
+                "1",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "4"),
+            // The primary statement first, then the WITH query nothing read.
+            (
+                "WITH a AS (UPDATE t SET x = 5 WHERE id = 1 RETURNING *) \
+                 UPDATE t SET x = 6 WHERE id = 1",
+                "UPDATE 1",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "6"),
+            (
+                "WITH a AS (DELETE FROM t WHERE id = 1 RETURNING *) \
+                 UPDATE t SET x = 7 WHERE id = 1 RETURNING x",
+                "7",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "7"),
+            // Read by the primary statement: the WITH query wins.
+            (
+                "WITH a AS (UPDATE t SET x = 9 WHERE id = 1 RETURNING *) \
+                 UPDATE t SET x = x + 10 WHERE id IN (SELECT id FROM a)",
+                "UPDATE 0",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "9"),
+            // The INSERT runs first: the row to delete is still there.
+            (
+                "WITH d AS (DELETE FROM t WHERE id = 1 RETURNING *) \
+                 INSERT INTO t VALUES (1, 42)",
+                "ERROR 23505: duplicate key value violates unique constraint \"t_pkey\"",
+            ),
+            ("SELECT x FROM t WHERE id = 1", "9"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn foreign_keys_are_checked_at_the_end_of_the_whole_statement() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE p (id int PRIMARY KEY)", "CREATE TABLE"),
+            ("CREATE TABLE c (pid int REFERENCES p)", "CREATE TABLE"),
+            // The child row goes in first; its parent is there at the end.
+            (
+                "WITH i AS (INSERT INTO p VALUES (1) RETURNING *) INSERT INTO c VALUES (1)",
+                "INSERT 0 1",
+            ),
+            (
+                "WITH d AS (DELETE FROM c RETURNING *) DELETE FROM p RETURNING *",
+                "1",
+            ),
+            ("INSERT INTO p VALUES (2)", "INSERT 0 1"),
+            ("INSERT INTO c VALUES (2)", "INSERT 0 1"),
+            (
+                "WITH d AS (DELETE FROM p RETURNING *) SELECT count(*) FROM c",
+                "ERROR 23503: update or delete on table \"p\" violates foreign key constraint \"c_pid_fkey\" on table \"c\"",
+            ),
+            (
+                "WITH i AS (INSERT INTO c VALUES (3) RETURNING *) SELECT 1",
+                "ERROR 23503: insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\"",
+            ),
+            ("SELECT count(*) FROM p", "1"),
+            ("SELECT count(*) FROM c", "1"),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_prepared_with_statement_runs_under_statement_timeout() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE TABLE t (a int)", "CREATE TABLE"),
+            ("SET statement_timeout = '100ms'", "SET"),
+        ],
+    )
+    .await;
+    let slow = s
+        .prepare(
+            "WITH i AS (INSERT INTO t VALUES ($1) RETURNING a) \
+             SELECT (SELECT sum(a) FROM i) + count(*) FROM generate_series(1, 1000000000)",
+            &[],
+        )
+        .await
+        .expect("prepares");
+    let out = s.execute_prepared(&slow, &[Some("1".into())]).await;
+    assert_eq!(
+        render(vec![out]),
+        "ERROR 57014: canceling statement due to statement timeout"
+    );
+    // Nothing of the cancelled statement stays.
+    check(
+        &mut s,
+        &[
+            ("SET statement_timeout = 0", "SET"),
+            ("SELECT count(*) FROM t", "0"),
+        ],
+    )
+    .await;
+}

@@ -148,6 +148,116 @@ async fn multiple_column_assignments() {
     .await;
 }
 
+/// `SET (a, b) = (SELECT ...)` runs its sub-SELECT once per row for all
+/// its columns (PostgreSQL's MULTIEXPR subplan): with nextval in it, a
+/// second run would give b a later value than a and advance the sequence
+/// twice per row.
+#[tokio::test]
+async fn multiple_column_sub_select_runs_once_per_row() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            ("CREATE SEQUENCE once_seq", "CREATE SEQUENCE"),
+            ("CREATE TABLE once (id int, a bigint, b bigint)", "CREATE TABLE"),
+            ("INSERT INTO once VALUES (1, 0, 0), (2, 0, 0), (3, 0, 0)", "INSERT 0 3"),
+            (
+                "UPDATE once o SET (a, b) = (SELECT nextval('once_seq') + 0 * o.id, currval('once_seq'))",
+                "UPDATE 3",
+            ),
+            ("SELECT count(*) FROM once WHERE a = b", "3"),
+            ("SELECT last_value FROM once_seq", "3"),
+            // Uncorrelated: one run for the whole statement.
+            (
+                "UPDATE once SET (a, b) = (SELECT nextval('once_seq'), currval('once_seq'))",
+                "UPDATE 3",
+            ),
+            ("SELECT DISTINCT a, b FROM once", "4|4"),
+            // UPDATE ... FROM evaluates it once per joined row too.
+            (
+                "UPDATE once o SET (a, b) = (SELECT nextval('once_seq') + v.k, currval('once_seq') + v.k) \
+                 FROM (VALUES (1, 100), (2, 200)) v(id, k) WHERE v.id = o.id RETURNING o.id, a - b",
+                "1|0\n2|0",
+            ),
+            ("SELECT last_value FROM once_seq", "6"),
+            (
+                "CREATE TABLE once_p (id int, a bigint, b bigint) PARTITION BY RANGE (id)",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE TABLE once_p1 PARTITION OF once_p FOR VALUES FROM (0) TO (10)",
+                "CREATE TABLE",
+            ),
+            (
+                "CREATE TABLE once_p2 PARTITION OF once_p FOR VALUES FROM (10) TO (20)",
+                "CREATE TABLE",
+            ),
+            ("INSERT INTO once_p VALUES (1, 0, 0), (8, 0, 0)", "INSERT 0 2"),
+            // Moving a row to another partition keeps the one evaluation.
+            (
+                "UPDATE once_p p SET (id, a, b) = (SELECT p.id + 5, nextval('once_seq'), currval('once_seq'))",
+                "UPDATE 2",
+            ),
+            ("SELECT tableoid::regclass, id, a = b FROM once_p ORDER BY id", "once_p1|6|t\nonce_p2|13|t"),
+            ("SELECT last_value FROM once_seq", "8"),
+        ],
+    )
+    .await;
+}
+
+/// EXPLAIN VERBOSE of a multiple-column SET shows the one subplan and the
+/// parameters its outputs feed, as PostgreSQL 15's update test expects.
+#[tokio::test]
+async fn explain_verbose_shows_one_multiple_column_subplan() {
+    let engine = memory_engine().await;
+    let mut s = engine.session();
+    check(
+        &mut s,
+        &[
+            (
+                "CREATE TABLE update_test (a int DEFAULT 10, b int, c text)",
+                "CREATE TABLE",
+            ),
+            (
+                "EXPLAIN (VERBOSE, COSTS OFF) UPDATE update_test t \
+                 SET (a, b) = (SELECT b, a FROM update_test s WHERE s.a = t.a) \
+                 WHERE CURRENT_USER = SESSION_USER",
+                "Update on public.update_test t\n\
+                 \x20 ->  Result\n\
+                 \x20       Output: $1, $2, (SubPlan 1 (returns $1,$2)), t.ctid\n\
+                 \x20       One-Time Filter: (CURRENT_USER = SESSION_USER)\n\
+                 \x20       ->  Seq Scan on public.update_test t\n\
+                 \x20             Output: t.a, t.ctid\n\
+                 \x20       SubPlan 1 (returns $1,$2)\n\
+                 \x20         ->  Seq Scan on public.update_test s\n\
+                 \x20               Output: s.b, s.a\n\
+                 \x20               Filter: (s.a = t.a)",
+            ),
+            (
+                "EXPLAIN (COSTS OFF) UPDATE update_test SET (b, a) = (SELECT 1, 2)",
+                "Update on update_test\n\
+                 \x20 InitPlan 1 (returns $0,$1)\n\
+                 \x20   ->  Result\n\
+                 \x20 ->  Seq Scan on update_test",
+            ),
+            (
+                "EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM update_test d WHERE b > 3 RETURNING a",
+                "Delete on public.update_test d\n\
+                 \x20 Output: a\n\
+                 \x20 ->  Seq Scan on public.update_test d\n\
+                 \x20       Output: ctid\n\
+                 \x20       Filter: (d.b > 3)",
+            ),
+            (
+                "EXPLAIN (FOO) SELECT 1",
+                "ERROR 42601: unrecognized EXPLAIN option \"foo\"",
+            ),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn on_conflict_do_update_with_multiple_column_assignment() {
     let engine = memory_engine().await;

@@ -408,3 +408,190 @@ async fn a_dropped_table_takes_its_policies_along() {
     )
     .await;
 }
+
+/// `ledger` with a primary key, a secondary index and a numeric unique
+/// key; row 4's owner is NULL (the policy is NULL for it, not false), and
+/// `visible_only` raises on any body the reader may not see: a query that
+/// ran it on a hidden row would fail.
+const INDEXED: &[(&str, &str)] = &[
+    ("CREATE ROLE reader", "CREATE ROLE"),
+    (
+        "CREATE TABLE ledger (id int PRIMARY KEY, owner text, body text, n numeric UNIQUE)",
+        "CREATE TABLE",
+    ),
+    ("CREATE INDEX ledger_body ON ledger (body)", "CREATE INDEX"),
+    (
+        "INSERT INTO ledger VALUES (1, 'reader', 'a1', 1), (2, 'other', 'b2', 2), (3, 'reader', 'a3', 3), (4, NULL, 'n4', 4), (5, 'other', 'b5', 5)",
+        "INSERT 0 5",
+    ),
+    ("ALTER TABLE ledger ENABLE ROW LEVEL SECURITY", "ALTER TABLE"),
+    (
+        "CREATE POLICY own ON ledger USING (owner = current_user)",
+        "CREATE POLICY",
+    ),
+    ("GRANT SELECT, UPDATE ON ledger TO reader", "GRANT"),
+    (
+        "CREATE FUNCTION visible_only(text) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF $1 NOT LIKE 'a%' THEN RAISE EXCEPTION 'leaked %', $1; END IF; RETURN true; END $$",
+        "CREATE FUNCTION",
+    ),
+    ("SET ROLE reader", "SET"),
+];
+
+/// Outputs checked against PostgreSQL 15: its leakproof conditions choose
+/// the index below the policy, numeric's (not leakproof) do not.
+#[tokio::test]
+async fn key_lookups_use_the_index_under_a_policy() {
+    let (_e, mut s) = fresh().await;
+    check(&mut s, INDEXED).await;
+    check(
+        &mut s,
+        &[
+            ("SELECT id, body FROM ledger WHERE id = 1", "1|a1"),
+            ("SELECT id FROM ledger WHERE id = 2", ""),
+            ("SELECT id FROM ledger WHERE id = 4", ""),
+            (
+                "EXPLAIN (COSTS OFF) SELECT * FROM ledger WHERE id = 1",
+                "Index Scan using ledger_pkey on ledger\n  Index Cond: (id = 1)\n  Filter: (owner = CURRENT_USER)",
+            ),
+            ("SELECT id FROM ledger WHERE body = 'a3'", "3"),
+            ("SELECT id FROM ledger WHERE body = 'b2'", ""),
+            (
+                "EXPLAIN (COSTS OFF) SELECT * FROM ledger WHERE n = 3",
+                "Seq Scan on ledger\n  Filter: ((owner = CURRENT_USER) AND (n = '3'::numeric))",
+            ),
+            ("SELECT id FROM ledger WHERE n = 3", "3"),
+            (
+                "SELECT d.id, d.body FROM ledger d JOIN (VALUES (1), (2), (3)) v(k) ON d.id = v.k ORDER BY 1",
+                "1|a1\n3|a3",
+            ),
+            ("SELECT id FROM ledger WHERE id = 1 FOR UPDATE", "1"),
+            ("SELECT id FROM ledger WHERE id = 2 FOR UPDATE", ""),
+        ],
+    )
+    .await;
+}
+
+/// The statement's own conditions run only on rows the policy passes
+/// (PostgreSQL's security barrier), with or without an index lookup, also
+/// where the policy is NULL rather than false.
+#[tokio::test]
+async fn leaky_conditions_never_see_rows_the_policy_hides() {
+    let (_e, mut s) = fresh().await;
+    check(&mut s, INDEXED).await;
+    check(
+        &mut s,
+        &[
+            (
+                "EXPLAIN (COSTS OFF) SELECT id FROM ledger WHERE id = 2 AND visible_only(body)",
+                "Index Scan using ledger_pkey on ledger\n  Index Cond: (id = 2)\n  Filter: ((owner = CURRENT_USER) AND visible_only(body))",
+            ),
+            ("SELECT id FROM ledger WHERE id = 2 AND visible_only(body)", ""),
+            ("SELECT id FROM ledger WHERE id = 4 AND visible_only(body)", ""),
+            ("SELECT id FROM ledger WHERE id = 3 AND visible_only(body)", "3"),
+            (
+                "SELECT id FROM ledger WHERE id >= 2 AND visible_only(body) ORDER BY id",
+                "3",
+            ),
+            (
+                "SELECT id FROM ledger WHERE visible_only(body) ORDER BY id",
+                "1\n3",
+            ),
+            ("RESET ROLE", "RESET"),
+            (
+                "SELECT id FROM ledger WHERE visible_only(body)",
+                "ERROR P0001: leaked b2",
+            ),
+        ],
+    )
+    .await;
+}
+
+/// INSERT ... ON CONFLICT DO UPDATE under policies, with PostgreSQL 15's
+/// outcomes: the INSERT's WITH CHECK (and SELECT's, the conflict target
+/// needing SELECT) on the proposed row first, then, after the DO UPDATE's
+/// WHERE, the UPDATE policies' USING on the existing row ("(USING
+/// expression)", restrictive ones named) and their WITH CHECK and SELECT's
+/// USING on the updated row.
+#[tokio::test]
+async fn upserts_check_insert_update_and_select_policies() {
+    let (_e, mut s) = fresh().await;
+    check(
+        &mut s,
+        &[
+            ("CREATE ROLE writer", "CREATE ROLE"),
+            ("CREATE TABLE up (id int PRIMARY KEY, owner text, v int)", "CREATE TABLE"),
+            (
+                "INSERT INTO up VALUES (1, 'writer', 10), (2, 'other', 20), (5, 'writer', 40)",
+                "INSERT 0 3",
+            ),
+            ("ALTER TABLE up ENABLE ROW LEVEL SECURITY", "ALTER TABLE"),
+            ("CREATE POLICY up_sel ON up FOR SELECT USING (v < 50)", "CREATE POLICY"),
+            (
+                "CREATE POLICY up_ins ON up FOR INSERT WITH CHECK (owner = current_user)",
+                "CREATE POLICY",
+            ),
+            (
+                "CREATE POLICY up_upd ON up FOR UPDATE USING (owner = current_user) WITH CHECK (v < 100)",
+                "CREATE POLICY",
+            ),
+            ("GRANT SELECT, INSERT, UPDATE ON up TO writer", "GRANT"),
+            ("SET ROLE writer", "SET"),
+            (
+                "INSERT INTO up VALUES (1, 'writer', 11) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING *",
+                "1|writer|11",
+            ),
+            (
+                "INSERT INTO up VALUES (2, 'writer', 21) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy (USING expression) for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (1, 'writer', 500) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (1, 'writer', 60) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (1, 'other', 12) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (3, 'writer', 30) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "INSERT 0 1",
+            ),
+            (
+                "INSERT INTO up VALUES (2, 'writer', 21) ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE false",
+                "INSERT 0 0",
+            ),
+            (
+                "INSERT INTO up VALUES (6, 'writer', 70) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (2, 'writer', 22) ON CONFLICT (id) DO NOTHING",
+                "INSERT 0 0",
+            ),
+            ("RESET ROLE", "RESET"),
+            (
+                "CREATE POLICY up_r ON up AS RESTRICTIVE FOR UPDATE USING (v <> 11)",
+                "CREATE POLICY",
+            ),
+            ("SET ROLE writer", "SET"),
+            (
+                "INSERT INTO up VALUES (1, 'writer', 13) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
+                "ERROR 42501: new row violates row-level security policy \"up_r\" (USING expression) for table \"up\"",
+            ),
+            (
+                "INSERT INTO up VALUES (3, 'writer', 14) ON CONFLICT ON CONSTRAINT up_pkey DO UPDATE SET v = 14",
+                "INSERT 0 1",
+            ),
+            ("RESET ROLE", "RESET"),
+            (
+                "SELECT * FROM up ORDER BY id",
+                "1|writer|11\n2|other|20\n3|writer|14\n5|writer|40",
+            ),
+        ],
+    )
+    .await;
+}

@@ -96,6 +96,9 @@ async fn spilled_hash_aggregates_match_in_memory_ones() {
         "SELECT g, s, count(*), sum(x), min(f), max(id) FROM t GROUP BY g, s",
         "SELECT s, count(DISTINCT g), count(g), avg(x), string_agg(id::text, ',') FROM t GROUP BY s",
         "SELECT id % 3001, array_agg(g), bool_or(g IS NULL) FROM t GROUP BY id % 3001",
+        // FILTER, and a second argument (the delimiter) beside the first.
+        "SELECT id % 2999, count(*) FILTER (WHERE f > 10), sum(id) FILTER (WHERE s IS NULL), \
+         string_agg(s, '-'), max(s) FROM t GROUP BY 1",
         "SELECT DISTINCT ON (g) g, s FROM (SELECT g, s, count(*) AS n FROM t GROUP BY g, s) q ORDER BY g, n DESC, s",
     ] {
         let (a, b) = both_ways(&engine, &mut s, sql).await;
@@ -115,6 +118,36 @@ async fn spilled_hash_joins_match_in_memory_ones() {
         let (a, b) = both_ways(&engine, &mut s, sql).await;
         assert_eq!(sorted(a), sorted(b), "{sql}");
     }
+}
+
+#[tokio::test]
+async fn spilled_join_partitions_over_work_mem_are_split_again() {
+    let (engine, mut s, _dir) = setup().await;
+    // 200k rows a side: each of the first 64 partitions holds ~70kB of
+    // records, over 64kB, so every pair is split again (more files than
+    // the first level's 2 x 64) before it is joined in memory.
+    let sql = "SELECT count(*), sum(a.i - b.i), sum(a.i), min(b.i), max(a.i) \
+               FROM generate_series(1, 200000) a(i) \
+               JOIN generate_series(1, 200000) b(i) ON a.i = b.i / 2";
+    let plan = rows(&mut s, &format!("EXPLAIN {sql}")).await.join("\n");
+    assert!(plan.contains("Hash Join"), "{plan}");
+    exec(&mut s, "SET work_mem = '64kB'").await;
+    let before = engine.spill_files_created();
+    let spilled = rows(&mut s, sql).await;
+    assert!(
+        engine.spill_files_created() > before + 2 * 64,
+        "partitions split again: {} files",
+        engine.spill_files_created() - before
+    );
+    // b.i / 2 = a.i for b.i in {2a, 2a+1}: 2 matches for a in 1..=99999
+    // and one (b = 200000) for a = 100000.
+    let pairs: i64 = 2 * 99_999 + 1;
+    let sum_a: i64 = 2 * (1..=99_999i64).sum::<i64>() + 100_000;
+    let sum_b: i64 = (2..=200_000i64).sum();
+    assert_eq!(
+        spilled,
+        vec![format!("{pairs}|{}|{sum_a}|2|100000", sum_a - sum_b)]
+    );
 }
 
 #[tokio::test]

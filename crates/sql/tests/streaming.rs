@@ -163,12 +163,15 @@ async fn what_cannot_stream_or_spill_fails_with_53200() {
         .unwrap_or("")
         .contains("kB a statement may hold"));
 
-    // A window function holds its whole input.
+    // A window function holds one partition: here all of big.
     let e = stream(&mut s, "SELECT id, row_number() OVER (ORDER BY x) FROM big")
         .await
         .unwrap_err();
     assert_eq!(e.sqlstate, "53200");
-    assert!(e.detail.unwrap().starts_with("a window function's input"));
+    assert!(e
+        .detail
+        .unwrap()
+        .starts_with("a window function's partition"));
 
     // The session is usable afterwards, and small results still gather whole.
     let r = s.execute_simple("SELECT count(*) FROM big").await;

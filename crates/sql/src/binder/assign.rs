@@ -1,10 +1,11 @@
 //! Binding of the SET list of UPDATE and ON CONFLICT DO UPDATE: single
 //! columns, `DEFAULT`, and PostgreSQL's multiple-column forms
 //! `(a, b) = (x, y)`, `(a, b) = ROW(...)` and `(a, b) = (SELECT ...)`.
-//! A multiple-column sub-SELECT becomes one scalar subquery per target
-//! column, each projecting its column of the same bound query, so the
-//! executor's scalar-subquery rules (NULL for no row, error for several)
-//! apply to every column alike.
+//! A multiple-column sub-SELECT is one subquery (PostgreSQL's MULTIEXPR
+//! subplan): each target column reads its column of the subquery's single
+//! row through a `SubqueryKind::MultiAssign` node sharing the subquery's
+//! id, so the executor runs it once per row (NULLs for no row, error 21000
+//! for several).
 
 use super::*;
 
@@ -13,8 +14,9 @@ enum Source<'e> {
     Expr(&'e ast::Expr),
     /// A value already bound (an expanded `ROW(...)` argument).
     Bound(Expr),
-    /// Column `index` of a multiple-column sub-SELECT.
+    /// Column `index` of the multiple-column sub-SELECT numbered `id`.
     SubqueryColumn {
+        id: usize,
         plan: Arc<QueryPlan>,
         correlated: bool,
         index: usize,
@@ -70,11 +72,12 @@ impl<'a> Binder<'a> {
                     }
                     Source::Bound(b) => self.coerce_assign(b, &table.columns[ci], Span::empty())?,
                     Source::SubqueryColumn {
+                        id,
                         plan,
                         correlated,
                         index,
                     } => {
-                        let b = self.subquery_column(&plan, correlated, index);
+                        let b = subquery_column(id, plan, correlated, index);
                         self.coerce_assign(b, &table.columns[ci], Span::empty())?
                     }
                 };
@@ -96,8 +99,12 @@ impl<'a> Binder<'a> {
             }
             ast::AssignmentTarget::Tuple(cols) => cols,
         };
-        let mismatch = SqlError::syntax("number of columns does not match number of values")
-            .at(self.pos(start_span(&a.value)));
+        let mismatch_at = match &a.value {
+            ast::Expr::Subquery(q) => self.opening_paren(q.span()),
+            value => self.pos(start_span(value)),
+        };
+        let mismatch =
+            SqlError::syntax("number of columns does not match number of values").at(mismatch_at);
         let sources: Vec<Source<'e>> = match &a.value {
             ast::Expr::Tuple(values) => values.iter().map(Source::Expr).collect(),
             ast::Expr::Function(f) if is_row_constructor(f) => {
@@ -106,8 +113,10 @@ impl<'a> Binder<'a> {
             ast::Expr::Subquery(q) => {
                 let (plan, correlated) = self.bind_subquery(q, scope)?;
                 let plan = Arc::new(plan);
+                let id = self.next_id();
                 (0..plan.columns.len())
                     .map(|index| Source::SubqueryColumn {
+                        id,
                         plan: plan.clone(),
                         correlated,
                         index,
@@ -209,27 +218,20 @@ impl<'a> Binder<'a> {
             .at(self.pos(target.span()))
         })
     }
+}
 
-    /// A scalar subquery yielding column `index` of `plan`'s single row.
-    fn subquery_column(&mut self, plan: &QueryPlan, correlated: bool, index: usize) -> Expr {
-        let ty = plan.columns[index].ty;
-        let projected = QueryPlan {
-            plan: Plan::Project {
-                input: Box::new(plan.plan.clone()),
-                exprs: vec![Expr::Column(index, ty)],
-            },
-            columns: vec![plan.columns[index].clone()],
-        };
-        Expr::Subquery {
-            id: self.next_id(),
-            kind: SubqueryKind::Scalar,
-            plan: Arc::new(projected),
-            lhs: None,
-            operand: ty.ty,
-            negated: false,
-            correlated,
-            ty,
-        }
+/// Column `index` of the single row of multiple-column sub-SELECT `id`.
+fn subquery_column(id: usize, plan: Arc<QueryPlan>, correlated: bool, index: usize) -> Expr {
+    let ty = plan.columns[index].ty;
+    Expr::Subquery {
+        id,
+        kind: SubqueryKind::MultiAssign { column: index },
+        plan,
+        lhs: None,
+        operand: ty.ty,
+        negated: false,
+        correlated,
+        ty,
     }
 }
 

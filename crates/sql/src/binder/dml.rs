@@ -324,23 +324,32 @@ impl<'a> Binder<'a> {
         let returning = self.returning(&ins.returning, &scope)?;
         let mut routing = self.router(&table)?;
         let mut checks = checks;
-        if crate::row_security::governing(self.catalog, &table, &self.rls_user())?.is_some()
-            && matches!(
-                on_conflict,
-                Some(OnConflictPlan {
-                    action: ConflictAction::Update { .. },
-                    ..
-                })
-            )
-        {
-            return Err(SqlError::unsupported(
-                "INSERT ... ON CONFLICT DO UPDATE on a table with row-level security",
-            ));
+        let mut on_conflict = on_conflict;
+        // Row-level security: a DO UPDATE with a conflict target (or any
+        // RETURNING) needs SELECT, so the SELECT policies join the checks,
+        // as in PostgreSQL.
+        let mut select_required = returning.is_some();
+        if let Some(oc) = on_conflict.as_mut() {
+            if matches!(oc.action, ConflictAction::Update { .. }) {
+                select_required |= matches!(
+                    &ins.on,
+                    Some(ast::OnInsert::OnConflict(ast::OnConflict {
+                        conflict_target: Some(ast::ConflictTarget::Columns { .. }),
+                        ..
+                    }))
+                );
+                oc.security = self.conflict_update_checks(&table, select_required)?;
+                if oc.security.is_some() && routing.is_some() {
+                    return Err(SqlError::unsupported(
+                        "INSERT ... ON CONFLICT DO UPDATE on a partitioned table with row-level security",
+                    ));
+                }
+            }
         }
         self.add_write_checks(
             &table,
             crate::row_security::PolicyCommand::Insert,
-            returning.is_some(),
+            select_required,
             &mut checks,
             routing.as_mut(),
         )?;
@@ -461,7 +470,11 @@ impl<'a> Binder<'a> {
                 }
             }
         };
-        Ok(OnConflictPlan { arbiters, action })
+        Ok(OnConflictPlan {
+            arbiters,
+            action,
+            security: None,
+        })
     }
 
     pub(super) fn single_table(
@@ -542,6 +555,7 @@ impl<'a> Binder<'a> {
         refuse_row_versions_in_tree(&table, filter.as_ref(), partitions.as_ref())?;
         let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(UpdatePlan {
+            alias: target_alias(&u.table),
             table,
             access,
             filter,
@@ -580,6 +594,7 @@ impl<'a> Binder<'a> {
         refuse_row_versions_in_tree(&table, filter.as_ref(), partitions.as_ref())?;
         let filter = filter.map(|f| pin_tableoid(f, table.columns.len(), &table));
         Ok(DeletePlan {
+            alias: target_alias(twj),
             table,
             access,
             filter,
@@ -587,6 +602,14 @@ impl<'a> Binder<'a> {
             partitions,
             using: None,
         })
+    }
+}
+
+/// The alias an UPDATE or DELETE gives its target table, if any.
+pub(super) fn target_alias(twj: &ast::TableWithJoins) -> Option<String> {
+    match &twj.relation {
+        ast::TableFactor::Table { alias, .. } => alias.as_ref().map(|a| ident_name(&a.name)),
+        _ => None,
     }
 }
 

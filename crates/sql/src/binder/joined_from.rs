@@ -24,7 +24,8 @@ impl<'a> Binder<'a> {
         // Row-level security (`row_security.rs`): a join reads the target.
         let command = crate::row_security::PolicyCommand::Update;
         let filter = self.write_policy_filter(&table, command, true, filter)?;
-        let mut partitions = self.joined_write_targets(&table, is_only(&u.table))?;
+        let mut partitions =
+            self.joined_write_targets(&table, filter.as_ref(), is_only(&u.table))?;
         self.add_write_checks(
             &table,
             command,
@@ -33,6 +34,7 @@ impl<'a> Binder<'a> {
             partitions.as_mut().map(|t| &mut t.router),
         )?;
         Ok(UpdatePlan {
+            alias: super::dml::target_alias(&u.table),
             table,
             // The join condition may involve FROM columns, so every target
             // row is read and the filter applied to the joined row.
@@ -59,8 +61,14 @@ impl<'a> Binder<'a> {
         let filter = self.write_policy_filter(&table, command, true, filter)?;
         let returning = self.returning(&d.returning, &scope)?;
         let only = matches!(&d.from, ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) if v.first().is_some_and(is_only));
-        let partitions = self.joined_write_targets(&table, only)?;
+        let partitions = self.joined_write_targets(&table, filter.as_ref(), only)?;
+        let alias = match &d.from {
+            ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => {
+                v.first().and_then(super::dml::target_alias)
+            }
+        };
         Ok(DeletePlan {
+            alias,
             table,
             access: Access::Full,
             filter,

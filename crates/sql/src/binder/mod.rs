@@ -18,8 +18,10 @@ mod joined_from;
 mod json_fns;
 mod json_ops;
 mod partition;
+mod partition_params;
 mod pg_lsn_ops;
 pub use partition::{check_partition_expr, PartitionExprUse};
+pub use partition_params::{may_prune as may_prune_with_params, prune_with_params};
 mod query;
 mod row_expr;
 mod row_security;
@@ -143,6 +145,17 @@ pub struct PartitionTargets {
     /// `key column = value` for every partition key column (else empty):
     /// only the leaf those values route to is read.
     pub pins: Vec<(usize, Expr)>,
+    /// Per leaf: false when plan-time partition pruning proved it holds no
+    /// row the statement acts on, so it is neither read nor shown by
+    /// EXPLAIN (updated rows may still move into it).
+    pub scanned: Vec<bool>,
+}
+
+impl PartitionTargets {
+    /// Does the statement read leaf `i` (it survived plan-time pruning)?
+    pub fn reads(&self, i: usize) -> bool {
+        self.scanned.get(i).copied().unwrap_or(true)
+    }
 }
 
 /// `ON CONFLICT`: the unique indexes that arbitrate, and what to do on a hit.
@@ -150,6 +163,9 @@ pub struct PartitionTargets {
 pub struct OnConflictPlan {
     pub arbiters: Vec<IndexDef>,
     pub action: ConflictAction,
+    /// DO UPDATE under row-level security: the policy checks of its
+    /// update path (`row_security.rs`).
+    pub security: Option<row_security::ConflictSecurity>,
 }
 
 #[derive(Clone, Debug)]
@@ -177,6 +193,8 @@ pub enum InsertSource {
 #[derive(Clone, Debug)]
 pub struct UpdatePlan {
     pub table: Arc<TableDef>,
+    /// The target's alias (`UPDATE t AS x`), which EXPLAIN shows.
+    pub alias: Option<String>,
     pub access: Access,
     pub filter: Option<Expr>,
     pub assignments: Vec<(usize, Expr)>,
@@ -199,6 +217,8 @@ pub struct JoinedFrom {
 #[derive(Clone, Debug)]
 pub struct DeletePlan {
     pub table: Arc<TableDef>,
+    /// The target's alias (`DELETE FROM t AS x`), which EXPLAIN shows.
+    pub alias: Option<String>,
     pub access: Access,
     pub filter: Option<Expr>,
     pub returning: Option<(Vec<Expr>, Vec<OutColumn>)>,

@@ -170,24 +170,55 @@ impl<'a> Binder<'a> {
     }
 
     /// The leaves UPDATE ... FROM / DELETE ... USING of `t` writes (each
-    /// read whole, the join filter applied per joined row): a partitioned
-    /// table's, an inheritance parent and its descendants (unless `only`);
-    /// None for an ordinary table.
+    /// read whole, the join `filter` applied per joined row, leaves it
+    /// rules out pruned): a partitioned table's, an inheritance parent and
+    /// its descendants (unless `only`); None for an ordinary table.
     pub(super) fn joined_write_targets(
         &mut self,
         t: &Arc<TableDef>,
+        filter: Option<&Expr>,
         only: bool,
     ) -> SqlResult<Option<PartitionTargets>> {
         let Some(router) = self.write_router(t, only)? else {
             return Ok(None);
         };
         let n = router.leaves.len();
+        // The filter is over the target's columns followed by the others':
+        // its conjuncts on the target's key still decide which leaves count.
+        let scanned = self.scanned_leaves(t, &router, filter)?;
         Ok(Some(PartitionTargets {
             router,
             access: vec![Access::Full; n],
             filters: vec![None; n],
             pins: vec![],
+            scanned,
         }))
+    }
+
+    /// Per leaf of `router` (the UPDATE/DELETE tree of `t`), may it hold a
+    /// row meeting `filter` (plan-time partition pruning, as for a SELECT)?
+    pub(super) fn scanned_leaves(
+        &mut self,
+        t: &Arc<TableDef>,
+        router: &Router,
+        filter: Option<&Expr>,
+    ) -> SqlResult<Vec<bool>> {
+        let every = vec![true; router.leaves.len()];
+        let Some(filter) = filter else {
+            return Ok(every);
+        };
+        if router.keeps_rows_in_place() || t.partitioning.key.is_none() {
+            return Ok(every);
+        }
+        let catalog = self.catalog;
+        let Some(kept) = crate::partition_prune::surviving_leaves(catalog, t, filter, self)? else {
+            return Ok(every);
+        };
+        Ok(router
+            .leaves
+            .iter()
+            .map(|leaf| kept.contains(&leaf.table.name))
+            .collect())
     }
 
     /// UPDATE/DELETE targets of `t` under `filter`: a partitioned table's
@@ -219,11 +250,13 @@ impl<'a> Binder<'a> {
             filters.push(leaf_filter);
         }
         let pins = filter.map(|f| key_pins(&router, t, f)).unwrap_or_default();
+        let scanned = self.scanned_leaves(t, &router, filter)?;
         Ok(Some(PartitionTargets {
             router,
             access,
             filters,
             pins,
+            scanned,
         }))
     }
 }
@@ -404,30 +437,107 @@ fn offending_part<'e>(
 }
 
 impl Binder<'_> {
-    /// `plan` (the FROM clause `from`, bound) without the scans of leaves
-    /// that cannot hold rows meeting `predicate`, when FROM is one
-    /// partitioned table (plan-time partition pruning).
+    /// `plan` (a FROM clause, bound) without the scans of partitions that
+    /// cannot hold rows meeting `predicate` (its WHERE, over the FROM row):
+    /// plan-time partition pruning of each partitioned table the FROM
+    /// reads, by the conjuncts about its own columns (see `prune_from`).
     pub(super) fn prune_partitions(
         &mut self,
         plan: Plan,
-        from: &[ast::TableWithJoins],
         predicate: Option<&Expr>,
     ) -> SqlResult<Plan> {
-        let (Some(predicate), [only]) = (predicate, from) else {
-            return Ok(plan);
-        };
-        let ast::TableFactor::Table { name, .. } = &only.relation else {
-            return Ok(plan);
-        };
-        if !only.joins.is_empty() || !matches!(plan, Plan::SetOp { .. }) {
+        let mut conjuncts = Vec::new();
+        if let Some(p) = predicate {
+            split_conjuncts(p, &mut conjuncts);
+        }
+        self.prune_from(plan, conjuncts, 0)
+    }
+
+    /// `plan` pruned by `conjuncts` (over its rows), which every row it
+    /// contributes to the statement must meet. Through a join, a side
+    /// receives the conjuncts about its columns that filter its own rows:
+    /// WHERE ones unless the side is null-extended (a NULL row might pass
+    /// them, `IS NULL`), ON ones when it is an inner join or the side is
+    /// the outer join's nullable one (its rows failing ON never appear).
+    /// Row-security and other filters over a scan add theirs.
+    pub(super) fn prune_from(
+        &mut self,
+        plan: Plan,
+        conjuncts: Vec<Expr>,
+        depth: usize,
+    ) -> SqlResult<Plan> {
+        if depth > MAX_PRUNE_DEPTH {
             return Ok(plan);
         }
-        let Ok(t) = self.table(name) else {
+        match plan {
+            Plan::Join {
+                left,
+                right,
+                kind,
+                on,
+                left_width,
+                right_width,
+            } => {
+                let mut on_conjuncts = Vec::new();
+                if let Some(on) = &on {
+                    split_conjuncts(on, &mut on_conjuncts);
+                }
+                // (WHERE, ON) usable for the left side, then the right.
+                let (left_uses, right_uses) = match kind {
+                    JoinKind::Inner => ((true, true), (true, true)),
+                    JoinKind::Left => ((true, false), (false, true)),
+                    JoinKind::Right => ((false, true), (true, false)),
+                    JoinKind::Full => ((false, false), (false, false)),
+                };
+                let side = |(uses_where, uses_on): (bool, bool), lo: usize, width: usize| {
+                    let mut out = Vec::new();
+                    if uses_where {
+                        out.extend(conjuncts.iter().filter_map(|c| local(c, lo, width)));
+                    }
+                    if uses_on {
+                        out.extend(on_conjuncts.iter().filter_map(|c| local(c, lo, width)));
+                    }
+                    out
+                };
+                let left_conjuncts = side(left_uses, 0, left_width);
+                let right_conjuncts = side(right_uses, left_width, right_width);
+                let left = self.prune_from(*left, left_conjuncts, depth + 1)?;
+                let right = self.prune_from(*right, right_conjuncts, depth + 1)?;
+                Ok(Plan::Join {
+                    left: Box::new(left),
+                    right: Box::new(right),
+                    kind,
+                    on,
+                    left_width,
+                    right_width,
+                })
+            }
+            Plan::Filter { input, predicate } => {
+                let mut all = conjuncts;
+                split_conjuncts(&predicate, &mut all);
+                let input = self.prune_from(*input, all, depth + 1)?;
+                Ok(Plan::Filter {
+                    input: Box::new(input),
+                    predicate,
+                })
+            }
+            plan @ Plan::SetOp { .. } => self.prune_appended(plan, conjuncts),
+            other => Ok(other),
+        }
+    }
+
+    /// An appended scan of a partitioned table's leaves without those that
+    /// cannot hold rows meeting `conjuncts`; any other plan unchanged.
+    pub(super) fn prune_appended(&mut self, plan: Plan, conjuncts: Vec<Expr>) -> SqlResult<Plan> {
+        let Some(predicate) = conjuncts.into_iter().reduce(|a, b| Expr::Binary {
+            op: BinOp::And,
+            left: Box::new(a),
+            right: Box::new(b),
+            operand: SqlType::Bool,
+            ty: SqlType::Bool.plain(),
+        }) else {
             return Ok(plan);
         };
-        if t.partitioning.key.is_none() {
-            return Ok(plan);
-        }
         let Plan::SetOp { types, .. } = &plan else {
             return Ok(plan);
         };
@@ -436,19 +546,12 @@ impl Binder<'_> {
         if !appended_leaf_scans(plan.clone(), &mut scans) {
             return Ok(plan);
         }
-        // The plan must be exactly this table's leaves (not a CTE's or a
-        // view's rows under the same name).
-        let all = leaves(self.catalog, &t)?;
-        let same_leaves = all.len() == scans.len()
-            && all
-                .iter()
-                .zip(&scans)
-                .all(|(leaf, (name, _))| leaf.name == *name);
-        if !same_leaves {
+        let Some(root) = self.scanned_root(&scans)? else {
             return Ok(plan);
-        }
+        };
         let catalog = self.catalog;
-        let Some(kept) = crate::partition_prune::surviving_leaves(catalog, &t, predicate, self)?
+        let Some(kept) =
+            crate::partition_prune::surviving_leaves(catalog, &root, &predicate, self)?
         else {
             return Ok(plan);
         };
@@ -458,6 +561,128 @@ impl Binder<'_> {
             .map(|(_, scan)| scan);
         Ok(append_scans(kept_scans, types))
     }
+
+    /// The partitioned table whose rows, in its column order, the appended
+    /// `scans` are: exactly its leaves in bound order, each scan in that
+    /// table's columns. None if they are not some table's (an inheritance
+    /// tree, a UNION ALL written by hand) or several tables of different
+    /// column orders have these leaves.
+    fn scanned_root(&self, scans: &[(String, Plan)]) -> SqlResult<Option<Arc<TableDef>>> {
+        let Some((_, first)) = scans.first() else {
+            return Ok(None);
+        };
+        let Some(mut current) = scanned_table(first).cloned() else {
+            return Ok(None);
+        };
+        let mut candidates: Vec<Arc<TableDef>> = Vec::new();
+        for _ in 0..MAX_PRUNE_DEPTH {
+            let Some(of) = current.partitioning.of.clone() else {
+                break;
+            };
+            let Ok(parent) = self.catalog.table(&of.parent) else {
+                return Ok(None);
+            };
+            let parent_leaves = leaves(self.catalog, &parent)?;
+            let same = parent_leaves.len() == scans.len()
+                && parent_leaves
+                    .iter()
+                    .zip(scans)
+                    .all(|(leaf, (name, _))| leaf.name == *name);
+            if same {
+                candidates.push(parent.clone());
+            }
+            current = parent;
+        }
+        let Some(root) = candidates.first().cloned() else {
+            return Ok(None);
+        };
+        // A one-partition chain: each of its tables has these leaves.
+        for other in &candidates[1..] {
+            if column_map(other, &root)?.is_some() {
+                return Ok(None);
+            }
+        }
+        for (_, scan) in scans {
+            if !in_columns_of(scan, &root)? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(root))
+    }
+}
+
+/// Joins nested deeper than this are not pruned (recursion bound).
+const MAX_PRUNE_DEPTH: usize = 64;
+
+/// The `AND`ed parts of `e`.
+pub(super) fn split_conjuncts(e: &Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Binary {
+            op: BinOp::And,
+            left,
+            right,
+            ..
+        } => {
+            split_conjuncts(left, out);
+            split_conjuncts(right, out);
+        }
+        other => out.push(other.clone()),
+    }
+}
+
+/// Conjunct `c` (over a row) over the `width` columns from `lo` on, when
+/// it reads only those and runs no subquery.
+fn local(c: &Expr, lo: usize, width: usize) -> Option<Expr> {
+    fn within(e: &Expr, lo: usize, hi: usize) -> bool {
+        if let Expr::Column(i, _) = e {
+            return (lo..hi).contains(i);
+        }
+        let mut ok = true;
+        e.for_each_child(&mut |child| ok = ok && within(child, lo, hi));
+        ok
+    }
+    if c.has_subquery() || !within(c, lo, lo + width) {
+        return None;
+    }
+    let mut c = c.clone();
+    c.map_columns(&|j| j - lo);
+    Some(c)
+}
+
+/// The table a leaf scan (a scan, or a projection of one) reads.
+fn scanned_table(plan: &Plan) -> Option<&Arc<TableDef>> {
+    match plan {
+        Plan::Scan { table, .. } => Some(table),
+        Plan::Project { input, .. } => match input.as_ref() {
+            Plan::Scan { table, .. } => Some(table),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Does leaf scan `scan` give its rows in `root`'s column order (as
+/// `leaf_scan` builds it)?
+fn in_columns_of(scan: &Plan, root: &TableDef) -> SqlResult<bool> {
+    let Some(leaf) = scanned_table(scan) else {
+        return Ok(false);
+    };
+    let map = column_map(leaf, root)?;
+    Ok(match scan {
+        Plan::Scan { .. } => map.is_none(),
+        Plan::Project { exprs, .. } => {
+            exprs.len() >= root.columns.len()
+                && exprs
+                    .iter()
+                    .take(root.columns.len())
+                    .enumerate()
+                    .all(|(j, e)| {
+                        let from = map.as_ref().map_or(j, |m| m[j]);
+                        matches!(e, Expr::Column(i, _) if *i == from)
+                    })
+        }
+        _ => false,
+    })
 }
 
 /// Leaf scans appended in order (UNION ALL); no rows when there are none.

@@ -1085,7 +1085,7 @@ impl<'a> Binder<'a> {
             predicate = Some(self.coerce_bool(pred, "WHERE", start_span(w))?);
         }
         let types: Vec<ColType> = scope.cols.iter().map(|c| c.ty).collect();
-        plan = self.prune_partitions(plan, &s.from, predicate.as_ref())?;
+        plan = self.prune_partitions(plan, predicate.as_ref())?;
         plan = plan_from_where(plan, predicate, &types);
         let group_exprs: &[ast::Expr] = match &s.group_by {
             ast::GroupByExpr::Expressions(v, mods) if mods.is_empty() => v,

@@ -3,9 +3,11 @@
 //! SELECT policies' USING; an UPDATE/DELETE only reaches rows its command's
 //! USING (and, when it reads the target's columns, SELECT's) lets through;
 //! rows an INSERT/UPDATE writes must pass WITH CHECK (else USING), run with
-//! the table's CHECK constraints, after BEFORE triggers. As in PostgreSQL,
-//! permissive policies are OR-ed (none: nothing passes) and restrictive ones
-//! AND-ed on; a failed restrictive check names its policy.
+//! the table's CHECK constraints, after BEFORE triggers; an INSERT ... ON
+//! CONFLICT DO UPDATE also checks the UPDATE policies' USING on the row it
+//! would update. As in PostgreSQL, permissive policies are OR-ed (none:
+//! nothing passes) and restrictive ones AND-ed on; a failed restrictive
+//! check names its policy.
 
 use super::*;
 use crate::row_security::{governing, policies_for, PolicyCommand, PolicyDef, TableSecurity};
@@ -14,16 +16,42 @@ use crate::row_security::{governing, policies_for, PolicyCommand, PolicyDef, Tab
 /// a failure into PostgreSQL's error.
 const CHECK_MARK: &str = "\0rls:";
 
+/// The name a check of an UPDATE policy's USING on the row an INSERT ...
+/// ON CONFLICT DO UPDATE would update carries (PostgreSQL's
+/// WCO_RLS_CONFLICT_CHECK, reported as a "(USING expression)").
+const EXISTING_ROW_MARK: &str = "\0rls-using:";
+
 /// The error for a row failing `check`, when it is a policy check.
 pub fn violation(check: &str) -> Option<SqlError> {
-    let rest = check.strip_prefix(CHECK_MARK)?;
+    let (rest, clause) = match check.strip_prefix(CHECK_MARK) {
+        Some(rest) => (rest, ""),
+        None => (
+            check.strip_prefix(EXISTING_ROW_MARK)?,
+            " (USING expression)",
+        ),
+    };
     let (policy, table) = rest.split_once('\0').unwrap_or(("", rest));
     let message = if policy.is_empty() {
-        format!("new row violates row-level security policy for table \"{table}\"")
+        format!("new row violates row-level security policy{clause} for table \"{table}\"")
     } else {
-        format!("new row violates row-level security policy \"{policy}\" for table \"{table}\"")
+        format!(
+            "new row violates row-level security policy \"{policy}\"{clause} for table \"{table}\""
+        )
     };
     Some(SqlError::new("42501", message))
+}
+
+/// The policy checks of an INSERT ... ON CONFLICT DO UPDATE's update path
+/// (rows of a table that is not partitioned).
+#[derive(Clone, Debug)]
+pub struct ConflictSecurity {
+    /// On the existing row, after the DO UPDATE's WHERE: the UPDATE
+    /// policies' USING, then (when the statement needs SELECT) the SELECT
+    /// policies'.
+    pub existing: Vec<(String, Expr)>,
+    /// On the updated row, in place of the INSERT's policy checks: the
+    /// UPDATE policies' WITH CHECK (else USING), then the SELECT ones'.
+    pub updated: Vec<(String, Expr)>,
 }
 
 /// Which expression of a policy a combination uses.
@@ -212,18 +240,26 @@ impl<'a> Binder<'a> {
         command: PolicyCommand,
         select_too: bool,
     ) -> SqlResult<Vec<(String, Expr)>> {
+        let mut parts = vec![(command, Clause::Check)];
+        if select_too {
+            parts.push((PolicyCommand::Select, Clause::Using));
+        }
+        self.policy_checks(target, table, sec, &parts, CHECK_MARK)
+    }
+
+    /// One check per part (command and clause): its permissive policies
+    /// OR-ed, then one per restrictive policy, named with `mark`.
+    fn policy_checks(
+        &mut self,
+        target: &TableDef,
+        table: &TableDef,
+        sec: &TableSecurity,
+        parts: &[(PolicyCommand, Clause)],
+        mark: &str,
+    ) -> SqlResult<Vec<(String, Expr)>> {
         let shown = crate::schema::split(&table.name).1.to_string();
         let mut out = Vec::new();
-        let mut commands = vec![command];
-        if select_too {
-            commands.push(PolicyCommand::Select);
-        }
-        for cmd in commands {
-            let clause = if cmd == PolicyCommand::Select {
-                Clause::Using
-            } else {
-                Clause::Check
-            };
+        for &(cmd, clause) in parts {
             let user = self.rls_user();
             let (permissive, restrictive) = policies_for(self.catalog, sec, cmd, &user);
             let mut any: Option<Expr> = None;
@@ -236,14 +272,37 @@ impl<'a> Binder<'a> {
                 });
             }
             let any = any.unwrap_or_else(|| bool_const(false));
-            out.push((format!("{CHECK_MARK}\0{shown}"), is_true(any)));
+            out.push((format!("{mark}\0{shown}"), is_true(any)));
             for p in &restrictive {
                 let Some(text) = clause.text(p) else { continue };
                 let e = self.bind_policy_expr(target, table, text)?;
-                out.push((format!("{CHECK_MARK}{}\0{shown}", p.name), is_true(e)));
+                out.push((format!("{mark}{}\0{shown}", p.name), is_true(e)));
             }
         }
         Ok(out)
+    }
+
+    /// The checks of the update path of an INSERT ... ON CONFLICT DO
+    /// UPDATE into `table` (None: no policy governs it); `select_too`: the
+    /// statement needs SELECT on it (a conflict target or RETURNING).
+    pub(super) fn conflict_update_checks(
+        &mut self,
+        table: &TableDef,
+        select_too: bool,
+    ) -> SqlResult<Option<ConflictSecurity>> {
+        let Some(sec) = governing(self.catalog, table, &self.rls_user())? else {
+            return Ok(None);
+        };
+        let sec = sec.clone();
+        let select = [(PolicyCommand::Select, Clause::Using)];
+        let select: &[(PolicyCommand, Clause)] = if select_too { &select } else { &[] };
+        let mut parts = vec![(PolicyCommand::Update, Clause::Using)];
+        parts.extend_from_slice(select);
+        let existing = self.policy_checks(table, table, &sec, &parts, EXISTING_ROW_MARK)?;
+        let mut parts = vec![(PolicyCommand::Update, Clause::Check)];
+        parts.extend_from_slice(select);
+        let updated = self.policy_checks(table, table, &sec, &parts, CHECK_MARK)?;
+        Ok(Some(ConflictSecurity { existing, updated }))
     }
 
     /// Puts the policy checks for rows `command` writes into `table` ahead
@@ -293,5 +352,17 @@ mod tests {
             "new row violates row-level security policy \"p1\" for table \"t\""
         );
         assert!(violation("t_a_check").is_none());
+        assert_eq!(
+            violation("\0rls-using:\0t")
+                .expect("a policy check")
+                .message,
+            "new row violates row-level security policy (USING expression) for table \"t\""
+        );
+        assert_eq!(
+            violation("\0rls-using:p1\0t")
+                .expect("a policy check")
+                .message,
+            "new row violates row-level security policy \"p1\" (USING expression) for table \"t\""
+        );
     }
 }

@@ -669,7 +669,7 @@ impl Binder<'_> {
                     self.oid_arg(arg, span)?
                 };
                 let mut ranges = crate::relation_size::RangesByOid::new();
-                ranges.insert(own_oid, crate::relation_size::database_ranges());
+                ranges.insert(own_oid, crate::relation_size::database_ranges(self.catalog));
                 if name == "pg_tablespace_size" {
                     ranges.insert(1664, Vec::new());
                 }

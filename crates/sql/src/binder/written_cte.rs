@@ -4,8 +4,12 @@
 //! names it (`crate::session_writing_with`), and hands the binder the rows;
 //! a reference to the WITH query then binds to those rows as constants,
 //! however many times it is read (PostgreSQL also runs them exactly once).
+//! Before anything runs, the session binds every part with the shape of
+//! the WITH queries alone (their columns, no rows) to learn which part
+//! reads which: that decides the order they run in.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use sqlparser::ast;
@@ -15,12 +19,52 @@ use crate::error::{SqlError, SqlResult};
 use crate::executor::Row;
 use crate::plan::{Expr, OutColumn, Plan, QueryPlan};
 
-/// What one data-modifying WITH query returned.
-#[derive(Clone, Debug)]
+/// What one data-modifying WITH query returned, or, before it ran, the
+/// shape of what it returns.
+#[derive(Debug)]
 pub struct WrittenCte {
     /// Its RETURNING columns; None without RETURNING (it cannot be read).
     pub columns: Option<Vec<OutColumn>>,
-    pub rows: Vec<Row>,
+    /// Its RETURNING rows; None while it has not run (a reference binds
+    /// to no rows then: for describing a statement, or learning what reads
+    /// what).
+    pub rows: Option<Vec<Row>>,
+    /// Set when a statement bound with this entry references it.
+    read: AtomicBool,
+}
+
+impl WrittenCte {
+    /// The WITH query ran and returned `rows` (None without RETURNING).
+    pub fn ran(columns: Vec<OutColumn>, rows: Option<Vec<Row>>) -> WrittenCte {
+        WrittenCte {
+            columns: rows.is_some().then_some(columns),
+            rows: Some(rows.unwrap_or_default()),
+            read: AtomicBool::new(false),
+        }
+    }
+
+    /// A WITH query not run yet, returning `columns` (None without RETURNING).
+    pub fn not_run(columns: Option<Vec<OutColumn>>) -> WrittenCte {
+        WrittenCte {
+            columns,
+            rows: None,
+            read: AtomicBool::new(false),
+        }
+    }
+
+    /// A fresh entry for the same query, not read yet.
+    pub fn unread(&self) -> WrittenCte {
+        WrittenCte {
+            columns: self.columns.clone(),
+            rows: self.rows.clone(),
+            read: AtomicBool::new(false),
+        }
+    }
+
+    /// Did a statement bound with this entry reference it?
+    pub fn was_read(&self) -> bool {
+        self.read.load(Ordering::Relaxed)
+    }
 }
 
 /// Written WITH queries by where they are defined: their name and the
@@ -83,6 +127,7 @@ impl<'a> Binder<'a> {
                 cte.name
             )));
         };
+        written.read.store(true, Ordering::Relaxed);
         let Some(columns) = &written.columns else {
             return Err(SqlError::new(
                 "0A000",
@@ -96,6 +141,7 @@ impl<'a> Binder<'a> {
         let rows = written
             .rows
             .iter()
+            .flatten()
             .map(|row| {
                 row.iter()
                     .zip(columns)

@@ -43,6 +43,17 @@ enum AggInput<'i> {
     Spilled(SpillReader),
 }
 
+/// True if none of the aggregate's expressions needs an await (no
+/// subquery, no user function): they are then evaluated in place, without
+/// `Ctx::eval_value`'s per-call checks.
+fn evaluates_in_place(ctx: &Ctx<'_>, groups: &[Expr], aggs: &[AggCall]) -> bool {
+    let exprs = groups
+        .iter()
+        .chain(aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter)));
+    // As `Ctx::eval_value`: evaluating in place needs a durable transaction id.
+    ctx.engine.txn_ids.is_durable(ctx.txn.id) && exprs.into_iter().all(|e| !e.has_subquery())
+}
+
 impl AggregateOp {
     pub(crate) fn new(input: Op, groups: Vec<Expr>, aggs: Vec<AggCall>, distinct: bool) -> Self {
         debug_assert!(!distinct || (groups.is_empty() && aggs.is_empty()));
@@ -104,15 +115,19 @@ impl AggregateOp {
 }
 
 impl<'i> AggInput<'i> {
-    /// The next row's group key values and the row (empty for DISTINCT,
-    /// whose key is the row).
+    /// The next row, its group key values put in `g` (for DISTINCT, whose
+    /// key is the row, the row goes to `g` and an empty row is returned).
+    /// `g` is reused from row to row: a row of a known group allocates no
+    /// key vector.
     async fn next(
         &mut self,
         ctx: &mut Ctx<'_>,
         groups: &[Expr],
         distinct: bool,
+        in_place: bool,
         outer: &[Row],
-    ) -> SqlResult<Option<(Row, Row)>> {
+        g: &mut Row,
+    ) -> SqlResult<Option<Row>> {
         match self {
             AggInput::Stream(op, batch) => {
                 let r = loop {
@@ -125,26 +140,38 @@ impl<'i> AggInput<'i> {
                     }
                 };
                 if distinct {
-                    return Ok(Some((r, Vec::new())));
+                    *g = r;
+                    return Ok(Some(Vec::new()));
                 }
-                let mut g = Vec::with_capacity(groups.len());
-                for e in groups {
-                    g.push(ctx.eval_value(e, &r, outer).await?);
+                g.clear();
+                if in_place {
+                    cooperate().await;
+                    let none = HashMap::new();
+                    let env = ctx.env(outer, &none);
+                    for e in groups {
+                        g.push(eval(e, &r, &env)?);
+                    }
+                } else {
+                    for e in groups {
+                        g.push(ctx.eval_value(e, &r, outer).await?);
+                    }
                 }
-                Ok(Some((g, r)))
+                Ok(Some(r))
             }
             AggInput::Spilled(file) => {
-                let Some(mut g) = file.next_row()? else {
+                let Some(mut record) = file.next_row()? else {
                     return Ok(None);
                 };
                 if distinct {
-                    return Ok(Some((g, Vec::new())));
+                    *g = record;
+                    return Ok(Some(Vec::new()));
                 }
-                if g.len() < groups.len() {
+                if record.len() < groups.len() {
                     return Err(SqlError::internal("spilled aggregate record too short"));
                 }
-                let r = g.split_off(groups.len());
-                Ok(Some((g, r)))
+                let r = record.split_off(groups.len());
+                *g = record;
+                Ok(Some(r))
             }
         }
     }
@@ -173,11 +200,18 @@ async fn aggregate_pass(
     let mut bytes = 0usize;
     let mut partitions: Vec<SpillWriter> = Vec::new();
     let mut record = Vec::new();
-    // One key buffer for every row: a row of a known group allocates nothing.
+    // Key, group values and aggregate arguments are built in buffers
+    // reused for every row: a row of a known group allocates nothing.
     let mut key = Vec::new();
+    let mut g = Vec::new();
+    let mut args = Vec::new();
+    let in_place = evaluates_in_place(ctx, groups, aggs);
     // Without GROUP BY every row belongs to the one group: no key to hash.
     let one_group = groups.is_empty() && !distinct;
-    while let Some((g, r)) = input.next(ctx, groups, distinct, outer).await? {
+    while let Some(r) = input
+        .next(ctx, groups, distinct, in_place, outer, &mut g)
+        .await?
+    {
         key.clear();
         row_key_into(&mut key, &g);
         let found = if one_group && !states.is_empty() {
@@ -190,27 +224,43 @@ async fn aggregate_pass(
             None if !partitions.is_empty() => {
                 let p = (partition_hash(&key, depth) % partitions.len() as u64) as usize;
                 record.clear();
-                record.extend(g);
+                record.append(&mut g);
                 record.extend(r);
                 partitions[p].push(&record)?;
                 continue;
             }
             None => {
                 bytes += row_bytes(&g) + key.len() + state_bytes;
-                states.push((g, aggs.iter().map(AggState::new).collect()));
+                states.push((
+                    std::mem::take(&mut g),
+                    aggs.iter().map(AggState::new).collect(),
+                ));
                 index.insert(key.clone(), states.len() - 1);
                 states.len() - 1
             }
         };
         for (ai, a) in aggs.iter().enumerate() {
-            if let Some(f) = &a.filter {
-                if !ctx.predicate(f, &r, outer).await? {
-                    continue;
+            args.clear();
+            if in_place {
+                let none = HashMap::new();
+                let env = ctx.env(outer, &none);
+                if let Some(f) = &a.filter {
+                    if truth(&eval(f, &r, &env)?) != Some(true) {
+                        continue;
+                    }
                 }
-            }
-            let mut args = Vec::with_capacity(a.args.len());
-            for e in &a.args {
-                args.push(ctx.eval_value(e, &r, outer).await?);
+                for e in &a.args {
+                    args.push(eval(e, &r, &env)?);
+                }
+            } else {
+                if let Some(f) = &a.filter {
+                    if !ctx.predicate(f, &r, outer).await? {
+                        continue;
+                    }
+                }
+                for e in &a.args {
+                    args.push(ctx.eval_value(e, &r, outer).await?);
+                }
             }
             if a.distinct
                 || matches!(
@@ -221,7 +271,7 @@ async fn aggregate_pass(
                 // States that keep their inputs grow with them.
                 bytes += row_bytes(&args);
             }
-            states[slot].1[ai].update(a, args)?;
+            states[slot].1[ai].update_from(a, &mut args)?;
         }
         if may_spill && partitions.is_empty() && bytes > ctx.work_mem {
             for _ in 0..SPILL_PARTITIONS {
@@ -300,13 +350,19 @@ impl AggState {
         }
     }
 
-    pub(super) fn update(&mut self, a: &AggCall, args: Vec<Datum>) -> SqlResult<()> {
+    pub(super) fn update(&mut self, a: &AggCall, mut args: Vec<Datum>) -> SqlResult<()> {
+        self.update_from(a, &mut args)
+    }
+
+    /// [`AggState::update`] taking the argument values out of `args` (left
+    /// in an unspecified state): the hash aggregate reuses one vector.
+    pub(super) fn update_from(&mut self, a: &AggCall, args: &mut Vec<Datum>) -> SqlResult<()> {
         if let AggState::Arr(cur) = self {
             // json_object_agg keeps (key, value) pairs.
             let input = if args.len() > 1 {
-                Datum::Array(args)
+                Datum::Array(std::mem::take(args))
             } else {
-                args.into_iter().next().unwrap_or(Datum::Null)
+                args.pop().unwrap_or(Datum::Null)
             };
             cur.get_or_insert_with(Vec::new).push(input);
             return Ok(());
@@ -314,14 +370,19 @@ impl AggState {
         if a.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
             return Ok(());
         }
-        let v = args.first().cloned().unwrap_or(Datum::Null);
-        match self {
-            AggState::Distinct(seen, inner) => {
-                if seen.insert(row_key(&args)) {
-                    inner.update(a, args)?;
-                }
+        if let AggState::Distinct(seen, inner) = self {
+            if seen.insert(row_key(args)) {
+                inner.update_from(a, args)?;
             }
-            AggState::Arr(_) => {}
+            return Ok(());
+        }
+        // The first argument by value; a second one (string_agg's
+        // delimiter) stays in place.
+        let v = args
+            .first_mut()
+            .map_or(Datum::Null, |d| std::mem::replace(d, Datum::Null));
+        match self {
+            AggState::Distinct(..) | AggState::Arr(_) => {}
             AggState::Count(n) => *n += 1,
             AggState::SumInt(s, n) => {
                 *s += match &v {

@@ -177,8 +177,7 @@ impl<'a> Ctx<'a> {
                 self.put(ik, Some(key.clone()));
             }
         }
-        let stored = encode_row_version(row, self.xid());
-        self.put(key, Some(stored));
+        self.put_row(to, key, row, None)?;
         Ok(())
     }
 }

@@ -19,8 +19,13 @@ impl<'a> Ctx<'a> {
 
     /// The newest committed (or own) version: what uniqueness is checked against.
     pub(super) async fn get_latest(&self, key: &[u8]) -> SqlResult<Option<Vec<u8>>> {
+        // The transaction's current writes, even in a part of a statement
+        // that reads those of the statement's start (`one_snapshot`).
+        if let Some(v) = self.txn.writes.get(key) {
+            return Ok(v.clone());
+        }
         let at = self.engine.store.read_point();
-        self.get_at(key, at).await
+        Ok(self.engine.store.get(key, at).await?)
     }
 
     /// Records the definition a write was made against (checked at commit).
@@ -316,8 +321,7 @@ impl<'a> Ctx<'a> {
                 self.put(ik, Some(key.clone()));
             }
         }
-        let stored = encode_row_version(&table.to_physical(&row), self.xid());
-        self.put(key.clone(), Some(stored));
+        self.put_row(table, key.clone(), &table.to_physical(&row), None)?;
         self.fk_child_written(table, None, &row).await?;
         Ok((key, row))
     }
@@ -519,7 +523,7 @@ impl<'a> Ctx<'a> {
         let r = self.insert_rows(p).await;
         self.fk_defer = false;
         let r = r?;
-        self.run_fk_checks().await?;
+        self.statement_fk_checks().await?;
         if upsert {
             self.after_statement(&p.table, TriggerEvent::Update, mark)
                 .await?;
@@ -534,7 +538,9 @@ impl<'a> Ctx<'a> {
 
     async fn insert_rows(&mut self, p: &InsertPlan) -> SqlResult<(u64, Vec<Row>)> {
         let width = p.table.columns.len();
-        let mut new_rows: Vec<Row> = Vec::new();
+        // The rows to insert, all made before any is written (the source
+        // must not see them); beyond work_mem they wait in a spill file.
+        let mut new_rows = row_store::RowStore::new(self.work_mem);
         match &p.source {
             InsertSource::Values(rows) => {
                 for r in rows {
@@ -546,7 +552,7 @@ impl<'a> Ctx<'a> {
                             None => Datum::Null,
                         });
                     }
-                    new_rows.push(row);
+                    new_rows.push(&self.engine.spill, row)?;
                 }
             }
             InsertSource::Query {
@@ -554,22 +560,24 @@ impl<'a> Ctx<'a> {
                 targets,
                 casts,
             } => {
-                let rows = self.exec_query(plan).await?;
-                for src in rows {
-                    let mut row = vec![Datum::Null; width];
-                    let mut supplied = vec![false; width];
-                    for (t, c) in targets.iter().zip(casts) {
-                        row[*t] = self.eval_row(c, &src, &[]).await?;
-                        supplied[*t] = true;
-                    }
-                    for i in 0..width {
-                        if !supplied[i] {
-                            if let Some(d) = &p.defaults[i] {
-                                row[i] = self.eval_row(d, &[], &[]).await?;
+                let mut source = stream::Op::build(&plan.plan);
+                while let Some(batch) = source.next_batch(self, &[]).await? {
+                    for src in batch {
+                        let mut row = vec![Datum::Null; width];
+                        let mut supplied = vec![false; width];
+                        for (t, c) in targets.iter().zip(casts) {
+                            row[*t] = self.eval_row(c, &src, &[]).await?;
+                            supplied[*t] = true;
+                        }
+                        for i in 0..width {
+                            if !supplied[i] {
+                                if let Some(d) = &p.defaults[i] {
+                                    row[i] = self.eval_row(d, &[], &[]).await?;
+                                }
                             }
                         }
+                        new_rows.push(&self.engine.spill, row)?;
                     }
-                    new_rows.push(row);
                 }
             }
         }
@@ -578,7 +586,8 @@ impl<'a> Ctx<'a> {
         let mut n = 0;
         // Row keys written by this statement (ON CONFLICT may not touch one twice).
         let mut touched: HashSet<Vec<u8>> = HashSet::new();
-        for row in new_rows {
+        let mut new_rows = new_rows.into_rows()?;
+        while let Some(row) = new_rows.next_row()? {
             // A partitioned target writes each row to its leaf.
             let leaf = match &p.routing {
                 Some(router) => Some(&router.leaves[self.route(router, &row).await?]),
@@ -732,7 +741,7 @@ impl<'a> Ctx<'a> {
             else {
                 return Ok(Conflict::Skipped);
             };
-            if touched.contains(&row_key) {
+            if touched.contains(&row_key) || self.modified_by_statement(&row_key) {
                 return Err(SqlError::new("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time")
                     .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
             }
@@ -740,7 +749,8 @@ impl<'a> Ctx<'a> {
             let Some((row_key, bytes)) = self.newest_version(row_key).await? else {
                 continue;
             };
-            let old = fill_row(decode_row(&bytes)?, t)?;
+            let at = self.engine.store.read_point();
+            let old = self.stored_row(t, &row_key, &bytes, at).await?;
             let mut combined = to_target(&old);
             combined.extend(to_target(row));
             if let Some(f) = filter {
@@ -748,10 +758,27 @@ impl<'a> Ctx<'a> {
                     return Ok(Conflict::Skipped);
                 }
             }
+            // Row-level security: the existing row must pass the UPDATE
+            // policies' USING (after the WHERE, as in PostgreSQL), and the
+            // updated row their WITH CHECK in place of the INSERT's.
+            let policy_update_checks: Vec<(String, Expr)>;
+            let checks = match &oc.security {
+                Some(security) => {
+                    self.check_row(t, &old, &security.existing).await?;
+                    policy_update_checks = security
+                        .updated
+                        .iter()
+                        .chain(checks.iter().filter(|(name, _)| {
+                            crate::binder::row_security_violation(name).is_none()
+                        }))
+                        .cloned()
+                        .collect();
+                    &policy_update_checks[..]
+                }
+                None => checks,
+            };
             let mut new = to_target(&old);
-            for (ci, e) in assignments {
-                new[*ci] = self.eval_row(e, &combined, &[]).await?;
-            }
+            self.assign(assignments, &combined, &mut new).await?;
             let new = match leaf {
                 Some(l) => l.to_leaf(new),
                 None => new,
@@ -841,9 +868,13 @@ impl<'a> Ctx<'a> {
             let mut prefix = vec![crate::encoding::DATA_PREFIX];
             prefix.extend_from_slice(&t.id.to_be_bytes());
             let primary = index_prefix(t.id, PRIMARY_INDEX);
-            for (k, _) in self.scan(&prefix, &prefix_end(&prefix)).await? {
+            // Toast chunks are deleted through the rows pointing to them
+            // (their own range is not read).
+            let (toast, _) = crate::toast::toast_range(t.id);
+            for (k, v) in self.scan(&prefix, &toast).await? {
                 if k.starts_with(&primary) {
                     self.lock(&k).await?;
+                    self.delete_stored_chunks(t.id, &v)?;
                 }
                 self.put(k, None);
             }
@@ -876,6 +907,11 @@ impl<'a> Ctx<'a> {
         filter: Option<&Expr>,
     ) -> SqlResult<Option<(Vec<u8>, Row)>> {
         self.lock(&key).await?;
+        if self.modified_by_statement(&key) {
+            // Another part of the statement modified it first: PostgreSQL
+            // leaves a row its own command modified alone.
+            return Ok(None);
+        }
         if self.txn.writes.contains_key(&key)
             || !self.engine.write_log.changed_since(&key, self.snapshot)
         {
@@ -887,7 +923,8 @@ impl<'a> Ctx<'a> {
         let Some((key, v)) = self.newest_version(key).await? else {
             return Ok(None);
         };
-        let newest = fill_row(decode_row(&v)?, table)?;
+        let at = self.engine.store.read_point();
+        let newest = self.stored_row(table, &key, &v, at).await?;
         if let Some(f) = filter {
             if !self.row_passes(table, f, &newest, &v, &[]).await? {
                 return Ok(None);
@@ -929,7 +966,7 @@ impl<'a> Ctx<'a> {
         };
         self.fk_defer = false;
         let r = r?;
-        self.run_fk_checks().await?;
+        self.statement_fk_checks().await?;
         self.after_statement(&p.table, TriggerEvent::Update, mark)
             .await?;
         Ok(r)
@@ -964,7 +1001,7 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         let per_leaf = parts.access.iter().zip(&parts.filters);
         for (i, (leaf, (access, filter))) in parts.router.leaves.iter().zip(per_leaf).enumerate() {
-            if only.is_some_and(|o| o != i) {
+            if only.is_some_and(|o| o != i) || !parts.reads(i) {
                 continue;
             }
             let rows = self
@@ -1000,9 +1037,7 @@ impl<'a> Ctx<'a> {
             };
             let Some(parts) = &p.partitions else {
                 let mut new = old.clone();
-                for (ci, e) in &p.assignments {
-                    new[*ci] = self.eval_row(e, &old, &[]).await?;
-                }
+                self.assign(&p.assignments, &old, &mut new).await?;
                 let assigned: Vec<usize> = p.assignments.iter().map(|(c, _)| *c).collect();
                 let Some((_, new)) = self
                     .update_row(t, &key, &old, new, &assigned, checks)
@@ -1018,9 +1053,7 @@ impl<'a> Ctx<'a> {
             // Assignments and RETURNING see the target's column order.
             let old_target = parts.router.leaves[leaf].to_target(old.clone());
             let mut new = old_target.clone();
-            for (ci, e) in &p.assignments {
-                new[*ci] = self.eval_row(e, &old_target, &[]).await?;
-            }
+            self.assign(&p.assignments, &old_target, &mut new).await?;
             let Some((dest, new)) = self
                 .update_in_tree(parts, &p.table, &p.assignments, leaf, key, &old, new)
                 .await?
@@ -1235,8 +1268,14 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            let stored = encode_row_version(&t.to_physical(new), self.xid());
-            self.put(new_key.clone(), Some(stored));
+            let old_physical = t.to_physical(old);
+            let new_physical = t.to_physical(new);
+            self.put_row(
+                t,
+                new_key.clone(),
+                &new_physical,
+                Some((&key, &old_physical)),
+            )?;
             self.fk_child_written(t, Some(old), new).await?;
             self.fk_parent_changed(t, old, Some(new), depth).await?;
             Ok(new_key)
@@ -1251,7 +1290,7 @@ impl<'a> Ctx<'a> {
         let r = self.delete_rows(p).await;
         self.fk_defer = false;
         let r = r?;
-        self.run_fk_checks().await?;
+        self.statement_fk_checks().await?;
         self.after_statement(&p.table, TriggerEvent::Delete, mark)
             .await?;
         Ok(r)

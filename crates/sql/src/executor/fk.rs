@@ -311,8 +311,12 @@ impl<'a> Ctx<'a> {
         } else {
             Access::Full
         };
-        let rows = self.scan_table(child, &access, None, &[]).await?;
-        Ok(rows
+        // The current rows, even in a part of a statement that reads the
+        // statement's start (`one_snapshot`).
+        let shared = self.detach_statement();
+        let rows = self.scan_table(child, &access, None, &[]).await;
+        self.reattach_statement(shared);
+        Ok(rows?
             .into_iter()
             .filter(|(_, r)| {
                 fk.columns.iter().zip(vals).all(|(c, v)| {
@@ -418,54 +422,63 @@ impl<'a> Ctx<'a> {
                                     "foreign key cascades nest too deeply",
                                 ));
                             }
-                            let rows = self.fk_child_rows(child, fk, &cvals).await?;
-                            for (key, row) in rows {
-                                let Some((key, cur)) =
-                                    self.lock_for_write(child, key, row, None).await?
-                                else {
-                                    continue;
-                                };
-                                match (action, new) {
-                                    (FkAction::Cascade, None) => {
-                                        self.delete_row(child, key, &cur, depth + 1).await?;
-                                    }
-                                    (FkAction::Cascade, Some(new)) => {
-                                        let mut next = cur.clone();
-                                        for (c, r) in fk.columns.iter().zip(&fk.ref_columns) {
-                                            next[*c] = cast(
-                                                new[*r].clone(),
-                                                t.columns[*r].ty.ty,
-                                                child.columns[*c].ty,
-                                                CastContext::Assignment,
-                                            )?;
+                            // Cascades act on the rows as they are now, as
+                            // PostgreSQL's run after the statement.
+                            let shared = self.detach_statement();
+                            let cascaded = async {
+                                let rows = self.fk_child_rows(child, fk, &cvals).await?;
+                                for (key, row) in rows {
+                                    let Some((key, cur)) =
+                                        self.lock_for_write(child, key, row, None).await?
+                                    else {
+                                        continue;
+                                    };
+                                    match (action, new) {
+                                        (FkAction::Cascade, None) => {
+                                            self.delete_row(child, key, &cur, depth + 1).await?;
                                         }
-                                        self.write_update_depth(
-                                            child,
-                                            &key,
-                                            &cur,
-                                            &next,
-                                            &[],
-                                            depth + 1,
-                                        )
-                                        .await?;
-                                    }
-                                    _ => {
-                                        let mut next = cur.clone();
-                                        for c in &fk.columns {
-                                            next[*c] = Datum::Null;
+                                        (FkAction::Cascade, Some(new)) => {
+                                            let mut next = cur.clone();
+                                            for (c, r) in fk.columns.iter().zip(&fk.ref_columns) {
+                                                next[*c] = cast(
+                                                    new[*r].clone(),
+                                                    t.columns[*r].ty.ty,
+                                                    child.columns[*c].ty,
+                                                    CastContext::Assignment,
+                                                )?;
+                                            }
+                                            self.write_update_depth(
+                                                child,
+                                                &key,
+                                                &cur,
+                                                &next,
+                                                &[],
+                                                depth + 1,
+                                            )
+                                            .await?;
                                         }
-                                        self.write_update_depth(
-                                            child,
-                                            &key,
-                                            &cur,
-                                            &next,
-                                            &[],
-                                            depth + 1,
-                                        )
-                                        .await?;
+                                        _ => {
+                                            let mut next = cur.clone();
+                                            for c in &fk.columns {
+                                                next[*c] = Datum::Null;
+                                            }
+                                            self.write_update_depth(
+                                                child,
+                                                &key,
+                                                &cur,
+                                                &next,
+                                                &[],
+                                                depth + 1,
+                                            )
+                                            .await?;
+                                        }
                                     }
                                 }
+                                Ok::<(), SqlError>(())
                             }
+                            .await;
+                            self.reattach_statement(shared);
+                            cascaded?;
                         }
                     }
                 }
@@ -494,6 +507,7 @@ impl<'a> Ctx<'a> {
                 self.put(ik, None);
             }
         }
+        self.delete_toasted(t.id, &key);
         self.put(key, None);
         self.fk_parent_changed(t, old, None, depth).await
     }

@@ -5,18 +5,17 @@
 //! for the key's type, and a NULL key never matches (as `=` is never true
 //! on NULL). In memory, rows come out left-major; once the right input
 //! exceeds work_mem both inputs are partitioned to spill files (grace hash
-//! join) and joined partition by partition. The nested loop (any ON) and
-//! LATERAL stream their left input; the nested loop's right input is held
-//! in memory, charged to the statement's memory guard.
+//! join) and joined partition by partition. LATERAL streams its left
+//! input; the nested loop (any ON, outer joins) is `nested_loop`.
 
 use std::collections::VecDeque;
 
-use super::fast_hash::FastMap;
-use super::stream::{collect_charged, Batch, Op, BATCH_ROWS};
+use super::hash_table::{KeyedRows, RowTable};
+use super::stream::{Batch, Op, BATCH_ROWS};
 use super::*;
 
 use crate::plan::HashKey;
-use crate::spill::{partition_hash, row_bytes, SpillWriter};
+use crate::spill::{partition_hash, row_bytes, split_keyed, SpillReader, SpillWriter};
 
 /// Most partitions one grace hash join pass splits its inputs into.
 const PARTITIONS_MAX: usize = 64;
@@ -34,14 +33,16 @@ pub(crate) struct HashJoinOp {
     keys: Vec<HashKey>,
     residual: Option<Expr>,
     state: HashJoinState,
+    /// The current row's encoded key, reused for every row.
+    key: Vec<u8>,
 }
 
 enum HashJoinState {
     Build,
     /// The right rows in a hash table, probed by each left batch.
     Probe {
-        buckets: RowTable,
-        right: Vec<Row>,
+        table: RowTable,
+        right: KeyedRows,
     },
     /// The left rows were hashed (the right input was the larger): the
     /// matching (left, right) pairs in left-major order, still to return.
@@ -65,6 +66,7 @@ impl HashJoinOp {
             keys,
             residual,
             state: HashJoinState::Build,
+            key: Vec::new(),
         }
     }
 
@@ -80,17 +82,20 @@ impl HashJoinOp {
             let mut out = Vec::new();
             match &mut self.state {
                 HashJoinState::Build | HashJoinState::Done => return Ok(None),
-                HashJoinState::Probe { buckets, right } => {
+                HashJoinState::Probe { table, right } => {
                     let Some(batch) = self.left.next_batch(ctx, outer).await? else {
                         self.state = HashJoinState::Done;
                         return Ok(None);
                     };
                     for lr in batch {
-                        if let Some(k) = ctx.hash_key(&self.keys, &lr, outer, |k| &k.left).await? {
+                        if ctx
+                            .hash_key(&self.keys, &lr, outer, |k| &k.left, &mut self.key)
+                            .await?
+                        {
                             ctx.probe(
-                                &k,
+                                &self.key,
                                 &lr,
-                                buckets,
+                                table,
                                 right,
                                 self.residual.as_ref(),
                                 outer,
@@ -113,9 +118,7 @@ impl HashJoinOp {
                         return Ok(None);
                     }
                     for (li, ri) in chunk {
-                        let mut row = Vec::with_capacity(left[li].len() + matched[ri].len());
-                        row.extend(left[li].iter().cloned());
-                        row.extend(matched[ri].iter().cloned());
+                        let row = joined(&left[li], &matched[ri]);
                         let keep = match &self.residual {
                             Some(p) => ctx.predicate(p, &row, outer).await?,
                             None => true,
@@ -135,16 +138,14 @@ impl HashJoinOp {
                     }
                     // Either side can be the hash table: split again only if both are too big.
                     let smaller = rp.bytes().min(lp.bytes());
-                    let right_rows = spilled_keyed(rp.into_reader()?);
                     if smaller > ctx.work_mem as u64 && depth < SPILL_DEPTH_MAX {
                         let count = usize::try_from(smaller)
                             .unwrap_or(usize::MAX)
                             .div_ceil(ctx.work_mem)
                             .saturating_mul(2)
                             .clamp(2, PARTITIONS_MAX);
-                        let rparts = ctx.partition(right_rows, count, depth)?;
-                        let lparts =
-                            ctx.partition(spilled_keyed(lp.into_reader()?), count, depth)?;
+                        let rparts = ctx.repartition(rp.into_reader()?, count, depth)?;
+                        let lparts = ctx.repartition(lp.into_reader()?, count, depth)?;
                         work.extend(
                             lparts
                                 .into_iter()
@@ -153,9 +154,8 @@ impl HashJoinOp {
                         );
                         continue;
                     }
-                    let right_keyed = right_rows.collect::<SqlResult<Vec<_>>>()?;
-                    let left_keyed =
-                        spilled_keyed(lp.into_reader()?).collect::<SqlResult<Vec<_>>>()?;
+                    let right_keyed = KeyedRows::read_spilled(rp.into_reader()?)?;
+                    let left_keyed = KeyedRows::read_spilled(lp.into_reader()?)?;
                     ctx.join_in_memory(
                         left_keyed,
                         right_keyed,
@@ -177,7 +177,7 @@ impl HashJoinOp {
     /// kept in left-major order); if both exceed it, both inputs go to
     /// partition files.
     async fn build(&mut self, ctx: &mut Ctx<'_>, outer: &[Row]) -> SqlResult<HashJoinState> {
-        let mut right_keyed = Vec::new();
+        let mut right_keyed = KeyedRows::default();
         let right_fits = self
             .read_keyed(ctx, outer, Side::Right, &mut right_keyed)
             .await?;
@@ -186,10 +186,13 @@ impl HashJoinOp {
                 // Nothing can match: the left input is not read at all.
                 return Ok(HashJoinState::Done);
             }
-            let (buckets, right) = hash_table(right_keyed);
-            return Ok(HashJoinState::Probe { buckets, right });
+            let table = RowTable::build(&right_keyed);
+            return Ok(HashJoinState::Probe {
+                table,
+                right: right_keyed,
+            });
         }
-        let mut left_keyed = Vec::new();
+        let mut left_keyed = KeyedRows::default();
         let left_fits = self
             .read_keyed(ctx, outer, Side::Left, &mut left_keyed)
             .await?;
@@ -201,17 +204,27 @@ impl HashJoinOp {
             work_mem = ctx.work_mem,
             "hash join spilling to disk"
         );
-        let mut right_parts =
-            ctx.partition(right_keyed.into_iter().map(Ok), FIRST_PARTITIONS, 0)?;
-        let mut left_parts = ctx.partition(left_keyed.into_iter().map(Ok), FIRST_PARTITIONS, 0)?;
+        let mut right_parts = ctx.spill_files(FIRST_PARTITIONS)?;
+        let mut left_parts = ctx.spill_files(FIRST_PARTITIONS)?;
+        for (keyed, parts) in [
+            (right_keyed, &mut right_parts),
+            (left_keyed, &mut left_parts),
+        ] {
+            for i in 0..keyed.len() {
+                push_partition(parts, keyed.key(i), keyed.row(i), 0)?;
+            }
+        }
         for (side, parts) in [
             (Side::Right, &mut right_parts),
             (Side::Left, &mut left_parts),
         ] {
             while let Some(batch) = self.input(side).next_batch(ctx, outer).await? {
                 for row in batch {
-                    if let Some(k) = ctx.hash_key(&self.keys, &row, outer, side.key()).await? {
-                        push_partition(parts, k, row, 0)?;
+                    if ctx
+                        .hash_key(&self.keys, &row, outer, side.key(), &mut self.key)
+                        .await?
+                    {
+                        push_partition(parts, &self.key, &row, 0)?;
                     }
                 }
             }
@@ -239,7 +252,7 @@ impl HashJoinOp {
         ctx: &mut Ctx<'_>,
         outer: &[Row],
         side: Side,
-        keyed: &mut Vec<(Vec<u8>, Row)>,
+        keyed: &mut KeyedRows,
     ) -> SqlResult<bool> {
         let mut bytes = 0;
         while bytes <= ctx.work_mem {
@@ -247,9 +260,12 @@ impl HashJoinOp {
                 return Ok(true);
             };
             for row in batch {
-                if let Some(k) = ctx.hash_key(&self.keys, &row, outer, side.key()).await? {
-                    bytes += row_bytes(&row) + k.len();
-                    keyed.push((k, row));
+                if ctx
+                    .hash_key(&self.keys, &row, outer, side.key(), &mut self.key)
+                    .await?
+                {
+                    bytes += row_bytes(&row) + self.key.len();
+                    keyed.push(&self.key, row);
                 }
             }
         }
@@ -263,17 +279,17 @@ impl HashJoinOp {
         &mut self,
         ctx: &mut Ctx<'_>,
         outer: &[Row],
-        left: Vec<(Vec<u8>, Row)>,
-        right_read: Vec<(Vec<u8>, Row)>,
+        left: KeyedRows,
+        right_read: KeyedRows,
     ) -> SqlResult<HashJoinState> {
-        let (buckets, left) = hash_table(left);
+        let table = RowTable::build(&left);
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         let mut matched: Vec<Row> = Vec::new();
         let mut held = 0;
         let what = "a hash join's matches kept in order";
         let mut keep = |ctx: &mut Ctx<'_>, k: &[u8], rr: Row| -> SqlResult<()> {
             let first = pairs.len();
-            pairs.extend(buckets.matches(k).map(|li| (li, matched.len())));
+            pairs.extend(table.matches(&left, k).map(|li| (li, matched.len())));
             if pairs.len() > first {
                 let bytes = row_bytes(&rr) + (pairs.len() - first) * 16;
                 ctx.memory.charge(bytes, what)?;
@@ -282,19 +298,20 @@ impl HashJoinOp {
             }
             Ok(())
         };
-        for (k, rr) in right_read {
-            keep(ctx, &k, rr)?;
-        }
+        right_read.for_each_owned(|k, rr| keep(ctx, k, rr))?;
         while let Some(batch) = self.right.next_batch(ctx, outer).await? {
             for rr in batch {
-                if let Some(k) = ctx.hash_key(&self.keys, &rr, outer, |k| &k.right).await? {
-                    keep(ctx, &k, rr)?;
+                if ctx
+                    .hash_key(&self.keys, &rr, outer, |k| &k.right, &mut self.key)
+                    .await?
+                {
+                    keep(ctx, &self.key, rr)?;
                 }
             }
         }
         pairs.sort_unstable();
         Ok(HashJoinState::LeftHashed {
-            left,
+            left: left.into_rows(),
             matched,
             pairs: pairs.into_iter(),
             held,
@@ -318,152 +335,28 @@ impl Side {
     }
 }
 
-/// Appends one keyed row to its partition file (as `Ctx::partition`).
-fn push_partition(parts: &mut [SpillWriter], key: Vec<u8>, row: Row, depth: u64) -> SqlResult<()> {
-    let p = (partition_hash(&key, depth) % parts.len() as u64) as usize;
-    let mut record = Vec::with_capacity(row.len() + 1);
-    record.push(Datum::Bytea(key));
-    record.extend(row);
-    parts[p].push(&record)
+/// The partition (of `count`) a key goes to at split depth `depth`.
+fn partition_of(key: &[u8], depth: u64, count: usize) -> usize {
+    (partition_hash(key, depth) % count as u64) as usize
 }
 
-/// The nested-loop join (any ON, outer joins): the right input is held in
-/// memory (hashed on any equality conjuncts), the left streams.
-pub(crate) struct NestedLoopOp {
-    left: Op,
-    right: Op,
-    kind: JoinKind,
-    on: Option<Expr>,
-    left_width: usize,
-    right_width: usize,
-    inner: Option<NestedInner>,
-    done: bool,
+/// Appends one keyed row to its partition file, encoded from the borrowed
+/// row (no record is built).
+fn push_partition(
+    parts: &mut [SpillWriter],
+    key: &[u8],
+    row: &[Datum],
+    depth: u64,
+) -> SqlResult<()> {
+    parts[partition_of(key, depth, parts.len())].push_keyed(key, row)
 }
 
-struct NestedInner {
-    rows: Vec<Row>,
-    matched: Vec<bool>,
-    keys: Vec<(usize, usize, SqlType)>,
-    buckets: Option<HashMap<Vec<u8>, Vec<usize>>>,
-    held: usize,
-}
-
-impl NestedLoopOp {
-    pub(crate) fn new(
-        left: Op,
-        right: Op,
-        kind: JoinKind,
-        on: Option<Expr>,
-        left_width: usize,
-        right_width: usize,
-    ) -> Self {
-        NestedLoopOp {
-            left,
-            right,
-            kind,
-            on,
-            left_width,
-            right_width,
-            inner: None,
-            done: false,
-        }
-    }
-
-    pub(crate) async fn next_batch(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        outer: &[Row],
-    ) -> SqlResult<Option<Batch>> {
-        if self.done {
-            return Ok(None);
-        }
-        if self.inner.is_none() {
-            let rows =
-                collect_charged(&mut self.right, ctx, outer, "a nested loop's inner input").await?;
-            let held: usize = rows.iter().map(|r| row_bytes(r)).sum();
-            ctx.memory.charge(held, "a nested loop's inner input")?;
-            // Equality conjuncts between the sides turn the nested loop
-            // into a hash join; the full ON is still checked per pair.
-            let keys = self
-                .on
-                .as_ref()
-                .map(|p| equi_keys(p, self.left_width))
-                .unwrap_or_default();
-            let buckets = (!keys.is_empty()).then(|| {
-                let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-                for (i, rr) in rows.iter().enumerate() {
-                    if let Some(k) = join_key(rr, keys.iter().map(|(_, rc, t)| (*rc, *t))) {
-                        m.entry(k).or_default().push(i);
-                    }
-                }
-                m
-            });
-            self.inner = Some(NestedInner {
-                matched: vec![false; rows.len()],
-                rows,
-                keys,
-                buckets,
-                held,
-            });
-        }
-        let Some(inner) = self.inner.as_mut() else {
-            return Ok(None);
-        };
-        loop {
-            let Some(batch) = self.left.next_batch(ctx, outer).await? else {
-                self.done = true;
-                let mut out = Vec::new();
-                if matches!(self.kind, JoinKind::Right | JoinKind::Full) {
-                    for (rr, m) in inner.rows.iter().zip(&inner.matched) {
-                        if !m {
-                            let mut row = vec![Datum::Null; self.left_width];
-                            row.extend(rr.iter().cloned());
-                            out.push(row);
-                        }
-                    }
-                }
-                ctx.memory.release(std::mem::take(&mut inner.held));
-                inner.rows = Vec::new();
-                return Ok((!out.is_empty()).then_some(out));
-            };
-            let mut out = Vec::new();
-            for lr in batch {
-                let mut matched = false;
-                let all;
-                let candidates: &[usize] = match &inner.buckets {
-                    None => {
-                        all = (0..inner.rows.len()).collect::<Vec<_>>();
-                        &all
-                    }
-                    Some(m) => match join_key(&lr, inner.keys.iter().map(|(lc, _, t)| (*lc, *t))) {
-                        Some(k) => m.get(&k).map(Vec::as_slice).unwrap_or(&[]),
-                        None => &[],
-                    },
-                };
-                for &ri in candidates {
-                    let mut row = lr.clone();
-                    row.extend(inner.rows[ri].iter().cloned());
-                    let keep = match &self.on {
-                        Some(p) => ctx.predicate(p, &row, outer).await?,
-                        None => true,
-                    };
-                    if keep {
-                        matched = true;
-                        inner.matched[ri] = true;
-                        out.push(row);
-                    }
-                }
-                if !matched && matches!(self.kind, JoinKind::Left | JoinKind::Full) {
-                    let mut row = lr;
-                    row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
-                    out.push(row);
-                }
-            }
-            if !out.is_empty() {
-                return Ok(Some(out));
-            }
-        }
-    }
+/// A left row followed by a right row.
+fn joined(left: &[Datum], right: &[Datum]) -> Row {
+    let mut row = Vec::with_capacity(left.len() + right.len());
+    row.extend_from_slice(left);
+    row.extend_from_slice(right);
+    row
 }
 
 /// LATERAL: the right side runs once per left row (its nearest outer row).
@@ -539,32 +432,36 @@ impl<'a> Ctx<'a> {
     /// (left-major, matches in right order), residual checked in that order.
     async fn join_in_memory(
         &mut self,
-        left: Vec<(Vec<u8>, Row)>,
-        right: Vec<(Vec<u8>, Row)>,
+        left: KeyedRows,
+        right: KeyedRows,
         residual: Option<&Expr>,
         outer: &[Row],
         out: &mut Vec<Row>,
     ) -> SqlResult<()> {
         if right.len() <= left.len() {
-            let (buckets, right) = hash_table(right);
-            for (k, lr) in left {
-                self.probe(&k, &lr, &buckets, &right, residual, outer, out)
-                    .await?;
+            let table = RowTable::build(&right);
+            for li in 0..left.len() {
+                self.probe(
+                    left.key(li),
+                    left.row(li),
+                    &table,
+                    &right,
+                    residual,
+                    outer,
+                    out,
+                )
+                .await?;
             }
             return Ok(());
         }
-        let (buckets, left) = hash_table(left);
+        let table = RowTable::build(&left);
         let mut pairs: Vec<(usize, usize)> = Vec::new();
-        let mut right_rows = Vec::with_capacity(right.len());
-        for (ri, (k, rr)) in right.into_iter().enumerate() {
-            pairs.extend(buckets.matches(&k).map(|li| (li, ri)));
-            right_rows.push(rr);
+        for ri in 0..right.len() {
+            pairs.extend(table.matches(&left, right.key(ri)).map(|li| (li, ri)));
         }
         pairs.sort_unstable();
         for (li, ri) in pairs {
-            let mut row = Vec::with_capacity(left[li].len() + right_rows[ri].len());
-            row.extend(left[li].iter().cloned());
-            row.extend(right_rows[ri].iter().cloned());
+            let row = joined(left.row(li), right.row(ri));
             let keep = match residual {
                 Some(p) => self.predicate(p, &row, outer).await?,
                 None => true,
@@ -581,17 +478,15 @@ impl<'a> Ctx<'a> {
     async fn probe(
         &mut self,
         key: &[u8],
-        left_row: &Row,
-        buckets: &RowTable,
-        right: &[Row],
+        left_row: &[Datum],
+        table: &RowTable,
+        right: &KeyedRows,
         residual: Option<&Expr>,
         outer: &[Row],
         out: &mut Vec<Row>,
     ) -> SqlResult<()> {
-        for ri in buckets.matches(key) {
-            let mut row = Vec::with_capacity(left_row.len() + right[ri].len());
-            row.extend(left_row.iter().cloned());
-            row.extend(right[ri].iter().cloned());
+        for ri in table.matches(right, key) {
+            let row = joined(left_row, right.row(ri));
             let keep = match residual {
                 Some(p) => self.predicate(p, &row, outer).await?,
                 None => true,
@@ -603,122 +498,47 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// Splits keyed rows into `count` spill files by the hash of the key
-    /// (salted by `depth`); each record is the key (as bytea), then the row.
-    fn partition(
+    /// `count` new spill files.
+    fn spill_files(&self, count: usize) -> SqlResult<Vec<SpillWriter>> {
+        (0..count)
+            .map(|_| self.engine.spill.create_file())
+            .collect()
+    }
+
+    /// Splits a partition file into `count` files by the hash of each
+    /// record's key (salted by `depth`), copying the records undecoded.
+    fn repartition(
         &self,
-        rows: impl Iterator<Item = SqlResult<(Vec<u8>, Row)>>,
+        mut file: SpillReader,
         count: usize,
         depth: u64,
     ) -> SqlResult<Vec<SpillWriter>> {
-        let mut parts = (0..count)
-            .map(|_| self.engine.spill.create_file())
-            .collect::<SqlResult<Vec<_>>>()?;
-        let mut record = Vec::new();
-        for item in rows {
-            let (k, row) = item?;
-            let p = (partition_hash(&k, depth) % count as u64) as usize;
-            record.clear();
-            record.push(Datum::Bytea(k));
-            record.extend(row);
-            parts[p].push(&record)?;
+        let mut parts = self.spill_files(count)?;
+        while let Some(record) = file.next_record()? {
+            let (key, _) = split_keyed(record)?;
+            parts[partition_of(key, depth, count)].push_record(record)?;
         }
         Ok(parts)
     }
 
-    /// The encoded key of `row` (one side of each key, chosen by `side`);
-    /// None if any key value is NULL.
+    /// Encodes the key of `row` (one side of each key, chosen by `side`)
+    /// into `encoded`; false if any key value is NULL.
     async fn hash_key(
         &mut self,
         keys: &[HashKey],
         row: &[Datum],
         outer: &[Row],
         side: fn(&HashKey) -> &Expr,
-    ) -> SqlResult<Option<Vec<u8>>> {
-        let mut encoded = Vec::new();
+        encoded: &mut Vec<u8>,
+    ) -> SqlResult<bool> {
+        encoded.clear();
         for k in keys {
             let d = self.eval_value(side(k), row, outer).await?;
             if d.is_null() {
-                return Ok(None);
+                return Ok(false);
             }
-            encode_key_into(&mut encoded, &d, k.ty);
+            encode_key_into(encoded, &d, k.ty);
         }
-        Ok(Some(encoded))
+        Ok(true)
     }
-}
-
-/// A hash table over keyed rows, by index into the rows it was built
-/// from: each key's first and last row, and each row's next row of the same
-/// key. Matches come out in row order with no vector per key (building one
-/// per distinct key was a quarter of a 1M-row join).
-struct RowTable {
-    ends: FastMap<Vec<u8>, (usize, usize)>,
-    next: Vec<usize>,
-}
-
-/// `RowTable::next` of a key's last row.
-const NO_ROW: usize = usize::MAX;
-
-impl RowTable {
-    /// The indexes of the rows with key `key`, in row order.
-    fn matches<'t>(&'t self, key: &[u8]) -> impl Iterator<Item = usize> + 't {
-        let mut at = self.ends.get(key).map_or(NO_ROW, |e| e.0);
-        std::iter::from_fn(move || {
-            let i = at;
-            (i != NO_ROW).then(|| {
-                at = self.next[i];
-                i
-            })
-        })
-    }
-}
-
-/// A hash table over keyed rows, and the rows.
-fn hash_table(keyed: Vec<(Vec<u8>, Row)>) -> (RowTable, Vec<Row>) {
-    let mut table = RowTable {
-        ends: FastMap::with_capacity_and_hasher(keyed.len(), Default::default()),
-        next: vec![NO_ROW; keyed.len()],
-    };
-    let rows = keyed
-        .into_iter()
-        .enumerate()
-        .map(|(i, (k, row))| {
-            match table.ends.entry(k) {
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    let (_, last) = e.get_mut();
-                    table.next[*last] = i;
-                    *last = i;
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((i, i));
-                }
-            }
-            row
-        })
-        .collect();
-    (table, rows)
-}
-
-/// The keyed rows of a partition file written by `Ctx::partition`.
-fn spilled_keyed(
-    mut file: crate::spill::SpillReader,
-) -> impl Iterator<Item = SqlResult<(Vec<u8>, Row)>> {
-    std::iter::from_fn(move || match file.next_row() {
-        Ok(None) => None,
-        Ok(Some(mut record)) => {
-            if record.is_empty() {
-                return Some(Err(SqlError::internal(
-                    "spilled join record without its key",
-                )));
-            }
-            let row = record.split_off(1);
-            match record.pop() {
-                Some(Datum::Bytea(k)) => Some(Ok((k, row))),
-                _ => Some(Err(SqlError::internal(
-                    "spilled join record without its key",
-                ))),
-            }
-        }
-        Err(e) => Some(Err(e)),
-    })
 }

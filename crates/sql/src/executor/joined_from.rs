@@ -14,7 +14,7 @@ use crate::routine::TriggerEvent;
 impl<'a> Ctx<'a> {
     /// The tables an UPDATE ... FROM / DELETE ... USING writes, each with
     /// its leaf index: the target, or each leaf of its partition or
-    /// inheritance tree.
+    /// inheritance tree that survived plan-time pruning.
     fn joined_write_tables<'p>(
         table: &'p Arc<TableDef>,
         partitions: Option<&'p PartitionTargets>,
@@ -25,6 +25,7 @@ impl<'a> Ctx<'a> {
                 .leaves
                 .iter()
                 .enumerate()
+                .filter(|(i, _)| parts.reads(*i))
                 .map(|(i, l)| (&l.table, Some(i)))
                 .collect(),
             None => vec![(table, None)],
@@ -66,9 +67,7 @@ impl<'a> Ctx<'a> {
         let mut n = 0;
         for (leaf, key, old, joined) in targets {
             let mut new = joined[..width].to_vec();
-            for (ci, e) in &p.assignments {
-                new[*ci] = self.eval_row(e, &joined, &[]).await?;
-            }
+            self.assign(&p.assignments, &joined, &mut new).await?;
             let (written_to, new, version) = match (leaf, &p.partitions) {
                 (Some(i), Some(parts)) => {
                     let Some((dest, new)) = self

@@ -1,10 +1,13 @@
-//! The per-statement memory guard. Sorts, hash aggregates, hash joins and
-//! DISTINCT stay within work_mem by spilling; what an operator must hold in
-//! memory whatever its size (a window's partition, the inner side of a
-//! nested loop, a materialized intermediate result, INTERSECT/EXCEPT's hash
-//! of its right input) is charged here instead, and a statement whose
-//! charges exceed the engine's statement memory limit fails with 53200
-//! `out of memory` rather than taking the compute down.
+//! The per-statement memory guard. Sorts, hash aggregates, hash joins,
+//! DISTINCT, the nested loop's inner side, window functions' input, WITH
+//! RECURSIVE's working tables and INSERT ... SELECT's rows stay within
+//! work_mem by spilling; what an operator must hold in memory whatever its
+//! size (one window partition, one partition of a keyed nested loop, the
+//! set of rows a WITH RECURSIVE ... UNION has returned, DISTINCT ON's keys,
+//! INTERSECT/EXCEPT's hash of its right input, a result gathered whole) is
+//! charged here instead, and a statement whose charges exceed the engine's
+//! statement memory limit fails with 53200 `out of memory` rather than
+//! taking the compute down.
 
 use crate::error::SqlError;
 
@@ -48,8 +51,8 @@ impl MemoryGuard {
 
 fn out_of_memory(what: &str, limit: usize) -> SqlError {
     SqlError::new("53200", "out of memory").with_detail(format!(
-        "{what} needs more than the {} kB a statement may hold in memory; sorts, hash aggregates, \
-         hash joins and DISTINCT spill to disk beyond work_mem, but this operator cannot.",
+        "{what} needs more than the {} kB a statement may hold in memory; operators spill to \
+         disk beyond work_mem, but this part of one cannot.",
         limit / 1024
     ))
 }

@@ -8,17 +8,25 @@ pub use bulk::CopyTarget;
 mod dml;
 mod fast_hash;
 mod fk;
+mod hash_table;
 mod join;
 mod joined_from;
 mod memory;
 pub use memory::DEFAULT_STATEMENT_MEMORY_MAX;
+mod nested_loop;
+mod one_snapshot;
+pub use one_snapshot::SharedStatement;
 mod project_set;
+mod recursive;
+mod row_store;
 mod row_version;
 mod scan;
 mod setop;
 mod sort;
 pub(crate) mod stream;
+mod toast;
 mod window;
+mod window_stream;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -37,8 +45,7 @@ use crate::binder::{
 use crate::catalog::{IndexDef, TableDef};
 use crate::datum::{compare, Datum};
 use crate::encoding::{
-    decode_row, encode_key_into, encode_row_version, index_prefix, prefix_end, row_xmin,
-    PRIMARY_INDEX,
+    decode_row, encode_key_into, index_prefix, prefix_end, row_xmin, PRIMARY_INDEX,
 };
 use crate::engine::EngineInner;
 use crate::error::{SqlError, SqlResult};
@@ -51,7 +58,7 @@ use crate::types::SqlType;
 pub type Row = Vec<Datum>;
 
 /// A WITH RECURSIVE query stops with an error beyond this many rows (a
-/// runaway recursion would otherwise exhaust memory).
+/// runaway recursion that nothing stops with a LIMIT).
 const RECURSION_ROWS_MAX: usize = 10_000_000;
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = SqlResult<T>> + Send + 'a>>;
 
@@ -65,7 +72,7 @@ pub struct Ctx<'a> {
     cache: HashMap<usize, SubResult>,
     sequence_used: AtomicBool,
     /// Working tables of running WITH RECURSIVE queries, by id.
-    work_tables: HashMap<usize, Vec<Row>>,
+    work_tables: HashMap<usize, row_store::RowStore>,
     /// Foreign-key checks waiting for the end of the statement.
     fk_pending: Vec<fk::FkPending>,
     /// Inside INSERT/UPDATE/DELETE: checks wait for the end of the statement.
@@ -79,13 +86,19 @@ pub struct Ctx<'a> {
     /// Expression and partial indexes bound for this statement, by
     /// (table id, index id, column count).
     bound_indexes: HashMap<(u32, u8, usize), Arc<crate::index_shape::BoundIndex>>,
+    /// Toast pointers of the toasted rows this statement read to write
+    /// (`executor::toast`), by row key.
+    toasted_rows: HashMap<Vec<u8>, toast::Pointers>,
+    /// A part of a statement with data-modifying WITH queries: what its
+    /// parts share (`one_snapshot`).
+    shared: Option<&'a mut SharedStatement>,
 }
 
 /// What a statement's `Ctx` carries between the fetches of a cursor (each
 /// fetch borrows the transaction anew).
 pub struct CtxState {
     cache: HashMap<usize, SubResult>,
-    work_tables: HashMap<usize, Vec<Row>>,
+    work_tables: HashMap<usize, row_store::RowStore>,
     work_mem: usize,
     memory: memory::MemoryGuard,
 }
@@ -111,6 +124,8 @@ impl<'a> Ctx<'a> {
             settings: None,
             memory: memory::MemoryGuard::new(engine.statement_memory_max()),
             bound_indexes: HashMap::new(),
+            toasted_rows: HashMap::new(),
+            shared: None,
         }
     }
 
@@ -178,7 +193,7 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------ reads
 
     async fn get_at(&self, key: &[u8], at: Lsn) -> SqlResult<Option<Vec<u8>>> {
-        if let Some(v) = self.txn.writes.get(key) {
+        if let Some(v) = self.visible_writes().get(key) {
             return Ok(v.clone());
         }
         Ok(self.engine.store.get(key, at).await?)
@@ -236,7 +251,77 @@ impl<'a> Ctx<'a> {
         row: &'s [Datum],
         outer: &'s [Row],
     ) -> BoxFut<'s, Datum> {
-        Box::pin(async move {
+        Box::pin(self.eval_row_with(e, row, outer, None))
+    }
+
+    /// Evaluates a SET list over `row` into `new`. The sub-SELECT of a
+    /// multiple-column item (`SET (a, b) = (SELECT ...)`) runs once for
+    /// all of its columns, as PostgreSQL's MULTIEXPR subplan does.
+    pub(crate) async fn assign(
+        &mut self,
+        assignments: &[(usize, Expr)],
+        row: &[Datum],
+        new: &mut Row,
+    ) -> SqlResult<()> {
+        let mut row_results: HashMap<usize, SubResult> = HashMap::new();
+        for (_, e) in assignments {
+            let mut subs: Vec<&Expr> = Vec::new();
+            if e.has_subquery() {
+                collect_subqueries(e, &mut subs);
+            }
+            for s in subs {
+                let Expr::Subquery {
+                    id,
+                    kind: kind @ SubqueryKind::MultiAssign { .. },
+                    plan,
+                    correlated,
+                    ..
+                } = s
+                else {
+                    continue;
+                };
+                if row_results.contains_key(id) {
+                    continue;
+                }
+                let cached = if *correlated {
+                    None
+                } else {
+                    self.cache.get(id).cloned()
+                };
+                let res = match cached {
+                    Some(r) => r,
+                    None => {
+                        let res = self.run_subquery(*kind, plan, &[row.to_vec()]).await?;
+                        if !correlated {
+                            self.cache.insert(*id, res.clone());
+                        }
+                        res
+                    }
+                };
+                row_results.insert(*id, res);
+            }
+        }
+        let seeded = (!row_results.is_empty()).then_some(&row_results);
+        for (ci, e) in assignments {
+            let value = self.eval_row_with(e, row, &[], seeded).await?;
+            let slot = new
+                .get_mut(*ci)
+                .ok_or_else(|| SqlError::internal("assigned column out of row"))?;
+            *slot = value;
+        }
+        Ok(())
+    }
+
+    /// [`Ctx::eval_row`] with the results of some subqueries already known
+    /// (`seeded`, by id): those are not run again.
+    async fn eval_row_with(
+        &mut self,
+        e: &Expr,
+        row: &[Datum],
+        outer: &[Row],
+        seeded: Option<&HashMap<usize, SubResult>>,
+    ) -> SqlResult<Datum> {
+        {
             cooperate().await;
             // txid_current() shows the id: it must never come again. Only
             // then, so that reads need no volume write (and go on while
@@ -250,7 +335,7 @@ impl<'a> Ctx<'a> {
             }
             let mut subs: Vec<&Expr> = Vec::new();
             collect_subqueries(e, &mut subs);
-            let mut results = HashMap::new();
+            let mut results = seeded.cloned().unwrap_or_default();
             for s in subs {
                 if let Expr::StoredBytes { id, oid, ranges } = s {
                     let oid = self.eval_row(oid, row, outer).await?;
@@ -280,6 +365,9 @@ impl<'a> Ctx<'a> {
                 else {
                     continue;
                 };
+                if results.contains_key(id) {
+                    continue;
+                }
                 if !correlated {
                     if let Some(r) = self.cache.get(id) {
                         results.insert(*id, r.clone());
@@ -296,7 +384,7 @@ impl<'a> Ctx<'a> {
                 results.insert(*id, res);
             }
             eval(e, row, &self.env(outer, &results))
-        })
+        }
     }
 
     async fn run_subquery(
@@ -325,6 +413,19 @@ impl<'a> Ctx<'a> {
                         .unwrap_or(Datum::Null),
                 ))
             }
+            SubqueryKind::MultiAssign { .. } => {
+                let mut rows = self.exec_plan(&plan.plan, stack).await?;
+                if rows.len() > 1 {
+                    return Err(SqlError::new(
+                        "21000",
+                        "more than one row returned by a subquery used as an expression",
+                    ));
+                }
+                Ok(SubResult::Row(
+                    rows.pop()
+                        .unwrap_or_else(|| vec![Datum::Null; plan.columns.len()]),
+                ))
+            }
             SubqueryKind::In => {
                 let rows = self.exec_plan(&plan.plan, stack).await?;
                 Ok(SubResult::Set(
@@ -336,8 +437,24 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Does `row` pass the filter `e`? Its top-level AND conjuncts are
+    /// evaluated in order and the first one not true (false or NULL)
+    /// decides, as PostgreSQL's qual lists: a row-level security qual put
+    /// first keeps the statement's own conditions (which may call leaky
+    /// functions) off the rows it hides, even where it is NULL.
     async fn predicate(&mut self, e: &Expr, row: &[Datum], outer: &[Row]) -> SqlResult<bool> {
-        Ok(truth(&self.eval_value(e, row, outer).await?) == Some(true))
+        if !e.has_subquery() && self.engine.txn_ids.is_durable(self.txn.id) {
+            cooperate().await;
+            let none = HashMap::new();
+            let env = self.env(outer, &none);
+            return all_conjuncts_true(e, &mut |c| Ok(truth(&eval(c, row, &env)?) == Some(true)));
+        }
+        for conjunct in conjuncts_in_order(e) {
+            if truth(&self.eval_row(conjunct, row, outer).await?) != Some(true) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     // ------------------------------------------------------------ plans
@@ -374,63 +491,8 @@ impl<'a> Ctx<'a> {
                     }
                     Ok(out)
                 }
-                Plan::Window { input, calls } => {
-                    let mut op = stream::Op::build(input);
-                    let what = "a window function's input";
-                    let rows = stream::collect_charged(&mut op, self, outer, what).await?;
-                    self.window(rows, calls, outer).await
-                }
                 Plan::UserFunction { call, width } => {
                     self.user_function_rows(call, *width, outer).await
-                }
-                Plan::WorkTable { id } => Ok(self.work_tables.get(id).cloned().unwrap_or_default()),
-                Plan::RecursiveUnion {
-                    id,
-                    all,
-                    base,
-                    recursive,
-                } => {
-                    let mut seen = HashSet::new();
-                    let mut out = Vec::new();
-                    let mut work = Vec::new();
-                    for r in self.exec_plan(base, outer).await? {
-                        if *all || seen.insert(row_key(&r)) {
-                            out.push(r.clone());
-                            work.push(r);
-                        }
-                    }
-                    let saved = self.work_tables.remove(id);
-                    let mut result = Ok(());
-                    while !work.is_empty() {
-                        self.work_tables.insert(*id, std::mem::take(&mut work));
-                        let next = match self.exec_plan(recursive, outer).await {
-                            Ok(n) => n,
-                            Err(e) => {
-                                result = Err(e);
-                                break;
-                            }
-                        };
-                        for r in next {
-                            if *all || seen.insert(row_key(&r)) {
-                                out.push(r.clone());
-                                work.push(r);
-                            }
-                        }
-                        if out.len() > RECURSION_ROWS_MAX {
-                            result = Err(SqlError::new(
-                                "54000",
-                                format!(
-                                    "WITH RECURSIVE produced more than {RECURSION_ROWS_MAX} rows"
-                                ),
-                            ));
-                            break;
-                        }
-                    }
-                    self.work_tables.remove(id);
-                    if let Some(s) = saved {
-                        self.work_tables.insert(*id, s);
-                    }
-                    result.map(|_| out)
                 }
                 _ => Err(SqlError::internal(
                     "a streaming plan node reached the materializing executor",
@@ -471,8 +533,7 @@ impl<'a> Ctx<'a> {
         };
         let mut out = Vec::with_capacity(raw.len());
         for (k, v) in raw {
-            let row = decode_row(&v)?;
-            let row = fill_row(row, table)?;
+            let row = self.stored_row(table, &k, &v, self.snapshot).await?;
             if let Some(f) = filter {
                 if !self.row_passes(table, f, &row, &v, outer).await? {
                     continue;
@@ -612,4 +673,64 @@ fn shows_txn_id(e: &Expr) -> bool {
 /// decrement per call.
 pub(crate) async fn cooperate() {
     tokio::task::consume_budget().await;
+}
+
+/// The top-level AND conjuncts of `e`, leftmost first.
+fn conjuncts_in_order(e: &Expr) -> Vec<&Expr> {
+    let mut rights = Vec::new();
+    let mut first = e;
+    while let Expr::Binary {
+        op: BinOp::And,
+        left,
+        right,
+        ..
+    } = first
+    {
+        rights.push(right.as_ref());
+        first = left;
+    }
+    std::iter::once(first)
+        .chain(rights.into_iter().rev())
+        .collect()
+}
+
+/// Is `passes` true for every top-level AND conjunct of `e`, asked
+/// leftmost first and stopping at the first false? Recurses down the left
+/// spine of a short chain (no allocation per row); a long one is listed.
+fn all_conjuncts_true(
+    e: &Expr,
+    passes: &mut impl FnMut(&Expr) -> SqlResult<bool>,
+) -> SqlResult<bool> {
+    const RECURSION_MAX: usize = 32;
+    fn spine(e: &Expr, passes: &mut impl FnMut(&Expr) -> SqlResult<bool>) -> SqlResult<bool> {
+        match e {
+            Expr::Binary {
+                op: BinOp::And,
+                left,
+                right,
+                ..
+            } => Ok(spine(left, passes)? && passes(right)?),
+            other => passes(other),
+        }
+    }
+    let mut depth = 0;
+    let mut cur = e;
+    while let Expr::Binary {
+        op: BinOp::And,
+        left,
+        ..
+    } = cur
+    {
+        depth += 1;
+        cur = left;
+    }
+    if depth <= RECURSION_MAX {
+        return spine(e, passes);
+    }
+    for c in conjuncts_in_order(e) {
+        if !passes(c)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

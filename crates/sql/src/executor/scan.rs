@@ -201,11 +201,26 @@ impl<'a> Ctx<'a> {
         // are reported in whole pages (`crate::relation_size`).
         for (start, end) in ranges {
             let mut bytes: i64 = 0;
-            let mut cursor = Some(start.clone());
+            // A toast relation is measured through its table's rows'
+            // pointers: its chunks are not read.
+            let toast_of = crate::toast::table_of_toast_range(start, end);
+            let (start, end) = match toast_of {
+                Some(id) => {
+                    let rows = index_prefix(id, PRIMARY_INDEX);
+                    let rows_end = prefix_end(&rows);
+                    (rows, rows_end)
+                }
+                None => (start.clone(), end.clone()),
+            };
+            let mut cursor = Some(start);
             while let Some(from) = cursor {
-                let (page, next) = self.scan_page(&from, end).await?;
+                let (page, next) = self.scan_page(&from, &end).await?;
                 for (k, v) in &page {
-                    bytes = bytes.saturating_add((k.len() + v.len()) as i64);
+                    let stored = match toast_of {
+                        Some(id) => crate::toast::stored_chunk_bytes(id, v)? as i64,
+                        None => (k.len() + v.len()) as i64,
+                    };
+                    bytes = bytes.saturating_add(stored);
                 }
                 cursor = next;
                 super::cooperate().await;
@@ -239,8 +254,7 @@ impl<'a> Ctx<'a> {
             return Ok((page, next));
         }
         let mut overlay = self
-            .txn
-            .writes
+            .visible_writes()
             .range(cursor.to_vec()..covered_end.to_vec())
             .peekable();
         if overlay.peek().is_none() {
@@ -381,7 +395,7 @@ impl ScanOp {
                 if self.last_row_key.as_ref().is_some_and(|last| k > *last) {
                     continue;
                 }
-                let row = self.decode(ctx, &k, &v)?;
+                let row = self.decode(ctx, &k, &v, ctx.snapshot).await?;
                 if let Some(f) = &self.filter {
                     if !ctx.predicate(f, &row, outer).await? {
                         continue;
@@ -411,8 +425,16 @@ impl ScanOp {
 impl ScanOp {
     /// A stored row (at `key`) in the table's columns, then its version's
     /// `xmin` and `xmax` if the scan adds them (`Ctx::row_xmax`).
-    fn decode(&self, ctx: &Ctx<'_>, key: &[u8], value: &[u8]) -> SqlResult<Row> {
-        let mut row = fill_row(decode_row(value)?, &self.table)?;
+    /// Toasted values are read at `at`, where the row was read.
+    async fn decode(&self, ctx: &Ctx<'_>, key: &[u8], value: &[u8], at: Lsn) -> SqlResult<Row> {
+        let mut row = if value.first() == Some(&crate::encoding::ROW_FORMAT_TOASTED) {
+            fill_row(
+                ctx.detoasted(self.table.id, value, at).await?.0,
+                &self.table,
+            )?
+        } else {
+            fill_row(decode_row(value)?, &self.table)?
+        };
         if self.row_versions {
             row.push(Datum::Int8(i64::from(row_xmin(value)?)));
             row.push(Datum::Int8(i64::from(ctx.row_xmax(key))));
@@ -439,7 +461,8 @@ impl ScanOp {
         };
         // `xmax` as the scan saw it, before this lock (as PostgreSQL, which
         // reads it before locking).
-        let row = self.decode(ctx, &key, &value)?;
+        let at = ctx.engine.store.read_point();
+        let row = self.decode(ctx, &key, &value, at).await?;
         ctx.txn.row_locks.insert(key);
         if let Some(f) = &self.filter {
             if !ctx.predicate(f, &row, outer).await? {

@@ -1,14 +1,16 @@
 //! The pull-based operator tree: a `Plan` becomes an `Op` whose
 //! `next_batch` yields the next rows (at most `BATCH_ROWS`) on demand, so a
 //! scan reads the store page by page as its consumer asks, LIMIT stops
-//! pulling once it has its rows, and sort, hash aggregate, hash join and
-//! DISTINCT consume their input batch by batch within work_mem (spilling
-//! beyond it). Operators own clones of their plan's pieces (cheap: tables
+//! pulling once it has its rows, and sort, hash aggregate, hash join,
+//! DISTINCT, the nested loop's inner side, window functions and WITH
+//! RECURSIVE's working tables stay within work_mem (spilling beyond it).
+//! Operators own clones of their plan's pieces (cheap: tables
 //! and subquery plans are behind `Arc`s), so a tree can outlive one call —
 //! a suspended portal keeps its tree between fetches — and borrow the
 //! statement's `Ctx` only while producing a batch. Plan kinds with no
-//! streaming form here (VALUES, window functions, WITH RECURSIVE) run through `Ctx::exec_materialized` and their rows are
-//! charged to the statement's memory guard while held.
+//! streaming form here (VALUES, set-returning user functions) run through
+//! `Ctx::exec_materialized` and their rows are charged to the statement's
+//! memory guard while held.
 
 use super::*;
 
@@ -37,7 +39,7 @@ pub(crate) enum Op {
     },
     Limit(Box<LimitOp>),
     HashJoin(Box<join::HashJoinOp>),
-    NestedLoop(Box<join::NestedLoopOp>),
+    NestedLoop(Box<nested_loop::NestedLoopOp>),
     Lateral(Box<join::LateralOp>),
     Sort(Box<sort::SortOp>),
     Aggregate(Box<aggregate::AggregateOp>),
@@ -51,6 +53,11 @@ pub(crate) enum Op {
     Counted(Box<setop::CountedSetOp>),
     /// generate_series in FROM: values made as they are pulled.
     Series(Box<SeriesOp>),
+    RecursiveUnion(Box<recursive::RecursiveUnionOp>),
+    WorkTable(Box<recursive::WorkTableScan>),
+    Window(Box<window_stream::WindowOp>),
+    /// Rows kept by an operator in a `RowStore`, read back once.
+    Stored(Box<row_store::RowStoreDrain>),
     Materialized(Box<MaterializedOp>),
 }
 
@@ -113,7 +120,7 @@ impl Op {
                 on,
                 left_width,
                 right_width,
-            } => Op::NestedLoop(Box::new(join::NestedLoopOp::new(
+            } => Op::NestedLoop(Box::new(nested_loop::NestedLoopOp::new(
                 Op::build(left),
                 Op::build(right),
                 *kind,
@@ -194,15 +201,26 @@ impl Op {
                 ty: *ty,
                 series: None,
             })),
-            Plan::Values { .. }
-            | Plan::UserFunction { .. }
-            | Plan::Window { .. }
-            | Plan::WorkTable { .. }
-            | Plan::RecursiveUnion { .. } => Op::Materialized(Box::new(MaterializedOp {
-                plan: plan.clone(),
-                rows: None,
-                held: 0,
-            })),
+            Plan::RecursiveUnion {
+                id,
+                all,
+                base,
+                recursive,
+            } => Op::RecursiveUnion(Box::new(recursive::RecursiveUnionOp::new(
+                *id, *all, base, recursive,
+            ))),
+            Plan::WorkTable { id } => Op::WorkTable(Box::new(recursive::WorkTableScan::new(*id))),
+            Plan::Window { input, calls } => Op::Window(Box::new(window_stream::WindowOp::new(
+                Op::build(input),
+                calls.clone(),
+            ))),
+            Plan::Values { .. } | Plan::UserFunction { .. } => {
+                Op::Materialized(Box::new(MaterializedOp {
+                    plan: plan.clone(),
+                    rows: None,
+                    held: 0,
+                }))
+            }
         }
     }
 
@@ -281,6 +299,19 @@ impl Op {
                 }
                 Op::Counted(s) => s.next_batch(ctx, outer).await,
                 Op::Series(g) => g.next_batch(ctx, outer).await,
+                Op::RecursiveUnion(r) => r.next_batch(ctx, outer).await,
+                Op::WorkTable(w) => w.next_batch(ctx),
+                Op::Window(w) => w.next_batch(ctx, outer).await,
+                Op::Stored(rows) => {
+                    let mut batch = Vec::new();
+                    while batch.len() < BATCH_ROWS {
+                        match rows.next_row()? {
+                            Some(r) => batch.push(r),
+                            None => break,
+                        }
+                    }
+                    Ok((!batch.is_empty()).then_some(batch))
+                }
                 Op::Materialized(m) => m.next_batch(ctx, outer).await,
             }
         })
@@ -467,7 +498,7 @@ impl MaterializedOp {
         if self.rows.is_none() {
             let rows = ctx.exec_materialized(&self.plan, outer).await?;
             let bytes: usize = rows.iter().map(|r| row_bytes(r)).sum();
-            ctx.memory.charge(bytes, materialized_what(&self.plan))?;
+            ctx.memory.charge(bytes, "a materialized row set")?;
             self.held = bytes;
             self.rows = Some(rows.into_iter());
         }
@@ -476,13 +507,5 @@ impl MaterializedOp {
             ctx.memory.release(std::mem::take(&mut self.held));
         }
         Ok(batch)
-    }
-}
-
-fn materialized_what(plan: &Plan) -> &'static str {
-    match plan {
-        Plan::Window { .. } => "a window function's input",
-        Plan::RecursiveUnion { .. } => "WITH RECURSIVE",
-        _ => "a materialized row set",
     }
 }

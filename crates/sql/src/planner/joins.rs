@@ -584,6 +584,40 @@ fn filter_as_written(plan: Plan, predicate: Option<Expr>) -> Plan {
                 alias,
             }
         }
+        // A scan behind a security filter (row-level security): one scan
+        // applying the security quals first, then the statement's; only its
+        // leakproof conditions may choose the access path.
+        Plan::Filter {
+            input,
+            predicate: security,
+        } if matches!(input.as_ref(), Plan::Scan { filter: None, .. }) => {
+            let Plan::Scan {
+                table,
+                lock,
+                row_versions,
+                alias,
+                ..
+            } = *input
+            else {
+                unreachable!("matched a scan above")
+            };
+            let access = crate::row_security_scan::leakproof_key_quals(&predicate)
+                .map_or(Access::Full, |quals| choose_access(&table, &quals));
+            Plan::Scan {
+                table,
+                access,
+                filter: Some(Expr::Binary {
+                    op: BinOp::And,
+                    left: Box::new(security),
+                    right: Box::new(predicate),
+                    operand: SqlType::Bool,
+                    ty: SqlType::Bool.plain(),
+                }),
+                lock,
+                row_versions,
+                alias,
+            }
+        }
         // A partitioned table's leaves (same column types on both sides):
         // each leaf scan takes the filter and picks its own access path.
         Plan::SetOp {

@@ -171,7 +171,13 @@ impl<'a> Ctx<'a> {
                 let bound = {
                     let mut b = Binder::new(&catalog, sql, types.clone());
                     match crate::session::bind_data(&mut b, stmt) {
-                        Ok(bound) => bound,
+                        // Variables are parameters: prune by their values.
+                        Ok(bound) => {
+                            match crate::binder::prune_with_params(&mut b, &bound, &params)? {
+                                Some(pruned) => pruned,
+                                None => bound,
+                            }
+                        }
                         Err(e) if e.sqlstate == "XX000" => {
                             self.check_not_in_use(&catalog, stmt)?;
                             return Err(SqlError::unsupported(format!(
