@@ -16,9 +16,7 @@ use std::collections::HashMap;
 
 use crate::binder::{DeletePlan, InsertPlan, InsertSource, PartitionTargets, UpdatePlan};
 use crate::catalog::TableDef;
-use crate::plan::{
-    Access, BinOp, Expr, JoinKind, Plan, QueryPlan, SetOpKind, SortKey, SubqueryKind,
-};
+use crate::plan::{Access, Expr, JoinKind, Plan, QueryPlan, SetOpKind, SortKey, SubqueryKind};
 use crate::plan_deparse::{agg_sql, expr_sql, quote_ident, window_sql, ColumnName, Names};
 use sqlparser::ast;
 
@@ -270,21 +268,6 @@ fn and_all(conds: Vec<String>) -> Option<String> {
     }
 }
 
-fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match e {
-        Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
-            ..
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        other => out.push(other),
-    }
-}
-
 /// The column `e` reads, directly or through a cast.
 fn column_of(e: &Expr) -> Option<usize> {
     match e {
@@ -312,22 +295,20 @@ fn count_scans(plan: &Plan) -> usize {
         Plan::Scan { .. } | Plan::Series { .. } | Plan::UserFunction { .. } => 1,
         Plan::Values { rows, .. } => usize::from(rows.len() > 1),
         Plan::WorkTable { .. } => 1,
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Window { input, .. }
-        | Plan::ProjectSet { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
-        | Plan::DistinctOn { input, .. }
-        | Plan::Limit { input, .. } => count_scans(input),
-        Plan::Join { left, right, .. }
-        | Plan::HashJoin { left, right, .. }
-        | Plan::LateralJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. } => count_scans(left) + count_scans(right),
-        Plan::RecursiveUnion {
-            base, recursive, ..
-        } => count_scans(base) + count_scans(recursive),
+        Plan::Filter { .. }
+        | Plan::Project { .. }
+        | Plan::Window { .. }
+        | Plan::ProjectSet { .. }
+        | Plan::Aggregate { .. }
+        | Plan::Sort { .. }
+        | Plan::Distinct { .. }
+        | Plan::DistinctOn { .. }
+        | Plan::Limit { .. }
+        | Plan::Join { .. }
+        | Plan::HashJoin { .. }
+        | Plan::LateralJoin { .. }
+        | Plan::SetOp { .. }
+        | Plan::RecursiveUnion { .. } => plan.inputs().into_iter().map(count_scans).sum(),
     }
 }
 
@@ -342,23 +323,6 @@ fn child_scan_alias(plan: &Plan) -> Option<&str> {
         } if table.partitioning.of.is_some() || !table.inheritance.is_empty() => Some(a),
         Plan::Project { input, .. } => child_scan_alias(input),
         _ => None,
-    }
-}
-
-/// The inputs of a tree of UNION ALLs, left to right.
-fn union_all_inputs<'p>(plan: &'p Plan, out: &mut Vec<&'p Plan>) {
-    match plan {
-        Plan::SetOp {
-            op: SetOpKind::Union,
-            all: true,
-            left,
-            right,
-            ..
-        } => {
-            union_all_inputs(left, out);
-            union_all_inputs(right, out);
-        }
-        other => out.push(other),
     }
 }
 
@@ -429,27 +393,11 @@ fn is_one_time(e: &Expr) -> bool {
     e.is_row_independent() && !e.has_subquery() && !matches!(e, Expr::Const(..))
 }
 
-/// The conjunction of `conds` (None for none).
-fn and_exprs(conds: &[&Expr]) -> Option<Expr> {
-    let mut iter = conds.iter().map(|c| (*c).clone());
-    let first = iter.next()?;
-    Some(iter.fold(first, |acc, c| Expr::Binary {
-        op: BinOp::And,
-        left: Box::new(acc),
-        right: Box::new(c),
-        operand: SqlType::Bool,
-        ty: SqlType::Bool.plain(),
-    }))
-}
-
 /// Splits a filter into its one-time conjuncts and the rest.
 fn split_one_time(filter: Option<&Expr>) -> (Vec<&Expr>, Option<Expr>) {
-    let mut all = Vec::new();
-    if let Some(f) = filter {
-        conjuncts(f, &mut all);
-    }
+    let all = filter.map(Expr::conjuncts).unwrap_or_default();
     let (once, rest): (Vec<&Expr>, Vec<&Expr>) = all.into_iter().partition(|c| is_one_time(c));
-    (once, and_exprs(&rest))
+    (once, Expr::conjunction(rest.into_iter().cloned()))
 }
 
 /// A relation as a plan title names it: schema-qualified under VERBOSE,
@@ -605,10 +553,7 @@ impl Explainer {
         let subplans = self.subplans(&filter.into_iter().collect::<Vec<_>>(), &columns);
         let names = self.scan_names(&columns);
         let on = relation_title(table, refname, self.verbose);
-        let mut rest: Vec<&Expr> = Vec::new();
-        if let Some(f) = filter {
-            conjuncts(f, &mut rest);
-        }
+        let mut rest: Vec<&Expr> = filter.map(Expr::conjuncts).unwrap_or_default();
         let mut index_conds: Vec<String> = Vec::new();
         // Takes the conjunct `column op value` the path answers out of the filter.
         let mut take = |rest: &mut Vec<&Expr>, column: usize, value: &Expr| {
@@ -710,8 +655,7 @@ impl Explainer {
     /// table's leaves share its reference name, which the Append itself
     /// claims first (so the leaves are `name_1`, `name_2`, ...).
     fn append(&mut self, plan: &Plan) -> (Node, Vec<ColumnName>) {
-        let mut inputs = Vec::new();
-        union_all_inputs(plan, &mut inputs);
+        let inputs = plan.union_all_inputs();
         if let Some(alias) = inputs.first().and_then(|p| child_scan_alias(p)) {
             if inputs.iter().all(|p| child_scan_alias(p) == Some(alias)) {
                 self.names.assign(alias);
@@ -825,7 +769,7 @@ impl Explainer {
                     let merged = Plan::Scan {
                         table: table.clone(),
                         access: access.clone(),
-                        filter: and_exprs(&conditions),
+                        filter: Expr::conjunction(conditions.iter().map(|c| (*c).clone())),
                         lock: *lock,
                         row_versions: *row_versions,
                         alias: alias.clone(),

@@ -362,6 +362,41 @@ impl Expr {
         self.for_each_child_mut(&mut |c| c.map_columns(m));
     }
 
+    /// The operands of nested ANDs, leftmost first (`self` alone when it
+    /// is no AND). A stack, not recursion: a long AND chain from a
+    /// generated query cannot exhaust the thread's stack.
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        let mut pending = vec![self];
+        while let Some(e) = pending.pop() {
+            match e {
+                Expr::Binary {
+                    op: BinOp::And,
+                    left,
+                    right,
+                    ..
+                } => {
+                    pending.push(right);
+                    pending.push(left);
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// The AND of `parts`, left-deep in their order (None for none): what
+    /// `conjuncts` splits.
+    pub fn conjunction(parts: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+        parts.into_iter().reduce(|acc, part| Expr::Binary {
+            op: BinOp::And,
+            left: Box::new(acc),
+            right: Box::new(part),
+            operand: SqlType::Bool,
+            ty: SqlType::Bool.plain(),
+        })
+    }
+
     pub fn has_subquery(&self) -> bool {
         if matches!(
             self,
@@ -406,6 +441,8 @@ pub enum AggFunc {
     BoolAnd,
     BoolOr,
     StringAgg,
+    /// string_agg(bytea, bytea).
+    ByteaStringAgg,
     VarSamp,
     VarPop,
     StddevSamp,
@@ -630,6 +667,85 @@ pub enum Plan {
 }
 
 impl Plan {
+    /// The row sources this node reads, left before right (none for a
+    /// scan, VALUES or a function in FROM).
+    pub fn inputs(&self) -> Vec<&Plan> {
+        match self {
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Window { input, .. }
+            | Plan::ProjectSet { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Distinct { input }
+            | Plan::DistinctOn { input, .. }
+            | Plan::Limit { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => vec![base, recursive],
+            Plan::Values { .. }
+            | Plan::Scan { .. }
+            | Plan::WorkTable { .. }
+            | Plan::UserFunction { .. }
+            | Plan::Series { .. } => vec![],
+        }
+    }
+
+    /// The inputs of a tree of UNION ALLs (a partitioned table's appended
+    /// leaf scans), left to right; `self` alone when it is no UNION ALL. A
+    /// stack, not recursion: thousands of partitions make a deep tree.
+    pub fn union_all_inputs(&self) -> Vec<&Plan> {
+        let mut out = Vec::new();
+        let mut pending = vec![self];
+        while let Some(p) = pending.pop() {
+            match p {
+                Plan::SetOp {
+                    op: SetOpKind::Union,
+                    all: true,
+                    left,
+                    right,
+                    ..
+                } => {
+                    pending.push(right);
+                    pending.push(left);
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// `inputs`, mutable.
+    pub fn inputs_mut(&mut self) -> Vec<&mut Plan> {
+        match self {
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Window { input, .. }
+            | Plan::ProjectSet { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Distinct { input }
+            | Plan::DistinctOn { input, .. }
+            | Plan::Limit { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => vec![base, recursive],
+            Plan::Values { .. }
+            | Plan::Scan { .. }
+            | Plan::WorkTable { .. }
+            | Plan::UserFunction { .. }
+            | Plan::Series { .. } => vec![],
+        }
+    }
+
     /// Set-returning `calls` over a single empty row (a function in FROM),
     /// projected through `exprs`.
     pub fn set_returning_calls(calls: Vec<SrfCall>, exprs: Vec<Expr>) -> Plan {
@@ -750,4 +866,64 @@ pub struct OutColumn {
 pub struct QueryPlan {
     pub plan: Plan,
     pub columns: Vec<OutColumn>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(i: usize) -> Expr {
+        Expr::Column(i, SqlType::Bool.plain())
+    }
+
+    fn and(left: Expr, right: Expr) -> Expr {
+        Expr::conjunction([left, right]).expect("two parts")
+    }
+
+    #[test]
+    fn conjuncts_flatten_nested_ands_leftmost_first() {
+        let (a, b, c, d) = (flag(0), flag(1), flag(2), flag(3));
+        let nested = and(and(a.clone(), and(b.clone(), c.clone())), d.clone());
+        assert_eq!(nested.conjuncts(), [&a, &b, &c, &d]);
+        assert_eq!(a.conjuncts(), [&a]);
+    }
+
+    fn union_all(left: Plan, right: Plan) -> Plan {
+        Plan::SetOp {
+            op: SetOpKind::Union,
+            all: true,
+            left: Box::new(left),
+            right: Box::new(right),
+            types: vec![],
+        }
+    }
+
+    #[test]
+    fn union_all_inputs_are_the_leaves_left_to_right() {
+        let leaf = |id| Plan::WorkTable { id };
+        let tree = union_all(union_all(leaf(0), union_all(leaf(1), leaf(2))), leaf(3));
+        let ids: Vec<usize> = tree
+            .union_all_inputs()
+            .into_iter()
+            .map(|p| match p {
+                Plan::WorkTable { id } => *id,
+                other => panic!("not a leaf: {other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, [0, 1, 2, 3]);
+        let distinct = Plan::Distinct {
+            input: Box::new(tree),
+        };
+        assert_eq!(distinct.union_all_inputs(), [&distinct]);
+        assert_eq!(distinct.inputs().len(), 1);
+    }
+
+    #[test]
+    fn conjunction_is_left_deep_and_none_for_no_parts() {
+        let (a, b, c) = (flag(0), flag(1), flag(2));
+        let all = Expr::conjunction([a.clone(), b.clone(), c.clone()]);
+        assert_eq!(all, Some(and(and(a.clone(), b.clone()), c.clone())));
+        assert_eq!(all.as_ref().map(Expr::conjuncts), Some(vec![&a, &b, &c]));
+        assert_eq!(Expr::conjunction(Vec::new()), None);
+    }
 }

@@ -12,21 +12,6 @@ use crate::catalog::TableDef;
 use crate::plan::{Access, BinOp, Expr};
 use crate::types::SqlType;
 
-fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e {
-        Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
-            ..
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        other => out.push(other),
-    }
-}
-
 /// Whether a key expression of type `e` may look up a key column of type
 /// `col`: the same type, text and varchar, or any two integer widths. Keys
 /// encode every integer width as the same 64-bit value (encoding.rs), so an
@@ -110,8 +95,7 @@ fn integer_width(ty: SqlType) -> u8 {
 
 /// Chooses how to read `table` given a predicate over its columns.
 pub fn choose_access(table: &TableDef, predicate: &Expr) -> Access {
-    let mut cs = Vec::new();
-    conjuncts(predicate, &mut cs);
+    let cs = predicate.conjuncts();
     match primary_access(table, &cs) {
         Access::Full => secondary_access(table, &cs),
         a => a,
@@ -134,8 +118,7 @@ fn secondary_access(table: &TableDef, cs: &[&Expr]) -> Access {
             }
         };
         if let Some(p) = bound.as_ref().and_then(|b| b.predicate.as_ref()) {
-            let mut needed = Vec::new();
-            conjuncts(p, &mut needed);
+            let needed = p.conjuncts();
             if !needed.iter().all(|n| cs.contains(n)) {
                 continue;
             }

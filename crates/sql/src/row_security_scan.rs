@@ -7,7 +7,7 @@
 //! The chosen path only narrows what is read: the scan still applies the
 //! policy and then every condition, in that order, to each row it reads.
 
-use crate::plan::{BinOp, Expr};
+use crate::plan::Expr;
 use crate::types::SqlType;
 
 /// Types whose comparison operators are leakproof in PostgreSQL 15 (they
@@ -87,42 +87,23 @@ fn leakproof_key_qual(e: &Expr) -> bool {
     }
 }
 
-fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e {
-        Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
-            ..
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        other => out.push(other),
-    }
-}
-
 /// The conjuncts of `predicate` an access path may be chosen from under
 /// row-level security (None: none are).
 pub(crate) fn leakproof_key_quals(predicate: &Expr) -> Option<Expr> {
-    let mut all = Vec::new();
-    conjuncts(predicate, &mut all);
-    all.into_iter()
-        .filter(|c| leakproof_key_qual(c))
-        .cloned()
-        .reduce(|a, b| Expr::Binary {
-            op: BinOp::And,
-            left: Box::new(a),
-            right: Box::new(b),
-            operand: SqlType::Bool,
-            ty: SqlType::Bool.plain(),
-        })
+    Expr::conjunction(
+        predicate
+            .conjuncts()
+            .into_iter()
+            .filter(|c| leakproof_key_qual(c))
+            .cloned(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::datum::Datum;
+    use crate::plan::BinOp;
 
     fn column(i: usize, ty: SqlType) -> Expr {
         Expr::Column(i, ty.plain())

@@ -261,6 +261,11 @@ impl Session {
         &mut self,
         sql: &str,
     ) -> Option<SqlResult<StatementOutput>> {
+        // Each recogniser below tokenizes the whole text: a 1,000-row
+        // INSERT would pay for that eight times over.
+        if crate::statement_tokens::starts_plain_dml(sql) {
+            return None;
+        }
         let ours = match Box::pin(self.reindex(sql)).await {
             Some(r) => Some(r),
             None => Box::pin(self.create_table_as_execute(sql)).await,

@@ -10,27 +10,16 @@
 
 mod support;
 
-use std::sync::Arc;
-use support::{exec, rows};
+use support::{exec, in_memory_and_spilled, rows, sorted, spilling_engine};
 
-use borealis_sql::{Engine, MemStore, Session};
+use borealis_sql::{Engine, Session};
 
 const BIG_ROWS: usize = 20_000;
 
 /// An engine spilling to a fresh directory, with `big` (20000 rows, some
 /// NULL `k`, a padded text) and `small` (100 rows).
 async fn setup() -> (Engine, Session, std::path::PathBuf) {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "borealis-memory-bounds-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    engine.set_spill_dir(dir.clone());
-    let mut s = engine.session();
+    let (engine, mut s, dir) = spilling_engine("memory-bounds").await;
     exec(
         &mut s,
         "CREATE TABLE big (id int PRIMARY KEY, k int, x int, pad text)",
@@ -53,24 +42,10 @@ async fn setup() -> (Engine, Session, std::path::PathBuf) {
     (engine, s, dir)
 }
 
-/// Runs `sql` with work_mem 1GB (asserting nothing spilled) and 64kB
-/// (asserting something did); returns both results.
+/// `sql`'s rows in memory and spilled (`support::in_memory_and_spilled`);
+/// every query here returns more than 100 rows.
 async fn both_ways(engine: &Engine, s: &mut Session, sql: &str) -> (Vec<String>, Vec<String>) {
-    exec(s, "SET work_mem = '1GB'").await;
-    let before = engine.spill_files_created();
-    let in_memory = rows(s, sql).await;
-    assert_eq!(engine.spill_files_created(), before, "in memory: {sql}");
-    exec(s, "SET work_mem = '64kB'").await;
-    let spilled = rows(s, sql).await;
-    assert!(engine.spill_files_created() > before, "64kB spills: {sql}");
-    exec(s, "RESET work_mem").await;
-    assert!(in_memory.len() > 100, "a query with rows: {sql}");
-    (in_memory, spilled)
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
+    in_memory_and_spilled(engine, s, sql, 100).await
 }
 
 #[tokio::test]

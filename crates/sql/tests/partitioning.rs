@@ -6,7 +6,7 @@
 mod support;
 
 use std::sync::Arc;
-use support::{exec, rows};
+use support::{exec, pruning_tables, rows, scanned_leaves, sorted_rows};
 
 use borealis_sql::{Engine, MemStore, Session, SqlError};
 
@@ -1294,46 +1294,6 @@ async fn byte_order_collations_are_accepted_others_refused() {
     assert_eq!(e.sqlstate, "0A000");
 }
 
-/// Partitioned tables of every strategy, a sub-partitioned range partition,
-/// default and NULL partitions, with rows in each leaf.
-async fn pruning_tables(s: &mut Session) {
-    exec(
-        s,
-        "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);
-         CREATE TABLE lp_1 PARTITION OF lp FOR VALUES IN (1, 2);
-         CREATE TABLE lp_3 PARTITION OF lp FOR VALUES IN (3);
-         CREATE TABLE lp_null PARTITION OF lp FOR VALUES IN (NULL);
-         CREATE TABLE lp_def PARTITION OF lp DEFAULT;
-         CREATE TABLE rp (a int, b int) PARTITION BY RANGE (a);
-         CREATE TABLE rp_1 PARTITION OF rp FOR VALUES FROM (MINVALUE) TO (10);
-         CREATE TABLE rp_2 PARTITION OF rp FOR VALUES FROM (10) TO (20) PARTITION BY LIST (b);
-         CREATE TABLE rp_2x PARTITION OF rp_2 FOR VALUES IN (1, 2);
-         CREATE TABLE rp_2d PARTITION OF rp_2 DEFAULT;
-         CREATE TABLE rp_3 PARTITION OF rp FOR VALUES FROM (20) TO (30);
-         CREATE TABLE rp_def PARTITION OF rp DEFAULT;
-         CREATE TABLE hp (a int, b text) PARTITION BY HASH (a, b);
-         CREATE TABLE hp_0 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 0);
-         CREATE TABLE hp_1 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 1);
-         CREATE TABLE hp_2 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 2);
-         CREATE TABLE mp (a int, b int) PARTITION BY RANGE (a, b);
-         CREATE TABLE mp_1 PARTITION OF mp FOR VALUES FROM (0, 0) TO (10, 5);
-         CREATE TABLE mp_2 PARTITION OF mp FOR VALUES FROM (10, 5) TO (20, 0);
-         CREATE TABLE mp_def PARTITION OF mp DEFAULT;
-         INSERT INTO lp VALUES (1,'x'),(2,'y'),(3,'z'),(NULL,'n'),(7,'d');
-         INSERT INTO rp VALUES (-5,1),(5,2),(10,1),(15,7),(19,NULL),(25,3),(30,4),(NULL,5);
-         INSERT INTO hp SELECT g, g::text FROM generate_series(1,20) g;
-         INSERT INTO hp VALUES (NULL, '1'), (2, NULL);
-         INSERT INTO mp VALUES (0,0),(5,9),(10,4),(10,5),(10,9),(15,1),(20,0),(NULL,1),(3,NULL);",
-    )
-    .await;
-}
-
-async fn sorted_rows(s: &mut Session, sql: &str) -> Vec<String> {
-    let mut r = rows(s, sql).await;
-    r.sort();
-    r
-}
-
 #[tokio::test]
 async fn pruned_scans_return_the_rows_of_unpruned_ones() {
     let mut s = session().await;
@@ -1390,18 +1350,6 @@ async fn pruned_scans_return_the_rows_of_unpruned_ones() {
         .await;
         assert_eq!(pruned, whole, "{table} WHERE {condition}");
     }
-}
-
-async fn scanned_leaves(s: &mut Session, sql: &str) -> Vec<String> {
-    rows(s, &format!("EXPLAIN (COSTS OFF) {sql}"))
-        .await
-        .into_iter()
-        .filter_map(|line| {
-            let at = line.find("Seq Scan on ")?;
-            let rest = &line[at + "Seq Scan on ".len()..];
-            Some(rest.split(' ').next().unwrap_or(rest).to_string())
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -6,26 +6,15 @@
 
 mod support;
 
-use std::sync::Arc;
-use support::{exec, rows};
+use support::{exec, in_memory_and_spilled, rows, sorted, spilling_engine};
 
-use borealis_sql::{Engine, MemStore, Session};
+use borealis_sql::{Engine, Session};
 
 /// An engine whose spill files go to a fresh directory, with two tables:
 /// `t` (20000 rows: group keys with NULLs and ties, text, numeric) and
 /// `u` (3000 rows keyed by `k`, some NULL, some duplicated).
 async fn setup() -> (Engine, Session, std::path::PathBuf) {
-    let engine = Engine::open(Arc::new(MemStore::new())).await.unwrap();
-    let dir = std::env::temp_dir().join(format!(
-        "borealis-spill-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    engine.set_spill_dir(dir.clone());
-    let mut s = engine.session();
+    let (engine, mut s, dir) = spilling_engine("spill-test").await;
     exec(
         &mut s,
         "CREATE TABLE t (id int PRIMARY KEY, g int, s text, x numeric, f float8)",
@@ -52,23 +41,9 @@ async fn setup() -> (Engine, Session, std::path::PathBuf) {
     (engine, s, dir)
 }
 
-/// Runs `sql` in memory and spilled; returns both results.
+/// `sql`'s rows in memory and spilled (`support::in_memory_and_spilled`).
 async fn both_ways(engine: &Engine, s: &mut Session, sql: &str) -> (Vec<String>, Vec<String>) {
-    exec(s, "SET work_mem = '1GB'").await;
-    let before = engine.spill_files_created();
-    let in_memory = rows(s, sql).await;
-    assert_eq!(engine.spill_files_created(), before, "in memory: {sql}");
-    exec(s, "SET work_mem = '64kB'").await;
-    let spilled = rows(s, sql).await;
-    assert!(engine.spill_files_created() > before, "64kB spills: {sql}");
-    exec(s, "RESET work_mem").await;
-    assert!(!in_memory.is_empty(), "a query with rows: {sql}");
-    (in_memory, spilled)
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
+    in_memory_and_spilled(engine, s, sql, 0).await
 }
 
 #[tokio::test]

@@ -1725,6 +1725,15 @@ impl<'a> Binder<'a> {
         {
             let needle = self.bind_expr(expr, scope)?;
             let hay = self.bind_expr(r#in, scope)?;
+            if needle.ty().ty == SqlType::Bytea || hay.ty().ty == SqlType::Bytea {
+                let hay = self.coerce_implicit(hay, SqlType::Bytea, span)?;
+                let needle = self.coerce_implicit(needle, SqlType::Bytea, span)?;
+                return Ok(Expr::Func {
+                    func: Func::Lib(crate::builtins::LibFn::ByteaPosition),
+                    args: vec![hay, needle],
+                    ty: SqlType::Int4.plain(),
+                });
+            }
             let hay = self.coerce_text(hay, span, "strpos")?;
             let needle = self.coerce_text(needle, span, "strpos")?;
             Ok(Expr::Func {
@@ -1980,6 +1989,21 @@ impl<'a> Binder<'a> {
                     return Ok(x);
                 }
                 return Err(SqlError::internal("array concatenation dispatch"));
+            }
+            // bytea || bytea, an unknown literal on either side taken as bytea.
+            let bytea_or_unknown = |t: SqlType| t == SqlType::Bytea || t == SqlType::Unknown;
+            if (lt == SqlType::Bytea || rt == SqlType::Bytea)
+                && bytea_or_unknown(lt)
+                && bytea_or_unknown(rt)
+            {
+                return Ok(Expr::Func {
+                    func: Func::Lib(crate::builtins::LibFn::ByteaConcat),
+                    args: vec![
+                        self.coerce_implicit(l, SqlType::Bytea, ls)?,
+                        self.coerce_implicit(r, SqlType::Bytea, rs)?,
+                    ],
+                    ty: SqlType::Bytea.plain(),
+                });
             }
             let stringy = |t: SqlType| t.category() == Category::String || t == SqlType::Unknown;
             if !stringy(lt) && !stringy(rt) {

@@ -258,21 +258,41 @@ impl<'a> Binder<'a> {
                     ty: text,
                 });
             }
-            "length" | "char_length" | "character_length" | "octet_length" => {
+            "length" | "char_length" | "character_length" | "octet_length" | "bit_length" => {
                 arity!(n == 1);
                 let t = args[0].ty().ty;
-                if name == "length" && super::bit_string_ops::is_bit_string(t) {
+                let bits = super::bit_string_ops::is_bit_string(t);
+                if matches!(name.as_str(), "length" | "bit_length") && bits {
                     return Ok(Expr::Func {
                         func: Func::Lib(crate::builtins::LibFn::BitStringLength),
                         args: vec![args.remove(0)],
                         ty: SqlType::Int4.plain(),
                     });
                 }
-                let a = if t == SqlType::Bpchar {
+                let bytea = t == SqlType::Bytea;
+                if bytea && matches!(name.as_str(), "length" | "octet_length") {
+                    return Ok(Expr::Func {
+                        func: Func::Lib(crate::builtins::LibFn::ByteaLength),
+                        args: vec![args.remove(0)],
+                        ty: SqlType::Int4.plain(),
+                    });
+                }
+                // bit_length has no character(n) form: the value becomes
+                // text, trailing spaces dropped.
+                let a = if (t == SqlType::Bpchar && name != "bit_length")
+                    || (bytea && name == "bit_length")
+                {
                     args.remove(0)
                 } else {
                     self.coerce_text(args.remove(0), span, &name)?
                 };
+                if name == "bit_length" {
+                    return Ok(Expr::Func {
+                        func: Func::Lib(crate::builtins::LibFn::OctetBitLength),
+                        args: vec![a],
+                        ty: SqlType::Int4.plain(),
+                    });
+                }
                 let func = if name == "octet_length" {
                     Func::OctetLength
                 } else {
@@ -882,11 +902,18 @@ impl<'a> Binder<'a> {
                 let v = args
                     .pop()
                     .unwrap_or(Expr::Const(Datum::Null, SqlType::Unknown.plain()));
-                args = vec![
-                    self.coerce_text(v, span, name)?,
-                    self.coerce_text(d, span, name)?,
-                ];
-                (AggFunc::StringAgg, SqlType::Text.plain())
+                // string_agg(bytea, bytea) when the value is bytea; an
+                // unknown-typed value resolves to text, as in PostgreSQL.
+                if v.ty().ty == SqlType::Bytea {
+                    args = vec![v, self.coerce_implicit(d, SqlType::Bytea, span)?];
+                    (AggFunc::ByteaStringAgg, SqlType::Bytea.plain())
+                } else {
+                    args = vec![
+                        self.coerce_text(v, span, name)?,
+                        self.coerce_text(d, span, name)?,
+                    ];
+                    (AggFunc::StringAgg, SqlType::Text.plain())
+                }
             }
             _ => return self.err_at(SqlError::undefined_function(&sig()), span),
         };

@@ -307,6 +307,7 @@ const KNOWN_FUNCTIONS: &[&str] = &[
     "char_length",
     "character_length",
     "octet_length",
+    "bit_length",
     "substring",
     "substr",
     "left",

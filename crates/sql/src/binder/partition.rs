@@ -446,10 +446,9 @@ impl Binder<'_> {
         plan: Plan,
         predicate: Option<&Expr>,
     ) -> SqlResult<Plan> {
-        let mut conjuncts = Vec::new();
-        if let Some(p) = predicate {
-            split_conjuncts(p, &mut conjuncts);
-        }
+        let conjuncts = predicate
+            .map(|p| p.conjuncts().into_iter().cloned().collect())
+            .unwrap_or_default();
         self.prune_from(plan, conjuncts, 0)
     }
 
@@ -478,10 +477,7 @@ impl Binder<'_> {
                 left_width,
                 right_width,
             } => {
-                let mut on_conjuncts = Vec::new();
-                if let Some(on) = &on {
-                    split_conjuncts(on, &mut on_conjuncts);
-                }
+                let on_conjuncts = on.as_ref().map(Expr::conjuncts).unwrap_or_default();
                 // (WHERE, ON) usable for the left side, then the right.
                 let (left_uses, right_uses) = match kind {
                     JoinKind::Inner => ((true, true), (true, true)),
@@ -514,7 +510,7 @@ impl Binder<'_> {
             }
             Plan::Filter { input, predicate } => {
                 let mut all = conjuncts;
-                split_conjuncts(&predicate, &mut all);
+                all.extend(predicate.conjuncts().into_iter().cloned());
                 let input = self.prune_from(*input, all, depth + 1)?;
                 Ok(Plan::Filter {
                     input: Box::new(input),
@@ -529,13 +525,7 @@ impl Binder<'_> {
     /// An appended scan of a partitioned table's leaves without those that
     /// cannot hold rows meeting `conjuncts`; any other plan unchanged.
     pub(super) fn prune_appended(&mut self, plan: Plan, conjuncts: Vec<Expr>) -> SqlResult<Plan> {
-        let Some(predicate) = conjuncts.into_iter().reduce(|a, b| Expr::Binary {
-            op: BinOp::And,
-            left: Box::new(a),
-            right: Box::new(b),
-            operand: SqlType::Bool,
-            ty: SqlType::Bool.plain(),
-        }) else {
+        let Some(predicate) = Expr::conjunction(conjuncts) else {
             return Ok(plan);
         };
         let Plan::SetOp { types, .. } = &plan else {
@@ -613,22 +603,6 @@ impl Binder<'_> {
 
 /// Joins nested deeper than this are not pruned (recursion bound).
 const MAX_PRUNE_DEPTH: usize = 64;
-
-/// The `AND`ed parts of `e`.
-pub(super) fn split_conjuncts(e: &Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Binary {
-            op: BinOp::And,
-            left,
-            right,
-            ..
-        } => {
-            split_conjuncts(left, out);
-            split_conjuncts(right, out);
-        }
-        other => out.push(other.clone()),
-    }
-}
 
 /// Conjunct `c` (over a row) over the `width` columns from `lo` on, when
 /// it reads only those and runs no subquery.

@@ -30,28 +30,20 @@ pub fn prune_with_params(
             source: InsertSource::Query { plan, .. },
             ..
         }) => binder.prune_plan_with_params(&mut plan.plan, params, 0)?,
-        Bound::Update(p) => {
-            binder.prune_targets_with_params(
-                &p.table,
-                p.filter.as_ref(),
-                &mut p.partitions,
-                params,
-            )?;
-            if let Some(from) = &mut p.from {
-                binder.prune_plan_with_params(&mut from.plan, params, 0)?;
-            }
-        }
-        Bound::Delete(p) => {
-            binder.prune_targets_with_params(
-                &p.table,
-                p.filter.as_ref(),
-                &mut p.partitions,
-                params,
-            )?;
-            if let Some(using) = &mut p.using {
-                binder.prune_plan_with_params(&mut using.plan, params, 0)?;
-            }
-        }
+        Bound::Update(p) => binder.prune_write_with_params(
+            &p.table,
+            p.filter.as_ref(),
+            &mut p.partitions,
+            p.from.as_deref_mut(),
+            params,
+        )?,
+        Bound::Delete(p) => binder.prune_write_with_params(
+            &p.table,
+            p.filter.as_ref(),
+            &mut p.partitions,
+            p.using.as_deref_mut(),
+            params,
+        )?,
         Bound::Insert(_) | Bound::Truncate(_) | Bound::InsteadOf(_) => return Ok(None),
     }
     Ok(Some(bound))
@@ -95,7 +87,7 @@ fn plan_may_prune(plan: &Plan, depth: usize) -> bool {
     if shared_leaf_filter(plan).is_some_and(reads_param) {
         return true;
     }
-    inputs(plan)
+    plan.inputs()
         .into_iter()
         .any(|p| plan_may_prune(p, depth + 1))
 }
@@ -109,28 +101,18 @@ fn shared_leaf_filter(plan: &Plan) -> Option<&Expr> {
     if !matches!(plan, Plan::SetOp { .. }) {
         return None;
     }
-    let mut scans = vec![plan];
     let mut shared: Option<&Expr> = None;
-    while let Some(p) = scans.pop() {
-        match p {
-            Plan::SetOp {
-                op: SetOpKind::Union,
-                all: true,
-                left,
-                right,
-                ..
-            } => {
-                scans.push(right);
-                scans.push(left);
-            }
-            Plan::Scan {
-                filter: Some(f), ..
-            } => match shared {
-                Some(s) if s != f => return None,
-                _ => shared = Some(f),
-            },
-            _ => return None,
+    for leaf in plan.union_all_inputs() {
+        let Plan::Scan {
+            filter: Some(f), ..
+        } = leaf
+        else {
+            return None;
+        };
+        if shared.is_some_and(|s| s != f) {
+            return None;
         }
+        shared = Some(f);
     }
     shared
 }
@@ -185,8 +167,7 @@ impl Binder<'_> {
         if let Some(filter) = shared_leaf_filter(plan).filter(|f| reads_param(f)) {
             let mut known = filter.clone();
             with_values(&mut known, params);
-            let mut conjuncts = Vec::new();
-            super::partition::split_conjuncts(&known, &mut conjuncts);
+            let conjuncts = known.conjuncts().into_iter().cloned().collect();
             let taken = std::mem::replace(
                 plan,
                 Plan::Values {
@@ -197,34 +178,36 @@ impl Binder<'_> {
             *plan = self.prune_appended(taken, conjuncts)?;
             return Ok(());
         }
-        for input in inputs_mut(plan) {
+        for input in plan.inputs_mut() {
             self.prune_plan_with_params(input, params, depth + 1)?;
         }
         Ok(())
     }
 
-    /// The leaves an UPDATE/DELETE of `table` reads, pruned again by
-    /// `filter` with its parameters replaced by `params`.
-    fn prune_targets_with_params(
+    /// An UPDATE/DELETE of `table` pruned again with its parameters
+    /// replaced by `params`: the target leaves it reads by `filter`, then
+    /// its FROM/USING relations (`joined`).
+    fn prune_write_with_params(
         &mut self,
         table: &Arc<TableDef>,
         filter: Option<&Expr>,
         partitions: &mut Option<PartitionTargets>,
+        joined: Option<&mut JoinedFrom>,
         params: &[Datum],
     ) -> SqlResult<()> {
-        let (Some(filter), Some(parts)) = (filter, partitions.as_mut()) else {
-            return Ok(());
-        };
-        if !reads_param(filter) {
-            return Ok(());
-        }
-        let mut known = filter.clone();
-        with_values(&mut known, params);
-        let scanned = self.scanned_leaves(table, &parts.router, Some(&known))?;
-        for (i, read) in scanned.into_iter().enumerate() {
-            if let Some(slot) = parts.scanned.get_mut(i) {
-                *slot = *slot && read;
+        let param_filter = filter.filter(|f| reads_param(f));
+        if let (Some(filter), Some(parts)) = (param_filter, partitions.as_mut()) {
+            let mut known = filter.clone();
+            with_values(&mut known, params);
+            let scanned = self.scanned_leaves(table, &parts.router, Some(&known))?;
+            for (i, read) in scanned.into_iter().enumerate() {
+                if let Some(slot) = parts.scanned.get_mut(i) {
+                    *slot = *slot && read;
+                }
             }
+        }
+        if let Some(joined) = joined {
+            self.prune_plan_with_params(&mut joined.plan, params, 0)?;
         }
         Ok(())
     }
@@ -249,53 +232,4 @@ fn with_values(e: &mut Expr, params: &[Datum]) {
         return;
     }
     e.for_each_child_mut(&mut |c| with_values(c, params));
-}
-
-/// The row sources a plan node reads.
-fn inputs(plan: &Plan) -> Vec<&Plan> {
-    match plan {
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Window { input, .. }
-        | Plan::ProjectSet { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
-        | Plan::DistinctOn { input, .. }
-        | Plan::Limit { input, .. } => vec![input],
-        Plan::Join { left, right, .. }
-        | Plan::HashJoin { left, right, .. }
-        | Plan::LateralJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. } => vec![left, right],
-        Plan::RecursiveUnion {
-            base, recursive, ..
-        } => vec![base, recursive],
-        // Scans, VALUES, functions: no input (a kind added later is not
-        // pruned at execution, which is always correct).
-        _ => vec![],
-    }
-}
-
-fn inputs_mut(plan: &mut Plan) -> Vec<&mut Plan> {
-    match plan {
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::Window { input, .. }
-        | Plan::ProjectSet { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Distinct { input }
-        | Plan::DistinctOn { input, .. }
-        | Plan::Limit { input, .. } => vec![input],
-        Plan::Join { left, right, .. }
-        | Plan::HashJoin { left, right, .. }
-        | Plan::LateralJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. } => vec![left, right],
-        Plan::RecursiveUnion {
-            base, recursive, ..
-        } => vec![base, recursive],
-        // Scans, VALUES, functions: no input (a kind added later is not
-        // pruned at execution, which is always correct).
-        _ => vec![],
-    }
 }

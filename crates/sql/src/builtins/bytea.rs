@@ -1,5 +1,6 @@
 //! bytea functions of PostgreSQL 15: encode/decode (hex, base64, escape),
-//! get_bit/set_bit, get_byte/set_byte, bit_count, btrim and substring.
+//! get_bit/set_bit, get_byte/set_byte, bit_count, btrim, position and
+//! substring.
 
 use crate::error::{SqlError, SqlResult};
 
@@ -222,6 +223,18 @@ pub fn rtrim(data: &[u8], set: &[u8]) -> Vec<u8> {
     data[..end].to_vec()
 }
 
+/// position(needle IN haystack) over bytes: the 1-based offset of the first
+/// match, 1 for an empty needle, 0 when there is none.
+pub fn position(haystack: &[u8], needle: &[u8]) -> usize {
+    if needle.is_empty() {
+        return 1;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map_or(0, |i| i + 1)
+}
+
 /// substring(bytea FROM start [FOR count]) with SQL's 1-based positions.
 pub fn substring(data: &[u8], start: i64, count: Option<i64>) -> SqlResult<Vec<u8>> {
     let end = match count {
@@ -281,5 +294,8 @@ mod tests {
             b"string"
         );
         assert!(substring(b"string", -10, Some(-5)).is_err());
+        assert_eq!(position(b"\x01\x02\x03", b"\x02\x03"), 2);
+        assert_eq!(position(b"abc", b""), 1);
+        assert_eq!(position(b"abc", b"abcd"), 0);
     }
 }

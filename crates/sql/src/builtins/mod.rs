@@ -145,6 +145,14 @@ pub enum LibFn {
     ByteaRtrim,
     /// substring(bytea, from int8 [, for int8]).
     ByteaSubstring,
+    /// length(bytea) and octet_length(bytea): the number of bytes.
+    ByteaLength,
+    /// bit_length(text) and bit_length(bytea): eight bits per byte.
+    OctetBitLength,
+    /// bytea || bytea.
+    ByteaConcat,
+    /// position(bytea IN bytea).
+    ByteaPosition,
     /// width_bucket(float8, float8, float8, int4) and the numeric form.
     WidthBucketFloat,
     WidthBucketNumeric,
@@ -250,6 +258,12 @@ fn bits(d: &Datum) -> SqlResult<&crate::bit_string::BitString> {
         Datum::Bits(b) => Ok(b),
         _ => Err(SqlError::internal("bit string argument expected")),
     }
+}
+
+/// A length as PostgreSQL's int4 result; values are at most 1 GB, so only
+/// bit_length of the largest ones can pass it.
+fn length_int4(n: usize) -> SqlResult<i32> {
+    i32::try_from(n).map_err(|_| SqlError::new("22003", "integer out of range"))
 }
 
 fn bytes(d: &Datum) -> &[u8] {
@@ -623,6 +637,13 @@ pub fn call(f: LibFn, args: &[Datum], dt: &crate::timezone::DateTimeConfig) -> S
             };
             Datum::Bytea(bytea::substring(bytes(&args[0]), int(&args[1])?, count)?)
         }
+        LibFn::ByteaLength => Datum::Int4(length_int4(bytes(&args[0]).len())?),
+        LibFn::OctetBitLength => Datum::Int4(length_int4(bytes(&args[0]).len().saturating_mul(8))?),
+        LibFn::ByteaConcat => Datum::Bytea([bytes(&args[0]), bytes(&args[1])].concat()),
+        LibFn::ByteaPosition => Datum::Int4(length_int4(bytea::position(
+            bytes(&args[0]),
+            bytes(&args[1]),
+        ))?),
         LibFn::WidthBucketFloat => Datum::Int4(integer_math::width_bucket_float(
             float_arg(&args[0])?,
             float_arg(&args[1])?,

@@ -265,7 +265,10 @@ async fn aggregate_pass(
             if a.distinct
                 || matches!(
                     a.func,
-                    AggFunc::StringAgg | AggFunc::ArrayAgg | AggFunc::Json(_)
+                    AggFunc::StringAgg
+                        | AggFunc::ByteaStringAgg
+                        | AggFunc::ArrayAgg
+                        | AggFunc::Json(_)
                 )
             {
                 // States that keep their inputs grow with them.
@@ -311,7 +314,13 @@ pub(super) enum AggState {
     Extreme(Option<Datum>),
     Bool(Option<bool>),
     Str(Option<String>),
+    Bytes(Option<Vec<u8>>),
     Distinct(HashSet<Vec<u8>>, Box<AggState>),
+    /// `agg(DISTINCT x)` of an aggregate whose result depends on input
+    /// order (string_agg, array_agg, json_agg) with no ORDER BY: PostgreSQL
+    /// sorts the input by the arguments, so the argument rows are kept and
+    /// fed in sorted, duplicates dropped, at the end.
+    DistinctSorted(Vec<Vec<Datum>>, Box<AggState>),
     /// Variance over numeric (and integer) input: n, sum(x), sum(x*x).
     VarNumeric(i64, Numeric, Numeric),
     /// Variance over floats, Youngs-Cramer as PostgreSQL's float8_accum: n, Sx, Sxx.
@@ -335,6 +344,7 @@ impl AggState {
             AggFunc::Min | AggFunc::Max => AggState::Extreme(None),
             AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
             AggFunc::StringAgg => AggState::Str(None),
+            AggFunc::ByteaStringAgg => AggState::Bytes(None),
             AggFunc::ArrayAgg | AggFunc::Json(_) => AggState::Arr(None),
             AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
                 match a.args[0].ty().ty {
@@ -343,7 +353,13 @@ impl AggState {
                 }
             }
         };
-        if a.distinct {
+        let order_sensitive = matches!(
+            a.func,
+            AggFunc::StringAgg | AggFunc::ByteaStringAgg | AggFunc::ArrayAgg | AggFunc::Json(_)
+        );
+        if a.distinct && order_sensitive && a.order_by.is_empty() {
+            AggState::DistinctSorted(Vec::new(), Box::new(base))
+        } else if a.distinct {
             AggState::Distinct(HashSet::new(), Box::new(base))
         } else {
             base
@@ -357,6 +373,13 @@ impl AggState {
     /// [`AggState::update`] taking the argument values out of `args` (left
     /// in an unspecified state): the hash aggregate reuses one vector.
     pub(super) fn update_from(&mut self, a: &AggCall, args: &mut Vec<Datum>) -> SqlResult<()> {
+        if let AggState::DistinctSorted(rows, inner) = self {
+            // array_agg and json_agg keep NULL inputs; the others skip them.
+            if matches!(**inner, AggState::Arr(_)) || !args.first().is_none_or(Datum::is_null) {
+                rows.push(std::mem::take(args));
+            }
+            return Ok(());
+        }
         if let AggState::Arr(cur) = self {
             // json_object_agg keeps (key, value) pairs.
             let input = if args.len() > 1 {
@@ -382,7 +405,7 @@ impl AggState {
             .first_mut()
             .map_or(Datum::Null, |d| std::mem::replace(d, Datum::Null));
         match self {
-            AggState::Distinct(..) | AggState::Arr(_) => {}
+            AggState::Distinct(..) | AggState::DistinctSorted(..) | AggState::Arr(_) => {}
             AggState::Count(n) => *n += 1,
             AggState::SumInt(s, n) => {
                 *s += match &v {
@@ -468,6 +491,22 @@ impl AggState {
                     }
                 });
             }
+            AggState::Bytes(cur) => {
+                let Datum::Bytea(b) = v else {
+                    return Err(SqlError::internal(
+                        "string_agg(bytea) over a non-bytea value",
+                    ));
+                };
+                match cur {
+                    None => *cur = Some(b),
+                    Some(acc) => {
+                        if let Some(Datum::Bytea(d)) = args.get(1) {
+                            acc.extend_from_slice(d);
+                        }
+                        acc.extend_from_slice(&b);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -475,6 +514,23 @@ impl AggState {
     pub(super) fn finish(self, a: &AggCall) -> SqlResult<Datum> {
         match self {
             AggState::Distinct(_, inner) => inner.finish_with(a),
+            AggState::DistinctSorted(mut rows, mut inner) => {
+                let types: Vec<SqlType> = a.args.iter().map(|e| e.ty().ty).collect();
+                let order = |x: &Vec<Datum>, y: &Vec<Datum>| {
+                    x.iter()
+                        .zip(y)
+                        .zip(&types)
+                        .map(|((x, y), ty)| crate::datum::compare(x, y, *ty))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                };
+                rows.sort_by(order);
+                rows.dedup_by(|x, y| order(x, y).is_eq());
+                for mut row in rows {
+                    inner.update_from(a, &mut row)?;
+                }
+                inner.finish_with(a)
+            }
             other => other.finish_with(a),
         }
     }
@@ -517,6 +573,7 @@ impl AggState {
             AggState::Extreme(v) => v.unwrap_or(Datum::Null),
             AggState::Bool(b) => b.map(Datum::Bool).unwrap_or(Datum::Null),
             AggState::Str(s) => s.map(Datum::Text).unwrap_or(Datum::Null),
+            AggState::Bytes(b) => b.map(Datum::Bytea).unwrap_or(Datum::Null),
             AggState::Arr(v) => match a.func {
                 AggFunc::Json(json) => crate::json_build::finish_agg(json, v)?,
                 _ => v.map(Datum::Array).unwrap_or(Datum::Null),
@@ -561,7 +618,9 @@ impl AggState {
                     _ => var,
                 })
             }
-            AggState::Distinct(..) => return Err(SqlError::internal("nested distinct state")),
+            AggState::Distinct(..) | AggState::DistinctSorted(..) => {
+                return Err(SqlError::internal("nested distinct state"))
+            }
         })
     }
 }

@@ -433,46 +433,36 @@ impl<'a> Ctx<'a> {
                                     else {
                                         continue;
                                     };
-                                    match (action, new) {
-                                        (FkAction::Cascade, None) => {
-                                            self.delete_row(child, key, &cur, depth + 1).await?;
+                                    if let (FkAction::Cascade, None) = (action, new) {
+                                        self.delete_row(child, key, &cur, depth + 1).await?;
+                                        continue;
+                                    }
+                                    // ON UPDATE CASCADE takes the parent's new key;
+                                    // SET NULL clears the referencing columns.
+                                    let mut next = cur.clone();
+                                    if let (FkAction::Cascade, Some(new)) = (action, new) {
+                                        for (c, r) in fk.columns.iter().zip(&fk.ref_columns) {
+                                            next[*c] = cast(
+                                                new[*r].clone(),
+                                                t.columns[*r].ty.ty,
+                                                child.columns[*c].ty,
+                                                CastContext::Assignment,
+                                            )?;
                                         }
-                                        (FkAction::Cascade, Some(new)) => {
-                                            let mut next = cur.clone();
-                                            for (c, r) in fk.columns.iter().zip(&fk.ref_columns) {
-                                                next[*c] = cast(
-                                                    new[*r].clone(),
-                                                    t.columns[*r].ty.ty,
-                                                    child.columns[*c].ty,
-                                                    CastContext::Assignment,
-                                                )?;
-                                            }
-                                            self.write_update_depth(
-                                                child,
-                                                &key,
-                                                &cur,
-                                                &next,
-                                                &[],
-                                                depth + 1,
-                                            )
-                                            .await?;
-                                        }
-                                        _ => {
-                                            let mut next = cur.clone();
-                                            for c in &fk.columns {
-                                                next[*c] = Datum::Null;
-                                            }
-                                            self.write_update_depth(
-                                                child,
-                                                &key,
-                                                &cur,
-                                                &next,
-                                                &[],
-                                                depth + 1,
-                                            )
-                                            .await?;
+                                    } else {
+                                        for c in &fk.columns {
+                                            next[*c] = Datum::Null;
                                         }
                                     }
+                                    self.write_update_depth(
+                                        child,
+                                        &key,
+                                        &cur,
+                                        &next,
+                                        &[],
+                                        depth + 1,
+                                    )
+                                    .await?;
                                 }
                                 Ok::<(), SqlError>(())
                             }

@@ -405,12 +405,7 @@ impl NestedLoopOp {
 
     /// Reads the inner input into a work_mem store and chooses how to join.
     async fn read_inner(&mut self, ctx: &mut Ctx<'_>, outer: &[Row]) -> SqlResult<State> {
-        let mut store = RowStore::new(ctx.work_mem);
-        while let Some(batch) = self.right.next_batch(ctx, outer).await? {
-            for r in batch {
-                store.push(&ctx.engine.spill, r)?;
-            }
-        }
+        let store = stream::collect_within_work_mem(&mut self.right, ctx, outer).await?;
         let none = Vec::new().into_iter();
         let inner = if !store.spilled() {
             Inner::memory(store.into_memory_rows(), &self.shape)

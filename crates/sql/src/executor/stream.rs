@@ -14,6 +14,7 @@
 
 use super::*;
 
+use super::row_store::RowStore;
 use crate::spill::row_bytes;
 
 /// Most rows in one batch.
@@ -378,6 +379,22 @@ pub(crate) async fn collect_charged(
     .await;
     ctx.memory.release(held);
     result.map(|()| rows)
+}
+
+/// Every row of `op`, in order, in a store that keeps at most work_mem of
+/// them in memory and spills the rest.
+pub(crate) async fn collect_within_work_mem(
+    op: &mut Op,
+    ctx: &mut Ctx<'_>,
+    outer: &[Row],
+) -> SqlResult<RowStore> {
+    let mut store = RowStore::new(ctx.work_mem);
+    while let Some(batch) = op.next_batch(ctx, outer).await? {
+        for r in batch {
+            store.push(&ctx.engine.spill, r)?;
+        }
+    }
+    Ok(store)
 }
 
 /// Rows `from` a batch buffer: up to BATCH_ROWS at a time.

@@ -69,12 +69,7 @@ impl WindowOp {
     }
 
     async fn consume(&mut self, ctx: &mut Ctx<'_>, outer: &[Row]) -> SqlResult<State> {
-        let mut store = RowStore::new(ctx.work_mem);
-        while let Some(batch) = self.input.next_batch(ctx, outer).await? {
-            for r in batch {
-                store.push(&ctx.engine.spill, r)?;
-            }
-        }
+        let store = stream::collect_within_work_mem(&mut self.input, ctx, outer).await?;
         if !store.spilled() {
             let rows = ctx
                 .window(store.into_memory_rows(), &self.calls, outer)

@@ -362,17 +362,7 @@ fn split_conjuncts(e: Expr, out: &mut Vec<Expr>) {
 
 /// The AND of `cs` (left-deep, in order); `cs` is not empty.
 fn conjunction(cs: Vec<Expr>) -> Expr {
-    let mut it = cs.into_iter();
-    let Some(first) = it.next() else {
-        unreachable!("a conjunction of nothing")
-    };
-    it.fold(first, |acc, c| Expr::Binary {
-        op: BinOp::And,
-        left: Box::new(acc),
-        right: Box::new(c),
-        operand: SqlType::Bool,
-        ty: SqlType::Bool.plain(),
-    })
+    Expr::conjunction(cs).expect("a conjunction of nothing")
 }
 
 fn for_each_column(e: &Expr, f: &mut dyn FnMut(usize)) {
